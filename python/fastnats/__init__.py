@@ -1,0 +1,14 @@
+"""fastnats: a NATS server with a Rust core, started and extended from Python.
+
+    >>> import fastnats
+    >>> with fastnats.Server(port=0) as server:
+    ...     print(server.url)
+
+The message path (parsing, routing, delivery) runs in Rust threads with the GIL released;
+this package holds the configuration, the command line and the public API.
+"""
+
+from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
+from .server import Server, default_config
+
+__all__ = ["COMPATIBLE_NATS_VERSION", "Server", "__version__", "default_config"]

@@ -1,0 +1,150 @@
+"""The embeddable server: `fastnats.Server`.
+
+A thin wrapper over the native handle that adds Python conveniences: keyword options checked
+against the Rust defaults, a context manager (sync and async), `url`, and a blocking
+`wait()`/`serve()` that stays responsive to Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import TracebackType
+from typing import Any
+
+from . import _fastnats
+
+
+def default_config() -> dict[str, Any]:
+    """Every option with its default (read from the Rust config, the one place they live)."""
+    return _fastnats.default_config()
+
+
+class Server:
+    """A fastnats server running in this process.
+
+    Options are keyword arguments named as in nats-server's config (``host``, ``port``,
+    ``server_name``, ``max_payload``, ``max_control_line``, ``max_pending``,
+    ``max_connections``, ``max_subscriptions``, ``ping_interval`` and ``write_deadline`` in
+    seconds, ``ping_max``, ``worker_threads``, ...); see :func:`default_config`. ``port=0``
+    (or ``-1``, as on nats-server's command line) picks a free port: read it from ``.port``.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        known = default_config()
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+        if options.get("port") == -1:
+            options["port"] = 0
+        self._native = _fastnats.NativeServer(options)
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    # lifecycle -------------------------------------------------------------------------
+    def start(self) -> Server:
+        """Bind and start serving; returns once connections are accepted.
+
+        Raises ``OSError`` when the address can not be bound.
+        """
+        self._native.start()
+        self._stopped.clear()
+        return self
+
+    def stop(self) -> None:
+        """Close every client (flushing what is queued to it) and stop. Idempotent."""
+        self._native.stop()
+        self._stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`stop` is called (from another thread or a signal handler).
+
+        Waits in short slices so KeyboardInterrupt is delivered promptly. Returns whether the
+        server has stopped.
+        """
+        remaining = timeout
+        while not self._stopped.is_set():
+            step = 0.2 if remaining is None else min(0.2, remaining)
+            if step <= 0:
+                break
+            self._stopped.wait(step)
+            if remaining is not None:
+                remaining -= step
+        return self._stopped.is_set()
+
+    def serve(self) -> None:
+        """Start (if needed) and block until stopped; Ctrl-C stops the server."""
+        if not self.running:
+            self.start()
+        try:
+            self.wait()
+        finally:
+            self.stop()
+
+    # introspection ---------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._native.running
+
+    @property
+    def host(self) -> str:
+        return self._native.host
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when started with port 0)."""
+        return self._native.port
+
+    @property
+    def url(self) -> str:
+        """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
+        host = self.host
+        if host in ("0.0.0.0", "", "::"):
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"nats://{host}:{self.port}"
+
+    @property
+    def server_id(self) -> str | None:
+        return self._native.server_id
+
+    @property
+    def server_name(self) -> str | None:
+        return self._native.server_name
+
+    def config(self) -> dict[str, Any]:
+        """The effective options."""
+        return self._native.config()
+
+    def stats(self) -> dict[str, int | float]:
+        """Counters: in/out msgs and bytes, connections, subscriptions, slow consumers, ..."""
+        return self._native.stats()
+
+    # context managers ------------------------------------------------------------------
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Server:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Stopping waits for connections to flush: keep the event loop free meanwhile.
+        await asyncio.get_running_loop().run_in_executor(None, self.stop)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<fastnats.Server {self.url} {state}>"

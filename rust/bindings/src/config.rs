@@ -1,0 +1,73 @@
+//! The config dictionary <-> [`Config`]. Durations cross as float seconds. Unknown keys are
+//! an error, so a typo in Python is not silently ignored.
+
+use std::time::Duration;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use fastnats_server::Config;
+
+pub fn to_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("host", &c.host)?;
+    d.set_item("port", c.port)?;
+    d.set_item("server_name", &c.server_name)?;
+    d.set_item("max_payload", c.max_payload)?;
+    d.set_item("max_control_line", c.max_control_line)?;
+    d.set_item("max_pending", c.max_pending)?;
+    d.set_item("max_connections", c.max_connections)?;
+    d.set_item("max_subscriptions", c.max_subscriptions)?;
+    d.set_item("ping_interval", c.ping_interval.as_secs_f64())?;
+    d.set_item("ping_max", c.ping_max)?;
+    d.set_item("write_deadline", c.write_deadline.as_secs_f64())?;
+    d.set_item("worker_threads", c.worker_threads)?;
+    d.set_item("no_header_support", c.no_header_support)?;
+    d.set_item("disable_sublist_cache", c.disable_sublist_cache)?;
+    d.set_item("shutdown_grace", c.shutdown_grace.as_secs_f64())?;
+    Ok(d)
+}
+
+fn seconds(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    let s: f64 = v.extract()?;
+    Duration::try_from_secs_f64(s).map_err(|_| {
+        PyValueError::new_err(format!("{key} must be a non-negative number of seconds"))
+    })
+}
+
+fn typed<'py, T: FromPyObject<'py>>(key: &str, v: &Bound<'py, PyAny>) -> PyResult<T> {
+    v.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "option {key}: unexpected value {}",
+            v.repr().map(|r| r.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Config> {
+    let mut c = Config::default();
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        let k = key.as_str();
+        match k {
+            "host" => c.host = typed(k, &v)?,
+            "port" => c.port = typed(k, &v)?,
+            "server_name" => c.server_name = typed(k, &v)?,
+            "max_payload" => c.max_payload = typed(k, &v)?,
+            "max_control_line" => c.max_control_line = typed(k, &v)?,
+            "max_pending" => c.max_pending = typed(k, &v)?,
+            "max_connections" => c.max_connections = typed(k, &v)?,
+            "max_subscriptions" => c.max_subscriptions = typed(k, &v)?,
+            "ping_interval" => c.ping_interval = seconds(k, &v)?,
+            "ping_max" => c.ping_max = typed(k, &v)?,
+            "write_deadline" => c.write_deadline = seconds(k, &v)?,
+            "worker_threads" => c.worker_threads = typed(k, &v)?,
+            "no_header_support" => c.no_header_support = typed(k, &v)?,
+            "disable_sublist_cache" => c.disable_sublist_cache = typed(k, &v)?,
+            "shutdown_grace" => c.shutdown_grace = seconds(k, &v)?,
+            _ => return Err(PyValueError::new_err(format!("unknown option {k:?}"))),
+        }
+    }
+    Ok(c)
+}

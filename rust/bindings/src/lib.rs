@@ -1,0 +1,169 @@
+//! `fastnats._fastnats`: thin PyO3 glue over [`fastnats_server`].
+//!
+//! One config dictionary in ([`config`] converts it, defaults come from the Rust
+//! `Config::default`), a [`NativeServer`] handle out. Every call that may block (start, stop)
+//! releases the GIL; nothing here runs per message.
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use fastnats_server::log::Level;
+use fastnats_server::{Config, Server, StartError};
+
+mod config;
+
+/// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
+#[pyclass(module = "fastnats._fastnats")]
+struct NativeServer {
+    config: Config,
+    server: Option<Server>,
+}
+
+#[pymethods]
+impl NativeServer {
+    #[new]
+    fn new(options: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let config = config::from_dict(options)?;
+        config
+            .validate()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(NativeServer {
+            config,
+            server: None,
+        })
+    }
+
+    /// Binds the listener and starts serving; raises OSError if the address can not be bound.
+    fn start(&mut self, py: Python<'_>) -> PyResult<()> {
+        if self.server.is_some() {
+            return Err(PyRuntimeError::new_err("server is already running"));
+        }
+        let config = self.config.clone();
+        let server = py
+            .allow_threads(move || Server::start(config))
+            .map_err(|e| match e {
+                StartError::Config(e) => PyValueError::new_err(e.to_string()),
+                StartError::Bind(..) | StartError::Runtime(_) => PyOSError::new_err(e.to_string()),
+            })?;
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// Closes every connection (flushing what is queued) and stops the threads. Idempotent.
+    fn stop(&mut self, py: Python<'_>) {
+        if let Some(mut server) = self.server.take() {
+            py.allow_threads(move || server.stop());
+        }
+    }
+
+    #[getter]
+    fn running(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// The bound port (the real one when configured with 0), or the configured one if stopped.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.server.as_ref().map_or(self.config.port, Server::port)
+    }
+
+    #[getter]
+    fn host(&self) -> &str {
+        &self.config.host
+    }
+
+    #[getter]
+    fn server_id(&self) -> Option<String> {
+        self.server.as_ref().map(|s| s.server_id().to_string())
+    }
+
+    #[getter]
+    fn server_name(&self) -> Option<String> {
+        self.server.as_ref().map(|s| s.server_name().to_string())
+    }
+
+    /// The effective configuration as a dict (same keys as `default_config()`).
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        config::to_dict(py, &self.config)
+    }
+
+    /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let Some(server) = &self.server else {
+            return Ok(d);
+        };
+        let s = server.stats();
+        d.set_item("in_msgs", s.in_msgs)?;
+        d.set_item("in_bytes", s.in_bytes)?;
+        d.set_item("out_msgs", s.out_msgs)?;
+        d.set_item("out_bytes", s.out_bytes)?;
+        d.set_item("slow_consumers", s.slow_consumers)?;
+        d.set_item("stale_connections", s.stale_connections)?;
+        d.set_item("total_connections", s.total_connections)?;
+        d.set_item("connections", s.connections)?;
+        d.set_item("subscriptions", s.subscriptions)?;
+        d.set_item("uptime", server.uptime().as_secs_f64())?;
+        Ok(d)
+    }
+}
+
+impl Drop for NativeServer {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop();
+        }
+    }
+}
+
+/// The defaults of every option, from the Rust `Config::default()` (the one place they live).
+#[pyfunction]
+fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    config::to_dict(py, &Config::default())
+}
+
+fn parse_level(level: &str) -> PyResult<Level> {
+    Ok(match level {
+        "trace" => Level::Trace,
+        "debug" => Level::Debug,
+        "info" => Level::Info,
+        "warn" => Level::Warn,
+        "error" => Level::Error,
+        "fatal" => Level::Fatal,
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown log level {level:?}"
+            )))
+        }
+    })
+}
+
+/// Writes one log line in nats-server's format (the same path the engine logs through).
+#[pyfunction]
+fn log(level: &str, message: &str) -> PyResult<()> {
+    fastnats_server::log::log(parse_level(level)?, message);
+    Ok(())
+}
+
+/// Sets the lowest level printed and whether lines carry timestamps.
+#[pyfunction]
+#[pyo3(signature = (level, logtime = true))]
+fn configure_logging(level: &str, logtime: bool) -> PyResult<()> {
+    fastnats_server::log::configure(parse_level(level)?, logtime);
+    Ok(())
+}
+
+#[pymodule]
+fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", fastnats_server::VERSION)?;
+    m.add(
+        "COMPATIBLE_NATS_VERSION",
+        fastnats_server::COMPATIBLE_NATS_VERSION,
+    )?;
+    m.add_class::<NativeServer>()?;
+    m.add_function(wrap_pyfunction!(default_config, m)?)?;
+    m.add_function(wrap_pyfunction!(log, m)?)?;
+    m.add_function(wrap_pyfunction!(configure_logging, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The INFO document the server sends at accept.
+//!
+//! Field order and the omitted-when-empty fields follow nats-server's `Info` struct, because
+//! clients read it: nats.py requires a semver `version`, nats.go reads `headers`, `proto`,
+//! `max_payload`, `nonce`, `tls_*`, `connect_urls`, `ldm`; async-nats types `port` as `u16`.
+
+use serde::Serialize;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// INFO fields for client connections.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub server_id: String,
+    pub server_name: String,
+    /// The nats-server version whose behaviour is matched (clients gate features on it).
+    pub version: String,
+    pub proto: i32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub git_commit: String,
+    /// nats-server reports its Go runtime here; fastnats reports what it is built with.
+    pub go: String,
+    pub host: String,
+    pub port: u16,
+    pub headers: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub auth_required: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_required: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_verify: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_available: bool,
+    pub max_payload: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub client_id: u64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub client_ip: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub nonce: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connect_urls: Vec<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub ldm: bool,
+    /// fastnats' own version (an extra key; clients ignore unknown keys).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fastnats: String,
+}
+
+impl ServerInfo {
+    /// The JSON text (no `INFO ` prefix, no line end).
+    pub fn to_json(&self) -> String {
+        // Serializing plain strings, integers and booleans into a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn omits_empty_optional_fields() {
+        let info = ServerInfo {
+            server_id: "N1".into(),
+            version: "2.10.0".into(),
+            proto: 1,
+            headers: true,
+            max_payload: 1048576,
+            port: 4222,
+            ..Default::default()
+        };
+        let j = info.to_json();
+        assert!(j.starts_with(
+            r#"{"server_id":"N1","server_name":"","version":"2.10.0","proto":1,"go":"#
+        ));
+        assert!(!j.contains("auth_required"));
+        assert!(!j.contains("client_id"));
+        assert!(j.contains(r#""headers":true"#));
+    }
+}

@@ -1,0 +1,130 @@
+//! What other connections see of one connection: its outbound queue and the flags that
+//! delivery reads. Shared as `Arc<ClientHandle>`; the connection's own reader keeps the rest
+//! of its state privately (see [`crate::conn`]).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use fastnats_proto::CloseReason;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::subs::SubRef;
+
+/// A connection's subscriptions, keyed by sid bytes.
+pub type SubMap = std::collections::HashMap<Box<[u8]>, SubRef, foldhash::fast::RandomState>;
+
+/// How a closing connection treats bytes still queued for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseMode {
+    /// Write what is queued (an `-ERR`, the last messages), then close.
+    Flush,
+    /// Drop what is queued and close now (slow consumer, write error).
+    Discard,
+}
+
+/// The outbound queue, guarded by [`ClientHandle::out`].
+#[derive(Debug, Default)]
+pub struct Outbound {
+    /// Bytes waiting for the writer.
+    pub buf: Vec<u8>,
+    /// Set once: why and how the connection closes.
+    pub close: Option<(CloseReason, CloseMode)>,
+    /// Messages and bytes delivered to this client (counted where they are queued).
+    pub msgs: u64,
+    pub bytes: u64,
+}
+
+/// The shared face of a connection.
+#[derive(Debug)]
+pub struct ClientHandle {
+    pub cid: u64,
+    pub out: Mutex<Outbound>,
+    /// Wakes the writer: data was queued or the connection is closing.
+    pub wake: Notify,
+    /// Wakes the reader when someone else closes the connection.
+    pub reader_wake: Notify,
+    /// Wakes a writer blocked in a write when the connection is closed in discard mode.
+    pub kill: Notify,
+    /// Fast check for delivery, mirrors `out.close.is_some()`.
+    pub closed: AtomicBool,
+    /// CONNECT `echo`; read by publishers on other threads.
+    pub echo: AtomicBool,
+    /// Whether this client takes `HMSG` (CONNECT `headers` and server support).
+    pub headers: AtomicBool,
+    /// Slow-consumer threshold in bytes.
+    pub max_pending: usize,
+    pub in_msgs: AtomicU64,
+    pub in_bytes: AtomicU64,
+    /// The connection's subscriptions by sid. Its own reader changes them; a publisher on
+    /// another connection removes one that reached its auto-unsubscribe limit.
+    pub subs: Mutex<SubMap>,
+    pub started: Instant,
+    pub addr: std::net::SocketAddr,
+}
+
+impl ClientHandle {
+    pub fn new(cid: u64, max_pending: usize, addr: std::net::SocketAddr) -> Self {
+        ClientHandle {
+            cid,
+            out: Mutex::new(Outbound::default()),
+            wake: Notify::new(),
+            reader_wake: Notify::new(),
+            kill: Notify::new(),
+            closed: AtomicBool::new(false),
+            echo: AtomicBool::new(true),
+            headers: AtomicBool::new(false),
+            max_pending,
+            in_msgs: AtomicU64::new(0),
+            in_bytes: AtomicU64::new(0),
+            subs: Mutex::new(SubMap::default()),
+            started: Instant::now(),
+            addr,
+        }
+    }
+
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Queues protocol bytes (PONG, +OK, -ERR, INFO) for this client. The caller wakes the
+    /// writer (directly, or through its flush set at the end of the read).
+    pub fn queue(&self, bytes: &[u8]) {
+        let mut out = self.out.lock();
+        if out.close.is_none() {
+            out.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// Marks the connection closing (the first reason wins) and wakes both its tasks.
+    /// Returns whether this call was the one that closed it.
+    pub fn close(&self, reason: CloseReason, mode: CloseMode) -> bool {
+        let first = {
+            let mut out = self.out.lock();
+            if out.close.is_some() {
+                false
+            } else {
+                out.close = Some((reason, mode));
+                if mode == CloseMode::Discard {
+                    out.buf = Vec::new();
+                }
+                true
+            }
+        };
+        if first {
+            self.closed.store(true, Ordering::Release);
+            self.wake.notify_one();
+            self.reader_wake.notify_one();
+            if mode == CloseMode::Discard {
+                self.kill.notify_one();
+            }
+        }
+        first
+    }
+
+    /// The close reason, once closing.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.out.lock().close.map(|(r, _)| r)
+    }
+}

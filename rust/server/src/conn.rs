@@ -1,0 +1,245 @@
+//! One client connection: the reader task that owns the socket's read half, the parser and
+//! the connection's private state, and dispatches each op (see [`crate::ops`] and
+//! [`crate::route`]).
+//!
+//! Read buffer: starts at 512 bytes, doubles up to 64 KiB while reads fill it, halves again
+//! after reads that use less than half (nats-server's scheme). Ops borrow from it; bytes of
+//! an op split across reads are moved to the front (the only copy), and an op whose control
+//! line announced a large payload gets the room it needs in one reservation.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, ProtoError};
+use tokio::io::AsyncReadExt;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+use crate::client::{ClientHandle, CloseMode};
+use crate::flush::FlushSet;
+use crate::server::Shared;
+use crate::stats::LocalCounts;
+use crate::subs::{L1Cache, SubRef};
+
+const MIN_READ: usize = 512;
+const MAX_READ: usize = 64 * 1024;
+
+/// The reader's private state.
+pub struct Conn {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) me: Arc<ClientHandle>,
+    pub(crate) connect: ConnectInfo,
+    pub(crate) limits: Limits,
+    pub(crate) l1: L1Cache,
+    pub(crate) flush: FlushSet,
+    pub(crate) counts: LocalCounts,
+    /// Subscriptions that reached their auto-unsubscribe limit during this read.
+    pub(crate) expired: Vec<SubRef>,
+    /// Scratch space for blocks the server builds (no-responders headers).
+    pub(crate) scratch: Vec<u8>,
+    rng: u64,
+    /// Server PINGs sent and not answered.
+    pings_out: u32,
+    /// Whether the client sent anything but PONG since the last ping tick.
+    active: bool,
+}
+
+impl Conn {
+    pub fn new(shared: Arc<Shared>, me: Arc<ClientHandle>) -> Self {
+        let limits = Limits {
+            max_control_line: shared.config.max_control_line,
+            max_payload: shared.config.max_payload,
+            headers: false,
+        };
+        let rng = seed(me.cid);
+        Conn {
+            shared,
+            me,
+            connect: ConnectInfo::default(),
+            limits,
+            l1: L1Cache::new(),
+            flush: FlushSet::default(),
+            counts: LocalCounts::default(),
+            expired: Vec::new(),
+            scratch: Vec::new(),
+            rng,
+            pings_out: 0,
+            active: false,
+        }
+    }
+
+    /// Reads and processes until the connection closes; returns after cleanup.
+    pub async fn run(mut self, mut rd: OwnedReadHalf) {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut read_size = MIN_READ;
+        let mut short_reads = 0u32;
+        let mut needed = 0usize;
+        let period = self.shared.config.ping_interval;
+        let mut ping = interval_at(Instant::now() + period, period);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+        while !self.me.is_closed() {
+            let len = buf.len();
+            let want = read_size.max(needed.saturating_sub(len));
+            buf.resize(len + want, 0);
+            let n = tokio::select! {
+                biased;
+                _ = self.me.reader_wake.notified() => {
+                    buf.truncate(len);
+                    continue; // the loop condition sees the close
+                }
+                r = rd.read(&mut buf[len..]) => match r {
+                    Ok(0) => {
+                        self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
+                        break;
+                    }
+                    Ok(n) => n,
+                    Err(_) => {
+                        self.me.close(CloseReason::ReadError, CloseMode::Discard);
+                        break;
+                    }
+                },
+                _ = ping.tick() => {
+                    buf.truncate(len);
+                    self.ping_tick();
+                    continue;
+                }
+            };
+            buf.truncate(len + n);
+            if n == want && read_size < MAX_READ {
+                read_size *= 2;
+                short_reads = 0;
+            } else if n < read_size / 2 {
+                short_reads += 1;
+                if short_reads > 2 && read_size > MIN_READ {
+                    read_size /= 2;
+                    short_reads = 0;
+                }
+            }
+
+            let used = self.process_buffer(&buf, &mut needed);
+            self.end_of_read();
+            if used == buf.len() {
+                buf.clear();
+                if buf.capacity() > 2 * read_size.max(MAX_READ) {
+                    buf = Vec::new();
+                }
+            } else if used > 0 {
+                buf.copy_within(used.., 0);
+                buf.truncate(buf.len() - used);
+            }
+        }
+        self.cleanup();
+    }
+
+    /// Parses and dispatches every complete op in `buf`; returns the bytes used.
+    fn process_buffer(&mut self, buf: &[u8], needed: &mut usize) -> usize {
+        let mut pos = 0;
+        *needed = 0;
+        while pos < buf.len() {
+            match parse(&buf[pos..], &self.limits) {
+                Ok(Parsed::Op(op, used)) => {
+                    pos += used;
+                    if let Err(e) = self.dispatch(op) {
+                        self.error(e);
+                    }
+                    if self.me.is_closed() {
+                        break;
+                    }
+                }
+                Ok(Parsed::Incomplete { needed: n }) => {
+                    *needed = n.unwrap_or(0);
+                    break;
+                }
+                Err(e) => {
+                    self.error(e);
+                    break;
+                }
+            }
+        }
+        pos
+    }
+
+    /// Sends an error's `-ERR` (if it has one) and closes when nats-server would.
+    pub(crate) fn error(&mut self, e: ProtoError) {
+        let mut line = Vec::new();
+        encode::write_err(&mut line, e);
+        self.me.queue(&line);
+        self.flush.add(&self.me);
+        if e.closes() {
+            self.me.close(e.close_reason(), CloseMode::Flush);
+        }
+    }
+
+    /// Work done once per read buffer: wake recipients, publish counters, drop
+    /// auto-unsubscribed subscriptions.
+    fn end_of_read(&mut self) {
+        self.flush.flush();
+        let c = &self.counts;
+        if c.in_msgs != 0 {
+            self.me.in_msgs.fetch_add(c.in_msgs, Relaxed);
+            self.me.in_bytes.fetch_add(c.in_bytes, Relaxed);
+        }
+        self.counts.publish(&self.shared.stats);
+        if !self.expired.is_empty() {
+            for sub in std::mem::take(&mut self.expired) {
+                crate::ops::remove_subscription(&self.shared, &sub);
+            }
+        }
+    }
+
+    /// Marks inbound activity (anything but PONG), which makes the next ping tick skip.
+    #[inline]
+    pub(crate) fn touch(&mut self) {
+        self.active = true;
+    }
+
+    /// Any PONG answers every outstanding server PING.
+    pub(crate) fn pong(&mut self) {
+        self.pings_out = 0;
+    }
+
+    /// nats-server's keep-alive: skip when the client was active, else PING or declare stale.
+    fn ping_tick(&mut self) {
+        if std::mem::take(&mut self.active) {
+            return;
+        }
+        if self.pings_out + 1 > self.shared.config.ping_max {
+            self.shared.stats.stale_connections.fetch_add(1, Relaxed);
+            self.error(ProtoError::StaleConnection);
+        } else {
+            self.pings_out += 1;
+            self.me.queue(encode::PING);
+            self.flush.add(&self.me);
+        }
+        self.flush.flush();
+    }
+
+    /// A uniformly distributed index below `n` (xorshift64*; queue member choice only).
+    #[inline]
+    pub(crate) fn random_below(&mut self, n: usize) -> usize {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize * n) >> 32
+    }
+
+    /// Removes the connection's subscriptions and registration.
+    fn cleanup(&mut self) {
+        self.flush.flush();
+        let subs = std::mem::take(&mut *self.me.subs.lock());
+        if !subs.is_empty() {
+            self.shared.index.remove_all(subs.values());
+        }
+        self.shared.unregister(self.me.cid);
+    }
+}
+
+fn seed(cid: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(cid);
+    h.finish() | 1
+}

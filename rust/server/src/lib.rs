@@ -1,0 +1,49 @@
+//! `fastnats-server`: the engine. Listeners, connections, routing, coalesced flushing,
+//! keep-alive, limits and stats, with no Python in it (the bindings crate wraps it).
+//!
+//! # Threading model
+//! [`Server::start`] builds a multi-threaded tokio runtime on Rust-owned threads (one worker
+//! per core unless configured), binds the listener and returns. Each connection has two tasks:
+//! a **reader** ([`conn::Conn`]) that parses and routes, and a **writer**
+//! ([`writer::write_loop`]) that drains the connection's outbound buffer. Like nats-server
+//! there is no central dispatcher: a publisher's reader does all the work of its messages.
+//!
+//! # The life of a PUB
+//! 1. The reader fills its read buffer (512 B growing to 64 KiB) and hands it to
+//!    [`fastnats_proto::parse`], which yields ops borrowing from the buffer.
+//! 2. [`route`]: checks (pedantic subject, reserved prefixes), `+OK` if verbose, then the
+//!    match: the reader's private cache ([`subs::L1Cache`]) tagged with the index generation,
+//!    else the shared [`subs::SubIndex`] (a sublist with its own cache) under its lock.
+//! 3. For each plain subscriber and one random member per queue group: lock the recipient's
+//!    outbound queue, append `MSG`/`HMSG` + payload, unlock, and note the recipient in the
+//!    reader's [`flush::FlushSet`]. echo=false, auto-unsubscribe limits and closed recipients
+//!    are skipped (a queue group then tries its next member). A recipient over `max_pending`
+//!    is closed as a slow consumer without slowing anyone else.
+//! 4. When the whole read buffer is processed, each recipient's writer is woken once; it
+//!    swaps out its whole buffer and writes it in one call. Many messages, few syscalls.
+//!
+//! # Lock order
+//! A connection's `subs` map, then the shared index. Outbound locks are leaves: nothing else
+//! is locked while one is held. No lock is held across an `.await`.
+//!
+//! # Closing
+//! Every close has a [`fastnats_proto::CloseReason`] (nats-server's strings).
+//! [`client::ClientHandle::close`] records the first reason and wakes both tasks; in
+//! [`client::CloseMode::Flush`] the writer sends what is queued (an `-ERR`, last messages)
+//! first, in `Discard` mode it drops it (slow consumer).
+
+pub mod client;
+pub mod config;
+pub mod conn;
+pub mod flush;
+pub mod log;
+pub mod ops;
+pub mod route;
+pub mod server;
+pub mod stats;
+pub mod subs;
+pub mod writer;
+
+pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
+pub use server::{Server, StartError, VERSION};
+pub use stats::StatsSnapshot;

@@ -1,0 +1,114 @@
+//! Log lines in nats-server's shape: `[pid] YYYY/MM/DD HH:MM:SS.micro [INF] message`, to
+//! standard error. The Python layer writes its own lines through [`log`] too, so every line
+//! the process prints has one format. Tools that wait for "Server is ready" read these.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Trace = 0,
+    Debug = 1,
+    Info = 2,
+    Warn = 3,
+    Error = 4,
+    Fatal = 5,
+}
+
+impl Level {
+    fn tag(self) -> &'static str {
+        match self {
+            Level::Trace => "[TRC]",
+            Level::Debug => "[DBG]",
+            Level::Info => "[INF]",
+            Level::Warn => "[WRN]",
+            Level::Error => "[ERR]",
+            Level::Fatal => "[FTL]",
+        }
+    }
+}
+
+static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
+static LOG_TIME: AtomicBool = AtomicBool::new(true);
+
+/// Sets the lowest level printed and whether lines carry a timestamp (`-T`).
+pub fn configure(min: Level, logtime: bool) {
+    MIN_LEVEL.store(min as u8, Ordering::Relaxed);
+    LOG_TIME.store(logtime, Ordering::Relaxed);
+}
+
+#[inline]
+pub fn enabled(level: Level) -> bool {
+    level as u8 >= MIN_LEVEL.load(Ordering::Relaxed)
+}
+
+/// Prints one line if `level` is enabled.
+pub fn log(level: Level, msg: &str) {
+    if !enabled(level) {
+        return;
+    }
+    let mut line = format!("[{}] ", std::process::id());
+    if LOG_TIME.load(Ordering::Relaxed) {
+        line.push_str(&timestamp(SystemTime::now()));
+        line.push(' ');
+    }
+    line.push_str(level.tag());
+    line.push(' ');
+    line.push_str(msg);
+    line.push('\n');
+    // A closed stderr is not worth failing over.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// `YYYY/MM/DD HH:MM:SS.micro` in UTC.
+fn timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, day) = civil_from_days(days as i64);
+    format!(
+        "{y:04}/{m:02}/{day:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[macro_export]
+macro_rules! log_at {
+    ($level:expr, $($arg:tt)*) => {
+        if $crate::log::enabled($level) {
+            $crate::log::log($level, &format!($($arg)*));
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_419), (2025, 11, 27));
+        let t = UNIX_EPOCH + std::time::Duration::from_micros(1_700_000_000_123_456);
+        assert_eq!(timestamp(t), "2023/11/14 22:13:20.123456");
+    }
+}

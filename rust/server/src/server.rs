@@ -1,0 +1,292 @@
+//! The server handle: runtime, listener, accept loop, registry of connections, shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fastnats_proto::{encode, CloseReason, ProtoError, ServerInfo};
+use parking_lot::Mutex;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+use tokio::sync::Notify;
+
+use crate::client::{ClientHandle, CloseMode};
+use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
+use crate::conn::Conn;
+use crate::log::Level;
+use crate::log_at;
+use crate::stats::{ServerStats, StatsSnapshot};
+use crate::subs::SubIndex;
+
+/// fastnats' own version, carried in INFO as `fastnats`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// State every connection task shares.
+pub struct Shared {
+    pub config: Config,
+    pub index: SubIndex,
+    pub stats: Arc<ServerStats>,
+    clients: Mutex<HashMap<u64, Arc<ClientHandle>>>,
+    next_cid: AtomicU64,
+    info: ServerInfo,
+    shutting_down: AtomicBool,
+    stop_accept: Notify,
+}
+
+impl Shared {
+    pub(crate) fn unregister(&self, cid: u64) {
+        self.clients.lock().remove(&cid);
+    }
+
+    fn num_clients(&self) -> usize {
+        self.clients.lock().len()
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Config(ConfigError),
+    Bind(String, std::io::Error),
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Config(e) => write!(f, "invalid configuration: {e}"),
+            StartError::Bind(addr, e) => write!(f, "can not listen on {addr}: {e}"),
+            StartError::Runtime(e) => write!(f, "can not start the runtime: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A running server. Dropping it stops it.
+pub struct Server {
+    shared: Arc<Shared>,
+    runtime: Option<Runtime>,
+    addr: SocketAddr,
+    started: Instant,
+}
+
+impl Server {
+    /// Validates the config, starts the runtime threads and binds the listener. Returns once
+    /// the server accepts connections; bind errors are returned here, not logged later.
+    pub fn start(config: Config) -> Result<Server, StartError> {
+        config.validate().map_err(StartError::Config)?;
+        let mut rt = tokio::runtime::Builder::new_multi_thread();
+        rt.enable_all().thread_name("fastnats");
+        if config.worker_threads > 0 {
+            rt.worker_threads(config.worker_threads);
+        }
+        let runtime = rt.build().map_err(StartError::Runtime)?;
+        let bind_to = format!("{}:{}", config.host, config.port);
+        let listener = runtime
+            .block_on(TcpListener::bind(&bind_to))
+            .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(bind_to, e))?;
+
+        let server_id = new_server_id();
+        let info = ServerInfo {
+            server_name: if config.server_name.is_empty() {
+                server_id.clone()
+            } else {
+                config.server_name.clone()
+            },
+            server_id,
+            version: COMPATIBLE_NATS_VERSION.to_string(),
+            proto: 1,
+            go: format!("fastnats {VERSION} (rust)"),
+            host: config.host.clone(),
+            port: addr.port(),
+            headers: !config.no_header_support,
+            max_payload: config.max_payload as u64,
+            fastnats: VERSION.to_string(),
+            ..ServerInfo::default()
+        };
+        let shared = Arc::new(Shared {
+            index: SubIndex::new(!config.disable_sublist_cache),
+            config,
+            stats: Arc::new(ServerStats::default()),
+            clients: Mutex::new(HashMap::new()),
+            next_cid: AtomicU64::new(1),
+            info,
+            shutting_down: AtomicBool::new(false),
+            stop_accept: Notify::new(),
+        });
+        runtime.spawn(accept_loop(shared.clone(), listener));
+        Ok(Server {
+            shared,
+            runtime: Some(runtime),
+            addr,
+            started: Instant::now(),
+        })
+    }
+
+    /// The bound address (the real port when the config asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn server_id(&self) -> &str {
+        &self.shared.info.server_id
+    }
+
+    pub fn server_name(&self) -> &str {
+        &self.shared.info.server_name
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.runtime.is_some()
+    }
+
+    /// Counters at this moment.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.shared.stats.snapshot(
+            self.shared.num_clients() as u64,
+            self.shared.index.count() as u64,
+        )
+    }
+
+    /// Graceful stop: stop accepting, close every connection after flushing what is queued
+    /// to it (bounded by `shutdown_grace`), then stop the runtime threads. Idempotent.
+    pub fn stop(&mut self) {
+        let Some(runtime) = self.runtime.take() else {
+            return;
+        };
+        self.shared.shutting_down.store(true, Relaxed);
+        self.shared.stop_accept.notify_one();
+        let clients: Vec<_> = self.shared.clients.lock().values().cloned().collect();
+        for c in clients {
+            c.close(CloseReason::ServerShutdown, CloseMode::Flush);
+        }
+        let deadline = Instant::now() + self.shared.config.shutdown_grace;
+        while self.shared.num_clients() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        runtime.shutdown_timeout(Duration::from_millis(500));
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = shared.stop_accept.notified() => break,
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                if shared.shutting_down.load(Relaxed) {
+                    break;
+                }
+                tokio::spawn(serve(shared.clone(), stream, addr));
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                log_at!(Level::Error, "Error accepting client connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Serves one accepted socket until it closes.
+async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let cid = shared.next_cid.fetch_add(1, Relaxed);
+    let me = Arc::new(ClientHandle::new(cid, shared.config.max_pending, addr));
+    shared.stats.total_connections.fetch_add(1, Relaxed);
+
+    let mut info = shared.info.clone();
+    info.client_id = cid;
+    info.client_ip = addr.ip().to_string();
+    let mut hello = Vec::with_capacity(512);
+    encode::write_info(&mut hello, &info);
+
+    let admitted = {
+        let mut clients = shared.clients.lock();
+        let ok = clients.len() < shared.config.max_connections;
+        if ok {
+            clients.insert(cid, me.clone());
+        }
+        ok
+    };
+    me.queue(&hello);
+    let (rd, wr) = stream.into_split();
+    let writer = tokio::spawn(crate::writer::write_loop(
+        me.clone(),
+        wr,
+        shared.config.write_deadline,
+        shared.stats.clone(),
+    ));
+    if !admitted {
+        let mut err = Vec::new();
+        encode::write_err(&mut err, ProtoError::MaxConnectionsExceeded);
+        me.queue(&err);
+        me.close(CloseReason::MaxConnectionsExceeded, CloseMode::Flush);
+        let _ = writer.await;
+        return;
+    }
+    me.wake.notify_one();
+    log_at!(
+        Level::Debug,
+        "{addr} - cid:{cid} - Client connection created"
+    );
+    Conn::new(shared.clone(), me.clone()).run(rd).await;
+    let _ = writer.await;
+    if let Some(reason) = me.close_reason() {
+        log_at!(
+            Level::Debug,
+            "{addr} - cid:{cid} - Client connection closed: {reason}"
+        );
+    }
+}
+
+/// A 56-character id starting with `N`, shaped like nats-server's public nkey.
+fn new_server_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut id = String::with_capacity(56);
+    id.push('N');
+    let state = std::collections::hash_map::RandomState::new();
+    let mut n = 0u64;
+    while id.len() < 56 {
+        let mut h = state.build_hasher();
+        h.write_u64(n);
+        let mut x = h.finish();
+        for _ in 0..12 {
+            if id.len() == 56 {
+                break;
+            }
+            id.push(ALPHABET[(x & 31) as usize] as char);
+            x >>= 5;
+        }
+        n += 1;
+    }
+    id
+}

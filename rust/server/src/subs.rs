@@ -1,0 +1,153 @@
+//! Subscriptions and the shared subject index.
+//!
+//! The index is one [`Sublist`] behind a mutex, plus a generation counter readable without the
+//! lock. Publishers keep a per-connection cache of match results tagged with that generation
+//! (nats-server's "L1" cache), so the hot path takes the lock only on a cache miss.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use fastnats_sublist::{MatchResult, Sublist};
+use parking_lot::Mutex;
+
+use crate::client::ClientHandle;
+
+/// One subscription.
+#[derive(Debug)]
+pub struct Subscription {
+    pub client: Arc<ClientHandle>,
+    pub subject: Box<[u8]>,
+    pub queue: Option<Box<[u8]>>,
+    pub sid: Box<[u8]>,
+    /// Auto-unsubscribe limit (`UNSUB sid max`); 0 means none.
+    pub max: AtomicU64,
+    /// Messages delivered, counted only while `max` is set (it is compared with `max`).
+    pub delivered: AtomicU64,
+}
+
+impl Subscription {
+    /// Whether an auto-unsubscribe limit has been reached: the subscription is dead even if
+    /// it has not been removed from the index yet.
+    pub fn expired(&self) -> bool {
+        let max = self.max.load(Ordering::Acquire);
+        max != 0 && self.delivered.load(Ordering::Acquire) >= max
+    }
+}
+
+/// A subscription as stored in the index: equality is identity.
+#[derive(Debug, Clone)]
+pub struct SubRef(pub Arc<Subscription>);
+
+impl PartialEq for SubRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for SubRef {
+    type Target = Subscription;
+    fn deref(&self) -> &Subscription {
+        &self.0
+    }
+}
+
+pub type Matches = Arc<MatchResult<SubRef>>;
+
+/// The shared subject index.
+pub struct SubIndex {
+    list: Mutex<Sublist<SubRef>>,
+    generation: AtomicU64,
+}
+
+impl SubIndex {
+    pub fn new(cache: bool) -> Self {
+        SubIndex {
+            list: Mutex::new(Sublist::with_cache(cache)),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The generation readers tag cached results with; it changes on every insert/remove.
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn insert(&self, sub: SubRef) -> Result<(), fastnats_sublist::InvalidSubject> {
+        let mut list = self.list.lock();
+        let (subject, queue) = (sub.subject.clone(), sub.queue.clone());
+        list.insert(&subject, queue.as_deref(), sub)?;
+        self.generation.store(list.generation(), Ordering::Release);
+        Ok(())
+    }
+
+    pub fn remove(&self, sub: &SubRef) -> bool {
+        let mut list = self.list.lock();
+        let removed = list.remove(&sub.subject, sub.queue.as_deref(), sub);
+        self.generation.store(list.generation(), Ordering::Release);
+        removed
+    }
+
+    /// Removes many subscriptions under one lock (a closing connection).
+    pub fn remove_all<'a>(&self, subs: impl IntoIterator<Item = &'a SubRef>) {
+        let mut list = self.list.lock();
+        for sub in subs {
+            list.remove(&sub.subject, sub.queue.as_deref(), sub);
+        }
+        self.generation.store(list.generation(), Ordering::Release);
+    }
+
+    #[inline]
+    pub fn matches(&self, subject: &[u8]) -> Matches {
+        self.list.lock().match_subject(subject)
+    }
+
+    pub fn count(&self) -> usize {
+        self.list.lock().count()
+    }
+
+    pub fn stats(&self) -> fastnats_sublist::SublistStats {
+        self.list.lock().stats()
+    }
+}
+
+/// A publisher's private cache of match results ("L1"), dropped whole when the index
+/// generation moves. Bounded: when full, it is cleared.
+pub struct L1Cache {
+    generation: u64,
+    map: std::collections::HashMap<Box<[u8]>, Matches, foldhash::fast::RandomState>,
+}
+
+const L1_MAX: usize = 512;
+
+impl L1Cache {
+    pub fn new() -> Self {
+        L1Cache {
+            generation: u64::MAX,
+            map: Default::default(),
+        }
+    }
+
+    #[inline]
+    pub fn lookup(&mut self, index: &SubIndex, subject: &[u8]) -> Matches {
+        let generation = index.generation();
+        if generation != self.generation {
+            self.map.clear();
+            self.generation = generation;
+        } else if let Some(m) = self.map.get(subject) {
+            return m.clone();
+        }
+        let m = index.matches(subject);
+        if self.map.len() >= L1_MAX {
+            self.map.clear();
+        }
+        self.map.insert(subject.into(), m.clone());
+        m
+    }
+}
+
+impl Default for L1Cache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
