@@ -81,14 +81,11 @@ impl Conn {
         while !self.me.is_closed() {
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
-            buf.resize(len + want, 0);
+            buf.reserve(want);
             let n = tokio::select! {
                 biased;
-                _ = self.me.reader_wake.notified() => {
-                    buf.truncate(len);
-                    continue; // the loop condition sees the close
-                }
-                r = rd.read(&mut buf[len..]) => match r {
+                _ = self.me.reader_wake.notified() => continue, // the loop condition sees the close
+                r = rd.read_buf(&mut buf) => match r {
                     Ok(0) => {
                         self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
                         break;
@@ -100,13 +97,11 @@ impl Conn {
                     }
                 },
                 _ = ping.tick() => {
-                    buf.truncate(len);
                     self.ping_tick();
                     continue;
                 }
             };
-            buf.truncate(len + n);
-            if n == want && read_size < MAX_READ {
+            if n >= read_size && read_size < MAX_READ {
                 read_size *= 2;
                 short_reads = 0;
             } else if n < read_size / 2 {
@@ -121,7 +116,8 @@ impl Conn {
             self.end_of_read();
             if used == buf.len() {
                 buf.clear();
-                if buf.capacity() > 2 * read_size.max(MAX_READ) {
+                if buf.capacity() > 2 * MAX_READ {
+                    // A large payload passed through: give the memory back.
                     buf = Vec::new();
                 }
             } else if used > 0 {
@@ -226,14 +222,13 @@ impl Conn {
         ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize * n) >> 32
     }
 
-    /// Removes the connection's subscriptions and registration.
+    /// Removes the connection's subscriptions (its registration goes once its writer is done).
     fn cleanup(&mut self) {
         self.flush.flush();
         let subs = std::mem::take(&mut *self.me.subs.lock());
         if !subs.is_empty() {
             self.shared.index.remove_all(subs.values());
         }
-        self.shared.unregister(self.me.cid);
     }
 }
 

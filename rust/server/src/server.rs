@@ -237,6 +237,10 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         ok
     };
     me.queue(&hello);
+    log_at!(
+        Level::Debug,
+        "{addr} - cid:{cid} - Client connection created"
+    );
     let (rd, wr) = stream.into_split();
     let writer = tokio::spawn(crate::writer::write_loop(
         me.clone(),
@@ -253,12 +257,9 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         return;
     }
     me.wake.notify_one();
-    log_at!(
-        Level::Debug,
-        "{addr} - cid:{cid} - Client connection created"
-    );
     Conn::new(shared.clone(), me.clone()).run(rd).await;
     let _ = writer.await;
+    shared.unregister(cid);
     if let Some(reason) = me.close_reason() {
         log_at!(
             Level::Debug,
