@@ -1,0 +1,190 @@
+//! `loadgen`: a NATS load generator speaking the raw client protocol, for comparing fastnats
+//! with nats-server end to end (driven by `benches/compare.py`).
+//!
+//! Like nats-server's own `test/bench_test.go`, publishers write pre-built protocol bytes in
+//! large chunks and end with PING/PONG; subscribers parse the stream and count messages until
+//! the expected total arrived. Every run is bounded in count and in time (`--timeout`), checks
+//! that every expected message arrived, and prints one JSON line; the exit code is 0 when the
+//! run succeeded, 1 when it failed (the line then has `"ok":false` and an `"error"`), 2 on a
+//! usage error.
+//!
+//! Modes:
+//! - `pub`      1 publisher, no subscriber
+//! - `pubsub`   1 publisher → 1 subscriber
+//! - `fanout`   1 publisher → `--subs` subscribers on the same subject
+//! - `fanin`    `--pubs` publishers → 1 subscriber
+//! - `queue`    1 publisher → a queue group of `--subs` members (reports the spread)
+//! - `hpub`     1 publisher of HPUB with a header → 1 subscriber (HMSG checked)
+//! - `reqrep`   request/reply round trips through one responder: latency percentiles
+//! - `manysubs` `--nsubs` subscriptions (literal, `*`, `>`), publishes spread over all of them
+//! - `idle`     `--conns` connections, CONNECT + PING/PONG, held `--hold` seconds, re-PINGed
+
+mod modes;
+mod report;
+mod wire;
+
+use std::process::exit;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use report::{Report, Val};
+
+/// Messages written by all publishers (for progress reports of a run that times out).
+pub static SENT: AtomicU64 = AtomicU64::new(0);
+/// Messages received by all subscribers.
+pub static DELIVERED: AtomicU64 = AtomicU64::new(0);
+/// Set by whoever prints the one result line (the run or the watchdog).
+static PRINTED: AtomicBool = AtomicBool::new(false);
+
+const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--count N] [--size BYTES] [--subs N] \
+[--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--warmup N] [--timeout SECS] [--tag TEXT]
+modes: pub pubsub fanout fanin queue hpub reqrep manysubs idle";
+
+/// The run's parameters (one set for every mode; each mode reads the ones it needs).
+#[derive(Clone)]
+pub struct Params {
+    pub mode: String,
+    pub addr: String,
+    pub count: u64,
+    pub size: usize,
+    pub subs: usize,
+    pub pubs: usize,
+    pub nsubs: usize,
+    pub conns: usize,
+    pub hold: f64,
+    pub warmup: u64,
+    pub timeout: Duration,
+    pub tag: String,
+    pub started: Instant,
+}
+
+impl Params {
+    /// A subject prefix unique to this run, so nothing else on the server can interfere.
+    pub fn subject(&self, what: &str) -> String {
+        format!("bench.{}.{what}", std::process::id())
+    }
+}
+
+fn parse_args() -> Result<Params, String> {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().ok_or("missing MODE")?;
+    if mode == "-h" || mode == "--help" {
+        println!("{USAGE}");
+        exit(0);
+    }
+    if !["pub", "pubsub", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs", "idle"].contains(&mode.as_str()) {
+        return Err(format!("unknown mode {mode:?}"));
+    }
+    let mut p = Params {
+        mode,
+        addr: "127.0.0.1:4222".into(),
+        count: 1_000_000,
+        size: 128,
+        subs: 4,
+        pubs: 4,
+        nsubs: 100_000,
+        conns: 1000,
+        hold: 1.0,
+        warmup: 1000,
+        timeout: Duration::from_secs(60),
+        tag: String::new(),
+        started: Instant::now(),
+    };
+    while let Some(flag) = args.next() {
+        let val = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let num = || val.parse::<u64>().map_err(|_| format!("{flag}: not a number: {val}"));
+        let secs = || val.parse::<f64>().ok().filter(|s| *s >= 0.0).ok_or_else(|| format!("{flag}: not seconds: {val}"));
+        match flag.as_str() {
+            "--addr" => p.addr = val.clone(),
+            "--count" => p.count = num()?.max(1),
+            "--size" => p.size = num()? as usize,
+            "--subs" => p.subs = (num()? as usize).max(1),
+            "--pubs" => p.pubs = (num()? as usize).max(1),
+            "--nsubs" => p.nsubs = (num()? as usize).max(1),
+            "--conns" => p.conns = (num()? as usize).max(1),
+            "--hold" => p.hold = secs()?,
+            "--warmup" => p.warmup = num()?,
+            "--timeout" => p.timeout = Duration::from_secs_f64(secs()?),
+            "--tag" => p.tag = val.clone(),
+            _ => return Err(format!("unknown flag {flag}")),
+        }
+    }
+    Ok(p)
+}
+
+fn base_report(p: &Params) -> Report {
+    let mut params = Report::new();
+    params
+        .int("count", p.count)
+        .int("size", p.size as u64)
+        .int("subs", p.subs as u64)
+        .int("pubs", p.pubs as u64)
+        .int("nsubs", p.nsubs as u64)
+        .int("conns", p.conns as u64)
+        .num("hold", p.hold)
+        .int("warmup", p.warmup)
+        .num("timeout", p.timeout.as_secs_f64());
+    let mut r = Report::new();
+    r.str("tool", "fastnats-loadgen").str("mode", p.mode.clone()).str("addr", p.addr.clone());
+    if !p.tag.is_empty() {
+        r.str("tag", p.tag.clone());
+    }
+    r.set("params", Val::Obj(params));
+    r
+}
+
+/// Print the one result line (first caller wins) and exit.
+fn finish(mut r: Report, outcome: Result<(), String>) -> ! {
+    if PRINTED.swap(true, Relaxed) {
+        // The other side is printing; wait for it to exit the process.
+        loop {
+            std::thread::park();
+        }
+    }
+    let ok = outcome.is_ok();
+    r.bool("ok", ok);
+    r.set("error", outcome.err().map_or(Val::Null, Val::Str));
+    if r.get("published").is_none() {
+        r.int("published", SENT.load(Relaxed));
+    }
+    if r.get("delivered").is_none() {
+        r.int("delivered", DELIVERED.load(Relaxed));
+    }
+    println!("{}", r.to_json());
+    exit(if ok { 0 } else { 1 });
+}
+
+fn main() {
+    let p = match parse_args() {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            eprintln!("loadgen: {e}\n{USAGE}");
+            exit(2);
+        }
+    };
+    // The watchdog: whatever hangs, the run ends at its deadline with a failure line.
+    let wp = p.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(wp.timeout + Duration::from_millis(500));
+        let mut r = base_report(&wp);
+        r.int("published", SENT.load(Relaxed)).int("delivered", DELIVERED.load(Relaxed));
+        r.num("wall_s", wp.started.elapsed().as_secs_f64());
+        finish(r, Err(format!("run exceeded its {:?} timeout", wp.timeout)));
+    });
+    let mut r = base_report(&p);
+    let outcome = match p.mode.as_str() {
+        "pub" => modes::pub_only(&p, &mut r),
+        "pubsub" => modes::pubsub(&p, &mut r),
+        "fanout" => modes::fanout(&p, &mut r),
+        "fanin" => modes::fanin(&p, &mut r),
+        "queue" => modes::queue(&p, &mut r),
+        "hpub" => modes::hpub(&p, &mut r),
+        "reqrep" => modes::reqrep(&p, &mut r),
+        "manysubs" => modes::manysubs(&p, &mut r),
+        "idle" => modes::idle(&p, &mut r),
+        _ => unreachable!("checked in parse_args"),
+    };
+    r.num("wall_s", p.started.elapsed().as_secs_f64());
+    finish(r, outcome);
+}

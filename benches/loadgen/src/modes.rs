@@ -1,0 +1,549 @@
+//! The workloads. Each sets up its connections (subscriptions flushed with PING/PONG before any
+//! publish), runs, checks that every expected message arrived, and fills in a [`Report`].
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Barrier, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::report::{percentiles, Report, Val};
+use crate::wire::{connect_line, hpub_msg, payload, pub_msg, Client, Hello, Op, PubBuffer, Reader};
+use crate::{Params, DELIVERED, SENT};
+
+/// Outcome of a workload: the report, or an error text (the report is still printed).
+pub type Outcome = Result<(), String>;
+
+/// How the subscribers of one run are doing: deliveries add up here, the first failure or
+/// the moment the expected total is reached wakes the waiting main thread.
+struct Tracker {
+    expected: u64,
+    state: Mutex<TrackState>,
+    cv: Condvar,
+}
+
+#[derive(Default)]
+struct TrackState {
+    done_at: Option<Instant>,
+    failure: Option<String>,
+}
+
+impl Tracker {
+    fn new(expected: u64) -> Arc<Tracker> {
+        Arc::new(Tracker { expected, state: Mutex::new(TrackState::default()), cv: Condvar::new() })
+    }
+
+    fn add(&self, k: u64) {
+        let total = DELIVERED.fetch_add(k, Relaxed) + k;
+        if total >= self.expected {
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if st.done_at.is_none() {
+                st.done_at = Some(Instant::now());
+                self.cv.notify_all();
+            }
+        }
+    }
+
+    fn fail(&self, msg: String) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.failure.is_none() {
+            st.failure = Some(msg);
+        }
+        self.cv.notify_all();
+    }
+
+    fn finished(&self) -> bool {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.done_at.is_some() || st.failure.is_some()
+    }
+
+    /// Wait until every expected message arrived (its time), a failure, or the deadline.
+    fn wait(&self, deadline: Instant) -> Result<Instant, String> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(f) = &st.failure {
+                return Err(f.clone());
+            }
+            if let Some(t) = st.done_at {
+                return Ok(t);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "timed out waiting for messages: {} of {} arrived",
+                    DELIVERED.load(Relaxed),
+                    self.expected
+                ));
+            }
+            st = self.cv.wait_timeout(st, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
+/// A subscriber: counts MSG/HMSG until its own share (`own`) or the run's total arrived.
+struct Sub {
+    client: Client,
+    own: Option<u64>,
+    got: Arc<AtomicU64>,
+    hmsgs: Arc<AtomicU64>,
+}
+
+fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()> {
+    thread::spawn(move || {
+        // Short read timeouts so a queue member notices when the others finished the run.
+        let _ = s.client.sock.set_read_timeout(Some(Duration::from_millis(20)));
+        let mut mine = 0u64;
+        loop {
+            if s.own.is_some_and(|o| mine >= o) || tr.finished() {
+                return;
+            }
+            let (mut k, mut h, mut pings) = (0u64, 0u64, 0u32);
+            let mut err = None;
+            let r = s.client.reader.read_some(&s.client.sock, |op| match op {
+                Op::Msg { hdr, .. } => {
+                    k += 1;
+                    h += hdr as u64;
+                }
+                Op::Ping => pings += 1,
+                Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
+                _ => {}
+            });
+            if k > 0 {
+                mine += k;
+                s.got.fetch_add(k, Relaxed);
+                s.hmsgs.fetch_add(h, Relaxed);
+                tr.add(k);
+            }
+            for _ in 0..pings {
+                if let Err(e) = s.client.write(b"PONG\r\n") {
+                    tr.fail(format!("subscriber {idx}: PONG: {e}"));
+                    return;
+                }
+            }
+            if let Some(e) = err {
+                tr.fail(format!("subscriber {idx} got -ERR {e} after {mine} messages"));
+                return;
+            }
+            match r {
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) => {}
+                Err(e) => {
+                    tr.fail(format!("subscriber {idx} after {mine} messages: {e}"));
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// One publisher: its connection, what it sends and how many messages.
+struct Pub {
+    client: Client,
+    buf: Arc<PubBuffer>,
+    count: u64,
+}
+
+/// Publish everything (after the start barrier), then PING/PONG: the server has processed
+/// every PUB when the PONG arrives.
+fn spawn_pub(idx: usize, mut p: Pub, start: Arc<Barrier>) -> thread::JoinHandle<Result<Instant, String>> {
+    thread::spawn(move || {
+        start.wait();
+        p.buf.send(&p.client.sock, p.count, &SENT).map_err(|e| format!("publisher {idx} write: {e}"))?;
+        p.client.flush().map_err(|e| format!("publisher {idx} flush: {e}"))?;
+        Ok(Instant::now())
+    })
+}
+
+fn subscribe(p: &Params, name: &str, sub_line: &str, hello: Hello) -> Result<Client, String> {
+    let mut c = Client::connect(&p.addr, name, hello, p.timeout)?;
+    c.write(sub_line.as_bytes()).map_err(|e| format!("{name} SUB: {e}"))?;
+    c.flush().map_err(|e| format!("{name} SUB flush: {e}"))?;
+    Ok(c)
+}
+
+fn publisher(p: &Params, name: &str, buf: Arc<PubBuffer>, count: u64) -> Result<Pub, String> {
+    let client = Client::connect(&p.addr, name, Hello::default(), p.timeout)?;
+    Ok(Pub { client, buf, count })
+}
+
+/// A flow run: subscribers ready, publishers released together, measured until the last
+/// expected message arrived (or, without subscribers, until the publishers' PONGs).
+struct Flow {
+    pubs: Vec<Pub>,
+    subs: Vec<Client>,
+    /// Each subscriber's own expected count (fan-out), or None (queue group: the total).
+    own: Option<u64>,
+    expected: u64,
+    /// Payload bytes per message, for MB/s.
+    payload: usize,
+}
+
+fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
+    let published: u64 = flow.pubs.iter().map(|x| x.count).sum();
+    r.int("published", published).int("expected", flow.expected);
+    let tr = Tracker::new(flow.expected);
+    let mut got = Vec::new();
+    let hmsgs = Arc::new(AtomicU64::new(0));
+    let mut sub_threads = Vec::new();
+    for (i, client) in flow.subs.into_iter().enumerate() {
+        let g = Arc::new(AtomicU64::new(0));
+        got.push(g.clone());
+        let s = Sub { client, own: flow.own, got: g, hmsgs: hmsgs.clone() };
+        sub_threads.push(spawn_sub(i, s, tr.clone()));
+    }
+    let barrier = Arc::new(Barrier::new(flow.pubs.len() + 1));
+    let pub_threads: Vec<_> =
+        flow.pubs.into_iter().enumerate().map(|(i, x)| spawn_pub(i, x, barrier.clone())).collect();
+    let deadline = p.started + p.timeout;
+    let start = Instant::now();
+    barrier.wait();
+    let mut pub_end = start;
+    let mut failure = None;
+    for t in pub_threads {
+        match t.join() {
+            Ok(Ok(t)) => pub_end = pub_end.max(t),
+            Ok(Err(e)) => failure = failure.or(Some(e)),
+            Err(_) => failure = failure.or(Some("publisher thread panicked".to_string())),
+        }
+    }
+    if let Some(e) = &failure {
+        tr.fail(e.clone());
+    }
+    let end = if flow.expected > 0 { tr.wait(deadline) } else { failure.clone().map_or(Ok(pub_end), Err) };
+    let delivered = DELIVERED.load(Relaxed);
+    r.int("delivered", delivered);
+    let pub_s = (pub_end - start).as_secs_f64();
+    r.num("pub_elapsed_s", pub_s).num("pub_msgs_per_s", published as f64 / pub_s);
+    if !got.is_empty() {
+        let counts: Vec<u64> = got.iter().map(|g| g.load(Relaxed)).collect();
+        let (mn, mx) = (*counts.iter().min().unwrap_or(&0), *counts.iter().max().unwrap_or(&0));
+        let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
+        let mut spread = Report::new();
+        spread
+            .int("min", mn)
+            .int("max", mx)
+            .num("max_dev_pct", if mean > 0.0 { 100.0 * (mx as f64 - mean).max(mean - mn as f64) / mean } else { 0.0 })
+            .set("per_sub", Val::Arr(counts.iter().map(|&c| Val::Int(c)).collect()));
+        r.set("per_sub", Val::Obj(spread));
+        r.int("hmsgs", hmsgs.load(Relaxed));
+    }
+    let end = end?;
+    let elapsed = (end - start).as_secs_f64();
+    let moved = if flow.expected > 0 { flow.expected } else { published };
+    r.num("elapsed_s", elapsed)
+        .num("msgs_per_s", moved as f64 / elapsed)
+        .num("mb_per_s", (moved as f64 * flow.payload as f64) / elapsed / 1e6);
+    // Anything beyond the expected total is a duplicate or a stray delivery.
+    thread::sleep(Duration::from_millis(20));
+    let after = DELIVERED.load(Relaxed);
+    if after > flow.expected && flow.expected > 0 {
+        return Err(format!("{} messages delivered, {} expected", after, flow.expected));
+    }
+    drop(sub_threads);
+    Ok(())
+}
+
+pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&p.subject("pub"), None, &payload(p.size))));
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs: vec![],
+        own: None,
+        expected: 0,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)
+}
+
+pub fn pubsub(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("pubsub");
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs: vec![sub],
+        own: Some(p.count),
+        expected: p.count,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)
+}
+
+pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("hpub");
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let buf = Arc::new(PubBuffer::repeated(&hpub_msg(&subj, &payload(p.size))));
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs: vec![sub],
+        own: Some(p.count),
+        expected: p.count,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)?;
+    let h = r_get_int(r, "hmsgs").unwrap_or(0);
+    if h != p.count {
+        return Err(format!("{h} of {} deliveries were HMSG", p.count));
+    }
+    Ok(())
+}
+
+fn r_get_int(r: &Report, key: &str) -> Option<u64> {
+    r.get(key).and_then(|v| if let Val::Int(n) = v { Some(*n) } else { None })
+}
+
+pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("fanout");
+    let subs = (0..p.subs)
+        .map(|i| subscribe(p, &format!("sub{i}"), &format!("SUB {subj} 1\r\n"), Hello::default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs,
+        own: Some(p.count),
+        expected: p.count * p.subs as u64,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)
+}
+
+pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("fanin");
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
+    let n = p.pubs as u64;
+    let pubs = (0..p.pubs)
+        .map(|i| {
+            let share = p.count / n + u64::from((i as u64) < p.count % n);
+            publisher(p, &format!("pub{i}"), buf.clone(), share)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let flow = Flow { pubs, subs: vec![sub], own: Some(p.count), expected: p.count, payload: p.size };
+    run_flow(p, flow, r)
+}
+
+pub fn queue(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("queue");
+    let subs = (0..p.subs)
+        .map(|i| subscribe(p, &format!("q{i}"), &format!("SUB {subj} workers 1\r\n"), Hello::default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs,
+        own: None,
+        expected: p.count,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)
+}
+
+/// 100,000-ish subscriptions on one connection: 97% literal `<p>.<i>.x`, 1% `<p>.<i>.*`,
+/// 1% `<p>.<i>.>`, 1% `*.<i>.y` (a root wildcard every lookup must also walk, matching
+/// nothing published). Publishes go to `<p>.<j>.x` with j striding over all i, so consecutive
+/// subjects differ and result caches miss; each matches exactly one subscription.
+pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
+    let pre = p.subject("many");
+    let n = p.nsubs.max(1);
+    let mut subs = Vec::with_capacity(n * 24);
+    for i in 0..n {
+        let line = match i % 100 {
+            0 => format!("SUB {pre}.{i}.* {}\r\n", i + 1),
+            1 => format!("SUB {pre}.{i}.> {}\r\n", i + 1),
+            2 => format!("SUB *.{i}.y {}\r\n", i + 1),
+            _ => format!("SUB {pre}.{i}.x {}\r\n", i + 1),
+        };
+        subs.extend_from_slice(line.as_bytes());
+    }
+    let mut c = Client::connect(&p.addr, "manysubs", Hello::default(), p.timeout)?;
+    let t0 = Instant::now();
+    c.write(&subs).map_err(|e| format!("SUBs: {e}"))?;
+    c.flush().map_err(|e| format!("SUB flush: {e}"))?;
+    let sub_s = t0.elapsed().as_secs_f64();
+    r.int("nsubs", n as u64).num("subscribe_s", sub_s).num("subs_per_s", n as f64 / sub_s);
+    // Published subjects: every i except the `*.<i>.y` ones (they match nothing), in a
+    // stride coprime to n so neighbours in time are far apart in the table.
+    let targets: Vec<usize> = (0..n).filter(|i| i % 100 != 2).collect();
+    let m = targets.len();
+    let mut stride = 7919 % m.max(1);
+    while stride == 0 || gcd(stride, m) != 1 {
+        stride += 1;
+    }
+    let body = payload(p.size);
+    let buf = Arc::new(PubBuffer::cycle(
+        (0..m).map(|k| pub_msg(&format!("{pre}.{}.x", targets[(k * stride) % m]), None, &body)),
+    ));
+    r.int("distinct_subjects", buf.len() as u64);
+    let flow = Flow {
+        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        subs: vec![c],
+        own: Some(p.count),
+        expected: p.count,
+        payload: p.size,
+    };
+    run_flow(p, flow, r)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Request/reply round trips, one at a time, through one responder.
+pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
+    let req_subj = p.subject("req");
+    let reply_subj = p.subject("reply");
+    let mut responder = subscribe(p, "responder", &format!("SUB {req_subj} 1\r\n"), Hello::default())?;
+    let mut requester = subscribe(p, "requester", &format!("SUB {reply_subj} 1\r\n"), Hello::default())?;
+    let body = payload(p.size);
+    let reply_body = body.clone();
+    let resp_fail: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let rf = resp_fail.clone();
+    let _responder = thread::spawn(move || {
+        let mut out = Vec::with_capacity(64 * 1024);
+        let _ = responder.sock.set_read_timeout(None);
+        loop {
+            let mut pings = 0;
+            let r = responder.reader.read_some(&responder.sock, |op| match op {
+                Op::Msg { reply: Some(rep), .. } => {
+                    out.extend_from_slice(b"PUB ");
+                    out.extend_from_slice(rep);
+                    out.extend_from_slice(format!(" {}\r\n", reply_body.len()).as_bytes());
+                    out.extend_from_slice(&reply_body);
+                    out.extend_from_slice(b"\r\n");
+                }
+                Op::Ping => pings += 1,
+                _ => {}
+            });
+            for _ in 0..pings {
+                out.extend_from_slice(b"PONG\r\n");
+            }
+            let w = if out.is_empty() { Ok(()) } else { responder.write(&out) };
+            out.clear();
+            if let Err(e) = r.and(w.map(|_| 0)) {
+                *rf.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("responder: {e}"));
+                return;
+            }
+        }
+    });
+    let request = pub_msg(&req_subj, Some(&reply_subj), &body);
+    let total = p.warmup + p.count;
+    let mut lat = Vec::with_capacity(p.count as usize);
+    let t_start = Instant::now();
+    let mut t_measured = t_start;
+    for i in 0..total {
+        if i == p.warmup {
+            t_measured = Instant::now();
+        }
+        let t0 = Instant::now();
+        requester.write(&request).map_err(|e| format!("request {i}: {e}"))?;
+        SENT.fetch_add(1, Relaxed);
+        let mut got = 0u64;
+        while got == 0 {
+            let mut pings = 0;
+            let res = requester.reader.read_some(&requester.sock, |op| match op {
+                Op::Msg { .. } => got += 1,
+                Op::Ping => pings += 1,
+                _ => {}
+            });
+            for _ in 0..pings {
+                requester.write(b"PONG\r\n").map_err(|e| format!("PONG: {e}"))?;
+            }
+            if let Err(e) = res {
+                let resp = resp_fail.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                return Err(format!("reply {i}: {e}{}", resp.map(|s| format!(" ({s})")).unwrap_or_default()));
+            }
+        }
+        let dt = t0.elapsed();
+        // Request and reply are both deliveries.
+        DELIVERED.fetch_add(2 * got, Relaxed);
+        if got != 1 {
+            return Err(format!("request {i}: {got} replies"));
+        }
+        if i >= p.warmup {
+            lat.push(dt.as_nanos() as u64);
+        }
+    }
+    let elapsed = t_measured.elapsed().as_secs_f64();
+    r.int("published", 2 * total)
+        .int("expected", 2 * total)
+        .int("delivered", DELIVERED.load(Relaxed))
+        .int("round_trips", p.count)
+        .num("elapsed_s", elapsed)
+        .num("msgs_per_s", p.count as f64 / elapsed)
+        .set("latency_us", Val::Obj(percentiles(&mut lat)));
+    Ok(())
+}
+
+/// N idle connections: CONNECT + PING/PONG each (pipelined in batches), hold, then check every
+/// one still answers a PING.
+pub fn idle(p: &Params, r: &mut Report) -> Outcome {
+    const BATCH: usize = 250;
+    let hello = connect_line("idle", Hello::default());
+    let mut conns: Vec<(std::net::TcpStream, Reader)> = Vec::with_capacity(p.conns);
+    let t0 = Instant::now();
+    while conns.len() < p.conns {
+        let from = conns.len();
+        let to = (from + BATCH).min(p.conns);
+        for i in from..to {
+            let s = std::net::TcpStream::connect(&p.addr).map_err(|e| format!("connect #{i}: {e}"))?;
+            s.set_read_timeout(Some(p.timeout)).map_err(|e| format!("#{i}: {e}"))?;
+            let _ = s.set_nodelay(true);
+            io::Write::write_all(&mut &s, &hello).map_err(|e| format!("CONNECT #{i}: {e}"))?;
+            conns.push((s, Reader::with_capacity(2048)));
+        }
+        for (i, (s, rd)) in conns[from..to].iter_mut().enumerate() {
+            wait_pong_raw(s, rd).map_err(|e| format!("handshake #{}: {e}", from + i))?;
+            SENT.fetch_add(1, Relaxed);
+        }
+    }
+    let connect_s = t0.elapsed().as_secs_f64();
+    r.int("conns", p.conns as u64).num("connect_s", connect_s).num("conns_per_s", p.conns as f64 / connect_s);
+    // Tell the driver the connections are all up (it samples memory now), then hold.
+    eprintln!("loadgen: {} connections up", p.conns);
+    thread::sleep(Duration::from_secs_f64(p.hold));
+    let t1 = Instant::now();
+    for (i, (s, _)) in conns.iter().enumerate() {
+        io::Write::write_all(&mut &*s, b"PING\r\n").map_err(|e| format!("PING #{i} after hold: {e}"))?;
+    }
+    for (i, (s, rd)) in conns.iter_mut().enumerate() {
+        wait_pong_raw(s, rd).map_err(|e| format!("PONG #{i} after hold: {e}"))?;
+        DELIVERED.fetch_add(1, Relaxed);
+    }
+    r.num("ping_all_s", t1.elapsed().as_secs_f64())
+        .int("alive", DELIVERED.load(Relaxed))
+        .int("expected", p.conns as u64)
+        .int("delivered", DELIVERED.load(Relaxed))
+        .num("elapsed_s", connect_s)
+        .num("msgs_per_s", p.conns as f64 / connect_s);
+    Ok(())
+}
+
+fn wait_pong_raw(s: &std::net::TcpStream, rd: &mut Reader) -> io::Result<()> {
+    let mut done = false;
+    while !done {
+        let mut pings = 0;
+        let mut err = None;
+        rd.read_some(s, |op| match op {
+            Op::Pong => done = true,
+            Op::Ping => pings += 1,
+            Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
+            _ => {}
+        })?;
+        for _ in 0..pings {
+            io::Write::write_all(&mut &*s, b"PONG\r\n")?;
+        }
+        if let Some(e) = err {
+            return Err(io::Error::other(format!("-ERR {e}")));
+        }
+    }
+    Ok(())
+}
