@@ -155,6 +155,24 @@ class Conn:
         assert body.endswith(b"\r\n"), body
         return line, body[:-2]
 
+    def msgs_until_pong(self, timeout: float = TIMEOUT) -> list[tuple[bytes, bytes]]:
+        """Send PING; return every MSG/HMSG (control line, body) that arrives before the PONG.
+
+        Anything else before the PONG fails the test.
+        """
+        self.send(PING)
+        deadline = time.monotonic() + timeout
+        out: list[tuple[bytes, bytes]] = []
+        while True:
+            line = self.read_line(max(deadline - time.monotonic(), 0.001))
+            if line == PONG:
+                return out
+            parts = line[:-2].split(b" ")
+            assert parts[0] in (b"MSG", b"HMSG"), f"unexpected {line!r} (after {out!r})"
+            body = self.read_exact(int(parts[-1]) + 2, max(deadline - time.monotonic(), 0.001))
+            assert body.endswith(b"\r\n"), body
+            out.append((line[:-2], body[:-2]))
+
     def close(self) -> None:
         try:
             self.sock.close()
