@@ -309,6 +309,25 @@ def test_hpub_to_headerless_subscriber_arrives_as_msg(server):
         plain.ping_pong()
 
 
+@pytest.mark.fastnats_bug(
+    "HPUB with header size 0 is delivered as 'HMSG foo 1 0 2'; nats-server treats a zero "
+    "header size as no headers and sends 'MSG foo 1 2'"
+)
+def test_hpub_with_zero_header_size_arrives_as_msg(server):
+    with connect(server, HEADERS_ON) as c:
+        c.send(b"SUB foo 1\r\nHPUB foo 0 2\r\nhi\r\nPING\r\n")
+        c.expect(msg("foo", "1", b"hi") + PONG)
+
+
+def test_hpub_with_headers_only(server):
+    with connect(server, HEADERS_ON) as c, connect(server) as plain:
+        plain.send(b"SUB foo 2\r\n")
+        plain.ping_pong()
+        c.send(b"SUB foo 1\r\n" + hpub("foo", b"NATS/1.0\r\n\r\n", b"") + PING)
+        c.expect(b"HMSG foo 1 12 12\r\nNATS/1.0\r\n\r\n\r\n" + PONG)
+        plain.expect(b"MSG foo 2 0\r\n\r\n")
+
+
 def test_pub_to_header_subscriber_arrives_as_msg(server):
     with connect(server, HEADERS_ON) as c:
         c.send(b"SUB foo 1\r\n" + pub("foo", b"hi") + PING)
@@ -360,6 +379,35 @@ def test_no_responders_for_hpub_request(server):
         got = c.msgs_until_pong()
     assert len(got) == 1
     _assert_503(*got[0], reply="reply.x", sid="3", subject="svc")
+
+
+def test_no_responders_verbose_order(server):
+    with connect(server, {**NO_RESPONDERS, "verbose": True}) as c:
+        c.send(b"SUB r 1\r\n" + pub("svc", b"x", reply="r"))
+        c.expect(OK + OK)
+        got = c.msgs_until_pong()
+    assert len(got) == 1
+    _assert_503(*got[0], reply="r", sid="1", subject="svc")
+
+
+def test_no_responders_when_the_only_candidate_is_filtered_by_echo(server):
+    with connect(server, {**NO_RESPONDERS, "echo": False}) as c:
+        c.send(b"SUB r 1\r\nSUB svc 2\r\n" + pub("svc", b"x", reply="r"))
+        got = c.msgs_until_pong()
+    assert len(got) == 1
+    _assert_503(*got[0], reply="r", sid="1", subject="svc")
+
+
+def test_no_responders_goes_to_one_plain_reply_sub_only(server):
+    with connect(server, NO_RESPONDERS) as c:
+        c.send(b"SUB r q 1\r\n" + pub("svc", b"x", reply="r"))
+        assert c.msgs_until_pong() == []  # a queue sub on the reply subject does not count
+        c.send(b"SUB r 2\r\nSUB r 3\r\n" + pub("svc", b"x", reply="r"))
+        got = c.msgs_until_pong()
+    assert len(got) == 1  # one 503, to one of the matching plain subs
+    sid = got[0][0].split(b" ")[2].decode()
+    assert sid in ("2", "3")
+    _assert_503(*got[0], reply="r", sid=sid, subject="svc")
 
 
 def test_no_503_when_someone_receives_the_request(server):

@@ -166,6 +166,13 @@ def test_no_responders_with_headers_false_closes(server):
         b'CONNECT {"verbose":false\r\n',
         b'CONNECT {"verbose":"yes"}\r\n',
         b"CONNECT []\r\n",
+        b"CONNECT\r\n",
+        b"CONNECT \r\n",
+        b'CONNECT {"verbose":false} trailing\r\n',
+        b'CONNECT {"verbose":false}{}\r\n',
+        b'CONNECT {"verbose":false,"protocol":"1"}\r\n',  # wrong JSON type for a known key
+        b'CONNECT {"verbose":false,"protocol":1.5}\r\n',
+        b'CONNECT {"verbose":false,"lang":5}\r\n',
     ],
 )
 def test_malformed_connect_closes_silently(server, line):
@@ -218,3 +225,43 @@ def test_connect_protocol_1_gets_pong(server):
             info_line, rest = rest.split(b"\r\n", 1)
             assert json.loads(info_line[5:])["connect_info"] is True
         assert rest == b"MSG x 1 1\r\na\r\n" + PONG
+
+
+def test_connect_ignores_unknown_keys_and_null(server):
+    with connect(server, handshake=False) as c:
+        c.send(b'CONNECT {"verbose":false,"unknown_key":5,"nested":{"a":[1,2]}}\r\nPING\r\n')
+        c.expect(PONG)
+    with connect(server, handshake=False) as c:
+        c.send(b'CONNECT {"verbose":null}\r\nPING\r\n')  # null keeps the default (true)
+        c.expect(OK + PONG)
+
+
+def test_connect_credentials_without_auth_configured_are_accepted(server):
+    with connect(server, handshake=False) as c:
+        c.send(b'CONNECT {"verbose":false,"user":"x","pass":"y","auth_token":"t"}\r\nPING\r\n')
+        c.expect(PONG)
+
+
+def test_legacy_account_field_is_an_authorization_violation(server):
+    with connect(server, handshake=False) as c:
+        c.send(b'CONNECT {"verbose":false,"account":"x"}\r\nPING\r\n')
+        c.expect_err_and_close("Authorization Violation")
+
+
+@pytest.mark.parametrize("line", [b"+ok\r\n", b"+OKAY\r\n", b"+OK extra\r\n"])
+def test_ok_variants_from_client_are_ignored(server, line):
+    with connect(server) as c:
+        c.send(line)
+        c.ping_pong()
+
+
+def test_malformed_info_from_client_closes(server):
+    with connect(server) as c:
+        c.send(b"INFO {\r\nPING\r\n")
+        c.expect_closed()
+
+
+def test_leading_blank_before_op_is_unknown(server):
+    with connect(server) as c:
+        c.send(b" PING\r\n")
+        c.expect_err_and_close("Unknown Protocol Operation")

@@ -137,6 +137,9 @@ def test_large_payload_in_random_pieces(server):
     [
         b"PUB foo 2\r\nhiXX",  # payload not followed by CRLF
         b"PUB foo 2\r\nhi\n\r",
+        b"PUB foo 2\r\nhi\n",  # a bare LF does not end a payload
+        b"PUB foo 2\r\nhi\rX",
+        b"PUB foo 2\r\nhi\r\r\n",
         b"PUB foo 1\r\nhi\r\n",  # size lies (too small)
         b"FOO\r\n",
         b"FOO bar\r\n",
@@ -293,3 +296,21 @@ def test_ok_is_not_sent_for_an_op_that_errs(server):
         c.expect(err("Invalid Subject") + PONG)
         c.send(b"SUB foo 1\r\nPING\r\n")
         c.expect(OK + PONG)
+
+
+@pytest.mark.fastnats_bug(
+    "MSG size field is re-encoded (PUB foo 02 -> MSG foo 1 2); nats-server echoes the "
+    "publisher's size bytes verbatim (MSG foo 1 02)"
+)
+def test_size_field_is_echoed_from_the_pub_line(server):
+    with connect(server) as c:
+        c.send(b"SUB foo 1\r\nPUB foo 02\r\nhi\r\nPING\r\n")
+        c.expect(b"MSG foo 1 02\r\nhi\r\n" + PONG)
+
+
+def test_size_with_leading_zeros_is_accepted(server):
+    with connect(server) as c:
+        c.send(b"SUB foo 1\r\nPUB foo 0002\r\nhi\r\nPUB foo 2\r\nok\r\nPING\r\n")
+        out = c.read_until(PONG)
+    assert out.endswith(b"MSG foo 1 2\r\nok\r\nPONG\r\n")
+    assert out.count(b"\r\nhi\r\n") == 1
