@@ -11,12 +11,17 @@
 //! - a control line ends at `\n`, the `\r` before it is optional;
 //! - `PING`, `PONG` and `+OK` ignore whatever follows the op name up to `\n`;
 //! - `CONNECT` and `INFO` need no blank before their JSON;
-//! - `PUB`/`HPUB`/`SUB`/`UNSUB` need a blank after the op name;
+//! - `PUB`/`HPUB`/`SUB`/`UNSUB`/`-ERR` need a blank after the op name;
+//! - `PUB`/`HPUB` arguments are split on spaces and tabs, `SUB`/`UNSUB` ones also on `\r`;
 //! - argument counts: `PUB` 2–3, `HPUB` 3–4, `SUB` 2–3, `UNSUB` 1–2 (else a silent close);
 //! - sizes are 1–9 ASCII digits (else a silent close);
 //! - the argument part of a control line may not exceed `max_control_line`, checked also while a
 //!   split line is still arriving, and a payload size over `max_payload` fails on the control
 //!   line, before any payload byte arrives;
+//! - a whole line (blanks and ignored junk included) may not exceed `max_control_line` plus a
+//!   fixed slack, whether it arrives whole or split (nats-server has no bound there; fastnats
+//!   needs one so a client cannot make it buffer without limit, and applies it identically
+//!   both ways so the outcome never depends on how TCP segmented the stream);
 //! - a payload must be followed by exactly `\r\n`, else `Unknown Protocol Operation`.
 
 use crate::error::ProtoError;
@@ -132,8 +137,9 @@ pub fn parse<'a>(buf: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, ProtoErro
     };
     let name_len = op.name().len();
 
-    // Blank requirements right after the name.
-    let needs_blank = matches!(op, Op::Pub | Op::HPub | Op::Sub | Op::Unsub);
+    // Blank requirements right after the name (nats-server's `OP_PUB`, `OP_MINUS_ERR`, ...
+    // states go to `parseErr` on anything but a space or tab).
+    let needs_blank = matches!(op, Op::Pub | Op::HPub | Op::Sub | Op::Unsub | Op::Err);
     if needs_blank {
         match buf.get(name_len) {
             None => return Ok(INCOMPLETE),
@@ -148,6 +154,11 @@ pub fn parse<'a>(buf: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, ProtoErro
         return Ok(INCOMPLETE);
     };
     let line_end = name_len + nl + 1; // index just past '\n'
+                                      // The same bound as on an unterminated line, so that whether a line arrived whole or in
+                                      // pieces never changes the outcome.
+    if nl > limits.max_control_line + LINE_SLACK {
+        return Err(ProtoError::MaxControlLineExceeded);
+    }
     let op = match op {
         Op::Ping => ClientOp::Ping,
         Op::Pong => ClientOp::Pong,
@@ -177,7 +188,7 @@ fn parse_arg_op(op: Op, arg: &[u8]) -> Result<ClientOp<'_>, ProtoError> {
         Op::Info => ClientOp::Info(arg),
         Op::Err => ClientOp::Err(arg),
         Op::Sub => {
-            let (args, n) = split_args(arg);
+            let (args, n) = split_args::<true>(arg);
             match n {
                 2 => ClientOp::Sub {
                     subject: args[0],
@@ -193,7 +204,7 @@ fn parse_arg_op(op: Op, arg: &[u8]) -> Result<ClientOp<'_>, ProtoError> {
             }
         }
         Op::Unsub => {
-            let (args, n) = split_args(arg);
+            let (args, n) = split_args::<true>(arg);
             match n {
                 1 => ClientOp::Unsub {
                     sid: args[0],
@@ -280,7 +291,10 @@ fn parse_pub<'a>(
     arg: &'a [u8],
     limits: &Limits,
 ) -> Result<Parsed<'a>, ProtoError> {
-    let (args, n) = split_args(arg);
+    // nats-server's `processPub`/`processHeaderPub` split on spaces and tabs only (a stray
+    // `\r` stays inside an argument, so `5\r` is a bad size); `SUB`/`UNSUB` also split on
+    // `\r` and `\n`.
+    let (args, n) = split_args::<false>(arg);
     let (subject, reply, header_len, size) = if hpub {
         if !limits.headers {
             return Err(ProtoError::ProtocolViolation);
@@ -336,9 +350,10 @@ fn parse_pub<'a>(
     ))
 }
 
+/// An argument separator: space or tab, and with `CRLF` also `\r` and `\n`.
 #[inline]
-fn is_blank(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+fn is_sep<const CRLF: bool>(b: u8) -> bool {
+    b == b' ' || b == b'\t' || (CRLF && (b == b'\r' || b == b'\n'))
 }
 
 #[inline]
@@ -350,15 +365,15 @@ fn trim_start_blanks(s: &[u8]) -> &[u8] {
     &s[start..]
 }
 
-/// Splits on runs of blanks into a fixed array; `n` counts every argument found, so a count
-/// above the array size still reads as "too many".
+/// Splits on runs of separators (see [`is_sep`]) into a fixed array; `n` counts every
+/// argument found, so a count above the array size still reads as "too many".
 #[inline]
-fn split_args(arg: &[u8]) -> ([&[u8]; MAX_ARGS], usize) {
+fn split_args<const CRLF: bool>(arg: &[u8]) -> ([&[u8]; MAX_ARGS], usize) {
     let mut out: [&[u8]; MAX_ARGS] = [&[]; MAX_ARGS];
     let mut n = 0;
     let mut start = None;
     for (i, &b) in arg.iter().enumerate() {
-        if is_blank(b) {
+        if is_sep::<CRLF>(b) {
             if let Some(s) = start.take() {
                 if n < MAX_ARGS {
                     out[n] = &arg[s..i];
