@@ -314,3 +314,55 @@ def test_size_with_leading_zeros_is_accepted(server):
         out = c.read_until(PONG)
     assert out.endswith(b"MSG foo 1 2\r\nok\r\nPONG\r\n")
     assert out.count(b"\r\nhi\r\n") == 1
+
+
+# --- unusual bytes in subjects ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("subject", [b"\xff\xfe.a", b"a\x00b", b"\xc3\xa9t\xc3\xa9", b"a\x0bb"])
+def test_subjects_are_bytes_not_text(server, subject):
+    with connect(server, {"verbose": False, "pedantic": True}) as c:
+        c.send(b"SUB " + subject + b" 1\r\nPUB " + subject + b" \xff\xfe 2\r\nhi\r\nPING\r\n")
+        c.expect(b"MSG " + subject + b" 1 \xff\xfe 2\r\nhi\r\n" + PONG)
+
+
+@pytest.mark.fastnats_bug(
+    "a form feed inside a subject is refused: SUB a<FF>b -> -ERR 'Invalid Subject', "
+    "PUB a<FF>b (even non-pedantic) -> -ERR 'Invalid Publish Subject'; nats-server accepts "
+    "both and delivers 'MSG a<FF>b 1 2'"
+)
+@pytest.mark.parametrize("pedantic", [False, True])
+def test_form_feed_inside_a_subject_is_accepted(server, pedantic):
+    with connect(server, {"verbose": False, "pedantic": pedantic}) as c:
+        c.send(b"SUB a\x0cb 1\r\nSUB > 2\r\nPUB a\x0cb 2\r\nhi\r\nPING\r\n")
+        out = c.read_until(PONG)
+    assert sorted(out.split(b"\r\n")) == sorted(
+        (b"MSG a\x0cb 1 2\r\nhi\r\nMSG a\x0cb 2 2\r\nhi\r\n" + PONG).split(b"\r\n")
+    )
+
+
+@pytest.mark.fastnats_bug(
+    "a CR inside PUB arguments is treated as a field separator: 'PUB a<CR>b 2' is delivered "
+    "as 'MSG a 1 b 2' (subject a, reply b); nats-server splits PUB arguments on space/tab "
+    "only and delivers 'MSG a<CR>b 1 2'"
+)
+def test_cr_inside_pub_arguments_is_not_a_separator(server):
+    with connect(server) as c:
+        c.send(b"SUB > 1\r\nPUB a\rb 2\r\nhi\r\nPING\r\n")
+        c.expect(b"MSG a\rb 1 2\r\nhi\r\n" + PONG)
+
+
+def test_cr_inside_sub_arguments_separates_fields(server):
+    # SUB arguments are split on blanks and CR/LF: "SUB a<CR>b 1" is subject a, queue b.
+    with connect(server) as c:
+        c.send(b"SUB a\rb 1\r\nSUB a 2\r\nPUB a 1\r\nx\r\nPING\r\n")
+        out = c.read_until(PONG)
+    assert sorted(out.split(b"\r\n")) == sorted(
+        b"MSG a 1 1\r\nx\r\nMSG a 2 1\r\nx\r\nPONG\r\n".split(b"\r\n")
+    )
+
+
+def test_long_connect_line_counts_against_max_control_line(server):
+    with connect(server, handshake=False) as c:
+        c.send(b'CONNECT {"verbose":false,"name":"' + b"x" * 5000 + b'"}\r\nPING\r\n')
+        c.expect_err_and_close("maximum control line exceeded")
