@@ -4,11 +4,23 @@
 //! that is absent keeps its previous value, and the initial values of `verbose`, `pedantic`
 //! and `echo` are `true` (a hand-written `CONNECT {}` turns on `+OK` acks). [`ConnectOptions`]
 //! is the decoded document with every key optional; [`ConnectInfo::apply`] merges it.
+//!
+//! Decoding follows Go's `encoding/json` into nats-server's `ClientOpts`, because what it
+//! accepts and what it refuses decides whether a client stays connected:
+//! - keys match case-insensitively (Go folds case: `"Verbose"` and `"VERBOSE"` set `verbose`);
+//! - a repeated key is not an error: the last non-null value wins;
+//! - `null`, for a key or for the whole document, changes nothing;
+//! - unknown keys are ignored; a known key with the wrong JSON type is an error;
+//! - bytes that are not UTF-8 inside strings are replaced (Go decodes them as U+FFFD);
+//! - `account` / `new_account` only count when set: a non-empty `account` or a true
+//!   `new_account` fails authentication, `"account":""` and `"new_account":false` do not.
 
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use std::fmt;
 
-/// The keys of one CONNECT document, each `None` when absent.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// The keys of one CONNECT document, each `None` when absent (or `null`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
     pub verbose: Option<bool>,
     pub pedantic: Option<bool>,
@@ -26,17 +38,123 @@ pub struct ConnectOptions {
     pub protocol: Option<i64>,
     pub headers: Option<bool>,
     pub no_responders: Option<bool>,
-    /// Legacy; its presence fails authentication, as in nats-server.
-    pub account: Option<serde_json::Value>,
-    /// Legacy; its presence fails authentication, as in nats-server.
-    pub new_account: Option<serde_json::Value>,
+    /// Legacy; a non-empty value fails authentication, as in nats-server.
+    pub account: Option<String>,
+    /// Legacy; `true` fails authentication, as in nats-server.
+    pub new_account: Option<bool>,
 }
 
 impl ConnectOptions {
     /// Decodes the JSON argument of CONNECT. An error means nats-server would close the
     /// connection without an `-ERR`.
     pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(json)
+        match std::str::from_utf8(json) {
+            Ok(s) => serde_json::from_str(s),
+            // Go replaces invalid UTF-8 with U+FFFD instead of failing; outside a string the
+            // replacement character is still a syntax error, as it is for Go.
+            Err(_) => serde_json::from_str(&String::from_utf8_lossy(json)),
+        }
+    }
+
+    /// Whether the legacy account keys ask for something nats-server refuses.
+    pub fn wants_legacy_account(&self) -> bool {
+        self.account.as_deref().is_some_and(|a| !a.is_empty()) || self.new_account == Some(true)
+    }
+}
+
+/// Go's `encoding/json` key matching: ASCII case folding, plus the two non-ASCII characters
+/// whose simple case fold is an ASCII letter (U+017F long s, U+212A Kelvin sign).
+fn fold_eq(key: &str, field: &str) -> bool {
+    let mut k = key.chars().map(|c| match c {
+        '\u{17F}' => 's',
+        '\u{212A}' => 'k',
+        c => c.to_ascii_lowercase(),
+    });
+    let mut f = field.chars();
+    loop {
+        match (k.next(), f.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConnectOptions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(OptionsVisitor)
+    }
+}
+
+struct OptionsVisitor;
+
+impl<'de> Visitor<'de> for OptionsVisitor {
+    type Value = ConnectOptions;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CONNECT JSON object")
+    }
+
+    /// `CONNECT null`: Go leaves the options untouched.
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(ConnectOptions::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        /// A present, non-null value replaces the previous one; `null` changes nothing.
+        fn put<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+            map: &mut A,
+            dst: &mut Option<T>,
+        ) -> Result<(), A::Error> {
+            if let Some(v) = map.next_value::<Option<T>>()? {
+                *dst = Some(v);
+            }
+            Ok(())
+        }
+        let mut o = ConnectOptions::default();
+        while let Some(key) = map.next_key::<String>()? {
+            let k = key.as_str();
+            if fold_eq(k, "verbose") {
+                put(&mut map, &mut o.verbose)?;
+            } else if fold_eq(k, "pedantic") {
+                put(&mut map, &mut o.pedantic)?;
+            } else if fold_eq(k, "echo") {
+                put(&mut map, &mut o.echo)?;
+            } else if fold_eq(k, "tls_required") {
+                put(&mut map, &mut o.tls_required)?;
+            } else if fold_eq(k, "auth_token") {
+                put(&mut map, &mut o.auth_token)?;
+            } else if fold_eq(k, "user") {
+                put(&mut map, &mut o.user)?;
+            } else if fold_eq(k, "pass") {
+                put(&mut map, &mut o.pass)?;
+            } else if fold_eq(k, "nkey") {
+                put(&mut map, &mut o.nkey)?;
+            } else if fold_eq(k, "sig") {
+                put(&mut map, &mut o.sig)?;
+            } else if fold_eq(k, "jwt") {
+                put(&mut map, &mut o.jwt)?;
+            } else if fold_eq(k, "name") {
+                put(&mut map, &mut o.name)?;
+            } else if fold_eq(k, "lang") {
+                put(&mut map, &mut o.lang)?;
+            } else if fold_eq(k, "version") {
+                put(&mut map, &mut o.version)?;
+            } else if fold_eq(k, "protocol") {
+                put(&mut map, &mut o.protocol)?;
+            } else if fold_eq(k, "headers") {
+                put(&mut map, &mut o.headers)?;
+            } else if fold_eq(k, "no_responders") {
+                put(&mut map, &mut o.no_responders)?;
+            } else if fold_eq(k, "account") {
+                put(&mut map, &mut o.account)?;
+            } else if fold_eq(k, "new_account") {
+                put(&mut map, &mut o.new_account)?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(o)
     }
 }
 
@@ -59,7 +177,7 @@ pub struct ConnectInfo {
     pub protocol: i64,
     pub headers: bool,
     pub no_responders: bool,
-    /// Whether a legacy `account`/`new_account` key was ever sent.
+    /// Whether a CONNECT ever carried a non-empty `account` or a true `new_account`.
     pub legacy_account: bool,
 }
 
@@ -101,6 +219,7 @@ impl ConnectInfo {
                 *dst = v;
             }
         }
+        self.legacy_account |= o.wants_legacy_account();
         set(&mut self.verbose, o.verbose);
         set(&mut self.pedantic, o.pedantic);
         set(&mut self.echo, o.echo);
@@ -117,7 +236,6 @@ impl ConnectInfo {
         set(&mut self.protocol, o.protocol);
         set(&mut self.headers, o.headers);
         set(&mut self.no_responders, o.no_responders);
-        self.legacy_account |= o.account.is_some() || o.new_account.is_some();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Inputs nats-server refuses, each with the exact `ProtoError` (and so the exact `-ERR` text
 //! or silent close). Every row is checked whole, byte by byte and split in two at every
 //! offset through the caller loop: the error must not depend on how the bytes arrived.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! - with a following op in the same buffer (the count must not change),
 //! - for every strict prefix (must be `Incomplete`, never an error or an op),
 //! - split in two at every offset and fed through the caller loop.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 
