@@ -6,7 +6,8 @@
 //! the expected total arrived. Every run is bounded in count and in time (`--timeout`), checks
 //! that every expected message arrived, and prints one JSON line; the exit code is 0 when the
 //! run succeeded, 1 when it failed (the line then has `"ok":false` and an `"error"`), 2 on a
-//! usage error.
+//! usage error. Publishers keep at most `--window` bytes (default 8 MiB) per subscriber in
+//! flight, sent but not yet received; `--window 0` floods, as nats-server's bench suite does. Phase markers go to stderr (see [`mark`]).
 //!
 //! Modes:
 //! - `pub`      1 publisher, no subscriber
@@ -17,7 +18,8 @@
 //! - `hpub`     1 publisher of HPUB with a header → 1 subscriber (HMSG checked)
 //! - `reqrep`   request/reply round trips through one responder: latency percentiles
 //! - `manysubs` `--nsubs` subscriptions (literal, `*`, `>`), publishes spread over all of them
-//! - `idle`     `--conns` connections, CONNECT + PING/PONG, held `--hold` seconds, re-PINGed
+//! - `idle`     `--conns` connections opened in bursts of `--batch`, CONNECT + PING/PONG, held
+//!   `--hold` seconds, re-PINGed
 
 mod modes;
 mod report;
@@ -38,7 +40,8 @@ pub static DELIVERED: AtomicU64 = AtomicU64::new(0);
 static PRINTED: AtomicBool = AtomicBool::new(false);
 
 const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--count N] [--size BYTES] [--subs N] \
-[--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--warmup N] [--timeout SECS] [--tag TEXT]
+[--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
+[--timeout SECS] [--tag TEXT]
 modes: pub pubsub fanout fanin queue hpub reqrep manysubs idle";
 
 /// The run's parameters (one set for every mode; each mode reads the ones it needs).
@@ -53,7 +56,11 @@ pub struct Params {
     pub nsubs: usize,
     pub conns: usize,
     pub hold: f64,
+    /// Idle connections opened at once before their handshakes are read.
+    pub batch: usize,
     pub warmup: u64,
+    /// Publisher flow control: bytes in flight per subscriber (0 = flood).
+    pub window: u64,
     pub timeout: Duration,
     pub tag: String,
     pub started: Instant,
@@ -86,7 +93,9 @@ fn parse_args() -> Result<Params, String> {
         nsubs: 100_000,
         conns: 1000,
         hold: 1.0,
+        batch: 500,
         warmup: 1000,
+        window: 8 << 20,
         timeout: Duration::from_secs(60),
         tag: String::new(),
         started: Instant::now(),
@@ -104,7 +113,9 @@ fn parse_args() -> Result<Params, String> {
             "--nsubs" => p.nsubs = (num()? as usize).max(1),
             "--conns" => p.conns = (num()? as usize).max(1),
             "--hold" => p.hold = secs()?,
+            "--batch" => p.batch = (num()? as usize).max(1),
             "--warmup" => p.warmup = num()?,
+            "--window" => p.window = num()?,
             "--timeout" => p.timeout = Duration::from_secs_f64(secs()?),
             "--tag" => p.tag = val.clone(),
             _ => return Err(format!("unknown flag {flag}")),
@@ -123,7 +134,9 @@ fn base_report(p: &Params) -> Report {
         .int("nsubs", p.nsubs as u64)
         .int("conns", p.conns as u64)
         .num("hold", p.hold)
+        .int("batch", p.batch as u64)
         .int("warmup", p.warmup)
+        .int("window", p.window)
         .num("timeout", p.timeout.as_secs_f64());
     let mut r = Report::new();
     r.str("tool", "fastnats-loadgen").str("mode", p.mode.clone()).str("addr", p.addr.clone());
@@ -132,6 +145,13 @@ fn base_report(p: &Params) -> Report {
     }
     r.set("params", Val::Obj(params));
     r
+}
+
+/// A phase marker on stderr (`loadgen: go` when the measured phase starts, `loadgen: up` when
+/// idle connections are all up, `loadgen: done` when it ends): the driver samples the server's
+/// CPU time and memory when it reads one.
+pub fn mark(what: &str) {
+    eprintln!("loadgen: {what}");
 }
 
 /// Print the one result line (first caller wins) and exit.

@@ -8,8 +8,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::report::{percentiles, Report, Val};
-use crate::wire::{connect_line, hpub_msg, payload, pub_msg, Client, Hello, Op, PubBuffer, Reader};
-use crate::{Params, DELIVERED, SENT};
+use crate::wire::{connect_line, hpub_msg, payload, pub_msg, Client, Gate, Hello, Op, PubBuffer, Reader};
+use crate::{mark, Params, DELIVERED, SENT};
 
 /// Outcome of a workload: the report, or an error text (the report is still printed).
 pub type Outcome = Result<(), String>;
@@ -145,6 +145,7 @@ struct Pub {
     client: Client,
     buf: Arc<PubBuffer>,
     count: u64,
+    gate: Arc<Gate>,
 }
 
 /// Publish everything (after the start barrier), then PING/PONG: the server has processed
@@ -152,7 +153,7 @@ struct Pub {
 fn spawn_pub(idx: usize, mut p: Pub, start: Arc<Barrier>) -> thread::JoinHandle<Result<Instant, String>> {
     thread::spawn(move || {
         start.wait();
-        p.buf.send(&p.client.sock, p.count, &SENT).map_err(|e| format!("publisher {idx} write: {e}"))?;
+        p.buf.send(&p.client.sock, p.count, &SENT, &p.gate).map_err(|e| format!("publisher {idx} write: {e}"))?;
         p.client.flush().map_err(|e| format!("publisher {idx} flush: {e}"))?;
         Ok(Instant::now())
     })
@@ -165,9 +166,21 @@ fn subscribe(p: &Params, name: &str, sub_line: &str, hello: Hello) -> Result<Cli
     Ok(c)
 }
 
-fn publisher(p: &Params, name: &str, buf: Arc<PubBuffer>, count: u64) -> Result<Pub, String> {
+/// A publisher of `count` messages, gated to `--window` bytes in flight per subscriber
+/// (`factor` deliveries per message; 0 = no subscriber, no gate).
+fn publisher(p: &Params, name: &str, buf: Arc<PubBuffer>, count: u64, factor: u64) -> Result<Pub, String> {
     let client = Client::connect(&p.addr, name, Hello::default(), p.timeout)?;
-    Ok(Pub { client, buf, count })
+    let gate = if factor == 0 || p.window == 0 {
+        Gate::open()
+    } else {
+        Gate {
+            factor,
+            window: (p.window / buf.msg_len().max(1)).max(1),
+            delivered: &DELIVERED,
+            deadline: p.started + p.timeout,
+        }
+    };
+    Ok(Pub { client, buf, count, gate: Arc::new(gate) })
 }
 
 /// A flow run: subscribers ready, publishers released together, measured until the last
@@ -199,6 +212,7 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
     let pub_threads: Vec<_> =
         flow.pubs.into_iter().enumerate().map(|(i, x)| spawn_pub(i, x, barrier.clone())).collect();
     let deadline = p.started + p.timeout;
+    mark("go");
     let start = Instant::now();
     barrier.wait();
     let mut pub_end = start;
@@ -214,6 +228,7 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
         tr.fail(e.clone());
     }
     let end = if flow.expected > 0 { tr.wait(deadline) } else { failure.clone().map_or(Ok(pub_end), Err) };
+    mark("done");
     let delivered = DELIVERED.load(Relaxed);
     r.int("delivered", delivered);
     let pub_s = (pub_end - start).as_secs_f64();
@@ -250,7 +265,7 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
 pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&p.subject("pub"), None, &payload(p.size))));
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, 0)?],
         subs: vec![],
         own: None,
         expected: 0,
@@ -264,7 +279,7 @@ pub fn pubsub(p: &Params, r: &mut Report) -> Outcome {
     let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
         subs: vec![sub],
         own: Some(p.count),
         expected: p.count,
@@ -278,7 +293,7 @@ pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
     let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
     let buf = Arc::new(PubBuffer::repeated(&hpub_msg(&subj, &payload(p.size))));
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
         subs: vec![sub],
         own: Some(p.count),
         expected: p.count,
@@ -303,7 +318,7 @@ pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, p.subs as u64)?],
         subs,
         own: Some(p.count),
         expected: p.count * p.subs as u64,
@@ -320,7 +335,7 @@ pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
     let pubs = (0..p.pubs)
         .map(|i| {
             let share = p.count / n + u64::from((i as u64) < p.count % n);
-            publisher(p, &format!("pub{i}"), buf.clone(), share)
+            publisher(p, &format!("pub{i}"), buf.clone(), share, 1)
         })
         .collect::<Result<Vec<_>, _>>()?;
     let flow = Flow { pubs, subs: vec![sub], own: Some(p.count), expected: p.count, payload: p.size };
@@ -334,7 +349,7 @@ pub fn queue(p: &Params, r: &mut Report) -> Outcome {
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
         subs,
         own: None,
         expected: p.count,
@@ -380,7 +395,7 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
     ));
     r.int("distinct_subjects", buf.len() as u64);
     let flow = Flow {
-        pubs: vec![publisher(p, "pub", buf, p.count)?],
+        pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
         subs: vec![c],
         own: Some(p.count),
         expected: p.count,
@@ -441,6 +456,7 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
     let mut t_measured = t_start;
     for i in 0..total {
         if i == p.warmup {
+            mark("go");
             t_measured = Instant::now();
         }
         let t0 = Instant::now();
@@ -473,6 +489,7 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
         }
     }
     let elapsed = t_measured.elapsed().as_secs_f64();
+    mark("done");
     r.int("published", 2 * total)
         .int("expected", 2 * total)
         .int("delivered", DELIVERED.load(Relaxed))
@@ -483,16 +500,17 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
     Ok(())
 }
 
-/// N idle connections: CONNECT + PING/PONG each (pipelined in batches), hold, then check every
-/// one still answers a PING.
+/// N idle connections: CONNECT + PING/PONG each, opened in bursts of `--batch` (all of a burst
+/// connect before any handshake is read, as after a server restart), held, then every one
+/// must still answer a PING.
 pub fn idle(p: &Params, r: &mut Report) -> Outcome {
-    const BATCH: usize = 250;
     let hello = connect_line("idle", Hello::default());
     let mut conns: Vec<(std::net::TcpStream, Reader)> = Vec::with_capacity(p.conns);
+    mark("go");
     let t0 = Instant::now();
     while conns.len() < p.conns {
         let from = conns.len();
-        let to = (from + BATCH).min(p.conns);
+        let to = (from + p.batch).min(p.conns);
         for i in from..to {
             let s = std::net::TcpStream::connect(&p.addr).map_err(|e| format!("connect #{i}: {e}"))?;
             s.set_read_timeout(Some(p.timeout)).map_err(|e| format!("#{i}: {e}"))?;
@@ -508,7 +526,7 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
     let connect_s = t0.elapsed().as_secs_f64();
     r.int("conns", p.conns as u64).num("connect_s", connect_s).num("conns_per_s", p.conns as f64 / connect_s);
     // Tell the driver the connections are all up (it samples memory now), then hold.
-    eprintln!("loadgen: {} connections up", p.conns);
+    mark("up");
     thread::sleep(Duration::from_secs_f64(p.hold));
     let t1 = Instant::now();
     for (i, (s, _)) in conns.iter().enumerate() {
@@ -518,6 +536,7 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
         wait_pong_raw(s, rd).map_err(|e| format!("PONG #{i} after hold: {e}"))?;
         DELIVERED.fetch_add(1, Relaxed);
     }
+    mark("done");
     r.num("ping_all_s", t1.elapsed().as_secs_f64())
         .int("alive", DELIVERED.load(Relaxed))
         .int("expected", p.conns as u64)

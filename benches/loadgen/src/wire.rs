@@ -276,9 +276,15 @@ impl PubBuffer {
         self.ends.len()
     }
 
+    /// Mean bytes per message.
+    pub fn msg_len(&self) -> u64 {
+        (self.bytes.len() / self.ends.len().max(1)) as u64
+    }
+
     /// Write `count` messages, cycling through the buffer. `sent` is bumped per chunk (it may
-    /// be shared by several publishers) so a watchdog can report progress.
-    pub fn send(&self, mut sock: &TcpStream, count: u64, sent: &AtomicU64) -> io::Result<()> {
+    /// be shared by several publishers, and the gate reads it) so a watchdog can report
+    /// progress.
+    pub fn send(&self, mut sock: &TcpStream, count: u64, sent: &AtomicU64, gate: &Gate) -> io::Result<()> {
         let mut done = 0u64;
         while done < count {
             let in_cycle = (count - done).min(self.ends.len() as u64) as usize;
@@ -289,11 +295,47 @@ impl PubBuffer {
                 sock.write_all(&self.bytes[from..self.ends[last - 1]])?;
                 done += (last - first) as u64;
                 sent.fetch_add((last - first) as u64, Relaxed);
+                gate.wait(sent)?;
                 first = last;
                 if first == in_cycle {
                     break;
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+/// Flow control of publishers: at most `window` messages (per subscriber) sent but not yet
+/// delivered. Without it a publisher sharing a core with its subscribers outruns them, the
+/// server queues up to its max_pending (64 MiB) and then closes the subscriber as a slow
+/// consumer (or, nats-server, stalls the producer): a flood measures that, not throughput.
+pub struct Gate {
+    /// Deliveries per published message (subscribers on the subject; 1 for a queue group).
+    pub factor: u64,
+    /// Messages in flight allowed; 0 = no limit (flood).
+    pub window: u64,
+    /// The run's delivered counter.
+    pub delivered: &'static AtomicU64,
+    pub deadline: std::time::Instant,
+}
+
+impl Gate {
+    pub fn open() -> Gate {
+        static NONE: AtomicU64 = AtomicU64::new(0);
+        Gate { factor: 1, window: 0, delivered: &NONE, deadline: std::time::Instant::now() }
+    }
+
+    fn wait(&self, sent: &AtomicU64) -> io::Result<()> {
+        if self.window == 0 {
+            return Ok(());
+        }
+        let limit = self.window * self.factor;
+        while (sent.load(Relaxed) * self.factor).saturating_sub(self.delivered.load(Relaxed)) > limit {
+            if std::time::Instant::now() > self.deadline {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "deliveries stopped (publisher gated)"));
+            }
+            std::thread::sleep(Duration::from_micros(50));
         }
         Ok(())
     }
