@@ -1,0 +1,60 @@
+"""Where a config item came from, and the one error type of the config package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class Position(NamedTuple):
+    """A place in a config file: 1-based line and column (in characters)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class ConfigError(ValueError):
+    """A config file that can not be used.
+
+    ``str(error)`` is one line, ``path/to/file.conf:12:5: message`` (or ``path: message`` when
+    the problem is the file as a whole). When several problems were found, ``errors`` lists
+    them all (the first one is ``self``'s message); otherwise it is ``[self]``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        position: Position | None = None,
+        *,
+        file: str | None = None,
+        errors: Sequence[ConfigError] = (),
+    ) -> None:
+        self.message = message
+        self.position = position
+        self.file = position.file if position is not None else file
+        self.errors: list[ConfigError] = list(errors) if errors else [self]
+        super().__init__(self.__str__())
+
+    @property
+    def line(self) -> int | None:
+        return self.position.line if self.position is not None else None
+
+    @property
+    def column(self) -> int | None:
+        return self.position.column if self.position is not None else None
+
+    def __str__(self) -> str:
+        message = _one_line(self.message)
+        if self.position is not None:
+            return f"{self.position}: {message}"
+        if self.file is not None:
+            return f"{self.file}: {message}"
+        return message
