@@ -32,7 +32,9 @@ use crate::limits::Limits;
 pub struct Publish<'a> {
     pub subject: &'a [u8],
     pub reply: Option<&'a [u8]>,
-    /// `Some(header block length)` for `HPUB`, `None` for `PUB`.
+    /// `Some(header block length)` for `HPUB`, `None` for `PUB` and for an `HPUB` that
+    /// announces 0 header bytes: nats-server only treats a message as having headers when
+    /// the header size is > 0 (`c.pa.hdr > 0`), and delivers such an `HPUB` as a plain `MSG`.
     pub header_len: Option<usize>,
     /// Headers (for `HPUB`) followed by the payload: everything between the control line and
     /// the closing `\r\n`.
@@ -310,7 +312,7 @@ fn parse_pub<'a>(
         if hdr > total {
             return Err(ProtoError::ProtocolViolation);
         }
-        (subject, reply, Some(hdr), total)
+        (subject, reply, Some(hdr).filter(|&h| h > 0), total)
     } else {
         let (subject, reply, size) = match n {
             2 => (args[0], None, args[1]),

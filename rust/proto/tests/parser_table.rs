@@ -198,12 +198,13 @@ fn hpub() {
             publ(b"foo", Some(b"rep"), Some(12), b"NATS/1.0\r\n\r\nhi"),
             39,
         ),
-        // Header size 0 is accepted by the parser (nats-server too).
+        // Header size 0 is accepted, and means no headers (nats-server: `c.pa.hdr > 0`).
         (
             b"HPUB foo 0 2\r\nhi\r\n",
-            publ(b"foo", None, Some(0), b"hi"),
+            publ(b"foo", None, None, b"hi"),
             18,
         ),
+        (b"HPUB foo 0 0\r\n\r\n", publ(b"foo", None, None, b""), 16),
     ]);
     // The split accessors.
     let b = b"HPUB foo 12 14\r\nNATS/1.0\r\n\r\nhi\r\n";
