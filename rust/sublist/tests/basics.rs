@@ -350,3 +350,10 @@ fn deep_subjects() {
     assert!(s.remove(star.as_bytes(), None, &2));
     assert_eq!(s.node_count(), 0);
 }
+
+#[test]
+fn sublist_can_be_shared_between_threads() {
+    fn assert_send_sync<S: Send + Sync>() {}
+    assert_send_sync::<Sublist<u64>>();
+    assert_send_sync::<std::sync::Arc<MatchResult<u64>>>();
+}
