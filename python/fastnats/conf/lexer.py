@@ -62,8 +62,10 @@ _INCLUDE_END = frozenset(" \t\n\r;}'")
 # What ends a bare value.
 _STRING_END = _BLANK | _NEWLINE | frozenset(";,]}")
 # What ends an integer; any other character turns it into a bare string ("3secret").
-# nats-server leaves "]" out here (so "[1,2]" fails to parse there); it is accepted here.
-_INTEGER_END = _STRING_END
+# nats-server leaves "]" out even in arrays (so it rejects "[1,2]"); here "]" ends an integer
+# that is an array element.
+_INTEGER_END = _STRING_END - {"]"}
+_ELEMENT_INTEGER_END = _STRING_END
 _IP_CHARS = _DIGITS | frozenset(".:-")
 _DATETIME_TAIL = "00-00T00:00:00Z"  # after "YYYY-"; "0" stands for any digit
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "\\": "\\"}
@@ -99,6 +101,8 @@ class Lexer:
         self.file = file
         self.pos = 0
         self._lines: list[int] | None = None
+        # Open top-level "{" (a JSON document): a "}" at the top level closes one.
+        self._braces = 0
 
     # positions and errors ------------------------------------------------------------
     def position(self, offset: int) -> Position:
@@ -132,16 +136,21 @@ class Lexer:
         return i
 
     def skip_top_filler(self) -> bool:
-        """Skips whitespace, comments and ``{`` between top-level entries (a JSON document's
-        braces are ignored). Returns False at the end of the text."""
+        """Skips whitespace, comments and the braces of a JSON-style document between
+        top-level entries. Returns False at the end of the text."""
         i = self.pos
         while True:
             ch = self.at(i)
             if ch == EOF:
                 self.pos = i
                 return False
-            if ch.isspace() or ch == "{":
+            if ch.isspace():
                 i += 1
+            elif ch == "{":
+                self._braces += 1
+                i += 1
+            elif ch == "}" and self._braces:
+                i = self._close_braces(i)
             elif self._comment_at(i):
                 i = self._skip_comment(i)
             elif ch == "/":
@@ -149,6 +158,22 @@ class Lexer:
             else:
                 self.pos = i
                 return True
+
+    def _close_braces(self, i: int) -> int:
+        """At a ``}`` closing a top-level ``{``: the ones still open must close right after
+        (nats-server: ``{{a=1}`` is an error, ``{{a=1}}`` is fine)."""
+        while True:
+            self._braces -= 1
+            i += 1
+            if not self._braces:
+                return i
+            while self.at(i).isspace() or self._comment_at(i):
+                i = self._skip_comment(i) if self._comment_at(i) else i + 1
+            if self.at(i) != "}":
+                raise self.error(
+                    f"expected '}}' to close the top-level '{{', but got {_describe(self.at(i))}",
+                    i,
+                )
 
     # keys --------------------------------------------------------------------------
     def _quoted_key(self, quote: str, what: str) -> Key:
@@ -178,11 +203,15 @@ class Lexer:
         include = name.lower() == "include" and self.at(i).isspace()
         return Key(name, self.position(start), include)
 
-    def top_key(self) -> Key:
-        """A key at the top level (the cursor is on its first character)."""
+    def top_key(self) -> Key | None:
+        """A key at the top level (the cursor is on its first character); None for a lone
+        quote that ends the text (nats-server ignores it)."""
         ch = self.at(self.pos)
         if ch in _SEPARATORS:
             raise self.error(f"unexpected key separator '{ch}'")
+        if ch in ('"', "'") and self.pos + 1 == len(self.text):
+            self.pos += 1
+            return None
         if ch == '"':
             return self._quoted_key('"', "double quoted key")
         if ch == "'":
@@ -289,17 +318,29 @@ class Lexer:
     # value ends --------------------------------------------------------------------
     def top_value_end(self) -> None:
         """After a top-level value: blanks, then a comment, new line, ``;``, ``,``, ``}`` or
-        the end of the text."""
+        the end of the text. Inside a JSON-style document's braces the end of the text is
+        not allowed here and a comment does not end the value (as in nats-server)."""
         i = self.pos
         while True:
             ch = self.at(i)
             if ch == EOF:
+                if self._braces:
+                    raise self.error(
+                        "expected a new line, ',', ';' or '}' after the value "
+                        "(a top-level '{' is not closed), but got end of file",
+                        i,
+                    )
                 break
             if self._comment_at(i):
                 i = self._skip_comment(i)
+                if self._braces:
+                    continue
                 break
             if ch in _BLANK or ch == "/":  # nats-server skips a lone '/' here
                 i += 1
+            elif ch == "}" and self._braces:
+                i = self._close_braces(i)
+                break
             elif ch in _TOP_END:
                 i += 1
                 break
@@ -374,9 +415,9 @@ class Lexer:
                 )
 
     # values ------------------------------------------------------------------------
-    def value(self) -> Token:
+    def value(self, element: bool = False) -> Token:
         """The value at the cursor (after blanks; a new line here is an error). For ``[`` and
-        ``{`` only the opening bracket is consumed."""
+        ``{`` only the opening bracket is consumed. ``element``: an array element."""
         text = self.text
         i = self.pos
         n = len(text)
@@ -403,7 +444,7 @@ class Lexer:
         if ch == "-":
             return self._negative_number(i)
         if ch in _DIGITS:
-            return self._number(i)
+            return self._number(i, _ELEMENT_INTEGER_END if element else _INTEGER_END)
         if ch == ".":
             raise self.error("floats must start with a digit", i)
         if ch in _NEWLINE:
@@ -519,7 +560,7 @@ class Lexer:
             i += 1
         return i
 
-    def _number(self, start: int) -> Token:
+    def _number(self, start: int, ends: frozenset[str]) -> Token:
         """A value whose first character is a digit."""
         i = self._digits(start)
         ch = self.at(i)
@@ -533,7 +574,7 @@ class Lexer:
             return self._float(start, i)
         if ch in _SIZE_LETTERS:
             return self._sized(start, i)
-        if ch == EOF or ch in _INTEGER_END:
+        if ch == EOF or ch in ends:
             self.pos = i
             return Token(INTEGER, self.text[start:i], start)
         # Not a number after all ("3secret", "10s"): a bare string. Like nats-server, the

@@ -100,6 +100,8 @@ class _Parser:
         self.scopes.append(top)
         while lex.skip_top_filler():
             key = lex.top_key()
+            if key is None:
+                break
             if key.include:
                 self._include(top)
                 lex.top_value_end()
@@ -114,8 +116,8 @@ class _Parser:
         return top
 
     # structure -----------------------------------------------------------------------
-    def _value(self) -> Any:
-        token = self.lex.value()
+    def _value(self, element: bool = False) -> Any:
+        token = self.lex.value(element)
         kind = token.kind
         if kind == lx.STRING:
             return token.value
@@ -159,7 +161,7 @@ class _Parser:
         self.scopes.append(a)
         while lex.array_next():
             start = lex.pos
-            a.add(self._value(), lex.position(start))
+            a.add(self._value(element=True), lex.position(start))
             if not lex.array_value_end():
                 break
         self.scopes.pop()
