@@ -158,7 +158,7 @@ pub fn parse<'a>(buf: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, ProtoErro
     let line_end = name_len + nl + 1; // index just past '\n'
                                       // The same bound as on an unterminated line, so that whether a line arrived whole or in
                                       // pieces never changes the outcome.
-    if nl > limits.max_control_line + LINE_SLACK {
+    if nl > limits.max_control_line.saturating_add(LINE_SLACK) {
         return Err(ProtoError::MaxControlLineExceeded);
     }
     let op = match op {
@@ -270,7 +270,7 @@ fn identify(buf: &[u8]) -> Result<Option<Op>, ProtoError> {
 
 /// Limits on a control line that has not seen its `\n` yet.
 fn check_partial_line(op: Op, after_name: &[u8], limits: &Limits) -> Result<(), ProtoError> {
-    if after_name.len() > limits.max_control_line + LINE_SLACK {
+    if after_name.len() > limits.max_control_line.saturating_add(LINE_SLACK) {
         return Err(ProtoError::MaxControlLineExceeded);
     }
     if matches!(op, Op::Ping | Op::Pong | Op::Ok) {

@@ -359,3 +359,31 @@ fn unbounded_junk_is_bounded_the_same_whole_or_split() {
         &lim,
     );
 }
+
+#[test]
+fn extreme_limits_do_not_overflow() {
+    let huge = Limits {
+        max_control_line: usize::MAX,
+        max_payload: usize::MAX,
+        headers: true,
+    };
+    let stream = b"PING junk\r\nSUB foo 1\r\nPUB foo 999999999\r\nab";
+    let w = whole(stream, &huge);
+    assert_eq!((w.ops.len(), w.error), (2, None));
+    assert_eq!(
+        parse(b"PUB foo 999999999\r\n", &huge),
+        Ok(Parsed::Incomplete {
+            needed: Some(19 + 999_999_999 + 2)
+        })
+    );
+    let zero = Limits {
+        max_control_line: 0,
+        max_payload: 0,
+        headers: true,
+    };
+    assert_eq!(
+        parse(b"PING\r\n", &zero),
+        Ok(Parsed::Op(fastnats_proto::ClientOp::Ping, 6))
+    );
+    fails(&[(b"SUB a 1\r\n", Mcl), (b"PUB a 0\r\n\r\n", Mcl)], &zero);
+}
