@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from fastnats.conf import ConfigError, Position, load, loads, positions
 
 
@@ -129,8 +128,11 @@ def test_errors_inside_an_included_file_name_it(tmp_path: Path) -> None:
     [
         ({"main.conf": "include main.conf\n"}, "main.conf:1:9: include cycle"),
         (
-            {"main.conf": "include a.conf\n", "a.conf": "x: 1\ninclude b.conf\n",
-             "b.conf": "include ./a.conf\n"},
+            {
+                "main.conf": "include a.conf\n",
+                "a.conf": "x: 1\ninclude b.conf\n",
+                "b.conf": "include ./a.conf\n",
+            },
             "b.conf:1:9: include cycle",
         ),
         (
@@ -162,7 +164,10 @@ def test_include_from_a_string(tmp_path: Path) -> None:
 def test_unreadable_main_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(tmp_path / "nope.conf")
-    assert str(info.value) == f"{tmp_path}/nope.conf: can not read config file: No such file or directory"
+    assert (
+        str(info.value)
+        == f"{tmp_path}/nope.conf: can not read config file: No such file or directory"
+    )
     assert info.value.line is None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from fastnats.conf import ConfigError, loads
 
 SCOPING: list[tuple[str, dict[str, Any]]] = [
@@ -27,9 +26,10 @@ SCOPING: list[tuple[str, dict[str, Any]]] = [
     # not variables
     ('A: 1\nb: "$A"', {"A": 1, "b": "$A"}),
     ("A: 1\nb: '$A'", {"A": 1, "b": "$A"}),
-    ("b: $2a$11$W2zko751KUvVy59mUTWmpOdWZpXY1fW3Ed5vGHU1jjZ1I14mGs3Ay", {
-        "b": "$2a$11$W2zko751KUvVy59mUTWmpOdWZpXY1fW3Ed5vGHU1jjZ1I14mGs3Ay"
-    }),
+    (
+        "b: $2a$11$W2zko751KUvVy59mUTWmpOdWZpXY1fW3Ed5vGHU1jjZ1I14mGs3Ay",
+        {"b": "$2a$11$W2zko751KUvVy59mUTWmpOdWZpXY1fW3Ed5vGHU1jjZ1I14mGs3Ay"},
+    ),
     ("b: a$A", {"b": "a$A"}),
     ("b: pa$$word", {"b": "pa$$word"}),
 ]
@@ -61,7 +61,10 @@ def test_referenced_keys_are_marked_used() -> None:
         ),
         ("b: $", "<string>:1:4: variable reference for '' on line 1 can not be found"),
         ("b: ${A}", "<string>:1:4: variable reference for '{A' on line 1 can not be found"),
-        ("b: $2b$11$x", "<string>:1:4: variable reference for '2b$11$x' on line 1 can not be found"),
+        (
+            "b: $2b$11$x",
+            "<string>:1:4: variable reference for '2b$11$x' on line 1 can not be found",
+        ),
         ("A: $A", "<string>:1:4: variable reference for 'A' on line 1 can not be found"),
     ],
 )
