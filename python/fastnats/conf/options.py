@@ -428,7 +428,10 @@ class _Mapper:
         if hp is None:
             return
         host, port = hp
-        self.out.misc["http_host"] = host or ""
+        if host:
+            self.out.misc["http_host"] = host
+        else:
+            self.out.misc.pop("http_host", None)
         self.out.misc["https_port" if key.lower() == "https" else "http_port"] = port
 
     def k_lame_duck_duration(self, key: str, value: Any) -> None:
