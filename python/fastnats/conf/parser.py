@@ -46,7 +46,7 @@ def load(path: str | os.PathLike[str], *, env: Mapping[str, str] | None = None) 
     text = _read(name, None)
     ctx = _Context(env)
     ctx.includes.append(os.path.realpath(name))
-    return _Parser(text, name, os.path.dirname(name), ctx).parse()
+    return _Parser(text, name, os.path.dirname(name) or ".", ctx).parse()
 
 
 def loads(
@@ -61,7 +61,7 @@ def loads(
     else the current directory)."""
     ctx = _Context(env)
     if base_dir is None:
-        base_dir = "" if filename.startswith("<") else os.path.dirname(filename)
+        base_dir = "" if filename.startswith("<") else os.path.dirname(filename) or "."
     if not filename.startswith("<"):
         ctx.includes.append(os.path.realpath(filename))
     return _Parser(text, filename, base_dir, ctx).parse()
@@ -247,7 +247,7 @@ class _Parser:
         text = _read(full, position)
         ctx.includes.append(real)
         try:
-            included = _Parser(text, full, os.path.dirname(full), ctx).parse()
+            included = _Parser(text, full, os.path.dirname(full) or ".", ctx).parse()
         finally:
             ctx.includes.pop()
         for key, value in included.items():
