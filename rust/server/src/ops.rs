@@ -109,6 +109,11 @@ impl Conn {
         let max_subs = self.shared.config.max_subscriptions;
         {
             let mut subs = self.me.subs.lock();
+            // nats-server checks the limit before looking at the sid: at the limit even a
+            // duplicate is refused.
+            if max_subs > 0 && subs.len() >= max_subs {
+                return Err(ProtoError::MaxSubscriptionsExceeded);
+            }
             if let Some(existing) = subs.get(sid) {
                 if !existing.expired() {
                     drop(subs);
@@ -119,9 +124,6 @@ impl Conn {
                 if let Some(old) = subs.remove(sid) {
                     self.shared.index.remove(&old);
                 }
-            }
-            if max_subs > 0 && subs.len() >= max_subs {
-                return Err(ProtoError::MaxSubscriptionsExceeded);
             }
             if !is_valid_subject(subject) {
                 return Err(ProtoError::InvalidSubject);
