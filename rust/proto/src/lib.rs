@@ -19,6 +19,12 @@
 //!   texts are a contract with every NATS client, which prefix-match them.
 //! - [`limits`]: the per-connection parse limits (`max_control_line`, `max_payload`).
 //!
+//! Testing: `tests/parser_table.rs` (every op's accepted spellings, each also checked at every
+//! prefix and split), `tests/parser_errors.rs` (the must-fail list with exact errors),
+//! `tests/parser_prop.rs` (random streams parsed whole, byte by byte and at random splits
+//! through an emulated read loop), the encoder/JSON/header tests, and a cargo-fuzz target in
+//! the repository's `fuzz/` directory. Numbers and the last fuzz run: `BENCHES.md`.
+//!
 //! Why a restartable parser instead of a byte-at-a-time state machine like nats-server's: the
 //! caller keeps unconsumed bytes at the front of its buffer and calls [`parse`] again when more
 //! arrive. A control line is at most `max_control_line` bytes, so rescanning it is cheap, and

@@ -155,9 +155,10 @@ pub fn parse<'a>(buf: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, ProtoErro
         check_partial_line(op, after_name, limits)?;
         return Ok(INCOMPLETE);
     };
-    let line_end = name_len + nl + 1; // index just past '\n'
-                                      // The same bound as on an unterminated line, so that whether a line arrived whole or in
-                                      // pieces never changes the outcome.
+    // Index just past '\n'.
+    let line_end = name_len + nl + 1;
+    // The same bound as on an unterminated line, so that whether a line arrived whole or in
+    // pieces never changes the outcome.
     if nl > limits.max_control_line.saturating_add(LINE_SLACK) {
         return Err(ProtoError::MaxControlLineExceeded);
     }
