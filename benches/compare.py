@@ -87,18 +87,20 @@ def workloads(quick: bool) -> list[Workload]:
         budget, cap = 384 << 20, 3_000_000
         pub_sizes = [0, 128, 16 * KIB]
         ps_sizes = [16, 128, KIB, 64 * KIB]
-        fan_sizes = [128]
+        fan_sizes = [128, 16 * KIB]
+        fanin_sizes = [128]
         rr_sizes = [16]
         rr_count, nsubs, ms_count = 10_000, 100_000, 400_000
         idle_conns, hold = 2000, 0.5
     else:
-        budget, cap = 1 << 30, 6_000_000
-        pub_sizes = [0, 16, 128, KIB, 16 * KIB, 64 * KIB]
+        budget, cap = 768 << 20, 4_000_000
+        pub_sizes = [0, 128, KIB, 16 * KIB, 64 * KIB]
         ps_sizes = [0, 16, 128, KIB, 16 * KIB, 64 * KIB]
         fan_sizes = [16, 128, KIB, 16 * KIB]
+        fanin_sizes = [128, KIB, 16 * KIB]
         rr_sizes = [16, KIB, 16 * KIB]
-        rr_count, nsubs, ms_count = 20_000, 100_000, 1_000_000
-        idle_conns, hold = 10_000, 2.0
+        rr_count, nsubs, ms_count = 10_000, 100_000, 600_000
+        idle_conns, hold = 5000, 1.0
     w: list[Workload] = []
     for s in pub_sizes:
         w.append(
@@ -120,7 +122,7 @@ def workloads(quick: bool) -> list[Workload]:
         w.append(
             Workload(f"fan-out 1→{n} {size_label(s)}", "fanout", {"size": s, "subs": n, "count": c})
         )
-    for s in fan_sizes:
+    for s in fanin_sizes:
         n = 4
         w.append(
             Workload(
