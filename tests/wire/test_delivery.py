@@ -309,10 +309,6 @@ def test_hpub_to_headerless_subscriber_arrives_as_msg(server):
         plain.ping_pong()
 
 
-@pytest.mark.fastnats_bug(
-    "HPUB with header size 0 is delivered as 'HMSG foo 1 0 2'; nats-server treats a zero "
-    "header size as no headers and sends 'MSG foo 1 2'"
-)
 def test_hpub_with_zero_header_size_arrives_as_msg(server):
     with connect(server, HEADERS_ON) as c:
         c.send(b"SUB foo 1\r\nHPUB foo 0 2\r\nhi\r\nPING\r\n")

@@ -76,10 +76,6 @@ def test_max_subscriptions_is_per_connection(start_server):
         b.expect(PONG)
 
 
-@pytest.mark.fastnats_bug(
-    "a duplicate-sid SUB at the subscription limit is silently ignored; nats-server checks "
-    "the limit first and answers -ERR 'maximum subscriptions exceeded'"
-)
 def test_duplicate_sid_at_the_limit_gets_max_subscriptions_error(start_server):
     # nats-server checks max_subscriptions before looking the sid up, so even a SUB that
     # would be ignored as a duplicate is refused once the connection is at its limit.

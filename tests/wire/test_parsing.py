@@ -341,11 +341,6 @@ def test_form_feed_inside_a_subject_is_accepted(server, pedantic):
     )
 
 
-@pytest.mark.fastnats_bug(
-    "a CR inside PUB arguments is treated as a field separator: 'PUB a<CR>b 2' is delivered "
-    "as 'MSG a 1 b 2' (subject a, reply b); nats-server splits PUB arguments on space/tab "
-    "only and delivers 'MSG a<CR>b 1 2'"
-)
 def test_cr_inside_pub_arguments_is_not_a_separator(server):
     with connect(server) as c:
         c.send(b"SUB > 1\r\nPUB a\rb 2\r\nhi\r\nPING\r\n")
