@@ -53,12 +53,31 @@ pub fn write_msg_line(
     header_len: Option<usize>,
     total: usize,
 ) {
+    let mut hdr = itoa::Buffer::new();
     let mut num = itoa::Buffer::new();
-    out.extend_from_slice(if header_len.is_some() {
-        b"HMSG "
-    } else {
-        b"MSG "
-    });
+    let header = header_len.map(|h| hdr.format(h).as_bytes());
+    write_msg_line_raw(
+        out,
+        subject,
+        sid,
+        reply,
+        header,
+        num.format(total).as_bytes(),
+    );
+}
+
+/// [`write_msg_line`] with the sizes given as digits, e.g. those the publisher wrote
+/// ([`crate::Publish::size_field`]): nats-server echoes them byte for byte.
+#[inline]
+pub fn write_msg_line_raw(
+    out: &mut Vec<u8>,
+    subject: &[u8],
+    sid: &[u8],
+    reply: Option<&[u8]>,
+    header: Option<&[u8]>,
+    total: &[u8],
+) {
+    out.extend_from_slice(if header.is_some() { b"HMSG " } else { b"MSG " });
     out.extend_from_slice(subject);
     out.push(b' ');
     out.extend_from_slice(sid);
@@ -67,11 +86,11 @@ pub fn write_msg_line(
         out.extend_from_slice(reply);
         out.push(b' ');
     }
-    if let Some(h) = header_len {
-        out.extend_from_slice(num.format(h).as_bytes());
+    if let Some(h) = header {
+        out.extend_from_slice(h);
         out.push(b' ');
     }
-    out.extend_from_slice(num.format(total).as_bytes());
+    out.extend_from_slice(total);
     out.extend_from_slice(CRLF);
 }
 

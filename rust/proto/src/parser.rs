@@ -39,6 +39,12 @@ pub struct Publish<'a> {
     /// Headers (for `HPUB`) followed by the payload: everything between the control line and
     /// the closing `\r\n`.
     pub data: &'a [u8],
+    /// The size digits exactly as the client wrote them (the total size for `HPUB`):
+    /// nats-server echoes them verbatim in `MSG`/`HMSG` (`PUB foo 02` → `MSG foo 1 02`),
+    /// which also spares formatting a number per delivery.
+    pub size_field: &'a [u8],
+    /// The header-size digits as written, when `header_len` is `Some`; empty otherwise.
+    pub header_field: &'a [u8],
 }
 
 impl<'a> Publish<'a> {
@@ -298,32 +304,37 @@ fn parse_pub<'a>(
     // `\r` stays inside an argument, so `5\r` is a bad size); `SUB`/`UNSUB` also split on
     // `\r` and `\n`.
     let (args, n) = split_args::<false>(arg);
-    let (subject, reply, header_len, size) = if hpub {
+    let (subject, reply, header_len, header_field, size, size_field) = if hpub {
         if !limits.headers {
             return Err(ProtoError::ProtocolViolation);
         }
-        let (subject, reply, hdr, total) = match n {
+        let (subject, reply, hdr_field, total_field) = match n {
             3 => (args[0], None, args[1], args[2]),
             4 => (args[0], Some(args[1]), args[2], args[3]),
             _ => return Err(ProtoError::ProtocolViolation),
         };
-        let (Some(hdr), Some(total)) = (parse_size(hdr), parse_size(total)) else {
+        let (Some(hdr), Some(total)) = (parse_size(hdr_field), parse_size(total_field)) else {
             return Err(ProtoError::ProtocolViolation);
         };
         if hdr > total {
             return Err(ProtoError::ProtocolViolation);
         }
-        (subject, reply, Some(hdr).filter(|&h| h > 0), total)
+        let (header_len, header_field) = if hdr > 0 {
+            (Some(hdr), hdr_field)
+        } else {
+            (None, &hdr_field[..0])
+        };
+        (subject, reply, header_len, header_field, total, total_field)
     } else {
-        let (subject, reply, size) = match n {
+        let (subject, reply, size_field) = match n {
             2 => (args[0], None, args[1]),
             3 => (args[0], Some(args[1]), args[2]),
             _ => return Err(ProtoError::ProtocolViolation),
         };
-        let Some(size) = parse_size(size) else {
+        let Some(size) = parse_size(size_field) else {
             return Err(ProtoError::ProtocolViolation);
         };
-        (subject, reply, None, size)
+        (subject, reply, None, &size_field[..0], size, size_field)
     };
     if size > limits.max_payload {
         return Err(ProtoError::MaxPayloadViolation);
@@ -348,6 +359,8 @@ fn parse_pub<'a>(
             reply,
             header_len,
             data: &buf[line_end..data_end],
+            size_field,
+            header_field,
         }),
         total,
     ))
@@ -437,7 +450,9 @@ mod tests {
                     subject: b"foo",
                     reply: None,
                     header_len: None,
-                    data: b"hello"
+                    data: b"hello",
+                    size_field: b"5",
+                    header_field: b"",
                 }),
                 b.len()
             ))
@@ -450,7 +465,9 @@ mod tests {
                     subject: b"foo",
                     reply: Some(b"bar"),
                     header_len: None,
-                    data: b""
+                    data: b"",
+                    size_field: b"0",
+                    header_field: b"",
                 }),
                 b.len()
             ))

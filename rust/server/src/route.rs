@@ -128,14 +128,26 @@ impl Conn {
                 }
                 return false;
             }
-            encode::write_msg_line(
-                &mut out.buf,
-                p.subject,
-                &sub.sid,
-                p.reply,
-                header_len,
-                data.len(),
-            );
+            match (p.header_len, header_len) {
+                // Headers stripped for this subscriber: the size is recomputed.
+                (Some(_), None) => encode::write_msg_line(
+                    &mut out.buf,
+                    p.subject,
+                    &sub.sid,
+                    p.reply,
+                    None,
+                    data.len(),
+                ),
+                // Otherwise the publisher's size digits are echoed, as nats-server does.
+                _ => encode::write_msg_line_raw(
+                    &mut out.buf,
+                    p.subject,
+                    &sub.sid,
+                    p.reply,
+                    header_len.map(|_| p.header_field),
+                    p.size_field,
+                ),
+            }
             out.buf.extend_from_slice(data);
             out.buf.extend_from_slice(encode::CRLF);
             out.msgs += 1;
