@@ -43,9 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import fastnats
+import pytest
 
 HOST = "127.0.0.1"
 KINDS = ("fastnats", "nats-server")
@@ -75,9 +74,7 @@ _FASTNATS_ONLY_OPTIONS = {"worker_threads", "shutdown_grace"}
 
 def _version_of(path: str) -> tuple[int, int, int] | None:
     try:
-        out = subprocess.run(
-            [path, "--version"], capture_output=True, text=True, timeout=10
-        ).stdout
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"v?(\d+)\.(\d+)\.(\d+)", out)
@@ -220,9 +217,7 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
             raise RuntimeError("nats-server did not get ready:\n" + "\n".join(log)) from None
         if line is None:
             proc.wait(timeout=10)
-            raise RuntimeError(
-                f"nats-server exited with {proc.returncode}:\n" + "\n".join(log)
-            )
+            raise RuntimeError(f"nats-server exited with {proc.returncode}:\n" + "\n".join(log))
         m = re.search(r"Listening for client connections on (\S+):(\d+)", line)
         if m:
             port = int(m[2])
@@ -254,9 +249,7 @@ def server_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def start_server(
-    server_kind: str, tmp_path: Path
-) -> Iterator[Callable[..., RunningServer]]:
+def start_server(server_kind: str, tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def start(**options: Any) -> RunningServer:

@@ -8,9 +8,8 @@ import socket
 import threading
 import time
 
-import pytest
-
 import fastnats
+import pytest
 
 from .wire.proto import PING, PONG, connect, dial, pub
 
@@ -130,9 +129,21 @@ def test_bind_error_raises_os_error():
 def test_default_config_keys_and_nats_server_defaults():
     config = fastnats.default_config()
     expected_keys = {
-        "host", "port", "server_name", "max_payload", "max_control_line", "max_pending",
-        "max_connections", "max_subscriptions", "ping_interval", "ping_max", "write_deadline",
-        "worker_threads", "no_header_support", "disable_sublist_cache", "shutdown_grace",
+        "host",
+        "port",
+        "server_name",
+        "max_payload",
+        "max_control_line",
+        "max_pending",
+        "max_connections",
+        "max_subscriptions",
+        "ping_interval",
+        "ping_max",
+        "write_deadline",
+        "worker_threads",
+        "no_header_support",
+        "disable_sublist_cache",
+        "shutdown_grace",
     }
     assert expected_keys <= set(config), expected_keys - set(config)
     # The defaults nats-server uses (reference §0).
@@ -170,8 +181,15 @@ def test_stats_counters_move():
     with fastnats.Server(**LOOPBACK) as server:
         stats = server.stats()
         for key in (
-            "in_msgs", "out_msgs", "in_bytes", "out_bytes", "slow_consumers",
-            "stale_connections", "total_connections", "connections", "subscriptions",
+            "in_msgs",
+            "out_msgs",
+            "in_bytes",
+            "out_bytes",
+            "slow_consumers",
+            "stale_connections",
+            "total_connections",
+            "connections",
+            "subscriptions",
         ):
             assert stats[key] == 0, (key, stats)
         with connect(("127.0.0.1", server.port)) as a, connect(("127.0.0.1", server.port)) as b:

@@ -19,7 +19,9 @@ from .wire.proto import PONG, connect
 
 pytestmark = pytest.mark.timeout(60)
 
-LOG_LINE = re.compile(r"^\[(\d+)\] \d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6} \[(INF|DBG|TRC|WRN|ERR|FTL)\] ")
+LOG_LINE = re.compile(
+    r"^\[(\d+)\] \d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6} \[(INF|DBG|TRC|WRN|ERR|FTL)\] "
+)
 LISTENING = re.compile(r"\[INF\] Listening for client connections on (\S+):(\d+)$")
 CLI = [sys.executable, "-m", "fastnats"]
 
@@ -55,8 +57,11 @@ class Served:
 @contextmanager
 def serve(*args: str) -> Iterator[Served]:
     proc = subprocess.Popen(
-        [*CLI, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        [*CLI, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     served = Served(proc)
     try:

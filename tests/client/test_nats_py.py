@@ -132,7 +132,7 @@ async def test_queue_group_distribution(connect):
         await sub._conn.flush()
     shares = [sub.pending_msgs for sub in subs]
     received = Counter()
-    for sub, share in zip(subs, shares):
+    for sub, share in zip(subs, shares, strict=True):
         msgs = await _collect(sub, share)
         received.update(int(m.data) for m in msgs)
         assert [int(m.data) for m in msgs] == sorted(int(m.data) for m in msgs)
@@ -211,7 +211,7 @@ async def test_flush_is_a_barrier(connect):
     sub_nc, pub_nc = await connect(), await connect()
     sub = await sub_nc.subscribe("barrier")
     await sub_nc.flush()  # the SUB is registered
-    for i in range(100):
+    for _ in range(100):
         await pub_nc.publish("barrier", b"x")
     await pub_nc.flush()  # the server has queued all 100 to the subscriber
     await sub_nc.flush()  # and the subscriber has read them

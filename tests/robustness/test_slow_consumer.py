@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ..wire.proto import PING, PONG, Conn, connect, dial
+from ..wire.proto import PING, PONG, Conn, connect
 
 pytestmark = pytest.mark.timeout(120)
 

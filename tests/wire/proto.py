@@ -49,7 +49,10 @@ class Conn:
 
     # receiving ---------------------------------------------------------------------------
     def _fill(self, deadline: float) -> None:
-        """Read more bytes into ``buf``; raises ``Closed`` at EOF, ``TimeoutError`` at the deadline."""
+        """Read more bytes into ``buf``.
+
+        Raises ``Closed`` at EOF and ``TimeoutError`` at the deadline.
+        """
         if self.eof:
             raise Closed(f"connection closed; unread bytes: {bytes(self.buf)!r}")
         remaining = deadline - time.monotonic()
@@ -58,7 +61,7 @@ class Conn:
         self.sock.settimeout(remaining)
         try:
             chunk = self.sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             raise TimeoutError(f"timed out; bytes so far: {bytes(self.buf)!r}") from None
         except ConnectionResetError:
             chunk = b""
@@ -98,7 +101,9 @@ class Conn:
             try:
                 self._fill(deadline)
             except (Closed, TimeoutError) as e:
-                raise AssertionError(f"expected {expected!r}, got {bytes(self.buf)!r} ({e})")
+                raise AssertionError(
+                    f"expected {expected!r}, got {bytes(self.buf)!r} ({e})"
+                ) from None
         got = bytes(self.buf[: len(expected)])
         assert got == expected, f"expected {expected!r}, got {bytes(self.buf)!r}"
         del self.buf[: len(expected)]

@@ -73,12 +73,35 @@ def _naive_match(pattern: str, subject: str) -> bool:
 
 
 SUBS = [
-    "foo", "foo.*", "foo.>", "*", ">", "foo.*.baz", "*.bar", "foo.bar", "foo*", "*.*",
-    "foo.*.>", "*.*.*", "bar.>", "foo.bar.>",
+    "foo",
+    "foo.*",
+    "foo.>",
+    "*",
+    ">",
+    "foo.*.baz",
+    "*.bar",
+    "foo.bar",
+    "foo*",
+    "*.*",
+    "foo.*.>",
+    "*.*.*",
+    "bar.>",
+    "foo.bar.>",
 ]
 SUBJECTS = [
-    "foo", "foo.bar", "foo.bar.baz", "bar", "foo.baz.baz", "x.bar", "foo*", "fooo",
-    "foo.bar.baz.qux", "bar.baz", "a.b.c", "foo.>x", "foo.x*",
+    "foo",
+    "foo.bar",
+    "foo.bar.baz",
+    "bar",
+    "foo.baz.baz",
+    "x.bar",
+    "foo*",
+    "fooo",
+    "foo.bar.baz.qux",
+    "bar.baz",
+    "a.b.c",
+    "foo.>x",
+    "foo.x*",
 ]
 
 
@@ -293,7 +316,9 @@ def test_hpub_to_hmsg_is_byte_exact(server):
 
 
 def test_hpub_header_block_passes_unchanged(server):
-    block = b"NATS/1.0 404 No Messages\r\nA: 1\r\na: 2\r\nA: 3\r\nX-Long: " + b"v" * 300 + b"\r\n\r\n"
+    block = (
+        b"NATS/1.0 404 No Messages\r\nA: 1\r\na: 2\r\nA: 3\r\nX-Long: " + b"v" * 300 + b"\r\n\r\n"
+    )
     with connect(server, HEADERS_ON) as c:
         c.send(b"SUB foo 1\r\n" + hpub("foo", block, b"\r\n\r\n") + PING)
         c.expect(hmsg("foo", "1", block, b"\r\n\r\n") + PONG)
@@ -516,8 +541,9 @@ def test_pong_means_earlier_publishes_are_queued_to_every_destination(server):
             p.expect(PONG)
         # Each subscriber's PING is processed after those MSGs were queued to it.
         for i, s in enumerate(subs):
-            assert s.msgs_until_pong() == [(f"MSG foo {i} {len(b'%d' % k)}".encode(), b"%d" % k)
-                                           for k in range(100)]
+            assert s.msgs_until_pong() == [
+                (f"MSG foo {i} {len(b'%d' % k)}".encode(), b"%d" % k) for k in range(100)
+            ]
     finally:
         for s in subs:
             s.close()

@@ -181,7 +181,9 @@ def test_malformed_connect_closes_silently(server, line):
         c.expect_closed()
 
 
-@pytest.mark.parametrize("ping", [b"PING\r\n", b"ping\r\n", b"PING\n", b"PiNg foo\r\n", b"PING  \r\n"])
+@pytest.mark.parametrize(
+    "ping", [b"PING\r\n", b"ping\r\n", b"PING\n", b"PiNg foo\r\n", b"PING  \r\n"]
+)
 def test_ping_before_connect(server, ping):
     with connect(server, handshake=False) as c:
         c.send(ping)

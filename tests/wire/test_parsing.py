@@ -1,4 +1,7 @@
-"""The streaming parser: tolerance, splits, framing errors and size limits (reference §1.1, 1.5, 1.13)."""
+"""The streaming parser: tolerance, splits, framing errors and size limits.
+
+Reference §1.1, 1.5, 1.13.
+"""
 
 from __future__ import annotations
 
@@ -298,10 +301,6 @@ def test_ok_is_not_sent_for_an_op_that_errs(server):
         c.expect(OK + PONG)
 
 
-@pytest.mark.fastnats_bug(
-    "MSG size field is re-encoded (PUB foo 02 -> MSG foo 1 2); nats-server echoes the "
-    "publisher's size bytes verbatim (MSG foo 1 02)"
-)
 def test_size_field_is_echoed_from_the_pub_line(server):
     with connect(server) as c:
         c.send(b"SUB foo 1\r\nPUB foo 02\r\nhi\r\nPING\r\n")
