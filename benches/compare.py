@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -262,7 +263,7 @@ def discover_servers(args: argparse.Namespace) -> list[ServerSpec]:
         ServerSpec(
             key="fastnats",
             label=f"fastnats {head}",
-            version=f"{fn_version} @ {head}",
+            version=f"{fn_version}, repo at {head}",
             argv=[sys.executable, "-m", "fastnats", "serve"],
             is_fastnats=True,
         )
@@ -287,7 +288,10 @@ def discover_servers(args: argparse.Namespace) -> list[ServerSpec]:
         ver = m.group(1) if m else out
         servers.append(
             ServerSpec(
-                key=f"nats-server {ver}", label=f"nats-server v{ver}", version=out, argv=[path]
+                key=f"nats-server {ver}",
+                label=f"nats-server v{ver}",
+                version=f"{out} ({path})",
+                argv=[path],
             )
         )
     if len(servers) < 2:
@@ -713,6 +717,30 @@ def stale_install_warning() -> str | None:
     return None
 
 
+def installed_build() -> str:
+    """What fastnats build runs: the extension's file time (pip install . builds the tree)."""
+    try:
+        import fastnats._fastnats as ext  # noqa: PLC0415
+    except ImportError:
+        return "fastnats not installed"
+    so = Path(ext.__file__ or "")
+    when = dt.datetime.fromtimestamp(so.stat().st_mtime).isoformat(timespec="seconds")
+    return f"fastnats extension built {when}"
+
+
+def install_head() -> str:
+    """pip install the committed HEAD (not the working tree), so the result names one commit."""
+    commit = git("rev-parse", "--short=12", "HEAD")
+    print(f"installing fastnats from commit {commit} (release build)...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="fastnats-head-") as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "HEAD"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", tmp], check=True)
+    return f"fastnats installed from commit {commit}"
+
+
 def update_readme(block: str) -> None:
     text = README.read_text() if README.exists() else ""
     if README_BEGIN in text and README_END in text:
@@ -768,9 +796,9 @@ def main() -> int:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
+    installed = installed_build()
     if args.install:
-        print("installing fastnats (release build)...", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(REPO)], check=True)
+        installed = install_head()
     warn = stale_install_warning()
     if warn:
         print("WARNING: " + warn, file=sys.stderr)
@@ -801,6 +829,7 @@ def main() -> int:
         else "generator unpinned, server on cores 0,1",
         "commit": commit,
         "rust_or_python_dirty": dirty,
+        "fastnats_build": installed,
         "machine": machine_info(),
         "servers": {
             s.key: {"label": s.label, "version": s.version, "argv": s.argv} for s in servers
@@ -840,13 +869,17 @@ def main() -> int:
     table, behind = render_table(summary, servers, wls)
     failures = [r for r in runs if not r.get("ok")]
     m = meta["machine"]
+    tree_note = (
+        " (uncommitted rust/ or python/ changes in the tree)" if dirty and not args.install else ""
+    )
     header = (
         f"`{meta['command']}` — {meta['started']}, commit `{commit[:12]}`"
-        f"{' (rust/ or python/ modified)' if dirty else ''}, {m['nproc']} × {m['cpu_model']}, "
+        f"{tree_note}"
+        f", {m['nproc']} × {m['cpu_model']}, "
         f"{meta['pinning']}, {rounds} rounds, {elapsed:.0f} s, load average "
         f"{m['load_avg_at_start'][0]:.1f} at start / {m['load_avg_at_end'][0]:.1f} at end.\n"
         f"References: {'; '.join(s.version for s in servers[1:])}. "
-        f"fastnats: {servers[0].version}.\n\n"
+        f"{servers[0].version}; {installed}.\n\n"
         "Cells: median (min–max) over the rounds. Ratio = fastnats ÷ reference "
         "(↑: higher is better, ↓: lower is better); **behind** marks fastnats worse by more "
         "than 5%. † = the generator's core was >90% busy (that number is a floor for the server)."
