@@ -49,6 +49,18 @@ async def connect(server) -> AsyncIterator[Callable[..., Awaitable[Client]]]:
             await nc.close()
 
 
+async def barrier(nc: Client) -> None:
+    """Everything this client sent so far has been processed by the server.
+
+    nats-py's ``flush()`` alone is not that: it writes its PING straight to the socket while
+    SUB/PUB commands issued just before may still wait in the client's pending buffer for its
+    flusher task, so the PONG can come back before the server has seen them (observed with
+    nats-py 2.16 under load). Push the pending commands out first, then PING/PONG.
+    """
+    await nc._flush_pending(force_flush=True)
+    await nc.flush()
+
+
 async def _collect(sub: Any, n: int, timeout: float = TIMEOUT) -> list[Msg]:
     return [await sub.next_msg(timeout=timeout) for _ in range(n)]
 
@@ -67,10 +79,10 @@ async def test_pub_sub(connect):
 async def test_pub_sub_between_clients_in_order(connect):
     sub_nc, pub_nc = await connect(), await connect()
     sub = await sub_nc.subscribe("seq")
-    await sub_nc.flush()
+    await barrier(sub_nc)
     for i in range(200):
         await pub_nc.publish("seq", b"%d" % i)
-    await pub_nc.flush()
+    await barrier(pub_nc)
     got = [int(m.data) for m in await _collect(sub, 200)]
     assert got == list(range(200))
 
@@ -89,7 +101,7 @@ async def test_wildcards(connect):
     full = await nc.subscribe("foo.>")
     for subject in ("foo", "foo.bar", "foo.bar.baz", "bar.foo"):
         await nc.publish(subject, subject.encode())
-    await nc.flush()
+    await barrier(nc)
     assert [m.subject for m in await _collect(star, 1)] == ["foo.bar"]
     assert [m.subject for m in await _collect(full, 2)] == ["foo.bar", "foo.bar.baz"]
     assert star.pending_msgs == 0 and full.pending_msgs == 0
@@ -118,18 +130,18 @@ async def test_queue_group_distribution(connect):
     for _ in range(members):
         nc = await connect()
         subs.append(await nc.subscribe("jobs", queue="workers"))
-        await nc.flush()
+        await barrier(nc)
     observer_nc = await connect()
     observer = await observer_nc.subscribe("jobs")
-    await observer_nc.flush()
+    await barrier(observer_nc)
     pub_nc = await connect()
     for i in range(n):
         await pub_nc.publish("jobs", b"%d" % i)
-    await pub_nc.flush()
+    await barrier(pub_nc)
     assert [int(m.data) for m in await _collect(observer, n)] == list(range(n))
     # After the observer has everything, every member has its share queued.
     for sub in subs:
-        await sub._conn.flush()
+        await barrier(sub._conn)
     shares = [sub.pending_msgs for sub in subs]
     received = Counter()
     for sub, share in zip(subs, shares, strict=True):
@@ -148,7 +160,7 @@ async def test_request_reply(connect):
         await msg.respond(b"re:" + msg.data)
 
     await service.subscribe("svc.echo", cb=handler)
-    await service.flush()
+    await barrier(service)
     reply = await client.request("svc.echo", b"hi", timeout=TIMEOUT)
     assert reply.data == b"re:hi"
     replies = await asyncio.gather(
@@ -165,7 +177,7 @@ async def test_request_reply_with_queue_group_responders(connect):
             await msg.respond(b"%d" % i)
 
         await nc.subscribe("svc", queue="svc", cb=handler)
-        await nc.flush()
+        await barrier(nc)
     client = await connect()
     replies = [await client.request("svc", b"", timeout=TIMEOUT) for _ in range(30)]
     assert len(replies) == 30
@@ -185,7 +197,7 @@ async def test_no_responders(connect):
 async def test_headers_round_trip(connect):
     nc, other = await connect(), await connect()
     sub = await other.subscribe("hdr")
-    await other.flush()
+    await barrier(other)
     headers = {"Trace-Id": "abc123", "X-Empty": "", "Unicode": "héllo"}
     await nc.publish("hdr", b"body", headers=headers)
     msg = await sub.next_msg(timeout=TIMEOUT)
@@ -201,7 +213,7 @@ async def test_headers_in_request_and_reply(connect):
         await service.publish(msg.reply, b"ok", headers={"Echo": msg.headers["Ask"]})
 
     await service.subscribe("svc.hdr", cb=respond)
-    await service.flush()
+    await barrier(service)
     reply = await client.request("svc.hdr", b"", timeout=TIMEOUT, headers={"Ask": "42"})
     assert reply.data == b"ok"
     assert reply.headers == {"Echo": "42"}
@@ -210,11 +222,11 @@ async def test_headers_in_request_and_reply(connect):
 async def test_flush_is_a_barrier(connect):
     sub_nc, pub_nc = await connect(), await connect()
     sub = await sub_nc.subscribe("barrier")
-    await sub_nc.flush()  # the SUB is registered
+    await barrier(sub_nc)  # the SUB is registered
     for _ in range(100):
         await pub_nc.publish("barrier", b"x")
-    await pub_nc.flush()  # the server has queued all 100 to the subscriber
-    await sub_nc.flush()  # and the subscriber has read them
+    await barrier(pub_nc)  # the server has queued all 100 to the subscriber
+    await barrier(sub_nc)  # and the subscriber has read them
     assert sub.pending_msgs == 100
 
 
@@ -227,16 +239,16 @@ async def test_drain_delivers_pending_messages_then_closes(connect):
         got.append(msg.data)
 
     await sub_nc.subscribe("drain", cb=slow_cb)
-    await sub_nc.flush()
+    await barrier(sub_nc)
     for i in range(100):
         await pub_nc.publish("drain", b"%d" % i)
-    await pub_nc.flush()
+    await barrier(pub_nc)
     await asyncio.wait_for(sub_nc.drain(), TIMEOUT)
     assert sub_nc.is_closed
     assert got == [b"%d" % i for i in range(100)]
     # After the drain, the subscription is gone from the server.
     await pub_nc.publish("drain", b"late")
-    await pub_nc.flush()
+    await barrier(pub_nc)
 
 
 async def test_subscription_drain(connect):
@@ -249,11 +261,11 @@ async def test_subscription_drain(connect):
     sub = await nc.subscribe("sdrain", cb=cb)
     for i in range(20):
         await nc.publish("sdrain", b"%d" % i)
-    await nc.flush()
+    await barrier(nc)
     await asyncio.wait_for(sub.drain(), TIMEOUT)
     assert got == [b"%d" % i for i in range(20)]
     await nc.publish("sdrain", b"late")
-    await nc.flush()
+    await barrier(nc)
     assert got == [b"%d" % i for i in range(20)]
     assert nc.is_connected
 
@@ -262,11 +274,11 @@ async def test_auto_unsubscribe_with_unsubscribe_limit(connect):
     nc, pub_nc = await connect(), await connect()
     sub = await nc.subscribe("auto")
     await sub.unsubscribe(limit=3)
-    await nc.flush()
+    await barrier(nc)
     for i in range(5):
         await pub_nc.publish("auto", b"%d" % i)
-    await pub_nc.flush()
-    await nc.flush()
+    await barrier(pub_nc)
+    await barrier(nc)
     assert [m.data for m in await _collect(sub, 3)] == [b"0", b"1", b"2"]
     assert sub.pending_msgs == 0
 
@@ -276,7 +288,7 @@ async def test_auto_unsubscribe_with_max_msgs(connect):
     sub = await nc.subscribe("auto2", max_msgs=2)
     for i in range(4):
         await nc.publish("auto2", b"%d" % i)
-    await nc.flush()
+    await barrier(nc)
     assert [m.data for m in await _collect(sub, 2)] == [b"0", b"1"]
     assert sub.pending_msgs == 0
 
@@ -285,10 +297,10 @@ async def test_echo_off(connect):
     quiet, other = await connect(no_echo=True), await connect()
     own = await quiet.subscribe("echo")
     theirs = await other.subscribe("echo")
-    await quiet.flush()
-    await other.flush()
+    await barrier(quiet)
+    await barrier(other)
     await quiet.publish("echo", b"from-quiet")
-    await quiet.flush()  # an echoed message would be queued before this PONG
+    await barrier(quiet)  # an echoed message would be queued before this PONG
     assert own.pending_msgs == 0
     assert (await theirs.next_msg(timeout=TIMEOUT)).data == b"from-quiet"
     await other.publish("echo", b"from-other")
@@ -344,7 +356,7 @@ async def test_many_subscriptions_and_unsubscribe(connect):
         await sub.unsubscribe()
     for i in range(200):
         await nc.publish(f"many.{i}", b"%d" % i)
-    await nc.flush()
+    await barrier(nc)
     for i, sub in enumerate(subs):
         if i % 2:
             assert (await sub.next_msg(timeout=TIMEOUT)).data == b"%d" % i
@@ -393,12 +405,12 @@ async def test_client_reconnects_after_server_restart():
         await asyncio.wait_for(reconnected.wait(), 20)
 
         # The client re-sent its SUB on reconnect: the subscription works again.
-        await nc.flush()
+        await barrier(nc)
         await nc.publish("restart", b"after")
         assert (await sub.next_msg(timeout=TIMEOUT)).data == b"after"
         other = await nats.connect(second.url, connect_timeout=TIMEOUT)
         await other.publish("restart", b"from-other")
-        await other.flush()
+        await barrier(other)
         await other.close()
         assert (await sub.next_msg(timeout=TIMEOUT)).data == b"from-other"
     finally:
