@@ -45,6 +45,26 @@ def test_max_connections_rejects_before_connect_is_read(start_server):
             assert out == err("maximum connections exceeded")
 
 
+def test_max_connections_slot_is_freed_when_a_client_leaves(start_server):
+    srv = start_server(max_connections=1)
+    first = connect(srv)
+    first.close()
+    # The server notices the close asynchronously: retry (bounded) until admitted.
+    deadline = time.monotonic() + 20
+    while True:
+        assert time.monotonic() < deadline, "slot never freed"
+        with dial(srv.address) as c:
+            c.read_info()
+            c.send(PING)
+            try:
+                line = c.read_line()
+            except Closed:  # refused, and a reset overtook the -ERR
+                continue
+            if line == PONG:
+                break
+            assert line == err("maximum connections exceeded"), line
+
+
 # --- max_subscriptions --------------------------------------------------------------------
 
 
