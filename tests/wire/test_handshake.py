@@ -269,11 +269,6 @@ def test_leading_blank_before_op_is_unknown(server):
         c.expect_err_and_close("Unknown Protocol Operation")
 
 
-@pytest.mark.fastnats_bug(
-    "with no_header_support, CONNECT {headers:true,no_responders:true} is answered PONG; "
-    "nats-server ignores the client's headers:true when the server has no header support and "
-    "answers -ERR 'no responders requires headers support' + close"
-)
 def test_no_responders_refused_when_server_has_no_header_support(start_server):
     srv = start_server(no_header_support=True)
     with connect(srv, handshake=False) as c:

@@ -325,11 +325,6 @@ def test_subjects_are_bytes_not_text(server, subject):
         c.expect(b"MSG " + subject + b" 1 \xff\xfe 2\r\nhi\r\n" + PONG)
 
 
-@pytest.mark.fastnats_bug(
-    "a form feed inside a subject is refused: SUB a<FF>b -> -ERR 'Invalid Subject', "
-    "PUB a<FF>b (even non-pedantic) -> -ERR 'Invalid Publish Subject'; nats-server accepts "
-    "both and delivers 'MSG a<FF>b 1 2'"
-)
 @pytest.mark.parametrize("pedantic", [False, True])
 def test_form_feed_inside_a_subject_is_accepted(server, pedantic):
     with connect(server, {"verbose": False, "pedantic": pedantic}) as c:

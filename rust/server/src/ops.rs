@@ -89,10 +89,11 @@ impl Conn {
         if self.connect.legacy_account {
             return Err(ProtoError::AuthorizationViolation);
         }
-        if self.connect.no_responders && !self.connect.headers {
+        // Headers count only if the server supports them too.
+        let headers = self.connect.headers && !self.shared.config.no_header_support;
+        if self.connect.no_responders && !headers {
             return Err(ProtoError::NoRespondersRequiresHeaders);
         }
-        let headers = self.connect.headers && !self.shared.config.no_header_support;
         self.limits.headers = headers;
         self.me.headers.store(headers, Relaxed);
         self.me.echo.store(self.connect.echo, Relaxed);

@@ -90,16 +90,7 @@ fn full_wildcard_needs_a_token() {
 #[test]
 fn invalid_subjects_rejected() {
     let mut s = both(true);
-    for bad in [
-        "",
-        "foo.",
-        ".foo",
-        "a..b",
-        "foo.>.bar",
-        "a b",
-        "a\tb",
-        ">.>",
-    ] {
+    for bad in ["", "foo.", ".foo", "a..b", "foo.>.bar", ">.>"] {
         assert_eq!(
             s.insert(bad.as_bytes(), None, 1),
             Err(InvalidSubject),
