@@ -37,9 +37,10 @@ bench-micro:
 bench-e2e:
 	$(PYTHON) benches/compare.py --quick
 
-## fuzz: run the parser fuzz target for a bounded time (needs cargo-fuzz)
+## fuzz: run the parser fuzz target for a bounded time (installs cargo-fuzz if missing)
 fuzz:
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parser -- -max_total_time=60
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parser -- -max_total_time=60 -dict=parser.dict
 
 clean:
 	cargo clean
