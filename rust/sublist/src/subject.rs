@@ -5,9 +5,11 @@
 //! empty. Like nats-server's sublist and its pedantic literal check, validation looks at token
 //! structure only, not at the bytes inside a token: the protocol's argument splitting already
 //! keeps blanks out, and nats-server accepts e.g. a form feed or (in `PUB`) a `\r` inside a
-//! subject, as the wire tests against it show. In a subscription subject the token `*` matches exactly one token and the token `>`
-//! matches one or more trailing tokens, so `>` may only be the last token. `*` and `>` are
-//! wildcards only when they are the whole token: `foo*` and `a.b>` are ordinary literal tokens.
+//! subject, as the wire tests against it show.
+//!
+//! In a subscription subject the token `*` matches exactly one token and the token `>` matches
+//! one or more trailing tokens, so `>` may only be the last token. `*` and `>` are wildcards
+//! only when they are the whole token: `foo*` and `a.b>` are ordinary literal tokens.
 //!
 //! [`matches`] is the specification of what the trie in [`crate::Sublist`] computes: the property
 //! tests compare the two.
@@ -164,7 +166,7 @@ mod tests {
         "foo\rbar",
         "foo-bar_baz:1/2",
         "ünïcödé.日本",
-        "a\u{1}b", // control bytes other than the forbidden five are allowed
+        "a\u{1}b", // so are control bytes
     ];
 
     const INVALID: &[&str] = &[
