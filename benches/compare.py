@@ -701,6 +701,29 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def cpu_busy_pct(seconds: float = 0.5) -> dict[str, float]:
+    """How busy each core is before we start (other builds and tests skew everything)."""
+
+    def snap() -> dict[str, tuple[int, int]]:
+        out = {}
+        for line in read_proc("/proc/stat").splitlines():
+            f = line.split()
+            if f and f[0].startswith("cpu") and f[0] != "cpu":
+                vals = [int(x) for x in f[1:]]
+                idle = vals[3] + vals[4]  # idle + iowait
+                out[f[0]] = (sum(vals), idle)
+        return out
+
+    a = snap()
+    time.sleep(seconds)
+    b = snap()
+    busy = {}
+    for cpu, (tot, idle) in b.items():
+        dt_tot = tot - a[cpu][0]
+        busy[cpu] = round(100.0 * (1 - (idle - a[cpu][1]) / dt_tot), 1) if dt_tot else 0.0
+    return busy
+
+
 def stale_install_warning() -> str | None:
     """The installed extension older than the last commit touching rust/: results would lie."""
     try:
@@ -817,6 +840,13 @@ def main() -> int:
     )
 
     servers = discover_servers(args)
+    busy = cpu_busy_pct()
+    if any(v > 15 for v in busy.values()):
+        print(
+            f"WARNING: the machine is busy before the run ({busy} % per core): "
+            "expect noise, above all in latency tails",
+            file=sys.stderr,
+        )
     commit = git("rev-parse", "HEAD")
     dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "rust", "python"))
     meta = {
@@ -830,6 +860,7 @@ def main() -> int:
         "commit": commit,
         "rust_or_python_dirty": dirty,
         "fastnats_build": installed,
+        "cpu_busy_pct_before": busy,
         "machine": machine_info(),
         "servers": {
             s.key: {"label": s.label, "version": s.version, "argv": s.argv} for s in servers
@@ -877,7 +908,9 @@ def main() -> int:
         f"{tree_note}"
         f", {m['nproc']} × {m['cpu_model']}, "
         f"{meta['pinning']}, {rounds} rounds, {elapsed:.0f} s, load average "
-        f"{m['load_avg_at_start'][0]:.1f} at start / {m['load_avg_at_end'][0]:.1f} at end.\n"
+        f"{m['load_avg_at_start'][0]:.1f} at start / {m['load_avg_at_end'][0]:.1f} at end, "
+        f"cores busy before the run: "
+        f"{', '.join(f'{k} {v:.0f}%' for k, v in meta['cpu_busy_pct_before'].items())}.\n"
         f"References: {'; '.join(s.version for s in servers[1:])}. "
         f"{servers[0].version}; {installed}.\n\n"
         "Cells: median (min–max) over the rounds. Ratio = fastnats ÷ reference "

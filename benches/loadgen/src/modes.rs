@@ -239,7 +239,6 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
     let tr = Tracker::new(flow.expected);
     let mut got = Vec::new();
     let hmsgs = Arc::new(AtomicU64::new(0));
-    let mut sub_threads = Vec::new();
     for (i, client) in flow.subs.into_iter().enumerate() {
         let g = Arc::new(AtomicU64::new(0));
         got.push(g.clone());
@@ -249,7 +248,8 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
             got: g,
             hmsgs: hmsgs.clone(),
         };
-        sub_threads.push(spawn_sub(i, s, tr.clone()));
+        // Detached: a subscriber ends by itself once its share or the run's total arrived.
+        spawn_sub(i, s, tr.clone());
     }
     let barrier = Arc::new(Barrier::new(flow.pubs.len() + 1));
     let pub_threads: Vec<_> = flow
@@ -333,7 +333,6 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
             after, flow.expected
         ));
     }
-    drop(sub_threads);
     Ok(())
 }
 
@@ -650,7 +649,8 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
             conns.push((s, Reader::with_capacity(2048)));
         }
         for (i, (s, rd)) in conns[from..to].iter_mut().enumerate() {
-            wait_pong_raw(s, rd).map_err(|e| format!("handshake #{}: {e}", from + i))?;
+            rd.wait_pong(s)
+                .map_err(|e| format!("handshake #{}: {e}", from + i))?;
             SENT.fetch_add(1, Relaxed);
         }
     }
@@ -667,7 +667,8 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
             .map_err(|e| format!("PING #{i} after hold: {e}"))?;
     }
     for (i, (s, rd)) in conns.iter_mut().enumerate() {
-        wait_pong_raw(s, rd).map_err(|e| format!("PONG #{i} after hold: {e}"))?;
+        rd.wait_pong(s)
+            .map_err(|e| format!("PONG #{i} after hold: {e}"))?;
         DELIVERED.fetch_add(1, Relaxed);
     }
     mark("done");
@@ -677,26 +678,5 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
         .int("delivered", DELIVERED.load(Relaxed))
         .num("elapsed_s", connect_s)
         .num("msgs_per_s", p.conns as f64 / connect_s);
-    Ok(())
-}
-
-fn wait_pong_raw(s: &std::net::TcpStream, rd: &mut Reader) -> io::Result<()> {
-    let mut done = false;
-    while !done {
-        let mut pings = 0;
-        let mut err = None;
-        rd.read_some(s, |op| match op {
-            Op::Pong => done = true,
-            Op::Ping => pings += 1,
-            Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
-            _ => {}
-        })?;
-        for _ in 0..pings {
-            io::Write::write_all(&mut &*s, b"PONG\r\n")?;
-        }
-        if let Some(e) = err {
-            return Err(io::Error::other(format!("-ERR {e}")));
-        }
-    }
     Ok(())
 }

@@ -36,8 +36,6 @@ pub struct Reader {
     end: usize,
     /// Payload bytes (plus the trailing CRLF) of the current message still to skip.
     skip: usize,
-    /// Total bytes read from the socket.
-    pub bytes: u64,
 }
 
 impl Reader {
@@ -52,7 +50,6 @@ impl Reader {
             start: 0,
             end: 0,
             skip: 0,
-            bytes: 0,
         }
     }
 
@@ -67,9 +64,10 @@ impl Reader {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
-        } else if self.end == self.buf.len() {
-            if self.start == 0 {
-                // One control line longer than the whole buffer: grow (INFO can be big).
+        } else if self.buf.len() - self.end < self.buf.len() / 4 {
+            // Little room left: move the partial line to the front, or grow when it already
+            // fills most of the buffer (a long INFO line).
+            if self.start < self.buf.len() / 4 {
                 let n = self.buf.len();
                 self.buf.resize(n * 2, 0);
             } else {
@@ -86,9 +84,33 @@ impl Reader {
             ));
         }
         self.end += n;
-        self.bytes += n as u64;
         self.parse(&mut f)?;
         Ok(n)
+    }
+
+    /// Read until a PONG arrives, answering the server's PINGs. Messages are counted and
+    /// returned (a subscriber's flush can see some); an `-ERR` is an error.
+    pub fn wait_pong(&mut self, mut sock: &TcpStream) -> io::Result<u64> {
+        let mut done = false;
+        let mut msgs = 0u64;
+        while !done {
+            let mut err: Option<String> = None;
+            let mut pings = 0;
+            self.read_some(sock, |op| match op {
+                Op::Pong => done = true,
+                Op::Ping => pings += 1,
+                Op::Msg { .. } => msgs += 1,
+                Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
+                Op::Other => {}
+            })?;
+            for _ in 0..pings {
+                sock.write_all(b"PONG\r\n")?;
+            }
+            if let Some(e) = err {
+                return Err(io::Error::other(format!("-ERR {e}")));
+            }
+        }
+        Ok(msgs)
     }
 
     fn parse<F: FnMut(Op<'_>)>(&mut self, f: &mut F) -> io::Result<()> {
@@ -238,30 +260,9 @@ impl Client {
         (&self.sock).write_all(bytes)
     }
 
-    /// Read until a PONG arrives, answering the server's PINGs. Messages are counted and
-    /// returned (a subscriber's flush can see some); an `-ERR` is an error.
+    /// Read until a PONG arrives (see [`Reader::wait_pong`]).
     pub fn wait_pong(&mut self) -> io::Result<u64> {
-        let mut done = false;
-        let mut msgs = 0u64;
-        let mut err: Option<String> = None;
-        let mut pings = 0;
-        while !done {
-            self.reader.read_some(&self.sock, |op| match op {
-                Op::Pong => done = true,
-                Op::Ping => pings += 1,
-                Op::Msg { .. } => msgs += 1,
-                Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
-                Op::Other => {}
-            })?;
-            for _ in 0..pings {
-                self.write(b"PONG\r\n")?;
-            }
-            pings = 0;
-            if let Some(e) = err.take() {
-                return Err(io::Error::other(format!("-ERR {e}")));
-            }
-        }
-        Ok(msgs)
+        self.reader.wait_pong(&self.sock)
     }
 
     /// PING and wait for the PONG: every op sent before it has been processed.
