@@ -23,11 +23,22 @@ pub enum CloseMode {
     Discard,
 }
 
+/// Largest outbound buffer a producer writes inline at the end of its read; larger ones are
+/// left to the connection's writer task.
+const INLINE_FLUSH_MAX: usize = 256 * 1024;
+
 /// The outbound queue, guarded by [`ClientHandle::out`].
 #[derive(Debug, Default)]
 pub struct Outbound {
+    /// The socket's write half while nobody is writing to it. The writer task takes it out
+    /// for a blocking write (so `None` also means "a write is in progress"); a producer may
+    /// use it in place for one non-blocking write (see [`ClientHandle::flush`]).
+    pub socket: Option<tokio::net::tcp::OwnedWriteHalf>,
     /// Bytes waiting for the writer.
     pub buf: Vec<u8>,
+    /// Bytes the writer took out of `buf` and is still writing: they count as pending for
+    /// the slow-consumer limit and the producer stall, as in nats-server.
+    pub in_flight: usize,
     /// Set once: why and how the connection closes.
     pub close: Option<(CloseReason, CloseMode)>,
     /// Messages and bytes delivered to this client (counted where they are queued).
@@ -46,6 +57,8 @@ pub struct ClientHandle {
     pub reader_wake: Notify,
     /// Wakes a writer blocked in a write when the connection is closed in discard mode.
     pub kill: Notify,
+    /// Signalled by the writer after each completed write: wakes stalled producers.
+    pub drained: Notify,
     /// Fast check for delivery, mirrors `out.close.is_some()`.
     pub closed: AtomicBool,
     /// CONNECT `echo`; read by publishers on other threads.
@@ -63,6 +76,14 @@ pub struct ClientHandle {
     pub addr: std::net::SocketAddr,
 }
 
+impl Outbound {
+    /// Bytes queued or being written.
+    #[inline]
+    pub fn pending(&self) -> usize {
+        self.buf.len() + self.in_flight
+    }
+}
+
 impl ClientHandle {
     pub fn new(cid: u64, max_pending: usize, addr: std::net::SocketAddr) -> Self {
         ClientHandle {
@@ -71,6 +92,7 @@ impl ClientHandle {
             wake: Notify::new(),
             reader_wake: Notify::new(),
             kill: Notify::new(),
+            drained: Notify::new(),
             closed: AtomicBool::new(false),
             echo: AtomicBool::new(true),
             headers: AtomicBool::new(false),
@@ -83,13 +105,47 @@ impl ClientHandle {
         }
     }
 
+    /// Past this many pending bytes, producers delivering to this client are stalled briefly
+    /// (nats-server's fast-producer stall at 75% of max_pending).
+    #[inline]
+    pub fn stall_threshold(&self) -> usize {
+        self.max_pending / 4 * 3
+    }
+
     #[inline]
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Queues protocol bytes (PONG, +OK, -ERR, INFO) for this client. The caller wakes the
-    /// writer (directly, or through its flush set at the end of the read).
+    /// Sends what is queued: in place with one non-blocking write when the socket is idle
+    /// and the batch is small (nats-server also flushes in the reader when it can, saving
+    /// a hand-off to the writer — a context switch per batch on the latency path), else by
+    /// waking the writer task. Whatever the socket does not take goes to the writer.
+    pub fn flush(&self) {
+        {
+            let mut out = self.out.lock();
+            let out = &mut *out;
+            if out.close.is_none() && !out.buf.is_empty() && out.buf.len() <= INLINE_FLUSH_MAX {
+                if let Some(socket) = &out.socket {
+                    match socket.try_write(&out.buf) {
+                        Ok(n) if n == out.buf.len() => {
+                            out.buf.clear();
+                            return;
+                        }
+                        Ok(n) => {
+                            out.buf.drain(..n);
+                        }
+                        // WouldBlock, or an error the writer will meet and report.
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    /// Queues protocol bytes (PONG, +OK, -ERR, INFO) for this client. The caller flushes
+    /// (directly, or through its flush set at the end of the read).
     pub fn queue(&self, bytes: &[u8]) {
         let mut out = self.out.lock();
         if out.close.is_none() {

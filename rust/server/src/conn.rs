@@ -23,6 +23,10 @@ use crate::subs::{L1Cache, SubRef};
 
 const MIN_READ: usize = 512;
 const MAX_READ: usize = 64 * 1024;
+/// Longest a publisher is stalled per read (nats-server: 10 ms per read-loop iteration).
+const STALL_MAX: std::time::Duration = std::time::Duration::from_millis(10);
+/// Re-check interval while stalled.
+const STALL_STEP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The reader's private state.
 pub struct Conn {
@@ -37,6 +41,8 @@ pub struct Conn {
     pub(crate) expired: Vec<SubRef>,
     /// Scratch space for blocks the server builds (no-responders headers).
     pub(crate) scratch: Vec<u8>,
+    /// A consumer this read pushed past its stall threshold: wait for it before reading on.
+    pub(crate) stalled: Option<Arc<ClientHandle>>,
     rng: u64,
     /// Server PINGs sent and not answered.
     pings_out: u32,
@@ -62,6 +68,7 @@ impl Conn {
             counts: LocalCounts::default(),
             expired: Vec::new(),
             scratch: Vec::new(),
+            stalled: None,
             rng,
             pings_out: 0,
             active: false,
@@ -114,6 +121,9 @@ impl Conn {
 
             let used = self.process_buffer(&buf, &mut needed);
             self.end_of_read();
+            if self.stalled.is_some() {
+                self.stall().await;
+            }
             if used == buf.len() {
                 buf.clear();
                 if buf.capacity() > 2 * MAX_READ {
@@ -181,6 +191,28 @@ impl Conn {
             for sub in std::mem::take(&mut self.expired) {
                 crate::ops::remove_subscription(&self.shared, &sub);
             }
+        }
+    }
+
+    /// nats-server's fast-producer stall: when this read pushed a consumer past 75% of its
+    /// max_pending, wait (at most [`STALL_MAX`] per read) for its writer to drain instead of
+    /// letting it reach the limit and be dropped. Only this publisher waits; the stalled
+    /// consumer's writer runs meanwhile.
+    async fn stall(&mut self) {
+        let Some(consumer) = self.stalled.take() else {
+            return;
+        };
+        let deadline = Instant::now() + STALL_MAX;
+        loop {
+            if consumer.is_closed() || consumer.out.lock().pending() <= consumer.stall_threshold() {
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            let wait = (deadline - now).min(STALL_STEP);
+            let _ = tokio::time::timeout(wait, consumer.drained.notified()).await;
         }
     }
 

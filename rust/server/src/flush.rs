@@ -30,14 +30,15 @@ impl FlushSet {
         self.clients.push(client.clone());
     }
 
-    /// Wakes every recorded writer once and empties the set.
+    /// Flushes every recorded client once (in place or through its writer) and empties the
+    /// set.
     pub fn flush(&mut self) {
         if self.clients.len() > SCAN_LIMIT {
             self.clients.sort_unstable_by_key(|c| c.cid);
             self.clients.dedup_by_key(|c| c.cid);
         }
         for c in self.clients.drain(..) {
-            c.wake.notify_one();
+            c.flush();
         }
     }
 }

@@ -19,12 +19,19 @@
 //!    reader's [`flush::FlushSet`]. echo=false, auto-unsubscribe limits and closed recipients
 //!    are skipped (a queue group then tries its next member). A recipient over `max_pending`
 //!    is closed as a slow consumer without slowing anyone else.
-//! 4. When the whole read buffer is processed, each recipient's writer is woken once; it
-//!    swaps out its whole buffer and writes it in one call. Many messages, few syscalls.
+//! 4. When the whole read buffer is processed, each recipient is flushed once
+//!    ([`client::ClientHandle::flush`]): if its socket is idle and the batch small, the reader
+//!    writes it in place with one non-blocking write (no hand-off, no context switch: the
+//!    request/reply path); otherwise, or for what the socket did not take, the recipient's
+//!    writer task is woken and writes the whole buffer in one call. Many messages, few
+//!    syscalls.
+//! 5. A consumer pushed past 75% of its `max_pending` stalls the publisher briefly (at most
+//!    10 ms per read) so its writer can catch up, as nats-server does.
 //!
 //! # Lock order
 //! A connection's `subs` map, then the shared index. Outbound locks are leaves: nothing else
-//! is locked while one is held. No lock is held across an `.await`.
+//! is locked while one is held (an in-place flush makes one non-blocking `write` under it).
+//! No lock is held across an `.await`.
 //!
 //! # Closing
 //! Every close has a [`fastnats_proto::CloseReason`] (nats-server's strings).

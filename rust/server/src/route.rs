@@ -106,7 +106,7 @@ impl Conn {
         } else {
             p.payload()
         };
-        {
+        let pending = {
             let mut out = client.out.lock();
             if out.close.is_some() {
                 return false;
@@ -114,7 +114,8 @@ impl Conn {
             let need = encode::msg_line_len(p.subject, &sub.sid, p.reply, (0, header_len))
                 + data.len()
                 + 2;
-            if out.buf.len() + need > client.max_pending {
+            let pending = out.pending() + need;
+            if pending > client.max_pending {
                 drop(out);
                 if client.close(CloseReason::SlowConsumerPendingBytes, CloseMode::Discard) {
                     self.shared.stats.slow_consumers.fetch_add(1, Relaxed);
@@ -152,6 +153,10 @@ impl Conn {
             out.buf.extend_from_slice(encode::CRLF);
             out.msgs += 1;
             out.bytes += data.len() as u64;
+            pending
+        };
+        if pending > client.stall_threshold() && self.stalled.is_none() {
+            self.stalled = Some(client.clone());
         }
         self.flush.add(client);
         self.counts.out_msgs += 1;

@@ -87,7 +87,7 @@ impl Server {
         let runtime = rt.build().map_err(StartError::Runtime)?;
         let bind_to = format!("{}:{}", config.host, config.port);
         let listener = runtime
-            .block_on(TcpListener::bind(&bind_to))
+            .block_on(bind(&bind_to))
             .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
         let addr = listener
             .local_addr()
@@ -193,6 +193,29 @@ impl Drop for Server {
     }
 }
 
+/// nats-server's listen backlog; the OS default (128) overflows when hundreds of clients
+/// connect at once, and those wait a second for their SYN retransmit.
+const LISTEN_BACKLOG: u32 = 4096;
+
+async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for a in tokio::net::lookup_host(addr).await? {
+        let socket = if a.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(LISTEN_BACKLOG)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address to bind")
+    }))
+}
+
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
         let accepted = tokio::select! {
@@ -242,9 +265,9 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         "{addr} - cid:{cid} - Client connection created"
     );
     let (rd, wr) = stream.into_split();
+    me.out.lock().socket = Some(wr);
     let writer = tokio::spawn(crate::writer::write_loop(
         me.clone(),
-        wr,
         shared.config.write_deadline,
         shared.stats.clone(),
     ));
@@ -256,7 +279,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         let _ = writer.await;
         return;
     }
-    me.wake.notify_one();
+    me.flush();
     Conn::new(shared.clone(), me.clone()).run(rd).await;
     let _ = writer.await;
     shared.unregister(cid);

@@ -11,61 +11,91 @@ use std::time::Duration;
 
 use fastnats_proto::CloseReason;
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 
 use crate::client::{ClientHandle, CloseMode};
 use crate::stats::ServerStats;
 
-/// Spare capacity kept between writes; larger buffers are released so idle connections stay
-/// small.
-const KEEP_CAPACITY: usize = 64 * 1024;
+/// Capacity the two buffers keep while the connection is busy: reusing them spares a
+/// reallocation (and fresh pages) per write when large messages flow.
+const KEEP_BUSY: usize = 4 * 1024 * 1024;
+/// Capacity kept once the connection goes idle, so idle connections stay small.
+const KEEP_IDLE: usize = 4 * 1024;
 
-pub async fn write_loop(
-    me: Arc<ClientHandle>,
-    mut wr: OwnedWriteHalf,
-    deadline: Duration,
-    stats: Arc<ServerStats>,
-) {
+pub async fn write_loop(me: Arc<ClientHandle>, deadline: Duration, stats: Arc<ServerStats>) {
     let mut spare: Vec<u8> = Vec::new();
     loop {
-        let (data, close) = {
+        let (data, close, socket) = {
             let mut out = me.out.lock();
             let data = std::mem::replace(&mut out.buf, std::mem::take(&mut spare));
-            (data, out.close)
+            if data.is_empty() && out.buf.capacity() > KEEP_IDLE {
+                out.buf = Vec::new();
+            }
+            // Taking the socket out marks a write in progress: producers then leave the
+            // flushing to this task.
+            let socket = if data.is_empty() {
+                None
+            } else {
+                out.in_flight = data.len();
+                out.socket.take()
+            };
+            (data, out.close, socket)
         };
         if data.is_empty() {
             spare = data;
+            if spare.capacity() > KEEP_IDLE {
+                spare = Vec::new();
+            }
             if close.is_some() {
                 break;
             }
             me.wake.notified().await;
             continue;
         }
+        let Some(mut socket) = socket else {
+            break; // the socket is gone: the connection is closing
+        };
         let written = tokio::select! {
-            r = tokio::time::timeout(deadline, wr.write_all(&data)) => Some(r),
+            r = tokio::time::timeout(deadline, socket.write_all(&data)) => Some(r),
             _ = discarded(&me) => None,
         };
-        match written {
-            Some(Ok(Ok(()))) => {}
+        let ok = match written {
+            Some(Ok(Ok(()))) => true,
             Some(Ok(Err(_))) => {
                 me.close(CloseReason::WriteError, CloseMode::Discard);
-                break;
+                false
             }
             Some(Err(_elapsed)) => {
                 if me.close(CloseReason::SlowConsumerWriteDeadline, CloseMode::Discard) {
                     stats.slow_consumers.fetch_add(1, Relaxed);
                 }
-                break;
+                false
             }
-            None => break,
+            None => false,
+        };
+        {
+            let mut out = me.out.lock();
+            out.in_flight = 0;
+            out.socket = Some(socket);
+        }
+        me.drained.notify_waiters();
+        if !ok {
+            break;
         }
         spare = data;
         spare.clear();
-        if spare.capacity() > KEEP_CAPACITY {
+        if spare.capacity() > KEEP_BUSY {
             spare = Vec::new();
         }
     }
-    let _ = wr.shutdown().await;
+    let socket = {
+        let mut out = me.out.lock();
+        out.in_flight = 0;
+        out.socket.take()
+    };
+    me.drained.notify_waiters();
+    if let Some(mut socket) = socket {
+        let _ = socket.shutdown().await;
+    }
 }
 
 /// Resolves when the connection is closed in discard mode (slow consumer, shutdown of a
