@@ -6,12 +6,15 @@
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use std::time::Duration;
+
+use pyo3::types::{PyDict, PyList};
 
 use fastnats_server::log::Level;
-use fastnats_server::{Config, Server, StartError};
+use fastnats_server::{monitor, Config, Server, StartError};
 
 mod config;
+mod snapshot;
 
 /// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
 #[pyclass(module = "fastnats._fastnats")]
@@ -75,17 +78,96 @@ impl NativeServer {
 
     #[getter]
     fn server_id(&self) -> Option<String> {
-        self.server.as_ref().map(|s| s.server_id().to_string())
+        self.server.as_ref().map(Server::server_id)
     }
 
     #[getter]
     fn server_name(&self) -> Option<String> {
-        self.server.as_ref().map(|s| s.server_name().to_string())
+        self.server.as_ref().map(Server::server_name)
     }
 
     /// The effective configuration as a dict (same keys as `default_config()`).
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        config::to_dict(py, &self.config)
+        match &self.server {
+            Some(server) => config::to_dict(py, &server.config()),
+            None => config::to_dict(py, &self.config),
+        }
+    }
+
+    /// Applies a new option dict to the running server; raises ValueError (and changes
+    /// nothing) when a non-reloadable option differs.
+    fn reload(&mut self, py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<()> {
+        let config = config::from_dict(options)?;
+        if let Some(server) = &self.server {
+            py.allow_threads(|| server.reload(config.clone()))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        } else {
+            config
+                .validate()
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// Lame duck mode: stop accepting, announce `ldm` to clients, wait `grace` seconds,
+    /// close clients spread over the rest of `duration`. Blocks with the GIL released;
+    /// call `stop()` afterwards.
+    fn lame_duck(&self, py: Python<'_>, duration: f64, grace: f64) -> PyResult<()> {
+        let to_duration = |s: f64| {
+            Duration::try_from_secs_f64(s)
+                .map_err(|_| PyValueError::new_err("durations must be non-negative seconds"))
+        };
+        let (duration, grace) = (to_duration(duration)?, to_duration(grace)?);
+        if let Some(server) = &self.server {
+            py.allow_threads(|| server.lame_duck(duration, grace));
+        }
+        Ok(())
+    }
+
+    /// Open connections (or, with `closed=True`, the recently closed ones) as dicts.
+    #[pyo3(signature = (closed = false))]
+    fn connections<'py>(&self, py: Python<'py>, closed: bool) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if let Some(server) = &self.server {
+            let snaps = if closed {
+                monitor::closed_connections(server.shared())
+            } else {
+                monitor::connections(server.shared())
+            };
+            for c in snaps {
+                list.append(snapshot::conn(py, &c)?)?;
+            }
+        }
+        Ok(list)
+    }
+
+    /// Every subscription of every open connection, as dicts.
+    fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if let Some(server) = &self.server {
+            for s in monitor::subscriptions(server.shared()) {
+                list.append(snapshot::sub(py, &s)?)?;
+            }
+        }
+        Ok(list)
+    }
+
+    /// Subject-index counters (`/subsz`): count, cache, inserts, removes, matches, fanout.
+    fn sublist_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        if let Some(server) = &self.server {
+            let s = server.shared().index.stats();
+            d.set_item("num_subscriptions", s.count)?;
+            d.set_item("num_cache", s.cache_entries)?;
+            d.set_item("num_inserts", s.inserts)?;
+            d.set_item("num_removes", s.removes)?;
+            d.set_item("num_matches", s.matches)?;
+            d.set_item("cache_hit_rate", s.cache_hit_rate())?;
+            d.set_item("max_fanout", s.max_fanout)?;
+            d.set_item("avg_fanout", s.avg_fanout())?;
+        }
+        Ok(d)
     }
 
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
@@ -105,6 +187,10 @@ impl NativeServer {
         d.set_item("connections", s.connections)?;
         d.set_item("subscriptions", s.subscriptions)?;
         d.set_item("uptime", server.uptime().as_secs_f64())?;
+        d.set_item(
+            "start",
+            snapshot::unix_seconds(server.shared().started_wall),
+        )?;
         Ok(d)
     }
 }
@@ -146,12 +232,32 @@ fn log(level: &str, message: &str) -> PyResult<()> {
     Ok(())
 }
 
-/// Sets the lowest level printed and whether lines carry timestamps.
+/// Sets the lowest level printed, timestamps, and where lines go (a file, syslog, a remote
+/// syslog `udp://host:port`, else standard error). Raises OSError if the target can not be
+/// opened.
 #[pyfunction]
-#[pyo3(signature = (level, logtime = true))]
-fn configure_logging(level: &str, logtime: bool) -> PyResult<()> {
+#[pyo3(signature = (level, logtime = true, *, file = None, syslog = false, remote_syslog = None))]
+fn configure_logging(
+    level: &str,
+    logtime: bool,
+    file: Option<std::path::PathBuf>,
+    syslog: bool,
+    remote_syslog: Option<String>,
+) -> PyResult<()> {
+    let opts = fastnats_server::log::LogOptions {
+        file,
+        syslog,
+        remote_syslog,
+    };
+    fastnats_server::log::set_output(&opts).map_err(|e| PyOSError::new_err(e.to_string()))?;
     fastnats_server::log::configure(parse_level(level)?, logtime);
     Ok(())
+}
+
+/// Reopens the log file (SIGUSR1, after rotation).
+#[pyfunction]
+fn reopen_log() -> PyResult<()> {
+    fastnats_server::log::reopen().map_err(|e| PyOSError::new_err(e.to_string()))
 }
 
 #[pymodule]
@@ -165,5 +271,6 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
     m.add_function(wrap_pyfunction!(log, m)?)?;
     m.add_function(wrap_pyfunction!(configure_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(reopen_log, m)?)?;
     Ok(())
 }

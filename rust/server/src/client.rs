@@ -46,6 +46,15 @@ pub struct Outbound {
     pub bytes: u64,
 }
 
+/// What a client told about itself in CONNECT, for logs and monitoring.
+#[derive(Debug, Default, Clone)]
+pub struct ClientMeta {
+    pub name: String,
+    pub lang: String,
+    pub version: String,
+    pub protocol: i64,
+}
+
 /// The shared face of a connection.
 #[derive(Debug)]
 pub struct ClientHandle {
@@ -73,6 +82,11 @@ pub struct ClientHandle {
     /// another connection removes one that reached its auto-unsubscribe limit.
     pub subs: Mutex<SubMap>,
     pub started: Instant,
+    /// Wall-clock start, for monitoring.
+    pub started_wall: std::time::SystemTime,
+    /// Nanoseconds after server start of the last read from this client.
+    pub last_activity: AtomicU64,
+    pub meta: Mutex<ClientMeta>,
     pub addr: std::net::SocketAddr,
 }
 
@@ -101,8 +115,18 @@ impl ClientHandle {
             in_bytes: AtomicU64::new(0),
             subs: Mutex::new(SubMap::default()),
             started: Instant::now(),
+            started_wall: std::time::SystemTime::now(),
+            last_activity: AtomicU64::new(0),
+            meta: Mutex::new(ClientMeta::default()),
             addr,
         }
+    }
+
+    /// Records that the client sent something now (once per read).
+    #[inline]
+    pub fn touch_activity(&self, shared: &crate::server::Shared) {
+        let now = shared.started.elapsed().as_nanos() as u64;
+        self.last_activity.store(now, Ordering::Relaxed);
     }
 
     /// Past this many pending bytes, producers delivering to this client are stalled briefly

@@ -16,6 +16,7 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::client::{ClientHandle, CloseMode};
+use crate::config::Config;
 use crate::flush::FlushSet;
 use crate::server::Shared;
 use crate::stats::LocalCounts;
@@ -33,6 +34,10 @@ pub struct Conn {
     pub(crate) shared: Arc<Shared>,
     pub(crate) me: Arc<ClientHandle>,
     pub(crate) connect: ConnectInfo,
+    /// This connection's copy of the live config, refreshed when a reload bumps the
+    /// generation (checked once per read).
+    pub(crate) cfg: Arc<Config>,
+    cfg_gen: u64,
     pub(crate) limits: Limits,
     pub(crate) l1: L1Cache,
     pub(crate) flush: FlushSet,
@@ -52,9 +57,11 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(shared: Arc<Shared>, me: Arc<ClientHandle>) -> Self {
+        let cfg_gen = shared.config_gen();
+        let cfg = shared.config();
         let limits = Limits {
-            max_control_line: shared.config.max_control_line,
-            max_payload: shared.config.max_payload,
+            max_control_line: cfg.max_control_line,
+            max_payload: cfg.max_payload,
             headers: false,
         };
         let rng = seed(me.cid);
@@ -62,6 +69,8 @@ impl Conn {
             shared,
             me,
             connect: ConnectInfo::default(),
+            cfg,
+            cfg_gen,
             limits,
             l1: L1Cache::new(),
             flush: FlushSet::default(),
@@ -81,7 +90,7 @@ impl Conn {
         let mut read_size = MIN_READ;
         let mut short_reads = 0u32;
         let mut needed = 0usize;
-        let period = self.shared.config.ping_interval;
+        let mut period = self.cfg.ping_interval;
         let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
@@ -119,6 +128,15 @@ impl Conn {
                 }
             }
 
+            self.me.touch_activity(&self.shared);
+            if self.cfg_gen != self.shared.config_gen() {
+                self.refresh_config();
+                if self.cfg.ping_interval != period {
+                    period = self.cfg.ping_interval;
+                    ping = interval_at(Instant::now() + period, period);
+                    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+                }
+            }
             let used = self.process_buffer(&buf, &mut needed);
             self.end_of_read();
             if self.stalled.is_some() {
@@ -164,6 +182,14 @@ impl Conn {
             }
         }
         pos
+    }
+
+    /// Takes the reloaded configuration: new limits apply from the next op.
+    fn refresh_config(&mut self) {
+        self.cfg_gen = self.shared.config_gen();
+        self.cfg = self.shared.config();
+        self.limits.max_control_line = self.cfg.max_control_line;
+        self.limits.max_payload = self.cfg.max_payload;
     }
 
     /// Sends an error's `-ERR` (if it has one) and closes when nats-server would.
@@ -232,7 +258,7 @@ impl Conn {
         if std::mem::take(&mut self.active) {
             return;
         }
-        if self.pings_out + 1 > self.shared.config.ping_max {
+        if self.pings_out + 1 > self.cfg.ping_max {
             self.shared.stats.stale_connections.fetch_add(1, Relaxed);
             self.error(ProtoError::StaleConnection);
         } else {

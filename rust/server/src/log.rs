@@ -1,9 +1,14 @@
-//! Log lines in nats-server's shape: `[pid] YYYY/MM/DD HH:MM:SS.micro [INF] message`, to
-//! standard error. The Python layer writes its own lines through [`log`] too, so every line
+//! Log lines in nats-server's shape: `[pid] YYYY/MM/DD HH:MM:SS.micro [INF] message` (UTC), to
+//! standard error, a file, or syslog. The Python layer writes its own lines through [`log`] too, so every line
 //! the process prints has one format. Tools that wait for "Server is ready" read these.
 
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,10 +38,67 @@ impl Level {
 static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Info as u8);
 static LOG_TIME: AtomicBool = AtomicBool::new(true);
 
+/// Where lines go.
+enum Sink {
+    Stderr,
+    /// `-l <file>`: appended to; reopened on SIGUSR1 so log rotation works.
+    File(PathBuf, File),
+    /// `-s`: the local syslog socket.
+    Syslog(UnixDatagram),
+    /// `-r udp://host:port`.
+    Remote(UdpSocket, SocketAddr),
+}
+
+static SINK: Mutex<Option<Sink>> = Mutex::new(None);
+
+/// Logging setup (the CLI's `-D -V -T -l -s -r`).
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    pub file: Option<PathBuf>,
+    pub syslog: bool,
+    pub remote_syslog: Option<String>,
+}
+
 /// Sets the lowest level printed and whether lines carry a timestamp (`-T`).
 pub fn configure(min: Level, logtime: bool) {
     MIN_LEVEL.store(min as u8, Ordering::Relaxed);
     LOG_TIME.store(logtime, Ordering::Relaxed);
+}
+
+/// Chooses where lines go: a file, syslog, a remote syslog, else standard error.
+pub fn set_output(opts: &LogOptions) -> std::io::Result<()> {
+    let sink = if let Some(path) = &opts.file {
+        Sink::File(path.clone(), open_append(path)?)
+    } else if let Some(url) = &opts.remote_syslog {
+        let addr = url
+            .strip_prefix("udp://")
+            .unwrap_or(url)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| std::io::Error::other(format!("can not resolve {url}")))?;
+        Sink::Remote(UdpSocket::bind(("0.0.0.0", 0))?, addr)
+    } else if opts.syslog {
+        let socket = UnixDatagram::unbound()?;
+        socket.connect("/dev/log")?;
+        Sink::Syslog(socket)
+    } else {
+        Sink::Stderr
+    };
+    *SINK.lock().unwrap_or_else(|e| e.into_inner()) = Some(sink);
+    Ok(())
+}
+
+/// Reopens the log file (after it was rotated away); a no-op for other sinks.
+pub fn reopen() -> std::io::Result<()> {
+    let mut sink = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(Sink::File(path, file)) = &mut *sink {
+        *file = open_append(path)?;
+    }
+    Ok(())
+}
+
+fn open_append(path: &PathBuf) -> std::io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
 }
 
 #[inline]
@@ -49,6 +111,32 @@ pub fn log(level: Level, msg: &str) {
     if !enabled(level) {
         return;
     }
+    let mut sink = SINK.lock().unwrap_or_else(|e| e.into_inner());
+    let sink = sink.get_or_insert(Sink::Stderr);
+    if let Sink::Syslog(_) | Sink::Remote(..) = sink {
+        // Syslog stamps its own time; priority = facility daemon (3) * 8 + severity.
+        let severity = match level {
+            Level::Trace | Level::Debug => 7,
+            Level::Info => 6,
+            Level::Warn => 4,
+            Level::Error => 3,
+            Level::Fatal => 2,
+        };
+        let line = format!(
+            "<{}>fastnats[{}]: {} {}",
+            24 + severity,
+            std::process::id(),
+            level.tag(),
+            msg
+        );
+        // A lost syslog datagram is not worth failing over.
+        let _ = match sink {
+            Sink::Syslog(s) => s.send(line.as_bytes()),
+            Sink::Remote(s, addr) => s.send_to(line.as_bytes(), *addr),
+            _ => Ok(0),
+        };
+        return;
+    }
     let mut line = format!("[{}] ", std::process::id());
     if LOG_TIME.load(Ordering::Relaxed) {
         line.push_str(&timestamp(SystemTime::now()));
@@ -58,8 +146,11 @@ pub fn log(level: Level, msg: &str) {
     line.push(' ');
     line.push_str(msg);
     line.push('\n');
-    // A closed stderr is not worth failing over.
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    // A closed stderr or a full disk is not worth failing over.
+    let _ = match sink {
+        Sink::File(_, f) => f.write_all(line.as_bytes()),
+        _ => std::io::stderr().lock().write_all(line.as_bytes()),
+    };
 }
 
 /// `YYYY/MM/DD HH:MM:SS.micro` in UTC.

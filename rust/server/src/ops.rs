@@ -90,13 +90,20 @@ impl Conn {
             return Err(ProtoError::AuthorizationViolation);
         }
         // Headers count only if the server supports them too.
-        let headers = self.connect.headers && !self.shared.config.no_header_support;
+        let headers = self.connect.headers && !self.cfg.no_header_support;
         if self.connect.no_responders && !headers {
             return Err(ProtoError::NoRespondersRequiresHeaders);
         }
         self.limits.headers = headers;
         self.me.headers.store(headers, Relaxed);
         self.me.echo.store(self.connect.echo, Relaxed);
+        {
+            let mut meta = self.me.meta.lock();
+            meta.name.clone_from(&self.connect.name);
+            meta.lang.clone_from(&self.connect.lang);
+            meta.version.clone_from(&self.connect.version);
+            meta.protocol = self.connect.protocol;
+        }
         self.ok();
         Ok(())
     }
@@ -107,7 +114,7 @@ impl Conn {
         queue: Option<&[u8]>,
         sid: &[u8],
     ) -> Result<(), ProtoError> {
-        let max_subs = self.shared.config.max_subscriptions;
+        let max_subs = self.cfg.max_subscriptions;
         {
             let mut subs = self.me.subs.lock();
             // nats-server checks the limit before looking at the sid: at the limit even a

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use fastnats_proto::{encode, CloseReason, ProtoError, ServerInfo};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
@@ -26,23 +26,56 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// State every connection task shares.
 pub struct Shared {
-    pub config: Config,
+    /// The live configuration; replaced whole by a reload.
+    config: RwLock<Arc<Config>>,
+    /// Bumped by every reload, so connections refresh their copy with one atomic load.
+    config_gen: AtomicU64,
     pub index: SubIndex,
     pub stats: Arc<ServerStats>,
-    clients: Mutex<HashMap<u64, Arc<ClientHandle>>>,
+    pub(crate) clients: Mutex<HashMap<u64, Arc<ClientHandle>>>,
     next_cid: AtomicU64,
-    info: ServerInfo,
+    pub(crate) info: RwLock<ServerInfo>,
     shutting_down: AtomicBool,
-    stop_accept: Notify,
+    pub(crate) stop_accept: Notify,
+    /// The last closed connections, newest last, for monitoring (`/connz?state=closed`).
+    pub(crate) closed: Mutex<std::collections::VecDeque<crate::monitor::ConnSnapshot>>,
+    pub(crate) started: Instant,
+    pub started_wall: SystemTime,
 }
 
 impl Shared {
+    /// The live configuration.
+    #[inline]
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().clone()
+    }
+
+    /// The configuration generation (changes on reload).
+    #[inline]
+    pub fn config_gen(&self) -> u64 {
+        self.config_gen.load(Relaxed)
+    }
+
+    pub(crate) fn set_config(&self, config: Config) {
+        {
+            let mut info = self.info.write();
+            info.max_payload = config.max_payload as u64;
+        }
+        *self.config.write() = Arc::new(config);
+        self.config_gen.fetch_add(1, Relaxed);
+    }
+
     pub(crate) fn unregister(&self, cid: u64) {
         self.clients.lock().remove(&cid);
     }
 
-    fn num_clients(&self) -> usize {
+    pub(crate) fn num_clients(&self) -> usize {
         self.clients.lock().len()
+    }
+
+    /// Every connection currently registered.
+    pub(crate) fn client_list(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients.lock().values().cloned().collect()
     }
 }
 
@@ -113,13 +146,17 @@ impl Server {
         };
         let shared = Arc::new(Shared {
             index: SubIndex::new(!config.disable_sublist_cache),
-            config,
+            config: RwLock::new(Arc::new(config)),
+            config_gen: AtomicU64::new(0),
             stats: Arc::new(ServerStats::default()),
             clients: Mutex::new(HashMap::new()),
             next_cid: AtomicU64::new(1),
-            info,
+            info: RwLock::new(info),
             shutting_down: AtomicBool::new(false),
             stop_accept: Notify::new(),
+            closed: Mutex::new(std::collections::VecDeque::new()),
+            started: Instant::now(),
+            started_wall: SystemTime::now(),
         });
         runtime.spawn(accept_loop(shared.clone(), listener));
         Ok(Server {
@@ -139,16 +176,33 @@ impl Server {
         self.addr.port()
     }
 
-    pub fn server_id(&self) -> &str {
-        &self.shared.info.server_id
+    pub fn server_id(&self) -> String {
+        self.shared.info.read().server_id.clone()
     }
 
-    pub fn server_name(&self) -> &str {
-        &self.shared.info.server_name
+    pub fn server_name(&self) -> String {
+        self.shared.info.read().server_name.clone()
     }
 
-    pub fn config(&self) -> &Config {
-        &self.shared.config
+    /// The live configuration (changes on [`Server::reload`]).
+    pub fn config(&self) -> Arc<Config> {
+        self.shared.config()
+    }
+
+    /// Applies a new configuration to the running server (see [`crate::reload`]).
+    pub fn reload(&self, config: Config) -> Result<(), ConfigError> {
+        crate::reload::apply(&self.shared, config)
+    }
+
+    /// Lame duck mode (see [`crate::lame_duck`]); blocks until every client is gone. Call
+    /// [`Server::stop`] afterwards.
+    pub fn lame_duck(&self, duration: Duration, grace: Duration) {
+        crate::lame_duck::run(&self.shared, duration, grace);
+    }
+
+    /// Shared state, for the monitoring snapshots.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     pub fn uptime(&self) -> Duration {
@@ -179,7 +233,7 @@ impl Server {
         for c in clients {
             c.close(CloseReason::ServerShutdown, CloseMode::Flush);
         }
-        let deadline = Instant::now() + self.shared.config.shutdown_grace;
+        let deadline = Instant::now() + self.shared.config().shutdown_grace;
         while self.shared.num_clients() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -242,10 +296,11 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
 async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let cid = shared.next_cid.fetch_add(1, Relaxed);
-    let me = Arc::new(ClientHandle::new(cid, shared.config.max_pending, addr));
+    let config = shared.config();
+    let me = Arc::new(ClientHandle::new(cid, config.max_pending, addr));
     shared.stats.total_connections.fetch_add(1, Relaxed);
 
-    let mut info = shared.info.clone();
+    let mut info = shared.info.read().clone();
     info.client_id = cid;
     info.client_ip = addr.ip().to_string();
     let mut hello = Vec::with_capacity(512);
@@ -253,7 +308,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
 
     let admitted = {
         let mut clients = shared.clients.lock();
-        let ok = clients.len() < shared.config.max_connections;
+        let ok = clients.len() < config.max_connections;
         if ok {
             clients.insert(cid, me.clone());
         }
@@ -266,11 +321,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
     );
     let (rd, wr) = stream.into_split();
     me.out.lock().socket = Some(wr);
-    let writer = tokio::spawn(crate::writer::write_loop(
-        me.clone(),
-        shared.config.write_deadline,
-        shared.stats.clone(),
-    ));
+    let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     if !admitted {
         let mut err = Vec::new();
         encode::write_err(&mut err, ProtoError::MaxConnectionsExceeded);
@@ -282,6 +333,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
     me.flush();
     Conn::new(shared.clone(), me.clone()).run(rd).await;
     let _ = writer.await;
+    crate::monitor::record_closed(&shared, &me);
     shared.unregister(cid);
     if let Some(reason) = me.close_reason() {
         log_at!(

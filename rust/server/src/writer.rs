@@ -7,13 +7,12 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Duration;
 
 use fastnats_proto::CloseReason;
 use tokio::io::AsyncWriteExt;
 
 use crate::client::{ClientHandle, CloseMode};
-use crate::stats::ServerStats;
+use crate::server::Shared;
 
 /// Capacity the two buffers keep while the connection is busy: reusing them spares a
 /// reallocation (and fresh pages) per write when large messages flow.
@@ -21,7 +20,8 @@ const KEEP_BUSY: usize = 4 * 1024 * 1024;
 /// Capacity kept once the connection goes idle, so idle connections stay small.
 const KEEP_IDLE: usize = 4 * 1024;
 
-pub async fn write_loop(me: Arc<ClientHandle>, deadline: Duration, stats: Arc<ServerStats>) {
+pub async fn write_loop(me: Arc<ClientHandle>, shared: Arc<Shared>) {
+    let stats = &shared.stats;
     let mut spare: Vec<u8> = Vec::new();
     loop {
         let (data, close, socket) = {
@@ -54,6 +54,7 @@ pub async fn write_loop(me: Arc<ClientHandle>, deadline: Duration, stats: Arc<Se
         let Some(mut socket) = socket else {
             break; // the socket is gone: the connection is closing
         };
+        let deadline = shared.config().write_deadline;
         let written = tokio::select! {
             r = tokio::time::timeout(deadline, socket.write_all(&data)) => Some(r),
             _ = discarded(&me) => None,

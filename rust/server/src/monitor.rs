@@ -1,0 +1,140 @@
+//! Point-in-time snapshots of connections and subscriptions, for monitoring (`/connz`,
+//! `/subsz`, `Server.connz()` in Python).
+//!
+//! Read on demand from the same counters the message path updates anyway: taking a snapshot
+//! locks each connection briefly, one at a time; nothing is recorded per message for it.
+
+use std::sync::atomic::Ordering::{Acquire, Relaxed};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::client::ClientHandle;
+use crate::server::Shared;
+
+/// How many closed connections are kept (nats-server's `max_closed_clients` default).
+pub const MAX_CLOSED: usize = 10_000;
+
+/// One subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubSnapshot {
+    pub cid: u64,
+    pub subject: String,
+    pub queue: Option<String>,
+    pub sid: String,
+    /// Messages delivered to it.
+    pub msgs: u64,
+    /// Auto-unsubscribe limit, 0 for none.
+    pub max: u64,
+}
+
+/// One connection.
+#[derive(Debug, Clone)]
+pub struct ConnSnapshot {
+    pub cid: u64,
+    pub ip: String,
+    pub port: u16,
+    pub start: SystemTime,
+    pub last_activity: SystemTime,
+    pub pending_bytes: u64,
+    pub in_msgs: u64,
+    pub out_msgs: u64,
+    pub in_bytes: u64,
+    pub out_bytes: u64,
+    pub subs: Vec<SubSnapshot>,
+    pub name: String,
+    pub lang: String,
+    pub version: String,
+    /// When it closed, and why (closed connections only).
+    pub stop: Option<SystemTime>,
+    pub reason: Option<&'static str>,
+}
+
+fn snapshot(shared: &Shared, c: &ClientHandle) -> ConnSnapshot {
+    let (pending, out_msgs, out_bytes, reason) = {
+        let out = c.out.lock();
+        (
+            out.pending() as u64,
+            out.msgs,
+            out.bytes,
+            out.close.map(|(r, _)| r.as_str()),
+        )
+    };
+    let mut subs: Vec<SubSnapshot> = c
+        .subs
+        .lock()
+        .values()
+        .map(|s| SubSnapshot {
+            cid: c.cid,
+            subject: String::from_utf8_lossy(&s.subject).into_owned(),
+            queue: s
+                .queue
+                .as_ref()
+                .map(|q| String::from_utf8_lossy(q).into_owned()),
+            sid: String::from_utf8_lossy(&s.sid).into_owned(),
+            msgs: s.delivered.load(Acquire),
+            max: s.max.load(Acquire),
+        })
+        .collect();
+    subs.sort_by(|a, b| a.sid.cmp(&b.sid));
+    let meta = c.meta.lock().clone();
+    let active = c.last_activity.load(Relaxed);
+    ConnSnapshot {
+        cid: c.cid,
+        ip: c.addr.ip().to_string(),
+        port: c.addr.port(),
+        start: c.started_wall,
+        last_activity: if active == 0 {
+            c.started_wall
+        } else {
+            shared.started_wall + Duration::from_nanos(active)
+        },
+        pending_bytes: pending,
+        in_msgs: c.in_msgs.load(Relaxed),
+        out_msgs,
+        in_bytes: c.in_bytes.load(Relaxed),
+        out_bytes,
+        subs,
+        name: meta.name,
+        lang: meta.lang,
+        version: meta.version,
+        stop: None,
+        reason,
+    }
+}
+
+/// Open connections, by connection id.
+pub fn connections(shared: &Shared) -> Vec<ConnSnapshot> {
+    let mut list: Vec<ConnSnapshot> = shared
+        .client_list()
+        .iter()
+        .map(|c| snapshot(shared, c))
+        .collect();
+    list.sort_by_key(|c| c.cid);
+    list
+}
+
+/// Recently closed connections, oldest first.
+pub fn closed_connections(shared: &Shared) -> Vec<ConnSnapshot> {
+    shared.closed.lock().iter().cloned().collect()
+}
+
+/// Every subscription of every open connection.
+pub fn subscriptions(shared: &Shared) -> Vec<SubSnapshot> {
+    let mut clients = shared.client_list();
+    clients.sort_by_key(|c| c.cid);
+    clients
+        .iter()
+        .flat_map(|c| snapshot(shared, c).subs)
+        .collect()
+}
+
+/// Keeps the final state of a connection that just closed.
+pub(crate) fn record_closed(shared: &Shared, c: &Arc<ClientHandle>) {
+    let mut snap = snapshot(shared, c);
+    snap.stop = Some(SystemTime::now());
+    let mut closed = shared.closed.lock();
+    if closed.len() >= MAX_CLOSED {
+        closed.pop_front();
+    }
+    closed.push_back(snap);
+}
