@@ -94,13 +94,18 @@ impl Conn {
         let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
+        // One registration for the whole connection: re-creating the `Notified` future per
+        // read would take and release the notifier's lock each time.
+        let me = self.me.clone();
+        let closing = me.reader_wake.notified();
+        tokio::pin!(closing);
         while !self.me.is_closed() {
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
             buf.reserve(want);
             let n = tokio::select! {
                 biased;
-                _ = self.me.reader_wake.notified() => continue, // the loop condition sees the close
+                _ = &mut closing => break, // closed by someone else
                 r = rd.read_buf(&mut buf) => match r {
                     Ok(0) => {
                         self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
