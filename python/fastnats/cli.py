@@ -1,36 +1,73 @@
-"""The command line: ``python -m fastnats serve`` / ``fastnats serve``.
+"""The command line: ``fastnats [serve] [options]`` / ``python -m fastnats [serve] [options]``.
 
-Flags follow nats-server's (Go ``flag`` package): a flag takes one dash or two, and a value
-follows as ``-p 4222`` or ``-p=4222``. Log lines have nats-server's shape, because tools wait
-for ``Listening for client connections on HOST:PORT`` and ``Server is ready``.
+Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` package):
+
+* a flag takes one dash or two (``-port``, ``--port``, ``-DV``); ``---x`` is bad syntax;
+* a value follows as ``-p 4222`` or ``-p=4222`` (the next argument is taken even when it
+  starts with a dash, so ``-p -1`` works);
+* a boolean takes no separate value: ``-D``, ``-D=true``, ``-D=false`` (``1 0 t f T F true
+  false TRUE FALSE True False``); ``-D false`` leaves ``false`` as a command;
+* integers are Go's ``ParseInt(s, 0, 64)``: ``10``, ``0x1f``, ``0o17``, ``017`` (octal), ``0b1``;
+* parsing stops at ``--`` or at the first argument that is not a flag; that argument is a
+  command: ``version``, ``help`` (and fastnats' optional leading ``serve``), anything else is
+  ``unrecognized command``.
+
+Flags given on the command line override the config file (``-c``), as in nats-server. A flag
+for a subsystem fastnats does not have (clustering, JetStream, TLS, authentication,
+monitoring, profiling) fails with one line naming it, unless its value switches it off
+(``--tls=false``, ``-m 0``).
+
+This module only parses and dispatches; serving is :mod:`fastnats.runner`, sending signals
+is :mod:`fastnats.signals`. Both are imported lazily so ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _fastnats
-
 USAGE = """\
 Usage: fastnats [serve] [options]
 
-Server options:
+Server Options:
     -a, --addr, --net <host>         Bind to host address (default: 0.0.0.0)
     -p, --port <port>                Use port for clients (default: 4222, -1 for random)
-    -n, --name, --server_name <name> Server name (default: the server id)
-    -D, --debug                      Enable debugging output
-    -V, --trace                      Enable protocol trace output
-    -DV                              Debug and trace
-    -T, --logtime                    Timestamp log entries (default: true)
+    -n, --name
+        --server_name <server_name>  Server name (default: the server id)
+    -P, --pid <file>                 File to store PID (removed at exit)
+    -c, --config <file>              Configuration file (nats-server format)
+    -t                               Test configuration and exit
+    -sl,--signal <signal>[=<pid>]    Send signal to a fastnats process (ldm, stop, quit, term,
+                                     reopen, reload); <pid> can be a PID (e.g. 1) or the path
+                                     to a PID file (e.g. /var/run/fastnats.pid)
+        --ports_file_dir <dir>       Creates a ports file in the specified directory
+                                     (<executable_name>_<pid>.ports)
 
-Common options:
+Logging Options:
+    -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true)
+        --logtime_utc                Timestamps in UTC instead of local timezone (default: false)
+    -s, --syslog                     Log to syslog
+    -r, --remote_syslog <addr>       Syslog server addr (udp://localhost:514)
+    -D, --debug                      Enable debugging output
+    -V, --trace                      Trace the raw protocol
+    -VV                              Verbose trace (same as -V in fastnats)
+    -DV                              Debug and trace
+    -DVV                             Debug and verbose trace
+        --max_traced_msg_len <len>   Accepted and ignored
+
+Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
+
+Accepted for compatibility, but fastnats does not have these yet and refuses to start when
+they are switched on: -m/--http_port, -ms/--https_port (monitoring), --client_advertise,
+--user, --pass, --auth (authentication), --tls, --tlscert, --tlskey, --tlsverify,
+--tlscacert, --help_tls (TLS), --routes, --cluster, --cluster_listen, --cluster_name,
+--cluster_advertise, --no_advertise, --connect_retries (clustering), -js/--jetstream,
+-sd/--store_dir (JetStream), --profile (profiling), --log_size_limit (size-based rotation).
 """
 
 
@@ -40,57 +77,220 @@ class UsageError(Exception):
 
 @dataclass
 class Options:
-    """What the command line asked for, as server options plus CLI-only settings."""
+    """What the command line asked for.
+
+    ``server``, ``logging`` and ``misc`` hold only the flags that were given, with the key
+    names of :class:`fastnats.conf.ServerConfig` (so they can be laid over a config file).
+    ``server["port"]`` is the port as written: ``-1`` random, ``0`` nats-server's default.
+    """
 
     server: dict[str, Any] = field(default_factory=dict)
-    debug: bool = False
-    trace: bool = False
-    logtime: bool = True
+    logging: dict[str, Any] = field(default_factory=dict)
+    misc: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None
+    check_config: bool = False
+    signal: str | None = None
     show_help: bool = False
     show_version: bool = False
+    unsupported: list[str] = field(default_factory=list)
+    """One message per flag that switches on something fastnats does not have."""
 
 
 _BOOL_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 _BOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 
-# flag name -> (destination, kind). Kinds: "str", "port", "bool".
+# Every flag nats-server defines -> (kind, canonical name). Kinds: "bool", "int", "str".
 _FLAGS: dict[str, tuple[str, str]] = {
-    "a": ("host", "str"),
-    "addr": ("host", "str"),
-    "net": ("host", "str"),
-    "p": ("port", "port"),
-    "port": ("port", "port"),
-    "n": ("server_name", "str"),
-    "name": ("server_name", "str"),
-    "server_name": ("server_name", "str"),
-    "D": ("debug", "bool"),
-    "debug": ("debug", "bool"),
-    "V": ("trace", "bool"),
-    "trace": ("trace", "bool"),
-    "DV": ("debug_trace", "bool"),
-    "T": ("logtime", "bool"),
-    "logtime": ("logtime", "bool"),
-    "h": ("help", "bool"),
-    "help": ("help", "bool"),
-    "v": ("version", "bool"),
-    "version": ("version", "bool"),
+    # server
+    "a": ("str", "addr"),
+    "addr": ("str", "addr"),
+    "net": ("str", "addr"),
+    "p": ("int", "port"),
+    "port": ("int", "port"),
+    "n": ("str", "name"),
+    "name": ("str", "name"),
+    "server_name": ("str", "name"),
+    "c": ("str", "config"),
+    "config": ("str", "config"),
+    "t": ("bool", "t"),
+    "P": ("str", "pid"),
+    "pid": ("str", "pid"),
+    "ports_file_dir": ("str", "ports_file_dir"),
+    "client_advertise": ("str", "client_advertise"),
+    "sl": ("str", "signal"),
+    "signal": ("str", "signal"),
+    "m": ("int", "http_port"),
+    "http_port": ("int", "http_port"),
+    "ms": ("int", "https_port"),
+    "https_port": ("int", "https_port"),
+    # logging
+    "l": ("str", "log"),
+    "log": ("str", "log"),
+    "T": ("bool", "logtime"),
+    "logtime": ("bool", "logtime"),
+    "logtime_utc": ("bool", "logtime_utc"),
+    "s": ("bool", "syslog"),
+    "syslog": ("bool", "syslog"),
+    "r": ("str", "remote_syslog"),
+    "remote_syslog": ("str", "remote_syslog"),
+    "D": ("bool", "debug"),
+    "debug": ("bool", "debug"),
+    "V": ("bool", "trace"),
+    "trace": ("bool", "trace"),
+    "VV": ("bool", "VV"),
+    "DV": ("bool", "DV"),
+    "DVV": ("bool", "DVV"),
+    "log_size_limit": ("int", "log_size_limit"),
+    "max_traced_msg_len": ("int", "max_traced_msg_len"),
+    # authorization
+    "user": ("str", "user"),
+    "pass": ("str", "pass"),
+    "auth": ("str", "auth"),
+    # JetStream
+    "js": ("bool", "jetstream"),
+    "jetstream": ("bool", "jetstream"),
+    "sd": ("str", "store_dir"),
+    "store_dir": ("str", "store_dir"),
+    # TLS
+    "tls": ("bool", "tls"),
+    "tlsverify": ("bool", "tls"),
+    "tlscert": ("str", "tls"),
+    "tlskey": ("str", "tls"),
+    "tlscacert": ("str", "tls"),
+    "help_tls": ("bool", "tls"),
+    # cluster
+    "routes": ("str", "cluster"),
+    "cluster": ("str", "cluster"),
+    "cluster_listen": ("str", "cluster"),
+    "cluster_name": ("str", "cluster"),
+    "cluster_advertise": ("str", "cluster"),
+    "no_advertise": ("bool", "cluster"),
+    "connect_retries": ("int", "cluster"),
+    # profiling
+    "profile": ("int", "profile"),
+    # common
+    "h": ("bool", "help"),
+    "help": ("bool", "help"),
+    "v": ("bool", "version"),
+    "version": ("bool", "version"),
 }
 
+# canonical name -> the missing feature, for flags fastnats accepts only when switched off.
+_UNSUPPORTED: dict[str, str] = {
+    "http_port": "monitoring",
+    "https_port": "monitoring",
+    "client_advertise": "advertising a client URL",
+    "user": "authentication",
+    "pass": "authentication",
+    "auth": "authentication",
+    "jetstream": "JetStream",
+    "store_dir": "JetStream",
+    "tls": "TLS",
+    "cluster": "clustering",
+    "profile": "profiling",
+    "log_size_limit": "log rotation by size; rotate with SIGUSR1",
+}
 
-def _port(text: str) -> int:
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+
+
+def go_parse_int(text: str) -> int:
+    """Go's ``strconv.ParseInt(text, 0, 64)``; ValueError("parse error"/"value out of range")."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    base = 10
+    digits = body
+    if len(body) > 1 and body[0] == "0":
+        prefix = body[1].lower()
+        if prefix in "xob":
+            base = {"x": 16, "o": 8, "b": 2}[prefix]
+            digits = body[2:]
+        else:
+            base = 8
+            digits = body[1:]
+    # Underscores may separate digits (or follow the prefix) only with a base prefix.
+    if "_" in digits:
+        if base == 10 or digits.endswith("_") or "__" in digits:
+            raise ValueError("parse error")
+        digits = digits.replace("_", "")
+    if not digits or not digits.isascii() or not all(c.isalnum() for c in digits):
+        raise ValueError("parse error")
     try:
-        port = int(text)
+        value = int(digits, base)
     except ValueError:
-        raise UsageError(f'invalid value "{text}" for flag -port: parse error') from None
-    if port == -1:
-        return 0
-    if not 0 <= port <= 65535:
-        raise UsageError(f"invalid port {port}: must be between 0 and 65535, or -1 for random")
-    return port
+        raise ValueError("parse error") from None
+    if text.startswith("-"):
+        value = -value
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError("value out of range")
+    return value
+
+
+def _bool(name: str, value: str | None) -> bool:
+    if value is None or value in _BOOL_TRUE:
+        return True
+    if value in _BOOL_FALSE:
+        return False
+    raise UsageError(f'invalid boolean value "{value}" for -{name}: parse error')
+
+
+def _port(name: str, value: int) -> int:
+    if value == -1 or 0 <= value <= 65535:
+        return value
+    raise UsageError(f"invalid value {value} for flag -{name}: must be 0..65535, or -1 for random")
+
+
+def _apply(opts: Options, typed: str, name: str, canonical: str, value: Any) -> None:
+    """Records one parsed flag (``typed`` is the flag as written, for messages)."""
+    if canonical in _UNSUPPORTED:
+        if value:  # "", 0 and false switch the feature off: harmless
+            opts.unsupported.append(
+                f"flag {typed} is not supported by fastnats ({_UNSUPPORTED[canonical]})"
+            )
+        return
+    if canonical == "addr":
+        opts.server["host"] = value
+    elif canonical == "port":
+        opts.server["port"] = _port(name, value)
+    elif canonical == "name":
+        if " " in value:
+            raise UsageError("server name cannot contain spaces")
+        opts.server["server_name"] = value
+    elif canonical == "config":
+        opts.config_file = value
+    elif canonical == "t":
+        opts.check_config = value
+    elif canonical == "pid":
+        opts.misc["pid_file"] = value
+    elif canonical == "ports_file_dir":
+        opts.misc["ports_file_dir"] = value
+    elif canonical == "signal":
+        opts.signal = value
+    elif canonical == "log":
+        opts.logging["logfile"] = value
+    elif canonical in ("logtime", "logtime_utc", "syslog", "debug", "trace"):
+        opts.logging[canonical] = value
+    elif canonical == "remote_syslog":
+        opts.logging["remote_syslog"] = value
+    elif canonical == "VV":
+        opts.logging["trace"] = opts.logging["trace_verbose"] = value
+    elif canonical == "DV":
+        opts.logging["debug"] = opts.logging["trace"] = value
+    elif canonical == "DVV":
+        opts.logging["debug"] = opts.logging["trace"] = value
+        opts.logging["trace_verbose"] = value
+    elif canonical == "max_traced_msg_len":
+        opts.logging["max_traced_msg_len"] = value  # noted as ignored at startup
+    elif canonical == "help":
+        opts.show_help = value
+    elif canonical == "version":
+        opts.show_version = value
+    else:  # pragma: no cover - every canonical name is handled above
+        raise AssertionError(canonical)
 
 
 def parse_args(argv: Sequence[str]) -> Options:
-    """Parses flags the way Go's flag package does (see the module docstring)."""
+    """Parses flags the way nats-server (Go's flag package) does; see the module docstring."""
     opts = Options()
     args = list(argv)
     if args and args[0] == "serve":
@@ -98,101 +298,81 @@ def parse_args(argv: Sequence[str]) -> Options:
     i = 0
     while i < len(args):
         arg = args[i]
+        if len(arg) < 2 or arg[0] != "-":
+            break  # the first non-flag argument ends the flags
         i += 1
         if arg == "--":
             break
-        if not arg.startswith("-") or arg == "-":
-            raise UsageError(f"unexpected argument {arg!r}")
-        name = arg.lstrip("-") if arg.startswith("--") else arg[1:]
+        name = arg[2:] if arg[1] == "-" else arg[1:]
+        if not name or name[0] in "-=":
+            raise UsageError(f"bad flag syntax: {arg}")
         value: str | None = None
         if "=" in name:
             name, value = name.split("=", 1)
         if name not in _FLAGS:
             raise UsageError(f"flag provided but not defined: -{name}")
-        dest, kind = _FLAGS[name]
+        kind, canonical = _FLAGS[name]
+        typed = arg.split("=", 1)[0]
         if kind == "bool":
-            if value is None:
-                flag = True
-            elif value in _BOOL_TRUE:
-                flag = True
-            elif value in _BOOL_FALSE:
-                flag = False
-            else:
-                raise UsageError(f'invalid boolean value "{value}" for -{name}')
-            if dest == "debug_trace":
-                opts.debug = opts.trace = flag
-            elif dest == "help":
-                opts.show_help = flag
-            elif dest == "version":
-                opts.show_version = flag
-            else:
-                setattr(opts, dest, flag)
+            _apply(opts, typed, name, canonical, _bool(name, value))
             continue
         if value is None:
             if i >= len(args):
                 raise UsageError(f"flag needs an argument: -{name}")
             value = args[i]
             i += 1
-        opts.server[dest] = _port(value) if kind == "port" else value
-    if i < len(args):
-        raise UsageError(f"unexpected argument {args[i]!r}")
+        parsed: Any = value
+        if kind == "int":
+            try:
+                parsed = go_parse_int(value)
+            except ValueError as e:
+                raise UsageError(f'invalid value "{value}" for flag -{name}: {e}') from None
+        _apply(opts, typed, name, canonical, parsed)
+    rest = args[i:]
+    if rest:
+        command = rest[0].lower()
+        if command == "version":
+            opts.show_version = True
+        elif command == "help":
+            opts.show_help = True
+        elif command != "serve":
+            raise UsageError(f'unrecognized command: "{rest[0]}"')
     return opts
 
 
-def _log(level: str, message: str) -> None:
-    _fastnats.log(level, message)
+def _print_error(message: str) -> None:
+    print(f"fastnats: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the server until SIGINT/SIGTERM; returns the exit code."""
+    """Runs the command line; returns the exit code (0 after a clean shutdown)."""
     try:
         opts = parse_args(sys.argv[1:] if argv is None else argv)
     except UsageError as e:
-        print(f"fastnats: {e}", file=sys.stderr)
+        _print_error(str(e))
         return 1
+    if opts.show_version:
+        from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
+
+        print(f"fastnats: v{__version__} (compatible with nats-server v{COMPATIBLE_NATS_VERSION})")
+        return 0
     if opts.show_help:
         print(USAGE, end="")
         return 0
-    if opts.show_version:
-        print(
-            f"fastnats: v{_fastnats.__version__} "
-            f"(compatible with nats-server v{_fastnats.COMPATIBLE_NATS_VERSION})"
-        )
+    if opts.signal is not None:
+        from .signals import SignalError, send_command
+
+        try:
+            send_command(opts.signal)
+        except SignalError as e:
+            _print_error(str(e))
+            return 1
         return 0
-    level = "trace" if opts.trace else "debug" if opts.debug else "info"
-    _fastnats.configure_logging(level, opts.logtime)
-
-    from .server import Server  # after argument errors: keep `--help` and errors instant
-
-    try:
-        server = Server(**opts.server)
-    except (TypeError, ValueError) as e:
-        print(f"fastnats: {e}", file=sys.stderr)
+    if opts.unsupported:
+        _print_error(opts.unsupported[0])
         return 1
-    stop = threading.Event()
+    from . import runner
 
-    def on_signal(signum: int, _frame: object) -> None:
-        _log("debug", f"Trapped {signal.Signals(signum).name.lower()} signal")
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-
-    _log("info", f"Starting fastnats {_fastnats.__version__}")
-    _log("info", f"  Version:  {_fastnats.__version__}")
-    _log("info", f"  Compatible with nats-server: {_fastnats.COMPATIBLE_NATS_VERSION}")
-    try:
-        server.start()
-    except OSError as e:
-        _log("fatal", f"Error listening on port: {e}")
-        return 1
-    _log("info", f"  Name:     {server.server_name}")
-    _log("info", f"  ID:       {server.server_id}")
-    _log("info", f"Listening for client connections on {server.host}:{server.port}")
-    _log("info", "Server is ready")
-    while not stop.wait(0.2):
-        pass
-    _log("info", "Initiating Shutdown...")
-    server.stop()
-    _log("info", "Server Exiting..")
-    return 0
+    if opts.check_config:
+        return runner.check_config(opts)
+    return runner.run(opts)

@@ -55,6 +55,36 @@ class Server:
         self._native.stop()
         self._stopped.set()
 
+    def reload(self, **options: Any) -> None:
+        """Applies new options to the running server, as SIGHUP does for the CLI.
+
+        Options not given take their defaults, as in the constructor. Limits, keep-alive,
+        write deadline and shutdown grace apply at once (connections pick them up at their
+        next read; lowering ``max_connections`` closes the excess clients). A change to an
+        option fixed at start (``host``, ``port``, ``server_name``, ``worker_threads``,
+        ``no_header_support``, ``disable_sublist_cache``) raises ``ValueError`` with
+        nats-server's message (``config reload not supported for Port: old=..., new=...``)
+        and changes nothing.
+        """
+        known = default_config()
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+        if options.get("port") == -1:
+            options["port"] = 0
+        self._native.reload(options)
+
+    def lame_duck(self, duration: float = 120.0, grace: float = 10.0) -> None:
+        """Lame duck mode, then stop: blocks until every client is gone.
+
+        Stops accepting, sends protocol-1 clients an ``INFO`` with ``"ldm": true`` (so they
+        reconnect elsewhere), waits ``grace`` seconds, then closes the clients spread over
+        the remaining ``duration - grace`` seconds (at most a second apart), as nats-server
+        does on SIGUSR2.
+        """
+        self._native.lame_duck(duration, grace)
+        self.stop()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until :meth:`stop` is called (from another thread or a signal handler).
 

@@ -1,0 +1,317 @@
+"""A ``fastnats`` server process: what ``fastnats [serve]`` does after parsing its flags.
+
+1. Settings: the config file (``-c``) with the command line on top (:mod:`fastnats.settings`).
+   A bad file is one line ``fastnats: file:line:col: message`` and exit code 1.
+2. Logging (:mod:`fastnats.logs`), then nats-server's start-up lines: ``Starting
+   nats-server``, ``Version``, ``Git``, ``Name``, ``ID``, ``Using configuration file``,
+   ``Listening for client connections on HOST:PORT``, ``Server is ready``. A fatal start-up
+   error is ``[FTL] <reason>`` and exit code 1.
+3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
+4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
+
+   * SIGINT: shut down, exit 0. SIGTERM: the same, unless in lame duck mode (ignored then).
+   * SIGHUP: reload the config file (and re-apply the command line). Every reloadable option
+     is applied, each change logged as ``Reloaded: key = value``, then ``Reloaded server
+     configuration``; on any error ``[ERR] Failed to reload server configuration: ...`` and
+     the old settings stay.
+   * SIGUSR1: reopen the log file (rotation).
+   * SIGUSR2: lame duck mode (``lame_duck_duration``/``lame_duck_grace_period``, 2m/10s by
+     default), then exit 0.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from . import files, logs
+from .settings import Settings, load_settings
+from .signals import GO_NAMES, Trap
+
+if TYPE_CHECKING:
+    from .cli import Options
+    from .server import Server
+
+_DURATION_KEYS = {
+    "ping_interval",
+    "write_deadline",
+    "shutdown_grace",
+    "lame_duck_duration",
+    "lame_duck_grace_period",
+}
+
+
+def _print_error(message: str) -> None:
+    print(f"fastnats: {message}", file=sys.stderr)
+
+
+def _new_server(settings: Settings) -> Server:
+    from .server import Server
+
+    return Server(**settings.server)
+
+
+def check_config(opts: Options) -> int:
+    """``-t``: checks the config file (and what fastnats would make of it), exits 0 or 1."""
+    if not opts.config_file:
+        _print_error("must specify [-c, --config] option to check configuration file syntax")
+        return 1
+    try:
+        settings = load_settings(opts)
+        if settings.warnings:  # nats-server -t fails on warnings too
+            raise ValueError(settings.warnings[0])
+        _new_server(settings)  # the engine's own checks (limits), without binding
+    except (TypeError, ValueError) as e:
+        _print_error(str(e))
+        return 1
+    digest = f" (sha256:{settings.digest})" if settings.digest else ""
+    print(
+        f"fastnats: configuration file {opts.config_file} is valid{digest}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run(opts: Options) -> int:
+    """Serves until a signal stops it; returns the exit code."""
+    try:
+        settings = load_settings(opts)
+    except ValueError as e:
+        _print_error(str(e))
+        return 1
+    try:
+        logs.configure(settings.logging)
+    except (OSError, ValueError) as e:
+        _print_error(f"error setting up logging: {e}")
+        return 1
+    try:
+        server = _new_server(settings)
+    except (TypeError, ValueError) as e:
+        _print_error(str(e))
+        return 1
+    return _Process(opts, settings, server).serve()
+
+
+def _format(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key in _DURATION_KEYS and isinstance(value, (int, float)):
+        from .conf.units import format_duration
+
+        return format_duration(float(value))
+    return str(value)
+
+
+class _Process:
+    """The running server and everything around it (files, signals, reloads)."""
+
+    def __init__(self, opts: Options, settings: Settings, server: Server) -> None:
+        self.opts = opts
+        self.settings = settings
+        self.server = server
+        self.trap = Trap()
+        self.pid_file: str | None = None
+        self.ports_file: str | None = None
+        self.lame_duck: threading.Thread | None = None
+        self.lame_duck_done = threading.Event()
+
+    # start -------------------------------------------------------------------------------
+    def serve(self) -> int:
+        self.trap.install()
+        try:
+            if not self.start():
+                return 1
+            self.wait()
+            self.shutdown()
+            return 0
+        finally:
+            self.trap.restore()
+            self.remove_files()
+
+    def start(self) -> bool:
+        from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
+
+        logs.info("Starting nats-server")
+        logs.info(f"  Version:  {COMPATIBLE_NATS_VERSION}")
+        logs.info("  Git:      [not set]")
+        logs.info(f"  fastnats: {__version__}")
+        logs.debug(f"  Python:   {sys.version.split()[0]}")
+        pid_file = self.settings.misc.get("pid_file")
+        if pid_file:
+            try:
+                files.write_pid_file(pid_file)
+            except OSError as e:
+                logs.fatal(f"Could not write pidfile: {e}")
+                return False
+            self.pid_file = pid_file
+        try:
+            self.server.start()
+        except OSError as e:
+            logs.fatal(f"Error listening on port: {e}")
+            return False
+        logs.info(f"  Name:     {self.server.server_name}")
+        logs.info(f"  ID:       {self.server.server_id}")
+        if self.settings.config_file:
+            digest = f" (sha256:{self.settings.digest})" if self.settings.digest else ""
+            logs.info(f"Using configuration file: {self.settings.config_file}{digest}")
+        for warning in self.settings.warnings:
+            logs.warn(warning)
+        for note in self.settings.notes:
+            logs.info(note)
+        logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
+        logs.info("Server is ready")
+        self.write_ports_file(self.settings.misc.get("ports_file_dir"))
+        return True
+
+    # files -------------------------------------------------------------------------------
+    def write_ports_file(self, directory: str | None) -> None:
+        if not directory:
+            return
+        urls = files.client_urls(self.server.host, self.server.port)
+        path = files.ports_file_path(directory)
+        try:
+            self.ports_file = files.write_ports_file(directory, urls)
+        except OSError as e:
+            logs.error(f"Error writing ports file ({path}): {e}")
+
+    def remove_files(self) -> None:
+        if self.ports_file:
+            files.remove_file(self.ports_file)
+            self.ports_file = None
+        if self.pid_file:
+            files.remove_pid_file(self.pid_file)
+            self.pid_file = None
+
+    # the main loop -----------------------------------------------------------------------
+    def wait(self) -> None:
+        """Handles signals until one asks to stop (or lame duck mode has finished)."""
+        while True:
+            signum = self.trap.get(0.25)
+            if self.lame_duck_done.is_set():
+                return
+            if not signum:
+                continue
+            logs.info(f'Trapped "{GO_NAMES.get(signum, str(signum))}" signal')
+            if signum == signal.SIGINT:
+                return
+            if signum == signal.SIGTERM:
+                if self.lame_duck is None:
+                    return
+            elif signum == signal.SIGHUP:
+                self.reload()
+            elif signum == signal.SIGUSR1:
+                self.reopen_log()
+            elif signum == signal.SIGUSR2:
+                self.enter_lame_duck()
+
+    def shutdown(self) -> None:
+        logs.info("Initiating Shutdown...")
+        try:
+            self.server.stop()
+        except RuntimeError:
+            # The engine is busy in lame duck mode on another thread; it stops at its end.
+            if self.lame_duck is not None:
+                self.lame_duck.join()
+            self.server.stop()
+        logs.info("Server Exiting..")
+
+    # SIGUSR1 -----------------------------------------------------------------------------
+    def reopen_log(self) -> None:
+        if not self.settings.logging.get("logfile"):
+            logs.info("File log re-open ignored, not a file logger")
+            return
+        try:
+            logs.reopen()
+        except OSError as e:
+            logs.error(f"Error re-opening log file: {e}")
+            return
+        logs.info("File log re-opened")
+
+    # SIGUSR2 -----------------------------------------------------------------------------
+    def enter_lame_duck(self) -> None:
+        if self.lame_duck is not None:
+            return
+        duration = self.settings.lame_duck_duration
+        grace = self.settings.lame_duck_grace_period
+        self.lame_duck = threading.Thread(
+            target=self._lame_duck, args=(duration, grace), name="fastnats-lame-duck", daemon=True
+        )
+        self.lame_duck.start()
+
+    def _lame_duck(self, duration: float, grace: float) -> None:
+        try:
+            self.server.lame_duck(duration, grace)
+        except Exception as e:  # noqa: BLE001 - reported, then the process still exits
+            logs.error(f"Lame duck mode failed: {e}")
+        finally:
+            self.lame_duck_done.set()
+            self.trap.wake()
+
+    # SIGHUP ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        if not self.opts.config_file:
+            logs.error(
+                "Failed to reload server configuration: can only reload config when a file "
+                "is provided using -c or --config"
+            )
+            return
+        old = self.settings
+        try:
+            new = load_settings(self.opts)
+            self.server.reload(**new.server)
+        except (TypeError, ValueError, RuntimeError) as e:
+            logs.error(f"Failed to reload server configuration: {e}")
+            return
+        self.settings = new
+        for warning in new.warnings:
+            logs.warn(warning)
+        if logs.output_changed(old.logging, new.logging):
+            try:
+                logs.configure(new.logging)
+            except (OSError, ValueError) as e:
+                logs.error(f"Failed to reload logging: {e}")
+        self.reload_files(old, new)
+        for line in self.changes(old, new):
+            logs.info(f"Reloaded: {line}")
+        digest = f" (sha256:{new.digest})" if new.digest else ""
+        logs.info(f"Reloaded server configuration{digest}")
+
+    def reload_files(self, old: Settings, new: Settings) -> None:
+        pid_file = new.misc.get("pid_file")
+        if pid_file != old.misc.get("pid_file"):
+            if self.pid_file:
+                files.remove_pid_file(self.pid_file)
+                self.pid_file = None
+            if pid_file:
+                try:
+                    files.write_pid_file(pid_file)
+                    self.pid_file = pid_file
+                except OSError as e:
+                    logs.error(f"Could not write pidfile: {e}")
+        directory = new.misc.get("ports_file_dir")
+        if directory != old.misc.get("ports_file_dir"):
+            if self.ports_file:
+                files.remove_file(self.ports_file)
+                self.ports_file = None
+            self.write_ports_file(directory)
+
+    def changes(self, old: Settings, new: Settings) -> list[str]:
+        """``key = value`` for every setting the reload changed."""
+        from .server import default_config
+
+        defaults = default_config()
+        lines = []
+        old_server = {**defaults, **old.server}
+        new_server = {**defaults, **new.server}
+        for key in sorted(new_server):
+            if new_server[key] != old_server.get(key):
+                lines.append(f"{key} = {_format(key, new_server[key])}")
+        for group in ("logging", "misc"):
+            before: dict[str, Any] = getattr(old, group)
+            after: dict[str, Any] = getattr(new, group)
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    lines.append(f"{key} = {_format(key, after.get(key, ''))}")
+        return lines

@@ -1,0 +1,120 @@
+"""The effective settings of a ``fastnats`` process: the config file with the command line on
+top, checked for what fastnats does not have.
+
+As in nats-server, every flag given on the command line overrides the file (``-D=false``
+switches off a ``debug: true`` from the file; ``-p 0`` means the default port 4222 whatever
+the file says, ``-p -1`` a random one). The same merge runs again on reload (SIGHUP), so
+command-line values survive reloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cli import Options
+
+DEFAULT_LAME_DUCK_DURATION = 120.0
+DEFAULT_LAME_DUCK_GRACE_PERIOD = 10.0
+
+# Keys of the config file's "misc" group that switch on something fastnats does not have yet.
+_UNSUPPORTED_MISC = {
+    "http_port": "monitoring",
+    "https_port": "monitoring",
+    "client_advertise": "advertising a client URL",
+}
+
+
+class SettingsError(ValueError):
+    """Settings fastnats can not run with: one line, exit code 1 (or a failed reload)."""
+
+
+@dataclass
+class Settings:
+    """What a fastnats process runs with.
+
+    ``server`` are :class:`fastnats.Server` keyword arguments, ``logging`` and ``misc`` use the
+    keys of :class:`fastnats.conf.ServerConfig`.
+    """
+
+    server: dict[str, Any] = field(default_factory=dict)
+    logging: dict[str, Any] = field(default_factory=dict)
+    misc: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None
+    digest: str | None = None
+    """sha256 of the config file's bytes (nats-server prints a digest of the parsed file)."""
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def lame_duck_duration(self) -> float:
+        return float(self.misc.get("lame_duck_duration", DEFAULT_LAME_DUCK_DURATION))
+
+    @property
+    def lame_duck_grace_period(self) -> float:
+        return float(self.misc.get("lame_duck_grace_period", DEFAULT_LAME_DUCK_GRACE_PERIOD))
+
+
+def _digest(path: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def load_settings(opts: Options) -> Settings:
+    """Reads ``opts.config_file`` (if any) and lays the command line over it.
+
+    Raises :class:`fastnats.conf.ConfigError` (``file:line:col: message``) for a bad file and
+    :class:`SettingsError` for settings fastnats can not honour; both are ValueErrors.
+    """
+    settings = Settings()
+    if opts.config_file:
+        from .conf import load_config
+
+        config = load_config(opts.config_file)
+        settings.server.update(config.server)
+        settings.logging.update(config.logging)
+        settings.misc.update(config.misc)
+        settings.warnings.extend(config.warnings)
+        settings.notes.extend(config.notes)
+        settings.config_file = opts.config_file
+        settings.digest = _digest(opts.config_file)
+    settings.server.update(opts.server)
+    settings.logging.update(opts.logging)
+    settings.misc.update(opts.misc)
+    port = opts.server.get("port")
+    if port == -1:
+        settings.server["port"] = 0
+    elif port == 0:
+        del settings.server["port"]  # nats-server's -p 0: the default port
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Raises SettingsError for a setting fastnats can not honour (see the module docstring)."""
+    where = f"{settings.config_file}: " if settings.config_file else ""
+    for key, feature in _UNSUPPORTED_MISC.items():
+        if settings.misc.get(key):
+            raise SettingsError(f'{where}"{key}" is not supported by fastnats yet ({feature})')
+    if settings.logging.get("logfile_size_limit"):
+        raise SettingsError(
+            f'{where}"logfile_size_limit" is not supported by fastnats '
+            "(log rotation by size; rotate with SIGUSR1)"
+        )
+    duration = settings.lame_duck_duration
+    grace = settings.lame_duck_grace_period
+    if grace >= duration:
+        from .conf.units import format_duration
+
+        raise SettingsError(
+            f"lame duck grace period ({format_duration(grace)}) should be strictly lower than "
+            f"lame duck duration ({format_duration(duration)})"
+        )
+    if settings.logging.get("max_traced_msg_len"):
+        settings.notes.append("max_traced_msg_len is ignored by fastnats")
