@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _fastnats
+
+if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
+    from .monitor import Monitor
+    from .monitor.http import MonitorListener
 
 
 def default_config() -> dict[str, Any]:
@@ -27,9 +31,19 @@ class Server:
     ``max_connections``, ``max_subscriptions``, ``ping_interval`` and ``write_deadline`` in
     seconds, ``ping_max``, ``worker_threads``, ...); see :func:`default_config`. ``port=0``
     (or ``-1``, as on nats-server's command line) picks a free port: read it from ``.port``.
+
+    ``http_port`` turns on the monitoring endpoints (``/varz``, ``/connz``, ``/subsz``,
+    ``/healthz``, ``/metrics``) on ``http_host`` (default: ``host``); ``0`` or ``-1`` picks
+    a free port, read it from ``.http_port``.
     """
 
     def __init__(self, **options: Any) -> None:
+        # Monitoring lives in Python (fastnats.monitor): not options of the native server.
+        self._http_host: str | None = options.pop("http_host", None)
+        http_port = options.pop("http_port", None)
+        self._http_port: int | None = None if http_port is None else max(int(http_port), 0)
+        self._monitor: Monitor | None = None
+        self._monitor_listener: MonitorListener | None = None
         known = default_config()
         unknown = sorted(set(options) - set(known))
         if unknown:
@@ -47,11 +61,18 @@ class Server:
         Raises ``OSError`` when the address can not be bound.
         """
         self._native.start()
+        if self._http_port is not None:
+            try:
+                self._start_monitoring()
+            except BaseException:
+                self._native.stop()
+                raise
         self._stopped.clear()
         return self
 
     def stop(self) -> None:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
+        self._stop_monitoring()
         self._native.stop()
         self._stopped.set()
 
@@ -149,6 +170,60 @@ class Server:
     def stats(self) -> dict[str, int | float]:
         """Counters: in/out msgs and bytes, connections, subscriptions, slow consumers, ..."""
         return self._native.stats()
+
+    # monitoring (fastnats.monitor) ------------------------------------------------------
+    @property
+    def http_port(self) -> int | None:
+        """The monitoring port (the bound one once started), or None when monitoring is off."""
+        if self._monitor_listener is not None:
+            return self._monitor_listener.port
+        return self._http_port
+
+    @property
+    def http_host(self) -> str | None:
+        """The monitoring address (``host`` unless ``http_host`` was given), or None when off."""
+        if self._http_port is None:
+            return None
+        return self.host if self._http_host is None else self._http_host
+
+    def varz(self) -> dict[str, Any]:
+        """``/varz`` as a dict: identity, limits, usage, counters (nats-server's fields)."""
+        return self._monitoring().varz()
+
+    def connz(self, **params: Any) -> dict[str, Any]:
+        """``/connz`` as a dict. Parameters as the endpoint's: ``sort``, ``subs`` (bool or
+        ``"detail"``), ``offset``, ``limit``, ``cid``, ``state`` (``open``/``closed``/``all``),
+        ``auth``. A bad value raises ``ValueError`` with nats-server's message."""
+        return self._monitoring().connz(**params)
+
+    def subsz(self, **params: Any) -> dict[str, Any]:
+        """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``."""
+        return self._monitoring().subsz(**params)
+
+    def metrics(self) -> str:
+        """``/metrics``: the figures in Prometheus text format."""
+        return self._monitoring().metrics()
+
+    def _monitoring(self) -> Monitor:
+        if self._monitor is None:
+            from .monitor import Monitor
+
+            self._monitor = Monitor(self._native)
+        return self._monitor
+
+    def _start_monitoring(self) -> None:
+        from .monitor.http import MonitorListener
+
+        monitor = self._monitoring()
+        host = self.http_host or ""
+        listener = MonitorListener(monitor, host, self._http_port or 0)
+        monitor.http_host, monitor.http_port = host, listener.port
+        self._monitor_listener = listener.start()
+
+    def _stop_monitoring(self) -> None:
+        listener, self._monitor_listener = self._monitor_listener, None
+        if listener is not None:
+            listener.stop()
 
     # context managers ------------------------------------------------------------------
     def __enter__(self) -> Server:

@@ -1,0 +1,16 @@
+"""Monitoring: nats-server's HTTP endpoints and a Prometheus one, and the same snapshots as
+dicts from Python.
+
+Imported only when monitoring is used (``fastnats.Server(http_port=...)`` or one of
+``Server.varz()``/``connz()``/``subsz()``/``metrics()``), so ``import fastnats`` stays lean.
+
+Modules: :mod:`.core` (per-server state), :mod:`.varz`, :mod:`.connz`, :mod:`.subsz`,
+:mod:`.metrics` (the documents), :mod:`.params` (query decoding and nats-server's error texts),
+:mod:`.gotime` (Go's time and duration formats), :mod:`.usage` (memory and CPU),
+:mod:`.http` (the listener).
+"""
+
+from .core import Monitor
+from .params import BadRequest
+
+__all__ = ["BadRequest", "Monitor"]

@@ -1,0 +1,226 @@
+"""``/connz``: open and recently closed client connections, as nats-server reports them.
+
+Parameters (all optional, as query strings or :meth:`fastnats.Server.connz` keywords):
+
+* ``sort`` -- ``cid``/``start`` ascending (default); ``subs``, ``pending``, ``msgs_to``,
+  ``msgs_from``, ``bytes_to``, ``bytes_from``, ``last``, ``idle``, ``rtt``, ``stop`` (closed
+  only) descending; ``uptime`` and ``reason`` (closed only) ascending.
+* ``subs`` -- bool, or ``detail`` for the subscription details.
+* ``offset``, ``limit`` (default 1024; a ``cid`` makes it 1), ``cid``.
+* ``state`` -- ``open`` (default), ``closed``, ``any``/``all``.
+* ``auth`` -- bool; adds ``authorized_user``/``account`` when there are any (not yet: no
+  authentication in fastnats). ``user``, ``acc``, ``mqtt_client`` filter.
+
+Ties in a sort keep connection-id order (nats-server's sort is not stable: any order is
+correct there).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import gotime
+from .params import BadRequest, Query, decode_bool, decode_int, decode_uint64
+
+if TYPE_CHECKING:
+    from .core import Monitor
+
+__all__ = ["PARAMS", "connz", "decode_state", "decode_subs"]
+
+PARAMS = frozenset(
+    {"sort", "auth", "subs", "offset", "limit", "cid", "state", "user", "acc", "mqtt_client"}
+)
+DEFAULT_LIMIT = 1024
+GLOBAL_ACCOUNT = "$G"
+
+OPEN, CLOSED, ALL = "open", "closed", "all"
+
+# sort option -> (key of a row, descending?)
+_Row = dict[str, Any]
+_SORTS: dict[str, tuple[Callable[[_Row, int], Any], bool]] = {
+    "cid": (lambda r, now: r["cid"], False),
+    "start": (lambda r, now: r["cid"], False),
+    "subs": (lambda r, now: len(r["subscriptions"]), True),
+    "pending": (lambda r, now: r["pending_bytes"], True),
+    "msgs_to": (lambda r, now: r["out_msgs"], True),
+    "msgs_from": (lambda r, now: r["in_msgs"], True),
+    "bytes_to": (lambda r, now: r["out_bytes"], True),
+    "bytes_from": (lambda r, now: r["in_bytes"], True),
+    "last": (lambda r, now: r["_last"], True),
+    "idle": (lambda r, now: now - r["_last"], True),
+    "uptime": (lambda r, now: (r["_stop"] or now) - r["_start"], False),
+    "stop": (lambda r, now: r["_stop"] or 0, True),
+    "reason": (lambda r, now: r["reason"] or "", False),
+    "rtt": (lambda r, now: 0, True),
+}
+
+
+def decode_state(query: Query) -> str:
+    value = query.get("state", "")
+    if value == "":
+        return OPEN
+    lowered = value.lower()
+    if lowered in ("open", "closed"):
+        return lowered
+    if lowered in ("any", "all"):
+        return ALL
+    raise BadRequest(f"Error decoding state for {value}")
+
+
+def decode_subs(query: Query) -> tuple[bool, bool]:
+    """``subs``: (list subjects, list details)."""
+    if query.get("subs", "").lower() == "detail":
+        return False, True
+    return decode_bool(query, "subs"), False
+
+
+def _row(snap: dict[str, Any]) -> _Row:
+    """A native snapshot with its times in nanoseconds, ready to sort and render."""
+    row = dict(snap)
+    row["_start"] = gotime.ns_from_seconds(snap["start"])
+    row["_last"] = gotime.ns_from_seconds(snap["last_activity"])
+    stop = snap.get("stop")
+    row["_stop"] = gotime.ns_from_seconds(stop) if stop is not None else None
+    return row
+
+
+def _sub_detail(sub: dict[str, Any], closed: bool) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if closed:  # nats-server keeps a closed connection's subscriptions with their account
+        d["account"] = d["account_tag"] = GLOBAL_ACCOUNT
+    d["subject"] = sub["subject"]
+    if sub.get("qgroup"):
+        d["qgroup"] = sub["qgroup"]
+    d["sid"] = sub["sid"]
+    d["msgs"] = sub["msgs"]
+    if sub.get("max"):
+        d["max"] = sub["max"]
+    d["cid"] = sub["cid"]
+    return d
+
+
+def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dict[str, Any]:
+    closed = row["_stop"] is not None
+    # A closed connection is described as it was when it closed (nats-server stores it so).
+    until = row["_stop"] if closed else now_ns
+    ci: dict[str, Any] = {
+        "cid": row["cid"],
+        "kind": "Client",
+        "type": "nats",
+        "ip": row["ip"],
+        "port": row["port"],
+        "start": gotime.rfc3339(row["_start"]),
+        "last_activity": gotime.rfc3339(row["_last"]),
+    }
+    if closed:
+        ci["stop"] = gotime.rfc3339(row["_stop"])
+        if row.get("reason"):
+            ci["reason"] = row["reason"]
+    ci.update(
+        {
+            # Round-trip time is not measured yet: nats-server too says 0s until it has a
+            # measurement.
+            "rtt": gotime.duration(0),
+            "uptime": gotime.uptime((until - row["_start"]) / 1e9),
+            "idle": gotime.uptime((until - row["_last"]) / 1e9),
+            "pending_bytes": row["pending_bytes"],
+            "in_msgs": row["in_msgs"],
+            "out_msgs": row["out_msgs"],
+            "in_bytes": row["in_bytes"],
+            "out_bytes": row["out_bytes"],
+            "subscriptions": len(row["subscriptions"]),
+        }
+    )
+    for key in ("name", "lang", "version"):
+        if row.get(key):
+            ci[key] = row[key]
+    if row["subscriptions"]:
+        if detail:
+            ci["subscriptions_list_detail"] = [_sub_detail(s, closed) for s in row["subscriptions"]]
+        elif subs:
+            ci["subscriptions_list"] = [s["subject"] for s in row["subscriptions"]]
+    if auth and not closed:
+        # No authorized_user or account (the global one is left out) until authentication
+        # exists; nats-server names the account in name_tag.
+        ci["name_tag"] = GLOBAL_ACCOUNT
+    return ci
+
+
+def connz(
+    monitor: Monitor, query: Query, count: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """The ``/connz`` document for these query parameters; raises BadRequest as nats-server.
+
+    ``count`` is called where nats-server counts the request in ``http_req_stats``: after the
+    parameters decode, before the sort option is checked.
+    """
+    # Decoded in nats-server's order, so the first bad parameter is the one reported.
+    auth = decode_bool(query, "auth")
+    subs, detail = decode_subs(query)
+    offset = decode_int(query, "offset")
+    limit = decode_int(query, "limit")
+    cid = decode_uint64(query, "cid")
+    state = decode_state(query)
+    user = query.get("user", "")
+    acc = query.get("acc", "")
+    mqtt_client = query.get("mqtt_client", "")
+    if count is not None:
+        count()
+
+    sort = query.get("sort", "") or "cid"
+    if sort not in _SORTS:
+        raise BadRequest(f"invalid sorting option: {sort}")
+    offset = max(offset, 0)
+    if limit <= 0:
+        limit = DEFAULT_LIMIT
+    if sort == "stop" and state != CLOSED:
+        raise BadRequest("sort by stop only valid on closed connections")
+    if sort == "reason" and state != CLOSED:
+        raise BadRequest("sort by reason only valid on closed connections")
+    if cid > 0:
+        limit = 1
+
+    now_ns = time.time_ns()
+    if acc and acc != GLOBAL_ACCOUNT:
+        # nats-server answers an unknown account with this half-filled document.
+        return {
+            "server_id": "",
+            "now": gotime.rfc3339(now_ns),
+            "num_connections": 0,
+            "total": 0,
+            "offset": offset,
+            "limit": limit,
+            "connections": None,
+        }
+
+    native = monitor.native
+    open_rows = [_row(c) for c in native.connections()] if state in (OPEN, ALL) else []
+    closed_rows = (
+        [_row(c) for c in native.connections(closed=True)] if state in (CLOSED, ALL) else []
+    )
+    total = len(open_rows) + len(closed_rows)
+
+    if cid > 0:
+        open_rows = [r for r in open_rows if r["cid"] == cid]
+        closed_rows = [] if open_rows else [r for r in closed_rows if r["cid"] == cid][:1]
+    elif user or mqtt_client:
+        # Connections carry no user name (no authentication yet) and none is MQTT.
+        open_rows, closed_rows = [], []
+
+    rows = open_rows + closed_rows
+    rows.sort(key=lambda r: r["cid"])
+    key, descending = _SORTS[sort]
+    if sort not in ("cid", "start"):
+        rows.sort(key=lambda r: key(r, now_ns), reverse=descending)
+    page = rows[min(offset, len(rows)) : min(offset + limit, len(rows))]
+    return {
+        "server_id": native.server_id or "",
+        "now": gotime.rfc3339(now_ns),
+        "num_connections": len(page),
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "connections": [_render(r, now_ns, subs, detail, auth) for r in page],
+    }

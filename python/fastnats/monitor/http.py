@@ -1,0 +1,261 @@
+"""The monitoring HTTP listener: nats-server's endpoints plus ``/metrics``.
+
+A stdlib ``ThreadingHTTPServer`` on a daemon thread. It never touches the message path: each
+request reads the native counters and snapshots when it is answered.
+
+Responses are shaped as nats-server's: pretty-printed JSON (``/healthz`` compact) with
+``Content-Type: application/json`` and ``Access-Control-Allow-Origin: *``; a bad query value is
+HTTP 400 with nats-server's plain-text message; an unknown path is its ``404 page not found``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .. import _fastnats
+from . import connz as _connz
+from . import metrics as _metrics
+from . import subsz as _subsz
+from . import varz as _varz
+from .core import Monitor
+from .params import BadRequest, Query, decode_bool
+
+__all__ = ["MonitorListener", "encode"]
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+# Idle keep-alive connections are dropped after this many seconds.
+IDLE_TIMEOUT = 30.0
+
+# (status, content type, body, CORS header?)
+Response = tuple[int, str, bytes, bool]
+
+
+def _go_numbers(value: Any) -> Any:
+    """Integral floats as integers: Go's encoder writes ``2`` where Python writes ``2.0``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_numbers(v) for v in value]
+    return value
+
+
+def encode(doc: Any, pretty: bool = True) -> bytes:
+    """JSON as Go's ``json.MarshalIndent(doc, "", "  ")`` (or ``json.Marshal``) writes it."""
+    if pretty:
+        text = json.dumps(_go_numbers(doc), indent=2, ensure_ascii=False)
+    else:
+        text = json.dumps(_go_numbers(doc), separators=(",", ":"), ensure_ascii=False)
+    # Go escapes these for safe embedding in HTML; they only ever occur inside strings.
+    for ch, esc in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, esc)
+    return text.encode()
+
+
+def _json(doc: Any) -> Response:
+    return 200, JSON, encode(doc), True
+
+
+def _root(monitor: Monitor, query: Query) -> Response:
+    monitor.count_request("/")
+    version = _fastnats.__version__
+    links = "\n".join(
+        f'    <a href=.{path}>{title}<span class="endpoint"> {path}</span></a>'
+        for title, path in (
+            ("General", "/varz"),
+            ("Connections", "/connz"),
+            ("Subscriptions", "/subsz"),
+            ("Health Probe", "/healthz"),
+            ("Prometheus Metrics", "/metrics"),
+        )
+    )
+    page = f"""<html lang="en">
+  <head>
+    <title>fastnats monitoring</title>
+    <style type="text/css">
+      body {{ font-family: ui-sans-serif,system-ui,sans-serif; font-size: 18px; margin-left: 32px }}
+      a {{ display:block; margin-left: 7px; padding-bottom: 6px; color: rgb(72 72 92);
+          text-decoration: none }}
+      a:hover {{ font-weight: 600; color: rgb(59 50 202) }}
+      .endpoint {{ font-size: 12px; color: #999; font-family: monospace; display: none }}
+      a:hover .endpoint {{ display: inline }}
+    </style>
+  </head>
+  <body>
+    <h2>fastnats v{version}</h2>
+    <p>NATS server, compatible with nats-server v{_fastnats.COMPATIBLE_NATS_VERSION}</p>
+{links}
+  </body>
+</html>
+"""
+    return 200, HTML, page.encode(), False
+
+
+def _varz_route(monitor: Monitor, query: Query) -> Response:
+    monitor.count_request("/varz")
+    return _json(_varz.varz(monitor))
+
+
+def _connz_route(monitor: Monitor, query: Query) -> Response:
+    return _json(_connz.connz(monitor, query, lambda: monitor.count_request("/connz")))
+
+
+def _subsz_route(monitor: Monitor, query: Query) -> Response:
+    return _json(_subsz.subsz(monitor, query, lambda: monitor.count_request("/subsz")))
+
+
+def _healthz_route(monitor: Monitor, query: Query) -> Response:
+    monitor.count_request("/healthz")
+    # The JetStream options are accepted (and decoded as nats-server decodes them): without
+    # JetStream there is nothing more to check.
+    for param in ("js-enabled", "js-enabled-only", "js-server-only", "js-meta-only", "details"):
+        decode_bool(query, param)
+    error = None
+    if query.get("stream") and not query.get("account"):
+        error = '"account" must not be empty when checking stream health'
+    elif query.get("consumer") and not query.get("stream"):
+        error = '"stream" must not be empty when checking consumer health'
+    if error is not None:
+        return 400, JSON, encode({"status": "error", "error": error}, pretty=False), True
+    return 200, JSON, encode({"status": "ok"}, pretty=False), True
+
+
+def _metrics_route(monitor: Monitor, query: Query) -> Response:
+    monitor.count_request("/metrics")
+    return 200, _metrics.CONTENT_TYPE, _metrics.metrics(monitor).encode(), True
+
+
+ROUTES: dict[str, Callable[[Monitor, Query], Response]] = {
+    "/": _root,
+    "/varz": _varz_route,
+    "/connz": _connz_route,
+    "/subsz": _subsz_route,
+    "/subscriptionsz": _subsz_route,
+    "/healthz": _healthz_route,
+    "/metrics": _metrics_route,
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = f"fastnats/{_fastnats.__version__}"
+    timeout = IDLE_TIMEOUT
+    server: _HTTPServer
+
+    def _answer(self, send_body: bool) -> None:
+        length = self.headers.get("Content-Length")
+        if length and length.isdigit():  # a POST body: read it so the connection stays usable
+            self.rfile.read(int(length))
+        url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        route = ROUTES.get(url.path)
+        if route is None:
+            status, ctype, body, cors = 404, TEXT, b"404 page not found\n", False
+        else:
+            try:
+                status, ctype, body, cors = route(self.server.monitor, query)
+            except BadRequest as e:
+                status, ctype, body, cors = e.status, TEXT, e.message.encode(), False
+            except Exception as e:  # a bug: answer it and log it, keep serving
+                import traceback
+
+                _fastnats.log("error", "monitoring: " + traceback.format_exc().rstrip())
+                status, ctype, body, cors = 500, TEXT, f"{type(e).__name__}: {e}".encode(), False
+        self.send_response(status)
+        if cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Type", ctype)
+        if status == 404:
+            self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(send_body=False)
+
+    # nats-server answers every method alike.
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """nats-server does not log monitoring requests; neither do we."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], monitor: Monitor) -> None:
+        self.monitor = monitor
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN (a DNS lookup); nothing needs it.
+        TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # the client went away
+        import traceback
+
+        _fastnats.log("error", "monitoring request failed: " + traceback.format_exc().rstrip())
+
+
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
+class MonitorListener:
+    """Serves ``monitor`` over HTTP on ``host:port`` (port 0: a free one, read ``.port``)."""
+
+    def __init__(self, monitor: Monitor, host: str, port: int) -> None:
+        bind_host = host or "0.0.0.0"
+        cls = _HTTPServer6 if ":" in bind_host else _HTTPServer
+        self._httpd = cls((bind_host, port), monitor)
+        self.host = host
+        self.port = int(self._httpd.server_address[1])
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="fastnats-monitor",
+            daemon=True,
+        )
+
+    def start(self) -> MonitorListener:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops accepting and closes the listening socket. Idempotent."""
+        if self._thread.is_alive():
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.server_close()

@@ -1,0 +1,201 @@
+"""``/metrics``: the ``/varz`` and ``/subsz`` figures in Prometheus text format 0.0.4.
+
+Every name starts with ``fastnats_``. Counters (``_total``) only grow while the server runs;
+gauges are a value at scrape time. The table is the single place names and help texts live;
+README.md lists it for operators.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .. import _fastnats
+from . import usage
+
+if TYPE_CHECKING:
+    from .core import Monitor
+
+__all__ = ["CONTENT_TYPE", "METRICS", "metrics"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# (name, type, help, source): source is "stats.<key>", "sublist.<key>" or a name computed below.
+METRICS: tuple[tuple[str, str, str, str], ...] = (
+    ("fastnats_in_msgs_total", "counter", "Messages received from clients.", "stats.in_msgs"),
+    ("fastnats_out_msgs_total", "counter", "Messages delivered to clients.", "stats.out_msgs"),
+    (
+        "fastnats_in_bytes_total",
+        "counter",
+        "Payload bytes received from clients.",
+        "stats.in_bytes",
+    ),
+    (
+        "fastnats_out_bytes_total",
+        "counter",
+        "Payload bytes delivered to clients.",
+        "stats.out_bytes",
+    ),
+    ("fastnats_connections", "gauge", "Client connections open now.", "stats.connections"),
+    (
+        "fastnats_connections_accepted_total",
+        "counter",
+        "Client connections accepted since the server started (/varz total_connections).",
+        "stats.total_connections",
+    ),
+    ("fastnats_subscriptions", "gauge", "Subscriptions now.", "stats.subscriptions"),
+    (
+        "fastnats_slow_consumers_total",
+        "counter",
+        "Clients closed as slow consumers (pending bytes over max_pending or write deadline).",
+        "stats.slow_consumers",
+    ),
+    (
+        "fastnats_stale_connections_total",
+        "counter",
+        "Clients closed for not answering pings (ping_max exceeded).",
+        "stats.stale_connections",
+    ),
+    (
+        "fastnats_start_time_seconds",
+        "gauge",
+        "When the server started, in Unix seconds.",
+        "stats.start",
+    ),
+    ("fastnats_uptime_seconds", "gauge", "Seconds since the server started.", "stats.uptime"),
+    (
+        "fastnats_resident_memory_bytes",
+        "gauge",
+        "Resident memory of the process (/varz mem).",
+        "mem",
+    ),
+    (
+        "fastnats_cpu_seconds_total",
+        "counter",
+        "User and system CPU time of the process, in seconds.",
+        "cpu_seconds",
+    ),
+    (
+        "fastnats_cpu_percent",
+        "gauge",
+        "CPU use of the process over the last second or more, in percent of one core (/varz cpu).",
+        "cpu_percent",
+    ),
+    ("fastnats_cores", "gauge", "CPUs the process may run on.", "cores"),
+    (
+        "fastnats_sublist_cache_entries",
+        "gauge",
+        "Entries in the subject-match cache.",
+        "sublist.num_cache",
+    ),
+    (
+        "fastnats_sublist_inserts_total",
+        "counter",
+        "Subscriptions inserted into the subject index.",
+        "sublist.num_inserts",
+    ),
+    (
+        "fastnats_sublist_removes_total",
+        "counter",
+        "Subscriptions removed from the subject index.",
+        "sublist.num_removes",
+    ),
+    (
+        "fastnats_sublist_matches_total",
+        "counter",
+        "Subject lookups in the subject index.",
+        "sublist.num_matches",
+    ),
+    (
+        "fastnats_sublist_cache_hit_ratio",
+        "gauge",
+        "Share of lookups answered from the match cache (0 to 1).",
+        "sublist.cache_hit_rate",
+    ),
+    (
+        "fastnats_sublist_max_fanout",
+        "gauge",
+        "Most subscriptions one cached subject reaches.",
+        "sublist.max_fanout",
+    ),
+    (
+        "fastnats_sublist_avg_fanout",
+        "gauge",
+        "Average subscriptions a cached subject reaches.",
+        "sublist.avg_fanout",
+    ),
+)
+
+
+def _help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _label(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value))
+
+
+def _family(lines: list[str], name: str, kind: str, help_text: str) -> None:
+    # Format 0.0.4 names the family as its samples are named (counters with `_total`), as
+    # prometheus_client's own exposition does.
+    lines.append(f"# HELP {name} {_help(help_text)}")
+    lines.append(f"# TYPE {name} {kind}")
+
+
+def metrics(monitor: Monitor) -> str:
+    """The exposition text for one scrape."""
+    native = monitor.native
+    stats = native.stats()
+    sublist = native.sublist_stats()
+    computed: dict[str, float] = {
+        "mem": usage.resident_memory(),
+        "cpu_seconds": usage.cpu_seconds(),
+        "cpu_percent": monitor.cpu.percent(),
+        "cores": usage.cores(),
+    }
+    lines: list[str] = []
+    server_id = native.server_id or ""
+    _family(
+        lines,
+        "fastnats_info",
+        "gauge",
+        "Server identity: always 1, the labels carry server_id, server_name and versions.",
+    )
+    lines.append(
+        "fastnats_info{"
+        f'server_id="{_label(server_id)}",'
+        f'server_name="{_label(native.server_name or "")}",'
+        f'version="{_label(_fastnats.__version__)}",'
+        f'nats_version="{_label(_fastnats.COMPATIBLE_NATS_VERSION)}"'
+        "} 1"
+    )
+    for name, kind, help_text, source in METRICS:
+        if source.startswith("stats."):
+            value = stats.get(source[6:], 0)
+        elif source.startswith("sublist."):
+            value = sublist.get(source[8:], 0)
+        else:
+            value = computed[source]
+        _family(lines, name, kind, help_text)
+        lines.append(f"{name} {_number(value)}")
+    _family(
+        lines,
+        "fastnats_http_requests_total",
+        "counter",
+        "Requests answered by the monitoring endpoints, by path (/varz http_req_stats).",
+    )
+    for path, n in monitor.request_counts().items():
+        lines.append(f'fastnats_http_requests_total{{path="{_label(path)}"}} {n}')
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,112 @@
+"""``/varz``: server identity, configured limits, process usage and traffic counters.
+
+Field names, order and units follow nats-server's ``Varz`` struct: durations from the config
+(``ping_interval``, ``write_deadline``) in nanoseconds, ``uptime`` as ``1h2m3s``, times as
+RFC 3339 UTC. Fields nats-server omits when empty (``omitempty``) are omitted here on the same
+condition. What fastnats does not have (clustering, gateways, leaf nodes, MQTT, WebSocket,
+JetStream) appears as the same empty objects nats-server shows when those are not configured.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from .. import _fastnats
+from . import gotime, usage
+
+if TYPE_CHECKING:
+    from .core import Monitor
+
+__all__ = ["varz"]
+
+# Defaults nats-server reports for options fastnats has no knob for yet.
+AUTH_TIMEOUT = 2.0  # seconds; nats-server's DEFAULT_AUTH_TIMEOUT
+TLS_TIMEOUT = 2.0  # seconds; nats-server's DEFAULT_TLS_TIMEOUT
+
+
+def _ns(seconds: float) -> int:
+    return round(seconds * 1_000_000_000)
+
+
+def _by_kind(count: float) -> dict[str, int]:
+    return {"clients": int(count), "routes": 0, "gateways": 0, "leafs": 0}
+
+
+def varz(monitor: Monitor) -> dict[str, Any]:
+    native = monitor.native
+    # Process usage outside any lock, as nats-server does.
+    mem = usage.resident_memory()
+    cpu = monitor.cpu.percent()
+    config = native.config()
+    stats = native.stats()
+    now_ns = time.time_ns()
+    start_ns = gotime.ns_from_seconds(float(stats.get("start", now_ns / 1e9)))
+    ncores = usage.cores()
+    workers = int(config.get("worker_threads", 0)) or ncores
+
+    v: dict[str, Any] = {
+        "server_id": native.server_id or "",
+        "server_name": native.server_name or "",
+        "version": _fastnats.COMPATIBLE_NATS_VERSION,
+        "proto": 1,
+        "go": f"fastnats {_fastnats.__version__} (rust)",
+        "fastnats": _fastnats.__version__,
+        "host": config["host"],
+        "port": native.port,
+        "max_connections": config["max_connections"],
+    }
+    if config.get("max_subscriptions"):
+        v["max_subscriptions"] = config["max_subscriptions"]
+    v.update(
+        {
+            "ping_interval": _ns(config["ping_interval"]),
+            "ping_max": config["ping_max"],
+            "http_host": monitor.http_host,
+            "http_port": monitor.http_port,
+            "http_base_path": "",
+            "https_port": 0,
+            "auth_timeout": AUTH_TIMEOUT,
+            "max_control_line": config["max_control_line"],
+            "max_payload": config["max_payload"],
+            "max_pending": config["max_pending"],
+            "cluster": {},
+            "gateway": {},
+            "leaf": {},
+            "mqtt": {},
+            "websocket": {},
+            "jetstream": {},
+            "tls_timeout": TLS_TIMEOUT,
+            "write_deadline": _ns(config["write_deadline"]),
+            "start": gotime.rfc3339(start_ns),
+            "now": gotime.rfc3339(now_ns),
+            "uptime": gotime.uptime((now_ns - start_ns) / 1e9),
+            "mem": mem,
+            "cores": ncores,
+            "gomaxprocs": workers,
+            "cpu": cpu,
+            "connections": stats.get("connections", 0),
+            "total_connections": stats.get("total_connections", 0),
+            "routes": 0,
+            "remotes": 0,
+            "leafnodes": 0,
+            "in_msgs": stats.get("in_msgs", 0),
+            "in_bytes": stats.get("in_bytes", 0),
+            "in_client_msgs": stats.get("in_msgs", 0),
+            "in_client_bytes": stats.get("in_bytes", 0),
+            "out_msgs": stats.get("out_msgs", 0),
+            "out_bytes": stats.get("out_bytes", 0),
+            "out_client_msgs": stats.get("out_msgs", 0),
+            "out_client_bytes": stats.get("out_bytes", 0),
+            "slow_consumers": stats.get("slow_consumers", 0),
+            "stale_connections": stats.get("stale_connections", 0),
+            "stalled_clients": 0,
+            "subscriptions": stats.get("subscriptions", 0),
+            "http_req_stats": monitor.request_counts(),
+            "config_load_time": gotime.rfc3339(start_ns),
+            "config_digest": "",
+            "slow_consumer_stats": _by_kind(stats.get("slow_consumers", 0)),
+            "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),
+        }
+    )
+    return v
