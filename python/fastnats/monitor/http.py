@@ -210,7 +210,30 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], monitor: Monitor) -> None:
         self.monitor = monitor
+        # Connections being served (kept-alive ones included), so stop() can end them.
+        self._conns: set[socket.socket] = set()
+        self._conns_changed = threading.Condition()
         super().__init__(address, _Handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._conns_changed:
+            self._conns.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._conns_changed:
+                self._conns.discard(request)
+                self._conns_changed.notify_all()
+
+    def end_connections(self, timeout: float) -> None:
+        """Shut down every connection and wait (bounded) for their requests to finish."""
+        with self._conns_changed:
+            for conn in self._conns:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._conns_changed.wait_for(lambda: not self._conns, timeout)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN (a DNS lookup); nothing needs it.
@@ -254,8 +277,10 @@ class MonitorListener:
         return self
 
     def stop(self) -> None:
-        """Stops accepting and closes the listening socket. Idempotent."""
+        """Stops accepting, closes the listening socket and the open connections (a request
+        being answered finishes first). Idempotent."""
         if self._thread.is_alive():
             self._httpd.shutdown()
             self._thread.join()
         self._httpd.server_close()
+        self._httpd.end_connections(timeout=5.0)
