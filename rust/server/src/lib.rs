@@ -39,6 +39,7 @@
 //! [`client::CloseMode::Flush`] the writer sends what is queued (an `-ERR`, last messages)
 //! first, in `Discard` mode it drops it (slow consumer).
 
+pub mod auth;
 pub mod client;
 pub mod config;
 pub mod conn;

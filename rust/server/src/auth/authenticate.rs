@@ -1,0 +1,396 @@
+//! Deciding a CONNECT: who is this client, and with which permissions.
+//!
+//! Built-in methods follow nats-server's `processClientOrLeafAuthentication` for client
+//! connections (no JWT, no TLS map):
+//!
+//! 1. auth not required → allowed, anonymous, unrestricted (credentials are ignored);
+//! 2. nkey users configured and CONNECT has an `nkey` → that nkey user or nothing: the key
+//!    must be configured and `sig` must verify against the nonce;
+//! 3. else, `users` configured → with `no_auth_user` set and no `user`, `pass` or
+//!    `auth_token` in CONNECT, the client becomes that user; a `user` must be configured and
+//!    its password must match. No `user` falls through to 4/5;
+//! 4. a token configured → `auth_token` must match;
+//! 5. a single user configured → `user` must equal it and `pass` match;
+//! 6. anything else is denied.
+//!
+//! A custom [`Authenticator`] (the Python auth hook) replaces all of that when installed, as
+//! nats-server's `CustomClientAuthentication` does: see [`Authorizer::authenticate_with`].
+//!
+//! Faithful oddity: for `no_auth_user`, nats-server copies the configured password into the
+//! client's and compares them with bcrypt semantics, so a `no_auth_user` whose password is a
+//! bcrypt hash can never connect without credentials (verified on nats-server 2.15.1). This
+//! module does the same.
+//!
+//! bcrypt can take tens of milliseconds: run authentication on a blocking thread.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use fastnats_proto::ConnectInfo;
+
+use super::config::{non_empty, AuthConfig, Permissions};
+use super::nkey::verify_nkey;
+use super::password::compare_password;
+use super::permissions::CompiledPermissions;
+
+/// How a client was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// No authentication configured.
+    None,
+    Token,
+    /// The single `user` / `password`.
+    SingleUser,
+    /// A `users` entry.
+    User,
+    /// A `users` entry taken for a client without credentials.
+    NoAuthUser,
+    Nkey,
+    /// A custom [`Authenticator`].
+    Custom,
+}
+
+/// Who the client is once authenticated.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// What nats-server reports as the authorized user (`/connz` `authorized_user`): the
+    /// user name, or the public nkey for nkey users; `None` for token and anonymous clients.
+    pub user: Option<String>,
+    /// `None` means unrestricted.
+    pub permissions: Option<Arc<CompiledPermissions>>,
+    pub method: AuthMethod,
+}
+
+impl Identity {
+    /// An unrestricted client with no name (auth not required).
+    pub fn anonymous() -> Self {
+        Identity {
+            user: None,
+            permissions: None,
+            method: AuthMethod::None,
+        }
+    }
+}
+
+/// The decision on one CONNECT.
+#[derive(Debug, Clone)]
+pub enum AuthOutcome {
+    Allowed(Identity),
+    /// Send `-ERR 'Authorization Violation'` and close.
+    Denied,
+}
+
+impl AuthOutcome {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, AuthOutcome::Allowed(_))
+    }
+}
+
+/// A custom authenticator: the Python auth hook implements it in the bindings. It gets the
+/// whole request and its answer is final (the built-in methods are not consulted).
+pub trait Authenticator: Send + Sync {
+    fn authenticate(&self, req: &AuthRequest<'_>) -> AuthOutcome;
+}
+
+/// What an [`Authenticator`] sees of a connecting client.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRequest<'a> {
+    /// The merged CONNECT options (credentials included: never log them).
+    pub connect: &'a ConnectInfo,
+    /// The nonce sent in INFO, if any.
+    pub nonce: Option<&'a str>,
+    pub client_addr: SocketAddr,
+    /// Whether CONNECT carries an `nkey` whose `sig` verifies against `nonce`.
+    pub nkey_verified: bool,
+    /// The TLS peer certificate's subject (RFC 2253), when the client sent one.
+    pub tls_subject: Option<&'a str>,
+}
+
+impl<'a> AuthRequest<'a> {
+    /// A request for `connect`, with `nkey_verified` computed here.
+    pub fn new(
+        connect: &'a ConnectInfo,
+        nonce: Option<&'a str>,
+        client_addr: SocketAddr,
+        tls_subject: Option<&'a str>,
+    ) -> Self {
+        let nkey_verified = match (non_empty(&connect.nkey), non_empty(&connect.sig), nonce) {
+            (Some(nkey), Some(sig), Some(nonce)) => verify_nkey(nkey, sig, nonce),
+            _ => false,
+        };
+        AuthRequest {
+            connect,
+            nonce,
+            client_addr,
+            nkey_verified,
+            tls_subject,
+        }
+    }
+}
+
+/// Which configured principal a CONNECT matched.
+enum Decision {
+    Anonymous,
+    Denied,
+    Token,
+    SingleUser,
+    /// Index into `users`, and whether it was the `no_auth_user` stand-in.
+    User(usize, bool),
+    /// Index into `nkeys`.
+    Nkey(usize),
+}
+
+fn decide(
+    cfg: &AuthConfig,
+    find_user: impl Fn(&str) -> Option<usize>,
+    find_nkey: impl Fn(&str) -> Option<usize>,
+    connect: &ConnectInfo,
+    nonce: Option<&str>,
+) -> Decision {
+    if !cfg.required() {
+        return Decision::Anonymous;
+    }
+    if !cfg.nkeys.is_empty() {
+        if let Some(nkey) = non_empty(&connect.nkey) {
+            let Some(i) = find_nkey(nkey) else {
+                return Decision::Denied;
+            };
+            let sig = non_empty(&connect.sig).unwrap_or("");
+            return match nonce {
+                Some(nonce) if verify_nkey(nkey, sig, nonce) => Decision::Nkey(i),
+                _ => Decision::Denied,
+            };
+        }
+    }
+    let client_user = non_empty(&connect.user);
+    let client_pass = non_empty(&connect.pass);
+    if !cfg.users.is_empty() {
+        let stand_in = match non_empty(&cfg.no_auth_user) {
+            Some(nau)
+                if client_user.is_none()
+                    && client_pass.is_none()
+                    && non_empty(&connect.auth_token).is_none() =>
+            {
+                find_user(nau)
+            }
+            _ => None,
+        };
+        if let Some(i) = stand_in {
+            // nats-server compares the stored password with itself (see the module docs).
+            let stored = &cfg.users[i].password;
+            return if compare_password(stored, stored) {
+                Decision::User(i, true)
+            } else {
+                Decision::Denied
+            };
+        }
+        if let Some(name) = client_user {
+            return match find_user(name) {
+                Some(i) if compare_password(&cfg.users[i].password, client_pass.unwrap_or("")) => {
+                    Decision::User(i, false)
+                }
+                _ => Decision::Denied,
+            };
+        }
+    }
+    if let Some(token) = non_empty(&cfg.token) {
+        return if compare_password(token, non_empty(&connect.auth_token).unwrap_or("")) {
+            Decision::Token
+        } else {
+            Decision::Denied
+        };
+    }
+    if let Some(user) = non_empty(&cfg.user) {
+        let pass = non_empty(&cfg.password).unwrap_or("");
+        return if client_user == Some(user) && compare_password(pass, client_pass.unwrap_or("")) {
+            Decision::SingleUser
+        } else {
+            Decision::Denied
+        };
+    }
+    Decision::Denied
+}
+
+/// Decides a CONNECT with the built-in methods of `cfg`, compiling the matched user's
+/// permissions on the spot. Servers should build an [`Authorizer`] once instead.
+/// Permissions that do not compile deny (fail closed; [`AuthConfig::validate`] reports them).
+pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>) -> AuthOutcome {
+    let decision = decide(
+        cfg,
+        |name| cfg.users.iter().position(|u| u.user == name),
+        |key| cfg.nkeys.iter().position(|n| n.nkey == key),
+        connect,
+        nonce,
+    );
+    let compile = |p: Option<&Permissions>| match p {
+        None => Ok(None),
+        Some(p) => CompiledPermissions::compile(p).map(|c| Some(Arc::new(c))),
+    };
+    let (user, perms, method) = match decision {
+        Decision::Anonymous => return AuthOutcome::Allowed(Identity::anonymous()),
+        Decision::Denied => return AuthOutcome::Denied,
+        Decision::Token => (None, Ok(None), AuthMethod::Token),
+        Decision::SingleUser => (cfg.user.clone(), Ok(None), AuthMethod::SingleUser),
+        Decision::User(i, stand_in) => {
+            let u = &cfg.users[i];
+            let method = if stand_in {
+                AuthMethod::NoAuthUser
+            } else {
+                AuthMethod::User
+            };
+            (
+                Some(u.user.clone()),
+                compile(cfg.effective(&u.permissions)),
+                method,
+            )
+        }
+        Decision::Nkey(i) => {
+            let n = &cfg.nkeys[i];
+            (
+                Some(n.nkey.clone()),
+                compile(cfg.effective(&n.permissions)),
+                AuthMethod::Nkey,
+            )
+        }
+    };
+    match perms {
+        Ok(permissions) => AuthOutcome::Allowed(Identity {
+            user,
+            permissions,
+            method,
+        }),
+        Err(_) => AuthOutcome::Denied,
+    }
+}
+
+/// A validated [`AuthConfig`] with every user's permissions compiled once: what the server
+/// keeps (behind an `Arc`, swapped on reload) and asks on every CONNECT.
+#[derive(Debug)]
+pub struct Authorizer {
+    cfg: AuthConfig,
+    users: HashMap<String, usize>,
+    nkeys: HashMap<String, usize>,
+    user_perms: Vec<Option<Arc<CompiledPermissions>>>,
+    nkey_perms: Vec<Option<Arc<CompiledPermissions>>>,
+}
+
+impl Authorizer {
+    /// Validates `cfg` ([`AuthConfig::validate`]) and compiles its permissions. Users
+    /// sharing the default permissions share one compiled copy.
+    pub fn new(cfg: &AuthConfig) -> Result<Self, String> {
+        cfg.validate()?;
+        let default = cfg
+            .default_permissions
+            .as_ref()
+            .map(|p| CompiledPermissions::compile(p).map(Arc::new))
+            .transpose()?;
+        let compile = |own: &Option<Permissions>| -> Result<_, String> {
+            Ok(match own {
+                Some(p) => Some(Arc::new(CompiledPermissions::compile(p)?)),
+                None => default.clone(),
+            })
+        };
+        let user_perms = cfg
+            .users
+            .iter()
+            .map(|u| compile(&u.permissions))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nkey_perms = cfg
+            .nkeys
+            .iter()
+            .map(|n| compile(&n.permissions))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Authorizer {
+            users: cfg
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.user.clone(), i))
+                .collect(),
+            nkeys: cfg
+                .nkeys
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.nkey.clone(), i))
+                .collect(),
+            cfg: cfg.clone(),
+            user_perms,
+            nkey_perms,
+        })
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.cfg
+    }
+
+    /// [`AuthConfig::required`].
+    pub fn required(&self) -> bool {
+        self.cfg.required()
+    }
+
+    /// Decides a CONNECT with the built-in methods (see the module docs).
+    pub fn authenticate(&self, connect: &ConnectInfo, nonce: Option<&str>) -> AuthOutcome {
+        let decision = decide(
+            &self.cfg,
+            |name| self.users.get(name).copied(),
+            |key| self.nkeys.get(key).copied(),
+            connect,
+            nonce,
+        );
+        match decision {
+            Decision::Anonymous => AuthOutcome::Allowed(Identity::anonymous()),
+            Decision::Denied => AuthOutcome::Denied,
+            Decision::Token => AuthOutcome::Allowed(Identity {
+                user: None,
+                permissions: None,
+                method: AuthMethod::Token,
+            }),
+            Decision::SingleUser => AuthOutcome::Allowed(Identity {
+                user: self.cfg.user.clone(),
+                permissions: None,
+                method: AuthMethod::SingleUser,
+            }),
+            Decision::User(i, stand_in) => AuthOutcome::Allowed(self.user_identity(i, stand_in)),
+            Decision::Nkey(i) => AuthOutcome::Allowed(Identity {
+                user: Some(self.cfg.nkeys[i].nkey.clone()),
+                permissions: self.nkey_perms[i].clone(),
+                method: AuthMethod::Nkey,
+            }),
+        }
+    }
+
+    /// With a custom authenticator installed, its answer; otherwise the built-in methods.
+    /// (nats-server: a custom authenticator replaces the built-in checks.)
+    pub fn authenticate_with(
+        &self,
+        custom: Option<&dyn Authenticator>,
+        req: &AuthRequest<'_>,
+    ) -> AuthOutcome {
+        match custom {
+            Some(a) => a.authenticate(req),
+            None => self.authenticate(req.connect, req.nonce),
+        }
+    }
+
+    /// The identity of the `no_auth_user`, for a connection whose first op is not CONNECT:
+    /// nats-server then registers it as that user instead of refusing it (handy for telnet).
+    /// `None` if no `no_auth_user` is configured.
+    pub fn no_auth_identity(&self) -> Option<Identity> {
+        let name = non_empty(&self.cfg.no_auth_user)?;
+        let i = *self.users.get(name)?;
+        Some(self.user_identity(i, true))
+    }
+
+    fn user_identity(&self, i: usize, stand_in: bool) -> Identity {
+        Identity {
+            user: Some(self.cfg.users[i].user.clone()),
+            permissions: self.user_perms[i].clone(),
+            method: if stand_in {
+                AuthMethod::NoAuthUser
+            } else {
+                AuthMethod::User
+            },
+        }
+    }
+}

@@ -1,0 +1,522 @@
+//! The authentication and authorization configuration: what nats-server's `authorization { }`
+//! block, `no_auth_user` and the `--auth` / `--user` / `--pass` flags describe.
+//!
+//! These are plain values (the config loader builds them); [`AuthConfig::validate`] applies
+//! nats-server's consistency rules with its error texts, and [`crate::auth::Authorizer::new`]
+//! compiles them for use. An empty string counts as absent everywhere, as it does in
+//! nats-server's options.
+//!
+//! `Debug` never prints a token or a password: configs end up in logs.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::Duration;
+
+use super::nkey;
+use super::permissions::CompiledPermissions;
+
+/// nats-server's `AUTH_TIMEOUT`: how long a client has to send a valid CONNECT.
+pub const DEFAULT_AUTH_TIMEOUT: Duration = Duration::from_secs(2);
+/// nats-server's `DEFAULT_ALLOW_RESPONSE_MAX_MSGS`.
+pub const DEFAULT_ALLOW_RESPONSE_MAX_MSGS: usize = 1;
+/// nats-server's `DEFAULT_ALLOW_RESPONSE_EXPIRATION`.
+pub const DEFAULT_ALLOW_RESPONSE_EXPIRATION: Duration = Duration::from_secs(120);
+
+/// Shown instead of a secret by the `Debug` impls.
+const REDACTED: &str = "[REDACTED]";
+
+/// Client authentication and authorization settings. `Default` is "no authentication".
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// `authorization { token }` / `--auth`: plain, or a bcrypt hash.
+    pub token: Option<String>,
+    /// `authorization { user }` / `--user`: the single user.
+    pub user: Option<String>,
+    /// `authorization { password }` / `--pass`: plain, or a bcrypt hash.
+    pub password: Option<String>,
+    /// `authorization { users: [{user, password, permissions}] }`.
+    pub users: Vec<User>,
+    /// `authorization { users: [{nkey, permissions}] }`: the entries with an `nkey`.
+    pub nkeys: Vec<NkeyUser>,
+    /// `no_auth_user`: a connection that presents no credentials becomes this user.
+    pub no_auth_user: Option<String>,
+    /// `authorization { timeout }`: time allowed between accept and a valid CONNECT.
+    pub timeout: Duration,
+    /// `authorization { default_permissions }`: for `users` and `nkeys` entries without
+    /// their own permissions (not for the token or the single user, as in nats-server).
+    pub default_permissions: Option<Permissions>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            token: None,
+            user: None,
+            password: None,
+            users: Vec::new(),
+            nkeys: Vec::new(),
+            no_auth_user: None,
+            timeout: DEFAULT_AUTH_TIMEOUT,
+            default_permissions: None,
+        }
+    }
+}
+
+/// One `users` entry with a name and a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub user: String,
+    /// Plain, or a bcrypt hash (`$2a$`, `$2b$`, `$2x$`, `$2y$` + two-digit cost).
+    pub password: String,
+    /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    pub permissions: Option<Permissions>,
+}
+
+/// One `users` entry with an `nkey` (a user public key, `U...`, 56 characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NkeyUser {
+    pub nkey: String,
+    /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    pub permissions: Option<Permissions>,
+}
+
+/// `permissions { publish, subscribe, allow_responses }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Permissions {
+    pub publish: Option<SubjectPermission>,
+    /// Entries may be `"subject queue"`: that entry then applies to queue subscriptions
+    /// in a matching queue group only.
+    pub subscribe: Option<SubjectPermission>,
+    /// `allow_responses`: publishing to the reply subject of a message this user received
+    /// is allowed even where `publish` is not. Setting it with no `publish.allow` entries
+    /// makes everything else unpublishable (nats-server turns off the blanket allow).
+    pub allow_responses: Option<ResponsePermission>,
+}
+
+/// `{allow: [...], deny: [...]}`; a bare string or list in a config means allow-only.
+/// An empty `allow` means "no allow list" (everything not denied is allowed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubjectPermission {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+}
+
+/// `allow_responses: true | {max, expires}`.
+///
+/// Here `max == 0` means "no limit" and `expires == 0` means "never expires". The config
+/// layer maps nats-server's values with [`ResponsePermission::from_config`]: there, `0`
+/// means the default and a negative number means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponsePermission {
+    /// Responses allowed per received reply subject.
+    pub max: usize,
+    /// How long after delivery a reply subject may be answered.
+    pub expires: Duration,
+}
+
+impl Default for ResponsePermission {
+    /// `allow_responses: true`: one response within two minutes.
+    fn default() -> Self {
+        ResponsePermission {
+            max: DEFAULT_ALLOW_RESPONSE_MAX_MSGS,
+            expires: DEFAULT_ALLOW_RESPONSE_EXPIRATION,
+        }
+    }
+}
+
+impl ResponsePermission {
+    /// From nats-server's config values: `max` (0 = default 1, negative = unlimited) and
+    /// `expires` in nanoseconds (0 = default 2 min, negative = never).
+    pub fn from_config(max: i64, expires_nanos: i64) -> Self {
+        let d = ResponsePermission::default();
+        let max = match max {
+            0 => d.max,
+            m if m < 0 => 0,
+            m => usize::try_from(m).unwrap_or(usize::MAX),
+        };
+        let expires = match expires_nanos {
+            0 => d.expires,
+            e if e < 0 => Duration::ZERO,
+            e => Duration::from_nanos(e.unsigned_abs()),
+        };
+        ResponsePermission { max, expires }
+    }
+}
+
+/// `Some("")` counts as absent, as an empty Go string does.
+pub(crate) fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+impl AuthConfig {
+    /// Whether any client authentication is configured: clients must authenticate, the auth
+    /// timer runs and the first op must be CONNECT (nats-server's `info.AuthRequired`, kept
+    /// true internally even when `no_auth_user` hides it from INFO).
+    ///
+    /// As in nats-server a password without a user does not count. A custom authenticator
+    /// (the Python auth hook) also makes authentication required: the caller ORs it in.
+    pub fn required(&self) -> bool {
+        !self.users.is_empty()
+            || !self.nkeys.is_empty()
+            || non_empty(&self.user).is_some()
+            || non_empty(&self.token).is_some()
+    }
+
+    /// `auth_required` as advertised in INFO: nats-server forces it to false when a
+    /// `no_auth_user` is set (clients without credentials are then welcome), while still
+    /// treating authentication as required internally (see [`AuthConfig::required`]).
+    pub fn advertise_auth_required(&self) -> bool {
+        self.required() && non_empty(&self.no_auth_user).is_none()
+    }
+
+    /// Whether INFO must carry a `nonce` for clients to sign: nkey users are configured.
+    /// (A custom authenticator that wants verified nkeys also needs one; the caller decides.)
+    pub fn needs_nonce(&self) -> bool {
+        !self.nkeys.is_empty()
+    }
+
+    /// Checks the rules nats-server enforces when it loads a config, with its error texts:
+    /// token vs single user vs users array (an `nkey` entry is part of the users array in a
+    /// config file, so it conflicts too), duplicate entries, user entries without a name,
+    /// nkeys that are not user public keys, `no_auth_user` naming a configured user, and
+    /// permission subjects that do not parse.
+    pub fn validate(&self) -> Result<(), String> {
+        let has_token = non_empty(&self.token).is_some();
+        let has_user = non_empty(&self.user).is_some();
+        let has_pass = non_empty(&self.password).is_some();
+        let has_array = !self.users.is_empty() || !self.nkeys.is_empty();
+        if (has_user || has_pass) && has_token {
+            return Err("Cannot have a user/pass and token".to_string());
+        }
+        if has_user && has_array {
+            return Err("Can not have a single user/pass and a users array".to_string());
+        }
+        if has_token && has_array {
+            return Err("Can not have a token and a users array".to_string());
+        }
+        let mut names = HashSet::new();
+        for u in &self.users {
+            if u.user.is_empty() {
+                return Err("User entry requires a user".to_string());
+            }
+            if !names.insert(u.user.as_str()) {
+                return Err(format!("Duplicate user {:?} detected", u.user));
+            }
+        }
+        let mut keys = HashSet::new();
+        for n in &self.nkeys {
+            if n.nkey.is_empty() {
+                return Err("User entry requires a user".to_string());
+            }
+            if !keys.insert(n.nkey.as_str()) {
+                return Err(format!("Duplicate nkey {:?} detected", n.nkey));
+            }
+            if !nkey::is_valid_user_public_key(&n.nkey) {
+                return Err("Not a valid public nkey for a user".to_string());
+            }
+        }
+        if let Some(nau) = non_empty(&self.no_auth_user) {
+            if self.users.is_empty() {
+                return Err(format!(
+                    "no_auth_user: {nau:?} present, but users are not defined"
+                ));
+            }
+            if !self.users.iter().any(|u| u.user == nau) {
+                return Err(format!(
+                    "no_auth_user: {nau:?} not present as user in authorization block or account configuration"
+                ));
+            }
+        }
+        let all_perms = self
+            .users
+            .iter()
+            .filter_map(|u| u.permissions.as_ref())
+            .chain(self.nkeys.iter().filter_map(|n| n.permissions.as_ref()))
+            .chain(self.default_permissions.as_ref());
+        for p in all_perms {
+            CompiledPermissions::compile(p)?;
+        }
+        Ok(())
+    }
+
+    /// The permissions that apply to `users` / `nkeys` entry `own`: its own, else the
+    /// defaults.
+    pub(crate) fn effective<'a>(&'a self, own: &'a Option<Permissions>) -> Option<&'a Permissions> {
+        own.as_ref().or(self.default_permissions.as_ref())
+    }
+}
+
+/// Writes `Some("[REDACTED]")` for a present secret.
+fn redact(s: &Option<String>) -> Option<&'static str> {
+    s.as_ref().map(|_| REDACTED)
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("token", &redact(&self.token))
+            .field("user", &self.user)
+            .field("password", &redact(&self.password))
+            .field("users", &self.users)
+            .field("nkeys", &self.nkeys)
+            .field("no_auth_user", &self.no_auth_user)
+            .field("timeout", &self.timeout)
+            .field("default_permissions", &self.default_permissions)
+            .finish()
+    }
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("user", &self.user)
+            .field("password", &REDACTED)
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NKEY: &str = "UB43KVROR7TFJ6KAPCYRF2FJROTZAH4FHLTJLPWX4DRZCC5NASLGJBFE";
+
+    fn user(name: &str, pass: &str) -> User {
+        User {
+            user: name.into(),
+            password: pass.into(),
+            permissions: None,
+        }
+    }
+
+    #[test]
+    fn default_is_no_auth() {
+        let c = AuthConfig::default();
+        assert!(!c.required() && !c.advertise_auth_required() && !c.needs_nonce());
+        assert_eq!(c.timeout, Duration::from_secs(2));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn required_per_method() {
+        let tok = AuthConfig {
+            token: Some("t".into()),
+            ..Default::default()
+        };
+        assert!(tok.required() && tok.advertise_auth_required() && !tok.needs_nonce());
+        let single = AuthConfig {
+            user: Some("u".into()),
+            password: Some("p".into()),
+            ..Default::default()
+        };
+        assert!(single.required());
+        // A password alone does not turn auth on (nats-server checks the user name only).
+        let pass_only = AuthConfig {
+            password: Some("p".into()),
+            ..Default::default()
+        };
+        assert!(!pass_only.required());
+        let empty_token = AuthConfig {
+            token: Some(String::new()),
+            ..Default::default()
+        };
+        assert!(!empty_token.required());
+        let nk = AuthConfig {
+            nkeys: vec![NkeyUser {
+                nkey: NKEY.into(),
+                permissions: None,
+            }],
+            ..Default::default()
+        };
+        assert!(nk.required() && nk.needs_nonce());
+    }
+
+    #[test]
+    fn no_auth_user_hides_auth_required_in_info() {
+        let c = AuthConfig {
+            users: vec![user("anon", "x")],
+            no_auth_user: Some("anon".into()),
+            ..Default::default()
+        };
+        assert!(c.required());
+        assert!(!c.advertise_auth_required());
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn validate_conflicts_use_nats_server_texts() {
+        let c = AuthConfig {
+            token: Some("t".into()),
+            user: Some("u".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "Cannot have a user/pass and token"
+        );
+        let c = AuthConfig {
+            token: Some("t".into()),
+            password: Some("p".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "Cannot have a user/pass and token"
+        );
+        let c = AuthConfig {
+            user: Some("u".into()),
+            users: vec![user("a", "b")],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "Can not have a single user/pass and a users array"
+        );
+        let c = AuthConfig {
+            token: Some("t".into()),
+            users: vec![user("a", "b")],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "Can not have a token and a users array"
+        );
+        // nkey entries live in the users array of a config file: nats-server 2.15 refuses
+        // `token` next to a users array holding only nkeys.
+        let c = AuthConfig {
+            token: Some("t".into()),
+            nkeys: vec![NkeyUser {
+                nkey: NKEY.into(),
+                permissions: None,
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "Can not have a token and a users array"
+        );
+    }
+
+    #[test]
+    fn validate_entries() {
+        let c = AuthConfig {
+            users: vec![user("a", "1"), user("a", "2")],
+            ..Default::default()
+        };
+        assert_eq!(c.validate().unwrap_err(), "Duplicate user \"a\" detected");
+        let c = AuthConfig {
+            users: vec![user("", "1")],
+            ..Default::default()
+        };
+        assert_eq!(c.validate().unwrap_err(), "User entry requires a user");
+        let nk = |k: &str| NkeyUser {
+            nkey: k.into(),
+            permissions: None,
+        };
+        let c = AuthConfig {
+            nkeys: vec![nk(NKEY), nk(NKEY)],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            format!("Duplicate nkey {NKEY:?} detected")
+        );
+        // An account key (prefix 'A') is not a user key; a flipped character breaks the CRC.
+        let account = "AB43KVROR7TFJ6KAPCYRF2FJROTZAH4FHLTJLPWX4DRZCC5NASLGIFW3";
+        for bad in [
+            account,
+            "UB43KVROR7TFJ6KAPCYRF2FJROTZAH4FHLTJLPWX4DRZCC5NASLGJBFF",
+            "Ufoo",
+        ] {
+            let c = AuthConfig {
+                nkeys: vec![nk(bad)],
+                ..Default::default()
+            };
+            assert_eq!(
+                c.validate().unwrap_err(),
+                "Not a valid public nkey for a user",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn validate_no_auth_user() {
+        let c = AuthConfig {
+            token: Some("t".into()),
+            no_auth_user: Some("x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "no_auth_user: \"x\" present, but users are not defined"
+        );
+        let c = AuthConfig {
+            users: vec![user("a", "b")],
+            no_auth_user: Some("x".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "no_auth_user: \"x\" not present as user in authorization block or account configuration"
+        );
+    }
+
+    #[test]
+    fn validate_compiles_permissions() {
+        let bad = Permissions {
+            publish: Some(SubjectPermission {
+                allow: vec!["a..b".into()],
+                deny: vec![],
+            }),
+            ..Default::default()
+        };
+        let c = AuthConfig {
+            users: vec![User {
+                permissions: Some(bad.clone()),
+                ..user("a", "b")
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "subject \"a..b\" is not a valid subject"
+        );
+        let c = AuthConfig {
+            users: vec![user("a", "b")],
+            default_permissions: Some(bad),
+            ..Default::default()
+        };
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = AuthConfig {
+            token: Some("tok-secret".into()),
+            users: vec![user("alice", "pw-secret")],
+            ..Default::default()
+        };
+        let s = format!("{c:?}");
+        assert!(!s.contains("tok-secret") && !s.contains("pw-secret"), "{s}");
+        assert!(s.contains("alice") && s.contains(REDACTED));
+        let single = AuthConfig {
+            user: Some("bob".into()),
+            password: Some("pw2-secret".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{single:?}").contains("pw2-secret"));
+    }
+
+    #[test]
+    fn response_permission_from_config() {
+        let d = ResponsePermission::default();
+        assert_eq!((d.max, d.expires), (1, Duration::from_secs(120)));
+        assert_eq!(ResponsePermission::from_config(0, 0), d);
+        let r = ResponsePermission::from_config(-1, -1);
+        assert_eq!((r.max, r.expires), (0, Duration::ZERO));
+        let r = ResponsePermission::from_config(5, 1_000_000_000);
+        assert_eq!((r.max, r.expires), (5, Duration::from_secs(1)));
+    }
+}
