@@ -262,3 +262,15 @@ def test_stop_ends_kept_alive_connections() -> None:
             conn.getresponse().read()
     finally:
         conn.close()
+
+
+def test_config_load_time_and_digest(monitored: Monitored) -> None:
+    server = monitored.server
+    assert server is not None
+    varz = server.varz()
+    assert varz["config_load_time"] == varz["start"]
+    assert varz["config_digest"] == ""
+    server._monitoring().config_loaded("sha256:" + "ab" * 32)
+    varz = server.varz()
+    assert varz["config_load_time"] != varz["start"]
+    assert varz["config_digest"] == "sha256:" + "ab" * 32

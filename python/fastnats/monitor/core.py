@@ -8,6 +8,7 @@ keeps for monitoring itself.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from .. import _fastnats
@@ -32,6 +33,15 @@ class Monitor:
         self.http_port = 0
         self._lock = threading.Lock()
         self._requests: dict[str, int] = {}
+        # /varz config_load_time (None: the start time) and config_digest.
+        self.config_load_time_ns: int | None = None
+        self.config_digest = ""
+
+    def config_loaded(self, digest: str = "") -> None:
+        """Record a (re)load of the configuration: ``digest`` as nats-server writes it
+        (``sha256:<hex>`` of the file), empty without a file."""
+        self.config_load_time_ns = time.time_ns()
+        self.config_digest = digest
 
     # request accounting (/varz http_req_stats) --------------------------------------------
     def count_request(self, path: str) -> None:

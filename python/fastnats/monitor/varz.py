@@ -103,8 +103,8 @@ def varz(monitor: Monitor) -> dict[str, Any]:
             "stalled_clients": 0,
             "subscriptions": stats.get("subscriptions", 0),
             "http_req_stats": monitor.request_counts(),
-            "config_load_time": gotime.rfc3339(start_ns),
-            "config_digest": "",
+            "config_load_time": gotime.rfc3339(monitor.config_load_time_ns or start_ns),
+            "config_digest": monitor.config_digest,
             "slow_consumer_stats": _by_kind(stats.get("slow_consumers", 0)),
             "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),
         }
