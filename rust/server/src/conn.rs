@@ -24,6 +24,8 @@ use crate::subs::{L1Cache, SubRef};
 
 const MIN_READ: usize = 512;
 const MAX_READ: usize = 64 * 1024;
+/// While more input is waiting, recipients with less than this queued are flushed later.
+const DEFER_MAX: usize = 64 * 1024;
 /// Longest a publisher is stalled per read (nats-server: 10 ms per read-loop iteration).
 const STALL_MAX: std::time::Duration = std::time::Duration::from_millis(10);
 /// Re-check interval while stalled.
@@ -103,7 +105,31 @@ impl Conn {
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
             buf.reserve(want);
-            let n = tokio::select! {
+            // Recipients still unflushed from the last read: read on only if bytes are
+            // already waiting, else flush them before sleeping.
+            let ready = if self.flush.is_empty() {
+                None
+            } else {
+                match rd.try_read_buf(&mut buf) {
+                    Ok(0) => {
+                        self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
+                        break;
+                    }
+                    Ok(n) => Some(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        self.flush.flush();
+                        None
+                    }
+                    Err(_) => {
+                        self.me.close(CloseReason::ReadError, CloseMode::Discard);
+                        break;
+                    }
+                }
+            };
+            let n = if let Some(n) = ready {
+                n
+            } else {
+                tokio::select! {
                 biased;
                 _ = &mut closing => break, // closed by someone else
                 r = rd.read_buf(&mut buf) => match r {
@@ -120,6 +146,7 @@ impl Conn {
                 _ = ping.tick() => {
                     self.ping_tick();
                     continue;
+                }
                 }
             };
             if n >= read_size && read_size < MAX_READ {
@@ -143,7 +170,7 @@ impl Conn {
                 }
             }
             let used = self.process_buffer(&buf, &mut needed);
-            self.end_of_read();
+            self.end_of_read(n >= want);
             if self.stalled.is_some() {
                 self.stall().await;
             }
@@ -208,10 +235,15 @@ impl Conn {
         }
     }
 
-    /// Work done once per read buffer: wake recipients, publish counters, drop
+    /// Work done once per read buffer: flush recipients (those with little queued may wait
+    /// for the next read when the socket has more; see [`FlushSet`]), publish counters, drop
     /// auto-unsubscribed subscriptions.
-    fn end_of_read(&mut self) {
-        self.flush.flush();
+    fn end_of_read(&mut self, more_waiting: bool) {
+        if more_waiting {
+            self.flush.flush_large(DEFER_MAX);
+        } else {
+            self.flush.flush();
+        }
         let c = &self.counts;
         if c.in_msgs != 0 {
             self.me.in_msgs.fetch_add(c.in_msgs, Relaxed);

@@ -1,7 +1,11 @@
-//! The per-reader set of clients to wake at the end of a read buffer (nats-server's "pcd").
+//! The per-reader set of clients to flush at the end of a read buffer (nats-server's "pcd").
 //!
-//! Delivery only appends to a recipient's outbound buffer; the recipient's writer is woken once
-//! per publisher read buffer, not once per message, so many messages leave in one write.
+//! Delivery only appends to a recipient's outbound buffer; the recipient is flushed once per
+//! publisher read buffer, not once per message, so many messages leave in one write. While
+//! the publisher's socket still has data waiting (its read filled the buffer), recipients with
+//! little queued are kept for the next read instead, so a publisher feeding many consumers
+//! (queue groups, fan-out) makes a few large writes rather than one small write per consumer
+//! per read — the batching nats-server's writer loop gets by waiting for its producers.
 
 use std::sync::Arc;
 
@@ -9,36 +13,62 @@ use crate::client::ClientHandle;
 
 #[derive(Default)]
 pub struct FlushSet {
-    clients: Vec<Arc<ClientHandle>>,
+    /// Recipients with their connection ids inline, so the duplicate check scans one
+    /// contiguous array instead of chasing a pointer per entry.
+    clients: Vec<(u64, Arc<ClientHandle>)>,
 }
 
 /// Past this many recipients a linear scan is replaced by sort + dedup at flush time.
 const SCAN_LIMIT: usize = 16;
 
 impl FlushSet {
-    /// Records `client` (once) for waking at the next [`FlushSet::flush`].
+    /// Records `client` (once) for the next flush.
     #[inline]
     pub fn add(&mut self, client: &Arc<ClientHandle>) {
-        if let Some(last) = self.clients.last() {
-            if last.cid == client.cid {
+        let cid = client.cid;
+        if let Some((last, _)) = self.clients.last() {
+            if *last == cid {
                 return;
             }
         }
-        if self.clients.len() <= SCAN_LIMIT && self.clients.iter().any(|c| c.cid == client.cid) {
+        if self.clients.len() <= SCAN_LIMIT && self.clients.iter().any(|(id, _)| *id == cid) {
             return;
         }
-        self.clients.push(client.clone());
+        self.clients.push((cid, client.clone()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    fn dedup(&mut self) {
+        if self.clients.len() > SCAN_LIMIT {
+            self.clients.sort_unstable_by_key(|(id, _)| *id);
+            self.clients.dedup_by_key(|(id, _)| *id);
+        }
     }
 
     /// Flushes every recorded client once (in place or through its writer) and empties the
     /// set.
     pub fn flush(&mut self) {
-        if self.clients.len() > SCAN_LIMIT {
-            self.clients.sort_unstable_by_key(|c| c.cid);
-            self.clients.dedup_by_key(|c| c.cid);
-        }
-        for c in self.clients.drain(..) {
+        self.dedup();
+        for (_, c) in self.clients.drain(..) {
             c.flush();
         }
+    }
+
+    /// Flushes the recipients with at least `min` bytes queued and keeps the others for a
+    /// later [`FlushSet::flush`].
+    pub fn flush_large(&mut self, min: usize) {
+        self.dedup();
+        self.clients.retain(|(_, c)| {
+            let queued = c.out.lock().buf.len();
+            if queued >= min || c.is_closed() {
+                c.flush();
+                false
+            } else {
+                true
+            }
+        });
     }
 }
