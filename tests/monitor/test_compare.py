@@ -185,7 +185,6 @@ def test_connz_closed(pair: Pair) -> None:
     assert _by_name(fn)["toobig"]["reason"] == "Maximum Message Payload Exceeded"
 
 
-@pytest.mark.fastnats_bug("closed connections lose their subscriptions (native snapshot)")
 def test_connz_closed_keeps_subscriptions(pair: Pair) -> None:
     for query in ("?state=closed&subs=1", "?state=closed&subs=detail"):
         fn, ref = _same(pair, "/connz" + query)
@@ -224,7 +223,6 @@ def test_connz_sort(pair: Pair, sort: str) -> None:
     assert _names(fn) == SORTED[sort]
 
 
-@pytest.mark.fastnats_bug("PING/PONG moves last_activity (nats-server: only msgs and SUB/UNSUB)")
 def test_connz_ping_is_not_activity(pair: Pair) -> None:
     """PING/PONG does not move last_activity; messages and subscriptions do."""
     for m in pair.both():

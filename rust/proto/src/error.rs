@@ -80,7 +80,8 @@ impl ProtoError {
     pub const fn close_reason(self) -> CloseReason {
         use ProtoError::*;
         match self {
-            UnknownProtocolOperation => CloseReason::ParseError,
+            // nats-server reports its parser errors as "Protocol Violation" in /connz.
+            UnknownProtocolOperation => CloseReason::ProtocolViolation,
             AuthorizationViolation => CloseReason::AuthenticationViolation,
             AuthenticationTimeout => CloseReason::AuthenticationTimeout,
             MaxConnectionsExceeded => CloseReason::MaxConnectionsExceeded,

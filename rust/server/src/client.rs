@@ -9,6 +9,9 @@ use fastnats_proto::CloseReason;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use std::sync::Arc;
+
+use crate::auth::{CompiledPermissions, ResponseTracker};
 use crate::subs::SubRef;
 
 /// A connection's subscriptions, keyed by sid bytes.
@@ -49,6 +52,8 @@ pub struct Outbound {
 /// What a client told about itself in CONNECT, for logs and monitoring.
 #[derive(Debug, Default, Clone)]
 pub struct ClientMeta {
+    /// The authenticated user (or nkey), if any.
+    pub user: Option<String>,
     pub name: String,
     pub lang: String,
     pub version: String,
@@ -88,6 +93,14 @@ pub struct ClientHandle {
     pub last_activity: AtomicU64,
     pub meta: Mutex<ClientMeta>,
     pub addr: std::net::SocketAddr,
+    /// The user's permissions, read by publishers delivering to this client.
+    pub perms: parking_lot::RwLock<Option<Arc<CompiledPermissions>>>,
+    /// Set once a subscription overlaps a subscribe-deny entry: deliveries are then
+    /// filtered. Off (the common case), delivery pays one relaxed load.
+    pub filter_deliveries: AtomicBool,
+    /// Set when the user has `allow_responses`: reply subjects delivered to it are recorded.
+    pub track_responses: AtomicBool,
+    pub responses: Mutex<Option<ResponseTracker>>,
 }
 
 impl Outbound {
@@ -119,7 +132,51 @@ impl ClientHandle {
             last_activity: AtomicU64::new(0),
             meta: Mutex::new(ClientMeta::default()),
             addr,
+            perms: parking_lot::RwLock::new(None),
+            filter_deliveries: AtomicBool::new(false),
+            track_responses: AtomicBool::new(false),
+            responses: Mutex::new(None),
         }
+    }
+
+    /// Installs the permissions of the authenticated user.
+    pub fn set_permissions(&self, perms: Option<Arc<CompiledPermissions>>) {
+        let tracker = perms.as_ref().and_then(|p| p.response_tracker());
+        self.track_responses
+            .store(tracker.is_some(), Ordering::Release);
+        *self.responses.lock() = tracker;
+        self.filter_deliveries.store(false, Ordering::Release);
+        *self.perms.write() = perms;
+    }
+
+    /// Whether a message on `subject` must not reach this client (a wildcard subscription
+    /// overlapping a subscribe-deny entry).
+    #[inline]
+    pub fn denies_delivery(&self, subject: &[u8]) -> bool {
+        self.filter_deliveries.load(Ordering::Acquire)
+            && self
+                .perms
+                .read()
+                .as_ref()
+                .is_some_and(|p| p.deny_delivery(subject))
+    }
+
+    /// Records that a request with this reply subject was delivered (`allow_responses`).
+    #[inline]
+    pub fn record_reply(&self, reply: &[u8]) {
+        if self.track_responses.load(Ordering::Relaxed) {
+            if let Some(t) = self.responses.lock().as_mut() {
+                t.record(reply, std::time::Instant::now());
+            }
+        }
+    }
+
+    /// Whether `subject` is a reply this client may still publish to (`allow_responses`).
+    pub fn response_allowed(&self, subject: &[u8]) -> bool {
+        self.responses
+            .lock()
+            .as_mut()
+            .is_some_and(|t| t.allow(subject, std::time::Instant::now()))
     }
 
     /// Records that the client sent something now (once per read).

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use fastnats_proto::limits::{DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD};
 
+use crate::auth::{AuthConfig, Authorizer};
+
 /// The nats-server release whose client-facing behaviour fastnats matches. Sent as `version`
 /// in INFO, because clients gate features on it (headers, no-responders need ≥ 2.2).
 pub const COMPATIBLE_NATS_VERSION: &str = "2.10.0";
@@ -42,6 +44,8 @@ pub struct Config {
     pub disable_sublist_cache: bool,
     /// How long [`crate::Server::stop`] waits for connections to flush before dropping them.
     pub shutdown_grace: Duration,
+    /// Client authentication and permissions (none by default).
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -62,6 +66,7 @@ impl Default for Config {
             no_header_support: false,
             disable_sublist_cache: false,
             shutdown_grace: Duration::from_secs(5),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -101,6 +106,7 @@ impl Config {
         if self.write_deadline.is_zero() {
             return Err(ConfigError("write_deadline must be greater than 0".into()));
         }
+        Authorizer::new(&self.auth).map_err(ConfigError)?;
         Ok(())
     }
 }

@@ -15,9 +15,11 @@ use tokio::io::AsyncReadExt;
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
 use crate::client::{ClientHandle, CloseMode};
 use crate::config::Config;
 use crate::flush::FlushSet;
+use crate::hooks::ClientEvent;
 use crate::server::Shared;
 use crate::stats::LocalCounts;
 use crate::subs::{L1Cache, SubRef};
@@ -55,10 +57,24 @@ pub struct Conn {
     pings_out: u32,
     /// Whether the client sent anything but PONG since the last ping tick.
     active: bool,
+    /// Whether this read carried messages or SUB/UNSUB (what moves `last_activity`, as in
+    /// nats-server; PING/PONG do not).
+    pub(crate) msg_activity: bool,
+    /// The nonce sent in INFO, for nkey signatures.
+    nonce: Option<String>,
+    /// Whether the client has passed authentication (always true when none is required).
+    pub(crate) authed: bool,
+    /// A CONNECT waits for its authentication decision: processing pauses after it.
+    pub(crate) pending_auth: bool,
+    /// The authenticated user's permissions (`None`: unrestricted, nothing checked).
+    pub(crate) perms: Option<Arc<CompiledPermissions>>,
+    pub(crate) pub_cache: PubCache,
+    /// Whether on_connect fired (so on_disconnect fires too).
+    announced: bool,
 }
 
 impl Conn {
-    pub fn new(shared: Arc<Shared>, me: Arc<ClientHandle>) -> Self {
+    pub fn new(shared: Arc<Shared>, me: Arc<ClientHandle>, nonce: Option<String>) -> Self {
         let cfg_gen = shared.config_gen();
         let cfg = shared.config();
         let limits = Limits {
@@ -67,6 +83,7 @@ impl Conn {
             headers: false,
         };
         let rng = seed(me.cid);
+        let authed = !shared.auth_required();
         Conn {
             shared,
             me,
@@ -83,6 +100,13 @@ impl Conn {
             rng,
             pings_out: 0,
             active: false,
+            msg_activity: false,
+            nonce,
+            authed,
+            pending_auth: false,
+            perms: None,
+            pub_cache: PubCache::new(),
+            announced: false,
         }
     }
 
@@ -101,6 +125,9 @@ impl Conn {
         let me = self.me.clone();
         let closing = me.reader_wake.notified();
         tokio::pin!(closing);
+        // nats-server's auth timer: no accepted CONNECT within the auth timeout closes.
+        let auth_timer = tokio::time::sleep(self.shared.authorizer().config().timeout);
+        tokio::pin!(auth_timer);
         while !self.me.is_closed() {
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
@@ -147,6 +174,11 @@ impl Conn {
                     self.ping_tick();
                     continue;
                 }
+                _ = &mut auth_timer, if !self.authed => {
+                    self.error(ProtoError::AuthenticationTimeout);
+                    self.flush.flush();
+                    break;
+                }
                 }
             };
             if n >= read_size && read_size < MAX_READ {
@@ -160,7 +192,6 @@ impl Conn {
                 }
             }
 
-            self.me.touch_activity(&self.shared);
             if self.cfg_gen != self.shared.config_gen() {
                 self.refresh_config();
                 if self.cfg.ping_interval != period {
@@ -169,7 +200,12 @@ impl Conn {
                     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
                 }
             }
-            let used = self.process_buffer(&buf, &mut needed);
+            let mut used = self.process_buffer(&buf, &mut needed);
+            while self.pending_auth && !self.me.is_closed() {
+                self.flush.flush();
+                self.finish_auth().await;
+                used += self.process_buffer(&buf[used..], &mut needed);
+            }
             self.end_of_read(n >= want);
             if self.stalled.is_some() {
                 self.stall().await;
@@ -199,7 +235,7 @@ impl Conn {
                     if let Err(e) = self.dispatch(op) {
                         self.error(e);
                     }
-                    if self.me.is_closed() {
+                    if self.me.is_closed() || self.pending_auth {
                         break;
                     }
                 }
@@ -239,6 +275,9 @@ impl Conn {
     /// for the next read when the socket has more; see [`FlushSet`]), publish counters, drop
     /// auto-unsubscribed subscriptions.
     fn end_of_read(&mut self, more_waiting: bool) {
+        if std::mem::take(&mut self.msg_activity) {
+            self.me.touch_activity(&self.shared);
+        }
         if more_waiting {
             self.flush.flush_large(DEFER_MAX);
         } else {
@@ -317,12 +356,83 @@ impl Conn {
         ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize * n) >> 32
     }
 
+    /// Decides the pending CONNECT on a blocking thread (bcrypt and Python hooks are slow),
+    /// bounded by the auth timeout; denial, error or timeout is `Authorization Violation`.
+    async fn finish_auth(&mut self) {
+        self.pending_auth = false;
+        let authorizer = self.shared.authorizer();
+        let custom = self.shared.hooks.authenticator.clone();
+        let timeout = authorizer.config().timeout;
+        let connect = self.connect.clone();
+        let nonce = self.nonce.clone();
+        let addr = self.me.addr;
+        let decide = tokio::task::spawn_blocking(move || {
+            let req = AuthRequest::new(&connect, nonce.as_deref(), addr, None);
+            authorizer.authenticate_with(custom.as_deref(), &req)
+        });
+        match tokio::time::timeout(timeout, decide).await {
+            Ok(Ok(AuthOutcome::Allowed(id))) => {
+                self.authorize(id);
+                self.ok();
+                self.announce();
+            }
+            _ => {
+                crate::log_at!(
+                    crate::log::Level::Error,
+                    "{} - cid:{} - authentication error",
+                    self.me.addr,
+                    self.me.cid
+                );
+                self.error(ProtoError::AuthorizationViolation);
+            }
+        }
+    }
+
+    /// Takes on an authenticated identity: user name and permissions.
+    pub(crate) fn authorize(&mut self, id: Identity) {
+        self.authed = true;
+        self.me.meta.lock().user.clone_from(&id.user);
+        self.pub_cache.clear();
+        self.me.set_permissions(id.permissions.clone());
+        self.perms = id.permissions;
+    }
+
+    /// Fires on_connect once the client is in (authenticated when auth is on).
+    pub(crate) fn announce(&mut self) {
+        if !self.announced && self.shared.hooks.events.is_some() {
+            self.announced = true;
+            crate::hooks::emit(&self.shared.hooks, self.event(), None);
+        }
+    }
+
+    fn event(&self) -> ClientEvent {
+        let meta = self.me.meta.lock().clone();
+        ClientEvent {
+            cid: self.me.cid,
+            addr: self.me.addr,
+            name: meta.name,
+            lang: meta.lang,
+            version: meta.version,
+            user: meta.user,
+        }
+    }
+
     /// Removes the connection's subscriptions (its registration goes once its writer is done).
     fn cleanup(&mut self) {
+        if self.announced {
+            let reason = self
+                .me
+                .close_reason()
+                .unwrap_or(CloseReason::ClientClosed)
+                .as_str();
+            crate::hooks::emit(&self.shared.hooks, self.event(), Some(reason));
+        }
         self.flush.flush();
-        let subs = std::mem::take(&mut *self.me.subs.lock());
+        // The sid map stays until the connection is recorded as closed (monitoring shows a
+        // closed connection's subscriptions); `serve` clears it then.
+        let subs: Vec<SubRef> = self.me.subs.lock().values().cloned().collect();
         if !subs.is_empty() {
-            self.shared.index.remove_all(subs.values());
+            self.shared.index.remove_all(subs.iter());
         }
     }
 }

@@ -44,6 +44,7 @@ pub mod client;
 pub mod config;
 pub mod conn;
 pub mod flush;
+pub mod hooks;
 pub mod lame_duck;
 pub mod log;
 pub mod monitor;

@@ -9,7 +9,10 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::Arc;
 
+use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, ClientOp, ConnectOptions, ProtoError};
+
+use crate::auth::is_reserved_queue;
 use fastnats_sublist::is_valid_subject;
 
 use crate::conn::Conn;
@@ -19,9 +22,20 @@ use crate::subs::{SubRef, Subscription};
 impl Conn {
     /// Handles one op. A returned error is sent (and closes) by the caller.
     pub(crate) fn dispatch(&mut self, op: ClientOp<'_>) -> Result<(), ProtoError> {
+        if !self.authed && !matches!(op, ClientOp::Connect(_)) {
+            // Auth required and no CONNECT yet: only a no_auth_user lets the client in.
+            match self.shared.authorizer().no_auth_identity() {
+                Some(id) => {
+                    self.authorize(id);
+                    self.announce();
+                }
+                None => return Err(ProtoError::AuthorizationViolation),
+            }
+        }
         match op {
             ClientOp::Pub(p) => {
                 self.touch();
+                self.msg_activity = true;
                 self.publish(&p)
             }
             ClientOp::Sub {
@@ -30,10 +44,12 @@ impl Conn {
                 sid,
             } => {
                 self.touch();
+                self.msg_activity = true;
                 self.subscribe(subject, queue, sid)
             }
             ClientOp::Unsub { sid, max } => {
                 self.touch();
+                self.msg_activity = true;
                 self.unsubscribe(sid, max);
                 Ok(())
             }
@@ -104,7 +120,13 @@ impl Conn {
             meta.version.clone_from(&self.connect.version);
             meta.protocol = self.connect.protocol;
         }
+        if self.shared.auth_required() {
+            // Decided by `finish_auth` (off this thread); `+OK` follows the decision.
+            self.pending_auth = true;
+            return Ok(());
+        }
         self.ok();
+        self.announce();
         Ok(())
     }
 
@@ -114,6 +136,25 @@ impl Conn {
         queue: Option<&[u8]>,
         sid: &[u8],
     ) -> Result<(), ProtoError> {
+        if queue.is_some_and(is_reserved_queue)
+            || self
+                .perms
+                .as_ref()
+                .is_some_and(|p| !p.can_subscribe(subject, queue))
+        {
+            let mut line = Vec::new();
+            PermissionViolation::Subscribe(subject, queue).write_err(&mut line);
+            self.me.queue(&line);
+            self.flush.add(&self.me);
+            return Ok(());
+        }
+        if let Some(p) = &self.perms {
+            if p.needs_delivery_filter(subject) {
+                self.me
+                    .filter_deliveries
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
+        }
         let max_subs = self.cfg.max_subscriptions;
         {
             let mut subs = self.me.subs.lock();

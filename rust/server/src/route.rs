@@ -27,6 +27,15 @@ impl Conn {
             // Reported, but the message is still processed (nats-server does the same).
             self.error(ProtoError::InvalidPublishSubject);
         }
+        if let Some(perms) = &self.perms {
+            if perms.restricts_publish()
+                && !perms.can_publish_cached(&mut self.pub_cache, p.subject)
+                && !self.me.response_allowed(p.subject)
+            {
+                self.permission_violation(PermissionViolation::Publish(p.subject));
+                return Ok(());
+            }
+        }
         if p.subject.starts_with(b"_GR_.") || p.subject.starts_with(b"$NRG.") {
             self.permission_violation(PermissionViolation::Publish(p.subject));
             return Ok(());
@@ -86,7 +95,7 @@ impl Conn {
         if client.cid == self.me.cid && !self.connect.echo {
             return false;
         }
-        if client.is_closed() {
+        if client.is_closed() || client.denies_delivery(p.subject) {
             return false;
         }
         let n = sub.delivered.fetch_add(1, AcqRel) + 1;
@@ -157,6 +166,9 @@ impl Conn {
         };
         if pending > client.stall_threshold() && self.stalled.is_none() {
             self.stalled = Some(client.clone());
+        }
+        if let Some(reply) = p.reply {
+            client.record_reply(reply);
         }
         self.flush.add(client);
         self.counts.out_msgs += 1;

@@ -13,9 +13,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
 
+use crate::auth::Authorizer;
 use crate::client::{ClientHandle, CloseMode};
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::conn::Conn;
+use crate::hooks::Hooks;
 use crate::log::Level;
 use crate::log_at;
 use crate::stats::{ServerStats, StatsSnapshot};
@@ -41,6 +43,9 @@ pub struct Shared {
     pub(crate) closed: Mutex<std::collections::VecDeque<crate::monitor::ConnSnapshot>>,
     pub(crate) started: Instant,
     pub started_wall: SystemTime,
+    /// The compiled authentication config, swapped on reload.
+    authorizer: RwLock<Arc<Authorizer>>,
+    pub(crate) hooks: Hooks,
 }
 
 impl Shared {
@@ -56,10 +61,25 @@ impl Shared {
         self.config_gen.load(Relaxed)
     }
 
+    /// The live authorizer.
+    pub fn authorizer(&self) -> Arc<Authorizer> {
+        self.authorizer.read().clone()
+    }
+
+    /// Whether clients must authenticate (built-in methods or a custom authenticator).
+    pub(crate) fn auth_required(&self) -> bool {
+        self.hooks.authenticator.is_some() || self.authorizer.read().required()
+    }
+
     pub(crate) fn set_config(&self, config: Config) {
+        if let Ok(a) = Authorizer::new(&config.auth) {
+            *self.authorizer.write() = Arc::new(a);
+        }
         {
             let mut info = self.info.write();
             info.max_payload = config.max_payload as u64;
+            info.auth_required =
+                self.hooks.authenticator.is_some() || config.auth.advertise_auth_required();
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
@@ -111,7 +131,14 @@ impl Server {
     /// Validates the config, starts the runtime threads and binds the listener. Returns once
     /// the server accepts connections; bind errors are returned here, not logged later.
     pub fn start(config: Config) -> Result<Server, StartError> {
+        Self::start_with(config, Hooks::default())
+    }
+
+    /// [`Server::start`] with the embedder's hooks (custom authenticator, events).
+    pub fn start_with(config: Config, hooks: Hooks) -> Result<Server, StartError> {
         config.validate().map_err(StartError::Config)?;
+        let authorizer =
+            Authorizer::new(&config.auth).map_err(|e| StartError::Config(ConfigError(e)))?;
         let mut rt = tokio::runtime::Builder::new_multi_thread();
         rt.enable_all().thread_name("fastnats");
         if config.worker_threads > 0 {
@@ -141,6 +168,7 @@ impl Server {
             port: addr.port(),
             headers: !config.no_header_support,
             max_payload: config.max_payload as u64,
+            auth_required: hooks.authenticator.is_some() || config.auth.advertise_auth_required(),
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };
@@ -157,6 +185,8 @@ impl Server {
             closed: Mutex::new(std::collections::VecDeque::new()),
             started: Instant::now(),
             started_wall: SystemTime::now(),
+            authorizer: RwLock::new(Arc::new(authorizer)),
+            hooks,
         });
         runtime.spawn(accept_loop(shared.clone(), listener));
         Ok(Server {
@@ -303,6 +333,13 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
     let mut info = shared.info.read().clone();
     info.client_id = cid;
     info.client_ip = addr.ip().to_string();
+    // A nonce for nkey signatures (and for a custom authenticator, which may check them).
+    let nonce = (shared.hooks.authenticator.is_some()
+        || shared.authorizer().config().needs_nonce())
+    .then(crate::auth::new_nonce);
+    if let Some(n) = &nonce {
+        info.nonce.clone_from(n);
+    }
     let mut hello = Vec::with_capacity(512);
     encode::write_info(&mut hello, &info);
 
@@ -331,9 +368,11 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         return;
     }
     me.flush();
-    Conn::new(shared.clone(), me.clone()).run(rd).await;
+    Conn::new(shared.clone(), me.clone(), nonce).run(rd).await;
     let _ = writer.await;
     crate::monitor::record_closed(&shared, &me);
+    // Breaks the cycle client -> subscription -> client.
+    me.subs.lock().clear();
     shared.unregister(cid);
     if let Some(reason) = me.close_reason() {
         log_at!(

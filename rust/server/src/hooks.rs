@@ -1,0 +1,55 @@
+//! Extension points the embedding application (the Python layer) plugs into: a custom
+//! authenticator and connection lifecycle events. Both run off the message path: the
+//! authenticator on a blocking thread during CONNECT, events on a blocking thread after the
+//! fact, so a slow hook never holds up anybody's traffic.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::auth::Authenticator;
+
+/// A connection as lifecycle hooks see it.
+#[derive(Debug, Clone)]
+pub struct ClientEvent {
+    pub cid: u64,
+    pub addr: SocketAddr,
+    pub name: String,
+    pub lang: String,
+    pub version: String,
+    pub user: Option<String>,
+}
+
+/// Connection lifecycle callbacks.
+pub trait Events: Send + Sync {
+    /// After a client's CONNECT was accepted (authenticated when auth is on).
+    fn on_connect(&self, event: &ClientEvent);
+    /// After a connection that had connected closed, with nats-server's reason string.
+    fn on_disconnect(&self, event: &ClientEvent, reason: &str);
+}
+
+/// What the embedder plugs in.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Decides every CONNECT in place of the built-in methods (see [`Authenticator`]).
+    pub authenticator: Option<Arc<dyn Authenticator>>,
+    pub events: Option<Arc<dyn Events>>,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("authenticator", &self.authenticator.is_some())
+            .field("events", &self.events.is_some())
+            .finish()
+    }
+}
+
+/// Runs an event callback on a blocking thread (it may take the GIL).
+pub(crate) fn emit(hooks: &Hooks, event: ClientEvent, reason: Option<&'static str>) {
+    if let Some(events) = hooks.events.clone() {
+        tokio::task::spawn_blocking(move || match reason {
+            None => events.on_connect(&event),
+            Some(r) => events.on_disconnect(&event, r),
+        });
+    }
+}
