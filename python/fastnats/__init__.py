@@ -9,6 +9,14 @@ this package holds the configuration, the command line and the public API.
 """
 
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
+from .hooks import AuthResult, PluginContext
 from .server import Server, default_config
 
-__all__ = ["COMPATIBLE_NATS_VERSION", "Server", "__version__", "default_config"]
+__all__ = [
+    "COMPATIBLE_NATS_VERSION",
+    "AuthResult",
+    "PluginContext",
+    "Server",
+    "__version__",
+    "default_config",
+]

@@ -1,12 +1,19 @@
 """Type stub of the native extension (rust/bindings). Keep in step with the bindings."""
 
+from collections.abc import Callable
 from typing import Any
 
 __version__: str
 COMPATIBLE_NATS_VERSION: str
 
 class NativeServer:
-    def __init__(self, options: dict[str, Any]) -> None: ...
+    def __init__(
+        self,
+        options: dict[str, Any],
+        auth_hook: Callable[[dict[str, Any]], bool | dict[str, Any] | None] | None = None,
+        on_connect: Callable[[dict[str, Any]], None] | None = None,
+        on_disconnect: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
     @property

@@ -8,10 +8,13 @@ against the Rust defaults, a context manager (sync and async), `url`, and a bloc
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _fastnats
+from .hooks import AuthHook, EventHook, HookRunner, PluginContext, load_plugins
+from .permissions import normalize_authorization
 
 if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
@@ -37,7 +40,28 @@ class Server:
     a free port, read it from ``.http_port``.
     """
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        auth: AuthHook | None = None,
+        on_connect: EventHook | None = None,
+        on_disconnect: EventHook | None = None,
+        plugins: Iterable[str] = (),
+        **options: Any,
+    ) -> None:
+        # Hooks (fastnats.hooks): ``auth`` decides every CONNECT (built-in authorization is
+        # then not consulted); plugins named here register more hooks.
+        ctx = PluginContext()
+        if auth is not None:
+            ctx.add_auth_hook(auth)
+        if on_connect is not None:
+            ctx.add_on_connect(on_connect)
+        if on_disconnect is not None:
+            ctx.add_on_disconnect(on_disconnect)
+        load_plugins(plugins, ctx)
+        self._hooks = HookRunner()
+        if options.get("authorization") is not None:
+            options["authorization"] = normalize_authorization(options["authorization"])
         # Monitoring lives in Python (fastnats.monitor): not options of the native server.
         self._http_host: str | None = options.pop("http_host", None)
         http_port = options.pop("http_port", None)
@@ -50,7 +74,12 @@ class Server:
             raise TypeError(f"unknown option(s): {', '.join(unknown)}")
         if options.get("port") == -1:
             options["port"] = 0
-        self._native = _fastnats.NativeServer(options)
+        self._native = _fastnats.NativeServer(
+            options,
+            auth_hook=self._hooks.auth(ctx.auth_hooks),
+            on_connect=self._hooks.events(ctx.on_connect),
+            on_disconnect=self._hooks.events(ctx.on_disconnect),
+        )
         self._stopped = threading.Event()
         self._stopped.set()
 
@@ -93,6 +122,8 @@ class Server:
             raise TypeError(f"unknown option(s): {', '.join(unknown)}")
         if options.get("port") == -1:
             options["port"] = 0
+        if options.get("authorization") is not None:
+            options["authorization"] = normalize_authorization(options["authorization"])
         self._native.reload(options)
 
     def lame_duck(self, duration: float = 120.0, grace: float = 10.0) -> None:

@@ -141,10 +141,12 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
             ci["subscriptions_list_detail"] = [_sub_detail(s, closed) for s in row["subscriptions"]]
         elif subs:
             ci["subscriptions_list"] = [s["subject"] for s in row["subscriptions"]]
-    if auth and not closed:
-        # No authorized_user or account (the global one is left out) until authentication
-        # exists; nats-server names the account in name_tag.
-        ci["name_tag"] = GLOBAL_ACCOUNT
+    if auth:
+        if row.get("user"):
+            ci["authorized_user"] = row["user"]
+        if not closed:
+            # Everyone is in the global account, which nats-server names in name_tag.
+            ci["name_tag"] = GLOBAL_ACCOUNT
     return ci
 
 
@@ -205,9 +207,12 @@ def connz(
     if cid > 0:
         open_rows = [r for r in open_rows if r["cid"] == cid]
         closed_rows = [] if open_rows else [r for r in closed_rows if r["cid"] == cid][:1]
-    elif user or mqtt_client:
-        # Connections carry no user name (no authentication yet) and none is MQTT.
+    elif mqtt_client:
+        # No connection is MQTT.
         open_rows, closed_rows = [], []
+    elif user:
+        open_rows = [r for r in open_rows if r.get("user") == user]
+        closed_rows = [r for r in closed_rows if r.get("user") == user]
 
     rows = open_rows + closed_rows
     rows.sort(key=lambda r: r["cid"])

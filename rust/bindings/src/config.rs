@@ -26,6 +26,7 @@ pub fn to_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>>
     d.set_item("no_header_support", c.no_header_support)?;
     d.set_item("disable_sublist_cache", c.disable_sublist_cache)?;
     d.set_item("shutdown_grace", c.shutdown_grace.as_secs_f64())?;
+    d.set_item("authorization", crate::auth::config_dict(py, &c.auth)?)?;
     Ok(d)
 }
 
@@ -66,6 +67,11 @@ pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Config> {
             "no_header_support" => c.no_header_support = typed(k, &v)?,
             "disable_sublist_cache" => c.disable_sublist_cache = typed(k, &v)?,
             "shutdown_grace" => c.shutdown_grace = seconds(k, &v)?,
+            "authorization" => {
+                if !v.is_none() {
+                    c.auth = crate::auth::config_from(&v)?;
+                }
+            }
             _ => return Err(PyValueError::new_err(format!("unknown option {k:?}"))),
         }
     }

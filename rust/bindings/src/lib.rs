@@ -11,8 +11,12 @@ use std::time::Duration;
 use pyo3::types::{PyDict, PyList};
 
 use fastnats_server::log::Level;
+use std::sync::Arc;
+
+use fastnats_server::hooks::Hooks;
 use fastnats_server::{monitor, Config, Server, StartError};
 
+mod auth;
 mod config;
 mod snapshot;
 
@@ -20,19 +24,40 @@ mod snapshot;
 #[pyclass(module = "fastnats._fastnats")]
 struct NativeServer {
     config: Config,
+    hooks: Hooks,
     server: Option<Server>,
 }
 
 #[pymethods]
 impl NativeServer {
+    /// `auth_hook(info: dict) -> None | bool | dict` decides every CONNECT in place of the
+    /// built-in methods; `on_connect(event)` / `on_disconnect(event)` are called after the
+    /// fact. All run on blocking threads with the GIL, never on the message path.
     #[new]
-    fn new(options: &Bound<'_, PyDict>) -> PyResult<Self> {
+    #[pyo3(signature = (options, auth_hook = None, on_connect = None, on_disconnect = None))]
+    fn new(
+        options: &Bound<'_, PyDict>,
+        auth_hook: Option<Py<PyAny>>,
+        on_connect: Option<Py<PyAny>>,
+        on_disconnect: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         let config = config::from_dict(options)?;
         config
             .validate()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let mut hooks = Hooks::default();
+        if let Some(h) = auth_hook {
+            hooks.authenticator = Some(Arc::new(auth::PyAuthenticator(h)));
+        }
+        if on_connect.is_some() || on_disconnect.is_some() {
+            hooks.events = Some(Arc::new(auth::PyEvents {
+                on_connect,
+                on_disconnect,
+            }));
+        }
         Ok(NativeServer {
             config,
+            hooks,
             server: None,
         })
     }
@@ -43,8 +68,9 @@ impl NativeServer {
             return Err(PyRuntimeError::new_err("server is already running"));
         }
         let config = self.config.clone();
+        let hooks = self.hooks.clone();
         let server = py
-            .allow_threads(move || Server::start(config))
+            .allow_threads(move || Server::start_with(config, hooks))
             .map_err(|e| match e {
                 StartError::Config(e) => PyValueError::new_err(e.to_string()),
                 StartError::Bind(..) | StartError::Runtime(_) => PyOSError::new_err(e.to_string()),

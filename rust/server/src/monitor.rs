@@ -44,6 +44,8 @@ pub struct ConnSnapshot {
     pub name: String,
     pub lang: String,
     pub version: String,
+    /// The authenticated user, if any.
+    pub user: Option<String>,
     /// When it closed, and why (closed connections only).
     pub stop: Option<SystemTime>,
     pub reason: Option<&'static str>,
@@ -97,6 +99,7 @@ fn snapshot(shared: &Shared, c: &ClientHandle) -> ConnSnapshot {
         name: meta.name,
         lang: meta.lang,
         version: meta.version,
+        user: meta.user,
         stop: None,
         reason,
     }
