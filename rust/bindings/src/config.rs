@@ -7,6 +7,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use fastnats_server::tls::TlsConfig;
 use fastnats_server::Config;
 
 pub fn to_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>> {
@@ -27,6 +28,19 @@ pub fn to_dict<'py>(py: Python<'py>, c: &Config) -> PyResult<Bound<'py, PyDict>>
     d.set_item("disable_sublist_cache", c.disable_sublist_cache)?;
     d.set_item("shutdown_grace", c.shutdown_grace.as_secs_f64())?;
     d.set_item("authorization", crate::auth::config_dict(py, &c.auth)?)?;
+    match &c.tls {
+        Some(t) => {
+            let td = PyDict::new(py);
+            td.set_item("cert_file", &t.cert_file)?;
+            td.set_item("key_file", &t.key_file)?;
+            td.set_item("ca_file", t.ca_file.as_ref())?;
+            td.set_item("verify", t.verify)?;
+            td.set_item("timeout", t.timeout.as_secs_f64())?;
+            td.set_item("handshake_first", t.handshake_first)?;
+            d.set_item("tls", td)?;
+        }
+        None => d.set_item("tls", py.None())?,
+    }
     Ok(d)
 }
 
@@ -67,6 +81,7 @@ pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Config> {
             "no_header_support" => c.no_header_support = typed(k, &v)?,
             "disable_sublist_cache" => c.disable_sublist_cache = typed(k, &v)?,
             "shutdown_grace" => c.shutdown_grace = seconds(k, &v)?,
+            "tls" => c.tls = tls_from(&v)?,
             "authorization" => {
                 if !v.is_none() {
                     c.auth = crate::auth::config_from(&v)?;
@@ -76,4 +91,36 @@ pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Config> {
         }
     }
     Ok(c)
+}
+
+/// `{"cert_file", "key_file", "ca_file", "verify", "timeout" (s), "handshake_first"}`.
+fn tls_from(v: &Bound<'_, PyAny>) -> PyResult<Option<TlsConfig>> {
+    if v.is_none() {
+        return Ok(None);
+    }
+    let d = v.downcast::<PyDict>()?;
+    let mut t = TlsConfig::default();
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        if v.is_none() {
+            continue;
+        }
+        match key.as_str() {
+            "cert_file" => t.cert_file = typed("tls.cert_file", &v)?,
+            "key_file" => t.key_file = typed("tls.key_file", &v)?,
+            "ca_file" => t.ca_file = Some(typed("tls.ca_file", &v)?),
+            "verify" => t.verify = typed("tls.verify", &v)?,
+            "timeout" => t.timeout = seconds("tls.timeout", &v)?,
+            "handshake_first" => t.handshake_first = typed("tls.handshake_first", &v)?,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown tls option {other:?}"
+                )))
+            }
+        }
+    }
+    if t.cert_file.as_os_str().is_empty() || t.key_file.as_os_str().is_empty() {
+        return Err(PyValueError::new_err("tls needs cert_file and key_file"));
+    }
+    Ok(Some(t))
 }

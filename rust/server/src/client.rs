@@ -36,7 +36,7 @@ pub struct Outbound {
     /// The socket's write half while nobody is writing to it. The writer task takes it out
     /// for a blocking write (so `None` also means "a write is in progress"); a producer may
     /// use it in place for one non-blocking write (see [`ClientHandle::flush`]).
-    pub socket: Option<tokio::net::tcp::OwnedWriteHalf>,
+    pub socket: Option<crate::io::WriteSock>,
     /// Bytes waiting for the writer.
     pub buf: Vec<u8>,
     /// Bytes the writer took out of `buf` and is still writing: they count as pending for

@@ -6,6 +6,7 @@ use std::time::Duration;
 use fastnats_proto::limits::{DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD};
 
 use crate::auth::{AuthConfig, Authorizer};
+use crate::tls::TlsConfig;
 
 /// The nats-server release whose client-facing behaviour fastnats matches. Sent as `version`
 /// in INFO, because clients gate features on it (headers, no-responders need ≥ 2.2).
@@ -46,6 +47,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Client authentication and permissions (none by default).
     pub auth: AuthConfig,
+    /// TLS for client connections (off by default).
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for Config {
@@ -67,6 +70,7 @@ impl Default for Config {
             disable_sublist_cache: false,
             shutdown_grace: Duration::from_secs(5),
             auth: AuthConfig::default(),
+            tls: None,
         }
     }
 }
@@ -107,6 +111,9 @@ impl Config {
             return Err(ConfigError("write_deadline must be greater than 0".into()));
         }
         Authorizer::new(&self.auth).map_err(ConfigError)?;
+        if let Some(tls) = &self.tls {
+            crate::tls::server_config(tls).map_err(ConfigError)?;
+        }
         Ok(())
     }
 }

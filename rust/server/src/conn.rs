@@ -11,8 +11,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, ProtoError};
-use tokio::io::AsyncReadExt;
-use tokio::net::tcp::OwnedReadHalf;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
@@ -20,6 +18,7 @@ use crate::client::{ClientHandle, CloseMode};
 use crate::config::Config;
 use crate::flush::FlushSet;
 use crate::hooks::ClientEvent;
+use crate::io::ReadSock;
 use crate::server::Shared;
 use crate::stats::LocalCounts;
 use crate::subs::{L1Cache, SubRef};
@@ -111,7 +110,7 @@ impl Conn {
     }
 
     /// Reads and processes until the connection closes; returns after cleanup.
-    pub async fn run(mut self, mut rd: OwnedReadHalf) {
+    pub async fn run(mut self, mut rd: ReadSock) {
         let mut buf: Vec<u8> = Vec::new();
         let mut read_size = MIN_READ;
         let mut short_reads = 0u32;

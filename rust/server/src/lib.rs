@@ -45,6 +45,7 @@ pub mod config;
 pub mod conn;
 pub mod flush;
 pub mod hooks;
+pub mod io;
 pub mod lame_duck;
 pub mod log;
 pub mod monitor;
@@ -54,6 +55,7 @@ pub mod route;
 pub mod server;
 pub mod stats;
 pub mod subs;
+pub mod tls;
 pub mod writer;
 
 pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};

@@ -18,10 +18,12 @@ use crate::client::{ClientHandle, CloseMode};
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::conn::Conn;
 use crate::hooks::Hooks;
+use crate::io::{ReadSock, WriteSock};
 use crate::log::Level;
 use crate::log_at;
 use crate::stats::{ServerStats, StatsSnapshot};
 use crate::subs::SubIndex;
+use crate::tls::TlsConfig;
 
 /// fastnats' own version, carried in INFO as `fastnats`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -46,6 +48,8 @@ pub struct Shared {
     /// The compiled authentication config, swapped on reload.
     authorizer: RwLock<Arc<Authorizer>>,
     pub(crate) hooks: Hooks,
+    /// The TLS acceptor and its settings, rebuilt on reload.
+    tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
 }
 
 impl Shared {
@@ -71,13 +75,21 @@ impl Shared {
         self.hooks.authenticator.is_some() || self.authorizer.read().required()
     }
 
+    /// The live TLS acceptor, if TLS is on.
+    pub(crate) fn tls(&self) -> Option<(tokio_rustls::TlsAcceptor, TlsConfig)> {
+        self.tls.read().clone()
+    }
+
     pub(crate) fn set_config(&self, config: Config) {
+        *self.tls.write() = config.tls.as_ref().and_then(|t| acceptor(t).ok());
         if let Ok(a) = Authorizer::new(&config.auth) {
             *self.authorizer.write() = Arc::new(a);
         }
         {
             let mut info = self.info.write();
             info.max_payload = config.max_payload as u64;
+            info.tls_required = config.tls.is_some();
+            info.tls_verify = config.tls.as_ref().is_some_and(|t| t.verify);
             info.auth_required =
                 self.hooks.authenticator.is_some() || config.auth.advertise_auth_required();
         }
@@ -139,6 +151,12 @@ impl Server {
         config.validate().map_err(StartError::Config)?;
         let authorizer =
             Authorizer::new(&config.auth).map_err(|e| StartError::Config(ConfigError(e)))?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(acceptor)
+            .transpose()
+            .map_err(|e| StartError::Config(ConfigError(e)))?;
         let mut rt = tokio::runtime::Builder::new_multi_thread();
         rt.enable_all().thread_name("fastnats");
         if config.worker_threads > 0 {
@@ -169,6 +187,8 @@ impl Server {
             headers: !config.no_header_support,
             max_payload: config.max_payload as u64,
             auth_required: hooks.authenticator.is_some() || config.auth.advertise_auth_required(),
+            tls_required: config.tls.is_some(),
+            tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };
@@ -187,6 +207,7 @@ impl Server {
             started_wall: SystemTime::now(),
             authorizer: RwLock::new(Arc::new(authorizer)),
             hooks,
+            tls: RwLock::new(tls),
         });
         runtime.spawn(accept_loop(shared.clone(), listener));
         Ok(Server {
@@ -277,6 +298,10 @@ impl Drop for Server {
     }
 }
 
+fn acceptor(cfg: &TlsConfig) -> Result<(tokio_rustls::TlsAcceptor, TlsConfig), String> {
+    Ok((crate::tls::server_config(cfg)?.into(), cfg.clone()))
+}
+
 /// nats-server's listen backlog; the OS default (128) overflows when hundreds of clients
 /// connect at once, and those wait a second for their SYN retransmit.
 const LISTEN_BACKLOG: u32 = 4096;
@@ -351,15 +376,41 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         }
         ok
     };
-    me.queue(&hello);
     log_at!(
         Level::Debug,
         "{addr} - cid:{cid} - Client connection created"
     );
-    let (rd, wr) = stream.into_split();
+    let tls = if admitted { shared.tls() } else { None };
+    let (rd, wr) = match tls {
+        None => {
+            me.queue(&hello);
+            let (rd, wr) = stream.into_split();
+            (ReadSock::Tcp(rd), WriteSock::Tcp(wr))
+        }
+        Some((acceptor, cfg)) => match handshake(stream, &acceptor, &cfg, &hello).await {
+            Ok(tls) => {
+                if cfg.handshake_first {
+                    me.queue(&hello);
+                }
+                let (rd, wr) = tokio::io::split(tls);
+                (ReadSock::Tls(rd), WriteSock::Tls(wr))
+            }
+            Err(e) => {
+                log_at!(
+                    Level::Error,
+                    "{addr} - cid:{cid} - TLS handshake error: {e}"
+                );
+                me.close(CloseReason::TlsHandshakeError, CloseMode::Discard);
+                crate::monitor::record_closed(&shared, &me);
+                shared.unregister(cid);
+                return;
+            }
+        },
+    };
     me.out.lock().socket = Some(wr);
     let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     if !admitted {
+        me.queue(&hello);
         let mut err = Vec::new();
         encode::write_err(&mut err, ProtoError::MaxConnectionsExceeded);
         me.queue(&err);
@@ -379,6 +430,39 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
             Level::Debug,
             "{addr} - cid:{cid} - Client connection closed: {reason}"
         );
+    }
+}
+
+/// The TLS handshake of one client: INFO in clear first unless `handshake_first`, bounded by
+/// the TLS timeout; on timeout the client gets `-ERR 'Secure Connection - TLS Required'` in
+/// clear, as from nats-server.
+async fn handshake(
+    stream: TcpStream,
+    acceptor: &tokio_rustls::TlsAcceptor,
+    cfg: &TlsConfig,
+    hello: &[u8],
+) -> std::io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = stream;
+    if !cfg.handshake_first {
+        stream.write_all(hello).await?;
+    }
+    // A second handle on the socket, to answer in clear if the handshake times out.
+    let std = stream.into_std()?;
+    let spare = std.try_clone()?;
+    let stream = TcpStream::from_std(std)?;
+    match tokio::time::timeout(cfg.timeout, acceptor.accept(stream)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let mut err = Vec::new();
+            encode::write_err(&mut err, ProtoError::SecureConnectionTlsRequired);
+            let _ = std::io::Write::write(&mut &spare, &err);
+            let _ = spare.shutdown(std::net::Shutdown::Both);
+            Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "TLS handshake timeout",
+            ))
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use fastnats_proto::CloseReason;
-use tokio::io::AsyncWriteExt;
 
 use crate::client::{ClientHandle, CloseMode};
 use crate::server::Shared;
