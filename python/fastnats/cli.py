@@ -208,9 +208,9 @@ def go_parse_int(text: str) -> int:
         else:
             base = 8
             digits = body[1:]
-    # Underscores may separate digits (or follow the prefix) only with a base prefix.
+    # Underscores may separate digits, or follow a base prefix (Go's literal syntax).
     if "_" in digits:
-        if base == 10 or digits.endswith("_") or "__" in digits:
+        if (base == 10 and digits.startswith("_")) or digits.endswith("_") or "__" in digits:
             raise ValueError("parse error")
         digits = digits.replace("_", "")
     if not digits or not digits.isascii() or not all(c.isalnum() for c in digits):

@@ -31,8 +31,8 @@ def configure(logging: Mapping[str, Any]) -> None:
     kwargs: dict[str, Any] = {}
     if logging.get("logfile"):
         kwargs["file"] = str(logging["logfile"])
-    if logging.get("logtime_utc"):
-        kwargs["utc"] = True
+    # Timestamps are always UTC (the native logger has no local-time mode), which is what
+    # ``logtime_utc`` asks for; nats-server's default is local time.
     if logging.get("syslog"):
         kwargs["syslog"] = True
     if logging.get("remote_syslog"):

@@ -1,0 +1,399 @@
+"""Command-line flags: Go ``flag`` syntax, every nats-server flag, the same meaning as nats-server.
+
+Parsing is checked in-process (fast, exhaustive); what a flag does is checked on a running
+server, against the reference nats-server too where the result can be compared.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+
+import pytest
+from fastnats.cli import Options, UsageError, parse_args
+
+from ..wire.proto import connect
+from .procs import LOG_LINE, UNTIMED_LOG_LINE, FileLog, Proc, command, run, served
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def parsed(*args: str) -> Options:
+    return parse_args(list(args))
+
+
+# --------------------------------------------------------------------------------------
+# Go flag syntax
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-p", "4333"],
+        ["--p", "4333"],
+        ["-p=4333"],
+        ["--p=4333"],
+        ["-port", "4333"],
+        ["--port", "4333"],
+        ["-port=4333"],
+        ["--port=4333"],
+        ["serve", "-p", "4333"],
+        ["-p", "4333", "serve"],
+        ["-p", "0x10ed"],  # Go's ParseInt with base 0
+        ["-p", "010355"],  # a leading 0 is octal, as in Go
+        ["-p", "0o10355"],
+    ],
+)
+def test_a_value_follows_with_a_space_or_an_equals_sign(args):
+    assert parsed(*args).server == {"port": 4333}
+
+
+@pytest.mark.parametrize(
+    ("args", "host"),
+    [
+        (["-a", "127.0.0.1"], "127.0.0.1"),
+        (["--addr=::1"], "::1"),
+        (["-net", "localhost"], "localhost"),
+        (["--net", "10.0.0.1"], "10.0.0.1"),
+    ],
+)
+def test_host_flags(args, host):
+    assert parsed(*args).server == {"host": host}
+
+
+@pytest.mark.parametrize("flag", ["-n", "--name", "-server_name", "--server_name"])
+def test_name_flags(flag):
+    assert parsed(flag, "srv-1").server == {"server_name": "srv-1"}
+
+
+def test_port_minus_one_is_random_and_zero_the_default():
+    assert parsed("-p", "-1").server == {"port": -1}
+    assert parsed("-p", "0").server == {"port": 0}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-D"], {"debug": True}),
+        (["--debug"], {"debug": True}),
+        (["-D=false"], {"debug": False}),
+        (["--debug=0"], {"debug": False}),
+        (["-D=T"], {"debug": True}),
+        (["-D=FALSE"], {"debug": False}),
+        (["-V"], {"trace": True}),
+        (["--trace=true"], {"trace": True}),
+        (["-DV"], {"debug": True, "trace": True}),
+        (["--DV=false"], {"debug": False, "trace": False}),
+        (["-VV"], {"trace": True, "trace_verbose": True}),
+        (["-DVV"], {"debug": True, "trace": True, "trace_verbose": True}),
+        (["-T=false"], {"logtime": False}),
+        (["--logtime=f"], {"logtime": False}),
+        (["-T"], {"logtime": True}),
+        (["--logtime_utc"], {"logtime_utc": True}),
+        (["-s"], {"syslog": True}),
+        (["--syslog=1"], {"syslog": True}),
+        (["-r", "udp://127.0.0.1:514"], {"remote_syslog": "udp://127.0.0.1:514"}),
+        (["--remote_syslog=udp://h:1"], {"remote_syslog": "udp://h:1"}),
+        (["-l", "x.log"], {"logfile": "x.log"}),
+        (["--log=x.log"], {"logfile": "x.log"}),
+        (["--max_traced_msg_len", "10"], {"max_traced_msg_len": 10}),
+    ],
+)
+def test_logging_flags(args, expected):
+    assert parsed(*args).logging == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "attr", "value"),
+    [
+        (["-c", "a.conf"], "config_file", "a.conf"),
+        (["--config=a.conf"], "config_file", "a.conf"),
+        (["-t"], "check_config", True),
+        (["-t=false"], "check_config", False),
+        (["-sl", "reload"], "signal", "reload"),
+        (["--signal=reload=/tmp/x.pid"], "signal", "reload=/tmp/x.pid"),
+        (["-signal", "ldm=12"], "signal", "ldm=12"),
+        (["-h"], "show_help", True),
+        (["--help"], "show_help", True),
+        (["-help=false"], "show_help", False),
+        (["help"], "show_help", True),
+        (["-p", "1", "HELP"], "show_help", True),
+        (["-v"], "show_version", True),
+        (["--version"], "show_version", True),
+        (["version"], "show_version", True),
+        (["version", "ignored", "--bogus"], "show_version", True),  # Go reads Args()[0] only
+    ],
+)
+def test_other_flags_and_commands(args, attr, value):
+    assert getattr(parsed(*args), attr) == value
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-P", "x.pid"], {"pid_file": "x.pid"}),
+        (["--pid=x.pid"], {"pid_file": "x.pid"}),
+        (["--ports_file_dir", "/tmp"], {"ports_file_dir": "/tmp"}),
+        (["-ports_file_dir=/tmp"], {"ports_file_dir": "/tmp"}),
+    ],
+)
+def test_file_flags(args, expected):
+    assert parsed(*args).misc == expected
+
+
+def test_flags_stop_at_double_dash_and_at_the_first_command():
+    with pytest.raises(UsageError, match='unrecognized command: "-p"'):
+        parsed("--", "-p", "1")
+    # A boolean does not take the next argument: "false" is a command.
+    with pytest.raises(UsageError, match='unrecognized command: "false"'):
+        parsed("-D", "false")
+    # A flag's value is the next argument even when it starts with a dash.
+    assert parsed("-n", "-D").server == {"server_name": "-D"}
+
+
+# The message is Go's flag package's (nats-server prints the same text).
+USAGE_ERRORS = [
+    (["--bogus"], "flag provided but not defined: -bogus"),
+    (["-bogus=1"], "flag provided but not defined: -bogus"),
+    (["---p=1"], "bad flag syntax: ---p=1"),
+    (["-=1"], "bad flag syntax: -=1"),
+    (["-p"], "flag needs an argument: -p"),
+    (["-p", "abc"], 'invalid value "abc" for flag -p: parse error'),
+    (["--port=1__000"], 'invalid value "1__000" for flag -port: parse error'),
+    (["-D=maybe"], 'invalid boolean value "maybe" for -D: parse error'),
+    (["-p", "1", "stray"], 'unrecognized command: "stray"'),
+    (["-"], 'unrecognized command: "-"'),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS)
+def test_usage_errors(args, message):
+    with pytest.raises(UsageError) as e:
+        parsed(*args)
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS)
+def test_usage_errors_read_as_nats_servers(kind, args, message):
+    """fastnats prints one line and exits 1; nats-server prints the same message (and its
+    usage text, exiting 0 on flag errors)."""
+    r = run(*args, kind=kind)
+    assert message in r.stderr
+    if kind == "fastnats":
+        assert r.returncode == 1
+        assert r.stderr == f"fastnats: {message}\n"
+        assert r.stdout == ""
+
+
+def test_server_name_with_spaces_is_refused():
+    with pytest.raises(UsageError, match="server name cannot contain spaces"):
+        parsed("-n", "a b")
+
+
+@pytest.mark.parametrize("args", [["-p", "70000"], ["-p", "-2"]])
+def test_out_of_range_ports_are_refused(args):
+    with pytest.raises(UsageError, match=args[1]):
+        parsed(*args)
+
+
+# --------------------------------------------------------------------------------------
+# Flags for what fastnats does not have
+# --------------------------------------------------------------------------------------
+
+UNSUPPORTED = [
+    (["-m", "8222"], "-m", "monitoring"),
+    (["--http_port=8222"], "--http_port", "monitoring"),
+    (["-ms", "8222"], "-ms", "monitoring"),
+    (["--https_port", "8222"], "--https_port", "monitoring"),
+    (["--client_advertise", "h:4222"], "--client_advertise", "client URL"),
+    (["--user", "u"], "--user", "authentication"),
+    (["-pass", "p"], "-pass", "authentication"),
+    (["--auth=t"], "--auth", "authentication"),
+    (["-js"], "-js", "JetStream"),
+    (["--jetstream"], "--jetstream", "JetStream"),
+    (["-sd", "/tmp/js"], "-sd", "JetStream"),
+    (["--store_dir=/tmp/js"], "--store_dir", "JetStream"),
+    (["--tls"], "--tls", "TLS"),
+    (["--tlsverify"], "--tlsverify", "TLS"),
+    (["--tlscert", "c.pem"], "--tlscert", "TLS"),
+    (["--tlskey", "k.pem"], "--tlskey", "TLS"),
+    (["--tlscacert", "ca.pem"], "--tlscacert", "TLS"),
+    (["--help_tls"], "--help_tls", "TLS"),
+    (["--routes", "nats://h:6222"], "--routes", "clustering"),
+    (["--cluster", "nats://0.0.0.0:6222"], "--cluster", "clustering"),
+    (["--cluster_listen", "nats://0.0.0.0:6222"], "--cluster_listen", "clustering"),
+    (["--cluster_name", "c"], "--cluster_name", "clustering"),
+    (["--cluster_advertise", "h:6222"], "--cluster_advertise", "clustering"),
+    (["--no_advertise"], "--no_advertise", "clustering"),
+    (["--connect_retries", "3"], "--connect_retries", "clustering"),
+    (["--profile", "6060"], "--profile", "profiling"),
+    (["--log_size_limit", "1000"], "--log_size_limit", "rotation"),
+]
+
+
+@pytest.mark.parametrize(("args", "flag", "feature"), UNSUPPORTED)
+def test_unsupported_flags_fail_with_one_line_naming_them(args, flag, feature):
+    r = run("-a", "127.0.0.1", "-p", "-1", *args)
+    assert r.returncode == 1
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"fastnats: flag {flag} is not supported by fastnats (")
+    assert feature in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--tls=false"],
+        ["-js=false"],
+        ["-m", "0"],
+        ["--routes="],
+        ["--user", ""],
+        ["--profile", "0"],
+        ["--cluster_name", ""],
+        ["--no_advertise=false"],
+    ],
+)
+def test_unsupported_flags_switched_off_are_accepted(args):
+    opts = parsed(*args)
+    assert opts.unsupported == []
+
+
+# --------------------------------------------------------------------------------------
+# What the flags do on a running server (fastnats and nats-server side by side)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-a", "127.0.0.1", "-p", "-1", "-n", "flag-test"],
+        ["--addr=127.0.0.1", "--port=-1", "--server_name=flag-test"],
+        ["-net", "127.0.0.1", "-port", "-1", "-name", "flag-test"],
+    ],
+)
+def test_address_port_and_name(kind, args):
+    with served(*args, kind=kind) as s:
+        assert s.host == "127.0.0.1" and s.port > 0
+        with connect(s.address, handshake=False) as c:
+            assert c.info is not None
+            assert c.info["server_name"] == "flag-test"
+            assert c.info["port"] == s.port
+
+
+def test_version_is_one_line(kind):
+    for args in (["-v"], ["--version"], ["version"]):
+        r = run(*args, kind=kind)
+        assert r.returncode == 0
+        assert len(r.stdout.splitlines()) == 1, r.stdout
+        assert r.stdout.startswith(f"{kind}: v")
+    if kind == "fastnats":
+        assert "compatible with nats-server v2." in run("-v").stdout
+
+
+def test_help_lists_the_flags(kind):
+    r = run("-h", kind=kind)
+    assert r.returncode == 0
+    for flag in ("--addr", "--port", "--config", "--signal", "--ports_file_dir", "--logtime"):
+        assert flag in r.stdout
+
+
+def test_logtime_false_drops_timestamps(kind):
+    with served("-a", "127.0.0.1", "-p", "-1", "-T=false", kind=kind) as s:
+        for line in s.log.lines:
+            assert UNTIMED_LOG_LINE.match(line), line
+            assert int(UNTIMED_LOG_LINE.match(line)[1]) == s.pid  # type: ignore[index]
+
+
+def test_log_lines_have_pid_time_and_level(kind):
+    with served("-a", "127.0.0.1", "-p", "-1", kind=kind) as s:
+        for line in s.log.lines:
+            m = LOG_LINE.match(line)
+            assert m, line
+            assert int(m[1]) == s.pid
+
+
+@pytest.mark.parametrize("flag", ["-D", "--debug", "-DV", "-DVV"])
+def test_debug_flags_print_debug_lines(kind, flag):
+    with served("-a", "127.0.0.1", "-p", "-1", flag, kind=kind) as s:
+        assert s.log.has(r"\[DBG\] ")
+
+
+def test_without_debug_there_are_no_debug_lines(kind):
+    with served("-a", "127.0.0.1", "-p", "-1", "-D=false", kind=kind) as s:
+        assert not s.log.has(r"\[DBG\] ")
+
+
+@pytest.mark.parametrize("flag", ["-V", "--trace", "-VV", "-DV"])
+def test_trace_flags_trace_the_protocol(kind, flag):
+    if kind == "fastnats":
+        pytest.skip("needs native protocol tracing ([TRC] <<- [CONNECT ...] lines)")
+    with served("-a", "127.0.0.1", "-p", "-1", flag, kind=kind) as s:
+        with connect(s.address, {"verbose": False, "pedantic": False, "pass": "s3cret"}):
+            s.log.expect(r"\[TRC\] .*CONNECT")
+            assert not s.log.has("s3cret")
+
+
+def test_log_file(kind, tmp_path):
+    log = tmp_path / "server.log"
+    with served("-a", "127.0.0.1", "-p", "-1", "-l", str(log), kind=kind, log_file=log) as s:
+        assert s.log.has(r"\[INF\] Starting nats-server")
+        s.send_signal(signal.SIGINT)
+        assert s.wait() == 0
+        s.log.expect(r"Server Exiting")
+        assert s.stderr.lines == []
+    written = FileLog(log)
+    written.refresh()
+    assert written.lines and all(LOG_LINE.match(line) for line in written.lines)
+
+
+def test_log_file_appends(tmp_path):
+    log = tmp_path / "server.log"
+    log.write_text("an older line\n")
+    with served("-a", "127.0.0.1", "-p", "-1", "--log", str(log), log_file=log) as s:
+        assert s.log.has(r"Server is ready")
+    assert log.read_text().startswith("an older line\n")
+
+
+def _syslog_lines(sink: socket.socket, until: str) -> list[str]:
+    lines = []
+    while True:
+        data = sink.recv(65536).decode(errors="replace")
+        lines.append(data)
+        if until in data:
+            return lines
+
+
+@pytest.mark.parametrize("flag", ["-r", "--remote_syslog"])
+def test_remote_syslog_gets_the_log_lines(kind, flag):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind(("127.0.0.1", 0))
+        sink.settimeout(20)
+        url = f"udp://127.0.0.1:{sink.getsockname()[1]}"
+        proc = Proc([*command(kind), "-a", "127.0.0.1", "-p", "-1", flag, url])
+        try:
+            lines = _syslog_lines(sink, "Server is ready")
+            assert any("Starting nats-server" in x for x in lines)
+            assert any("Listening for client connections on 127.0.0.1:" in x for x in lines)
+        finally:
+            proc.stop()
+        assert proc.stderr.lines == []
+
+
+def test_logtime_utc_is_accepted(kind):
+    with served("-a", "127.0.0.1", "-p", "-1", "--logtime_utc", kind=kind) as s:
+        assert all(LOG_LINE.match(line) for line in s.log.lines)
+
+
+def test_max_traced_msg_len_is_accepted_and_noted():
+    with served("-a", "127.0.0.1", "-p", "-1", "--max_traced_msg_len", "10") as s:
+        assert s.log.has(r"\[INF\] max_traced_msg_len is ignored by fastnats")
+
+
+def test_serve_word_is_optional():
+    with served("serve", "-a", "127.0.0.1", "-p", "-1") as s:
+        assert s.port > 0
+    with served("-a", "127.0.0.1", "-p", "-1") as s:
+        assert s.port > 0
