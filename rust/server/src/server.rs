@@ -410,7 +410,6 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
     me.out.lock().socket = Some(wr);
     let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     if !admitted {
-        me.queue(&hello);
         let mut err = Vec::new();
         encode::write_err(&mut err, ProtoError::MaxConnectionsExceeded);
         me.queue(&err);
