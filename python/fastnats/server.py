@@ -26,6 +26,18 @@ def default_config() -> dict[str, Any]:
     return _fastnats.default_config()
 
 
+def _native_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Checks option names against the Rust defaults and puts values in the native form."""
+    unknown = sorted(set(options) - set(default_config()))
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
+    if options.get("port") == -1:
+        options["port"] = 0
+    if options.get("authorization") is not None:
+        options["authorization"] = normalize_authorization(options["authorization"])
+    return options
+
+
 class Server:
     """A fastnats server running in this process.
 
@@ -60,22 +72,14 @@ class Server:
             ctx.add_on_disconnect(on_disconnect)
         load_plugins(plugins, ctx)
         self._hooks = HookRunner()
-        if options.get("authorization") is not None:
-            options["authorization"] = normalize_authorization(options["authorization"])
         # Monitoring lives in Python (fastnats.monitor): not options of the native server.
         self._http_host: str | None = options.pop("http_host", None)
         http_port = options.pop("http_port", None)
         self._http_port: int | None = None if http_port is None else max(int(http_port), 0)
         self._monitor: Monitor | None = None
         self._monitor_listener: MonitorListener | None = None
-        known = default_config()
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise TypeError(f"unknown option(s): {', '.join(unknown)}")
-        if options.get("port") == -1:
-            options["port"] = 0
         self._native = _fastnats.NativeServer(
-            options,
+            _native_options(options),
             auth_hook=self._hooks.auth(ctx.auth_hooks),
             on_connect=self._hooks.events(ctx.on_connect),
             on_disconnect=self._hooks.events(ctx.on_disconnect),
@@ -116,15 +120,7 @@ class Server:
         nats-server's message (``config reload not supported for Port: old=..., new=...``)
         and changes nothing.
         """
-        known = default_config()
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise TypeError(f"unknown option(s): {', '.join(unknown)}")
-        if options.get("port") == -1:
-            options["port"] = 0
-        if options.get("authorization") is not None:
-            options["authorization"] = normalize_authorization(options["authorization"])
-        self._native.reload(options)
+        self._native.reload(_native_options(options))
 
     def lame_duck(self, duration: float = 120.0, grace: float = 10.0) -> None:
         """Lame duck mode, then stop: blocks until every client is gone.
