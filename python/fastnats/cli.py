@@ -12,10 +12,12 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
   command: ``version``, ``help`` (and fastnats' optional leading ``serve``), anything else is
   ``unrecognized command``.
 
-Flags given on the command line override the config file (``-c``), as in nats-server. A flag
-for a subsystem fastnats does not have (clustering, JetStream, TLS, authentication,
-monitoring, profiling) fails with one line naming it, unless its value switches it off
-(``--tls=false``, ``-m 0``).
+Flags given on the command line override the config file (``-c``), as in nats-server
+(``--user``/``--pass``/``--auth`` replace the file's single user, password and token; see
+:mod:`fastnats.settings`). A flag for a subsystem fastnats does not have (clustering,
+JetStream, TLS, monitoring, profiling) fails with one line naming it, unless its value switches
+it off (``--tls=false``, ``-m 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
+(repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
 
 This module only parses and dispatches; serving is :mod:`fastnats.runner`, sending signals
 is :mod:`fastnats.signals`. Both are imported lazily so ``--help`` stays instant.
@@ -58,13 +60,20 @@ Logging Options:
     -DVV                             Debug and verbose trace
         --max_traced_msg_len <len>   Accepted and ignored
 
+Authorization Options:
+        --user <user>                User required for connections
+        --pass <password>            Password required for connections
+        --auth <token>               Authorization token required for connections
+        --auth_hook <module:attr>    Python auth hook deciding every connection (fastnats only)
+        --plugin <name>              Enable a fastnats.plugins plugin (fastnats only; repeatable)
+
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 
 Accepted for compatibility, but fastnats does not have these yet and refuses to start when
 they are switched on: -m/--http_port, -ms/--https_port (monitoring), --client_advertise,
---user, --pass, --auth (authentication), --tls, --tlscert, --tlskey, --tlsverify,
+--tls, --tlscert, --tlskey, --tlsverify,
 --tlscacert, --help_tls (TLS), --routes, --cluster, --cluster_listen, --cluster_name,
 --cluster_advertise, --no_advertise, --connect_retries (clustering), -js/--jetstream,
 -sd/--store_dir (JetStream), --profile (profiling), --log_size_limit (size-based rotation).
@@ -94,6 +103,9 @@ class Options:
     show_version: bool = False
     unsupported: list[str] = field(default_factory=list)
     """One message per flag that switches on something fastnats does not have."""
+    auth: dict[str, str] = field(default_factory=dict)
+    """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
+    non-empty, as nats-server merges them): laid over the file's ``authorization``."""
 
 
 _BOOL_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
@@ -146,6 +158,9 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "user": ("str", "user"),
     "pass": ("str", "pass"),
     "auth": ("str", "auth"),
+    # fastnats only: Python hooks
+    "auth_hook": ("str", "auth_hook"),
+    "plugin": ("str", "plugin"),
     # JetStream
     "js": ("bool", "jetstream"),
     "jetstream": ("bool", "jetstream"),
@@ -180,9 +195,6 @@ _UNSUPPORTED: dict[str, str] = {
     "http_port": "monitoring",
     "https_port": "monitoring",
     "client_advertise": "advertising a client URL",
-    "user": "authentication",
-    "pass": "authentication",
-    "auth": "authentication",
     "jetstream": "JetStream",
     "store_dir": "JetStream",
     "tls": "TLS",
@@ -281,6 +293,13 @@ def _apply(opts: Options, typed: str, name: str, canonical: str, value: Any) -> 
         opts.logging["trace_verbose"] = value
     elif canonical == "max_traced_msg_len":
         opts.logging["max_traced_msg_len"] = value  # noted as ignored at startup
+    elif canonical in ("user", "pass", "auth"):
+        if value:  # nats-server: an empty flag leaves the file's value
+            opts.auth[{"user": "user", "pass": "password", "auth": "token"}[canonical]] = value
+    elif canonical == "auth_hook":
+        opts.misc["auth_hook"] = value
+    elif canonical == "plugin":
+        opts.misc.setdefault("plugins", []).append(value)
     elif canonical == "help":
         opts.show_help = value
     elif canonical == "version":

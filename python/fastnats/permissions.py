@@ -2,7 +2,8 @@
 
 nats-server accepts ``publish: "foo.>"`` or ``publish: ["a", "b"]`` (allow lists) as well as
 ``publish: {allow: [...], deny: [...]}``, and ``allow_responses: true`` or
-``{max: 5, expires: "1m"}``. The native layer takes only the explicit forms.
+``{max: 5, expires: "1m"}`` (0 = the default, negative = no limit). The native layer takes
+only the explicit forms.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ def normalize_permissions(p: Mapping[str, Any]) -> dict[str, Any]:
     if resp is True:
         out["allow_responses"] = {"max": 1, "expires": 120.0}
     elif isinstance(resp, Mapping):
-        out["allow_responses"] = {
-            "max": int(resp.get("max", 1) or 1),
-            "expires": _seconds(resp.get("expires", 120.0) or 120.0),
-        }
+        # nats-server's values: 0 means the default, a negative one no limit (which the
+        # native layer spells 0).
+        max_msgs = int(resp.get("max", 1) or 1)
+        expires = _seconds(resp.get("expires", 120.0) or 120.0)
+        out["allow_responses"] = {"max": max(max_msgs, 0), "expires": max(expires, 0.0)}
     return out
 
 

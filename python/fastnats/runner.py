@@ -27,7 +27,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import files, logs
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
 from .signals import GO_NAMES, Trap
 
 if TYPE_CHECKING:
@@ -48,9 +48,24 @@ def _print_error(message: str) -> None:
 
 
 def _new_server(settings: Settings) -> Server:
+    """The server, with the Python hooks the settings name (``auth_hook``, ``plugins``).
+
+    A hook that can not be imported or a plugin that is missing or fails is a
+    :class:`SettingsError` (one line, exit code 1)."""
+    from .hooks import PluginError, resolve_callable
     from .server import Server
 
-    return Server(**settings.server)
+    hook = None
+    spec = settings.misc.get("auth_hook")
+    if spec:
+        try:
+            hook = resolve_callable(spec)
+        except Exception as e:  # noqa: BLE001 - whatever importing user code raises
+            raise SettingsError(f'auth_hook "{spec}": {type(e).__name__}: {e}') from e
+    try:
+        return Server(auth=hook, plugins=settings.misc.get("plugins") or (), **settings.server)
+    except PluginError as e:
+        raise SettingsError(str(e)) from e
 
 
 def check_config(opts: Options) -> int:
@@ -92,6 +107,31 @@ def run(opts: Options) -> int:
         _print_error(str(e))
         return 1
     return _Process(opts, settings, server).serve()
+
+
+def _auth_changes(old: Any, new: Any) -> list[str]:
+    """nats-server's reload lines for the authorization block; secrets are never logged."""
+    from .permissions import normalize_authorization
+
+    before = normalize_authorization(old or {})
+    after = normalize_authorization(new or {})
+    lines = []
+    for key, line in (("user", "username"), ("password", "password"), ("token", "token")):
+        if before.get(key) != after.get(key):
+            lines.append(f"authorization {line}")
+    timeout = after.get("timeout", 2.0)
+    if before.get("timeout", 2.0) != timeout:
+        lines.append(f"authorization timeout = {timeout:g}")
+    for nkeys, line in ((False, "users"), (True, "nkey users")):
+        if [u for u in before.get("users", []) if ("nkey" in u) == nkeys] != [
+            u for u in after.get("users", []) if ("nkey" in u) == nkeys
+        ]:
+            lines.append(f"authorization {line}")
+    if before.get("default_permissions") != after.get("default_permissions"):
+        lines.append("authorization default permissions")
+    if before.get("no_auth_user") != after.get("no_auth_user"):
+        lines.append(f"no_auth_user = {after.get('no_auth_user', '')}")
+    return lines
 
 
 def _format(key: str, value: Any) -> str:
@@ -260,6 +300,12 @@ class _Process:
         old = self.settings
         try:
             new = load_settings(self.opts)
+            for key in ("auth_hook", "plugins"):  # the hooks are fixed at start
+                if old.misc.get(key) != new.misc.get(key):
+                    raise SettingsError(
+                        f"config reload not supported for {key}: "
+                        f"old={old.misc.get(key)}, new={new.misc.get(key)}"
+                    )
             self.server.reload(**new.server)
         except (TypeError, ValueError, RuntimeError) as e:
             logs.error(f"Failed to reload server configuration: {e}")
@@ -306,7 +352,9 @@ class _Process:
         old_server = {**defaults, **old.server}
         new_server = {**defaults, **new.server}
         for key in sorted(new_server):
-            if new_server[key] != old_server.get(key):
+            if key == "authorization":
+                lines += _auth_changes(old_server.get(key), new_server.get(key))
+            elif new_server[key] != old_server.get(key):
                 lines.append(f"{key} = {_format(key, new_server[key])}")
         for group in ("logging", "misc"):
             before: dict[str, Any] = getattr(old, group)

@@ -85,6 +85,10 @@ def load_settings(opts: Options) -> Settings:
         settings.config_file = opts.config_file
         settings.digest = _digest(opts.config_file)
     settings.server.update(opts.server)
+    if opts.auth:
+        settings.server["authorization"] = merge_auth_flags(
+            settings.server.get("authorization"), opts.auth, settings.notes
+        )
     settings.logging.update(opts.logging)
     settings.misc.update(opts.misc)
     port = opts.server.get("port")
@@ -94,6 +98,41 @@ def load_settings(opts: Options) -> Settings:
         del settings.server["port"]  # nats-server's -p 0: the default port
     check(settings)
     return settings
+
+
+def merge_auth_flags(
+    auth: dict[str, Any] | None, flags: dict[str, str], notes: list[str]
+) -> dict[str, Any]:
+    """``--user``/``--pass``/``--auth`` (``flags``: ``user``/``password``/``token``) over the
+    file's ``authorization``, with the outcome nats-server gives.
+
+    nats-server replaces each field on its own and then checks a client against the ``users``
+    array first, then the token, then the single user, so a flag can be outvoted by what the
+    file has: ``--user``/``--pass`` do nothing next to a ``users`` array or a token, and a
+    token (from ``--auth`` or the file) makes the single user unused. Those unused values are
+    dropped here (with a note). nats-server also accepts ``--auth`` next to a ``users``
+    array and then lets in both the users and the token holders; fastnats can not express
+    that and refuses it.
+    """
+    merged = dict(auth or {})
+    merged.update(flags)
+    single = [f"--{'pass' if k == 'password' else k}" for k in ("user", "password") if k in flags]
+    if merged.get("users"):
+        if "token" in flags:
+            raise SettingsError(
+                "--auth can not be combined with the users array of the config file's "
+                "authorization block in fastnats"
+            )
+        reason = "the config file's users array takes precedence (as in nats-server)"
+    elif merged.get("token"):
+        reason = "a token is set, and it takes precedence (as in nats-server)"
+    else:
+        return merged
+    merged.pop("user", None)
+    merged.pop("password", None)
+    if single:
+        notes.append(f"{' and '.join(single)} ignored: {reason}")
+    return merged
 
 
 def check(settings: Settings) -> None:

@@ -197,10 +197,6 @@ def test_unsupported_keys(key: str) -> None:
         ('jetstream { store_dir: "/tmp" }', '"jetstream" is not supported by fastnats (JetStream)'),
         ("tls { cert_file: x }", '"tls" is not supported by fastnats (TLS)'),
         (
-            "authorization { token: s3cr3t }",
-            '"authorization" is not supported by fastnats (authorization)',
-        ),
-        (
             "max_sub_tokens: 10",
             '"max_sub_tokens" is not supported by fastnats (subject token limit)',
         ),

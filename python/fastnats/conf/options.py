@@ -10,7 +10,11 @@ result is a :class:`ServerConfig`:
     ``write_deadline`` mean "the default" and are left out. ``max_connections`` of 0 (or less)
     means **reject every client**, as in nats-server, and is returned as ``0``: the engine must
     treat 0 that way (its default is 65536). ``ping_interval``/``write_deadline`` are float
-    seconds.
+    seconds. ``authorization`` is the ``authorization { }`` block (token, user/password,
+    ``users`` with passwords or nkeys and permissions, ``timeout``, ``default_permissions``)
+    with the top-level ``no_auth_user`` folded in, in the form
+    :func:`fastnats.permissions.normalize_authorization` takes (see
+    :mod:`fastnats.conf.authorization`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -22,7 +26,9 @@ result is a :class:`ServerConfig`:
     ``lame_duck_duration``/``lame_duck_grace_period`` (float seconds), ``server_tags``,
     ``server_metadata``, ``no_system_account``, ``write_timeout``, ``max_closed_clients``,
     ``connect_error_reports``, ``reconnect_error_reports``, ``no_fast_producer_stall``,
-    ``prof_port``, ``prof_block_rate``, ``feature_flags``.
+    ``prof_port``, ``prof_block_rate``, ``feature_flags``; and the fastnats-only keys (which
+    nats-server would reject) ``auth_hook`` (a ``"module:attr"`` string naming a Python auth
+    hook) and ``plugins`` (a list of ``fastnats.plugins`` entry-point names).
 ``warnings``
     nats-server's warnings (an integer where a duration string belongs). ``nats-server -t``
     fails on these, so a config check should too; a running server logs them.
@@ -43,6 +49,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .authorization import conflicts, parse_authorization
 from .errors import ConfigError, Position
 from .nodes import ConfigDict, position_of, used_as_variable
 from .parser import load
@@ -96,8 +103,6 @@ UNSUPPORTED: dict[str, str] = {
     "system": "accounts",
     "mappings": "subject mappings",
     "maps": "subject mappings",
-    "authorization": "authorization",
-    "no_auth_user": "authorization",
     "tls": _TLS,
     "allow_non_tls": _TLS,
     "ocsp": _TLS,
@@ -307,6 +312,7 @@ class _Mapper:
             server["port"] = 0
         if "port" in server and not 0 <= server["port"] <= 65535:
             self.error(self.port_key, f"invalid port {server['port']}: must be 0..65535, or -1")
+        self.finish_authorization()
         if self.errors:
             first = self.errors[0]
             raise ConfigError(first.message, first.position, file=first.file, errors=self.errors)
@@ -483,6 +489,54 @@ class _Mapper:
         else:
             self.expected(key, "a map of strings", value)
 
+    # authorization
+    auth_key: str | None = None
+    no_auth_user: tuple[str, str] | None = None
+
+    def report_at(self, container: Any, key: str | int, message: str) -> None:
+        self.errors.append(ConfigError(message, position_of(container, key), file=self.source))
+
+    def k_authorization(self, key: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.expected(key, "a map", value)
+            return
+        self.auth_key = key
+        self.out.server["authorization"] = parse_authorization(value, self.report_at)
+
+    def k_no_auth_user(self, key: str, value: Any) -> None:
+        name = self.string(key, value)
+        if name is not None:
+            self.no_auth_user = (key, name)
+
+    def finish_authorization(self) -> None:
+        """``no_auth_user`` joins the ``authorization`` option; nats-server's conflicts."""
+        auth = self.out.server.get("authorization")
+        if auth is not None and self.auth_key is not None:
+            problem = conflicts(auth)
+            if problem is not None:
+                self.error(self.auth_key, problem)
+        if self.no_auth_user is not None and self.no_auth_user[1]:
+            auth = self.out.server.setdefault("authorization", {})
+            auth["no_auth_user"] = self.no_auth_user[1]
+
+    # fastnats-only keys: Python hooks
+    def k_auth_hook(self, key: str, value: Any) -> None:
+        spec = self.string(key, value)
+        if spec is None:
+            return
+        module, _, attr = spec.partition(":")
+        if not module or not attr:
+            self.error(key, f'invalid value for "{key}": {go_quote(spec)} is not module:attribute')
+            return
+        self.out.misc["auth_hook"] = spec
+
+    def k_plugins(self, key: str, value: Any) -> None:
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            self.expected(key, "a plugin name or an array of plugin names", value)
+            return
+        self.out.misc["plugins"] = list(names)
+
     def k_ignored(self, key: str, value: Any) -> None:
         self.out.misc[_CANONICAL[key.lower()]] = value
         self.out.notes.append(f"{self.where(key)}{key} is ignored by fastnats")
@@ -549,6 +603,12 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "write_timeout": (_Mapper.k_write_timeout, "write_timeout"),
     "server_tags": (_Mapper.k_server_tags, "server_tags"),
     "server_metadata": (_Mapper.k_server_metadata, "server_metadata"),
+    # authorization
+    "authorization": (_Mapper.k_authorization, "authorization"),
+    "no_auth_user": (_Mapper.k_no_auth_user, "no_auth_user"),
+    # fastnats only (nats-server rejects them)
+    "auth_hook": (_Mapper.k_auth_hook, "auth_hook"),
+    "plugins": (_Mapper.k_plugins, "plugins"),
     "prof_port": (_Mapper.k_ignored, "prof_port"),
     "prof_block_rate": (_Mapper.k_ignored, "prof_block_rate"),
     "feature_flags": (_Mapper.k_ignored, "feature_flags"),
