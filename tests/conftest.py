@@ -12,7 +12,10 @@ Two kinds:
 Options are named as fastnats' (and nats-server's config) keys: ``max_payload``,
 ``max_control_line``, ``max_pending``, ``max_connections``, ``max_subscriptions``,
 ``ping_interval`` and ``write_deadline`` (float seconds; written as ``"200ms"`` for the
-reference), ``ping_max``, ``server_name``, ``no_header_support``, ``disable_sublist_cache``.
+reference), ``ping_max``, ``server_name``, ``no_header_support``, ``disable_sublist_cache``,
+``authorization`` (nats-server's form: written as JSON, which its config parser accepts, with
+``no_auth_user`` moved to the top level where nats-server wants it) and ``http_port`` (``-1``:
+monitoring on a random port, read back into ``RunningServer.http_port``).
 
 Fixtures:
 
@@ -62,6 +65,7 @@ _PLAIN_OPTIONS = {
     "ping_max",
     "no_header_support",
     "disable_sublist_cache",
+    "http_port",
 }
 # fastnats-only tuning knobs with no nats-server equivalent: not passed to the reference.
 _FASTNATS_ONLY_OPTIONS = {"worker_threads", "shutdown_grace"}
@@ -125,6 +129,7 @@ class RunningServer:
     native: fastnats.Server | None = None  # the fastnats kind only
     process: subprocess.Popen[bytes] | None = None  # the reference kind only
     log: list[str] = field(default_factory=list)
+    http_port: int | None = None  # with the http_port option
 
     @property
     def url(self) -> str:
@@ -162,6 +167,7 @@ def start_fastnats_server(**options: Any) -> RunningServer:
         options=options,
         version=version,  # type: ignore[arg-type]
         native=native,
+        http_port=native.http_port,
     )
 
 
@@ -183,6 +189,13 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
     lines = []
     for key, value in options.items():
         if key in ("host", "port") or key in _FASTNATS_ONLY_OPTIONS:
+            continue
+        if key == "authorization":
+            auth = dict(value)
+            no_auth_user = auth.pop("no_auth_user", None)
+            lines.append(f"authorization: {json.dumps(auth)}")
+            if no_auth_user:
+                lines.append(f"no_auth_user: {json.dumps(no_auth_user)}")
             continue
         if key not in _PLAIN_OPTIONS and key not in _DURATION_OPTIONS:
             raise TypeError(f"option {key!r} has no nats-server config equivalent")
@@ -208,7 +221,7 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         lines_q.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    port = None
+    port = http_port = None
     while True:
         try:
             line = lines_q.get(timeout=STARTUP_TIMEOUT)
@@ -221,6 +234,9 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         m = re.search(r"Listening for client connections on (\S+):(\d+)", line)
         if m:
             port = int(m[2])
+        m = re.search(r"Starting http monitor on \S+:(\d+)", line)
+        if m:
+            http_port = int(m[1])
         if "Server is ready" in line:
             break
     assert port is not None, "\n".join(log)
@@ -232,6 +248,7 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         version=version,
         process=proc,
         log=log,
+        http_port=http_port,
     )
 
 

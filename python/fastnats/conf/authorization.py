@@ -133,9 +133,7 @@ class _Parser:
 
     def users(self, block: Any, key: str, value: Any) -> list[dict[str, Any]] | None:
         if not isinstance(value, list):
-            self.report(
-                block, key, f"Expected users field to be an array, got {_go_value(value)}"
-            )
+            self.report(block, key, f"Expected users field to be an array, got {_go_value(value)}")
             return None
         users = []
         for i, entry in enumerate(value):
@@ -295,4 +293,3 @@ def conflicts(auth: dict[str, Any]) -> str | None:
     if has_array and has_token:
         return "Can not have a token and a users array"
     return None
-
