@@ -37,16 +37,23 @@ def executable_name() -> str:
 
 
 def _write_atomically(path: str, data: bytes, mode: int) -> None:
-    """Writes via a temporary file and a rename: a reader never sees half a file."""
+    """Writes via a temporary file and a rename: a reader never sees half a file.
+
+    Raises OSError whose ``str`` reads as Go's (``open /x/y.pid: no such file or directory``).
+    """
     tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        remove_file(tmp)
-        raise
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            remove_file(tmp)
+            raise
+    except OSError as e:
+        reason = (e.strerror or str(e)).lower()
+        raise OSError(f"open {path}: {reason}") from e
 
 
 def write_pid_file(path: str) -> None:

@@ -220,6 +220,25 @@ def test_sigterm_is_ignored_in_lame_duck_mode(kind, tmp_path):
         assert s.wait() == 0
 
 
+def test_sigint_in_lame_duck_mode_stops_at_once(kind, tmp_path):
+    if kind == "fastnats":
+        pytest.skip(
+            "needs native stop() callable while lame_duck() blocks on another thread "
+            "(today SIGINT waits for the grace period)"
+        )
+    conf = write(
+        tmp_path / "ld.conf",
+        'listen: 127.0.0.1:-1\nlame_duck_duration: "120s"\nlame_duck_grace_period: "100s"\n',
+    )
+    with served("-c", str(conf), kind=kind) as s:
+        with connect(s.address, {"verbose": False, "pedantic": False, "protocol": 1}) as c:
+            s.send_signal(signal.SIGUSR2)
+            assert _ldm_info(c)["ldm"] is True
+            s.send_signal(signal.SIGINT)
+            assert s.wait(timeout=TIMEOUT) == 0  # long before the 100 s grace period ends
+            c.is_closed(timeout=TIMEOUT)
+
+
 def _ldm_info(c: Conn) -> dict[str, Any]:
     """The INFO announcing lame duck mode (nats-server 2.12+ sends another INFO first)."""
     while True:

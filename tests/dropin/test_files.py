@@ -1,0 +1,149 @@
+"""The pid file (``-P``/``pid_file``) and the ports file (``--ports_file_dir``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .procs import Proc, command, run, served, wait_until
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _ports_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.ports"))
+
+
+def _read_ports(directory: Path) -> tuple[Path, dict[str, Any]] | None:
+    found = _ports_files(directory)
+    if not found:
+        return None
+    (path,) = found
+    try:
+        return path, json.loads(path.read_text())
+    except ValueError:
+        return None  # nats-server writes it in place: it may be seen half-written
+
+
+def _wait_ports_file(directory: Path) -> tuple[Path, dict[str, Any]]:
+    """nats-server writes the ports file just after it is ready: wait for it (bounded)."""
+    wait_until(lambda: _read_ports(directory), "the ports file")
+    result = _read_ports(directory)
+    assert result is not None
+    return result
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_pid_file(kind, tmp_path, how):
+    pid_file = tmp_path / "server.pid"
+    if how == "flag":
+        args = ["-a", "127.0.0.1", "-p", "-1", "-P", str(pid_file)]
+    else:
+        conf = tmp_path / "p.conf"
+        conf.write_text(f'listen: 127.0.0.1:-1\npid_file: "{pid_file}"\n')
+        args = ["-c", str(conf)]
+    with served(*args, kind=kind) as s:
+        assert pid_file.read_text() == str(s.pid)  # no newline, as nats-server writes it
+        s.send_signal(signal.SIGINT)
+        assert s.wait() == 0
+    # fastnats removes it at exit; nats-server leaves it behind.
+    assert pid_file.exists() is (kind == "nats-server")
+
+
+def test_pid_file_that_can_not_be_written_is_fatal(kind, tmp_path):
+    pid_file = tmp_path / "missing-dir" / "server.pid"
+    r = run("-a", "127.0.0.1", "-p", "-1", "-P", str(pid_file), kind=kind)
+    assert r.returncode == 1
+    last = r.stderr.splitlines()[-1]
+    assert last.endswith(
+        f"[FTL] Could not write pidfile: open {pid_file}: no such file or directory"
+    )
+    assert "Server is ready" not in r.stderr
+
+
+def test_pid_file_of_another_process_is_left_alone(tmp_path):
+    pid_file = tmp_path / "server.pid"
+    with served("-a", "127.0.0.1", "-p", "-1", "-P", str(pid_file)) as s:
+        pid_file.write_text("1")  # another server took the file over
+        s.send_signal(signal.SIGINT)
+        assert s.wait() == 0
+    assert pid_file.read_text() == "1"
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_ports_file(kind, tmp_path, how):
+    if how == "flag":
+        args = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(tmp_path)]
+    else:
+        conf = tmp_path / "p.conf"
+        conf.write_text(f'listen: 127.0.0.1:-1\nports_file_dir: "{tmp_path}"\n')
+        args = ["-c", str(conf)]
+    with served(*args, kind=kind) as s:
+        path, ports = _wait_ports_file(tmp_path)
+        assert path.name == f"{kind}_{s.pid}.ports"
+        assert ports == {"nats": [f"nats://127.0.0.1:{s.port}"]}
+        assert path.read_text() == json.dumps(ports, separators=(",", ":"))  # compact JSON
+        s.send_signal(signal.SIGINT)
+        assert s.wait() == 0
+    assert _ports_files(tmp_path) == []  # removed at exit, by both
+
+
+def test_ports_file_on_all_interfaces_lists_loopback(kind, tmp_path):
+    with served("-p", "-1", "--ports_file_dir", str(tmp_path), kind=kind) as s:
+        _, ports = _wait_ports_file(tmp_path)
+        assert f"nats://127.0.0.1:{s.port}" in ports["nats"]
+        assert all(url.endswith(f":{s.port}") for url in ports["nats"])
+
+
+def test_ports_file_dir_that_can_not_be_written_is_an_error_not_fatal(kind, tmp_path):
+    missing = tmp_path / "missing"
+    with served("-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(missing), kind=kind) as s:
+        s.log.expect(rf"\[ERR\] Error writing ports file \({missing}/{kind}_{s.pid}.ports\): ")
+        assert s.running()
+
+
+def test_reload_moves_the_pid_and_ports_files(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    conf = tmp_path / "r.conf"
+
+    def config(directory: Path) -> str:
+        return (
+            f'listen: 127.0.0.1:-1\npid_file: "{directory}/s.pid"\nports_file_dir: "{directory}"\n'
+        )
+
+    conf.write_text(config(first))
+    with served("-c", str(conf)) as s:
+        _wait_ports_file(first)
+        assert (first / "s.pid").read_text() == str(s.pid)
+        conf.write_text(config(second))
+        s.send_signal(signal.SIGHUP)
+        s.log.expect(r"Reloaded server configuration")
+        assert (second / "s.pid").read_text() == str(s.pid)
+        _wait_ports_file(second)
+        assert not (first / "s.pid").exists()
+        assert _ports_files(first) == []
+
+
+@pytest.mark.skipif(shutil.which("fastnats") is None, reason="console script not on PATH")
+def test_console_script_names_its_ports_file_fastnats(tmp_path):
+    proc = Proc(["fastnats", "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(tmp_path)])
+    try:
+        proc.wait_ready()
+        path, _ = _wait_ports_file(tmp_path)
+        assert path.name == f"fastnats_{proc.pid}.ports"
+    finally:
+        proc.stop()
+
+
+def test_python_dash_m_is_named_fastnats_too(tmp_path):
+    assert command("fastnats")[1:] == ["-m", "fastnats"]
+    with served("-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(tmp_path)) as s:
+        path, _ = _wait_ports_file(tmp_path)
+        assert path.name == f"fastnats_{s.pid}.ports"
