@@ -186,6 +186,19 @@ def test_usage_errors_read_as_nats_servers(kind, args, message):
         assert r.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--user", "u", "--pass", "p"], {"user": "u", "password": "p"}),
+        (["-user=u", "-pass=p"], {"user": "u", "password": "p"}),
+        (["--auth", "s3cret"], {"token": "s3cret"}),
+        (["--user", ""], {}),  # empty: the file's value stays, as in nats-server
+    ],
+)
+def test_auth_flags(args, expected):
+    assert parsed(*args).auth == expected
+
+
 def test_server_name_with_spaces_is_refused():
     with pytest.raises(UsageError, match="server name cannot contain spaces"):
         parsed("-n", "a b")
@@ -207,9 +220,6 @@ UNSUPPORTED = [
     (["-ms", "8222"], "-ms", "monitoring"),
     (["--https_port", "8222"], "--https_port", "monitoring"),
     (["--client_advertise", "h:4222"], "--client_advertise", "client URL"),
-    (["--user", "u"], "--user", "authentication"),
-    (["-pass", "p"], "-pass", "authentication"),
-    (["--auth=t"], "--auth", "authentication"),
     (["-js"], "-js", "JetStream"),
     (["--jetstream"], "--jetstream", "JetStream"),
     (["-sd", "/tmp/js"], "-sd", "JetStream"),
@@ -250,7 +260,6 @@ def test_unsupported_flags_fail_with_one_line_naming_them(args, flag, feature):
         ["-js=false"],
         ["-m", "0"],
         ["--routes="],
-        ["--user", ""],
         ["--profile", "0"],
         ["--cluster_name", ""],
         ["--no_advertise=false"],
