@@ -15,8 +15,8 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
 Flags given on the command line override the config file (``-c``), as in nats-server
 (``--user``/``--pass``/``--auth`` replace the file's single user, password and token; see
 :mod:`fastnats.settings`). A flag for a subsystem fastnats does not have (clustering,
-JetStream, TLS, monitoring, profiling) fails with one line naming it, unless its value switches
-it off (``--tls=false``, ``-m 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
+JetStream, HTTPS monitoring, profiling) fails with one line naming it, unless its value
+switches it off (``-js=false``, ``-ms 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
 (repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
 
 This module only parses and dispatches; serving is :mod:`fastnats.runner`, sending signals
@@ -60,6 +60,16 @@ Logging Options:
     -DVV                             Debug and verbose trace
         --max_traced_msg_len <len>   Accepted and ignored
 
+Monitoring Options:
+    -m, --http_port <port>           Use port for http monitoring (-1 for random, 0 off)
+
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
+
 Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections
@@ -72,11 +82,23 @@ Common Options:
     -v, --version                    Show version
 
 Accepted for compatibility, but fastnats does not have these yet and refuses to start when
-they are switched on: -m/--http_port, -ms/--https_port (monitoring), --client_advertise,
---tls, --tlscert, --tlskey, --tlsverify,
---tlscacert, --help_tls (TLS), --routes, --cluster, --cluster_listen, --cluster_name,
+they are switched on: -ms/--https_port (HTTPS monitoring), --client_advertise,
+--routes, --cluster, --cluster_listen, --cluster_name,
 --cluster_advertise, --no_advertise, --connect_retries (clustering), -js/--jetstream,
 -sd/--store_dir (JetStream), --profile (profiling), --log_size_limit (size-based rotation).
+"""
+
+
+TLS_USAGE = """\
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
+
+Any of these replaces the config file's tls block (certificate and key are then required);
+--tls=false switches TLS off whatever the file says.
 """
 
 
@@ -103,6 +125,10 @@ class Options:
     show_version: bool = False
     unsupported: list[str] = field(default_factory=list)
     """One message per flag that switches on something fastnats does not have."""
+    tls: dict[str, Any] = field(default_factory=dict)
+    """The ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``, ``key_file``,
+    ``ca_file``; they replace the file's TLS settings (see :mod:`fastnats.settings`)."""
+    show_tls_help: bool = False
     auth: dict[str, str] = field(default_factory=dict)
     """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
     non-empty, as nats-server merges them): laid over the file's ``authorization``."""
@@ -168,11 +194,11 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "store_dir": ("str", "store_dir"),
     # TLS
     "tls": ("bool", "tls"),
-    "tlsverify": ("bool", "tls"),
-    "tlscert": ("str", "tls"),
-    "tlskey": ("str", "tls"),
-    "tlscacert": ("str", "tls"),
-    "help_tls": ("bool", "tls"),
+    "tlsverify": ("bool", "tlsverify"),
+    "tlscert": ("str", "tlscert"),
+    "tlskey": ("str", "tlskey"),
+    "tlscacert": ("str", "tlscacert"),
+    "help_tls": ("bool", "help_tls"),
     # cluster
     "routes": ("str", "cluster"),
     "cluster": ("str", "cluster"),
@@ -192,15 +218,22 @@ _FLAGS: dict[str, tuple[str, str]] = {
 
 # canonical name -> the missing feature, for flags fastnats accepts only when switched off.
 _UNSUPPORTED: dict[str, str] = {
-    "http_port": "monitoring",
-    "https_port": "monitoring",
+    "https_port": "HTTPS monitoring",
     "client_advertise": "advertising a client URL",
     "jetstream": "JetStream",
     "store_dir": "JetStream",
-    "tls": "TLS",
     "cluster": "clustering",
     "profile": "profiling",
     "log_size_limit": "log rotation by size; rotate with SIGUSR1",
+}
+
+# TLS flags -> keys of the ``tls`` option (see fastnats.settings.merge_tls_flags).
+_TLS_FLAGS = {
+    "tls": "tls",
+    "tlsverify": "verify",
+    "tlscert": "cert_file",
+    "tlskey": "key_file",
+    "tlscacert": "ca_file",
 }
 
 _INT64_MIN = -(1 << 63)
@@ -300,6 +333,12 @@ def _apply(opts: Options, typed: str, name: str, canonical: str, value: Any) -> 
         opts.misc["auth_hook"] = value
     elif canonical == "plugin":
         opts.misc.setdefault("plugins", []).append(value)
+    elif canonical == "http_port":
+        opts.misc["http_port"] = _port(name, value)
+    elif canonical in _TLS_FLAGS:
+        opts.tls[_TLS_FLAGS[canonical]] = value
+    elif canonical == "help_tls":
+        opts.show_tls_help = value
     elif canonical == "help":
         opts.show_help = value
     elif canonical == "version":
@@ -377,6 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if opts.show_help:
         print(USAGE, end="")
+        return 0
+    if opts.show_tls_help:
+        print(TLS_USAGE, end="")
         return 0
     if opts.signal is not None:
         from .signals import SignalError, send_command

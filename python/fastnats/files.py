@@ -5,10 +5,12 @@ writes them, so harnesses that wait for them work unchanged.
   nats-server leaves it behind at exit; fastnats removes it (when it still holds our pid), so
   a stale file never points ``--signal`` at an unrelated process.
 * ports file: ``<dir>/<executable name>_<pid>.ports``, compact JSON
-  ``{"nats":["nats://127.0.0.1:4222"]}``, written once the server is ready and removed at exit
-  (as nats-server does). For a listener on all interfaces (``0.0.0.0``) it lists every local
-  IPv4 address, as nats-server lists the addresses of its interfaces. The executable name is
-  ``basename(argv[0])``: ``fastnats`` for the console script and for ``python -m fastnats``.
+  ``{"nats":["nats://127.0.0.1:4222"],"monitoring":["http://127.0.0.1:8222"]}`` (``tls://``
+  when TLS is required; ``monitoring`` only with ``-m``), written once the server is ready
+  and removed at exit (as nats-server does). For a listener on all interfaces (``0.0.0.0``)
+  it lists every local IPv4 address, as nats-server lists the addresses of its interfaces.
+  The executable name is ``basename(argv[0])``: ``fastnats`` for the console script and for
+  ``python -m fastnats``.
 """
 
 from __future__ import annotations
@@ -140,9 +142,10 @@ def client_urls(host: str, port: int, scheme: str = "nats") -> list[str]:
     return [_url(scheme, h, port) for h in hosts]
 
 
-def write_ports_file(directory: str, nats: list[str]) -> str:
-    """Writes the ports file into ``directory``; returns its path. Raises OSError."""
+def write_ports_file(directory: str, ports: dict[str, list[str]]) -> str:
+    """Writes the ports file (``{"nats": [urls], "monitoring": [urls]}``) into ``directory``;
+    returns its path. Raises OSError."""
     path = ports_file_path(directory)
-    data = json.dumps({"nats": nats}, separators=(",", ":")).encode()
+    data = json.dumps(ports, separators=(",", ":")).encode()
     _write_atomically(path, data, 0o666)
     return path

@@ -63,9 +63,26 @@ def _new_server(settings: Settings) -> Server:
         except Exception as e:  # noqa: BLE001 - whatever importing user code raises
             raise SettingsError(f'auth_hook "{spec}": {type(e).__name__}: {e}') from e
     try:
-        return Server(auth=hook, plugins=settings.misc.get("plugins") or (), **settings.server)
+        return Server(
+            auth=hook,
+            plugins=settings.misc.get("plugins") or (),
+            **_monitoring_options(settings),
+            **settings.server,
+        )
     except PluginError as e:
         raise SettingsError(str(e)) from e
+
+
+def _monitoring_options(settings: Settings) -> dict[str, Any]:
+    """``http_port``/``http_host`` for :class:`fastnats.Server`: nats-server's ``http_port``
+    is off at 0 and a free port at -1."""
+    port = settings.misc.get("http_port")
+    if not port:
+        return {}
+    options: dict[str, Any] = {"http_port": port}
+    if settings.misc.get("http_host"):
+        options["http_host"] = settings.misc["http_host"]
+    return options
 
 
 def check_config(opts: Options) -> int:
@@ -128,10 +145,22 @@ def _auth_changes(old: Any, new: Any) -> list[str]:
         ]:
             lines.append(f"authorization {line}")
     if before.get("default_permissions") != after.get("default_permissions"):
-        lines.append("authorization default permissions")
-    if before.get("no_auth_user") != after.get("no_auth_user"):
-        lines.append(f"no_auth_user = {after.get('no_auth_user', '')}")
+        if "authorization users" not in lines:  # they apply to the users: nats-server's line
+            lines.append("authorization users")
     return lines
+
+
+def _check_no_auth_user_reload(old: Any, new: Any) -> None:
+    """nats-server does not reload a changed ``no_auth_user``, except to drop one whose
+    user is gone too."""
+    before = (old or {}).get("no_auth_user") or ""
+    after = (new or {}).get("no_auth_user") or ""
+    if before == after:
+        return
+    users = {u.get("user") for u in (new or {}).get("users") or []}
+    if before and not after and before not in users:
+        return
+    raise SettingsError(f"config reload not supported for NoAuthUser: old={before}, new={after}")
 
 
 def _format(key: str, value: Any) -> str:
@@ -200,6 +229,10 @@ class _Process:
             logs.warn(warning)
         for note in self.settings.notes:
             logs.info(note)
+        if self.server.http_port is not None:
+            logs.info(f"Starting http monitor on {self.server.http_host}:{self.server.http_port}")
+        if self.settings.server.get("tls"):
+            logs.info("TLS required for client connections")
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
         logs.info("Server is ready")
         self.write_ports_file(self.settings.misc.get("ports_file_dir"))
@@ -209,10 +242,14 @@ class _Process:
     def write_ports_file(self, directory: str | None) -> None:
         if not directory:
             return
-        urls = files.client_urls(self.server.host, self.server.port)
+        scheme = "tls" if self.settings.server.get("tls") else "nats"
+        ports = {"nats": files.client_urls(self.server.host, self.server.port, scheme)}
+        if self.server.http_port is not None:
+            host = self.server.http_host or ""
+            ports["monitoring"] = files.client_urls(host, self.server.http_port, "http")
         path = files.ports_file_path(directory)
         try:
-            self.ports_file = files.write_ports_file(directory, urls)
+            self.ports_file = files.write_ports_file(directory, ports)
         except OSError as e:
             logs.error(f"Error writing ports file ({path}): {e}")
 
@@ -300,6 +337,15 @@ class _Process:
         old = self.settings
         try:
             new = load_settings(self.opts)
+            for key, name in (("http_port", "HTTPPort"), ("http_host", "HTTPHost")):
+                if old.misc.get(key) != new.misc.get(key):  # the monitor is bound at start
+                    raise SettingsError(
+                        f"config reload not supported for {name}: "
+                        f"old={old.misc.get(key, '')}, new={new.misc.get(key, '')}"
+                    )
+            _check_no_auth_user_reload(
+                old.server.get("authorization"), new.server.get("authorization")
+            )
             for key in ("auth_hook", "plugins"):  # the hooks are fixed at start
                 if old.misc.get(key) != new.misc.get(key):
                     raise SettingsError(

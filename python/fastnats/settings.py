@@ -20,8 +20,8 @@ DEFAULT_LAME_DUCK_GRACE_PERIOD = 10.0
 
 # Keys of the config file's "misc" group that switch on something fastnats does not have yet.
 _UNSUPPORTED_MISC = {
-    "http_port": "monitoring",
-    "https_port": "monitoring",
+    "https_port": "HTTPS monitoring",
+    "http_base_path": "a monitoring base path",
     "client_advertise": "advertising a client URL",
 }
 
@@ -89,6 +89,8 @@ def load_settings(opts: Options) -> Settings:
         settings.server["authorization"] = merge_auth_flags(
             settings.server.get("authorization"), opts.auth, settings.notes
         )
+    if opts.tls:
+        settings.server["tls"] = merge_tls_flags(settings.server.get("tls"), opts.tls)
     settings.logging.update(opts.logging)
     settings.misc.update(opts.misc)
     port = opts.server.get("port")
@@ -98,6 +100,24 @@ def load_settings(opts: Options) -> Settings:
         del settings.server["port"]  # nats-server's -p 0: the default port
     check(settings)
     return settings
+
+
+def merge_tls_flags(tls: dict[str, Any] | None, flags: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``--tls*`` flags over the file's ``tls`` option, as nats-server does it: ``--tls=false``
+    switches TLS off; any other TLS flag replaces the file's certificate, key, CA and verify
+    settings (keeping its timeout) and then needs a certificate and a key."""
+    if flags.get("tls") is False:
+        return None
+    for key, what in (("cert_file", "certificate"), ("key_file", "private key")):
+        if not flags.get(key):
+            raise SettingsError(f"TLS Server {what} must be present and valid")
+    merged: dict[str, Any] = {k: v for k, v in (tls or {}).items() if k == "timeout"}
+    merged["cert_file"] = flags["cert_file"]
+    merged["key_file"] = flags["key_file"]
+    if flags.get("ca_file"):
+        merged["ca_file"] = flags["ca_file"]
+    merged["verify"] = bool(flags.get("verify", False))
+    return merged
 
 
 def merge_auth_flags(

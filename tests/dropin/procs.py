@@ -106,6 +106,15 @@ class LogSource:
                     raise AssertionError(f"no line matching {pattern!r}:\n" + self.text())
                 self._cond.wait(min(remaining, 0.05))
 
+    def find(self, pattern: str) -> re.Match[str]:
+        """The first line so far (cursor or not) matching ``pattern``."""
+        self.refresh()
+        for line in self.lines:
+            m = re.search(pattern, line)
+            if m:
+                return m
+        raise AssertionError(f"no line matching {pattern!r}:\n" + self.text())
+
     def has(self, pattern: str) -> bool:
         self.refresh()
         return any(re.search(pattern, line) for line in self.lines)
