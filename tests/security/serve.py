@@ -40,11 +40,22 @@ def run(args: Sequence[str], paths: Sequence[str | Path] = ()) -> subprocess.Com
 
 
 class Served:
-    """A running ``fastnats serve`` with its stderr collected line by line."""
+    """A running ``fastnats serve`` (or, with ``kind="nats-server"``, the reference binary
+    with the same arguments) with its stderr collected line by line."""
 
-    def __init__(self, args: Sequence[str], paths: Sequence[str | Path] = ()) -> None:
+    def __init__(
+        self, args: Sequence[str], paths: Sequence[str | Path] = (), kind: str = "fastnats"
+    ) -> None:
+        if kind == "fastnats":
+            command = [sys.executable, "-m", "fastnats", "serve"]
+        else:
+            from ..conftest import reference_server
+
+            ref = reference_server()
+            assert ref is not None
+            command = [ref[0]]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fastnats", "serve", "-a", "127.0.0.1", "-p", "-1", *args],
+            [*command, "-a", "127.0.0.1", "-p", "-1", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
