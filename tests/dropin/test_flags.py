@@ -199,6 +199,34 @@ def test_auth_flags(args, expected):
     assert parsed(*args).auth == expected
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-m", "8222"], {"http_port": 8222}),
+        (["--http_port=-1"], {"http_port": -1}),
+        (["-http_port", "0"], {"http_port": 0}),
+    ],
+)
+def test_monitoring_flags(args, expected):
+    assert parsed(*args).misc == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--tls"], {"tls": True}),
+        (["--tls=false"], {"tls": False}),
+        (["--tlsverify"], {"verify": True}),
+        (
+            ["-tlscert", "c.pem", "-tlskey=k.pem", "--tlscacert", "ca.pem"],
+            {"cert_file": "c.pem", "key_file": "k.pem", "ca_file": "ca.pem"},
+        ),
+    ],
+)
+def test_tls_flags(args, expected):
+    assert parsed(*args).tls == expected
+
+
 def test_server_name_with_spaces_is_refused():
     with pytest.raises(UsageError, match="server name cannot contain spaces"):
         parsed("-n", "a b")
@@ -215,21 +243,13 @@ def test_out_of_range_ports_are_refused(args):
 # --------------------------------------------------------------------------------------
 
 UNSUPPORTED = [
-    (["-m", "8222"], "-m", "monitoring"),
-    (["--http_port=8222"], "--http_port", "monitoring"),
-    (["-ms", "8222"], "-ms", "monitoring"),
-    (["--https_port", "8222"], "--https_port", "monitoring"),
+    (["-ms", "8222"], "-ms", "HTTPS monitoring"),
+    (["--https_port", "8222"], "--https_port", "HTTPS monitoring"),
     (["--client_advertise", "h:4222"], "--client_advertise", "client URL"),
     (["-js"], "-js", "JetStream"),
     (["--jetstream"], "--jetstream", "JetStream"),
     (["-sd", "/tmp/js"], "-sd", "JetStream"),
     (["--store_dir=/tmp/js"], "--store_dir", "JetStream"),
-    (["--tls"], "--tls", "TLS"),
-    (["--tlsverify"], "--tlsverify", "TLS"),
-    (["--tlscert", "c.pem"], "--tlscert", "TLS"),
-    (["--tlskey", "k.pem"], "--tlskey", "TLS"),
-    (["--tlscacert", "ca.pem"], "--tlscacert", "TLS"),
-    (["--help_tls"], "--help_tls", "TLS"),
     (["--routes", "nats://h:6222"], "--routes", "clustering"),
     (["--cluster", "nats://0.0.0.0:6222"], "--cluster", "clustering"),
     (["--cluster_listen", "nats://0.0.0.0:6222"], "--cluster_listen", "clustering"),
