@@ -195,7 +195,10 @@ def test_unsupported_keys(key: str) -> None:
         ("jetstream: true", '"jetstream" is not supported by fastnats (JetStream)'),
         ("jetstream: enabled", '"jetstream" is not supported by fastnats (JetStream)'),
         ('jetstream { store_dir: "/tmp" }', '"jetstream" is not supported by fastnats (JetStream)'),
-        ("tls { cert_file: x }", '"tls" is not supported by fastnats (TLS)'),
+        (
+            "allow_non_tls: true",
+            '"allow_non_tls" is not supported by fastnats (TLS and plain clients on one port)',
+        ),
         (
             "max_sub_tokens: 10",
             '"max_sub_tokens" is not supported by fastnats (subject token limit)',

@@ -107,7 +107,7 @@ BAD_FILES = [
     ('max_payload: "x"\n', 1, "max_payload"),
     ("port: 4222\ncluster {\n  port: 6222\n}\n", 2, '"cluster" is not supported by fastnats'),
     ("jetstream: enabled\n", 1, '"jetstream" is not supported by fastnats'),
-    ("tls {\n  cert_file: c.pem\n}\n", 1, '"tls" is not supported by fastnats'),
+    ("tls {\n  cert_file: c.pem\n}\n", 1, "missing 'key_file' in TLS configuration"),
 ]
 
 

@@ -14,7 +14,9 @@ result is a :class:`ServerConfig`:
     ``users`` with passwords or nkeys and permissions, ``timeout``, ``default_permissions``)
     with the top-level ``no_auth_user`` folded in, in the form
     :func:`fastnats.permissions.normalize_authorization` takes (see
-    :mod:`fastnats.conf.authorization`).
+    :mod:`fastnats.conf.authorization`). ``tls`` is the ``tls { }`` block (``cert_file``,
+    ``key_file``, ``ca_file``, ``verify``, ``timeout`` in float seconds, ``handshake_first``;
+    see :mod:`fastnats.conf.tls`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -53,6 +55,7 @@ from .authorization import conflicts, parse_authorization
 from .errors import ConfigError, Position
 from .nodes import ConfigDict, position_of, used_as_variable
 from .parser import load
+from .tls import parse_tls
 from .units import format_duration, go_quote, parse_duration
 
 __all__ = ["ServerConfig", "config_from_dict", "load_config", "UNSUPPORTED"]
@@ -84,7 +87,6 @@ def load_config(
 _CLUSTERING = "clustering"
 _OPERATOR = "operator/JWT authentication"
 _JETSTREAM = "JetStream"
-_TLS = "TLS"
 
 UNSUPPORTED: dict[str, str] = {
     "cluster": _CLUSTERING,
@@ -103,10 +105,9 @@ UNSUPPORTED: dict[str, str] = {
     "system": "accounts",
     "mappings": "subject mappings",
     "maps": "subject mappings",
-    "tls": _TLS,
-    "allow_non_tls": _TLS,
-    "ocsp": _TLS,
-    "ocsp_cache": _TLS,
+    "allow_non_tls": "TLS and plain clients on one port",
+    "ocsp": "OCSP stapling",
+    "ocsp_cache": "OCSP stapling",
     "operator": _OPERATOR,
     "operators": _OPERATOR,
     "root": _OPERATOR,
@@ -133,6 +134,7 @@ UNSUPPORTED: dict[str, str] = {
 _OFF_STRINGS: dict[str, tuple[str, ...]] = {
     "jetstream": ("disabled", "disable"),
     "proxy_protocol": (),
+    "allow_non_tls": (),
 }
 
 
@@ -503,6 +505,12 @@ class _Mapper:
         self.auth_key = key
         self.out.server["authorization"] = parse_authorization(value, self.report_at)
 
+    # tls
+    def k_tls(self, key: str, value: Any) -> None:
+        tls = parse_tls(self.config, key, self.report_at)
+        if tls is not None:
+            self.out.server["tls"] = tls
+
     def k_no_auth_user(self, key: str, value: Any) -> None:
         name = self.string(key, value)
         if name is not None:
@@ -606,6 +614,8 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     # authorization
     "authorization": (_Mapper.k_authorization, "authorization"),
     "no_auth_user": (_Mapper.k_no_auth_user, "no_auth_user"),
+    # tls
+    "tls": (_Mapper.k_tls, "tls"),
     # fastnats only (nats-server rejects them)
     "auth_hook": (_Mapper.k_auth_hook, "auth_hook"),
     "plugins": (_Mapper.k_plugins, "plugins"),
