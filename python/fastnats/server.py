@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import _fastnats
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, load_plugins
 from .permissions import normalize_authorization
+from .tls import apply_tls_defaults
 
 if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
@@ -35,6 +36,7 @@ def _native_options(options: dict[str, Any]) -> dict[str, Any]:
         options["port"] = 0
     if options.get("authorization") is not None:
         options["authorization"] = normalize_authorization(options["authorization"])
+    apply_tls_defaults(options)
     return options
 
 
@@ -50,6 +52,11 @@ class Server:
     ``http_port`` turns on the monitoring endpoints (``/varz``, ``/connz``, ``/subsz``,
     ``/healthz``, ``/metrics``) on ``http_host`` (default: ``host``); ``0`` or ``-1`` picks
     a free port, read it from ``.http_port``.
+
+    ``tls={"cert_file": ..., "key_file": ..., "ca_file": ..., "verify": bool, "timeout":
+    seconds, "handshake_first": bool}`` requires TLS of every client (see
+    :mod:`fastnats.tls`); a certificate or key that can not be used raises ``ValueError``
+    naming the file.
     """
 
     def __init__(

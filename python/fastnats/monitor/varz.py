@@ -54,8 +54,13 @@ def varz(monitor: Monitor) -> dict[str, Any]:
         "fastnats": _fastnats.__version__,
         "host": config["host"],
         "port": native.port,
-        "max_connections": config["max_connections"],
     }
+    tls = config.get("tls")
+    if tls:  # omitempty in nats-server
+        v["tls_required"] = True
+        if tls.get("verify"):
+            v["tls_verify"] = True
+    v["max_connections"] = config["max_connections"]
     if config.get("max_subscriptions"):
         v["max_subscriptions"] = config["max_subscriptions"]
     v.update(
@@ -66,7 +71,7 @@ def varz(monitor: Monitor) -> dict[str, Any]:
             "http_port": monitor.http_port,
             "http_base_path": "",
             "https_port": 0,
-            "auth_timeout": AUTH_TIMEOUT,
+            "auth_timeout": (config.get("authorization") or {}).get("timeout") or AUTH_TIMEOUT,
             "max_control_line": config["max_control_line"],
             "max_payload": config["max_payload"],
             "max_pending": config["max_pending"],
@@ -76,7 +81,7 @@ def varz(monitor: Monitor) -> dict[str, Any]:
             "mqtt": {},
             "websocket": {},
             "jetstream": {},
-            "tls_timeout": TLS_TIMEOUT,
+            "tls_timeout": tls["timeout"] if tls else TLS_TIMEOUT,
             "write_deadline": _ns(config["write_deadline"]),
             "start": gotime.rfc3339(start_ns),
             "now": gotime.rfc3339(now_ns),
