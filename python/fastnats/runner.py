@@ -231,9 +231,14 @@ class _Process:
             logs.info(note)
         if self.server.http_port is not None:
             logs.info(f"Starting http monitor on {self.server.http_host}:{self.server.http_port}")
-        if self.settings.server.get("tls"):
-            logs.info("TLS required for client connections")
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
+        tls = self.settings.server.get("tls")
+        if tls:
+            logs.info("TLS required for client connections")
+            if tls.get("handshake_first"):
+                logs.warn(
+                    'Clients that are not using "TLS Handshake First" option will fail to connect'
+                )
         logs.info("Server is ready")
         self.write_ports_file(self.settings.misc.get("ports_file_dir"))
         return True
@@ -400,6 +405,10 @@ class _Process:
         for key in sorted(new_server):
             if key == "authorization":
                 lines += _auth_changes(old_server.get(key), new_server.get(key))
+            elif key == "tls":
+                from .tls import tls_changes
+
+                lines += tls_changes(old_server.get(key), new_server.get(key))
             elif new_server[key] != old_server.get(key):
                 lines.append(f"{key} = {_format(key, new_server[key])}")
         for group in ("logging", "misc"):

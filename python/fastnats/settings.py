@@ -105,18 +105,26 @@ def load_settings(opts: Options) -> Settings:
 def merge_tls_flags(tls: dict[str, Any] | None, flags: dict[str, Any]) -> dict[str, Any] | None:
     """The ``--tls*`` flags over the file's ``tls`` option, as nats-server does it: ``--tls=false``
     switches TLS off; any other TLS flag replaces the file's certificate, key, CA and verify
-    settings (keeping its timeout) and then needs a certificate and a key."""
+    settings (keeping its timeout and handshake_first) and then needs a certificate and a key.
+    ``--tlsverify`` needs ``--tlscacert`` in fastnats (nats-server would fall back to the
+    system's roots)."""
     if flags.get("tls") is False:
         return None
     for key, what in (("cert_file", "certificate"), ("key_file", "private key")):
         if not flags.get(key):
             raise SettingsError(f"TLS Server {what} must be present and valid")
-    merged: dict[str, Any] = {k: v for k, v in (tls or {}).items() if k == "timeout"}
+    kept = ("timeout", "handshake_first")
+    merged: dict[str, Any] = {k: v for k, v in (tls or {}).items() if k in kept}
     merged["cert_file"] = flags["cert_file"]
     merged["key_file"] = flags["key_file"]
     if flags.get("ca_file"):
         merged["ca_file"] = flags["ca_file"]
     merged["verify"] = bool(flags.get("verify", False))
+    if merged["verify"] and "ca_file" not in merged:
+        raise SettingsError(
+            "--tlsverify needs --tlscacert in fastnats "
+            "(client certificates are not checked against the system's roots)"
+        )
     return merged
 
 
