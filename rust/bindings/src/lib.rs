@@ -13,6 +13,8 @@ use pyo3::types::{PyDict, PyList};
 use fastnats_server::log::Level;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use fastnats_server::hooks::Hooks;
 use fastnats_server::{monitor, Config, Server, StartError};
 
@@ -23,9 +25,17 @@ mod snapshot;
 /// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
 #[pyclass(module = "fastnats._fastnats")]
 struct NativeServer {
-    config: Config,
+    config: Mutex<Config>,
     hooks: Hooks,
-    server: Option<Server>,
+    /// Behind a mutex so every method takes `&self`: `stop()` must work while another
+    /// thread is inside `lame_duck()` (SIGINT during lame duck).
+    server: Mutex<Option<Arc<Server>>>,
+}
+
+impl NativeServer {
+    fn server(&self) -> Option<Arc<Server>> {
+        self.server.lock().clone()
+    }
 }
 
 #[pymethods]
@@ -56,18 +66,18 @@ impl NativeServer {
             }));
         }
         Ok(NativeServer {
-            config,
+            config: Mutex::new(config),
             hooks,
-            server: None,
+            server: Mutex::new(None),
         })
     }
 
     /// Binds the listener and starts serving; raises OSError if the address can not be bound.
-    fn start(&mut self, py: Python<'_>) -> PyResult<()> {
-        if self.server.is_some() {
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        if self.server().is_some() {
             return Err(PyRuntimeError::new_err("server is already running"));
         }
-        let config = self.config.clone();
+        let config = self.config.lock().clone();
         let hooks = self.hooks.clone();
         let server = py
             .allow_threads(move || Server::start_with(config, hooks))
@@ -75,56 +85,58 @@ impl NativeServer {
                 StartError::Config(e) => PyValueError::new_err(e.to_string()),
                 StartError::Bind(..) | StartError::Runtime(_) => PyOSError::new_err(e.to_string()),
             })?;
-        self.server = Some(server);
+        *self.server.lock() = Some(Arc::new(server));
         Ok(())
     }
 
     /// Closes every connection (flushing what is queued) and stops the threads. Idempotent.
-    fn stop(&mut self, py: Python<'_>) {
-        if let Some(mut server) = self.server.take() {
+    fn stop(&self, py: Python<'_>) {
+        let server = self.server.lock().take();
+        if let Some(server) = server {
             py.allow_threads(move || server.stop());
         }
     }
 
     #[getter]
     fn running(&self) -> bool {
-        self.server.is_some()
+        self.server.lock().is_some()
     }
 
     /// The bound port (the real one when configured with 0), or the configured one if stopped.
     #[getter]
     fn port(&self) -> u16 {
-        self.server.as_ref().map_or(self.config.port, Server::port)
+        self.server()
+            .map_or_else(|| self.config.lock().port, |s| s.port())
     }
 
     #[getter]
-    fn host(&self) -> &str {
-        &self.config.host
+    fn host(&self) -> String {
+        self.config.lock().host.clone()
     }
 
     #[getter]
     fn server_id(&self) -> Option<String> {
-        self.server.as_ref().map(Server::server_id)
+        self.server().map(|s| s.server_id())
     }
 
     #[getter]
     fn server_name(&self) -> Option<String> {
-        self.server.as_ref().map(Server::server_name)
+        self.server().map(|s| s.server_name())
     }
 
     /// The effective configuration as a dict (same keys as `default_config()`).
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        match &self.server {
+        match self.server() {
             Some(server) => config::to_dict(py, &server.config()),
-            None => config::to_dict(py, &self.config),
+            None => config::to_dict(py, &self.config.lock()),
         }
     }
 
     /// Applies a new option dict to the running server; raises ValueError (and changes
     /// nothing) when a non-reloadable option differs.
-    fn reload(&mut self, py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<()> {
+    fn reload(&self, py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<()> {
         let config = config::from_dict(options)?;
-        if let Some(server) = &self.server {
+        if let Some(server) = self.server() {
             py.allow_threads(|| server.reload(config.clone()))
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
         } else {
@@ -132,7 +144,7 @@ impl NativeServer {
                 .validate()
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
         }
-        self.config = config;
+        *self.config.lock() = config;
         Ok(())
     }
 
@@ -145,7 +157,7 @@ impl NativeServer {
                 .map_err(|_| PyValueError::new_err("durations must be non-negative seconds"))
         };
         let (duration, grace) = (to_duration(duration)?, to_duration(grace)?);
-        if let Some(server) = &self.server {
+        if let Some(server) = self.server() {
             py.allow_threads(|| server.lame_duck(duration, grace));
         }
         Ok(())
@@ -155,7 +167,7 @@ impl NativeServer {
     #[pyo3(signature = (closed = false))]
     fn connections<'py>(&self, py: Python<'py>, closed: bool) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        if let Some(server) = &self.server {
+        if let Some(server) = self.server() {
             let snaps = if closed {
                 monitor::closed_connections(server.shared())
             } else {
@@ -171,7 +183,7 @@ impl NativeServer {
     /// Every subscription of every open connection, as dicts.
     fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        if let Some(server) = &self.server {
+        if let Some(server) = self.server() {
             for s in monitor::subscriptions(server.shared()) {
                 list.append(snapshot::sub(py, &s)?)?;
             }
@@ -182,7 +194,7 @@ impl NativeServer {
     /// Subject-index counters (`/subsz`): count, cache, inserts, removes, matches, fanout.
     fn sublist_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        if let Some(server) = &self.server {
+        if let Some(server) = self.server() {
             let s = server.shared().index.stats();
             d.set_item("num_subscriptions", s.count)?;
             d.set_item("num_cache", s.cache_entries)?;
@@ -199,7 +211,7 @@ impl NativeServer {
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        let Some(server) = &self.server else {
+        let Some(server) = self.server() else {
             return Ok(d);
         };
         let s = server.stats();
@@ -223,7 +235,7 @@ impl NativeServer {
 
 impl Drop for NativeServer {
     fn drop(&mut self) {
-        if let Some(mut server) = self.server.take() {
+        if let Some(server) = self.server.lock().take() {
             server.stop();
         }
     }

@@ -14,7 +14,8 @@ use crate::log::Level;
 use crate::log_at;
 use crate::server::Shared;
 
-/// Runs lame duck mode to the end; blocks the calling (non-runtime) thread.
+/// Runs lame duck mode to the end, or until [`crate::Server::stop`] is called; blocks the
+/// calling (non-runtime) thread.
 pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
     log_at!(
         Level::Info,
@@ -36,7 +37,7 @@ pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
 
     let start = Instant::now();
     let grace = grace.min(duration);
-    while start.elapsed() < grace && shared.num_clients() > 0 {
+    while start.elapsed() < grace && shared.num_clients() > 0 && !shared.is_shutting_down() {
         std::thread::sleep(Duration::from_millis(10).min(grace));
     }
 
@@ -54,6 +55,9 @@ pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
     );
     let mut rng = seed();
     for (i, c) in clients.iter().enumerate() {
+        if shared.is_shutting_down() {
+            return; // stop() takes over (SIGINT during lame duck)
+        }
         c.close(CloseReason::ServerShutdown, CloseMode::Flush);
         if i + 1 < clients.len() && !step.is_zero() {
             // Random pause in [step/2, step].

@@ -101,6 +101,11 @@ impl Shared {
         self.clients.lock().remove(&cid);
     }
 
+    /// Whether [`Server::stop`] has begun.
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Relaxed)
+    }
+
     pub(crate) fn num_clients(&self) -> usize {
         self.clients.lock().len()
     }
@@ -134,7 +139,9 @@ impl std::error::Error for StartError {}
 /// A running server. Dropping it stops it.
 pub struct Server {
     shared: Arc<Shared>,
-    runtime: Option<Runtime>,
+    /// Taken by the first [`Server::stop`]; a mutex so `stop` can run while another thread
+    /// is in [`Server::lame_duck`].
+    runtime: Mutex<Option<Runtime>>,
     addr: SocketAddr,
     started: Instant,
 }
@@ -212,7 +219,7 @@ impl Server {
         runtime.spawn(accept_loop(shared.clone(), listener));
         Ok(Server {
             shared,
-            runtime: Some(runtime),
+            runtime: Mutex::new(Some(runtime)),
             addr,
             started: Instant::now(),
         })
@@ -261,7 +268,7 @@ impl Server {
     }
 
     pub fn is_running(&self) -> bool {
-        self.runtime.is_some()
+        self.runtime.lock().is_some()
     }
 
     /// Counters at this moment.
@@ -274,8 +281,8 @@ impl Server {
 
     /// Graceful stop: stop accepting, close every connection after flushing what is queued
     /// to it (bounded by `shutdown_grace`), then stop the runtime threads. Idempotent.
-    pub fn stop(&mut self) {
-        let Some(runtime) = self.runtime.take() else {
+    pub fn stop(&self) {
+        let Some(runtime) = self.runtime.lock().take() else {
             return;
         };
         self.shared.shutting_down.store(true, Relaxed);
