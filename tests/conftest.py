@@ -15,7 +15,8 @@ Options are named as fastnats' (and nats-server's config) keys: ``max_payload``,
 reference), ``ping_max``, ``server_name``, ``no_header_support``, ``disable_sublist_cache``,
 ``authorization`` (nats-server's form: written as JSON, which its config parser accepts, with
 ``no_auth_user`` moved to the top level where nats-server wants it) and ``http_port`` (``-1``:
-monitoring on a random port, read back into ``RunningServer.http_port``).
+monitoring on a random port, read back into ``RunningServer.http_port``) and ``tls`` (the
+``tls`` block, written as JSON: string paths, ``timeout`` in seconds).
 
 Fixtures:
 
@@ -196,6 +197,9 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
             lines.append(f"authorization: {json.dumps(auth)}")
             if no_auth_user:
                 lines.append(f"no_auth_user: {json.dumps(no_auth_user)}")
+            continue
+        if key == "tls":
+            lines.append(f"tls: {json.dumps(value)}")
             continue
         if key not in _PLAIN_OPTIONS and key not in _DURATION_OPTIONS:
             raise TypeError(f"option {key!r} has no nats-server config equivalent")
