@@ -139,8 +139,7 @@ def test_missing_config_file(kind, tmp_path):
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("http_port: 8222\n", "http_port"),
-        ("http: 127.0.0.1:8222\n", "http_port"),
+        ('http_port: 8222\nhttp_base_path: "/mon"\n', "http_base_path"),
         ("https_port: 8443\n", "https_port"),
         ('client_advertise: "example.com:4222"\n', "client_advertise"),
         ("logfile_size_limit: 1MB\n", "logfile_size_limit"),
