@@ -290,13 +290,7 @@ class _Process:
 
     def shutdown(self) -> None:
         logs.info("Initiating Shutdown...")
-        try:
-            self.server.stop()
-        except RuntimeError:
-            # The engine is busy in lame duck mode on another thread; it stops at its end.
-            if self.lame_duck is not None:
-                self.lame_duck.join()
-            self.server.stop()
+        self.server.stop()  # also ends a lame duck mode running on its thread
         logs.info("Server Exiting..")
 
     # SIGUSR1 -----------------------------------------------------------------------------

@@ -221,11 +221,6 @@ def test_sigterm_is_ignored_in_lame_duck_mode(kind, tmp_path):
 
 
 def test_sigint_in_lame_duck_mode_stops_at_once(kind, tmp_path):
-    if kind == "fastnats":
-        pytest.skip(
-            "needs native stop() callable while lame_duck() blocks on another thread "
-            "(today SIGINT waits for the grace period)"
-        )
     conf = write(
         tmp_path / "ld.conf",
         'listen: 127.0.0.1:-1\nlame_duck_duration: "120s"\nlame_duck_grace_period: "100s"\n',
