@@ -59,7 +59,6 @@ def test_authorized_user_for_the_single_user(start_server):
         assert [x.get("authorized_user") for x in connz(srv, "?auth=1")] == ["u"]
 
 
-@pytest.mark.fastnats_bug("token clients have no authorized_user; nats-server shows [REDACTED]")
 def test_authorized_user_for_a_token_is_redacted(start_server):
     srv = start_server(http_port=-1, authorization={"token": "s3cr3t"})
     with logged_in(srv, auth_token="s3cr3t"):

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, ProtoError};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
-use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
+use crate::auth::{AuthMethod, AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
 use crate::client::{ClientHandle, CloseMode};
 use crate::config::Config;
 use crate::flush::FlushSet;
@@ -390,7 +390,12 @@ impl Conn {
     /// Takes on an authenticated identity: user name and permissions.
     pub(crate) fn authorize(&mut self, id: Identity) {
         self.authed = true;
-        self.me.meta.lock().user.clone_from(&id.user);
+        // A token is the credential itself: nats-server shows its holder as "[REDACTED]".
+        let user = match id.method {
+            AuthMethod::Token => Some("[REDACTED]".to_string()),
+            _ => id.user.clone(),
+        };
+        self.me.meta.lock().user = user;
         self.pub_cache.clear();
         self.me.set_permissions(id.permissions.clone());
         self.perms = id.permissions;
