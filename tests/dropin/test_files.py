@@ -147,3 +147,13 @@ def test_python_dash_m_is_named_fastnats_too(tmp_path):
     with served("-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(tmp_path)) as s:
         path, _ = _wait_ports_file(tmp_path)
         assert path.name == f"fastnats_{s.pid}.ports"
+
+
+def test_client_urls():
+    from fastnats.files import client_urls
+
+    assert client_urls("127.0.0.1", 4222) == ["nats://127.0.0.1:4222"]
+    assert client_urls("::1", 4222, "tls") == ["tls://[::1]:4222"]
+    everywhere = client_urls("0.0.0.0", 4222)
+    assert "nats://127.0.0.1:4222" in everywhere
+    assert all(u.startswith("nats://") and u.endswith(":4222") for u in everywhere)

@@ -10,7 +10,7 @@ import signal
 import socket
 
 import pytest
-from fastnats.cli import Options, UsageError, parse_args
+from fastnats.cli import Options, UsageError, go_parse_int, parse_args
 
 from ..wire.proto import connect
 from .procs import LOG_LINE, UNTIMED_LOG_LINE, FileLog, Proc, command, run, served
@@ -140,6 +140,50 @@ def test_other_flags_and_commands(args, attr, value):
 )
 def test_file_flags(args, expected):
     assert parsed(*args).misc == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("10", 10),
+        ("-1", -1),
+        ("+5", 5),
+        ("0", 0),
+        ("0x1f", 31),
+        ("0X1F", 31),
+        ("0o17", 15),
+        ("017", 15),
+        ("0b101", 5),
+        ("1_000", 1000),
+        ("0x_1f", 31),
+        ("0_7", 7),
+        ("9223372036854775807", 2**63 - 1),
+        ("-9223372036854775808", -(2**63)),
+    ],
+)
+def test_go_parse_int(text, value):
+    assert go_parse_int(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "parse error"),
+        ("-", "parse error"),
+        ("abc", "parse error"),
+        ("08", "parse error"),
+        ("0x", "parse error"),
+        ("_1", "parse error"),
+        ("1_", "parse error"),
+        ("1__0", "parse error"),
+        ("1.5", "parse error"),
+        (" 1", "parse error"),
+        ("9223372036854775808", "value out of range"),
+    ],
+)
+def test_go_parse_int_errors(text, error):
+    with pytest.raises(ValueError, match=error):
+        go_parse_int(text)
 
 
 def test_flags_stop_at_double_dash_and_at_the_first_command():
@@ -357,10 +401,10 @@ def test_without_debug_there_are_no_debug_lines(kind):
 
 @pytest.mark.parametrize("flag", ["-V", "--trace", "-VV", "-DV"])
 def test_trace_flags_trace_the_protocol(kind, flag):
-    if kind == "fastnats":
-        pytest.skip("needs native protocol tracing ([TRC] <<- [CONNECT ...] lines)")
     with served("-a", "127.0.0.1", "-p", "-1", flag, kind=kind) as s:
         with connect(s.address, {"verbose": False, "pedantic": False, "pass": "s3cret"}):
+            if kind == "fastnats":
+                pytest.skip("needs native protocol tracing ([TRC] <<- [CONNECT ...] lines)")
             s.log.expect(r"\[TRC\] .*CONNECT")
             assert not s.log.has("s3cret")
 
