@@ -291,6 +291,10 @@ class _Process:
     def shutdown(self) -> None:
         logs.info("Initiating Shutdown...")
         self.server.stop()  # also ends a lame duck mode running on its thread
+        if self.lame_duck is not None:
+            # Let that thread leave native code before the interpreter finalizes: a thread
+            # still inside the extension at exit would be torn down mid-call (SIGABRT).
+            self.lame_duck.join(timeout=5)
         logs.info("Server Exiting..")
 
     # SIGUSR1 -----------------------------------------------------------------------------

@@ -83,10 +83,6 @@ def test_plain_client_is_closed_after_the_tls_timeout(start_server, certs, hands
     assert 0.35 <= elapsed <= 2.0, elapsed
 
 
-@pytest.mark.fastnats_bug(
-    "on the TLS timeout fastnats writes -ERR 'Secure Connection - TLS Required' in clear; "
-    "nats-server v2.15.1 sends nothing more and closes"
-)
 @pytest.mark.parametrize("handshake_first", [False, True])
 def test_nothing_more_in_clear_on_the_tls_timeout(start_server, certs, handshake_first):
     srv = start_server(tls=certs.tls(timeout=0.5, handshake_first=handshake_first))

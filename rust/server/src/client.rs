@@ -228,6 +228,9 @@ impl ClientHandle {
     /// Queues protocol bytes (PONG, +OK, -ERR, INFO) for this client. The caller flushes
     /// (directly, or through its flush set at the end of the read).
     pub fn queue(&self, bytes: &[u8]) {
+        if crate::trace::enabled() {
+            crate::trace::outbound(self, bytes);
+        }
         let mut out = self.out.lock();
         if out.close.is_none() {
             out.buf.extend_from_slice(bytes);

@@ -231,6 +231,9 @@ impl Conn {
             match parse(&buf[pos..], &self.limits) {
                 Ok(Parsed::Op(op, used)) => {
                     pos += used;
+                    if crate::trace::enabled() {
+                        crate::trace::inbound(&self.me, &op);
+                    }
                     if let Err(e) = self.dispatch(op) {
                         self.error(e);
                     }

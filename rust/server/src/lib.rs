@@ -56,6 +56,7 @@ pub mod server;
 pub mod stats;
 pub mod subs;
 pub mod tls;
+pub mod trace;
 pub mod writer;
 
 pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};

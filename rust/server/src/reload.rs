@@ -20,7 +20,7 @@ pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
     let old = shared.config();
     refuse_fixed(&old, &new)?;
     let max_connections = new.max_connections;
-    shared.set_config(new);
+    shared.set_config(new)?;
     if max_connections < old.max_connections {
         close_excess(shared, max_connections);
     }
