@@ -403,8 +403,6 @@ def test_without_debug_there_are_no_debug_lines(kind):
 def test_trace_flags_trace_the_protocol(kind, flag):
     with served("-a", "127.0.0.1", "-p", "-1", flag, kind=kind) as s:
         with connect(s.address, {"verbose": False, "pedantic": False, "pass": "s3cret"}):
-            if kind == "fastnats":
-                pytest.skip("needs native protocol tracing ([TRC] <<- [CONNECT ...] lines)")
             s.log.expect(r"\[TRC\] .*CONNECT")
             assert not s.log.has("s3cret")
 
