@@ -484,7 +484,6 @@ def test_reload_refuses_a_changed_no_auth_user(server_kind, tmp_path):
         )
 
 
-@pytest.mark.fastnats_bug("reload does not re-check existing connections yet")
 def test_reload_rechecks_existing_connections(server_kind, tmp_path):
     conf = tmp_path / "auth.conf"
     conf.write_text(

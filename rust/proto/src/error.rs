@@ -177,6 +177,10 @@ pub enum PermissionViolation<'a> {
     Subscribe(&'a [u8], Option<&'a [u8]>),
     /// `Permissions Violation for Subscription to "<subject>", too many tokens`
     TooManyTokens(&'a [u8]),
+    /// `Permissions Violation for Subscription to "<subject>" (sid "<sid>")` (with
+    /// ` using queue "<q>"` before the sid): a reload took the permission away and the
+    /// subscription was removed.
+    SubscriptionRevoked(&'a [u8], Option<&'a [u8]>, &'a [u8]),
 }
 
 impl PermissionViolation<'_> {
@@ -199,6 +203,17 @@ impl PermissionViolation<'_> {
                     out.extend_from_slice(b" using queue ");
                     quote(out, q);
                 }
+            }
+            PermissionViolation::SubscriptionRevoked(s, q, sid) => {
+                out.extend_from_slice(b"Subscription to ");
+                quote(out, s);
+                if let Some(q) = q {
+                    out.extend_from_slice(b" using queue ");
+                    quote(out, q);
+                }
+                out.extend_from_slice(b" (sid ");
+                quote(out, sid);
+                out.push(b')');
             }
             PermissionViolation::TooManyTokens(s) => {
                 out.extend_from_slice(b"Subscription to ");
@@ -243,6 +258,12 @@ mod tests {
         assert_eq!(
             out,
             b"-ERR 'Permissions Violation for Subscription to \"foo.>\" using queue \"q\"'\r\n"
+        );
+        out.clear();
+        PermissionViolation::SubscriptionRevoked(b"foo", None, b"7").write_err(&mut out);
+        assert_eq!(
+            out,
+            b"-ERR 'Permissions Violation for Subscription to \"foo\" (sid \"7\")'\r\n"
         );
         out.clear();
         PermissionViolation::Publish(b"a").write_err(&mut out);

@@ -101,6 +101,9 @@ pub struct ClientHandle {
     /// Set when the user has `allow_responses`: reply subjects delivered to it are recorded.
     pub track_responses: AtomicBool,
     pub responses: Mutex<Option<ResponseTracker>>,
+    /// What the client authenticated with (CONNECT and the nonce), kept so a reload can
+    /// decide again whether it may stay. `None` until authenticated.
+    pub credentials: Mutex<Option<(fastnats_proto::ConnectInfo, Option<String>)>>,
 }
 
 impl Outbound {
@@ -136,6 +139,7 @@ impl ClientHandle {
             filter_deliveries: AtomicBool::new(false),
             track_responses: AtomicBool::new(false),
             responses: Mutex::new(None),
+            credentials: Mutex::new(None),
         }
     }
 

@@ -260,6 +260,11 @@ impl Conn {
         self.cfg = self.shared.config();
         self.limits.max_control_line = self.cfg.max_control_line;
         self.limits.max_payload = self.cfg.max_payload;
+        // A reload may have re-decided this client's permissions (see reload::recheck).
+        if self.authed {
+            self.perms = self.me.perms.read().clone();
+            self.pub_cache.clear();
+        }
     }
 
     /// Sends an error's `-ERR` (if it has one) and closes when nats-server would.
@@ -399,6 +404,7 @@ impl Conn {
             _ => id.user.clone(),
         };
         self.me.meta.lock().user = user;
+        *self.me.credentials.lock() = Some((self.connect.clone(), self.nonce.clone()));
         self.pub_cache.clear();
         self.me.set_permissions(id.permissions.clone());
         self.perms = id.permissions;

@@ -6,7 +6,11 @@
 //! support, the sublist cache). A change to one of the latter refuses the whole reload with
 //! nats-server's message, and the old configuration stays.
 
+use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, CloseReason, ProtoError};
+
+use crate::auth::{AuthOutcome, AuthRequest};
+use crate::subs::SubRef;
 
 use crate::client::CloseMode;
 use crate::config::{Config, ConfigError};
@@ -20,7 +24,12 @@ pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
     let old = shared.config();
     refuse_fixed(&old, &new)?;
     let max_connections = new.max_connections;
+    let auth_changed = old.auth != new.auth;
     shared.set_config(new)?;
+    if auth_changed {
+        recheck(shared);
+        shared.bump_config_gen();
+    }
     if max_connections < old.max_connections {
         close_excess(shared, max_connections);
     }
@@ -75,4 +84,54 @@ fn close_excess(shared: &Shared, max: usize) {
         Level::Info,
         "Closed {excess} connections to fall under max_connections of {max}"
     );
+}
+
+/// nats-server re-checks connected clients when authorization changes: a client whose
+/// credentials no longer pass gets `Authorization Violation` and is closed; a client that
+/// stays gets its new permissions, and each subscription they no longer allow is removed
+/// with `Permissions Violation for Subscription to "<subject>" (sid "<sid>")`. Runs on the
+/// reloading (non-runtime) thread, where bcrypt and Python hooks may take their time.
+fn recheck(shared: &Shared) {
+    let authorizer = shared.authorizer();
+    let custom = shared.hooks.authenticator.clone();
+    for c in shared.client_list() {
+        let Some((connect, nonce)) = c.credentials.lock().clone() else {
+            continue; // not authenticated yet: its CONNECT meets the new config
+        };
+        let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, None);
+        match authorizer.authenticate_with(custom.as_deref(), &req) {
+            AuthOutcome::Denied => {
+                let mut err = Vec::new();
+                encode::write_err(&mut err, ProtoError::AuthorizationViolation);
+                c.queue(&err);
+                c.close(CloseReason::AuthenticationViolation, CloseMode::Flush);
+            }
+            AuthOutcome::Allowed(id) => {
+                c.set_permissions(id.permissions.clone());
+                let Some(perms) = id.permissions else {
+                    continue;
+                };
+                let subs: Vec<SubRef> = c.subs.lock().values().cloned().collect();
+                let mut errs = Vec::new();
+                for s in subs {
+                    if !perms.can_subscribe(&s.subject, s.queue.as_deref()) {
+                        PermissionViolation::SubscriptionRevoked(
+                            &s.subject,
+                            s.queue.as_deref(),
+                            &s.sid,
+                        )
+                        .write_err(&mut errs);
+                        crate::ops::remove_subscription(shared, &s);
+                    } else if perms.needs_delivery_filter(&s.subject) {
+                        c.filter_deliveries
+                            .store(true, std::sync::atomic::Ordering::Release);
+                    }
+                }
+                if !errs.is_empty() {
+                    c.queue(&errs);
+                    c.flush();
+                }
+            }
+        }
+    }
 }

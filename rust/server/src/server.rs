@@ -109,6 +109,11 @@ impl Shared {
         self.clients.lock().remove(&cid);
     }
 
+    /// Makes every connection refresh its copy of the configuration (and permissions).
+    pub(crate) fn bump_config_gen(&self) {
+        self.config_gen.fetch_add(1, Relaxed);
+    }
+
     /// Whether [`Server::stop`] has begun.
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Relaxed)
