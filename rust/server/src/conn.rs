@@ -130,12 +130,12 @@ impl Conn {
         while !self.me.is_closed() {
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
-            buf.reserve(want);
             // Recipients still unflushed from the last read: read on only if bytes are
             // already waiting, else flush them before sleeping.
             let ready = if self.flush.is_empty() {
                 None
             } else {
+                buf.reserve(want);
                 match rd.try_read_buf(&mut buf) {
                     Ok(0) => {
                         self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
@@ -158,7 +158,7 @@ impl Conn {
                 tokio::select! {
                 biased;
                 _ = &mut closing => break, // closed by someone else
-                r = rd.read_buf(&mut buf) => match r {
+                r = rd.read_buf(&mut buf, want) => match r {
                     Ok(0) => {
                         self.me.close(CloseReason::ClientClosed, CloseMode::Flush);
                         break;
@@ -211,8 +211,9 @@ impl Conn {
             }
             if used == buf.len() {
                 buf.clear();
-                if buf.capacity() > 2 * MAX_READ {
-                    // A large payload passed through: give the memory back.
+                if buf.capacity() > 2 * MAX_READ || n < read_size / 2 {
+                    // A large payload passed through, or the client went quiet: give the
+                    // memory back (idle connections then hold no read buffer).
                     buf = Vec::new();
                 }
             } else if used > 0 {

@@ -35,10 +35,26 @@ fn would_block() -> io::Error {
 }
 
 impl ReadSock {
-    pub async fn read_buf(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    /// Reads into `buf`, reserving `want` bytes only once data is there: an idle plain
+    /// connection holds no read buffer at all.
+    pub async fn read_buf(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
         match self {
-            ReadSock::Tcp(r) => r.read_buf(buf).await,
-            ReadSock::Tls(r) => r.read_buf(buf).await,
+            ReadSock::Tcp(r) => loop {
+                if buf.capacity() - buf.len() < want {
+                    r.readable().await?;
+                    buf.reserve(want);
+                }
+                match r.try_read_buf(buf) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        r.readable().await?;
+                    }
+                    other => return other,
+                }
+            },
+            ReadSock::Tls(r) => {
+                buf.reserve(want);
+                r.read_buf(buf).await
+            }
         }
     }
 

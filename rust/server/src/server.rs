@@ -407,7 +407,9 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
             let (rd, wr) = stream.into_split();
             (ReadSock::Tcp(rd), WriteSock::Tcp(wr))
         }
-        Some((acceptor, cfg)) => match handshake(stream, &acceptor, &cfg, &hello).await {
+        // Boxed: the TLS handshake state is large and would otherwise size every
+        // connection task, TLS or not.
+        Some((acceptor, cfg)) => match Box::pin(handshake(stream, &acceptor, &cfg, &hello)).await {
             Ok(tls) => {
                 if cfg.handshake_first {
                     me.queue(&hello);
