@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .nodes import used_as_variable
-from .units import go_quote, parse_duration
+from .units import go_quote, go_type, parse_duration
 
 __all__ = ["parse_authorization"]
 
@@ -36,23 +36,6 @@ _UNSUPPORTED_USER = {
     "account": "accounts",
 }
 _CONNECTION_TYPES = {"allowed_connection_types", "allowed_connections_types", "connection_types"}
-
-
-def _go_type(value: Any) -> str:
-    """Go's ``%T`` of a config value, as nats-server's messages show it."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return type(value).__name__
 
 
 def _go_value(value: Any) -> str:
@@ -79,7 +62,7 @@ class _Parser:
         if isinstance(value, str):
             return value
         self.report(
-            block, key, f'invalid value for "{key}": expected a string, got {_go_type(value)}'
+            block, key, f'invalid value for "{key}": expected a string, got {go_type(value)}'
         )
         return None
 
@@ -223,7 +206,7 @@ class _Parser:
             block,
             key,
             "Expected subject permissions to be a subject, or array of subjects, "
-            f"got {_go_type(value)}",
+            f"got {go_type(value)}",
         )
         return None
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .nodes import used_as_variable
-from .units import go_quote, parse_duration
+from .units import go_quote, go_type, parse_duration
 
 __all__ = ["parse_tls", "UNSUPPORTED_TLS"]
 
@@ -55,22 +55,6 @@ UNSUPPORTED_TLS: dict[str, str] = {
 
 _PATHS = ("cert_file", "key_file", "ca_file")
 _HANDSHAKE_FIRST = ("handshake_first", "first", "immediate")
-
-
-def _go_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list):
-        return "[]interface {}"
-    return type(value).__name__
 
 
 def _switched_off(name: str, value: Any) -> bool:
@@ -136,7 +120,7 @@ class _Parser:
             self.report(
                 block,
                 key,
-                f"field {go_quote(key)} should be a boolean or a string, got {_go_type(value)}",
+                f"field {go_quote(key)} should be a boolean or a string, got {go_type(value)}",
             )
             return None
         text = value.lower()
@@ -203,7 +187,7 @@ def parse_tls(config: Any, key: str, report: Report) -> dict[str, Any] | None:
     block = config[key]
     if not isinstance(block, dict):
         report(
-            config, key, f"invalid value for {go_quote(key)}: expected a map, got {_go_type(block)}"
+            config, key, f"invalid value for {go_quote(key)}: expected a map, got {go_type(block)}"
         )
         return None
     problems: list[str] = []

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
 
@@ -158,3 +160,20 @@ def format_duration_ns(ns: int) -> str:
 def format_duration(seconds: float) -> str:
     """Seconds as a Go duration string (``90.0`` -> ``1m30s``)."""
     return format_duration_ns(round(seconds * 1e9))
+
+
+def go_type(value: Any) -> str:
+    """Go's ``%T`` of a config value, as nats-server's messages show it."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return type(value).__name__
