@@ -29,6 +29,8 @@ pub enum CloseMode {
 /// Largest outbound buffer a producer writes inline at the end of its read; larger ones are
 /// left to the connection's writer task.
 const INLINE_FLUSH_MAX: usize = 256 * 1024;
+/// Outbound buffers up to this capacity are freed once flushed.
+const SMALL_BUFFER: usize = 4 * 1024;
 
 /// The outbound queue, guarded by [`ClientHandle::out`].
 #[derive(Debug, Default)]
@@ -214,7 +216,13 @@ impl ClientHandle {
                 if let Some(socket) = &out.socket {
                     match socket.try_write(&out.buf) {
                         Ok(n) if n == out.buf.len() => {
-                            out.buf.clear();
+                            // Small buffers are released (an idle connection then holds
+                            // none); large ones are kept for the next burst.
+                            if out.buf.capacity() <= SMALL_BUFFER {
+                                out.buf = Vec::new();
+                            } else {
+                                out.buf.clear();
+                            }
                             return;
                         }
                         Ok(n) => {
