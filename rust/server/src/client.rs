@@ -106,6 +106,8 @@ pub struct ClientHandle {
     /// What the client authenticated with (CONNECT and the nonce), kept so a reload can
     /// decide again whether it may stay. `None` until authenticated.
     pub credentials: Mutex<Option<(fastnats_proto::ConnectInfo, Option<String>)>>,
+    /// The TLS client certificate's subject, when the client presented one.
+    pub tls_subject: Mutex<Option<String>>,
 }
 
 impl Outbound {
@@ -142,6 +144,7 @@ impl ClientHandle {
             track_responses: AtomicBool::new(false),
             responses: Mutex::new(None),
             credentials: Mutex::new(None),
+            tls_subject: Mutex::new(None),
         }
     }
 

@@ -374,8 +374,9 @@ impl Conn {
         let connect = self.connect.clone();
         let nonce = self.nonce.clone();
         let addr = self.me.addr;
+        let subject = self.me.tls_subject.lock().clone();
         let decide = tokio::task::spawn_blocking(move || {
-            let req = AuthRequest::new(&connect, nonce.as_deref(), addr, None);
+            let req = AuthRequest::new(&connect, nonce.as_deref(), addr, subject.as_deref());
             authorizer.authenticate_with(custom.as_deref(), &req)
         });
         match tokio::time::timeout(timeout, decide).await {

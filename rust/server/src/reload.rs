@@ -98,7 +98,8 @@ fn recheck(shared: &Shared) {
         let Some((connect, nonce)) = c.credentials.lock().clone() else {
             continue; // not authenticated yet: its CONNECT meets the new config
         };
-        let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, None);
+        let subject = c.tls_subject.lock().clone();
+        let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, subject.as_deref());
         match authorizer.authenticate_with(custom.as_deref(), &req) {
             AuthOutcome::Denied => {
                 let mut err = Vec::new();

@@ -411,6 +411,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr) {
         // connection task, TLS or not.
         Some((acceptor, cfg)) => match Box::pin(handshake(stream, &acceptor, &cfg, &hello)).await {
             Ok(tls) => {
+                *me.tls_subject.lock() = crate::tls::peer_subject(tls.get_ref().1);
                 if cfg.handshake_first {
                     me.queue(&hello);
                 }

@@ -98,3 +98,11 @@ pub fn server_config(cfg: &TlsConfig) -> Result<Arc<ServerConfig>, String> {
     })?;
     Ok(Arc::new(config))
 }
+
+/// The subject of the client's certificate (RFC 4514 form, e.g. `CN=alice,O=Acme`), when it
+/// sent one: auth hooks get it as `tls_subject`.
+pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
+    let cert = conn.peer_certificates()?.first()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
+    Some(parsed.subject().to_string())
+}
