@@ -67,6 +67,8 @@ _PLAIN_OPTIONS = {
     "no_header_support",
     "disable_sublist_cache",
     "http_port",
+    # reference-only: keeps nats-server's system-account subscriptions out of the counts
+    "no_system_account",
 }
 # fastnats-only tuning knobs with no nats-server equivalent: not passed to the reference.
 _FASTNATS_ONLY_OPTIONS = {"worker_threads", "shutdown_grace"}

@@ -7,11 +7,8 @@ subscriptions do not show in the counts (fastnats has no system account).
 
 from __future__ import annotations
 
-import queue
-import re
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +17,9 @@ from typing import Any
 import fastnats
 import pytest
 
-from ..conftest import reference_server
+from ..conftest import start_reference_server
 from . import scenario
 
-STARTUP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -65,46 +61,9 @@ def start_fastnats() -> Monitored:
 
 
 def start_reference(tmp: Path) -> Monitored:
-    ref = reference_server()
-    if ref is None:
-        pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or put it on PATH)")
-    conf = tmp / "monitor.conf"
-    conf.write_text("no_system_account: true\n")
-    proc = subprocess.Popen(
-        [ref[0], "-a", scenario.HOST, "-p", "-1", "-m", "-1", "-c", str(conf)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    log: list[str] = []
-
-    def pump() -> None:
-        assert proc.stderr is not None
-        for raw in proc.stderr:
-            line = raw.decode(errors="replace").rstrip("\n")
-            log.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    port = http_port = None
-    while True:
-        try:
-            line = lines.get(timeout=STARTUP_TIMEOUT)
-        except queue.Empty:
-            proc.kill()
-            raise RuntimeError("nats-server did not get ready:\n" + "\n".join(log)) from None
-        if line is None:
-            raise RuntimeError("nats-server exited:\n" + "\n".join(log))
-        if m := re.search(r"Listening for client connections on \S+:(\d+)", line):
-            port = int(m[1])
-        if m := re.search(r"Starting http monitor on \S+:(\d+)", line):
-            http_port = int(m[1])
-        if "Server is ready" in line:
-            break
-    assert port and http_port, "\n".join(log)
-    return Monitored("nats-server", port, http_port, process=proc, log=log)
+    srv = start_reference_server(tmp, http_port=-1, no_system_account=True)
+    assert srv.process is not None and srv.http_port, "\n".join(srv.log)
+    return Monitored("nats-server", srv.port, srv.http_port, process=srv.process, log=srv.log)
 
 
 @dataclass
