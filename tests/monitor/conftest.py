@@ -21,7 +21,6 @@ from ..conftest import start_reference_server
 from . import scenario
 
 
-
 @dataclass
 class Monitored:
     kind: str
