@@ -3,7 +3,6 @@
 //! of its state privately (see [`crate::conn`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
 
 use fastnats_proto::CloseReason;
 use parking_lot::Mutex;
@@ -88,7 +87,6 @@ pub struct ClientHandle {
     /// The connection's subscriptions by sid. Its own reader changes them; a publisher on
     /// another connection removes one that reached its auto-unsubscribe limit.
     pub subs: Mutex<SubMap>,
-    pub started: Instant,
     /// Wall-clock start, for monitoring.
     pub started_wall: std::time::SystemTime,
     /// Nanoseconds after server start of the last read from this client.
@@ -134,7 +132,6 @@ impl ClientHandle {
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
             subs: Mutex::new(SubMap::default()),
-            started: Instant::now(),
             started_wall: std::time::SystemTime::now(),
             last_activity: AtomicU64::new(0),
             meta: Mutex::new(ClientMeta::default()),
@@ -168,6 +165,14 @@ impl ClientHandle {
                 .read()
                 .as_ref()
                 .is_some_and(|p| p.deny_delivery(subject))
+    }
+
+    /// Turns on delivery filtering when a subscription on `subject` overlaps one of the
+    /// user's subscribe-deny entries (it then stays on for the connection).
+    pub fn filter_deliveries_for(&self, perms: &CompiledPermissions, subject: &[u8]) {
+        if perms.needs_delivery_filter(subject) {
+            self.filter_deliveries.store(true, Ordering::Release);
+        }
     }
 
     /// Records that a request with this reply subject was delivered (`allow_responses`).

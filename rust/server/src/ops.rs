@@ -142,18 +142,8 @@ impl Conn {
                 .as_ref()
                 .is_some_and(|p| !p.can_subscribe(subject, queue))
         {
-            let mut line = Vec::new();
-            PermissionViolation::Subscribe(subject, queue).write_err(&mut line);
-            self.me.queue(&line);
-            self.flush.add(&self.me);
+            self.permission_violation(PermissionViolation::Subscribe(subject, queue));
             return Ok(());
-        }
-        if let Some(p) = &self.perms {
-            if p.needs_delivery_filter(subject) {
-                self.me
-                    .filter_deliveries
-                    .store(true, std::sync::atomic::Ordering::Release);
-            }
         }
         let max_subs = self.cfg.max_subscriptions;
         {
@@ -190,6 +180,9 @@ impl Conn {
                 .insert(sub.clone())
                 .map_err(|_| ProtoError::InvalidSubject)?;
             subs.insert(sid.into(), sub);
+        }
+        if let Some(p) = &self.perms {
+            self.me.filter_deliveries_for(p, subject);
         }
         self.ok();
         Ok(())

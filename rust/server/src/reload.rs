@@ -123,9 +123,8 @@ fn recheck(shared: &Shared) {
                         )
                         .write_err(&mut errs);
                         crate::ops::remove_subscription(shared, &s);
-                    } else if perms.needs_delivery_filter(&s.subject) {
-                        c.filter_deliveries
-                            .store(true, std::sync::atomic::Ordering::Release);
+                    } else {
+                        c.filter_deliveries_for(&perms, &s.subject);
                     }
                 }
                 if !errs.is_empty() {

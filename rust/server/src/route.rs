@@ -51,7 +51,8 @@ impl Conn {
         Ok(())
     }
 
-    fn permission_violation(&mut self, v: PermissionViolation<'_>) {
+    /// Sends a permissions `-ERR` (the connection stays open).
+    pub(crate) fn permission_violation(&mut self, v: PermissionViolation<'_>) {
         let mut line = Vec::new();
         v.write_err(&mut line);
         self.me.queue(&line);
