@@ -17,6 +17,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(PYTHON) -m ruff check python tests benches
 	$(PYTHON) -m mypy
+	$(PYTHON) -m mypy.stubtest fastnats._fastnats
 
 fmt:
 	cargo fmt --all

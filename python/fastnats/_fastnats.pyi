@@ -1,19 +1,30 @@
 """Type stub of the native extension (rust/bindings). Keep in step with the bindings."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, final
+
+__all__ = [
+    "__version__",
+    "COMPATIBLE_NATS_VERSION",
+    "NativeServer",
+    "default_config",
+    "log",
+    "configure_logging",
+    "reopen_log",
+]
 
 __version__: str
 COMPATIBLE_NATS_VERSION: str
 
+@final
 class NativeServer:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         options: dict[str, Any],
         auth_hook: Callable[[dict[str, Any]], bool | dict[str, Any] | None] | None = None,
         on_connect: Callable[[dict[str, Any]], None] | None = None,
         on_disconnect: Callable[[dict[str, Any]], None] | None = None,
-    ) -> None: ...
+    ) -> NativeServer: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
     @property
