@@ -9,13 +9,13 @@
 
 use std::sync::Arc;
 
-use crate::client::ClientHandle;
+use crate::connection::Connection;
 
 #[derive(Default)]
 pub struct FlushSet {
     /// Recipients with their connection ids inline, so the duplicate check scans one
     /// contiguous array instead of chasing a pointer per entry.
-    clients: Vec<(u64, Arc<ClientHandle>)>,
+    clients: Vec<(u64, Arc<Connection>)>,
 }
 
 /// Past this many recipients a linear scan is replaced by sort + dedup at flush time.
@@ -24,7 +24,7 @@ const SCAN_LIMIT: usize = 16;
 impl FlushSet {
     /// Records `client` (once) for the next flush.
     #[inline]
-    pub fn add(&mut self, client: &Arc<ClientHandle>) {
+    pub fn add(&mut self, client: &Arc<Connection>) {
         let cid = client.cid;
         if let Some((last, _)) = self.clients.last() {
             if *last == cid {

@@ -2,21 +2,22 @@
 //!
 //! As nats-server does: stop accepting, tell protocol-1 clients with an async
 //! `INFO {"ldm":true}` (clients then prefer other servers when they reconnect), wait the grace
-//! period, then close the clients one by one, spread over the rest of the duration (a random
-//! pause in [si/2, si] between closes, si capped at 1 s), and return.
+//! period (less if every client leaves), then close the clients one by one, spread over the
+//! rest of the duration (a random pause in [si/2, si] between closes, si capped at 1 s).
+//! Shutdown beginning meanwhile (SIGINT during lame duck) ends it at once.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fastnats_proto::{encode, CloseReason};
+use rand::Rng;
 
-use crate::client::CloseMode;
 use crate::log::Level;
 use crate::log_at;
-use crate::server::Shared;
+use crate::outbound::CloseMode;
+use crate::shared::Shared;
 
-/// Runs lame duck mode to the end, or until [`crate::Server::stop`] is called; blocks the
-/// calling (non-runtime) thread.
-pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
+/// Runs lame duck mode to the end, or until shutdown begins.
+pub async fn run(shared: &Shared, duration: Duration, grace: Duration) {
     log_at!(
         Level::Info,
         "Entering lame duck mode, stop accepting new clients"
@@ -27,18 +28,18 @@ pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
     info.ldm = true;
     let mut line = Vec::new();
     encode::write_info(&mut line, &info);
-    let clients = shared.client_list();
-    for c in &clients {
+    for c in &shared.client_list() {
         if c.meta.lock().protocol >= 1 {
             c.queue(&line);
             c.flush();
         }
     }
 
-    let start = Instant::now();
     let grace = grace.min(duration);
-    while start.elapsed() < grace && shared.num_clients() > 0 && !shared.is_shutting_down() {
-        std::thread::sleep(Duration::from_millis(10).min(grace));
+    tokio::select! {
+        () = tokio::time::sleep(grace) => {}
+        () = shared.no_clients() => return,
+        () = shared.shutting_down() => return,
     }
 
     let clients = shared.client_list();
@@ -53,27 +54,17 @@ pub fn run(shared: &Shared, duration: Duration, grace: Duration) {
         clients.len(),
         spread
     );
-    let mut rng = seed();
     for (i, c) in clients.iter().enumerate() {
         if shared.is_shutting_down() {
-            return; // stop() takes over (SIGINT during lame duck)
+            return; // shutdown takes over (SIGINT during lame duck)
         }
         c.close(CloseReason::ServerShutdown, CloseMode::Flush);
         if i + 1 < clients.len() && !step.is_zero() {
-            // Random pause in [step/2, step].
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            let half = step / 2;
-            let extra = half.mul_f64((rng % 1000) as f64 / 1000.0);
-            std::thread::sleep(half + extra);
+            let pause = rand::thread_rng().gen_range(step / 2..=step);
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = shared.shutting_down() => return,
+            }
         }
     }
-}
-
-fn seed() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0x9E37_79B9, |d| d.as_nanos() as u64)
-        | 1
 }

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::client::ClientHandle;
-use crate::server::Shared;
+use crate::connection::Connection;
+use crate::shared::Shared;
 
 /// How many closed connections are kept (nats-server's `max_closed_clients` default).
 pub const MAX_CLOSED: usize = 10_000;
@@ -51,7 +51,7 @@ pub struct ConnSnapshot {
     pub reason: Option<&'static str>,
 }
 
-fn snapshot(shared: &Shared, c: &ClientHandle) -> ConnSnapshot {
+fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
     let (pending, out_msgs, out_bytes, reason) = {
         let out = c.out.lock();
         (
@@ -132,7 +132,7 @@ pub fn subscriptions(shared: &Shared) -> Vec<SubSnapshot> {
 }
 
 /// Keeps the final state of a connection that just closed.
-pub(crate) fn record_closed(shared: &Shared, c: &Arc<ClientHandle>) {
+pub(crate) fn record_closed(shared: &Shared, c: &Arc<Connection>) {
     let mut snap = snapshot(shared, c);
     snap.stop = Some(SystemTime::now());
     let mut closed = shared.closed.lock();

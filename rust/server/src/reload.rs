@@ -10,13 +10,13 @@ use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, CloseReason, ProtoError};
 
 use crate::auth::{AuthOutcome, AuthRequest};
-use crate::subs::SubRef;
+use crate::subscription::{self, SubRef};
 
-use crate::client::CloseMode;
 use crate::config::{Config, ConfigError};
 use crate::log::Level;
 use crate::log_at;
-use crate::server::Shared;
+use crate::outbound::CloseMode;
+use crate::shared::Shared;
 
 /// Checks that only reloadable options changed, then applies them.
 pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
@@ -122,7 +122,7 @@ fn recheck(shared: &Shared) {
                             &s.sid,
                         )
                         .write_err(&mut errs);
-                        crate::ops::remove_subscription(shared, &s);
+                        subscription::remove(&s);
                     } else {
                         c.filter_deliveries_for(&perms, &s.subject);
                     }

@@ -4,7 +4,7 @@
 
 use fastnats_proto::ClientOp;
 
-use crate::client::ClientHandle;
+use crate::connection::Connection;
 use crate::log::{self, Level};
 
 #[inline]
@@ -32,7 +32,7 @@ fn redacted_connect(json: &[u8]) -> String {
 }
 
 /// Logs one inbound op.
-pub fn inbound(me: &ClientHandle, op: &ClientOp<'_>) {
+pub fn inbound(me: &Connection, op: &ClientOp<'_>) {
     let line = match op {
         ClientOp::Connect(json) => format!("CONNECT {}", redacted_connect(json)),
         ClientOp::Pub(p) => {
@@ -90,7 +90,7 @@ pub fn inbound(me: &ClientHandle, op: &ClientOp<'_>) {
 }
 
 /// Logs protocol bytes the server queues for a client (PONG, +OK, -ERR, PING, INFO).
-pub fn outbound(me: &ClientHandle, bytes: &[u8]) {
+pub fn outbound(me: &Connection, bytes: &[u8]) {
     let line = text(bytes);
     log::log(
         Level::Trace,

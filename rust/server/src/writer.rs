@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use fastnats_proto::CloseReason;
 
-use crate::client::{ClientHandle, CloseMode};
-use crate::server::Shared;
+use crate::connection::Connection;
+use crate::outbound::CloseMode;
+use crate::shared::Shared;
 
 /// Capacity the two buffers keep while the connection is busy: reusing them spares a
 /// reallocation (and fresh pages) per write when large messages flow.
@@ -19,7 +20,7 @@ const KEEP_BUSY: usize = 4 * 1024 * 1024;
 /// Capacity kept once the connection goes idle, so idle connections stay small.
 const KEEP_IDLE: usize = 4 * 1024;
 
-pub async fn write_loop(me: Arc<ClientHandle>, shared: Arc<Shared>) {
+pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
     let stats = &shared.stats;
     let mut spare: Vec<u8> = Vec::new();
     loop {
@@ -100,7 +101,7 @@ pub async fn write_loop(me: Arc<ClientHandle>, shared: Arc<Shared>) {
 
 /// Resolves when the connection is closed in discard mode (slow consumer, shutdown of a
 /// stuck peer): a blocked write is abandoned at once.
-async fn discarded(me: &ClientHandle) {
+async fn discarded(me: &Connection) {
     loop {
         if let Some((_, CloseMode::Discard)) = me.out.lock().close {
             return;

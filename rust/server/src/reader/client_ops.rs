@@ -1,27 +1,28 @@
-//! Dispatch of client ops other than publishing: CONNECT, SUB, UNSUB, PING/PONG, and the
-//! ops a client may send that the server ignores or closes on.
+//! The client protocol's ops: CONNECT, PUB/HPUB (checks, then the delivery core), SUB,
+//! UNSUB, PING/PONG, and the ops a client may send that the server ignores or closes on.
 //!
 //! Order of checks follows nats-server's `client.go` so that the same input produces the same
 //! bytes: e.g. SUB checks max_subscriptions before the subject, and a duplicate sid is
 //! silently accepted.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::Arc;
 
 use fastnats_proto::error::PermissionViolation;
-use fastnats_proto::{encode, ClientOp, ConnectOptions, ProtoError};
+use fastnats_proto::{encode, headers, ClientOp, ConnectOptions, ProtoError, Publish};
+use fastnats_sublist::{is_valid_literal_subject, is_valid_subject, matches};
 
+use super::Reader;
 use crate::auth::is_reserved_queue;
-use fastnats_sublist::is_valid_subject;
+use crate::delivery::Origin;
+use crate::subscription::{self, SubRef};
 
-use crate::conn::Conn;
-use crate::server::Shared;
-use crate::subs::{SubRef, Subscription};
+/// Reply prefixes reserved for server-internal mappings (gateway replies, service import
+/// replies, JetStream acks): a client may not use them as its own reply subject.
+const RESERVED_REPLY_PREFIXES: [&[u8]; 3] = [b"_R_.", b"$JS.ACK.", b"_GR_."];
 
-impl Conn {
+impl Reader {
     /// Handles one op. A returned error is sent (and closes) by the caller.
-    pub(crate) fn dispatch(&mut self, op: ClientOp<'_>) -> Result<(), ProtoError> {
+    pub(super) fn dispatch(&mut self, op: ClientOp<'_>) -> Result<(), ProtoError> {
         if !self.authed && !matches!(op, ClientOp::Connect(_)) {
             // Auth required and no CONNECT yet: only a no_auth_user lets the client in.
             match self.shared.authorizer().no_auth_identity() {
@@ -55,8 +56,7 @@ impl Conn {
             }
             ClientOp::Ping => {
                 self.touch();
-                self.me.queue(encode::PONG);
-                self.flush.add(&self.me);
+                self.reply(encode::PONG);
                 Ok(())
             }
             ClientOp::Pong => {
@@ -89,11 +89,84 @@ impl Conn {
 
     /// Queues `+OK` when the client asked for verbose acks.
     #[inline]
-    pub(crate) fn ok(&mut self) {
+    pub(super) fn ok(&mut self) {
         if self.connect.verbose {
-            self.me.queue(encode::OK);
-            self.flush.add(&self.me);
+            self.reply(encode::OK);
         }
+    }
+
+    /// Sends a permissions `-ERR` (the connection stays open).
+    fn permission_violation(&mut self, v: PermissionViolation<'_>) {
+        let mut line = Vec::new();
+        v.write_err(&mut line);
+        self.reply(&line);
+    }
+
+    /// PUB/HPUB: nats-server's checks (pedantic subject, publish permissions, reserved
+    /// subjects and reply prefixes), `+OK` if verbose, then delivery; no-responders when a
+    /// request reached nobody.
+    fn publish(&mut self, p: &Publish<'_>) -> Result<(), ProtoError> {
+        self.delivery.count_in(p.data.len());
+        if self.connect.pedantic && !is_valid_literal_subject(p.subject) {
+            // Reported, but the message is still processed (nats-server does the same).
+            self.error(ProtoError::InvalidPublishSubject);
+        }
+        if let Some(perms) = &self.perms {
+            if perms.restricts_publish()
+                && !perms.can_publish_cached(&mut self.pub_cache, p.subject)
+                && !self.me.response_allowed(p.subject)
+            {
+                self.permission_violation(PermissionViolation::Publish(p.subject));
+                return Ok(());
+            }
+        }
+        if p.subject.starts_with(b"_GR_.") || p.subject.starts_with(b"$NRG.") {
+            self.permission_violation(PermissionViolation::Publish(p.subject));
+            return Ok(());
+        }
+        if let Some(reply) = p.reply {
+            if RESERVED_REPLY_PREFIXES.iter().any(|r| reply.starts_with(r)) {
+                self.permission_violation(PermissionViolation::PublishReply(reply));
+                return Ok(());
+            }
+        }
+        self.ok();
+        let from = Origin {
+            cid: self.me.cid,
+            echo: self.connect.echo,
+        };
+        let delivered = self.delivery.route(&self.me.account, from, p);
+        if delivered == 0 && self.connect.no_responders {
+            if let Some(reply) = p.reply {
+                self.no_responders(p.subject, reply);
+            }
+        }
+        Ok(())
+    }
+
+    /// Nobody took a request: send the 503 status to the requester's own plain subscription
+    /// that matches the reply subject, so its request fails fast instead of timing out.
+    fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
+        let target = self
+            .me
+            .subs
+            .lock()
+            .values()
+            .find(|s| s.queue.is_none() && matches(&s.subject, reply))
+            .cloned();
+        let Some(sub) = target else { return };
+        self.scratch.clear();
+        headers::write_no_responders(&mut self.scratch, subject);
+        let mut msg = Vec::with_capacity(self.scratch.len() + reply.len() + 48);
+        encode::write_hmsg(
+            &mut msg,
+            reply,
+            &sub.sid,
+            None,
+            self.scratch.len(),
+            &self.scratch,
+        );
+        self.reply(&msg);
     }
 
     fn connect(&mut self, json: &[u8]) -> Result<(), ProtoError> {
@@ -161,21 +234,15 @@ impl Conn {
                 }
                 // Dead but not yet removed by the publisher that expired it: replace it.
                 if let Some(old) = subs.remove(sid) {
-                    self.shared.index.remove(&old);
+                    self.me.account.index.remove(&old);
                 }
             }
             if !is_valid_subject(subject) {
                 return Err(ProtoError::InvalidSubject);
             }
-            let sub = SubRef(Arc::new(Subscription {
-                client: self.me.clone(),
-                subject: subject.into(),
-                queue: queue.map(Into::into),
-                sid: sid.into(),
-                max: AtomicU64::new(0),
-                delivered: AtomicU64::new(0),
-            }));
-            self.shared
+            let sub = SubRef::new(self.me.clone(), subject, queue, sid);
+            self.me
+                .account
                 .index
                 .insert(sub.clone())
                 .map_err(|_| ProtoError::InvalidSubject)?;
@@ -196,24 +263,12 @@ impl Conn {
                     sub.max.store(max, Release);
                     // A publisher may have counted a delivery between the load and the store.
                     if sub.delivered.load(Acquire) >= max {
-                        remove_subscription(&self.shared, &sub);
+                        subscription::remove(&sub);
                     }
                 }
-                _ => remove_subscription(&self.shared, &sub),
+                _ => subscription::remove(&sub),
             }
         }
         self.ok();
     }
-}
-
-/// Removes a subscription from the index and from its connection's sid map (if the map still
-/// holds this very subscription). Safe to call twice.
-pub(crate) fn remove_subscription(shared: &Shared, sub: &SubRef) {
-    {
-        let mut subs = sub.client.subs.lock();
-        if subs.get(&sub.sid).is_some_and(|s| s == sub) {
-            subs.remove(&sub.sid);
-        }
-    }
-    shared.index.remove(sub);
 }

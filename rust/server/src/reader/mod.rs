@@ -1,6 +1,10 @@
-//! One client connection: the reader task that owns the socket's read half, the parser and
-//! the connection's private state, and dispatches each op (see [`crate::ops`] and
-//! [`crate::route`]).
+//! A connection's reader task: it owns the socket's read half, the parser and the
+//! connection's private state, and hands each op to its dispatch ([`client_ops`] for the
+//! client protocol), which routes messages through the [`Delivery`] core.
+//!
+//! Also here, because they run on the reader: the keep-alive (server PINGs, stale
+//! connections), the auth timer and the CONNECT decision off-thread, the fast-producer stall,
+//! picking up a reloaded configuration, and the cleanup when the connection ends.
 //!
 //! Read buffer: starts at 512 bytes, doubles up to 64 KiB while reads fill it, halves again
 //! after reads that use less than half (nats-server's scheme). Ops borrow from it; bytes of
@@ -14,66 +18,61 @@ use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, Pr
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::auth::{AuthMethod, AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
-use crate::client::{ClientHandle, CloseMode};
 use crate::config::Config;
-use crate::flush::FlushSet;
+use crate::connection::Connection;
+use crate::delivery::Delivery;
 use crate::hooks::ClientEvent;
 use crate::io::ReadSock;
-use crate::server::Shared;
-use crate::stats::LocalCounts;
-use crate::subs::{L1Cache, SubRef};
+use crate::outbound::CloseMode;
+use crate::shared::Shared;
+use crate::subscription::SubRef;
+
+mod client_ops;
 
 const MIN_READ: usize = 512;
 const MAX_READ: usize = 64 * 1024;
-/// While more input is waiting, recipients with less than this queued are flushed later.
-const DEFER_MAX: usize = 64 * 1024;
 /// Longest a publisher is stalled per read (nats-server: 10 ms per read-loop iteration).
 const STALL_MAX: std::time::Duration = std::time::Duration::from_millis(10);
 /// Re-check interval while stalled.
 const STALL_STEP: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The reader's private state.
-pub struct Conn {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) me: Arc<ClientHandle>,
-    pub(crate) connect: ConnectInfo,
+pub struct Reader {
+    shared: Arc<Shared>,
+    me: Arc<Connection>,
+    connect: ConnectInfo,
     /// This connection's copy of the live config, refreshed when a reload bumps the
     /// generation (checked once per read).
-    pub(crate) cfg: Arc<Config>,
+    cfg: Arc<Config>,
     cfg_gen: u64,
-    pub(crate) limits: Limits,
-    pub(crate) l1: L1Cache,
-    pub(crate) flush: FlushSet,
-    pub(crate) counts: LocalCounts,
-    /// Subscriptions that reached their auto-unsubscribe limit during this read.
-    pub(crate) expired: Vec<SubRef>,
+    limits: Limits,
+    /// Matching and fan-out of this connection's messages, batched per read.
+    delivery: Delivery,
     /// Scratch space for blocks the server builds (no-responders headers).
-    pub(crate) scratch: Vec<u8>,
-    /// A consumer this read pushed past its stall threshold: wait for it before reading on.
-    pub(crate) stalled: Option<Arc<ClientHandle>>,
-    rng: u64,
+    scratch: Vec<u8>,
     /// Server PINGs sent and not answered.
     pings_out: u32,
     /// Whether the client sent anything but PONG since the last ping tick.
     active: bool,
     /// Whether this read carried messages or SUB/UNSUB (what moves `last_activity`, as in
     /// nats-server; PING/PONG do not).
-    pub(crate) msg_activity: bool,
+    msg_activity: bool,
     /// The nonce sent in INFO, for nkey signatures.
     nonce: Option<String>,
     /// Whether the client has passed authentication (always true when none is required).
-    pub(crate) authed: bool,
+    authed: bool,
     /// A CONNECT waits for its authentication decision: processing pauses after it.
-    pub(crate) pending_auth: bool,
+    pending_auth: bool,
     /// The authenticated user's permissions (`None`: unrestricted, nothing checked).
-    pub(crate) perms: Option<Arc<CompiledPermissions>>,
-    pub(crate) pub_cache: PubCache,
+    perms: Option<Arc<CompiledPermissions>>,
+    pub_cache: PubCache,
     /// Whether on_connect fired (so on_disconnect fires too).
     announced: bool,
 }
 
-impl Conn {
-    pub fn new(shared: Arc<Shared>, me: Arc<ClientHandle>, nonce: Option<String>) -> Self {
+impl Reader {
+    /// The reader of connection `me`; `nonce` is the one sent in INFO, if any.
+    pub fn new(shared: Arc<Shared>, me: Arc<Connection>, nonce: Option<String>) -> Self {
         let cfg_gen = shared.config_gen();
         let cfg = shared.config();
         let limits = Limits {
@@ -81,22 +80,17 @@ impl Conn {
             max_payload: cfg.max_payload,
             headers: false,
         };
-        let rng = seed(me.cid);
         let authed = !shared.auth_required();
-        Conn {
+        let delivery = Delivery::new(shared.stats.clone());
+        Reader {
             shared,
             me,
             connect: ConnectInfo::default(),
             cfg,
             cfg_gen,
             limits,
-            l1: L1Cache::new(),
-            flush: FlushSet::default(),
-            counts: LocalCounts::default(),
-            expired: Vec::new(),
+            delivery,
             scratch: Vec::new(),
-            stalled: None,
-            rng,
             pings_out: 0,
             active: false,
             msg_activity: false,
@@ -132,7 +126,7 @@ impl Conn {
             let want = read_size.max(needed.saturating_sub(len));
             // Recipients still unflushed from the last read: read on only if bytes are
             // already waiting, else flush them before sleeping.
-            let ready = if self.flush.is_empty() {
+            let ready = if !self.delivery.has_unflushed() {
                 None
             } else {
                 buf.reserve(want);
@@ -143,7 +137,7 @@ impl Conn {
                     }
                     Ok(n) => Some(n),
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        self.flush.flush();
+                        self.delivery.flush_now();
                         None
                     }
                     Err(_) => {
@@ -175,7 +169,7 @@ impl Conn {
                 }
                 _ = &mut auth_timer, if !self.authed => {
                     self.error(ProtoError::AuthenticationTimeout);
-                    self.flush.flush();
+                    self.delivery.flush_now();
                     break;
                 }
                 }
@@ -201,13 +195,13 @@ impl Conn {
             }
             let mut used = self.process_buffer(&buf, &mut needed);
             while self.pending_auth && !self.me.is_closed() {
-                self.flush.flush();
+                self.delivery.flush_now();
                 self.finish_auth().await;
                 used += self.process_buffer(&buf[used..], &mut needed);
             }
             self.end_of_read(n >= want);
-            if self.stalled.is_some() {
-                self.stall().await;
+            if let Some(consumer) = self.delivery.take_stalled() {
+                stall(&consumer).await;
             }
             if used == buf.len() {
                 buf.clear();
@@ -269,71 +263,38 @@ impl Conn {
     }
 
     /// Sends an error's `-ERR` (if it has one) and closes when nats-server would.
-    pub(crate) fn error(&mut self, e: ProtoError) {
+    fn error(&mut self, e: ProtoError) {
         let mut line = Vec::new();
         encode::write_err(&mut line, e);
-        self.me.queue(&line);
-        self.flush.add(&self.me);
+        self.reply(&line);
         if e.closes() {
             self.me.close(e.close_reason(), CloseMode::Flush);
         }
     }
 
-    /// Work done once per read buffer: flush recipients (those with little queued may wait
-    /// for the next read when the socket has more; see [`FlushSet`]), publish counters, drop
-    /// auto-unsubscribed subscriptions.
+    /// Queues protocol bytes (PONG, `+OK`, `-ERR`) to this connection, flushed with the batch.
+    fn reply(&mut self, bytes: &[u8]) {
+        self.me.queue(bytes);
+        self.delivery.flush_later(&self.me);
+    }
+
+    /// Work done once per read buffer: the activity mark, then the delivery batch is settled
+    /// (flushes, counters, auto-unsubscribed subscriptions).
     fn end_of_read(&mut self, more_waiting: bool) {
         if std::mem::take(&mut self.msg_activity) {
             self.me.touch_activity(&self.shared);
         }
-        if more_waiting {
-            self.flush.flush_large(DEFER_MAX);
-        } else {
-            self.flush.flush();
-        }
-        let c = &self.counts;
-        if c.in_msgs != 0 {
-            self.me.in_msgs.fetch_add(c.in_msgs, Relaxed);
-            self.me.in_bytes.fetch_add(c.in_bytes, Relaxed);
-        }
-        self.counts.publish(&self.shared.stats);
-        if !self.expired.is_empty() {
-            for sub in std::mem::take(&mut self.expired) {
-                crate::ops::remove_subscription(&self.shared, &sub);
-            }
-        }
-    }
-
-    /// nats-server's fast-producer stall: when this read pushed a consumer past 75% of its
-    /// max_pending, wait (at most [`STALL_MAX`] per read) for its writer to drain instead of
-    /// letting it reach the limit and be dropped. Only this publisher waits; the stalled
-    /// consumer's writer runs meanwhile.
-    async fn stall(&mut self) {
-        let Some(consumer) = self.stalled.take() else {
-            return;
-        };
-        let deadline = Instant::now() + STALL_MAX;
-        loop {
-            if consumer.is_closed() || consumer.out.lock().pending() <= consumer.stall_threshold() {
-                return;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            let wait = (deadline - now).min(STALL_STEP);
-            let _ = tokio::time::timeout(wait, consumer.drained.notified()).await;
-        }
+        self.delivery.end_batch(&self.me, more_waiting);
     }
 
     /// Marks inbound activity (anything but PONG), which makes the next ping tick skip.
     #[inline]
-    pub(crate) fn touch(&mut self) {
+    fn touch(&mut self) {
         self.active = true;
     }
 
     /// Any PONG answers every outstanding server PING.
-    pub(crate) fn pong(&mut self) {
+    fn pong(&mut self) {
         self.pings_out = 0;
     }
 
@@ -347,21 +308,9 @@ impl Conn {
             self.error(ProtoError::StaleConnection);
         } else {
             self.pings_out += 1;
-            self.me.queue(encode::PING);
-            self.flush.add(&self.me);
+            self.reply(encode::PING);
         }
-        self.flush.flush();
-    }
-
-    /// A uniformly distributed index below `n` (xorshift64*; queue member choice only).
-    #[inline]
-    pub(crate) fn random_below(&mut self, n: usize) -> usize {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize * n) >> 32
+        self.delivery.flush_now();
     }
 
     /// Decides the pending CONNECT on a blocking thread (bcrypt and Python hooks are slow),
@@ -398,7 +347,7 @@ impl Conn {
     }
 
     /// Takes on an authenticated identity: user name and permissions.
-    pub(crate) fn authorize(&mut self, id: Identity) {
+    fn authorize(&mut self, id: Identity) {
         self.authed = true;
         // A token is the credential itself: nats-server shows its holder as "[REDACTED]".
         let user = match id.method {
@@ -413,7 +362,7 @@ impl Conn {
     }
 
     /// Fires on_connect once the client is in (authenticated when auth is on).
-    pub(crate) fn announce(&mut self) {
+    fn announce(&mut self) {
         if !self.announced && self.shared.hooks.events.is_some() {
             self.announced = true;
             crate::hooks::emit(&self.shared.hooks, self.event(), None);
@@ -442,19 +391,31 @@ impl Conn {
                 .as_str();
             crate::hooks::emit(&self.shared.hooks, self.event(), Some(reason));
         }
-        self.flush.flush();
+        self.delivery.flush_now();
         // The sid map stays until the connection is recorded as closed (monitoring shows a
         // closed connection's subscriptions); `serve` clears it then.
         let subs: Vec<SubRef> = self.me.subs.lock().values().cloned().collect();
         if !subs.is_empty() {
-            self.shared.index.remove_all(subs.iter());
+            self.me.account.index.remove_all(subs.iter());
         }
     }
 }
 
-fn seed(cid: u64) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(cid);
-    h.finish() | 1
+/// nats-server's fast-producer stall: when a read pushed a consumer past 75% of its
+/// max_pending, the publisher waits (at most [`STALL_MAX`] per read) for the consumer's writer
+/// to drain instead of letting it reach the limit and be dropped. Only this publisher waits;
+/// the stalled consumer's writer runs meanwhile.
+async fn stall(consumer: &Connection) {
+    let deadline = Instant::now() + STALL_MAX;
+    loop {
+        if consumer.is_closed() || consumer.out.lock().pending() <= consumer.stall_threshold() {
+            return;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        let wait = (deadline - now).min(STALL_STEP);
+        let _ = tokio::time::timeout(wait, consumer.drained.notified()).await;
+    }
 }

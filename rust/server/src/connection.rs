@@ -1,54 +1,20 @@
-//! What other connections see of one connection: its outbound queue and the flags that
-//! delivery reads. Shared as `Arc<ClientHandle>`; the connection's own reader keeps the rest
-//! of its state privately (see [`crate::conn`]).
+//! One connection as every part of the engine sees it: its outbound queue, the flags that
+//! delivery reads, its subscriptions, and what monitoring shows. Shared as
+//! `Arc<Connection>`; its own reader keeps the rest of its state privately (see
+//! [`crate::reader`]), its writer drains the queue (see [`crate::writer`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use fastnats_proto::CloseReason;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use std::sync::Arc;
-
+use crate::account::Account;
 use crate::auth::{CompiledPermissions, ResponseTracker};
-use crate::subs::SubRef;
-
-/// A connection's subscriptions, keyed by sid bytes.
-pub type SubMap = std::collections::HashMap<Box<[u8]>, SubRef, foldhash::fast::RandomState>;
-
-/// How a closing connection treats bytes still queued for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseMode {
-    /// Write what is queued (an `-ERR`, the last messages), then close.
-    Flush,
-    /// Drop what is queued and close now (slow consumer, write error).
-    Discard,
-}
-
-/// Largest outbound buffer a producer writes inline at the end of its read; larger ones are
-/// left to the connection's writer task.
-const INLINE_FLUSH_MAX: usize = 256 * 1024;
-/// Outbound buffers up to this capacity are freed once flushed.
-const SMALL_BUFFER: usize = 4 * 1024;
-
-/// The outbound queue, guarded by [`ClientHandle::out`].
-#[derive(Debug, Default)]
-pub struct Outbound {
-    /// The socket's write half while nobody is writing to it. The writer task takes it out
-    /// for a blocking write (so `None` also means "a write is in progress"); a producer may
-    /// use it in place for one non-blocking write (see [`ClientHandle::flush`]).
-    pub socket: Option<crate::io::WriteSock>,
-    /// Bytes waiting for the writer.
-    pub buf: Vec<u8>,
-    /// Bytes the writer took out of `buf` and is still writing: they count as pending for
-    /// the slow-consumer limit and the producer stall, as in nats-server.
-    pub in_flight: usize,
-    /// Set once: why and how the connection closes.
-    pub close: Option<(CloseReason, CloseMode)>,
-    /// Messages and bytes delivered to this client (counted where they are queued).
-    pub msgs: u64,
-    pub bytes: u64,
-}
+use crate::kind::Kind;
+use crate::outbound::{CloseMode, Outbound};
+use crate::subscription::SubMap;
 
 /// What a client told about itself in CONNECT, for logs and monitoring.
 #[derive(Debug, Default, Clone)]
@@ -63,8 +29,12 @@ pub struct ClientMeta {
 
 /// The shared face of a connection.
 #[derive(Debug)]
-pub struct ClientHandle {
+pub struct Connection {
     pub cid: u64,
+    /// What is on the other end (see [`Kind`]).
+    pub kind: Kind,
+    /// The account whose subject index its subscriptions live in.
+    pub account: Arc<Account>,
     pub out: Mutex<Outbound>,
     /// Wakes the writer: data was queued or the connection is closing.
     pub wake: Notify,
@@ -108,18 +78,19 @@ pub struct ClientHandle {
     pub tls_subject: Mutex<Option<String>>,
 }
 
-impl Outbound {
-    /// Bytes queued or being written.
-    #[inline]
-    pub fn pending(&self) -> usize {
-        self.buf.len() + self.in_flight
-    }
-}
-
-impl ClientHandle {
-    pub fn new(cid: u64, max_pending: usize, addr: std::net::SocketAddr) -> Self {
-        ClientHandle {
+impl Connection {
+    /// A connection with an empty outbound queue and no socket yet.
+    pub fn new(
+        cid: u64,
+        kind: Kind,
+        account: Arc<Account>,
+        max_pending: usize,
+        addr: std::net::SocketAddr,
+    ) -> Self {
+        Connection {
             cid,
+            kind,
+            account,
             out: Mutex::new(Outbound::default()),
             wake: Notify::new(),
             reader_wake: Notify::new(),
@@ -195,7 +166,7 @@ impl ClientHandle {
 
     /// Records that the client sent something now (once per read).
     #[inline]
-    pub fn touch_activity(&self, shared: &crate::server::Shared) {
+    pub fn touch_activity(&self, shared: &crate::shared::Shared) {
         let now = shared.started.elapsed().as_nanos() as u64;
         self.last_activity.store(now, Ordering::Relaxed);
     }
@@ -212,35 +183,12 @@ impl ClientHandle {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Sends what is queued: in place with one non-blocking write when the socket is idle
-    /// and the batch is small (nats-server also flushes in the reader when it can, saving
-    /// a hand-off to the writer — a context switch per batch on the latency path), else by
-    /// waking the writer task. Whatever the socket does not take goes to the writer.
+    /// Sends what is queued: in place when the socket is idle and the batch small (see
+    /// [`Outbound::write_in_place`]), else, or for what the socket did not take, by waking
+    /// the writer task.
     pub fn flush(&self) {
-        {
-            let mut out = self.out.lock();
-            let out = &mut *out;
-            if out.close.is_none() && !out.buf.is_empty() && out.buf.len() <= INLINE_FLUSH_MAX {
-                if let Some(socket) = &out.socket {
-                    match socket.try_write(&out.buf) {
-                        Ok(n) if n == out.buf.len() => {
-                            // Small buffers are released (an idle connection then holds
-                            // none); large ones are kept for the next burst.
-                            if out.buf.capacity() <= SMALL_BUFFER {
-                                out.buf = Vec::new();
-                            } else {
-                                out.buf.clear();
-                            }
-                            return;
-                        }
-                        Ok(n) => {
-                            out.buf.drain(..n);
-                        }
-                        // WouldBlock, or an error the writer will meet and report.
-                        Err(_) => {}
-                    }
-                }
-            }
+        if self.out.lock().write_in_place() {
+            return;
         }
         self.wake.notify_one();
     }

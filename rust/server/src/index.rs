@@ -1,4 +1,4 @@
-//! Subscriptions and the shared subject index.
+//! An account's subject index, and a publisher's private cache of its match results.
 //!
 //! The index is one [`Sublist`] behind a mutex, plus a generation counter readable without the
 //! lock. Publishers keep a per-connection cache of match results tagged with that generation
@@ -10,50 +10,11 @@ use std::sync::Arc;
 use fastnats_sublist::{MatchResult, Sublist};
 use parking_lot::Mutex;
 
-use crate::client::ClientHandle;
-
-/// One subscription.
-#[derive(Debug)]
-pub struct Subscription {
-    pub client: Arc<ClientHandle>,
-    pub subject: Box<[u8]>,
-    pub queue: Option<Box<[u8]>>,
-    pub sid: Box<[u8]>,
-    /// Auto-unsubscribe limit (`UNSUB sid max`); 0 means none.
-    pub max: AtomicU64,
-    /// Messages delivered, counted only while `max` is set (it is compared with `max`).
-    pub delivered: AtomicU64,
-}
-
-impl Subscription {
-    /// Whether an auto-unsubscribe limit has been reached: the subscription is dead even if
-    /// it has not been removed from the index yet.
-    pub fn expired(&self) -> bool {
-        let max = self.max.load(Ordering::Acquire);
-        max != 0 && self.delivered.load(Ordering::Acquire) >= max
-    }
-}
-
-/// A subscription as stored in the index: equality is identity.
-#[derive(Debug, Clone)]
-pub struct SubRef(pub Arc<Subscription>);
-
-impl PartialEq for SubRef {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl std::ops::Deref for SubRef {
-    type Target = Subscription;
-    fn deref(&self) -> &Subscription {
-        &self.0
-    }
-}
+use crate::subscription::SubRef;
 
 pub type Matches = Arc<MatchResult<SubRef>>;
 
-/// The shared subject index.
+/// A subject index (one per account).
 pub struct SubIndex {
     list: Mutex<Sublist<SubRef>>,
     generation: AtomicU64,

@@ -1,0 +1,219 @@
+//! The delivery core: a message in, every matching subscriber's outbound queue appended to.
+//!
+//! Given an account's subject index and a message, [`Delivery::route`] finds the
+//! subscribers (through the publisher's private match cache), appends the message to every
+//! plain subscriber and to one member of each queue group, and records each recipient in the
+//! [flush set](FlushSet) so it is written once per batch, not once per message. It needs no
+//! socket: a recipient is a [`Connection`] whose queue it appends to, which is how the unit
+//! tests and the criterion bench (`benches/delivery.rs`) drive it. A publisher's reader owns
+//! one `Delivery` and calls [`Delivery::end_batch`] when its read buffer is done.
+//!
+//! Nothing here blocks or calls Python. Per delivery: one uncontended lock of the
+//! recipient's outbound queue and one copy of the payload into it.
+//!
+//! Skipped recipients: the publisher itself when it said `echo: false`, closed connections,
+//! deliveries a subscribe-deny permission filters, subscriptions past their auto-unsubscribe
+//! limit. A queue group then tries its next member. A recipient whose pending bytes would
+//! pass its `max_pending` is closed as a slow consumer, without slowing anyone else.
+
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::sync::Arc;
+
+use fastnats_proto::{CloseReason, Publish};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::account::Account;
+use crate::connection::Connection;
+use crate::flush::FlushSet;
+use crate::index::L1Cache;
+use crate::outbound::{CloseMode, Outbound};
+use crate::stats::{LocalCounts, ServerStats};
+use crate::subscription::{self, SubRef};
+
+/// While more input is waiting, recipients with less than this queued are flushed later.
+const DEFER_MAX: usize = 64 * 1024;
+
+/// Who published a message, as far as delivery cares.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    /// The publisher's connection id.
+    pub cid: u64,
+    /// Whether the publisher receives its own messages (CONNECT `echo`).
+    pub echo: bool,
+}
+
+/// One publisher's delivery state: its match cache, the recipients to flush, the counters
+/// and subscriptions to settle at the end of the batch.
+pub struct Delivery {
+    l1: L1Cache,
+    flush: FlushSet,
+    counts: LocalCounts,
+    /// Subscriptions that reached their auto-unsubscribe limit during this batch.
+    expired: Vec<SubRef>,
+    /// A consumer this batch pushed past its stall threshold (see [`Delivery::take_stalled`]).
+    stalled: Option<Arc<Connection>>,
+    /// Queue-member choice.
+    rng: SmallRng,
+    stats: Arc<ServerStats>,
+}
+
+impl Delivery {
+    /// Delivery state for one publisher; slow consumers are counted in `stats`.
+    pub fn new(stats: Arc<ServerStats>) -> Self {
+        Delivery {
+            l1: L1Cache::new(),
+            flush: FlushSet::default(),
+            counts: LocalCounts::default(),
+            expired: Vec::new(),
+            stalled: None,
+            rng: SmallRng::from_rng(rand::thread_rng())
+                .unwrap_or_else(|_| SmallRng::seed_from_u64(1)),
+            stats,
+        }
+    }
+
+    /// Delivers `msg` to every plain subscriber of `account` whose subject matches, and to
+    /// one member of each matching queue group (picked at random; the next member is tried
+    /// when one can not take it). Returns how many subscribers got it.
+    pub fn route(&mut self, account: &Account, from: Origin, msg: &Publish<'_>) -> usize {
+        let result = self.l1.lookup(&account.index, msg.subject);
+        let mut delivered = 0usize;
+        for sub in &result.psubs {
+            delivered += usize::from(self.deliver(sub, from, msg));
+        }
+        for group in &result.qsubs {
+            let n = group.members.len();
+            let start = self.rng.gen_range(0..n);
+            for i in 0..n {
+                let idx = if start + i >= n {
+                    start + i - n
+                } else {
+                    start + i
+                };
+                if self.deliver(&group.members[idx], from, msg) {
+                    delivered += 1;
+                    break;
+                }
+            }
+        }
+        delivered
+    }
+
+    /// Appends `msg` for `sub`; false if the subscriber could not take it (echo off,
+    /// auto-unsubscribed, closed, filtered, slow consumer).
+    #[inline]
+    fn deliver(&mut self, sub: &SubRef, from: Origin, msg: &Publish<'_>) -> bool {
+        let conn = &sub.conn;
+        if conn.cid == from.cid && !from.echo {
+            return false;
+        }
+        if conn.is_closed() || conn.denies_delivery(msg.subject) {
+            return false;
+        }
+        let n = sub.delivered.fetch_add(1, AcqRel) + 1;
+        let max = sub.max.load(Acquire);
+        if max != 0 {
+            if n > max {
+                return false;
+            }
+            if n == max {
+                self.expired.push(sub.clone());
+            }
+        }
+        let headers = conn.headers.load(Relaxed);
+        let (pending, bytes) = {
+            let mut out = conn.out.lock();
+            if out.close.is_some() {
+                return false;
+            }
+            let pending = out.pending() + Outbound::msg_size(conn.kind, msg, &sub.sid, headers);
+            if pending > conn.max_pending {
+                drop(out);
+                self.slow_consumer(conn);
+                return false;
+            }
+            (pending, out.push_msg(conn.kind, msg, &sub.sid, headers))
+        };
+        if pending > conn.stall_threshold() && self.stalled.is_none() {
+            self.stalled = Some(conn.clone());
+        }
+        if let Some(reply) = msg.reply {
+            conn.record_reply(reply);
+        }
+        self.flush.add(conn);
+        self.counts.out_msgs += 1;
+        self.counts.out_bytes += bytes as u64;
+        true
+    }
+
+    /// Closes a recipient whose queue would pass `max_pending` (nats-server's "Slow Consumer
+    /// Detected"), dropping what it has queued.
+    #[cold]
+    fn slow_consumer(&self, conn: &Connection) {
+        if conn.close(CloseReason::SlowConsumerPendingBytes, CloseMode::Discard) {
+            self.stats.slow_consumers.fetch_add(1, Relaxed);
+            crate::log_at!(
+                crate::log::Level::Info,
+                "{} - cid:{} - Slow Consumer Detected: MaxPending of {} Exceeded",
+                conn.addr,
+                conn.cid,
+                conn.max_pending
+            );
+        }
+    }
+
+    /// Counts a message received from the publisher (routed or refused: nats-server counts
+    /// both), settled with the batch.
+    #[inline]
+    pub fn count_in(&mut self, bytes: usize) {
+        self.counts.in_msgs += 1;
+        self.counts.in_bytes += bytes as u64;
+    }
+
+    /// Records `conn` for the end-of-batch flush (after queueing protocol bytes to it).
+    #[inline]
+    pub fn flush_later(&mut self, conn: &Arc<Connection>) {
+        self.flush.add(conn);
+    }
+
+    /// Whether recipients are waiting for a flush.
+    pub fn has_unflushed(&self) -> bool {
+        !self.flush.is_empty()
+    }
+
+    /// Flushes every recorded recipient now.
+    pub fn flush_now(&mut self) {
+        self.flush.flush();
+    }
+
+    /// The consumer this batch pushed past 75% of its `max_pending`, if any: the publisher
+    /// should wait for it to drain before reading on (nats-server's fast-producer stall).
+    pub fn take_stalled(&mut self) -> Option<Arc<Connection>> {
+        self.stalled.take()
+    }
+
+    /// Settles a batch (one read buffer of `from`): flushes the recipients (while
+    /// `more_waiting`, those with little queued wait for the next batch; see [`FlushSet`]),
+    /// adds the counters to `from` and to the server totals, and removes the subscriptions
+    /// that reached their auto-unsubscribe limit.
+    pub fn end_batch(&mut self, from: &Connection, more_waiting: bool) {
+        if more_waiting {
+            self.flush.flush_large(DEFER_MAX);
+        } else {
+            self.flush.flush();
+        }
+        let c = &self.counts;
+        if c.in_msgs != 0 {
+            from.in_msgs.fetch_add(c.in_msgs, Relaxed);
+            from.in_bytes.fetch_add(c.in_bytes, Relaxed);
+        }
+        self.counts.publish(&self.stats);
+        for sub in self.expired.drain(..) {
+            subscription::remove(&sub);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

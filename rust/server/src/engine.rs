@@ -1,0 +1,128 @@
+//! The engine on a runtime it does not own: bind, serve, shut down, lame duck — all async.
+//!
+//! [`Engine::start`] binds the client listener on the calling task's runtime and spawns the
+//! accept loop there. [`crate::Server`] wraps it with a runtime of its own for the Python
+//! layer; the engine tests run it on a current-thread test runtime with paused time, so
+//! timers (keep-alive, auth timeout, write deadline, lame duck) are tested without waiting.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fastnats_proto::{CloseReason, ServerInfo};
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::auth::Authorizer;
+use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
+use crate::hooks::Hooks;
+use crate::outbound::CloseMode;
+use crate::server::{StartError, VERSION};
+use crate::shared::{Compiled, Shared};
+use crate::stats::StatsSnapshot;
+
+/// A running engine.
+pub struct Engine {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    /// Closes when every connection task has finished (see [`Shared::drain_token`]).
+    drained: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+impl Engine {
+    /// Validates the config, binds the listener and spawns the accept loop on the current
+    /// runtime. Returns once connections are accepted; bind errors are returned here.
+    pub async fn start(config: Config, hooks: Hooks) -> Result<Engine, StartError> {
+        config.validate().map_err(StartError::Config)?;
+        let authorizer =
+            Authorizer::new(&config.auth).map_err(|e| StartError::Config(ConfigError(e)))?;
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::accept::acceptor)
+            .transpose()
+            .map_err(|e| StartError::Config(ConfigError(e)))?;
+        let bind_to = format!("{}:{}", config.host, config.port);
+        let listener = crate::accept::bind(&bind_to)
+            .await
+            .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(bind_to, e))?;
+
+        let server_id = crate::accept::new_server_id();
+        let info = ServerInfo {
+            server_name: if config.server_name.is_empty() {
+                server_id.clone()
+            } else {
+                config.server_name.clone()
+            },
+            server_id,
+            version: COMPATIBLE_NATS_VERSION.to_string(),
+            proto: 1,
+            go: format!("fastnats {VERSION} (rust)"),
+            host: config.host.clone(),
+            port: addr.port(),
+            headers: !config.no_header_support,
+            max_payload: config.max_payload as u64,
+            auth_required: hooks.authenticator.is_some() || config.auth.advertise_auth_required(),
+            tls_required: config.tls.is_some(),
+            tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
+            fastnats: VERSION.to_string(),
+            ..ServerInfo::default()
+        };
+        let (shared, drained) = Shared::new(config, Compiled { authorizer, tls }, hooks, info);
+        tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
+        Ok(Engine {
+            shared,
+            addr,
+            drained: Mutex::new(Some(drained)),
+        })
+    }
+
+    /// The bound address (the real port when the config asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// State shared with the connection tasks (monitoring snapshots read it).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Counters at this moment.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.shared.stats.snapshot(
+            self.shared.num_clients() as u64,
+            self.shared.subscription_count() as u64,
+        )
+    }
+
+    /// Applies a new configuration (see [`crate::reload`]).
+    pub fn reload(&self, config: Config) -> Result<(), ConfigError> {
+        crate::reload::apply(&self.shared, config)
+    }
+
+    /// Graceful stop: stop accepting, close every connection after flushing what is queued
+    /// to it, and wait (at most `shutdown_grace`) until every connection task has finished.
+    /// Only the first call waits.
+    pub async fn shutdown(&self) {
+        if !self.shared.begin_shutdown() {
+            return;
+        }
+        for c in self.shared.client_list() {
+            c.close(CloseReason::ServerShutdown, CloseMode::Flush);
+        }
+        let drained = self.drained.lock().take();
+        if let Some(mut drained) = drained {
+            let grace = self.shared.config().shutdown_grace;
+            let _ = tokio::time::timeout(grace, drained.recv()).await;
+        }
+    }
+
+    /// Lame duck mode (see [`crate::lame_duck`]); returns when every client is gone or
+    /// [`Engine::shutdown`] begins. Shut down afterwards.
+    pub async fn lame_duck(&self, duration: Duration, grace: Duration) {
+        crate::lame_duck::run(&self.shared, duration, grace).await;
+    }
+}

@@ -1,0 +1,25 @@
+//! Connection kinds.
+//!
+//! Every connection the engine serves is one [`crate::connection::Connection`]; its kind says
+//! which protocol dialect its reader parses and how a message delivered to it is framed (see
+//! [`crate::outbound::Outbound::push_msg`]). Delivery itself never asks for the kind: it
+//! appends to the recipient's outbound queue and the queue frames the message in the
+//! recipient's dialect. nats-server's other kinds (cluster routes, leaf nodes, internal
+//! clients of JetStream and the system account) join this enum with their own reader and
+//! framing; nothing else in the delivery path changes.
+
+/// What is on the other end of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A NATS client speaking the client protocol (`PUB`/`SUB`, `MSG`/`HMSG`).
+    Client,
+}
+
+impl Kind {
+    /// nats-server's name for the kind, as `/connz` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Client => "Client",
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The state every task of one engine shares: the live configuration and what was compiled
+//! from it (authorizer, TLS acceptor), the accounts, the registry of connections, the
+//! counters, INFO, and the shutdown signals.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use fastnats_proto::ServerInfo;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::auth::Authorizer;
+use crate::config::{Config, ConfigError};
+use crate::connection::Connection;
+use crate::hooks::Hooks;
+use crate::stats::ServerStats;
+use crate::tls::TlsConfig;
+
+/// State every connection task shares.
+pub struct Shared {
+    /// The live configuration; replaced whole by a reload.
+    config: RwLock<Arc<Config>>,
+    /// Bumped by every reload, so connections refresh their copy with one atomic load.
+    config_gen: AtomicU64,
+    /// The account every connection joins until accounts can be configured.
+    global: Arc<Account>,
+    pub stats: Arc<ServerStats>,
+    clients: Mutex<HashMap<u64, Arc<Connection>>>,
+    /// The number of registered connections, watched by lame duck mode.
+    client_count: watch::Sender<usize>,
+    next_cid: AtomicU64,
+    pub(crate) info: RwLock<ServerInfo>,
+    /// Set once by [`crate::Engine::shutdown`]; lame duck mode watches it to give way.
+    shutdown: watch::Sender<bool>,
+    pub(crate) stop_accept: Notify,
+    /// Every connection task holds a clone of this sender; shutdown drops this one and
+    /// waits for the channel to close, which is when the last connection has finished.
+    drain: Mutex<Option<mpsc::Sender<()>>>,
+    /// The last closed connections, newest last, for monitoring (`/connz?state=closed`).
+    pub(crate) closed: Mutex<std::collections::VecDeque<crate::monitor::ConnSnapshot>>,
+    pub(crate) started: Instant,
+    pub started_wall: SystemTime,
+    /// The compiled authentication config, swapped on reload.
+    authorizer: RwLock<Arc<Authorizer>>,
+    pub(crate) hooks: Hooks,
+    /// The TLS acceptor and its settings, rebuilt on reload.
+    tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
+}
+
+/// What [`Shared::new`] needs besides the config: the parts compiled from it.
+pub(crate) struct Compiled {
+    pub authorizer: Authorizer,
+    pub tls: Option<(tokio_rustls::TlsAcceptor, TlsConfig)>,
+}
+
+impl Shared {
+    /// Shared state for a server that starts with `config`; returns the receiving end of the
+    /// drain channel (see [`Shared::drain_token`]).
+    pub(crate) fn new(
+        config: Config,
+        compiled: Compiled,
+        hooks: Hooks,
+        info: ServerInfo,
+    ) -> (Arc<Shared>, mpsc::Receiver<()>) {
+        let (drain_tx, drain_rx) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            global: Arc::new(Account::new(GLOBAL_ACCOUNT, !config.disable_sublist_cache)),
+            config: RwLock::new(Arc::new(config)),
+            config_gen: AtomicU64::new(0),
+            stats: Arc::new(ServerStats::default()),
+            clients: Mutex::new(HashMap::new()),
+            client_count: watch::Sender::new(0),
+            next_cid: AtomicU64::new(1),
+            info: RwLock::new(info),
+            shutdown: watch::Sender::new(false),
+            stop_accept: Notify::new(),
+            drain: Mutex::new(Some(drain_tx)),
+            closed: Mutex::new(std::collections::VecDeque::new()),
+            started: Instant::now(),
+            started_wall: SystemTime::now(),
+            authorizer: RwLock::new(Arc::new(compiled.authorizer)),
+            hooks,
+            tls: RwLock::new(compiled.tls),
+        });
+        (shared, drain_rx)
+    }
+
+    /// The live configuration.
+    #[inline]
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().clone()
+    }
+
+    /// The configuration generation (changes on reload).
+    #[inline]
+    pub fn config_gen(&self) -> u64 {
+        self.config_gen.load(Relaxed)
+    }
+
+    /// The live authorizer.
+    pub fn authorizer(&self) -> Arc<Authorizer> {
+        self.authorizer.read().clone()
+    }
+
+    /// The global account (`$G`), which every connection joins today.
+    pub fn global_account(&self) -> &Arc<Account> {
+        &self.global
+    }
+
+    /// Every account.
+    pub fn accounts(&self) -> impl Iterator<Item = &Arc<Account>> {
+        std::iter::once(&self.global)
+    }
+
+    /// Subscriptions across all accounts.
+    pub fn subscription_count(&self) -> usize {
+        self.accounts().map(|a| a.index.count()).sum()
+    }
+
+    /// Whether clients must authenticate (built-in methods or a custom authenticator).
+    pub(crate) fn auth_required(&self) -> bool {
+        self.hooks.authenticator.is_some() || self.authorizer.read().required()
+    }
+
+    /// The live TLS acceptor, if TLS is on.
+    pub(crate) fn tls(&self) -> Option<(tokio_rustls::TlsAcceptor, TlsConfig)> {
+        self.tls.read().clone()
+    }
+
+    /// Swaps in a new configuration; builds everything that can fail first, so an error
+    /// leaves the old configuration whole.
+    pub(crate) fn set_config(&self, config: Config) -> Result<(), ConfigError> {
+        let tls = config
+            .tls
+            .as_ref()
+            .map(crate::accept::acceptor)
+            .transpose()
+            .map_err(ConfigError)?;
+        let authorizer = Authorizer::new(&config.auth).map_err(ConfigError)?;
+        *self.tls.write() = tls;
+        *self.authorizer.write() = Arc::new(authorizer);
+        {
+            let mut info = self.info.write();
+            info.max_payload = config.max_payload as u64;
+            info.tls_required = config.tls.is_some();
+            info.tls_verify = config.tls.as_ref().is_some_and(|t| t.verify);
+            info.auth_required =
+                self.hooks.authenticator.is_some() || config.auth.advertise_auth_required();
+        }
+        *self.config.write() = Arc::new(config);
+        self.config_gen.fetch_add(1, Relaxed);
+        Ok(())
+    }
+
+    /// Makes every connection refresh its copy of the configuration (and permissions).
+    pub(crate) fn bump_config_gen(&self) {
+        self.config_gen.fetch_add(1, Relaxed);
+    }
+
+    /// A new connection id.
+    pub(crate) fn next_cid(&self) -> u64 {
+        self.next_cid.fetch_add(1, Relaxed)
+    }
+
+    /// Registers a connection unless `max_connections` are already served.
+    pub(crate) fn register(&self, conn: &Arc<Connection>, max_connections: usize) -> bool {
+        let mut clients = self.clients.lock();
+        if clients.len() >= max_connections {
+            return false;
+        }
+        clients.insert(conn.cid, conn.clone());
+        self.client_count.send_replace(clients.len());
+        true
+    }
+
+    pub(crate) fn unregister(&self, cid: u64) {
+        let mut clients = self.clients.lock();
+        if clients.remove(&cid).is_some() {
+            self.client_count.send_replace(clients.len());
+        }
+    }
+
+    /// Resolves once no connection is registered.
+    pub(crate) async fn no_clients(&self) {
+        let mut count = self.client_count.subscribe();
+        let _ = count.wait_for(|n| *n == 0).await;
+    }
+
+    /// A token every connection task holds until it has finished (see the `drain` field);
+    /// `None` once shutdown has begun.
+    pub(crate) fn drain_token(&self) -> Option<mpsc::Sender<()>> {
+        self.drain.lock().clone()
+    }
+
+    /// Marks the server as shutting down; returns false if it already was.
+    pub(crate) fn begin_shutdown(&self) -> bool {
+        let first = !self.shutdown.send_replace(true);
+        if first {
+            self.stop_accept.notify_one();
+            drop(self.drain.lock().take());
+        }
+        first
+    }
+
+    /// Whether shutdown has begun.
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Resolves once shutdown has begun.
+    pub(crate) async fn shutting_down(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    pub(crate) fn num_clients(&self) -> usize {
+        self.clients.lock().len()
+    }
+
+    /// Every connection currently registered.
+    pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
+        self.clients.lock().values().cloned().collect()
+    }
+}
