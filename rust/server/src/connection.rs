@@ -21,20 +21,26 @@ use crate::subscription::SubMap;
 pub struct ClientMeta {
     /// The authenticated user (or nkey), if any.
     pub user: Option<String>,
+    /// CONNECT `name`.
     pub name: String,
+    /// CONNECT `lang`.
     pub lang: String,
+    /// CONNECT `version`.
     pub version: String,
+    /// CONNECT `protocol` (1 makes the client take async INFO, such as lame duck's).
     pub protocol: i64,
 }
 
 /// The shared face of a connection.
 #[derive(Debug)]
 pub struct Connection {
+    /// The connection id (`cid`), unique for the server's lifetime.
     pub cid: u64,
     /// What is on the other end (see [`Kind`]).
     pub kind: Kind,
     /// The account whose subject index its subscriptions live in.
     pub account: Arc<Account>,
+    /// The outbound queue (see [`Outbound`]); its lock is a leaf in the lock order.
     pub out: Mutex<Outbound>,
     /// Wakes the writer: data was queued or the connection is closing.
     pub wake: Notify,
@@ -52,7 +58,9 @@ pub struct Connection {
     pub headers: AtomicBool,
     /// Slow-consumer threshold in bytes.
     pub max_pending: usize,
+    /// Messages received from this connection.
     pub in_msgs: AtomicU64,
+    /// Payload bytes received from this connection.
     pub in_bytes: AtomicU64,
     /// The connection's subscriptions by sid. Its own reader changes them; a publisher on
     /// another connection removes one that reached its auto-unsubscribe limit.
@@ -61,7 +69,9 @@ pub struct Connection {
     pub started_wall: std::time::SystemTime,
     /// Nanoseconds after server start of the last read from this client.
     pub last_activity: AtomicU64,
+    /// What the client said about itself in CONNECT.
     pub meta: Mutex<ClientMeta>,
+    /// The peer's address.
     pub addr: std::net::SocketAddr,
     /// The user's permissions, read by publishers delivering to this client.
     pub perms: parking_lot::RwLock<Option<Arc<CompiledPermissions>>>,
@@ -70,6 +80,7 @@ pub struct Connection {
     pub filter_deliveries: AtomicBool,
     /// Set when the user has `allow_responses`: reply subjects delivered to it are recorded.
     pub track_responses: AtomicBool,
+    /// Reply subjects this client may answer (`allow_responses`), when tracked.
     pub responses: Mutex<Option<ResponseTracker>>,
     /// What the client authenticated with (CONNECT and the nonce), kept so a reload can
     /// decide again whether it may stay. `None` until authenticated.
@@ -179,6 +190,7 @@ impl Connection {
     }
 
     #[inline]
+    /// Whether the connection is closing (one atomic load; delivery checks it first).
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }

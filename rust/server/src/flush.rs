@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::connection::Connection;
 
 #[derive(Default)]
+/// Recipients with bytes queued by this reader and not flushed yet.
 pub struct FlushSet {
     /// Recipients with their connection ids inline, so the duplicate check scans one
     /// contiguous array instead of chasing a pointer per entry.
@@ -37,6 +38,7 @@ impl FlushSet {
         self.clients.push((cid, client.clone()));
     }
 
+    /// Whether no recipient is waiting for a flush.
     pub fn is_empty(&self) -> bool {
         self.clients.is_empty()
     }

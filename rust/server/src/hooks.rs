@@ -11,11 +11,17 @@ use crate::auth::Authenticator;
 /// A connection as lifecycle hooks see it.
 #[derive(Debug, Clone)]
 pub struct ClientEvent {
+    /// The connection id.
     pub cid: u64,
+    /// The client's address.
     pub addr: SocketAddr,
+    /// CONNECT `name`.
     pub name: String,
+    /// CONNECT `lang`.
     pub lang: String,
+    /// CONNECT `version`.
     pub version: String,
+    /// The authenticated user, if any.
     pub user: Option<String>,
 }
 
@@ -32,6 +38,7 @@ pub trait Events: Send + Sync {
 pub struct Hooks {
     /// Decides every CONNECT in place of the built-in methods (see [`Authenticator`]).
     pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// Connection lifecycle callbacks (on_connect, on_disconnect).
     pub events: Option<Arc<dyn Events>>,
 }
 

@@ -12,6 +12,7 @@ use parking_lot::Mutex;
 
 use crate::subscription::SubRef;
 
+/// A match result shared between the index's cache and publishers' caches.
 pub type Matches = Arc<MatchResult<SubRef>>;
 
 /// A subject index (one per account).
@@ -21,6 +22,7 @@ pub struct SubIndex {
 }
 
 impl SubIndex {
+    /// An empty index; `cache` turns the sublist's shared match cache on.
     pub fn new(cache: bool) -> Self {
         SubIndex {
             list: Mutex::new(Sublist::with_cache(cache)),
@@ -34,6 +36,7 @@ impl SubIndex {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// Adds a subscription; fails if its subject (or queue) is not valid.
     pub fn insert(&self, sub: SubRef) -> Result<(), fastnats_sublist::InvalidSubject> {
         let mut list = self.list.lock();
         let (subject, queue) = (sub.subject.clone(), sub.queue.clone());
@@ -42,6 +45,7 @@ impl SubIndex {
         Ok(())
     }
 
+    /// Removes a subscription; returns whether it was there.
     pub fn remove(&self, sub: &SubRef) -> bool {
         let mut list = self.list.lock();
         let removed = list.remove(&sub.subject, sub.queue.as_deref(), sub);
@@ -59,14 +63,17 @@ impl SubIndex {
     }
 
     #[inline]
+    /// The subscriptions matching a literal subject (from the sublist's cache when warm).
     pub fn matches(&self, subject: &[u8]) -> Matches {
         self.list.lock().match_subject(subject)
     }
 
+    /// The number of subscriptions.
     pub fn count(&self) -> usize {
         self.list.lock().count()
     }
 
+    /// The sublist's counters (`/subsz`).
     pub fn stats(&self) -> fastnats_sublist::SublistStats {
         self.list.lock().stats()
     }
@@ -82,6 +89,7 @@ pub struct L1Cache {
 const L1_MAX: usize = 512;
 
 impl L1Cache {
+    /// An empty cache.
     pub fn new() -> Self {
         L1Cache {
             generation: u64::MAX,
@@ -90,6 +98,8 @@ impl L1Cache {
     }
 
     #[inline]
+    /// The subscriptions of `index` matching `subject`, from this cache while the index's
+    /// generation has not moved.
     pub fn lookup(&mut self, index: &SubIndex, subject: &[u8]) -> Matches {
         let generation = index.generation();
         if generation != self.generation {

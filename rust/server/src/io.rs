@@ -11,13 +11,19 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio_rustls::server::TlsStream;
 
+/// The read half of a connection's socket.
 pub enum ReadSock {
+    /// Plain TCP.
     Tcp(OwnedReadHalf),
+    /// TLS over TCP.
     Tls(ReadHalf<TlsStream<TcpStream>>),
 }
 
+/// The write half of a connection's socket.
 pub enum WriteSock {
+    /// Plain TCP.
     Tcp(OwnedWriteHalf),
+    /// TLS over TCP.
     Tls(WriteHalf<TlsStream<TcpStream>>),
 }
 
@@ -58,6 +64,7 @@ impl ReadSock {
         }
     }
 
+    /// Reads what is already there without waiting (`WouldBlock` otherwise, and always for TLS).
     pub fn try_read_buf(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
         match self {
             ReadSock::Tcp(r) => r.try_read_buf(buf),
@@ -67,6 +74,7 @@ impl ReadSock {
 }
 
 impl WriteSock {
+    /// Writes what the socket takes now without waiting (`WouldBlock` for TLS).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         match self {
             WriteSock::Tcp(w) => w.try_write(buf),
@@ -74,6 +82,7 @@ impl WriteSock {
         }
     }
 
+    /// Writes all of `buf` (and flushes the TLS layer).
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             WriteSock::Tcp(w) => w.write_all(buf).await,
@@ -84,6 +93,7 @@ impl WriteSock {
         }
     }
 
+    /// Shuts the write side down (a TLS close_notify first).
     pub async fn shutdown(&mut self) -> io::Result<()> {
         match self {
             WriteSock::Tcp(w) => w.shutdown().await,

@@ -13,12 +13,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
+/// A log level, as nats-server's line tags name them.
 pub enum Level {
+    /// `[TRC]`: protocol tracing (`-V`).
     Trace = 0,
+    /// `[DBG]` (`-D`).
     Debug = 1,
+    /// `[INF]`.
     Info = 2,
+    /// `[WRN]`.
     Warn = 3,
+    /// `[ERR]`.
     Error = 4,
+    /// `[FTL]`: the server can not go on.
     Fatal = 5,
 }
 
@@ -54,8 +61,11 @@ static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 /// Logging setup (the CLI's `-D -V -T -l -s -r`).
 #[derive(Debug, Clone, Default)]
 pub struct LogOptions {
+    /// Append to this file instead of standard error.
     pub file: Option<PathBuf>,
+    /// Send lines to the local syslog.
     pub syslog: bool,
+    /// Send lines to a remote syslog (`udp://host:port`).
     pub remote_syslog: Option<String>,
 }
 
@@ -102,6 +112,7 @@ fn open_append(path: &PathBuf) -> std::io::Result<File> {
 }
 
 #[inline]
+/// Whether lines at `level` are printed (one relaxed load).
 pub fn enabled(level: Level) -> bool {
     level as u8 >= MIN_LEVEL.load(Ordering::Relaxed)
 }
@@ -182,6 +193,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 #[macro_export]
+/// Logs a `format!` line at a level, formatting it only when the level is enabled.
 macro_rules! log_at {
     ($level:expr, $($arg:tt)*) => {
         if $crate::log::enabled($level) {

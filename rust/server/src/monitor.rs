@@ -17,9 +17,13 @@ pub const MAX_CLOSED: usize = 10_000;
 /// One subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubSnapshot {
+    /// The subscriber's connection id.
     pub cid: u64,
+    /// The subject subscribed to.
     pub subject: String,
+    /// The queue group, if any.
     pub queue: Option<String>,
+    /// The subscription id.
     pub sid: String,
     /// Messages delivered to it.
     pub msgs: u64,
@@ -30,24 +34,39 @@ pub struct SubSnapshot {
 /// One connection.
 #[derive(Debug, Clone)]
 pub struct ConnSnapshot {
+    /// The connection id.
     pub cid: u64,
+    /// The peer's IP address.
     pub ip: String,
+    /// The peer's port.
     pub port: u16,
+    /// When the connection was accepted.
     pub start: SystemTime,
+    /// The last read with messages or SUB/UNSUB in it (start until then).
     pub last_activity: SystemTime,
+    /// Bytes queued or being written to it.
     pub pending_bytes: u64,
+    /// Messages received from it.
     pub in_msgs: u64,
+    /// Messages delivered to it.
     pub out_msgs: u64,
+    /// Payload bytes received from it.
     pub in_bytes: u64,
+    /// Payload bytes delivered to it.
     pub out_bytes: u64,
+    /// Its subscriptions, by sid.
     pub subs: Vec<SubSnapshot>,
+    /// CONNECT `name`.
     pub name: String,
+    /// CONNECT `lang`.
     pub lang: String,
+    /// CONNECT `version`.
     pub version: String,
     /// The authenticated user, if any.
     pub user: Option<String>,
     /// When it closed, and why (closed connections only).
     pub stop: Option<SystemTime>,
+    /// nats-server's close reason (closed connections only).
     pub reason: Option<&'static str>,
 }
 

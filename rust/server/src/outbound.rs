@@ -43,6 +43,7 @@ pub struct Outbound {
     pub close: Option<(CloseReason, CloseMode)>,
     /// Messages and bytes delivered to this connection (counted where they are queued).
     pub msgs: u64,
+    /// Payload bytes delivered to this connection.
     pub bytes: u64,
 }
 

@@ -28,6 +28,7 @@ pub struct Shared {
     config_gen: AtomicU64,
     /// The account every connection joins until accounts can be configured.
     global: Arc<Account>,
+    /// Server-wide counters.
     pub stats: Arc<ServerStats>,
     clients: Mutex<HashMap<u64, Arc<Connection>>>,
     /// The number of registered connections, watched by lame duck mode.
@@ -43,6 +44,7 @@ pub struct Shared {
     /// The last closed connections, newest last, for monitoring (`/connz?state=closed`).
     pub(crate) closed: Mutex<std::collections::VecDeque<crate::monitor::ConnSnapshot>>,
     pub(crate) started: Instant,
+    /// Wall-clock start, for monitoring.
     pub started_wall: SystemTime,
     /// The compiled authentication config, swapped on reload.
     authorizer: RwLock<Arc<Authorizer>>,

@@ -4,31 +4,49 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 #[derive(Debug, Default)]
+/// Counters of one server, shared by every task.
 pub struct ServerStats {
+    /// Messages received from clients.
     pub in_msgs: AtomicU64,
+    /// Payload bytes received from clients.
     pub in_bytes: AtomicU64,
+    /// Messages delivered to clients.
     pub out_msgs: AtomicU64,
+    /// Payload bytes delivered to clients.
     pub out_bytes: AtomicU64,
+    /// Connections closed as slow consumers.
     pub slow_consumers: AtomicU64,
+    /// Connections closed as stale (unanswered PINGs).
     pub stale_connections: AtomicU64,
+    /// Connections accepted since start.
     pub total_connections: AtomicU64,
 }
 
 /// A plain copy of the counters at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatsSnapshot {
+    /// See [`ServerStats::in_msgs`].
     pub in_msgs: u64,
+    /// See [`ServerStats::in_bytes`].
     pub in_bytes: u64,
+    /// See [`ServerStats::out_msgs`].
     pub out_msgs: u64,
+    /// See [`ServerStats::out_bytes`].
     pub out_bytes: u64,
+    /// See [`ServerStats::slow_consumers`].
     pub slow_consumers: u64,
+    /// See [`ServerStats::stale_connections`].
     pub stale_connections: u64,
+    /// See [`ServerStats::total_connections`].
     pub total_connections: u64,
+    /// Connections open now.
     pub connections: u64,
+    /// Subscriptions now, across accounts.
     pub subscriptions: u64,
 }
 
 impl ServerStats {
+    /// The counters now, with the two gauges the caller reads elsewhere.
     pub fn snapshot(&self, connections: u64, subscriptions: u64) -> StatsSnapshot {
         StatsSnapshot {
             in_msgs: self.in_msgs.load(Relaxed),
@@ -47,9 +65,13 @@ impl ServerStats {
 /// Counters a reader accumulates over one read buffer.
 #[derive(Debug, Default)]
 pub struct LocalCounts {
+    /// Messages received in this batch.
     pub in_msgs: u64,
+    /// Payload bytes received in this batch.
     pub in_bytes: u64,
+    /// Messages delivered in this batch.
     pub out_msgs: u64,
+    /// Payload bytes delivered in this batch.
     pub out_bytes: u64,
 }
 

@@ -14,8 +14,11 @@ use crate::connection::Connection;
 pub struct Subscription {
     /// The subscriber.
     pub conn: Arc<Connection>,
+    /// The subject, possibly with `*`/`>` wildcards.
     pub subject: Box<[u8]>,
+    /// The queue group, if any.
     pub queue: Option<Box<[u8]>>,
+    /// The subscription id the client chose.
     pub sid: Box<[u8]>,
     /// Auto-unsubscribe limit (`UNSUB sid max`); 0 means none.
     pub max: AtomicU64,

@@ -8,6 +8,7 @@ use crate::connection::Connection;
 use crate::log::{self, Level};
 
 #[inline]
+/// Whether protocol tracing is on (one relaxed load).
 pub fn enabled() -> bool {
     log::enabled(Level::Trace)
 }

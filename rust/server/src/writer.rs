@@ -20,6 +20,8 @@ const KEEP_BUSY: usize = 4 * 1024 * 1024;
 /// Capacity kept once the connection goes idle, so idle connections stay small.
 const KEEP_IDLE: usize = 4 * 1024;
 
+/// The writer task of connection `me`: runs until the connection is closed and its queue
+/// written (or dropped, in discard mode), then shuts the socket's write side down.
 pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
     let stats = &shared.stats;
     let mut spare: Vec<u8> = Vec::new();
