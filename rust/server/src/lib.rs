@@ -41,9 +41,12 @@
 
 pub mod auth;
 pub mod client;
+pub mod compiled;
 pub mod config;
+pub mod config_error;
 pub mod conn;
 pub mod flush;
+pub mod forms;
 pub mod hooks;
 pub mod io;
 pub mod lame_duck;
@@ -59,6 +62,7 @@ pub mod tls;
 pub mod trace;
 pub mod writer;
 
+pub use compiled::CompiledConfig;
 pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 pub use server::{Server, StartError, VERSION};
 pub use stats::StatsSnapshot;

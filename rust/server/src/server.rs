@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 
 use crate::auth::Authorizer;
 use crate::client::{ClientHandle, CloseMode};
+use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::conn::Conn;
 use crate::hooks::Hooks;
@@ -80,16 +81,14 @@ impl Shared {
         self.tls.read().clone()
     }
 
-    /// Swaps in a new configuration; builds everything that can fail first, so an error
-    /// leaves the old configuration whole.
-    pub(crate) fn set_config(&self, config: Config) -> Result<(), ConfigError> {
-        let tls = config
-            .tls
-            .as_ref()
-            .map(acceptor)
-            .transpose()
-            .map_err(ConfigError)?;
-        let authorizer = Authorizer::new(&config.auth).map_err(ConfigError)?;
+    /// Swaps in a new configuration, compiled by the caller ([`Config::compile`]): nothing
+    /// here can fail, so a refused reload leaves the old configuration whole.
+    pub(crate) fn set_config(&self, compiled: CompiledConfig) {
+        let CompiledConfig {
+            config,
+            authorizer,
+            tls,
+        } = compiled;
         *self.tls.write() = tls;
         *self.authorizer.write() = Arc::new(authorizer);
         {
@@ -102,7 +101,6 @@ impl Shared {
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
-        Ok(())
     }
 
     pub(crate) fn unregister(&self, cid: u64) {
@@ -130,24 +128,16 @@ impl Shared {
 }
 
 /// Why the server could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    Config(ConfigError),
-    Bind(String, std::io::Error),
-    Runtime(std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The address (`host:port`) and the operating system's error.
+    #[error("can not listen on {0}: {1}")]
+    Bind(String, #[source] std::io::Error),
+    #[error("can not start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Config(e) => write!(f, "invalid configuration: {e}"),
-            StartError::Bind(addr, e) => write!(f, "can not listen on {addr}: {e}"),
-            StartError::Runtime(e) => write!(f, "can not start the runtime: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 /// A running server. Dropping it stops it.
 pub struct Server {
@@ -168,15 +158,17 @@ impl Server {
 
     /// [`Server::start`] with the embedder's hooks (custom authenticator, events).
     pub fn start_with(config: Config, hooks: Hooks) -> Result<Server, StartError> {
-        config.validate().map_err(StartError::Config)?;
-        let authorizer =
-            Authorizer::new(&config.auth).map_err(|e| StartError::Config(ConfigError(e)))?;
-        let tls = config
-            .tls
-            .as_ref()
-            .map(acceptor)
-            .transpose()
-            .map_err(|e| StartError::Config(ConfigError(e)))?;
+        Self::start_compiled(config.compile()?, hooks)
+    }
+
+    /// [`Server::start_with`] a configuration compiled already (the bindings compile it when
+    /// the server is created, to report errors at once, and start with that very result).
+    pub fn start_compiled(compiled: CompiledConfig, hooks: Hooks) -> Result<Server, StartError> {
+        let CompiledConfig {
+            config,
+            authorizer,
+            tls,
+        } = compiled;
         let mut rt = tokio::runtime::Builder::new_multi_thread();
         rt.enable_all().thread_name("fastnats");
         if config.worker_threads > 0 {
@@ -316,10 +308,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn acceptor(cfg: &TlsConfig) -> Result<(tokio_rustls::TlsAcceptor, TlsConfig), String> {
-    Ok((crate::tls::server_config(cfg)?.into(), cfg.clone()))
 }
 
 /// nats-server's listen backlog; the OS default (128) overflows when hundreds of clients

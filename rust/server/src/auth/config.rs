@@ -6,11 +6,16 @@
 //! compiles them for use. An empty string counts as absent everywhere, as it does in
 //! nats-server's options.
 //!
+//! They cross serialization in nats-server's forms (see [`super::forms`], where they are read
+//! and where unknown keys are refused).
+//!
 //! `Debug` never prints a token or a password: configs end up in logs.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use super::nkey;
 use super::permissions::CompiledPermissions;
@@ -26,7 +31,12 @@ pub const DEFAULT_ALLOW_RESPONSE_EXPIRATION: Duration = Duration::from_secs(120)
 const REDACTED: &str = "[REDACTED]";
 
 /// Client authentication and authorization settings. `Default` is "no authentication".
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Read from the `authorization` option (`{token, user, password, users, no_auth_user,
+/// timeout, default_permissions}`; `users` holds both kinds of entries); `Serialize` is in
+/// [`super::forms`].
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "super::forms::AuthConfigForm")]
 pub struct AuthConfig {
     /// `authorization { token }` / `--auth`: plain, or a bcrypt hash.
     pub token: Option<String>,
@@ -63,39 +73,52 @@ impl Default for AuthConfig {
 }
 
 /// One `users` entry with a name and a password.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct User {
     pub user: String,
     /// Plain, or a bcrypt hash (`$2a$`, `$2b$`, `$2x$`, `$2y$` + two-digit cost).
+    #[serde(alias = "pass")]
     pub password: String,
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
 }
 
 /// One `users` entry with an `nkey` (a user public key, `U...`, 56 characters).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NkeyUser {
     pub nkey: String,
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
 }
 
 /// `permissions { publish, subscribe, allow_responses }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Permissions {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub publish: Option<SubjectPermission>,
     /// Entries may be `"subject queue"`: that entry then applies to queue subscriptions
     /// in a matching queue group only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscribe: Option<SubjectPermission>,
     /// `allow_responses`: publishing to the reply subject of a message this user received
     /// is allowed even where `publish` is not. Setting it with no `publish.allow` entries
     /// makes everything else unpublishable (nats-server turns off the blanket allow).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::forms::allow_responses"
+    )]
     pub allow_responses: Option<ResponsePermission>,
 }
 
 /// `{allow: [...], deny: [...]}`; a bare string or list in a config means allow-only.
 /// An empty `allow` means "no allow list" (everything not denied is allowed).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Deserialize` (all of nats-server's forms) is in [`super::forms`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SubjectPermission {
     pub allow: Vec<String>,
     pub deny: Vec<String>,
@@ -105,8 +128,14 @@ pub struct SubjectPermission {
 ///
 /// Here `max == 0` means "no limit" and `expires == 0` means "never expires". The config
 /// layer maps nats-server's values with [`ResponsePermission::from_config`]: there, `0`
-/// means the default and a negative number means unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// means the default and a negative number means unlimited. It crosses serialization in
+/// nats-server's terms (`{max, expires}`, `-1` for "no limit"), so a serialized config
+/// reads back the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    from = "super::forms::ResponseForm",
+    into = "super::forms::ResponseForm"
+)]
 pub struct ResponsePermission {
     /// Responses allowed per received reply subject.
     pub max: usize,

@@ -38,6 +38,7 @@
 //! # Modules
 //!
 //! - `config`: the configuration types and their validation.
+//! - `forms`: nats-server's forms of them, read (and written) by serde.
 //! - `password`: plain (constant-time) and bcrypt comparison.
 //! - `nkey`: user public nkeys (base32, CRC-16) and the Ed25519 nonce signature.
 //! - `nonce`: the INFO nonce.
@@ -47,6 +48,7 @@
 
 mod authenticate;
 mod config;
+mod forms;
 pub mod nkey;
 mod nonce;
 mod password;
