@@ -40,7 +40,8 @@
 //! - `config`: the configuration types and their validation.
 //! - `forms`: nats-server's forms of them, read (and written) by serde.
 //! - `password`: plain (constant-time) and bcrypt comparison.
-//! - `nkey`: user public nkeys (base32, CRC-16) and the Ed25519 nonce signature.
+//! - `nkey`: user public nkeys and the Ed25519 nonce signature (the `nkeys` crate, with
+//!   nats-server's lenient base64 for the signature).
 //! - `nonce`: the INFO nonce.
 //! - `permissions`: compiled allow/deny sublists, the publish cache, the delivery filter.
 //! - `responses`: the `allow_responses` reply tracker.
