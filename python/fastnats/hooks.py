@@ -127,7 +127,10 @@ class HookRunner:
             with self._lock:
                 if self._loop is None:
                     self._loop = _LoopThread()
-            result = self._loop.run(result)
+                loop = self._loop
+            # A loop closed meanwhile (the server stopping) fails the call: the client is
+            # denied, as for any hook failure.
+            result = loop.run(result)
         return result
 
     def auth(self, hooks: list[AuthHook]) -> Callable[[dict[str, Any]], Any] | None:

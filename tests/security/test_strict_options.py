@@ -16,11 +16,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import fastnats
+import fastnats.errors
+import fastnats.hooks
 import pytest
 
 from ..wire.proto import PING, PONG, err, pub
 from .serve import Served
 from .test_auth_wire import VIOLATION, accepted, attempt, refused
+from .test_hooks import make_plugin_dist
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -162,6 +165,26 @@ def test_plugin_context_refuses_what_is_not_callable():
         with pytest.raises(TypeError, match=rf"{add.__name__}\(hook\) must be callable, not str"):
             add("nope")  # type: ignore[arg-type]
     assert not ctx.auth_hooks and not ctx.on_connect and not ctx.on_disconnect
+
+
+NOT_CALLABLE_PLUGIN = """
+    def register(ctx):
+        ctx.add_on_connect("print")
+"""
+
+
+def test_a_plugin_registering_what_is_not_callable(tmp_path, monkeypatch):
+    make_plugin_dist(tmp_path, {"sloppy": "register"}, NOT_CALLABLE_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(TypeError) as info:
+        fastnats.Server(host=HOST, port=0, plugins=["sloppy"])
+    assert str(info.value) == 'plugin "sloppy": add_on_connect(hook) must be callable, not str'
+
+
+def test_plugin_error_is_the_one_class():
+    assert fastnats.hooks.PluginError is fastnats.PluginError is fastnats.errors.PluginError
+    assert issubclass(fastnats.PluginError, RuntimeError)
+    assert issubclass(fastnats.PluginError, fastnats.FastNatsError)
 
 
 def test_a_hook_returning_a_dict_with_a_typo_denies_and_logs(tmp_path):
