@@ -27,7 +27,7 @@ impl Config {
     /// Checks this configuration and builds what it describes (see the module doc).
     pub fn compile(&self) -> Result<CompiledConfig, ConfigError> {
         self.check_limits()?;
-        let authorizer = Authorizer::new(&self.auth).map_err(ConfigError::Auth)?;
+        let authorizer = Authorizer::new(&self.auth)?;
         let tls = match &self.tls {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,
@@ -53,7 +53,7 @@ impl fmt::Debug for CompiledConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::{AuthConfig, User};
+    use crate::auth::{AuthConfig, AuthRuleError, User};
 
     #[test]
     fn compile_checks_limits_auth_and_tls() {
@@ -80,10 +80,12 @@ mod tests {
             },
             ..Config::default()
         };
+        let e = c.compile().unwrap_err();
         assert_eq!(
-            c.compile().unwrap_err().to_string(),
-            "Duplicate user \"a\" detected"
+            e,
+            ConfigError::Auth(AuthRuleError::DuplicateUser("a".into()))
         );
+        assert_eq!(e.to_string(), "Duplicate user \"a\" detected");
         let c = Config {
             tls: Some(TlsConfig {
                 cert_file: "/nonexistent/cert.pem".into(),

@@ -36,8 +36,8 @@ pub enum ConfigError {
     },
     /// One of nats-server's consistency rules for `authorization`, with its exact text
     /// (`Duplicate user "a" detected`, `Can not have a token and a users array`, ...).
-    #[error("{0}")]
-    Auth(String),
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthRuleError),
     /// A TLS file that can not be opened.
     #[error("error opening {what} file {}: {reason}", path.display())]
     TlsOpen {

@@ -27,6 +27,37 @@ pub const DEFAULT_ALLOW_RESPONSE_MAX_MSGS: usize = 1;
 /// nats-server's `DEFAULT_ALLOW_RESPONSE_EXPIRATION`.
 pub const DEFAULT_ALLOW_RESPONSE_EXPIRATION: Duration = Duration::from_secs(120);
 
+/// A rule of nats-server's for `authorization` that a config breaks; `Display` is
+/// nats-server's text, which tests compare byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthRuleError {
+    #[error("Cannot have a user/pass and token")]
+    UserAndToken,
+    #[error("Can not have a single user/pass and a users array")]
+    UserAndUsers,
+    #[error("Can not have a token and a users array")]
+    TokenAndUsers,
+    /// A `users` entry without a name (or an nkey entry without a key).
+    #[error("User entry requires a user")]
+    MissingUser,
+    #[error("Duplicate user {0:?} detected")]
+    DuplicateUser(String),
+    #[error("Duplicate nkey {0:?} detected")]
+    DuplicateNkey(String),
+    /// The key is not a user public nkey (another kind of key, or not a key).
+    #[error("Not a valid public nkey for a user")]
+    InvalidNkey(String),
+    #[error("no_auth_user: {0:?} present, but users are not defined")]
+    NoAuthUserWithoutUsers(String),
+    #[error(
+        "no_auth_user: {0:?} not present as user in authorization block or account configuration"
+    )]
+    NoAuthUserUnknown(String),
+    /// A permission subject that does not parse (`subject "a..b" is not a valid subject`).
+    #[error("{0}")]
+    Permission(String),
+}
+
 /// Shown instead of a secret by the `Debug` impls.
 const REDACTED: &str = "[REDACTED]";
 
@@ -208,54 +239,10 @@ impl AuthConfig {
     /// token vs single user vs users array (an `nkey` entry is part of the users array in a
     /// config file, so it conflicts too), duplicate entries, user entries without a name,
     /// nkeys that are not user public keys, `no_auth_user` naming a configured user, and
-    /// permission subjects that do not parse.
-    pub fn validate(&self) -> Result<(), String> {
-        let has_token = non_empty(&self.token).is_some();
-        let has_user = non_empty(&self.user).is_some();
-        let has_pass = non_empty(&self.password).is_some();
-        let has_array = !self.users.is_empty() || !self.nkeys.is_empty();
-        if (has_user || has_pass) && has_token {
-            return Err("Cannot have a user/pass and token".to_string());
-        }
-        if has_user && has_array {
-            return Err("Can not have a single user/pass and a users array".to_string());
-        }
-        if has_token && has_array {
-            return Err("Can not have a token and a users array".to_string());
-        }
-        let mut names = HashSet::new();
-        for u in &self.users {
-            if u.user.is_empty() {
-                return Err("User entry requires a user".to_string());
-            }
-            if !names.insert(u.user.as_str()) {
-                return Err(format!("Duplicate user {:?} detected", u.user));
-            }
-        }
-        let mut keys = HashSet::new();
-        for n in &self.nkeys {
-            if n.nkey.is_empty() {
-                return Err("User entry requires a user".to_string());
-            }
-            if !keys.insert(n.nkey.as_str()) {
-                return Err(format!("Duplicate nkey {:?} detected", n.nkey));
-            }
-            if !nkey::is_valid_user_public_key(&n.nkey) {
-                return Err("Not a valid public nkey for a user".to_string());
-            }
-        }
-        if let Some(nau) = non_empty(&self.no_auth_user) {
-            if self.users.is_empty() {
-                return Err(format!(
-                    "no_auth_user: {nau:?} present, but users are not defined"
-                ));
-            }
-            if !self.users.iter().any(|u| u.user == nau) {
-                return Err(format!(
-                    "no_auth_user: {nau:?} not present as user in authorization block or account configuration"
-                ));
-            }
-        }
+    /// permission subjects that do not parse. ([`crate::auth::Authorizer::new`] checks the
+    /// same while compiling the permissions once.)
+    pub fn validate(&self) -> Result<(), AuthRuleError> {
+        self.check_rules()?;
         let all_perms = self
             .users
             .iter()
@@ -263,7 +250,54 @@ impl AuthConfig {
             .chain(self.nkeys.iter().filter_map(|n| n.permissions.as_ref()))
             .chain(self.default_permissions.as_ref());
         for p in all_perms {
-            CompiledPermissions::compile(p)?;
+            CompiledPermissions::compile(p).map_err(AuthRuleError::Permission)?;
+        }
+        Ok(())
+    }
+
+    /// [`AuthConfig::validate`] without the permission subjects.
+    pub(crate) fn check_rules(&self) -> Result<(), AuthRuleError> {
+        let has_token = non_empty(&self.token).is_some();
+        let has_user = non_empty(&self.user).is_some();
+        let has_pass = non_empty(&self.password).is_some();
+        let has_array = !self.users.is_empty() || !self.nkeys.is_empty();
+        if (has_user || has_pass) && has_token {
+            return Err(AuthRuleError::UserAndToken);
+        }
+        if has_user && has_array {
+            return Err(AuthRuleError::UserAndUsers);
+        }
+        if has_token && has_array {
+            return Err(AuthRuleError::TokenAndUsers);
+        }
+        let mut names = HashSet::new();
+        for u in &self.users {
+            if u.user.is_empty() {
+                return Err(AuthRuleError::MissingUser);
+            }
+            if !names.insert(u.user.as_str()) {
+                return Err(AuthRuleError::DuplicateUser(u.user.clone()));
+            }
+        }
+        let mut keys = HashSet::new();
+        for n in &self.nkeys {
+            if n.nkey.is_empty() {
+                return Err(AuthRuleError::MissingUser);
+            }
+            if !keys.insert(n.nkey.as_str()) {
+                return Err(AuthRuleError::DuplicateNkey(n.nkey.clone()));
+            }
+            if !nkey::is_valid_user_public_key(&n.nkey) {
+                return Err(AuthRuleError::InvalidNkey(n.nkey.clone()));
+            }
+        }
+        if let Some(nau) = non_empty(&self.no_auth_user) {
+            if self.users.is_empty() {
+                return Err(AuthRuleError::NoAuthUserWithoutUsers(nau.to_string()));
+            }
+            if !self.users.iter().any(|u| u.user == nau) {
+                return Err(AuthRuleError::NoAuthUserUnknown(nau.to_string()));
+            }
         }
         Ok(())
     }
@@ -381,7 +415,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Cannot have a user/pass and token"
         );
         let c = AuthConfig {
@@ -390,7 +424,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Cannot have a user/pass and token"
         );
         let c = AuthConfig {
@@ -399,7 +433,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a single user/pass and a users array"
         );
         let c = AuthConfig {
@@ -408,7 +442,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a token and a users array"
         );
         // nkey entries live in the users array of a config file: nats-server 2.15 refuses
@@ -422,7 +456,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a token and a users array"
         );
     }
@@ -433,12 +467,18 @@ mod tests {
             users: vec![user("a", "1"), user("a", "2")],
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err(), "Duplicate user \"a\" detected");
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "Duplicate user \"a\" detected"
+        );
         let c = AuthConfig {
             users: vec![user("", "1")],
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err(), "User entry requires a user");
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "User entry requires a user"
+        );
         let nk = |k: &str| NkeyUser {
             nkey: k.into(),
             permissions: None,
@@ -448,7 +488,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             format!("Duplicate nkey {NKEY:?} detected")
         );
         // An account key (prefix 'A') is not a user key; a flipped character breaks the CRC.
@@ -463,7 +503,7 @@ mod tests {
                 ..Default::default()
             };
             assert_eq!(
-                c.validate().unwrap_err(),
+                c.validate().unwrap_err().to_string(),
                 "Not a valid public nkey for a user",
                 "{bad}"
             );
@@ -478,7 +518,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "no_auth_user: \"x\" present, but users are not defined"
         );
         let c = AuthConfig {
@@ -487,7 +527,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "no_auth_user: \"x\" not present as user in authorization block or account configuration"
         );
     }
@@ -509,7 +549,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "subject \"a..b\" is not a valid subject"
         );
         let c = AuthConfig {

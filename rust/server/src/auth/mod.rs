@@ -63,7 +63,7 @@ pub use authenticate::{
     authenticate, AuthMethod, AuthOutcome, AuthRequest, Authenticator, Authorizer, Identity,
 };
 pub use config::{
-    AuthConfig, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
+    AuthConfig, AuthRuleError, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
     DEFAULT_ALLOW_RESPONSE_EXPIRATION, DEFAULT_ALLOW_RESPONSE_MAX_MSGS, DEFAULT_AUTH_TIMEOUT,
 };
 pub use nkey::verify_nkey;

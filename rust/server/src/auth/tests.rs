@@ -470,7 +470,7 @@ fn invalid_config_is_refused_by_authorizer() {
         ..Default::default()
     };
     assert_eq!(
-        Authorizer::new(&cfg).unwrap_err(),
+        Authorizer::new(&cfg).unwrap_err().to_string(),
         "Can not have a token and a users array"
     );
 }
