@@ -100,6 +100,12 @@ def test_tls_typo():
     )
 
 
+def test_tls_checks_made_in_python_raise_the_same_class():
+    tls = {"cert_file": "c.pem", "key_file": "k.pem"}
+    refused_with("tls timeout -1 is negative", tls={**tls, "timeout": -1})
+    refused_with('tls.timeout: time: invalid duration "xx"', tls={**tls, "timeout": "xx"})
+
+
 def test_wrong_value_types_name_the_path():
     with pytest.raises(fastnats.ConfigError, match=r"^authorization\.users\[0\]\.permissions"):
         fastnats.Server(host=HOST, port=0, authorization={"users": [user(permissions=["x"])]})
