@@ -33,6 +33,13 @@
 //! is locked while one is held (an in-place flush makes one non-blocking `write` under it).
 //! No lock is held across an `.await`.
 //!
+//! # Configuration
+//! A [`Config`] is read with serde ([`Config::from_deserializer`]; the bindings hand it a
+//! Python dict): nats-server's forms are understood, unknown keys are refused with their
+//! path, and every error is a [`ConfigError`] variant. [`Config::compile`] checks it and
+//! builds the authorizer and the TLS acceptor once ([`CompiledConfig`]); a start
+//! ([`Server::start_compiled`]) and a reload install those very objects.
+//!
 //! # Closing
 //! Every close has a [`fastnats_proto::CloseReason`] (nats-server's strings).
 //! [`client::ClientHandle::close`] records the first reason and wakes both tasks; in

@@ -65,7 +65,7 @@ const REDACTED: &str = "[REDACTED]";
 ///
 /// Read from the `authorization` option (`{token, user, password, users, no_auth_user,
 /// timeout, default_permissions}`; `users` holds both kinds of entries); `Serialize` is in
-/// [`super::forms`].
+/// `auth/forms.rs`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "super::forms::AuthConfigForm")]
 pub struct AuthConfig {
@@ -148,7 +148,7 @@ pub struct Permissions {
 
 /// `{allow: [...], deny: [...]}`; a bare string or list in a config means allow-only.
 /// An empty `allow` means "no allow list" (everything not denied is allowed).
-/// `Deserialize` (all of nats-server's forms) is in [`super::forms`].
+/// `Deserialize` (all of nats-server's forms) is in `auth/forms.rs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SubjectPermission {
     pub allow: Vec<String>,
