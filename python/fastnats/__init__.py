@@ -9,13 +9,18 @@ this package holds the configuration, the command line and the public API.
 """
 
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
+from .errors import BindError, ConfigError, FastNatsError, PluginError
 from .hooks import AuthResult, PluginContext
 from .server import Server, default_config
 
 __all__ = [
     "COMPATIBLE_NATS_VERSION",
     "AuthResult",
+    "BindError",
+    "ConfigError",
+    "FastNatsError",
     "PluginContext",
+    "PluginError",
     "Server",
     "__version__",
     "default_config",

@@ -1,13 +1,15 @@
 """Type stub of the native extension (rust/bindings). Keep in step with the bindings."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, final
 
 __all__ = [
     "__version__",
     "COMPATIBLE_NATS_VERSION",
     "NativeServer",
+    "check_permissions",
     "default_config",
+    "normalize_authorization",
     "log",
     "configure_logging",
     "reopen_log",
@@ -46,6 +48,8 @@ class NativeServer:
     def sublist_stats(self) -> dict[str, int | float]: ...
 
 def default_config() -> dict[str, Any]: ...
+def check_permissions(permissions: Mapping[str, Any]) -> None: ...
+def normalize_authorization(authorization: Mapping[str, Any]) -> dict[str, Any]: ...
 def log(level: str, message: str) -> None: ...
 def configure_logging(
     level: str,

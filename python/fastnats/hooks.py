@@ -9,9 +9,17 @@ connecting client (``user``, ``password``, ``token``, ``nkey``, ``nkey_verified`
   and nats-server style ``permissions``) to let it in;
 - ``False``, ``None`` or :meth:`AuthResult.deny` to refuse it (``Authorization Violation``).
 
-It runs on a server thread, off the message path, bounded by the auth timeout. An exception
-or a timeout denies the client (fail closed) and is logged with its traceback. Coroutine
-hooks run on an asyncio loop the server owns.
+``permissions`` take nats-server's forms and are read by the engine's own deserializer:
+:meth:`AuthResult.allow` refuses an unknown key (``publsh``) or a bad subject at once with
+:class:`fastnats.ConfigError`; a hook that returns such a dict denies the client.
+
+It runs on a server thread, off the message path, bounded by the auth timeout. An exception,
+an answer of the wrong shape or a timeout denies the client (fail closed) and is logged with
+its traceback. Coroutine hooks run on an asyncio loop the server owns (a thread started by
+the first coroutine hook, stopped and joined by :meth:`fastnats.Server.stop`).
+
+A hook that is not callable is a ``TypeError`` naming the parameter when the server is
+built, not a denied client later.
 
 ``on_connect(event)`` and ``on_disconnect(event)`` (``event`` has ``cid``, ``client_ip``,
 ``client_port``, ``name``, ``lang``, ``version``, ``user``, and ``reason`` on disconnect) are
@@ -29,7 +37,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .permissions import normalize_permissions
+from . import _fastnats
+from .errors import PluginError
+
+__all__ = [
+    "AuthHook",
+    "AuthResult",
+    "EventHook",
+    "HookRunner",
+    "PluginContext",
+    "PluginError",
+    "check_callable",
+    "load_plugins",
+    "resolve_callable",
+]
 
 AuthHook = Callable[[dict[str, Any]], Any]
 EventHook = Callable[[dict[str, Any]], Any]
@@ -37,11 +58,17 @@ EventHook = Callable[[dict[str, Any]], Any]
 
 @dataclass(frozen=True)
 class AuthResult:
-    """An auth hook's decision."""
+    """An auth hook's decision. ``permissions`` are checked when the result is made: a key
+    nats-server does not know, or a subject that does not parse, raises
+    :class:`fastnats.ConfigError` (``permissions: unknown key "publsh"``)."""
 
     allowed: bool
     user: str | None = None
     permissions: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.permissions is not None:
+            _fastnats.check_permissions(self.permissions)
 
     @classmethod
     def allow(
@@ -55,7 +82,9 @@ class AuthResult:
 
 
 class _LoopThread:
-    """An asyncio loop on a daemon thread, for coroutine hooks."""
+    """An asyncio loop on a daemon thread, for coroutine hooks; :meth:`close` stops it and
+    waits for the thread (daemon only so that a hook stuck forever can not keep the process
+    alive at exit)."""
 
     def __init__(self) -> None:
         import asyncio
@@ -72,7 +101,17 @@ class _LoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     def close(self) -> None:
+        """Stops the loop, joins its thread, cancels what hooks left pending, closes it."""
+        import asyncio
+
         self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
 
 class HookRunner:
@@ -88,7 +127,10 @@ class HookRunner:
             with self._lock:
                 if self._loop is None:
                     self._loop = _LoopThread()
-            result = self._loop.run(result)
+                loop = self._loop
+            # A loop closed meanwhile (the server stopping) fails the call: the client is
+            # denied, as for any hook failure.
+            result = loop.run(result)
         return result
 
     def auth(self, hooks: list[AuthHook]) -> Callable[[dict[str, Any]], Any] | None:
@@ -118,32 +160,39 @@ class HookRunner:
         return fire
 
     def close(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+        """Stops the coroutine hooks' loop thread, if one was started (``Server.stop()``). A
+        later coroutine hook (the server started again) starts a new one."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.close()
 
 
 def _native_decision(result: Any) -> bool | dict[str, Any] | None:
+    """The hook's answer in the native layer's shape. Permissions pass as given: the engine
+    reads them (and a dict with an unknown key denies the client there, logged)."""
     if isinstance(result, AuthResult):
         if not result.allowed:
             return None
-        return {
-            "user": result.user,
-            "permissions": normalize_permissions(result.permissions)
-            if result.permissions is not None
-            else None,
-        }
+        return {"user": result.user, "permissions": result.permissions}
     if result is None or result is False:
         return None
     if result is True:
         return True
     if isinstance(result, Mapping):
-        perms = result.get("permissions")
-        return {
-            "user": result.get("user"),
-            "permissions": normalize_permissions(perms) if perms is not None else None,
-        }
+        return dict(result)
     raise TypeError(f"auth hook returned {type(result).__name__}; expected bool or AuthResult")
+
+
+class _NotCallable(TypeError):
+    """A hook that is not callable (kept apart so plugin loading re-raises it as such)."""
+
+
+def check_callable(hook: Any, parameter: str) -> None:
+    """Raises ``TypeError`` naming ``parameter`` unless ``hook`` is callable: a wrong hook is
+    refused when the server is built, not found out client by client."""
+    if not callable(hook):
+        raise _NotCallable(f"{parameter} must be callable, not {type(hook).__name__}")
 
 
 @dataclass
@@ -155,17 +204,16 @@ class PluginContext:
     on_disconnect: list[EventHook] = field(default_factory=list)
 
     def add_auth_hook(self, hook: AuthHook) -> None:
+        check_callable(hook, "add_auth_hook(hook)")
         self.auth_hooks.append(hook)
 
     def add_on_connect(self, hook: EventHook) -> None:
+        check_callable(hook, "add_on_connect(hook)")
         self.on_connect.append(hook)
 
     def add_on_disconnect(self, hook: EventHook) -> None:
+        check_callable(hook, "add_on_disconnect(hook)")
         self.on_disconnect.append(hook)
-
-
-class PluginError(RuntimeError):
-    """A plugin could not be found or failed to load: startup stops with this message."""
 
 
 def load_plugins(names: Iterable[str], ctx: PluginContext) -> None:
@@ -184,6 +232,8 @@ def load_plugins(names: Iterable[str], ctx: PluginContext) -> None:
             raise PluginError(f'plugin "{name}" not found (fastnats.plugins: {known})')
         try:
             ep.load()(ctx)
+        except _NotCallable as e:  # the plugin's bug, said as plainly as the caller's own
+            raise TypeError(f'plugin "{name}": {e}') from None
         except Exception as e:
             raise PluginError(f'plugin "{name}" failed to load: {e!r}') from e
 

@@ -128,7 +128,7 @@ def run(opts: Options) -> int:
 
 def _auth_changes(old: Any, new: Any) -> list[str]:
     """nats-server's reload lines for the authorization block; secrets are never logged."""
-    from .permissions import normalize_authorization
+    from ._fastnats import normalize_authorization
 
     before = normalize_authorization(old or {})
     after = normalize_authorization(new or {})

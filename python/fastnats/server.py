@@ -13,8 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _fastnats
-from .hooks import AuthHook, EventHook, HookRunner, PluginContext, load_plugins
-from .permissions import normalize_authorization
+from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .tls import apply_tls_defaults
 
 if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
@@ -28,14 +27,14 @@ def default_config() -> dict[str, Any]:
 
 
 def _native_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Checks option names against the Rust defaults and puts values in the native form."""
+    """Checks option names against the Rust defaults (an unknown keyword is a ``TypeError``,
+    as for any function). The values go to the engine as given: it reads nats-server's forms
+    and refuses unknown keys inside them (:class:`fastnats.ConfigError` naming the path)."""
     unknown = sorted(set(options) - set(default_config()))
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(unknown)}")
     if options.get("port") == -1:
         options["port"] = 0
-    if options.get("authorization") is not None:
-        options["authorization"] = normalize_authorization(options["authorization"])
     apply_tls_defaults(options)
     return options
 
@@ -55,8 +54,14 @@ class Server:
 
     ``tls={"cert_file": ..., "key_file": ..., "ca_file": ..., "verify": bool, "timeout":
     seconds, "handshake_first": bool}`` requires TLS of every client (see
-    :mod:`fastnats.tls`); a certificate or key that can not be used raises ``ValueError``
-    naming the file.
+    :mod:`fastnats.tls`).
+
+    ``authorization`` takes nats-server's block as a dict (see the README's Security
+    section). A bad option value, an unknown key inside a dict option
+    (``authorization.users[0].permissions: unknown key "publsh"``) or a certificate or key
+    that can not be used raises :class:`fastnats.ConfigError` (a ``ValueError``) naming the
+    key or the file; an unknown keyword option or a hook that is not callable raises
+    ``TypeError``.
     """
 
     def __init__(
@@ -70,6 +75,13 @@ class Server:
     ) -> None:
         # Hooks (fastnats.hooks): ``auth`` decides every CONNECT (built-in authorization is
         # then not consulted); plugins named here register more hooks.
+        for parameter, hook in (
+            ("auth", auth),
+            ("on_connect", on_connect),
+            ("on_disconnect", on_disconnect),
+        ):
+            if hook is not None:
+                check_callable(hook, parameter)
         ctx = PluginContext()
         if auth is not None:
             ctx.add_auth_hook(auth)
@@ -98,7 +110,8 @@ class Server:
     def start(self) -> Server:
         """Bind and start serving; returns once connections are accepted.
 
-        Raises ``OSError`` when the address can not be bound.
+        Raises :class:`fastnats.BindError` (an ``OSError`` with ``errno``) naming the
+        address when it can not be bound.
         """
         self._native.start()
         if self._http_port is not None:
@@ -114,6 +127,7 @@ class Server:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
         self._stop_monitoring()
         self._native.stop()
+        self._hooks.close()  # after the native stop: no hook can be called any more
         self._stopped.set()
 
     def reload(self, **options: Any) -> None:
@@ -123,9 +137,9 @@ class Server:
         write deadline and shutdown grace apply at once (connections pick them up at their
         next read; lowering ``max_connections`` closes the excess clients). A change to an
         option fixed at start (``host``, ``port``, ``server_name``, ``worker_threads``,
-        ``no_header_support``, ``disable_sublist_cache``) raises ``ValueError`` with
-        nats-server's message (``config reload not supported for Port: old=..., new=...``)
-        and changes nothing.
+        ``no_header_support``, ``disable_sublist_cache``) raises
+        :class:`fastnats.ConfigError` (a ``ValueError``) with nats-server's message
+        (``config reload not supported for Port: old=..., new=...``) and changes nothing.
         """
         self._native.reload(_native_options(options))
 

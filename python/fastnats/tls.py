@@ -20,6 +20,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import ConfigError
+
 __all__ = ["DEFAULT_TLS_TIMEOUT", "normalize_tls", "apply_tls_defaults", "tls_changes"]
 
 DEFAULT_TLS_TIMEOUT = 2.0
@@ -32,7 +34,10 @@ def _seconds(value: Any) -> float:
     if isinstance(value, str):
         from .conf.units import parse_duration
 
-        return parse_duration(value)
+        try:
+            return parse_duration(value)
+        except ValueError as e:
+            raise ConfigError(f"tls.timeout: {e}") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"tls timeout must be seconds or a duration string, not {value!r}")
     return float(value)
@@ -43,9 +48,9 @@ def _check_ca_file(path: str) -> None:
         with open(path, "rb") as f:
             pem = f.read()
     except OSError as e:
-        raise ValueError(f"error opening CA file {path}: {e.strerror or e}") from None
+        raise ConfigError(f"error opening CA file {path}: {e.strerror or e}") from None
     if b"-----BEGIN CERTIFICATE-----" not in pem:
-        raise ValueError(f"no certificate found in CA file {path}")
+        raise ConfigError(f"no certificate found in CA file {path}")
 
 
 def normalize_tls(tls: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -64,7 +69,7 @@ def normalize_tls(tls: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if timeout is not None:
         seconds = _seconds(timeout)
         if seconds < 0:
-            raise ValueError(f"tls timeout {timeout!r} is negative")
+            raise ConfigError(f"tls timeout {timeout!r} is negative")
         if seconds:
             out["timeout"] = seconds
     if out.get("ca_file") and not out.get("verify"):

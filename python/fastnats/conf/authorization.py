@@ -1,9 +1,10 @@
 """nats-server's ``authorization { }`` block (and top-level ``no_auth_user``) -> fastnats'
 ``authorization`` option.
 
-The result is the nats-style dict :func:`fastnats.permissions.normalize_authorization` takes,
-with canonical key names (nats-server's aliases such as ``username``, ``pass``, ``pub``,
-``sub``, ``default_permission``, ``max_msgs`` or ``ttl`` are folded): ``token``, ``user``,
+The result is the ``authorization`` option of :class:`fastnats.Server` (read by the
+engine's deserializer, which refuses any key it does not know), with canonical key names
+(nats-server's aliases such as ``username``, ``pass``, ``pub``, ``sub``,
+``default_permission``, ``max_msgs`` or ``ttl`` are folded): ``token``, ``user``,
 ``password``, ``timeout`` (float seconds), ``users`` (entries ``{user, password,
 permissions?}`` or ``{nkey, permissions?}``), ``default_permissions`` and ``permissions``
 entries ``{publish, subscribe, allow_responses}`` where a subject permission is a string, a

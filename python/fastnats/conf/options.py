@@ -13,7 +13,7 @@ result is a :class:`ServerConfig`:
     seconds. ``authorization`` is the ``authorization { }`` block (token, user/password,
     ``users`` with passwords or nkeys and permissions, ``timeout``, ``default_permissions``)
     with the top-level ``no_auth_user`` folded in, in the form
-    :func:`fastnats.permissions.normalize_authorization` takes (see
+    the engine's ``authorization`` option takes (see
     :mod:`fastnats.conf.authorization`). ``tls`` is the ``tls { }`` block (``cert_file``,
     ``key_file``, ``ca_file``, ``verify``, ``timeout`` in float seconds, ``handshake_first``;
     see :mod:`fastnats.conf.tls`).

@@ -1,196 +1,34 @@
-//! Authentication across the boundary: the `authorization` option dict <-> [`AuthConfig`],
-//! and the Python auth hook and lifecycle events as engine traits.
+//! The Python auth hook and lifecycle events as engine traits.
 //!
-//! The Python layer normalises nats-server's config forms (a string or list for
-//! allow-only permissions, `allow_responses: true`) before they get here, and wraps user
-//! hooks (coroutines, result objects) into a plain function returning `None`/`False`
-//! (deny), `True` (allow) or a dict `{"user": str | None, "permissions": dict | None}`.
+//! The Python layer wraps user hooks (coroutines, result objects) into a plain function
+//! returning `None`/`False` (deny), `True` (allow) or a dict `{"user": str | None,
+//! "permissions": dict | None}`; the permissions are read by the engine's own deserializer
+//! ([`crate::config::permissions`]), so a hook's typo is refused like a config's.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::PyDict;
+use pythonize::Depythonizer;
+use serde::Deserialize;
 
 use fastnats_server::auth::{
-    AuthConfig, AuthMethod, AuthOutcome, AuthRequest, Authenticator, CompiledPermissions, Identity,
-    NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
+    AuthMethod, AuthOutcome, AuthRequest, Authenticator, Identity, Permissions,
 };
+use fastnats_server::config_error::deserialize;
 use fastnats_server::hooks::{ClientEvent, Events};
 use fastnats_server::log::{log, Level};
 
-fn strings(v: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if let Ok(s) = v.extract::<String>() {
-        return Ok(vec![s]);
-    }
-    v.extract()
-}
+use crate::errors::config_error;
 
-fn subject_permission(v: &Bound<'_, PyAny>) -> PyResult<SubjectPermission> {
-    if let Ok(d) = v.downcast::<PyDict>() {
-        let get = |k: &str| -> PyResult<Vec<String>> {
-            d.get_item(k)?
-                .filter(|x| !x.is_none())
-                .map_or(Ok(Vec::new()), |x| strings(&x))
-        };
-        return Ok(SubjectPermission {
-            allow: get("allow")?,
-            deny: get("deny")?,
-        });
-    }
-    Ok(SubjectPermission {
-        allow: strings(v)?,
-        deny: Vec::new(),
-    })
-}
-
-/// `{"publish": ..., "subscribe": ..., "allow_responses": {"max": n, "expires": secs}}`.
-pub fn permissions(v: &Bound<'_, PyAny>) -> PyResult<Permissions> {
-    let d = v.downcast::<PyDict>()?;
-    let part = |k: &str| -> PyResult<Option<SubjectPermission>> {
-        d.get_item(k)?
-            .filter(|x| !x.is_none())
-            .map(|x| subject_permission(&x))
-            .transpose()
-    };
-    let allow_responses = match d.get_item("allow_responses")?.filter(|x| !x.is_none()) {
-        None => None,
-        Some(x) => {
-            if let Ok(b) = x.extract::<bool>() {
-                b.then(ResponsePermission::default)
-            } else {
-                let r = x.downcast::<PyDict>()?;
-                let mut p = ResponsePermission::default();
-                if let Some(m) = r.get_item("max")? {
-                    p.max = m.extract()?;
-                }
-                if let Some(e) = r.get_item("expires")? {
-                    p.expires = Duration::try_from_secs_f64(e.extract()?)
-                        .map_err(|_| PyValueError::new_err("expires must be >= 0 seconds"))?;
-                }
-                Some(p)
-            }
-        }
-    };
-    Ok(Permissions {
-        publish: part("publish")?,
-        subscribe: part("subscribe")?,
-        allow_responses,
-    })
-}
-
-fn opt_permissions(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Permissions>> {
-    d.get_item(key)?
-        .filter(|x| !x.is_none())
-        .map(|x| permissions(&x))
-        .transpose()
-}
-
-fn opt_string(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<String>> {
-    d.get_item(key)?
-        .filter(|x| !x.is_none())
-        .map(|x| x.extract())
-        .transpose()
-}
-
-/// The `authorization` option: token, user/password, users (entries with `user` +
-/// `password` or with `nkey`), no_auth_user, timeout (seconds), default_permissions.
-pub fn config_from(v: &Bound<'_, PyAny>) -> PyResult<AuthConfig> {
-    let d = v.downcast::<PyDict>()?;
-    let mut c = AuthConfig {
-        token: opt_string(d, "token")?,
-        user: opt_string(d, "user")?,
-        password: opt_string(d, "password")?,
-        no_auth_user: opt_string(d, "no_auth_user")?,
-        default_permissions: opt_permissions(d, "default_permissions")?,
-        ..AuthConfig::default()
-    };
-    if let Some(t) = d.get_item("timeout")?.filter(|x| !x.is_none()) {
-        c.timeout = Duration::try_from_secs_f64(t.extract()?)
-            .map_err(|_| PyValueError::new_err("authorization timeout must be >= 0 seconds"))?;
-    }
-    if let Some(users) = d.get_item("users")?.filter(|x| !x.is_none()) {
-        for u in users.try_iter()? {
-            let u = u?;
-            let u = u.downcast::<PyDict>()?;
-            let perms = opt_permissions(u, "permissions")?;
-            if let Some(nkey) = opt_string(u, "nkey")? {
-                c.nkeys.push(NkeyUser {
-                    nkey,
-                    permissions: perms,
-                });
-            } else {
-                c.users.push(User {
-                    user: opt_string(u, "user")?.unwrap_or_default(),
-                    password: opt_string(u, "password")?.unwrap_or_default(),
-                    permissions: perms,
-                });
-            }
-        }
-    }
-    Ok(c)
-}
-
-fn subject_permission_dict<'py>(
-    py: Python<'py>,
-    p: &SubjectPermission,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("allow", PyList::new(py, &p.allow)?)?;
-    d.set_item("deny", PyList::new(py, &p.deny)?)?;
-    Ok(d)
-}
-
-fn permissions_dict<'py>(py: Python<'py>, p: &Permissions) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    if let Some(x) = &p.publish {
-        d.set_item("publish", subject_permission_dict(py, x)?)?;
-    }
-    if let Some(x) = &p.subscribe {
-        d.set_item("subscribe", subject_permission_dict(py, x)?)?;
-    }
-    if let Some(r) = &p.allow_responses {
-        let rd = PyDict::new(py);
-        rd.set_item("max", r.max)?;
-        rd.set_item("expires", r.expires.as_secs_f64())?;
-        d.set_item("allow_responses", rd)?;
-    }
-    Ok(d)
-}
-
-/// The inverse of [`config_from`], for `config()` and reloads.
-pub fn config_dict<'py>(py: Python<'py>, c: &AuthConfig) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("token", c.token.as_deref())?;
-    d.set_item("user", c.user.as_deref())?;
-    d.set_item("password", c.password.as_deref())?;
-    d.set_item("no_auth_user", c.no_auth_user.as_deref())?;
-    d.set_item("timeout", c.timeout.as_secs_f64())?;
-    match &c.default_permissions {
-        Some(p) => d.set_item("default_permissions", permissions_dict(py, p)?)?,
-        None => d.set_item("default_permissions", py.None())?,
-    }
-    let users = PyList::empty(py);
-    for u in &c.users {
-        let ud = PyDict::new(py);
-        ud.set_item("user", &u.user)?;
-        ud.set_item("password", &u.password)?;
-        if let Some(p) = &u.permissions {
-            ud.set_item("permissions", permissions_dict(py, p)?)?;
-        }
-        users.append(ud)?;
-    }
-    for n in &c.nkeys {
-        let nd = PyDict::new(py);
-        nd.set_item("nkey", &n.nkey)?;
-        if let Some(p) = &n.permissions {
-            nd.set_item("permissions", permissions_dict(py, p)?)?;
-        }
-        users.append(nd)?;
-    }
-    d.set_item("users", users)?;
-    Ok(d)
+/// An allowing decision as the Python layer passes it; other keys are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    permissions: Option<Permissions>,
 }
 
 /// The Python auth hook as the engine's custom authenticator.
@@ -234,14 +72,16 @@ impl PyAuthenticator {
             });
         }
         let d = result.downcast::<PyDict>()?;
-        let permissions = match opt_permissions(d, "permissions")? {
+        let decision: Decision = deserialize("", &mut Depythonizer::from_object(d.as_any()))
+            .map_err(|e| config_error(&e))?;
+        let permissions = match &decision.permissions {
             Some(p) => Some(Arc::new(
-                CompiledPermissions::compile(&p).map_err(PyValueError::new_err)?,
+                crate::config::compile_permissions(p).map_err(|e| config_error(&e))?,
             )),
             None => None,
         };
         Ok(AuthOutcome::Allowed(Identity {
-            user: opt_string(d, "user")?,
+            user: decision.user,
             permissions,
             method: AuthMethod::Custom,
         }))

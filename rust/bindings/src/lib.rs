@@ -1,31 +1,34 @@
 //! `fastnats._fastnats`: thin PyO3 glue over [`fastnats_server`].
 //!
-//! One config dictionary in ([`config`] converts it, defaults come from the Rust
-//! `Config::default`), a [`NativeServer`] handle out. Every call that may block (start, stop)
+//! One config dictionary in (read by the engine's serde deserializer, see [`config`];
+//! defaults come from the Rust `Config::default`), a [`NativeServer`] handle out. Errors are
+//! the classes of `fastnats.errors` ([`errors`]). Every call that may block (start, stop)
 //! releases the GIL; nothing here runs per message.
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
-use pyo3::prelude::*;
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use fastnats_server::log::Level;
-use std::sync::Arc;
-
-use parking_lot::Mutex;
-
 use fastnats_server::hooks::Hooks;
-use fastnats_server::{monitor, Config, Server, StartError};
+use fastnats_server::log::Level;
+use fastnats_server::{monitor, CompiledConfig, Config, Server};
 
 mod auth;
 mod config;
+mod errors;
 mod snapshot;
 
 /// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
 #[pyclass(module = "fastnats._fastnats")]
 struct NativeServer {
     config: Mutex<Config>,
+    /// `config` checked and built (authorizer, TLS acceptor) by `new` or a reload while
+    /// stopped, kept for the next `start()` so certificates are read once per start.
+    compiled: Mutex<Option<CompiledConfig>>,
     hooks: Hooks,
     /// Behind a mutex so every method takes `&self`: `stop()` must work while another
     /// thread is inside `lame_duck()` (SIGINT during lame duck).
@@ -46,15 +49,25 @@ impl NativeServer {
     #[new]
     #[pyo3(signature = (options, auth_hook = None, on_connect = None, on_disconnect = None))]
     fn new(
+        py: Python<'_>,
         options: &Bound<'_, PyDict>,
         auth_hook: Option<Py<PyAny>>,
         on_connect: Option<Py<PyAny>>,
         on_disconnect: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
-        let config = config::from_dict(options)?;
-        config
-            .validate()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        for (name, hook) in [
+            ("auth_hook", &auth_hook),
+            ("on_connect", &on_connect),
+            ("on_disconnect", &on_disconnect),
+        ] {
+            if let Some(h) = hook {
+                if !h.bind(py).is_callable() {
+                    return Err(PyTypeError::new_err(format!("{name} must be callable")));
+                }
+            }
+        }
+        let config = config::from_dict(options.as_any())?;
+        let compiled = config.compile().map_err(|e| errors::config_error(&e))?;
         let mut hooks = Hooks::default();
         if let Some(h) = auth_hook {
             hooks.authenticator = Some(Arc::new(auth::PyAuthenticator(h)));
@@ -67,24 +80,29 @@ impl NativeServer {
         }
         Ok(NativeServer {
             config: Mutex::new(config),
+            compiled: Mutex::new(Some(compiled)),
             hooks,
             server: Mutex::new(None),
         })
     }
 
-    /// Binds the listener and starts serving; raises OSError if the address can not be bound.
+    /// Binds the listener and starts serving; raises `fastnats.BindError` (an `OSError`)
+    /// naming the address if it can not be bound.
     fn start(&self, py: Python<'_>) -> PyResult<()> {
         if self.server().is_some() {
             return Err(PyRuntimeError::new_err("server is already running"));
         }
+        // Compiled by `new` or the last reload; after a stop, compiled afresh (the
+        // certificates may have changed on disk).
+        let compiled = self.compiled.lock().take();
         let config = self.config.lock().clone();
         let hooks = self.hooks.clone();
         let server = py
-            .allow_threads(move || Server::start_with(config, hooks))
-            .map_err(|e| match e {
-                StartError::Config(e) => PyValueError::new_err(e.to_string()),
-                StartError::Bind(..) | StartError::Runtime(_) => PyOSError::new_err(e.to_string()),
-            })?;
+            .allow_threads(move || match compiled {
+                Some(c) => Server::start_compiled(c, hooks),
+                None => Server::start_with(config, hooks),
+            })
+            .map_err(|e| errors::start_error(&e))?;
         *self.server.lock() = Some(Arc::new(server));
         Ok(())
     }
@@ -125,24 +143,23 @@ impl NativeServer {
     }
 
     /// The effective configuration as a dict (same keys as `default_config()`).
-    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self.server() {
             Some(server) => config::to_dict(py, &server.config()),
             None => config::to_dict(py, &self.config.lock()),
         }
     }
 
-    /// Applies a new option dict to the running server; raises ValueError (and changes
-    /// nothing) when a non-reloadable option differs.
+    /// Applies a new option dict to the running server; raises `fastnats.ConfigError` (and
+    /// changes nothing) when it is invalid or a non-reloadable option differs.
     fn reload(&self, py: Python<'_>, options: &Bound<'_, PyDict>) -> PyResult<()> {
-        let config = config::from_dict(options)?;
+        let config = config::from_dict(options.as_any())?;
         if let Some(server) = self.server() {
             py.allow_threads(|| server.reload(config.clone()))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                .map_err(|e| errors::config_error(&e))?;
         } else {
-            config
-                .validate()
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            let compiled = config.compile().map_err(|e| errors::config_error(&e))?;
+            *self.compiled.lock() = Some(compiled);
         }
         *self.config.lock() = config;
         Ok(())
@@ -243,8 +260,29 @@ impl Drop for NativeServer {
 
 /// The defaults of every option, from the Rust `Config::default()` (the one place they live).
 #[pyfunction]
-fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     config::to_dict(py, &Config::default())
+}
+
+/// Reads `permissions` (an auth hook's, nats-server's forms) as the engine will, and
+/// compiles them; raises `fastnats.ConfigError` naming the bad key or subject. Lets
+/// `AuthResult.allow(permissions=...)` refuse a typo where it is written.
+#[pyfunction]
+fn check_permissions(permissions: &Bound<'_, PyAny>) -> PyResult<()> {
+    config::permissions(permissions)
+        .map(drop)
+        .map_err(|e| errors::config_error(&e))
+}
+
+/// An `authorization` option in its explicit form (as `config()` shows it): the engine's
+/// one reading of nats-server's forms, for comparing two of them (reload log lines).
+/// Raises `fastnats.ConfigError` as the server would.
+#[pyfunction]
+fn normalize_authorization<'py>(
+    py: Python<'py>,
+    authorization: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    config::authorization(py, authorization)
 }
 
 fn parse_level(level: &str) -> PyResult<Level> {
@@ -307,6 +345,8 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<NativeServer>()?;
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
+    m.add_function(wrap_pyfunction!(check_permissions, m)?)?;
+    m.add_function(wrap_pyfunction!(normalize_authorization, m)?)?;
     m.add_function(wrap_pyfunction!(log, m)?)?;
     m.add_function(wrap_pyfunction!(configure_logging, m)?)?;
     m.add_function(wrap_pyfunction!(reopen_log, m)?)?;

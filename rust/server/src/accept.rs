@@ -22,11 +22,6 @@ use crate::reader::Reader;
 use crate::shared::Shared;
 use crate::tls::TlsConfig;
 
-/// The TLS acceptor for `cfg` (certificates and keys read here), with its settings.
-pub(crate) fn acceptor(cfg: &TlsConfig) -> Result<(tokio_rustls::TlsAcceptor, TlsConfig), String> {
-    Ok((crate::tls::server_config(cfg)?.into(), cfg.clone()))
-}
-
 /// nats-server's listen backlog; the OS default (128) overflows when hundreds of clients
 /// connect at once, and those wait a second for their SYN retransmit.
 const LISTEN_BACKLOG: u32 = 4096;

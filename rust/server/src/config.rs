@@ -1,19 +1,28 @@
 //! The one server configuration. Every default lives here, in [`Config::default`]; the Python
 //! layer reads them through the bindings and never writes them a second time.
+//!
+//! A `Config` crosses the FFI with serde: [`Config::from_deserializer`] reads it (from a
+//! Python dict in the bindings) and refuses unknown keys anywhere in it, naming the path;
+//! `Serialize` gives back the same keys. [`Config::compile`] checks it and builds what it
+//! needs (the authorizer, the TLS acceptor) once, for a start or a reload.
 
 use std::time::Duration;
 
 use fastnats_proto::limits::{DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::auth::{AuthConfig, Authorizer};
+use crate::auth::AuthConfig;
+pub use crate::config_error::ConfigError;
+use crate::forms::{null_as_default, seconds, strict_bool};
 use crate::tls::TlsConfig;
 
 /// The nats-server release whose client-facing behaviour fastnats matches. Sent as `version`
 /// in INFO, because clients gate features on it (headers, no-responders need ≥ 2.2).
 pub const COMPATIBLE_NATS_VERSION: &str = "2.10.0";
 
-/// Everything the engine needs to run.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything the engine needs to run. Durations cross serialization as float seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Interface to listen on.
     pub host: String,
@@ -32,20 +41,26 @@ pub struct Config {
     /// Subscriptions per connection; 0 means unlimited.
     pub max_subscriptions: usize,
     /// Interval of the server's keep-alive PINGs to idle clients.
+    #[serde(with = "seconds")]
     pub ping_interval: Duration,
     /// Unanswered server PINGs tolerated before `Stale Connection`.
     pub ping_max: u32,
     /// Time one socket write may take before the client is a slow consumer.
+    #[serde(with = "seconds")]
     pub write_deadline: Duration,
     /// Runtime worker threads; 0 means one per core.
     pub worker_threads: usize,
     /// Advertise `headers:false` and refuse HPUB.
+    #[serde(deserialize_with = "strict_bool")]
     pub no_header_support: bool,
     /// Turn off the shared subject-match cache (nats-server's `disable_sublist_cache`).
+    #[serde(deserialize_with = "strict_bool")]
     pub disable_sublist_cache: bool,
     /// How long [`crate::Server::stop`] waits for connections to flush before dropping them.
+    #[serde(with = "seconds")]
     pub shutdown_grace: Duration,
-    /// Client authentication and permissions (none by default).
+    /// Client authentication and permissions (none by default; `null` means none).
+    #[serde(rename = "authorization", deserialize_with = "null_as_default")]
     pub auth: AuthConfig,
     /// TLS for client connections (off by default).
     pub tls: Option<TlsConfig>,
@@ -75,45 +90,118 @@ impl Default for Config {
     }
 }
 
-/// A configuration the server cannot run with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+impl Config {
+    /// Reads a config from any serde source (the bindings pass a Python dict): unknown keys
+    /// are refused everywhere, and an error names its path
+    /// (`authorization.users[0].permissions: unknown key "publsh"`).
+    pub fn from_deserializer<'de, D>(source: D) -> Result<Config, ConfigError>
+    where
+        D: Deserializer<'de>,
+        D::Error: std::fmt::Display,
+    {
+        crate::config_error::deserialize("", source)
+    }
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+    /// nats-server's start-up checks of the limits. The rest (authorization rules, TLS
+    /// files) is checked by [`Config::compile`], which builds what they describe.
+    pub(crate) fn check_limits(&self) -> Result<(), ConfigError> {
+        let positive = |key, v: bool| {
+            if v {
+                Ok(())
+            } else {
+                Err(ConfigError::NotPositive { key })
+            }
+        };
+        positive("max_payload", self.max_payload > 0)?;
+        if self.max_payload > self.max_pending {
+            return Err(ConfigError::PayloadOverPending {
+                max_payload: self.max_payload,
+                max_pending: self.max_pending,
+            });
+        }
+        positive("max_control_line", self.max_control_line > 0)?;
+        positive("ping_interval", !self.ping_interval.is_zero())?;
+        positive("write_deadline", !self.write_deadline.is_zero())
     }
 }
 
-impl std::error::Error for ConfigError {}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Config {
-    /// The checks nats-server makes at startup.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.max_payload == 0 {
-            return Err(ConfigError("max_payload must be greater than 0".into()));
-        }
-        if self.max_payload > self.max_pending {
-            return Err(ConfigError(format!(
-                "max_payload ({}) can not be higher than max_pending ({})",
-                self.max_payload, self.max_pending
-            )));
-        }
-        if self.max_control_line == 0 {
-            return Err(ConfigError(
-                "max_control_line must be greater than 0".into(),
-            ));
-        }
-        if self.ping_interval.is_zero() {
-            return Err(ConfigError("ping_interval must be greater than 0".into()));
-        }
-        if self.write_deadline.is_zero() {
-            return Err(ConfigError("write_deadline must be greater than 0".into()));
-        }
-        Authorizer::new(&self.auth).map_err(ConfigError)?;
-        if let Some(tls) = &self.tls {
-            crate::tls::server_config(tls).map_err(ConfigError)?;
-        }
-        Ok(())
+    /// JSON parsed first: serde_json's own deserializer adds "at line 1 column N" to errors.
+    fn json_value(json: &str) -> serde_json::Value {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn from_json(json: &str) -> Result<Config, ConfigError> {
+        Config::from_deserializer(json_value(json))
+    }
+
+    #[test]
+    fn empty_is_default_and_default_round_trips() {
+        assert_eq!(from_json("{}").unwrap(), Config::default());
+        let json = serde_json::to_string(&Config::default()).unwrap();
+        assert_eq!(from_json(&json).unwrap(), Config::default());
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["ping_interval"], 120.0);
+        assert_eq!(v["port"], 4222);
+        assert_eq!(v["tls"], serde_json::Value::Null);
+        assert_eq!(v["authorization"]["timeout"], 2.0);
+        assert_eq!(v["authorization"]["users"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn values_and_paths() {
+        let c = from_json(
+            r#"{"port": 0, "ping_interval": 0.5, "authorization": null,
+                "tls": {"cert_file": "c.pem", "key_file": "k.pem", "timeout": 1}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.ping_interval, Duration::from_millis(500));
+        assert_eq!(c.auth, AuthConfig::default());
+        let tls = c.tls.unwrap();
+        assert_eq!(tls.timeout, Duration::from_secs(1));
+        assert!(!tls.verify && tls.ca_file.is_none());
+
+        let e = from_json(r#"{"tls": {"cert_file": "c", "key_file": "k", "verfy": true}}"#);
+        assert_eq!(e.unwrap_err().to_string(), r#"tls: unknown key "verfy""#);
+        let e = from_json(r#"{"tls": {"cert_file": "c"}}"#);
+        assert_eq!(e.unwrap_err().to_string(), r#"tls: missing key "key_file""#);
+        let e = from_json(r#"{"tls": {"cert_file": "c", "key_file": "k", "verify": "no"}}"#);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .starts_with("tls.verify: invalid type"));
+        let e = from_json(r#"{"port": 70000}"#).unwrap_err();
+        assert!(e.to_string().starts_with("port: invalid value"), "{e}");
+        let e = from_json(r#"{"max_payloads": 1}"#).unwrap_err();
+        assert_eq!(e.to_string(), r#"unknown key "max_payloads""#);
+        let e = from_json(r#"{"authorization": {"userz": [{"user": "a", "password": "b"}]}}"#);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            r#"authorization: unknown key "userz""#
+        );
+    }
+
+    #[test]
+    fn limits() {
+        let bad = |c: Config| c.check_limits().unwrap_err().to_string();
+        assert_eq!(
+            bad(Config {
+                max_payload: 0,
+                ..Config::default()
+            }),
+            "max_payload must be greater than 0"
+        );
+        assert_eq!(
+            bad(Config {
+                max_payload: 10,
+                max_pending: 5,
+                ..Config::default()
+            }),
+            "max_payload (10) can not be higher than max_pending (5)"
+        );
+        assert!(Config::default().check_limits().is_ok());
     }
 }

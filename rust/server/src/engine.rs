@@ -13,12 +13,12 @@ use fastnats_proto::{CloseReason, ServerInfo};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
-use crate::auth::Authorizer;
+use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
-use crate::shared::{Compiled, Shared};
+use crate::shared::Shared;
 use crate::stats::StatsSnapshot;
 
 /// A running engine.
@@ -30,18 +30,18 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Validates the config, binds the listener and spawns the accept loop on the current
+    /// Compiles the config, binds the listener and spawns the accept loop on the current
     /// runtime. Returns once connections are accepted; bind errors are returned here.
     pub async fn start(config: Config, hooks: Hooks) -> Result<Engine, StartError> {
-        config.validate().map_err(StartError::Config)?;
-        let authorizer =
-            Authorizer::new(&config.auth).map_err(|e| StartError::Config(ConfigError(e)))?;
-        let tls = config
-            .tls
-            .as_ref()
-            .map(crate::accept::acceptor)
-            .transpose()
-            .map_err(|e| StartError::Config(ConfigError(e)))?;
+        Self::start_compiled(config.compile()?, hooks).await
+    }
+
+    /// [`Engine::start`] with a configuration compiled already.
+    pub async fn start_compiled(
+        compiled: CompiledConfig,
+        hooks: Hooks,
+    ) -> Result<Engine, StartError> {
+        let config = &compiled.config;
         let bind_to = format!("{}:{}", config.host, config.port);
         let listener = crate::accept::bind(&bind_to)
             .await
@@ -71,7 +71,7 @@ impl Engine {
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };
-        let (shared, drained) = Shared::new(config, Compiled { authorizer, tls }, hooks, info);
+        let (shared, drained) = Shared::new(compiled, hooks, info);
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
         Ok(Engine {
             shared,

@@ -20,6 +20,9 @@
 //! | [`index`] | an account's subject index and a publisher's private match cache |
 //! | [`subscription`] | one subscription, and its removal |
 //! | [`config`] | the configuration and its defaults (the only place defaults live) |
+//! | [`config_error`] | [`ConfigError`]: every way a configuration is refused, naming the key or file |
+//! | [`forms`] | nats-server's config forms for serde (a permission as a string, a list or `{allow, deny}`, ...) |
+//! | [`compiled`] | [`CompiledConfig`]: a config checked once, with its authorizer and TLS acceptor built |
 //! | [`auth`] | authentication and permissions with nats-server's semantics |
 //! | [`tls`] | TLS settings and the rustls server config |
 //! | [`io`] | a connection's socket halves, plain TCP or TLS |
@@ -59,6 +62,13 @@
 //! 5. A consumer pushed past 75% of its `max_pending` stalls the publisher briefly (at most
 //!    10 ms per read) so its writer can catch up, as nats-server does.
 //!
+//! # Configuration
+//! A [`Config`] is read with serde ([`Config::from_deserializer`]; the bindings hand it a
+//! Python dict): nats-server's forms are understood, unknown keys are refused with their
+//! path, and every error is a [`ConfigError`] variant. [`Config::compile`] checks it and
+//! builds the authorizer and the TLS acceptor once ([`CompiledConfig`]); a start
+//! ([`Engine::start_compiled`]) and a reload install those very objects.
+//!
 //! # Lock order
 //! A connection's `subs` map, then its account's index. Outbound locks are leaves: nothing
 //! else is locked while one is held (an in-place flush makes one non-blocking `write` under
@@ -74,11 +84,14 @@
 pub mod accept;
 pub mod account;
 pub mod auth;
+pub mod compiled;
 pub mod config;
+pub mod config_error;
 pub mod connection;
 pub mod delivery;
 pub mod engine;
 pub mod flush;
+pub mod forms;
 pub mod hooks;
 pub mod index;
 pub mod io;
@@ -97,6 +110,7 @@ pub mod tls;
 pub mod trace;
 pub mod writer;
 
+pub use compiled::CompiledConfig;
 pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 pub use engine::Engine;
 pub use server::{Server, StartError, VERSION};

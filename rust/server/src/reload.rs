@@ -18,14 +18,15 @@ use crate::log_at;
 use crate::outbound::CloseMode;
 use crate::shared::Shared;
 
-/// Checks that only reloadable options changed, then applies them.
+/// Checks that only reloadable options changed, then applies them. `new` is compiled here,
+/// once: its authorizer and TLS acceptor are the ones installed.
 pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
-    new.validate()?;
+    let new = new.compile()?;
     let old = shared.config();
-    refuse_fixed(&old, &new)?;
-    let max_connections = new.max_connections;
-    let auth_changed = old.auth != new.auth;
-    shared.set_config(new)?;
+    refuse_fixed(&old, &new.config)?;
+    let max_connections = new.config.max_connections;
+    let auth_changed = old.auth != new.config.auth;
+    shared.set_config(new);
     if auth_changed {
         recheck(shared);
         shared.bump_config_gen();
@@ -38,16 +39,18 @@ pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
 
 fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
     fn check<T: PartialEq + std::fmt::Debug>(
-        name: &str,
+        name: &'static str,
         old: &T,
         new: &T,
     ) -> Result<(), ConfigError> {
         if old == new {
             Ok(())
         } else {
-            Err(ConfigError(format!(
-                "config reload not supported for {name}: old={old:?}, new={new:?}"
-            )))
+            Err(ConfigError::NotReloadable {
+                name,
+                old: format!("{old:?}"),
+                new: format!("{new:?}"),
+            })
         }
     }
     check("Host", &old.host, &new.host)?;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::runtime::Runtime;
 
+use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::hooks::Hooks;
@@ -18,24 +19,18 @@ use crate::stats::StatsSnapshot;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Why the server could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    Config(ConfigError),
-    Bind(String, std::io::Error),
-    Runtime(std::io::Error),
+    /// The configuration was refused (see [`ConfigError`]).
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// The address (`host:port`) and the operating system's error.
+    #[error("can not listen on {0}: {1}")]
+    Bind(String, #[source] std::io::Error),
+    /// The runtime's threads could not be started.
+    #[error("can not start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
 }
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Config(e) => write!(f, "invalid configuration: {e}"),
-            StartError::Bind(addr, e) => write!(f, "can not listen on {addr}: {e}"),
-            StartError::Runtime(e) => write!(f, "can not start the runtime: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 /// A running server. Dropping it stops it.
 pub struct Server {
@@ -55,13 +50,20 @@ impl Server {
 
     /// [`Server::start`] with the embedder's hooks (custom authenticator, events).
     pub fn start_with(config: Config, hooks: Hooks) -> Result<Server, StartError> {
+        Self::start_compiled(config.compile()?, hooks)
+    }
+
+    /// [`Server::start_with`] a configuration compiled already (the bindings compile it when
+    /// the server is created, to report errors at once, and start with that very result).
+    pub fn start_compiled(compiled: CompiledConfig, hooks: Hooks) -> Result<Server, StartError> {
+        let config = &compiled.config;
         let mut rt = tokio::runtime::Builder::new_multi_thread();
         rt.enable_all().thread_name("fastnats");
         if config.worker_threads > 0 {
             rt.worker_threads(config.worker_threads);
         }
         let runtime = rt.build().map_err(StartError::Runtime)?;
-        let engine = runtime.block_on(Engine::start(config, hooks))?;
+        let engine = runtime.block_on(Engine::start_compiled(compiled, hooks))?;
         Ok(Server {
             engine: Arc::new(engine),
             runtime: Mutex::new(Some(runtime)),

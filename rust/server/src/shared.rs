@@ -14,7 +14,8 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use crate::account::{Account, GLOBAL_ACCOUNT};
 use crate::auth::Authorizer;
-use crate::config::{Config, ConfigError};
+use crate::compiled::CompiledConfig;
+use crate::config::Config;
 use crate::connection::Connection;
 use crate::hooks::Hooks;
 use crate::stats::ServerStats;
@@ -53,21 +54,19 @@ pub struct Shared {
     tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
 }
 
-/// What [`Shared::new`] needs besides the config: the parts compiled from it.
-pub(crate) struct Compiled {
-    pub authorizer: Authorizer,
-    pub tls: Option<(tokio_rustls::TlsAcceptor, TlsConfig)>,
-}
-
 impl Shared {
-    /// Shared state for a server that starts with `config`; returns the receiving end of the
-    /// drain channel (see [`Shared::drain_token`]).
+    /// Shared state for a server that starts with `compiled`; returns the receiving end of
+    /// the drain channel (see [`Shared::drain_token`]).
     pub(crate) fn new(
-        config: Config,
-        compiled: Compiled,
+        compiled: CompiledConfig,
         hooks: Hooks,
         info: ServerInfo,
     ) -> (Arc<Shared>, mpsc::Receiver<()>) {
+        let CompiledConfig {
+            config,
+            authorizer,
+            tls,
+        } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let shared = Arc::new(Shared {
             global: Arc::new(Account::new(GLOBAL_ACCOUNT, !config.disable_sublist_cache)),
@@ -84,9 +83,9 @@ impl Shared {
             closed: Mutex::new(std::collections::VecDeque::new()),
             started: Instant::now(),
             started_wall: SystemTime::now(),
-            authorizer: RwLock::new(Arc::new(compiled.authorizer)),
+            authorizer: RwLock::new(Arc::new(authorizer)),
             hooks,
-            tls: RwLock::new(compiled.tls),
+            tls: RwLock::new(tls),
         });
         (shared, drain_rx)
     }
@@ -133,16 +132,14 @@ impl Shared {
         self.tls.read().clone()
     }
 
-    /// Swaps in a new configuration; builds everything that can fail first, so an error
-    /// leaves the old configuration whole.
-    pub(crate) fn set_config(&self, config: Config) -> Result<(), ConfigError> {
-        let tls = config
-            .tls
-            .as_ref()
-            .map(crate::accept::acceptor)
-            .transpose()
-            .map_err(ConfigError)?;
-        let authorizer = Authorizer::new(&config.auth).map_err(ConfigError)?;
+    /// Swaps in a new configuration, compiled by the caller ([`Config::compile`]): nothing
+    /// here can fail, so a refused reload leaves the old configuration whole.
+    pub(crate) fn set_config(&self, compiled: CompiledConfig) {
+        let CompiledConfig {
+            config,
+            authorizer,
+            tls,
+        } = compiled;
         *self.tls.write() = tls;
         *self.authorizer.write() = Arc::new(authorizer);
         {
@@ -155,7 +152,6 @@ impl Shared {
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
-        Ok(())
     }
 
     /// Makes every connection refresh its copy of the configuration (and permissions).

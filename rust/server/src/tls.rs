@@ -14,20 +14,34 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde::{Deserialize, Serialize};
 
-/// The `tls { ... }` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::config::ConfigError;
+use crate::forms::{seconds, strict_bool};
+
+/// The `tls { ... }` block: `cert_file` and `key_file` are required, every other key has a
+/// default; unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
     /// CA bundle for verifying client certificates.
+    #[serde(default)]
     pub ca_file: Option<PathBuf>,
     /// Require and verify a client certificate.
+    #[serde(default, deserialize_with = "strict_bool")]
     pub verify: bool,
     /// Handshake timeout (nats-server: 2 s).
+    #[serde(default = "default_timeout", with = "seconds")]
     pub timeout: Duration,
     /// Handshake before INFO (clients must be told to expect it).
+    #[serde(default, deserialize_with = "strict_bool")]
     pub handshake_first: bool,
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(2)
 }
 
 impl Default for TlsConfig {
@@ -37,65 +51,82 @@ impl Default for TlsConfig {
             key_file: PathBuf::new(),
             ca_file: None,
             verify: false,
-            timeout: Duration::from_secs(2),
+            timeout: default_timeout(),
             handshake_first: false,
         }
     }
 }
 
-fn open(what: &str, path: &Path) -> Result<BufReader<File>, String> {
+fn open(what: &'static str, path: &Path) -> Result<BufReader<File>, ConfigError> {
     File::open(path)
         .map(BufReader::new)
-        .map_err(|e| format!("error opening {what} file {}: {e}", path.display()))
+        .map_err(|e| ConfigError::TlsOpen {
+            what,
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
 }
 
-fn certs(what: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+fn certs(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     let certs = CertificateDer::pem_reader_iter(open(what, path)?)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("error parsing {what} file {}: {e}", path.display()))?;
+        .map_err(|e| ConfigError::TlsParse {
+            what,
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     if certs.is_empty() {
-        return Err(format!(
-            "no certificate found in {what} file {}",
-            path.display()
-        ));
+        return Err(ConfigError::TlsNoCertificate {
+            what,
+            path: path.to_path_buf(),
+        });
     }
     Ok(certs)
 }
 
-/// Builds the rustls acceptor config; every error names the file.
-pub fn server_config(cfg: &TlsConfig) -> Result<Arc<ServerConfig>, String> {
+/// Builds the rustls acceptor config, reading the files; every error names the file. Called
+/// once per start and once per reload (by [`crate::Config::compile`]).
+pub fn server_config(cfg: &TlsConfig) -> Result<Arc<ServerConfig>, ConfigError> {
     let chain = certs("certificate", &cfg.cert_file)?;
-    let key = PrivateKeyDer::from_pem_reader(open("key", &cfg.key_file)?)
-        .map_err(|e| format!("error parsing key file {}: {e}", cfg.key_file.display()))?;
+    let key = PrivateKeyDer::from_pem_reader(open("key", &cfg.key_file)?).map_err(|e| {
+        ConfigError::TlsParse {
+            what: "key",
+            path: cfg.key_file.clone(),
+            reason: e.to_string(),
+        }
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?;
+        .map_err(|e| ConfigError::Tls(format!("TLS setup: {e}")))?;
     let builder = if cfg.verify {
-        let ca = cfg
-            .ca_file
-            .as_deref()
-            .ok_or("tls verify requires a ca_file to verify client certificates")?;
+        let ca = cfg.ca_file.as_deref().ok_or_else(|| {
+            ConfigError::Tls(
+                "tls verify requires a ca_file to verify client certificates".to_string(),
+            )
+        })?;
         let mut roots = RootCertStore::empty();
         for c in certs("CA", ca)? {
-            roots
-                .add(c)
-                .map_err(|e| format!("error loading CA file {}: {e}", ca.display()))?;
+            roots.add(c).map_err(|e| ConfigError::TlsParse {
+                what: "CA",
+                path: ca.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
         let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
             .build()
-            .map_err(|e| format!("TLS client verification: {e}"))?;
+            .map_err(|e| ConfigError::Tls(format!("TLS client verification: {e}")))?;
         builder.with_client_cert_verifier(verifier)
     } else {
         builder.with_no_client_auth()
     };
-    let config = builder.with_single_cert(chain, key).map_err(|e| {
-        format!(
-            "certificate {} and key {} do not form a usable pair: {e}",
-            cfg.cert_file.display(),
-            cfg.key_file.display()
-        )
-    })?;
+    let config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| ConfigError::TlsKeyPair {
+            cert: cfg.cert_file.clone(),
+            key: cfg.key_file.clone(),
+            reason: e.to_string(),
+        })?;
     Ok(Arc::new(config))
 }
 

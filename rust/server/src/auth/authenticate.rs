@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use fastnats_proto::ConnectInfo;
 
-use super::config::{non_empty, AuthConfig, Permissions};
+use super::config::{non_empty, AuthConfig, AuthRuleError, Permissions};
 use super::nkey::verify_nkey;
 use super::password::compare_password;
 use super::permissions::CompiledPermissions;
@@ -276,18 +276,24 @@ pub struct Authorizer {
 }
 
 impl Authorizer {
-    /// Validates `cfg` ([`AuthConfig::validate`]) and compiles its permissions. Users
+    /// Validates `cfg` (the rules of [`AuthConfig::validate`]) and compiles its permissions,
+    /// each once (a subject that does not parse is found here). Users
     /// sharing the default permissions share one compiled copy.
-    pub fn new(cfg: &AuthConfig) -> Result<Self, String> {
-        cfg.validate()?;
+    pub fn new(cfg: &AuthConfig) -> Result<Self, AuthRuleError> {
+        cfg.check_rules()?;
+        let compile_one = |p: &Permissions| {
+            CompiledPermissions::compile(p)
+                .map(Arc::new)
+                .map_err(AuthRuleError::Permission)
+        };
         let default = cfg
             .default_permissions
             .as_ref()
-            .map(|p| CompiledPermissions::compile(p).map(Arc::new))
+            .map(compile_one)
             .transpose()?;
-        let compile = |own: &Option<Permissions>| -> Result<_, String> {
+        let compile = |own: &Option<Permissions>| -> Result<_, AuthRuleError> {
             Ok(match own {
-                Some(p) => Some(Arc::new(CompiledPermissions::compile(p)?)),
+                Some(p) => Some(compile_one(p)?),
                 None => default.clone(),
             })
         };

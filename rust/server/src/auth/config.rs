@@ -6,11 +6,16 @@
 //! compiles them for use. An empty string counts as absent everywhere, as it does in
 //! nats-server's options.
 //!
+//! They cross serialization in nats-server's forms (see [`super::forms`], where they are read
+//! and where unknown keys are refused).
+//!
 //! `Debug` never prints a token or a password: configs end up in logs.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use super::nkey;
 use super::permissions::CompiledPermissions;
@@ -22,11 +27,47 @@ pub const DEFAULT_ALLOW_RESPONSE_MAX_MSGS: usize = 1;
 /// nats-server's `DEFAULT_ALLOW_RESPONSE_EXPIRATION`.
 pub const DEFAULT_ALLOW_RESPONSE_EXPIRATION: Duration = Duration::from_secs(120);
 
+/// A rule of nats-server's for `authorization` that a config breaks; `Display` is
+/// nats-server's text, which tests compare byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthRuleError {
+    #[error("Cannot have a user/pass and token")]
+    UserAndToken,
+    #[error("Can not have a single user/pass and a users array")]
+    UserAndUsers,
+    #[error("Can not have a token and a users array")]
+    TokenAndUsers,
+    /// A `users` entry without a name (or an nkey entry without a key).
+    #[error("User entry requires a user")]
+    MissingUser,
+    #[error("Duplicate user {0:?} detected")]
+    DuplicateUser(String),
+    #[error("Duplicate nkey {0:?} detected")]
+    DuplicateNkey(String),
+    /// The key is not a user public nkey (another kind of key, or not a key).
+    #[error("Not a valid public nkey for a user")]
+    InvalidNkey(String),
+    #[error("no_auth_user: {0:?} present, but users are not defined")]
+    NoAuthUserWithoutUsers(String),
+    #[error(
+        "no_auth_user: {0:?} not present as user in authorization block or account configuration"
+    )]
+    NoAuthUserUnknown(String),
+    /// A permission subject that does not parse (`subject "a..b" is not a valid subject`).
+    #[error("{0}")]
+    Permission(String),
+}
+
 /// Shown instead of a secret by the `Debug` impls.
 const REDACTED: &str = "[REDACTED]";
 
 /// Client authentication and authorization settings. `Default` is "no authentication".
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Read from the `authorization` option (`{token, user, password, users, no_auth_user,
+/// timeout, default_permissions}`; `users` holds both kinds of entries); `Serialize` is in
+/// `auth/forms.rs`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "super::forms::AuthConfigForm")]
 pub struct AuthConfig {
     /// `authorization { token }` / `--auth`: plain, or a bcrypt hash.
     pub token: Option<String>,
@@ -63,39 +104,52 @@ impl Default for AuthConfig {
 }
 
 /// One `users` entry with a name and a password.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct User {
     pub user: String,
     /// Plain, or a bcrypt hash (`$2a$`, `$2b$`, `$2x$`, `$2y$` + two-digit cost).
+    #[serde(alias = "pass")]
     pub password: String,
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
 }
 
 /// One `users` entry with an `nkey` (a user public key, `U...`, 56 characters).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NkeyUser {
     pub nkey: String,
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
 }
 
 /// `permissions { publish, subscribe, allow_responses }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Permissions {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub publish: Option<SubjectPermission>,
     /// Entries may be `"subject queue"`: that entry then applies to queue subscriptions
     /// in a matching queue group only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscribe: Option<SubjectPermission>,
     /// `allow_responses`: publishing to the reply subject of a message this user received
     /// is allowed even where `publish` is not. Setting it with no `publish.allow` entries
     /// makes everything else unpublishable (nats-server turns off the blanket allow).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::forms::allow_responses"
+    )]
     pub allow_responses: Option<ResponsePermission>,
 }
 
 /// `{allow: [...], deny: [...]}`; a bare string or list in a config means allow-only.
 /// An empty `allow` means "no allow list" (everything not denied is allowed).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Deserialize` (all of nats-server's forms) is in `auth/forms.rs`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SubjectPermission {
     pub allow: Vec<String>,
     pub deny: Vec<String>,
@@ -105,8 +159,14 @@ pub struct SubjectPermission {
 ///
 /// Here `max == 0` means "no limit" and `expires == 0` means "never expires". The config
 /// layer maps nats-server's values with [`ResponsePermission::from_config`]: there, `0`
-/// means the default and a negative number means unlimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// means the default and a negative number means unlimited. It crosses serialization in
+/// nats-server's terms (`{max, expires}`, `-1` for "no limit"), so a serialized config
+/// reads back the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    from = "super::forms::ResponseForm",
+    into = "super::forms::ResponseForm"
+)]
 pub struct ResponsePermission {
     /// Responses allowed per received reply subject.
     pub max: usize,
@@ -179,54 +239,10 @@ impl AuthConfig {
     /// token vs single user vs users array (an `nkey` entry is part of the users array in a
     /// config file, so it conflicts too), duplicate entries, user entries without a name,
     /// nkeys that are not user public keys, `no_auth_user` naming a configured user, and
-    /// permission subjects that do not parse.
-    pub fn validate(&self) -> Result<(), String> {
-        let has_token = non_empty(&self.token).is_some();
-        let has_user = non_empty(&self.user).is_some();
-        let has_pass = non_empty(&self.password).is_some();
-        let has_array = !self.users.is_empty() || !self.nkeys.is_empty();
-        if (has_user || has_pass) && has_token {
-            return Err("Cannot have a user/pass and token".to_string());
-        }
-        if has_user && has_array {
-            return Err("Can not have a single user/pass and a users array".to_string());
-        }
-        if has_token && has_array {
-            return Err("Can not have a token and a users array".to_string());
-        }
-        let mut names = HashSet::new();
-        for u in &self.users {
-            if u.user.is_empty() {
-                return Err("User entry requires a user".to_string());
-            }
-            if !names.insert(u.user.as_str()) {
-                return Err(format!("Duplicate user {:?} detected", u.user));
-            }
-        }
-        let mut keys = HashSet::new();
-        for n in &self.nkeys {
-            if n.nkey.is_empty() {
-                return Err("User entry requires a user".to_string());
-            }
-            if !keys.insert(n.nkey.as_str()) {
-                return Err(format!("Duplicate nkey {:?} detected", n.nkey));
-            }
-            if !nkey::is_valid_user_public_key(&n.nkey) {
-                return Err("Not a valid public nkey for a user".to_string());
-            }
-        }
-        if let Some(nau) = non_empty(&self.no_auth_user) {
-            if self.users.is_empty() {
-                return Err(format!(
-                    "no_auth_user: {nau:?} present, but users are not defined"
-                ));
-            }
-            if !self.users.iter().any(|u| u.user == nau) {
-                return Err(format!(
-                    "no_auth_user: {nau:?} not present as user in authorization block or account configuration"
-                ));
-            }
-        }
+    /// permission subjects that do not parse. ([`crate::auth::Authorizer::new`] checks the
+    /// same while compiling the permissions once.)
+    pub fn validate(&self) -> Result<(), AuthRuleError> {
+        self.check_rules()?;
         let all_perms = self
             .users
             .iter()
@@ -234,7 +250,54 @@ impl AuthConfig {
             .chain(self.nkeys.iter().filter_map(|n| n.permissions.as_ref()))
             .chain(self.default_permissions.as_ref());
         for p in all_perms {
-            CompiledPermissions::compile(p)?;
+            CompiledPermissions::compile(p).map_err(AuthRuleError::Permission)?;
+        }
+        Ok(())
+    }
+
+    /// [`AuthConfig::validate`] without the permission subjects.
+    pub(crate) fn check_rules(&self) -> Result<(), AuthRuleError> {
+        let has_token = non_empty(&self.token).is_some();
+        let has_user = non_empty(&self.user).is_some();
+        let has_pass = non_empty(&self.password).is_some();
+        let has_array = !self.users.is_empty() || !self.nkeys.is_empty();
+        if (has_user || has_pass) && has_token {
+            return Err(AuthRuleError::UserAndToken);
+        }
+        if has_user && has_array {
+            return Err(AuthRuleError::UserAndUsers);
+        }
+        if has_token && has_array {
+            return Err(AuthRuleError::TokenAndUsers);
+        }
+        let mut names = HashSet::new();
+        for u in &self.users {
+            if u.user.is_empty() {
+                return Err(AuthRuleError::MissingUser);
+            }
+            if !names.insert(u.user.as_str()) {
+                return Err(AuthRuleError::DuplicateUser(u.user.clone()));
+            }
+        }
+        let mut keys = HashSet::new();
+        for n in &self.nkeys {
+            if n.nkey.is_empty() {
+                return Err(AuthRuleError::MissingUser);
+            }
+            if !keys.insert(n.nkey.as_str()) {
+                return Err(AuthRuleError::DuplicateNkey(n.nkey.clone()));
+            }
+            if !nkey::is_valid_user_public_key(&n.nkey) {
+                return Err(AuthRuleError::InvalidNkey(n.nkey.clone()));
+            }
+        }
+        if let Some(nau) = non_empty(&self.no_auth_user) {
+            if self.users.is_empty() {
+                return Err(AuthRuleError::NoAuthUserWithoutUsers(nau.to_string()));
+            }
+            if !self.users.iter().any(|u| u.user == nau) {
+                return Err(AuthRuleError::NoAuthUserUnknown(nau.to_string()));
+            }
         }
         Ok(())
     }
@@ -352,7 +415,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Cannot have a user/pass and token"
         );
         let c = AuthConfig {
@@ -361,7 +424,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Cannot have a user/pass and token"
         );
         let c = AuthConfig {
@@ -370,7 +433,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a single user/pass and a users array"
         );
         let c = AuthConfig {
@@ -379,7 +442,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a token and a users array"
         );
         // nkey entries live in the users array of a config file: nats-server 2.15 refuses
@@ -393,7 +456,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "Can not have a token and a users array"
         );
     }
@@ -404,12 +467,18 @@ mod tests {
             users: vec![user("a", "1"), user("a", "2")],
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err(), "Duplicate user \"a\" detected");
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "Duplicate user \"a\" detected"
+        );
         let c = AuthConfig {
             users: vec![user("", "1")],
             ..Default::default()
         };
-        assert_eq!(c.validate().unwrap_err(), "User entry requires a user");
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "User entry requires a user"
+        );
         let nk = |k: &str| NkeyUser {
             nkey: k.into(),
             permissions: None,
@@ -419,7 +488,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             format!("Duplicate nkey {NKEY:?} detected")
         );
         // An account key (prefix 'A') is not a user key; a flipped character breaks the CRC.
@@ -434,7 +503,7 @@ mod tests {
                 ..Default::default()
             };
             assert_eq!(
-                c.validate().unwrap_err(),
+                c.validate().unwrap_err().to_string(),
                 "Not a valid public nkey for a user",
                 "{bad}"
             );
@@ -449,7 +518,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "no_auth_user: \"x\" present, but users are not defined"
         );
         let c = AuthConfig {
@@ -458,7 +527,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "no_auth_user: \"x\" not present as user in authorization block or account configuration"
         );
     }
@@ -480,7 +549,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            c.validate().unwrap_err(),
+            c.validate().unwrap_err().to_string(),
             "subject \"a..b\" is not a valid subject"
         );
         let c = AuthConfig {

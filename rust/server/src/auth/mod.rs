@@ -38,8 +38,10 @@
 //! # Modules
 //!
 //! - `config`: the configuration types and their validation.
+//! - `forms`: nats-server's forms of them, read (and written) by serde.
 //! - `password`: plain (constant-time) and bcrypt comparison.
-//! - `nkey`: user public nkeys (base32, CRC-16) and the Ed25519 nonce signature.
+//! - `nkey`: user public nkeys and the Ed25519 nonce signature (the `nkeys` crate, with
+//!   nats-server's lenient base64 for the signature).
 //! - `nonce`: the INFO nonce.
 //! - `permissions`: compiled allow/deny sublists, the publish cache, the delivery filter.
 //! - `responses`: the `allow_responses` reply tracker.
@@ -47,6 +49,7 @@
 
 mod authenticate;
 mod config;
+mod forms;
 pub mod nkey;
 mod nonce;
 mod password;
@@ -60,7 +63,7 @@ pub use authenticate::{
     authenticate, AuthMethod, AuthOutcome, AuthRequest, Authenticator, Authorizer, Identity,
 };
 pub use config::{
-    AuthConfig, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
+    AuthConfig, AuthRuleError, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
     DEFAULT_ALLOW_RESPONSE_EXPIRATION, DEFAULT_ALLOW_RESPONSE_MAX_MSGS, DEFAULT_AUTH_TIMEOUT,
 };
 pub use nkey::verify_nkey;

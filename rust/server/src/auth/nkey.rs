@@ -1,29 +1,26 @@
 //! NATS nkeys: user public keys and the signature check of the nkey handshake.
 //!
 //! A public nkey is RFC 4648 base32 (upper case, no padding) of
-//! `[prefix byte] ++ 32-byte Ed25519 public key ++ CRC-16/XMODEM (little endian)` of the first
-//! 33 bytes: 35 bytes, 56 characters. The user prefix byte is `20 << 3`, which is why user keys
-//! start with `U`. Only user keys are accepted here: nats-server only verifies user nkeys when
-//! a client connects.
+//! `[prefix byte] ++ 32-byte Ed25519 public key ++ CRC-16/XMODEM (little endian)`: 56
+//! characters, starting with `U` for a user. The `nkeys` crate (the NATS authors' Rust port
+//! of Go's nkeys) decodes and checks them and verifies the Ed25519 signature. Only user keys
+//! are accepted here: nats-server only verifies user nkeys when a client connects.
 //!
-//! The client proves it owns the key by signing the INFO `nonce` (the string's bytes) with
-//! Ed25519 and sending the 64-byte signature as base64 URL-safe without padding; standard
-//! base64 with padding is accepted too. Like Go's decoders, CR and LF inside the signature
-//! are ignored and non-zero trailing bits are tolerated.
+//! The client proves it owns the key by signing the INFO `nonce` (the string's bytes) and
+//! sending the 64-byte signature as base64 URL-safe without padding; standard base64 with
+//! padding is accepted too, as nats-server does. That leniency is Go's and stays here (the
+//! `nkeys` crate takes raw signature bytes): like Go's decoders, CR and LF inside the
+//! signature are ignored and non-zero trailing bits are tolerated.
 
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
-
-/// Prefix byte of user public keys (`'U'` once encoded).
-pub const PREFIX_BYTE_USER: u8 = 20 << 3;
+use nkeys::error::ErrorKind;
+use nkeys::{KeyPair, KeyPairType};
 
 /// Length of an encoded public nkey.
 pub const PUBLIC_KEY_LEN: usize = 56;
-
-const B32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// Go's `base64.RawURLEncoding` (lenient about trailing bits, as Go is).
 const RAW_URL: GeneralPurpose = GeneralPurpose::new(
@@ -54,105 +51,23 @@ pub enum NkeyError {
     Prefix,
 }
 
-/// CRC-16/XMODEM (polynomial 0x1021, initial value 0), as nkeys uses.
-fn crc16(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0;
-    for &b in data {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
-}
-
-/// Base32 decoding (standard alphabet, no padding), as Go's `base32.StdEncoding.
-/// WithPadding(NoPadding)`: upper case only, CR/LF ignored, a dangling partial group is an
-/// error.
-fn base32_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 5 / 8);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    let mut chars = 0usize;
-    for &c in s.as_bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'2'..=b'7' => c - b'2' + 26,
-            b'\r' | b'\n' => continue,
-            _ => return None,
-        };
-        chars += 1;
-        acc = (acc << 5) | u32::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            // Keeps the low 8 bits on purpose: that is the next output byte.
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    // A final group of 1, 3 or 6 characters cannot come from whole bytes.
-    matches!(chars % 8, 0 | 2 | 4 | 5 | 7).then_some(out)
-}
-
-fn base32_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for &b in data {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(B32_ALPHABET[((acc >> bits) & 31) as usize]));
-        }
-        acc &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(char::from(
-            B32_ALPHABET[((acc << (5 - bits)) & 31) as usize],
-        ));
-    }
-    out
-}
-
-/// The 32-byte Ed25519 public key inside a user public nkey (`U...`).
-pub fn decode_user_public_key(nkey: &str) -> Result<[u8; 32], NkeyError> {
-    let raw = base32_decode(nkey).ok_or(NkeyError::Encoding)?;
-    if raw.len() != 35 {
-        return Err(NkeyError::Encoding);
-    }
-    let (body, crc) = raw.split_at(33);
-    if crc16(body) != u16::from_le_bytes([crc[0], crc[1]]) {
-        return Err(NkeyError::Checksum);
-    }
-    // nkeys masks the low 3 bits (they carry key-type bits in seeds only).
-    if body[0] & 0xF8 != PREFIX_BYTE_USER {
+/// The user public nkey `nkey` (`U...`), ready to verify signatures.
+pub fn user_public_key(nkey: &str) -> Result<KeyPair, NkeyError> {
+    let key = KeyPair::from_public_key(nkey).map_err(|e| match e.kind() {
+        ErrorKind::ChecksumFailure => NkeyError::Checksum,
+        ErrorKind::InvalidPrefix => NkeyError::Prefix,
+        _ => NkeyError::Encoding,
+    })?;
+    if key.key_pair_type() != KeyPairType::User {
         return Err(NkeyError::Prefix);
     }
-    let mut key = [0u8; 32];
-    key.copy_from_slice(&body[1..]);
     Ok(key)
 }
 
 /// Whether `nkey` is a well-formed user public key (nats-server's
 /// `nkeys.IsValidPublicUserKey`).
 pub fn is_valid_user_public_key(nkey: &str) -> bool {
-    decode_user_public_key(nkey).is_ok()
-}
-
-/// Encodes a 32-byte Ed25519 public key as a user public nkey (`U...`).
-pub fn encode_user_public_key(key: &[u8; 32]) -> String {
-    let mut raw = Vec::with_capacity(35);
-    raw.push(PREFIX_BYTE_USER);
-    raw.extend_from_slice(key);
-    let crc = crc16(&raw);
-    raw.extend_from_slice(&crc.to_le_bytes());
-    base32_encode(&raw)
+    user_public_key(nkey).is_ok()
 }
 
 /// Decodes the CONNECT `sig`: base64 URL-safe without padding first, then standard base64
@@ -179,27 +94,22 @@ pub fn verify_nkey(nkey: &str, sig: &str, nonce: &str) -> bool {
     let Some(sig) = decode_signature(sig) else {
         return false;
     };
-    let Ok(key) = decode_user_public_key(nkey) else {
+    let Ok(key) = user_public_key(nkey) else {
         return false;
     };
-    let Ok(key) = VerifyingKey::from_bytes(&key) else {
-        return false;
-    };
-    key.verify(nonce.as_bytes(), &Signature::from_bytes(&sig))
-        .is_ok()
+    key.verify(nonce.as_bytes(), &sig).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ed25519_dalek::{Signer as _, SigningKey};
 
     /// Made with the Python `nkeys` package (0.2.1) from the raw seed bytes 1..=32:
     /// seed `SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CQ`, signing the nonce
     /// `ABCDEFGHIJKLMNO`.
     const PUB: &str = "UB43KVROR7TFJ6KAPCYRF2FJROTZAH4FHLTJLPWX4DRZCC5NASLGJBFE";
     const ACCOUNT: &str = "AB43KVROR7TFJ6KAPCYRF2FJROTZAH4FHLTJLPWX4DRZCC5NASLGIFW3";
-    const KEY_HEX: &str = "79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664";
+    const SEED: &str = "SUAACAQDAQCQMBYIBEFAWDANBYHRAEISCMKBKFQXDAMRUGY4DUPB6IC5CQ";
     const NONCE: &str = "ABCDEFGHIJKLMNO";
     const SIG_URL: &str =
         "BnqaJHA4sUy7RnVdnJpPiWHU2_9Nt2SaqBppfc1u1DoXlgs23eFL2bdaIUhN55rsWsnECuQUTKBtRc14lJEWCg";
@@ -210,54 +120,32 @@ mod tests {
         core::array::from_fn(|i| i as u8 + 1)
     }
 
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
-
-    #[test]
-    fn crc16_xmodem_check_value() {
-        // The catalogue check value of CRC-16/XMODEM.
-        assert_eq!(crc16(b"123456789"), 0x31C3);
-        assert_eq!(crc16(b""), 0);
-    }
-
-    #[test]
-    fn base32_round_trip() {
-        for len in 0..40 {
-            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let enc = base32_encode(&data);
-            assert_eq!(base32_decode(&enc).unwrap(), data, "{len}");
-        }
-        // RFC 4648 test vectors, padding stripped.
-        assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        assert_eq!(base32_decode("MZXW6YQ").unwrap(), b"foob");
-        assert!(base32_decode("mzxw6yq").is_none(), "lower case");
-        assert!(base32_decode("MZXW6YQ=").is_none(), "padding");
-        assert!(base32_decode("M").is_none(), "dangling character");
+    /// A user key pair from raw seed bytes, as the Python `nkeys` package makes them.
+    fn user(seed: [u8; 32]) -> KeyPair {
+        KeyPair::new_from_raw(KeyPairType::User, seed).unwrap()
     }
 
     #[test]
     fn known_user_key_decodes() {
-        let key = decode_user_public_key(PUB).unwrap();
-        assert_eq!(hex(&key), KEY_HEX);
-        assert_eq!(encode_user_public_key(&key), PUB);
+        assert!(is_valid_user_public_key(PUB));
         assert_eq!(PUB.len(), PUBLIC_KEY_LEN);
-        // The same key bytes derived by ed25519-dalek from the same seed.
-        let sk = SigningKey::from_bytes(&seed());
-        assert_eq!(sk.verifying_key().to_bytes(), key);
+        // The same key derived from the same seed, by raw bytes and from the encoded seed.
+        assert_eq!(user(seed()).public_key(), PUB);
+        assert_eq!(KeyPair::from_seed(SEED).unwrap().public_key(), PUB);
+        assert_eq!(user_public_key(PUB).unwrap().public_key(), PUB);
     }
 
     #[test]
     fn bad_keys_are_rejected() {
-        assert_eq!(decode_user_public_key(ACCOUNT), Err(NkeyError::Prefix));
+        assert_eq!(user_public_key(ACCOUNT).err(), Some(NkeyError::Prefix));
         let mut flipped = PUB.to_string();
         flipped.replace_range(10..11, "A");
-        assert_eq!(decode_user_public_key(&flipped), Err(NkeyError::Checksum));
-        assert_eq!(decode_user_public_key(&PUB[..55]), Err(NkeyError::Encoding));
-        assert_eq!(decode_user_public_key(""), Err(NkeyError::Encoding));
+        assert_eq!(user_public_key(&flipped).err(), Some(NkeyError::Checksum));
+        assert_eq!(user_public_key(&PUB[..55]).err(), Some(NkeyError::Encoding));
+        assert_eq!(user_public_key("").err(), Some(NkeyError::Encoding));
         assert_eq!(
-            decode_user_public_key(&PUB.to_lowercase()),
-            Err(NkeyError::Encoding)
+            user_public_key(&PUB.to_lowercase()).err(),
+            Some(NkeyError::Encoding)
         );
         assert!(!is_valid_user_public_key("UXXX"));
     }
@@ -286,27 +174,27 @@ mod tests {
         assert!(!verify_nkey(PUB, "AAAA", NONCE));
         assert!(!verify_nkey(PUB, "not base64!", NONCE));
         assert!(!verify_nkey(ACCOUNT, SIG_URL, NONCE));
-        let other = SigningKey::from_bytes(&[7u8; 32]);
-        let other_pub = encode_user_public_key(&other.verifying_key().to_bytes());
+        let other_pub = user([7u8; 32]).public_key();
         assert!(!verify_nkey(&other_pub, SIG_URL, NONCE));
     }
 
     #[test]
     fn fresh_keypair_round_trip() {
-        let sk = SigningKey::from_bytes(&[42u8; 32]);
-        let nkey = encode_user_public_key(&sk.verifying_key().to_bytes());
+        let kp = user([42u8; 32]);
+        let nkey = kp.public_key();
         assert!(nkey.starts_with('U') && nkey.len() == PUBLIC_KEY_LEN);
         assert!(is_valid_user_public_key(&nkey));
         let nonce = "q1w2e3r4t5y6u7i";
-        let sig = sk.sign(nonce.as_bytes()).to_bytes();
-        assert!(verify_nkey(&nkey, &RAW_URL.encode(sig), nonce));
-        assert!(verify_nkey(&nkey, &STD.encode(sig), nonce));
-        assert!(!verify_nkey(&nkey, &RAW_URL.encode(sig), "q1w2e3r4t5y6u7j"));
-        // The Python-made signature matches ed25519-dalek's (Ed25519 is deterministic).
-        let sk = SigningKey::from_bytes(&seed());
-        assert_eq!(
-            RAW_URL.encode(sk.sign(NONCE.as_bytes()).to_bytes()),
-            SIG_URL
-        );
+        let sig = kp.sign(nonce.as_bytes()).unwrap();
+        assert!(verify_nkey(&nkey, &RAW_URL.encode(&sig), nonce));
+        assert!(verify_nkey(&nkey, &STD.encode(&sig), nonce));
+        assert!(!verify_nkey(
+            &nkey,
+            &RAW_URL.encode(&sig),
+            "q1w2e3r4t5y6u7j"
+        ));
+        // The Python-made signature matches (Ed25519 is deterministic).
+        let sig = user(seed()).sign(NONCE.as_bytes()).unwrap();
+        assert_eq!(RAW_URL.encode(sig), SIG_URL);
     }
 }

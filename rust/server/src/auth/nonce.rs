@@ -7,13 +7,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use rand::rngs::OsRng;
+use rand::RngCore as _;
 
 /// Random bytes in a nonce.
 pub const NONCE_RAW_LEN: usize = 11;
 /// Characters in an encoded nonce.
 pub const NONCE_LEN: usize = 15;
 
-/// A fresh nonce from the operating system's random source.
+/// A fresh nonce from the operating system's random source (through `rand`, the engine's
+/// one source of randomness).
 ///
 /// If that source fails (it does not on supported platforms once the system has booted), the
 /// bytes come from std's per-process random hash keys mixed with a counter and the clock:
@@ -21,7 +24,7 @@ pub const NONCE_LEN: usize = 15;
 /// panic in the accept path.
 pub fn new_nonce() -> String {
     let mut raw = [0u8; NONCE_RAW_LEN];
-    if getrandom::fill(&mut raw).is_err() {
+    if OsRng.try_fill_bytes(&mut raw).is_err() {
         fallback_fill(&mut raw);
     }
     URL_SAFE_NO_PAD.encode(raw)

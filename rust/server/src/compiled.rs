@@ -1,0 +1,104 @@
+//! A configuration checked and built once: what a start or a reload installs.
+//!
+//! [`Config::compile`] applies every check (limits, nats-server's authorization rules,
+//! permission subjects, TLS files) and keeps what the checks built — the [`Authorizer`] with
+//! its compiled permissions and the rustls acceptor — so the server uses those very objects
+//! instead of building them a second time. Certificates are read once per start and once
+//! per reload.
+
+use std::fmt;
+
+use tokio_rustls::TlsAcceptor;
+
+use crate::auth::Authorizer;
+use crate::config::{Config, ConfigError};
+use crate::tls::TlsConfig;
+
+/// A [`Config`] with its authorizer and TLS acceptor built.
+pub struct CompiledConfig {
+    pub config: Config,
+    pub authorizer: Authorizer,
+    /// The acceptor and the settings it was built from (the handshake needs `timeout` and
+    /// `handshake_first`).
+    pub tls: Option<(TlsAcceptor, TlsConfig)>,
+}
+
+impl Config {
+    /// Checks this configuration and builds what it describes (see the module doc).
+    pub fn compile(&self) -> Result<CompiledConfig, ConfigError> {
+        self.check_limits()?;
+        let authorizer = Authorizer::new(&self.auth)?;
+        let tls = match &self.tls {
+            Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
+            None => None,
+        };
+        Ok(CompiledConfig {
+            config: self.clone(),
+            authorizer,
+            tls,
+        })
+    }
+}
+
+impl fmt::Debug for CompiledConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompiledConfig")
+            .field("config", &self.config)
+            .field("authorizer", &self.authorizer)
+            .field("tls", &self.tls.as_ref().map(|(_, t)| t))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{AuthConfig, AuthRuleError, User};
+
+    #[test]
+    fn compile_checks_limits_auth_and_tls() {
+        assert!(Config::default().compile().is_ok());
+        let c = Config {
+            max_control_line: 0,
+            ..Config::default()
+        };
+        assert_eq!(
+            c.compile().unwrap_err(),
+            ConfigError::NotPositive {
+                key: "max_control_line"
+            }
+        );
+        let user = |name: &str| User {
+            user: name.into(),
+            password: "p".into(),
+            permissions: None,
+        };
+        let c = Config {
+            auth: AuthConfig {
+                users: vec![user("a"), user("a")],
+                ..AuthConfig::default()
+            },
+            ..Config::default()
+        };
+        let e = c.compile().unwrap_err();
+        assert_eq!(
+            e,
+            ConfigError::Auth(AuthRuleError::DuplicateUser("a".into()))
+        );
+        assert_eq!(e.to_string(), "Duplicate user \"a\" detected");
+        let c = Config {
+            tls: Some(TlsConfig {
+                cert_file: "/nonexistent/cert.pem".into(),
+                key_file: "/nonexistent/key.pem".into(),
+                ..TlsConfig::default()
+            }),
+            ..Config::default()
+        };
+        let e = c.compile().unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::TlsOpen { what: "certificate", path, .. }
+                if path.to_str() == Some("/nonexistent/cert.pem")),
+            "{e:?}"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! [`ConfigError`]: every way a configuration can be refused, one variant each, and
+//! [`deserialize`], which reads a config type from any serde source (a Python dict through
+//! the bindings, JSON in tests) and names the path of whatever is wrong.
+//!
+//! The messages are a contract: the Python layer shows them as they are, and tests compare
+//! nats-server's texts (authorization rules, `config reload not supported for ...`) byte for
+//! byte.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+
+/// A configuration the server cannot run with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A key the option does not have: a typo is refused, never ignored (an ignored
+    /// `authorization` key can leave a server open). `path` is where the key was found,
+    /// e.g. `authorization.users[0].permissions`.
+    #[error("{}unknown key {key:?}", At(path))]
+    UnknownKey { path: String, key: String },
+    /// A key the option needs (`tls` without `key_file`).
+    #[error("{}missing key {key:?}", At(path))]
+    MissingKey { path: String, key: String },
+    /// A value of the wrong type or out of range, with serde's description of it.
+    #[error("{}{message}", At(path))]
+    Invalid { path: String, message: String },
+    /// A limit that must be positive is 0.
+    #[error("{key} must be greater than 0")]
+    NotPositive { key: &'static str },
+    /// nats-server refuses a payload limit above the slow-consumer limit.
+    #[error("max_payload ({max_payload}) can not be higher than max_pending ({max_pending})")]
+    PayloadOverPending {
+        max_payload: usize,
+        max_pending: usize,
+    },
+    /// One of nats-server's consistency rules for `authorization`, with its exact text
+    /// (`Duplicate user "a" detected`, `Can not have a token and a users array`, ...).
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthRuleError),
+    /// A TLS file that can not be opened.
+    #[error("error opening {what} file {}: {reason}", path.display())]
+    TlsOpen {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    /// A TLS file that does not parse (or a CA certificate rustls refuses).
+    #[error("error parsing {what} file {}: {reason}", path.display())]
+    TlsParse {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    /// A certificate file without a certificate in it.
+    #[error("no certificate found in {what} file {}", path.display())]
+    TlsNoCertificate { what: &'static str, path: PathBuf },
+    /// A certificate and a key that are not one pair.
+    #[error(
+        "certificate {} and key {} do not form a usable pair: {reason}",
+        cert.display(),
+        key.display()
+    )]
+    TlsKeyPair {
+        cert: PathBuf,
+        key: PathBuf,
+        reason: String,
+    },
+    /// Any other TLS setting rustls can not use.
+    #[error("{0}")]
+    Tls(String),
+    /// A reload that changes an option fixed at start (nats-server's text; `old` and `new`
+    /// are the values as they print).
+    #[error("config reload not supported for {name}: old={old}, new={new}")]
+    NotReloadable {
+        name: &'static str,
+        old: String,
+        new: String,
+    },
+}
+
+/// `path: ` before a message, or nothing at the root.
+struct At<'a>(&'a str);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "{}: ", self.0)
+        }
+    }
+}
+
+impl ConfigError {
+    /// Turns serde's message into the variant it describes: `unknown field `x`, expected one
+    /// of ...` (whose list of keys would be noise next to a typo) becomes
+    /// [`ConfigError::UnknownKey`], `missing field `x`` [`ConfigError::MissingKey`], anything
+    /// else [`ConfigError::Invalid`].
+    pub fn from_serde(path: String, message: &str) -> ConfigError {
+        let quoted = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(key, _)| key.to_string())
+        };
+        if let Some(key) = quoted("unknown field `") {
+            // The path tracker has already stepped into the key: name its map instead.
+            let path = match path.strip_suffix(key.as_str()) {
+                Some(map) if map.is_empty() || map.ends_with('.') => {
+                    map.trim_end_matches('.').to_string()
+                }
+                _ => path,
+            };
+            ConfigError::UnknownKey { path, key }
+        } else if let Some(key) = quoted("missing field `") {
+            ConfigError::MissingKey { path, key }
+        } else {
+            ConfigError::Invalid {
+                path,
+                message: message.to_string(),
+            }
+        }
+    }
+}
+
+/// Deserializes a `T` from `source`; an error names its path below `root` (`""` for a whole
+/// [`crate::Config`], `"permissions"` for an auth hook's permissions).
+pub fn deserialize<'de, T, D>(root: &str, source: D) -> Result<T, ConfigError>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+    D::Error: fmt::Display,
+{
+    serde_path_to_error::deserialize(source).map_err(|e| {
+        let below = e.path().to_string();
+        let path = match (root.is_empty(), below == ".") {
+            (_, true) => root.to_string(),
+            (true, false) => below,
+            (false, false) => format!("{root}.{below}"),
+        };
+        ConfigError::from_serde(path, &e.inner().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_become_variants() {
+        let e = ConfigError::from_serde(
+            "authorization.users[0].permissions".into(),
+            "unknown field `publsh`, expected one of `publish`, `subscribe`",
+        );
+        assert_eq!(
+            e.to_string(),
+            r#"authorization.users[0].permissions: unknown key "publsh""#
+        );
+        let e = ConfigError::from_serde("tls".into(), "missing field `key_file`");
+        assert_eq!(e.to_string(), r#"tls: missing key "key_file""#);
+        let e = ConfigError::from_serde("port".into(), "invalid type: string \"x\"");
+        assert_eq!(e.to_string(), r#"port: invalid type: string "x""#);
+        let e = ConfigError::from_serde("x".into(), "unknown field `x`, there are none");
+        assert_eq!(e.to_string(), r#"unknown key "x""#);
+        let e = ConfigError::from_serde("tls.verfy".into(), "unknown field `verfy`, expected");
+        assert_eq!(e.to_string(), r#"tls: unknown key "verfy""#);
+    }
+
+    #[test]
+    fn reload_text_is_nats_servers() {
+        let e = ConfigError::NotReloadable {
+            name: "Port",
+            old: "0".into(),
+            new: "1".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "config reload not supported for Port: old=0, new=1"
+        );
+    }
+}
