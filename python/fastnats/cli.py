@@ -7,7 +7,8 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
   starts with a dash, so ``-p -1`` works);
 * a boolean takes no separate value: ``-D``, ``-D=true``, ``-D=false`` (``1 0 t f T F true
   false TRUE FALSE True False``); ``-D false`` leaves ``false`` as a command;
-* integers are Go's ``ParseInt(s, 0, 64)``: ``10``, ``0x1f``, ``0o17``, ``017`` (octal), ``0b1``;
+* integers are Go's ``ParseInt(s, 0, 64)`` (:func:`fastnats.gocompat.parse_int`): ``10``,
+  ``0x1f``, ``0o17``, ``017`` (octal), ``0b1``, ``1_000``;
 * parsing stops at ``--`` or at the first argument that is not a flag; that argument is a
   command: ``version``, ``help`` (and fastnats' optional leading ``serve``), anything else is
   ``unrecognized command``.
@@ -29,6 +30,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int
 
 USAGE = """\
 Usage: fastnats [serve] [options]
@@ -134,9 +137,6 @@ class Options:
     non-empty, as nats-server merges them): laid over the file's ``authorization``."""
 
 
-_BOOL_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
-_BOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
-
 # Every flag nats-server defines -> (kind, canonical name). Kinds: "bool", "int", "str".
 _FLAGS: dict[str, tuple[str, str]] = {
     # server
@@ -236,47 +236,17 @@ _TLS_FLAGS = {
     "tlscacert": "ca_file",
 }
 
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
-
-
-def go_parse_int(text: str) -> int:
-    """Go's ``strconv.ParseInt(text, 0, 64)``; ValueError("parse error"/"value out of range")."""
-    body = text[1:] if text[:1] in ("+", "-") else text
-    base = 10
-    digits = body
-    if len(body) > 1 and body[0] == "0":
-        prefix = body[1].lower()
-        if prefix in "xob":
-            base = {"x": 16, "o": 8, "b": 2}[prefix]
-            digits = body[2:]
-        else:
-            base = 8
-            digits = body[1:]
-    # Underscores may separate digits, or follow a base prefix (Go's literal syntax).
-    if "_" in digits:
-        if (base == 10 and digits.startswith("_")) or digits.endswith("_") or "__" in digits:
-            raise ValueError("parse error")
-        digits = digits.replace("_", "")
-    if not digits or not digits.isascii() or not all(c.isalnum() for c in digits):
-        raise ValueError("parse error")
-    try:
-        value = int(digits, base)
-    except ValueError:
-        raise ValueError("parse error") from None
-    if text.startswith("-"):
-        value = -value
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        raise ValueError("value out of range")
-    return value
+# Go's flag package reports strconv's errors in words of its own (errParse, errRange).
+_FLAG_ERRORS = {SYNTAX: "parse error", RANGE: "value out of range"}
 
 
 def _bool(name: str, value: str | None) -> bool:
-    if value is None or value in _BOOL_TRUE:
+    if value is None:
         return True
-    if value in _BOOL_FALSE:
-        return False
-    raise UsageError(f'invalid boolean value "{value}" for -{name}: parse error')
+    try:
+        return parse_bool(value)
+    except NumError:
+        raise UsageError(f'invalid boolean value "{value}" for -{name}: parse error') from None
 
 
 def _port(name: str, value: int) -> int:
@@ -382,9 +352,10 @@ def parse_args(argv: Sequence[str]) -> Options:
         parsed: Any = value
         if kind == "int":
             try:
-                parsed = go_parse_int(value)
-            except ValueError as e:
-                raise UsageError(f'invalid value "{value}" for flag -{name}: {e}') from None
+                parsed = parse_int(value, 0, 64)
+            except NumError as e:
+                problem = _FLAG_ERRORS[e.err]
+                raise UsageError(f'invalid value "{value}" for flag -{name}: {problem}') from None
         _apply(opts, typed, name, canonical, parsed)
     rest = args[i:]
     if rest:

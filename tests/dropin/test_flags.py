@@ -10,7 +10,7 @@ import signal
 import socket
 
 import pytest
-from fastnats.cli import Options, UsageError, go_parse_int, parse_args
+from fastnats.cli import Options, UsageError, parse_args
 
 from ..wire.proto import connect
 from .procs import LOG_LINE, UNTIMED_LOG_LINE, FileLog, Proc, command, run, served
@@ -161,8 +161,10 @@ def test_file_flags(args, expected):
         ("-9223372036854775808", -(2**63)),
     ],
 )
-def test_go_parse_int(text, value):
-    assert go_parse_int(text) == value
+def test_int_flags_are_go_integers(text, value):
+    """Go's flag package reads integers with strconv.ParseInt(s, 0, 64) (the whole table is in
+    tests/test_gocompat.py)."""
+    assert parsed("--max_traced_msg_len", text).logging == {"max_traced_msg_len": value}
 
 
 @pytest.mark.parametrize(
@@ -181,9 +183,10 @@ def test_go_parse_int(text, value):
         ("9223372036854775808", "value out of range"),
     ],
 )
-def test_go_parse_int_errors(text, error):
-    with pytest.raises(ValueError, match=error):
-        go_parse_int(text)
+def test_int_flag_errors(text, error):
+    with pytest.raises(UsageError) as e:
+        parsed("--max_traced_msg_len", text)
+    assert str(e.value) == f'invalid value "{text}" for flag -max_traced_msg_len: {error}'
 
 
 def test_flags_stop_at_double_dash_and_at_the_first_command():

@@ -6,8 +6,9 @@ Imported only when monitoring is used (``fastnats.Server(http_port=...)`` or one
 
 Modules: :mod:`.core` (per-server state), :mod:`.varz`, :mod:`.connz`, :mod:`.subsz`,
 :mod:`.metrics` (the documents), :mod:`.params` (query decoding and nats-server's error texts),
-:mod:`.gotime` (Go's time and duration formats), :mod:`.usage` (memory and CPU),
-:mod:`.http` (the listener).
+:mod:`.clock` (snapshot times, nats-server's uptime format), :mod:`.usage` (memory and CPU),
+:mod:`.http` (the listener). Go's formats (``strconv``, RFC 3339, durations) are
+:mod:`fastnats.gocompat`'s.
 """
 
 from .core import Monitor

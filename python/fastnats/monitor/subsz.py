@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import gotime
+from ..gocompat import rfc3339
 from .params import BadRequest, Query, decode_bool, decode_int
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def subsz(
 
     native = monitor.native
     stats = native.sublist_stats() if ours else {}
-    now = gotime.rfc3339(time.time_ns())
+    now = rfc3339(time.time_ns())
     sz: dict[str, Any] = {"server_id": native.server_id or "", "now": now}
     for key in _STATS:
         sz[key] = stats.get(key, 0)
