@@ -20,18 +20,20 @@ JetStream, HTTPS monitoring, profiling) fails with one line naming it, unless it
 switches it off (``-js=false``, ``-ms 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
 (repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
 
-This module only parses and dispatches; serving is :mod:`fastnats.runner`, sending signals
-is :mod:`fastnats.signals`. Both are imported lazily so ``--help`` stays instant.
+This module only parses argv into :class:`fastnats.settings.Options` and dispatches; the
+settings (file and flags merged) are :mod:`fastnats.settings`, serving is
+:mod:`fastnats.runner`, sending signals is :mod:`fastnats.signals`. The last two are
+imported lazily so ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int
+from .settings import Options
 
 USAGE = """\
 Usage: fastnats [serve] [options]
@@ -107,34 +109,6 @@ Any of these replaces the config file's tls block (certificate and key are then 
 
 class UsageError(Exception):
     """Bad command line: printed as one line, exit code 1."""
-
-
-@dataclass
-class Options:
-    """What the command line asked for.
-
-    ``server``, ``logging`` and ``misc`` hold only the flags that were given, with the key
-    names of :class:`fastnats.conf.ServerConfig` (so they can be laid over a config file).
-    ``server["port"]`` is the port as written: ``-1`` random, ``0`` nats-server's default.
-    """
-
-    server: dict[str, Any] = field(default_factory=dict)
-    logging: dict[str, Any] = field(default_factory=dict)
-    misc: dict[str, Any] = field(default_factory=dict)
-    config_file: str | None = None
-    check_config: bool = False
-    signal: str | None = None
-    show_help: bool = False
-    show_version: bool = False
-    unsupported: list[str] = field(default_factory=list)
-    """One message per flag that switches on something fastnats does not have."""
-    tls: dict[str, Any] = field(default_factory=dict)
-    """The ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``, ``key_file``,
-    ``ca_file``; they replace the file's TLS settings (see :mod:`fastnats.settings`)."""
-    show_tls_help: bool = False
-    auth: dict[str, str] = field(default_factory=dict)
-    """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
-    non-empty, as nats-server merges them): laid over the file's ``authorization``."""
 
 
 # Every flag nats-server defines -> (kind, canonical name). Kinds: "bool", "int", "str".

@@ -27,11 +27,10 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import files, logs
-from .settings import Settings, SettingsError, load_settings
+from .settings import Options, Settings, SettingsError, load_settings
 from .signals import GO_NAMES, Trap
 
-if TYPE_CHECKING:
-    from .cli import Options
+if TYPE_CHECKING:  # annotations only: _new_server imports it
     from .server import Server
 
 _DURATION_KEYS = {

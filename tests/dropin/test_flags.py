@@ -10,7 +10,8 @@ import signal
 import socket
 
 import pytest
-from fastnats.cli import Options, UsageError, parse_args
+from fastnats.cli import UsageError, parse_args
+from fastnats.settings import Options
 
 from ..wire.proto import connect
 from .procs import LOG_LINE, UNTIMED_LOG_LINE, FileLog, Proc, command, run, served
