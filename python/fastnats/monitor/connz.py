@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..gocompat import duration_string, rfc3339
 from . import clock
 from .params import BadRequest, Query, decode_bool, decode_int, decode_uint64
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from .state import MonitorState
 
 __all__ = ["PARAMS", "connz", "decode_state", "decode_subs"]
 
@@ -152,7 +150,7 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
 
 
 def connz(
-    monitor: Monitor, query: Query, count: Callable[[], None] | None = None
+    monitor: MonitorState, query: Query, count: Callable[[], None] | None = None
 ) -> dict[str, Any]:
     """The ``/connz`` document for these query parameters; raises BadRequest as nats-server.
 

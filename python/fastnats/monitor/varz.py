@@ -10,14 +10,12 @@ JetStream) appears as the same empty objects nats-server shows when those are no
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import _fastnats
 from ..gocompat import rfc3339
 from . import clock, usage
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from .state import MonitorState
 
 __all__ = ["varz"]
 
@@ -34,7 +32,7 @@ def _by_kind(count: float) -> dict[str, int]:
     return {"clients": int(count), "routes": 0, "gateways": 0, "leafs": 0}
 
 
-def varz(monitor: Monitor) -> dict[str, Any]:
+def varz(monitor: MonitorState) -> dict[str, Any]:
     native = monitor.native
     # Process usage outside any lock, as nats-server does.
     mem = usage.resident_memory()
