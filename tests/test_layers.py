@@ -1,5 +1,5 @@
-"""The Python package's structure: its modules import one another without cycles, and the
-command line starts without the heavy modules.
+"""The Python package's structure: its modules import one another without cycles, the
+command line starts without the heavy modules, and its exceptions share one root.
 
 Imports are read from the source (``ast``), so an import under ``TYPE_CHECKING`` or inside a
 function counts as much as one at the top: a cycle hidden there is still a cycle.
@@ -8,12 +8,16 @@ function counts as much as one at the top: a cycle hidden there is still a cycle
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import fastnats
+import pytest
+from fastnats.errors import ConfigError, FastNatsError
 
 PACKAGE = Path(fastnats.__file__).parent
 
@@ -127,3 +131,56 @@ def test_the_command_line_starts_lean() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# Exceptions outside the root, each with the reason.
+NOT_UNDER_THE_ROOT = {
+    # Go's strconv error, internal: its callers turn it into UsageError or BadRequest.
+    "fastnats.gocompat.NumError",
+    # hooks.py belongs to the config/bindings work; fastnats.errors.PluginError replaces it.
+    "fastnats.hooks.PluginError",
+}
+
+
+def test_every_exception_is_a_fastnats_error() -> None:
+    outside = []
+    for name in sorted(_modules()):
+        if name == "fastnats.__main__":
+            continue  # runs the command line when imported
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseException)
+                and obj.__module__ == name
+                and not issubclass(obj, FastNatsError)
+            ):
+                outside.append(f"{name}.{attr}")
+    assert set(outside) <= NOT_UNDER_THE_ROOT
+
+
+@pytest.mark.parametrize(
+    ("path", "bases"),
+    [
+        ("fastnats.conf.errors.ConfigError", (ConfigError, ValueError)),
+        ("fastnats.settings.SettingsError", (ConfigError, ValueError)),
+        ("fastnats.cli.UsageError", (FastNatsError,)),
+        ("fastnats.signals.SignalError", (FastNatsError,)),
+        ("fastnats.monitor.params.BadRequest", (FastNatsError, ValueError)),
+    ],
+)
+def test_error_parents(path: str, bases: tuple[type[BaseException], ...]) -> None:
+    module, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    for base in bases:
+        assert issubclass(cls, base)
+
+
+def test_config_error_keeps_its_position() -> None:
+    from fastnats.conf import ConfigError as FileError
+    from fastnats.conf import Position
+
+    e = FileError("unknown field", Position("a.conf", 3, 5))
+    assert isinstance(e, ConfigError)
+    assert str(e) == "a.conf:3:5: unknown field"
+    assert (e.file, e.line, e.column, e.errors) == ("a.conf", 3, 5, [e])

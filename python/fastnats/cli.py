@@ -32,6 +32,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .errors import FastNatsError
 from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int
 from .settings import Options
 
@@ -107,7 +108,7 @@ Any of these replaces the config file's tls block (certificate and key are then 
 """
 
 
-class UsageError(Exception):
+class UsageError(FastNatsError):
     """Bad command line: printed as one line, exit code 1."""
 
 

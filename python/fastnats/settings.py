@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ConfigError
+
 DEFAULT_LAME_DUCK_DURATION = 120.0
 DEFAULT_LAME_DUCK_GRACE_PERIOD = 10.0
 
@@ -27,8 +29,11 @@ _UNSUPPORTED_MISC = {
 }
 
 
-class SettingsError(ValueError):
-    """Settings fastnats can not run with: one line, exit code 1 (or a failed reload)."""
+class SettingsError(ConfigError):
+    """Settings fastnats can not run with: one line, exit code 1 (or a failed reload).
+
+    A :class:`fastnats.errors.ConfigError`, so a ``ValueError``, like the config file's own
+    :class:`fastnats.conf.ConfigError`."""
 
 
 @dataclass
@@ -99,7 +104,8 @@ def load_settings(opts: Options) -> Settings:
     """Reads ``opts.config_file`` (if any) and lays the command line over it.
 
     Raises :class:`fastnats.conf.ConfigError` (``file:line:col: message``) for a bad file and
-    :class:`SettingsError` for settings fastnats can not honour; both are ValueErrors.
+    :class:`SettingsError` for settings fastnats can not honour; both are
+    :class:`fastnats.errors.ConfigError` (and ValueError).
     """
     settings = Settings()
     if opts.config_file:

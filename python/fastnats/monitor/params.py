@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..errors import FastNatsError
 from ..gocompat import NumError, atoi, parse_bool, parse_uint
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
 Query = Mapping[str, str]
 
 
-class BadRequest(ValueError):
+class BadRequest(FastNatsError, ValueError):
     """A parameter nats-server would reject: the message is its HTTP 400 body."""
 
     def __init__(self, message: str, status: int = 400) -> None:
