@@ -15,6 +15,7 @@ from fastnats.gocompat import (
     NumError,
     atoi,
     duration_string,
+    format_float,
     parse_bool,
     parse_duration,
     parse_int,
@@ -280,6 +281,44 @@ def test_parse_bool_errors(text: str) -> None:
     with pytest.raises(NumError) as e:
         parse_bool(text)
     assert str(e.value) == f"strconv.ParseBool: parsing {quote(text)}: invalid syntax"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        # Go's ftoatests with format 'g' and precision -1
+        (1.0, "1"),
+        (20.0, "20"),
+        (1234567.8, "1.2345678e+06"),
+        (200000.0, "200000"),
+        (2000000.0, "2e+06"),
+        (1e10, "1e+10"),
+        (0.0, "0"),
+        (-1.0, "-1"),
+        (100.0, "100"),
+        (1e23, "1e+23"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (float("inf"), "+Inf"),
+        (float("-inf"), "-Inf"),
+        (float("nan"), "NaN"),
+        # the exponent threshold: below -4, or 6 and up
+        (999999.0, "999999"),
+        (999999.5, "999999.5"),
+        (1234567.0, "1.234567e+06"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (0.000123, "0.000123"),
+        (2.5, "2.5"),
+        (0.5, "0.5"),
+        (-0.0, "-0"),
+        (1.2345678, "1.2345678"),  # all the digits, unlike Python's "%g"
+        (1e16, "1e+16"),
+        (123456.789, "123456.789"),
+    ],
+)
+def test_format_float(value: float, text: str) -> None:
+    assert format_float(value) == text
 
 
 # --------------------------------------------------------------------------------------------

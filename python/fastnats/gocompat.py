@@ -10,6 +10,7 @@ module):
   ``Atoi``, with base 0's prefixes (``0x``, ``0o``, ``0b``, a leading ``0`` for octal) and
   ``_`` separators; errors are :class:`NumError` with strconv's message;
 * :func:`parse_bool` -- ``strconv.ParseBool``;
+* :func:`format_float` -- ``%v`` of a ``float64`` (``strconv.FormatFloat(f, 'g', -1, 64)``);
 * :func:`parse_duration` -- ``time.ParseDuration``, in integer nanoseconds, with its messages;
 * :func:`duration_string` -- ``time.Duration.String()`` (``1h2m3.5s``, ``1.5ms``, ``0s``);
 * :func:`rfc3339` -- a ``time.Time`` in UTC as ``encoding/json`` writes it (``RFC3339Nano``).
@@ -34,6 +35,7 @@ __all__ = [
     "NumError",
     "atoi",
     "duration_string",
+    "format_float",
     "parse_bool",
     "parse_duration",
     "parse_int",
@@ -252,6 +254,39 @@ def parse_bool(s: str) -> bool:
     if s in _FALSE:
         return False
     raise NumError("ParseBool", s, SYNTAX)
+
+
+def format_float(value: float) -> str:
+    """Go's ``%v`` of a ``float64`` (``strconv.FormatFloat(value, 'g', -1, 64)``): the
+    shortest digits that read back as ``value`` (Python's ``repr`` finds the same ones), in
+    exponent form when the decimal exponent is below -4 or at least 6 (``2``, ``0.5``,
+    ``1e-05``, ``1.234567e+06``), ``+Inf``, ``-Inf``, ``NaN``."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    text = repr(value)
+    sign = ""
+    if text.startswith("-"):
+        sign, text = "-", text[1:]
+    mantissa, _, exponent = text.partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + int(exponent or "0")  # value = 0.<digits> * 10**point
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0")
+    if not digits:
+        return sign + "0"
+    exp = point - 1
+    if exp < -4 or exp >= 6:  # Go's threshold for the shortest precision
+        head = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{head}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 # --------------------------------------------------------------------------------------------
