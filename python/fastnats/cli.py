@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import FastNatsError
-from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int
+from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int, quote
 from .settings import Options
 
 USAGE = """\
@@ -221,7 +221,7 @@ def _bool(name: str, value: str | None) -> bool:
     try:
         return parse_bool(value)
     except NumError:
-        raise UsageError(f'invalid boolean value "{value}" for -{name}: parse error') from None
+        raise UsageError(f"invalid boolean value {quote(value)} for -{name}: parse error") from None
 
 
 def _port(name: str, value: int) -> int:
@@ -330,7 +330,8 @@ def parse_args(argv: Sequence[str]) -> Options:
                 parsed = parse_int(value, 0, 64)
             except NumError as e:
                 problem = _FLAG_ERRORS[e.err]
-                raise UsageError(f'invalid value "{value}" for flag -{name}: {problem}') from None
+                message = f"invalid value {quote(value)} for flag -{name}: {problem}"
+                raise UsageError(message) from None
         _apply(opts, typed, name, canonical, parsed)
     rest = args[i:]
     if rest:
@@ -340,7 +341,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         elif command == "help":
             opts.show_help = True
         elif command != "serve":
-            raise UsageError(f'unrecognized command: "{rest[0]}"')
+            raise UsageError(f"unrecognized command: {quote(rest[0])}")
     return opts
 
 

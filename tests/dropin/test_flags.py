@@ -212,6 +212,11 @@ USAGE_ERRORS = [
     (["-D=maybe"], 'invalid boolean value "maybe" for -D: parse error'),
     (["-p", "1", "stray"], 'unrecognized command: "stray"'),
     (["-"], 'unrecognized command: "-"'),
+    # Go's %q (strconv.Quote) in the messages
+    (["-p", 'a\tb"'], 'invalid value "a\\tb\\"" for flag -p: parse error'),
+    (["-D=\u00e9\x7f"], 'invalid boolean value "\u00e9\\x7f" for -D: parse error'),
+    (["x\x01\u200b"], 'unrecognized command: "x\\x01\\u200b"'),
+    (["-p", "\udcff"], 'invalid value "\\xff" for flag -p: parse error'),  # the byte 0xff
 ]
 
 
