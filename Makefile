@@ -39,7 +39,7 @@ $(INSTALLED): $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml
 ## dev: build the extension in place (profile quick, no LTO) and install the test tools
 dev: $(DEV_TOOLS)
 	cargo build --profile quick -p fastnats-bindings --features pyo3/extension-module
-	cp $(DEV_LIB) $(DEV_EXT).tmp && mv -f $(DEV_EXT).tmp $(DEV_EXT)
+	cp $(DEV_LIB) $(DEV_EXT:.so=.tmp.so) && mv -f $(DEV_EXT:.so=.tmp.so) $(DEV_EXT)
 	@echo "In-place build ready: PYTHONPATH=python $(PYTHON) -m pytest ... (or make dev-test)"
 
 # The test tools alone (pyproject.toml's test and dev extras), without building fastnats.
