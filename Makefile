@@ -1,17 +1,67 @@
-# The developer interface. `make test` is what CI runs (.ci/run calls it).
+# The developer interface; `make help` lists the targets. `make test` is what CI runs
+# (.ci/run calls it); `make dev` is the quick loop while working on the code.
 PYTHON ?= python3
+CARGO_TARGET_DIR ?= target
 CARGO_TEST ?= cargo test --workspace --exclude fastnats-bindings
+TESTS ?= tests
 
-.PHONY: setup test lint fmt rust-test py-test bench bench-micro bench-e2e fuzz clean
+.DEFAULT_GOAL := help
+.PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
+	fuzz clean
 
-## setup: build the extension in release mode and install it with the test tools
-setup:
-	$(PYTHON) -m pip install -q --upgrade pip
+# What the installed package is built from: `make setup` reinstalls only when one changed.
+RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
+PY_SOURCES := $(shell find python -type f \( -name '*.py' -o -name '*.pyi' -o -name py.typed \))
+
+# Stamps live in a gitignored directory, one set per Python environment (its sys.prefix).
+STAMPS := $(CARGO_TARGET_DIR)/.stamps
+PY_ENV := $(shell $(PYTHON) -c 'import sys, zlib; print(zlib.crc32(sys.prefix.encode()))' 2>/dev/null)
+INSTALLED := $(STAMPS)/installed-$(PY_ENV)
+DEV_TOOLS := $(STAMPS)/dev-tools-$(PY_ENV)
+
+# `make dev`: the extension built with the Cargo profile `quick` (optimised, no LTO), copied
+# where `PYTHONPATH=python` finds it (*.so is gitignored; maturin leaves it out of wheels).
+DEV_LIB := $(CARGO_TARGET_DIR)/quick/lib_fastnats.$(if $(filter Darwin,$(shell uname -s)),dylib,so)
+DEV_EXT := python/fastnats/_fastnats.abi3.so
+
+## help: list the targets
+help:
+	@awk -F': ' '/^## [a-z0-9-]+: / { sub(/^## /, ""); name = $$1; sub(/^[a-z0-9-]+: /, ""); \
+		printf "  %-12s %s\n", name, $$0 }' $(MAKEFILE_LIST)
+
+## setup: pip install '.[dev]' (release build, fat LTO), only when the sources changed
+setup: $(INSTALLED)
+
+$(INSTALLED): $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml
 	$(PYTHON) -m pip install -q '.[dev]'
+	@mkdir -p $(STAMPS) && touch $@ $(DEV_TOOLS)
 
-## test: every check CI runs — format, lints, Rust tests, Python tests
+## dev: build the extension in place (profile quick, no LTO) and install the test tools
+dev: $(DEV_TOOLS)
+	cargo build --profile quick -p fastnats-bindings --features pyo3/extension-module
+	cp $(DEV_LIB) $(DEV_EXT:.so=.tmp.so) && mv -f $(DEV_EXT:.so=.tmp.so) $(DEV_EXT)
+	@echo "In-place build ready: PYTHONPATH=python $(PYTHON) -m pytest ... (or make dev-test)"
+
+# The test tools alone (pyproject.toml's test and dev extras), without building fastnats.
+EXTRAS = import sys; toml = __import__("tomllib" if sys.version_info >= (3, 11) \
+	else "pip._vendor.tomli", fromlist=["load"]); \
+	extras = toml.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]; \
+	print("\n".join(d for g in ("test", "dev") for d in extras[g] if not d.startswith("fastnats")))
+
+$(DEV_TOOLS): pyproject.toml
+	@mkdir -p $(STAMPS)
+	$(PYTHON) -c '$(EXTRAS)' > $(STAMPS)/dev-requirements.txt
+	$(PYTHON) -m pip install -q -r $(STAMPS)/dev-requirements.txt
+	@touch $@
+
+## dev-test: pytest against the in-place build (PYTHONPATH=python); TESTS=tests/conf to narrow
+dev-test: dev
+	PYTHONPATH=python $(PYTHON) -m pytest -q $(TESTS)
+
+## test: every check CI runs: setup, lint, rust-test, py-test (on the installed package)
 test: setup lint rust-test py-test
 
+## lint: cargo fmt --check, clippy -D warnings, ruff, mypy and stubtest
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -19,22 +69,27 @@ lint:
 	$(PYTHON) -m mypy
 	$(PYTHON) -m mypy.stubtest fastnats._fastnats
 
+## fmt: cargo fmt and ruff's fixes
 fmt:
 	cargo fmt --all
 	$(PYTHON) -m ruff check --fix python tests benches
 
+## rust-test: the Rust tests (every crate but the bindings)
 rust-test:
 	$(CARGO_TEST)
 
+## py-test: pytest on the importable fastnats (installed, or PYTHONPATH=python after dev)
 py-test:
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q $(TESTS)
 
 ## bench: micro-benchmarks (criterion) and the side-by-side comparison with nats-server
 bench: bench-micro bench-e2e
 
+## bench-micro: criterion benchmarks of the parser and the sublist
 bench-micro:
 	cargo bench -p fastnats-proto -p fastnats-sublist
 
+## bench-e2e: the quick end-to-end comparison with nats-server
 bench-e2e:
 	$(PYTHON) benches/compare.py --quick
 
@@ -43,5 +98,7 @@ fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parser -- -max_total_time=60 -dict=parser.dict
 
+## clean: remove build outputs, the stamps and the in-place extension
 clean:
 	cargo clean
+	rm -rf $(STAMPS) $(DEV_EXT)

@@ -7,7 +7,8 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
   starts with a dash, so ``-p -1`` works);
 * a boolean takes no separate value: ``-D``, ``-D=true``, ``-D=false`` (``1 0 t f T F true
   false TRUE FALSE True False``); ``-D false`` leaves ``false`` as a command;
-* integers are Go's ``ParseInt(s, 0, 64)``: ``10``, ``0x1f``, ``0o17``, ``017`` (octal), ``0b1``;
+* integers are Go's ``ParseInt(s, 0, 64)`` (:func:`fastnats.gocompat.parse_int`): ``10``,
+  ``0x1f``, ``0o17``, ``017`` (octal), ``0b1``, ``1_000``;
 * parsing stops at ``--`` or at the first argument that is not a flag; that argument is a
   command: ``version``, ``help`` (and fastnats' optional leading ``serve``), anything else is
   ``unrecognized command``.
@@ -19,16 +20,21 @@ JetStream, HTTPS monitoring, profiling) fails with one line naming it, unless it
 switches it off (``-js=false``, ``-ms 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
 (repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
 
-This module only parses and dispatches; serving is :mod:`fastnats.runner`, sending signals
-is :mod:`fastnats.signals`. Both are imported lazily so ``--help`` stays instant.
+This module only parses argv into :class:`fastnats.settings.Options` and dispatches; the
+settings (file and flags merged) are :mod:`fastnats.settings`, serving is
+:mod:`fastnats.runner`, sending signals is :mod:`fastnats.signals`. The last two are
+imported lazily so ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from .errors import FastNatsError
+from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int, quote
+from .settings import Options
 
 USAGE = """\
 Usage: fastnats [serve] [options]
@@ -102,40 +108,9 @@ Any of these replaces the config file's tls block (certificate and key are then 
 """
 
 
-class UsageError(Exception):
+class UsageError(FastNatsError):
     """Bad command line: printed as one line, exit code 1."""
 
-
-@dataclass
-class Options:
-    """What the command line asked for.
-
-    ``server``, ``logging`` and ``misc`` hold only the flags that were given, with the key
-    names of :class:`fastnats.conf.ServerConfig` (so they can be laid over a config file).
-    ``server["port"]`` is the port as written: ``-1`` random, ``0`` nats-server's default.
-    """
-
-    server: dict[str, Any] = field(default_factory=dict)
-    logging: dict[str, Any] = field(default_factory=dict)
-    misc: dict[str, Any] = field(default_factory=dict)
-    config_file: str | None = None
-    check_config: bool = False
-    signal: str | None = None
-    show_help: bool = False
-    show_version: bool = False
-    unsupported: list[str] = field(default_factory=list)
-    """One message per flag that switches on something fastnats does not have."""
-    tls: dict[str, Any] = field(default_factory=dict)
-    """The ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``, ``key_file``,
-    ``ca_file``; they replace the file's TLS settings (see :mod:`fastnats.settings`)."""
-    show_tls_help: bool = False
-    auth: dict[str, str] = field(default_factory=dict)
-    """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
-    non-empty, as nats-server merges them): laid over the file's ``authorization``."""
-
-
-_BOOL_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
-_BOOL_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 
 # Every flag nats-server defines -> (kind, canonical name). Kinds: "bool", "int", "str".
 _FLAGS: dict[str, tuple[str, str]] = {
@@ -236,47 +211,17 @@ _TLS_FLAGS = {
     "tlscacert": "ca_file",
 }
 
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 63) - 1
-
-
-def go_parse_int(text: str) -> int:
-    """Go's ``strconv.ParseInt(text, 0, 64)``; ValueError("parse error"/"value out of range")."""
-    body = text[1:] if text[:1] in ("+", "-") else text
-    base = 10
-    digits = body
-    if len(body) > 1 and body[0] == "0":
-        prefix = body[1].lower()
-        if prefix in "xob":
-            base = {"x": 16, "o": 8, "b": 2}[prefix]
-            digits = body[2:]
-        else:
-            base = 8
-            digits = body[1:]
-    # Underscores may separate digits, or follow a base prefix (Go's literal syntax).
-    if "_" in digits:
-        if (base == 10 and digits.startswith("_")) or digits.endswith("_") or "__" in digits:
-            raise ValueError("parse error")
-        digits = digits.replace("_", "")
-    if not digits or not digits.isascii() or not all(c.isalnum() for c in digits):
-        raise ValueError("parse error")
-    try:
-        value = int(digits, base)
-    except ValueError:
-        raise ValueError("parse error") from None
-    if text.startswith("-"):
-        value = -value
-    if not _INT64_MIN <= value <= _INT64_MAX:
-        raise ValueError("value out of range")
-    return value
+# Go's flag package reports strconv's errors in words of its own (errParse, errRange).
+_FLAG_ERRORS = {SYNTAX: "parse error", RANGE: "value out of range"}
 
 
 def _bool(name: str, value: str | None) -> bool:
-    if value is None or value in _BOOL_TRUE:
+    if value is None:
         return True
-    if value in _BOOL_FALSE:
-        return False
-    raise UsageError(f'invalid boolean value "{value}" for -{name}: parse error')
+    try:
+        return parse_bool(value)
+    except NumError:
+        raise UsageError(f"invalid boolean value {quote(value)} for -{name}: parse error") from None
 
 
 def _port(name: str, value: int) -> int:
@@ -382,9 +327,11 @@ def parse_args(argv: Sequence[str]) -> Options:
         parsed: Any = value
         if kind == "int":
             try:
-                parsed = go_parse_int(value)
-            except ValueError as e:
-                raise UsageError(f'invalid value "{value}" for flag -{name}: {e}') from None
+                parsed = parse_int(value, 0, 64)
+            except NumError as e:
+                problem = _FLAG_ERRORS[e.err]
+                message = f"invalid value {quote(value)} for flag -{name}: {problem}"
+                raise UsageError(message) from None
         _apply(opts, typed, name, canonical, parsed)
     rest = args[i:]
     if rest:
@@ -394,7 +341,7 @@ def parse_args(argv: Sequence[str]) -> Options:
         elif command == "help":
             opts.show_help = True
         elif command != "serve":
-            raise UsageError(f'unrecognized command: "{rest[0]}"')
+            raise UsageError(f"unrecognized command: {quote(rest[0])}")
     return opts
 
 

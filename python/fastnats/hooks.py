@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _fastnats
-from .errors import PluginError
+from .errors import FastNatsError, PluginError
 
 __all__ = [
     "AuthHook",
@@ -184,7 +184,7 @@ def _native_decision(result: Any) -> bool | dict[str, Any] | None:
     raise TypeError(f"auth hook returned {type(result).__name__}; expected bool or AuthResult")
 
 
-class _NotCallable(TypeError):
+class _NotCallable(FastNatsError, TypeError):
     """A hook that is not callable (kept apart so plugin loading re-raises it as such)."""
 
 

@@ -27,11 +27,11 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import files, logs
-from .settings import Settings, SettingsError, load_settings
+from .gocompat import format_float
+from .settings import Options, Settings, SettingsError, load_settings
 from .signals import GO_NAMES, Trap
 
-if TYPE_CHECKING:
-    from .cli import Options
+if TYPE_CHECKING:  # annotations only: _new_server imports it
     from .server import Server
 
 _DURATION_KEYS = {
@@ -138,7 +138,7 @@ def _auth_changes(old: Any, new: Any) -> list[str]:
             lines.append(f"authorization {line}")
     timeout = after.get("timeout", 2.0)
     if before.get("timeout", 2.0) != timeout:
-        lines.append(f"authorization timeout = {timeout:g}")
+        lines.append(f"authorization timeout = {format_float(float(timeout))}")
     for nkeys, line in ((False, "users"), (True, "nkey users")):
         if [u for u in before.get("users", []) if ("nkey" in u) == nkeys] != [
             u for u in after.get("users", []) if ("nkey" in u) == nkeys
@@ -170,6 +170,8 @@ def _format(key: str, value: Any) -> str:
         from .conf.units import format_duration
 
         return format_duration(float(value))
+    if isinstance(value, float):
+        return format_float(value)  # Go's %v
     return str(value)
 
 

@@ -1,6 +1,10 @@
 """The effective settings of a ``fastnats`` process: the config file with the command line on
 top, checked for what fastnats does not have.
 
+:class:`Options` is what the command line asked for (:mod:`fastnats.cli` parses argv into
+it), :func:`load_settings` lays it over the config file, and :mod:`fastnats.runner` serves
+the resulting :class:`Settings`. This module imports neither of them.
+
 As in nats-server, every flag given on the command line overrides the file (``-D=false``
 switches off a ``debug: true`` from the file; ``-p 0`` means the default port 4222 whatever
 the file says, ``-p -1`` a random one). The same merge runs again on reload (SIGHUP), so
@@ -10,10 +14,9 @@ command-line values survive reloads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .cli import Options
+from .errors import ConfigError
 
 DEFAULT_LAME_DUCK_DURATION = 120.0
 DEFAULT_LAME_DUCK_GRACE_PERIOD = 10.0
@@ -26,8 +29,39 @@ _UNSUPPORTED_MISC = {
 }
 
 
-class SettingsError(ValueError):
-    """Settings fastnats can not run with: one line, exit code 1 (or a failed reload)."""
+class SettingsError(ConfigError):
+    """Settings fastnats can not run with: one line, exit code 1 (or a failed reload).
+
+    A :class:`fastnats.errors.ConfigError`, so a ``ValueError``, like the config file's own
+    :class:`fastnats.conf.ConfigError`."""
+
+
+@dataclass
+class Options:
+    """What the command line asked for (:func:`fastnats.cli.parse_args` fills it in).
+
+    ``server``, ``logging`` and ``misc`` hold only the flags that were given, with the key
+    names of :class:`fastnats.conf.ServerConfig` (so they can be laid over a config file).
+    ``server["port"]`` is the port as written: ``-1`` random, ``0`` nats-server's default.
+    """
+
+    server: dict[str, Any] = field(default_factory=dict)
+    logging: dict[str, Any] = field(default_factory=dict)
+    misc: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None
+    check_config: bool = False
+    signal: str | None = None
+    show_help: bool = False
+    show_version: bool = False
+    unsupported: list[str] = field(default_factory=list)
+    """One message per flag that switches on something fastnats does not have."""
+    tls: dict[str, Any] = field(default_factory=dict)
+    """The ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``, ``key_file``,
+    ``ca_file``; they replace the file's TLS settings (see :func:`merge_tls_flags`)."""
+    show_tls_help: bool = False
+    auth: dict[str, str] = field(default_factory=dict)
+    """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
+    non-empty, as nats-server merges them): laid over the file's ``authorization``."""
 
 
 @dataclass
@@ -70,7 +104,8 @@ def load_settings(opts: Options) -> Settings:
     """Reads ``opts.config_file`` (if any) and lays the command line over it.
 
     Raises :class:`fastnats.conf.ConfigError` (``file:line:col: message``) for a bad file and
-    :class:`SettingsError` for settings fastnats can not honour; both are ValueErrors.
+    :class:`SettingsError` for settings fastnats can not honour; both are
+    :class:`fastnats.errors.ConfigError` (and ValueError).
     """
     settings = Settings()
     if opts.config_file:

@@ -21,6 +21,8 @@ import signal
 from collections.abc import Callable
 from types import FrameType
 
+from .errors import FastNatsError
+
 COMMANDS: dict[str, signal.Signals] = {
     "stop": signal.SIGKILL,
     "quit": signal.SIGINT,
@@ -50,7 +52,7 @@ TRAPPED: tuple[signal.Signals, ...] = (
 PROCESS_NAME = "fastnats"
 
 
-class SignalError(Exception):
+class SignalError(FastNatsError):
     """``--signal`` failed: one line, exit code 1."""
 
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import ConfigError
+from .gocompat import format_float
 
 __all__ = ["DEFAULT_TLS_TIMEOUT", "normalize_tls", "apply_tls_defaults", "tls_changes"]
 
@@ -90,12 +91,6 @@ def apply_tls_defaults(options: dict[str, Any]) -> None:
         options["authorization"] = auth
 
 
-def _go_float(value: float) -> str:
-    """Go's ``%v`` of a float64 (``2``, ``0.5``)."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text
-
-
 def tls_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
     """nats-server's ``Reloaded: ...`` lines (without the prefix) for a change of ``tls``."""
     before = old or {}
@@ -104,7 +99,7 @@ def tls_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) ->
     old_timeout = before.get("timeout") or DEFAULT_TLS_TIMEOUT
     new_timeout = after.get("timeout") or DEFAULT_TLS_TIMEOUT
     if old_timeout != new_timeout:
-        lines.append(f"tls timeout = {_go_float(new_timeout)}")
+        lines.append(f"tls timeout = {format_float(float(new_timeout))}")
     old_first = bool(before.get("handshake_first"))
     new_first = bool(after.get("handshake_first"))
 

@@ -246,6 +246,11 @@ TYPE_ERRORS: list[tuple[str, str]] = [
     ("listen: 127.0.0.1", 'could not parse address string "127.0.0.1"'),
     ("listen: localhost", 'could not parse address string "localhost"'),
     ('listen: "h:x"', 'could not parse port "x"'),
+    ('listen: "h:1_0"', 'could not parse port "1_0"'),  # strconv.Atoi: decimal digits only
+    (
+        'listen: "h:99999999999999999999"',  # out of int64's range: Atoi fails
+        'could not parse port "99999999999999999999"',
+    ),
     ("listen: {a: 1}", "expected port or host:port, got a map"),
     ("listen: 127.0.0.1:99999", "invalid port 99999: must be 0..65535, or -1"),
     ("host: 1", 'invalid value for "host": expected a string, got integer 1'),

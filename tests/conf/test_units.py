@@ -1,4 +1,5 @@
-"""Size suffixes and Go durations (parsing and formatting)."""
+"""Size suffixes, and Go durations as config values (float seconds). Go's own parsing and
+formatting are tested in tests/test_gocompat.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from fastnats.conf.units import (
     SIZE_SUFFIXES,
     apply_size_suffix,
     format_duration,
-    format_duration_ns,
     go_quote,
     parse_duration,
-    parse_duration_ns,
 )
+from fastnats.gocompat import quote
 
 
 def test_size_suffix_table() -> None:
@@ -63,12 +63,6 @@ def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-def test_parse_duration_ns_is_exact() -> None:
-    assert parse_duration_ns("1.000000001s") == 1_000_000_001
-    assert parse_duration_ns("1.0000000019s") == 1_000_000_001  # truncated, as in Go
-    assert parse_duration_ns("2562047h47m16.854775807s") == 2**63 - 1
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -115,14 +109,6 @@ def test_format_duration(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
 
 
-def test_format_round_trips() -> None:
-    for ns in (1, 999, 1_000, 1_500_000, 2_000_000_000, 3_723_000_000_000, 2**63 - 1):
-        assert parse_duration_ns(format_duration_ns(ns)) == ns
-
-
-def test_go_quote() -> None:
-    assert go_quote("plain") == '"plain"'
-    assert go_quote('a"b\\c') == '"a\\"b\\\\c"'
-    assert go_quote("tab\tnew\nline") == '"tab\\tnew\\nline"'
-    assert go_quote("\x01") == '"\\x01"'
-    assert go_quote("h\u00e9") == '"h\u00e9"'
+def test_go_quote_is_gocompats() -> None:
+    # conf/authorization.py and conf/tls.py import it from conf.units.
+    assert go_quote is quote

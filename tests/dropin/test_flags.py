@@ -10,7 +10,8 @@ import signal
 import socket
 
 import pytest
-from fastnats.cli import Options, UsageError, go_parse_int, parse_args
+from fastnats.cli import UsageError, parse_args
+from fastnats.settings import Options
 
 from ..wire.proto import connect
 from .procs import LOG_LINE, UNTIMED_LOG_LINE, FileLog, Proc, command, run, served
@@ -161,8 +162,10 @@ def test_file_flags(args, expected):
         ("-9223372036854775808", -(2**63)),
     ],
 )
-def test_go_parse_int(text, value):
-    assert go_parse_int(text) == value
+def test_int_flags_are_go_integers(text, value):
+    """Go's flag package reads integers with strconv.ParseInt(s, 0, 64) (the whole table is in
+    tests/test_gocompat.py)."""
+    assert parsed("--max_traced_msg_len", text).logging == {"max_traced_msg_len": value}
 
 
 @pytest.mark.parametrize(
@@ -181,9 +184,10 @@ def test_go_parse_int(text, value):
         ("9223372036854775808", "value out of range"),
     ],
 )
-def test_go_parse_int_errors(text, error):
-    with pytest.raises(ValueError, match=error):
-        go_parse_int(text)
+def test_int_flag_errors(text, error):
+    with pytest.raises(UsageError) as e:
+        parsed("--max_traced_msg_len", text)
+    assert str(e.value) == f'invalid value "{text}" for flag -max_traced_msg_len: {error}'
 
 
 def test_flags_stop_at_double_dash_and_at_the_first_command():
@@ -208,6 +212,11 @@ USAGE_ERRORS = [
     (["-D=maybe"], 'invalid boolean value "maybe" for -D: parse error'),
     (["-p", "1", "stray"], 'unrecognized command: "stray"'),
     (["-"], 'unrecognized command: "-"'),
+    # Go's %q (strconv.Quote) in the messages
+    (["-p", 'a\tb"'], 'invalid value "a\\tb\\"" for flag -p: parse error'),
+    (["-D=\u00e9\x7f"], 'invalid boolean value "\u00e9\\x7f" for -D: parse error'),
+    (["x\x01\u200b"], 'unrecognized command: "x\\x01\\u200b"'),
+    (["-p", "\udcff"], 'invalid value "\\xff" for flag -p: parse error'),  # the byte 0xff
 ]
 
 

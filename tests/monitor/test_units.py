@@ -1,54 +1,26 @@
-"""The pieces that write nats-server's formats: Go durations and times, query decoding with
-strconv's error texts, literal-subject matching, Go-style JSON."""
+"""The pieces that write nats-server's formats: uptimes, query decoding with strconv's error
+texts, literal-subject matching, Go-style JSON. Go's own formats (durations, RFC 3339, quoting)
+are tested in tests/test_gocompat.py."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from fastnats.monitor import gotime
+from fastnats.gocompat import quote as go_quote
+from fastnats.monitor import clock
 from fastnats.monitor.http import encode
 from fastnats.monitor.params import (
     BadRequest,
     decode_bool,
     decode_int,
     decode_uint64,
-    go_quote,
     query_from_kwargs,
 )
 from fastnats.monitor.subsz import is_valid_literal_subject, matches
 
 MS = 1_000_000
 S = 1_000_000_000
-
-
-@pytest.mark.parametrize(
-    ("ns", "text"),
-    [
-        (0, "0s"),
-        (1, "1ns"),
-        (999, "999ns"),
-        (1000, "1µs"),
-        (1500, "1.5µs"),
-        (194_000, "194µs"),
-        (999_999, "999.999µs"),
-        (MS, "1ms"),
-        (1_772_745, "1.772745ms"),
-        (1_200_000, "1.2ms"),
-        (S, "1s"),
-        (1_500_000_000, "1.5s"),
-        (59 * S, "59s"),
-        (60 * S, "1m0s"),
-        (61 * S + 5 * MS, "1m1.005s"),
-        (3723 * S, "1h2m3s"),
-        (3600 * S, "1h0m0s"),
-        (100 * 3600 * S, "100h0m0s"),
-        (-1_500_000, "-1.5ms"),
-        (-90 * S, "-1m30s"),
-    ],
-)
-def test_go_duration(ns: int, text: str) -> None:
-    assert gotime.duration(ns) == text
 
 
 @pytest.mark.parametrize(
@@ -65,25 +37,11 @@ def test_go_duration(ns: int, text: str) -> None:
     ],
 )
 def test_uptime(seconds: float, text: str) -> None:
-    assert gotime.uptime(seconds) == text
-
-
-@pytest.mark.parametrize(
-    ("ns", "text"),
-    [
-        (0, "1970-01-01T00:00:00Z"),
-        (1_700_000_000 * S, "2023-11-14T22:13:20Z"),
-        (1_700_000_000 * S + 500 * MS, "2023-11-14T22:13:20.5Z"),
-        (1_700_000_000 * S + 123_456_789, "2023-11-14T22:13:20.123456789Z"),
-        (1_700_000_000 * S + 1000, "2023-11-14T22:13:20.000001Z"),
-    ],
-)
-def test_rfc3339(ns: int, text: str) -> None:
-    assert gotime.rfc3339(ns) == text
+    assert clock.uptime(seconds) == text
 
 
 def test_float_seconds_keep_microseconds() -> None:
-    assert gotime.ns_from_seconds(1_700_000_000.123456) == 1_700_000_000_123_456_000
+    assert clock.ns_from_seconds(1_700_000_000.123456) == 1_700_000_000_123_456_000
 
 
 @pytest.mark.parametrize("value", ["1", "t", "T", "TRUE", "true", "True"])
@@ -140,22 +98,6 @@ def test_uint64() -> None:
             f"Error decoding uint64 for 'cid': strconv.ParseUint: parsing {go_quote(bad)}: "
             f"{problem}"
         )
-
-
-@pytest.mark.parametrize(
-    ("text", "quoted"),
-    [
-        ("abc", '"abc"'),
-        ('a"b', '"a\\"b"'),
-        ("a\\b", '"a\\\\b"'),
-        ("\n\t", '"\\n\\t"'),
-        ("\x00\x7f", '"\\x00\\x7f"'),
-        ("héllo", '"héllo"'),
-        ("\u200b", '"\\u200b"'),
-    ],
-)
-def test_go_quote(text: str, quoted: str) -> None:
-    assert go_quote(text) == quoted
 
 
 def test_query_from_kwargs() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .. import errors
+
 
 class Position(NamedTuple):
     """A place in a config file: 1-based line and column (in characters)."""
@@ -21,8 +23,9 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-class ConfigError(ValueError):
-    """A config file that can not be used.
+class ConfigError(errors.ConfigError):
+    """A config file that can not be used: a :class:`fastnats.errors.ConfigError` (and so a
+    ``ValueError``) that knows where.
 
     ``str(error)`` is one line, ``path/to/file.conf:12:5: message`` (or ``path: message`` when
     the problem is the file as a whole). When several problems were found, ``errors`` lists

@@ -51,6 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..gocompat import NumError, atoi
 from .authorization import conflicts, parse_authorization
 from .errors import ConfigError, Position
 from .nodes import ConfigDict, position_of, used_as_variable
@@ -184,14 +185,6 @@ def _split_host_port(text: str) -> tuple[str, str] | None:
     return host, port
 
 
-def _atoi(text: str) -> int | None:
-    """Go's ``strconv.Atoi``: an optional sign and decimal digits, nothing else."""
-    body = text[1:] if text[:1] in ("+", "-") else text
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    return int(text)
-
-
 class _Mapper:
     def __init__(self, config: Mapping[str, Any], source: str | None) -> None:
         self.config = config
@@ -285,8 +278,9 @@ class _Mapper:
         if parts is None:
             self.error(key, f"could not parse address string {go_quote(value)}")
             return None
-        port = _atoi(parts[1])
-        if port is None:
+        try:
+            port = atoi(parts[1])
+        except NumError:
             self.error(key, f"could not parse port {go_quote(parts[1])}")
             return None
         return parts[0], port

@@ -28,11 +28,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ..gocompat import INT64_MAX, INT64_MIN
 from . import lexer as lx
 from .errors import ConfigError, Position
 from .lexer import Lexer, Token
 from .nodes import ConfigDict, ConfigList
-from .units import INT64_MAX, INT64_MIN, apply_size_suffix
+from .units import apply_size_suffix
 
 __all__ = ["load", "loads"]
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import gotime
+from ..gocompat import duration_string, rfc3339
+from . import clock
 from .params import BadRequest, Query, decode_bool, decode_int, decode_uint64
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from .state import MonitorState
 
 __all__ = ["PARAMS", "connz", "decode_state", "decode_subs"]
 
@@ -79,10 +78,10 @@ def decode_subs(query: Query) -> tuple[bool, bool]:
 def _row(snap: dict[str, Any]) -> _Row:
     """A native snapshot with its times in nanoseconds, ready to sort and render."""
     row = dict(snap)
-    row["_start"] = gotime.ns_from_seconds(snap["start"])
-    row["_last"] = gotime.ns_from_seconds(snap["last_activity"])
+    row["_start"] = clock.ns_from_seconds(snap["start"])
+    row["_last"] = clock.ns_from_seconds(snap["last_activity"])
     stop = snap.get("stop")
-    row["_stop"] = gotime.ns_from_seconds(stop) if stop is not None else None
+    row["_stop"] = clock.ns_from_seconds(stop) if stop is not None else None
     return row
 
 
@@ -111,20 +110,20 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
         "type": "nats",
         "ip": row["ip"],
         "port": row["port"],
-        "start": gotime.rfc3339(row["_start"]),
-        "last_activity": gotime.rfc3339(row["_last"]),
+        "start": rfc3339(row["_start"]),
+        "last_activity": rfc3339(row["_last"]),
     }
     if closed:
-        ci["stop"] = gotime.rfc3339(row["_stop"])
+        ci["stop"] = rfc3339(row["_stop"])
         if row.get("reason"):
             ci["reason"] = row["reason"]
     ci.update(
         {
             # Round-trip time is not measured yet: nats-server too says 0s until it has a
             # measurement.
-            "rtt": gotime.duration(0),
-            "uptime": gotime.uptime((until - row["_start"]) / 1e9),
-            "idle": gotime.uptime((until - row["_last"]) / 1e9),
+            "rtt": duration_string(0),
+            "uptime": clock.uptime((until - row["_start"]) / 1e9),
+            "idle": clock.uptime((until - row["_last"]) / 1e9),
             "pending_bytes": row["pending_bytes"],
             "in_msgs": row["in_msgs"],
             "out_msgs": row["out_msgs"],
@@ -151,7 +150,7 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
 
 
 def connz(
-    monitor: Monitor, query: Query, count: Callable[[], None] | None = None
+    monitor: MonitorState, query: Query, count: Callable[[], None] | None = None
 ) -> dict[str, Any]:
     """The ``/connz`` document for these query parameters; raises BadRequest as nats-server.
 
@@ -189,7 +188,7 @@ def connz(
         # nats-server answers an unknown account with this half-filled document.
         return {
             "server_id": "",
-            "now": gotime.rfc3339(now_ns),
+            "now": rfc3339(now_ns),
             "num_connections": 0,
             "total": 0,
             "offset": offset,
@@ -222,7 +221,7 @@ def connz(
     page = rows[min(offset, len(rows)) : min(offset + limit, len(rows))]
     return {
         "server_id": native.server_id or "",
-        "now": gotime.rfc3339(now_ns),
+        "now": rfc3339(now_ns),
         "num_connections": len(page),
         "total": total,
         "offset": offset,

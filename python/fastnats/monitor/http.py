@@ -24,8 +24,8 @@ from . import connz as _connz
 from . import metrics as _metrics
 from . import subsz as _subsz
 from . import varz as _varz
-from .core import Monitor
 from .params import BadRequest, Query, decode_bool
+from .state import MonitorState
 
 __all__ = ["MonitorListener", "encode"]
 
@@ -72,7 +72,7 @@ def _json(doc: Any) -> Response:
     return 200, JSON, encode(doc), True
 
 
-def _root(monitor: Monitor, query: Query) -> Response:
+def _root(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/")
     version = _fastnats.__version__
     links = "\n".join(
@@ -107,20 +107,20 @@ def _root(monitor: Monitor, query: Query) -> Response:
     return 200, HTML, page.encode(), False
 
 
-def _varz_route(monitor: Monitor, query: Query) -> Response:
+def _varz_route(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/varz")
     return _json(_varz.varz(monitor))
 
 
-def _connz_route(monitor: Monitor, query: Query) -> Response:
+def _connz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_connz.connz(monitor, query, lambda: monitor.count_request("/connz")))
 
 
-def _subsz_route(monitor: Monitor, query: Query) -> Response:
+def _subsz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_subsz.subsz(monitor, query, lambda: monitor.count_request("/subsz")))
 
 
-def _healthz_route(monitor: Monitor, query: Query) -> Response:
+def _healthz_route(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/healthz")
     # The JetStream options are accepted (and decoded as nats-server decodes them): without
     # JetStream there is nothing more to check.
@@ -136,12 +136,12 @@ def _healthz_route(monitor: Monitor, query: Query) -> Response:
     return 200, JSON, encode({"status": "ok"}, pretty=False), True
 
 
-def _metrics_route(monitor: Monitor, query: Query) -> Response:
+def _metrics_route(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/metrics")
     return 200, _metrics.CONTENT_TYPE, _metrics.metrics(monitor).encode(), True
 
 
-ROUTES: dict[str, Callable[[Monitor, Query], Response]] = {
+ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
     "/": _root,
     "/varz": _varz_route,
     "/connz": _connz_route,
@@ -212,7 +212,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], monitor: Monitor) -> None:
+    def __init__(self, address: tuple[str, int], monitor: MonitorState) -> None:
         self.monitor = monitor
         # Connections being served (kept-alive ones included), so stop() can end them.
         self._conns: set[socket.socket] = set()
@@ -263,7 +263,7 @@ class _HTTPServer6(_HTTPServer):
 class MonitorListener:
     """Serves ``monitor`` over HTTP on ``host:port`` (port 0: a free one, read ``.port``)."""
 
-    def __init__(self, monitor: Monitor, host: str, port: int) -> None:
+    def __init__(self, monitor: MonitorState, host: str, port: int) -> None:
         bind_host = host or "0.0.0.0"
         cls = _HTTPServer6 if ":" in bind_host else _HTTPServer
         self._httpd = cls((bind_host, port), monitor)

@@ -8,13 +8,10 @@ README.md lists it for operators.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from .. import _fastnats
 from . import usage
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from .state import MonitorState
 
 __all__ = ["CONTENT_TYPE", "METRICS", "metrics"]
 
@@ -154,7 +151,7 @@ def _family(lines: list[str], name: str, kind: str, help_text: str) -> None:
     lines.append(f"# TYPE {name} {kind}")
 
 
-def metrics(monitor: Monitor) -> str:
+def metrics(monitor: MonitorState) -> str:
     """The exposition text for one scrape."""
     native = monitor.native
     stats = native.stats()

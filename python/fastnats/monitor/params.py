@@ -7,8 +7,10 @@ plain-text body nats-server answers with HTTP 400.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+
+from ..errors import FastNatsError
+from ..gocompat import NumError, atoi, parse_bool, parse_uint
 
 __all__ = [
     "BadRequest",
@@ -16,32 +18,13 @@ __all__ = [
     "decode_bool",
     "decode_int",
     "decode_uint64",
-    "go_quote",
     "query_from_kwargs",
 ]
 
 Query = Mapping[str, str]
 
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
-_INT = re.compile(r"[+-]?[0-9]+")
-_UINT = re.compile(r"[0-9]+")
-_INT64_MAX = 2**63 - 1
-_UINT64_MAX = 2**64 - 1
-_SIMPLE_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    '"': '\\"',
-    "\\": "\\\\",
-}
 
-
-class BadRequest(ValueError):
+class BadRequest(FastNatsError, ValueError):
     """A parameter nats-server would reject: the message is its HTTP 400 body."""
 
     def __init__(self, message: str, status: int = 400) -> None:
@@ -50,70 +33,37 @@ class BadRequest(ValueError):
         self.status = status
 
 
-def go_quote(s: str) -> str:
-    """Go's ``strconv.Quote`` (the ``%q`` in strconv error messages)."""
-    out = ['"']
-    for ch in s:
-        code = ord(ch)
-        if ch in _SIMPLE_ESCAPES:
-            out.append(_SIMPLE_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code < 0x10000:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
 def decode_bool(query: Query, param: str) -> bool:
+    """nats-server's ``decodeBool``: ``strconv.ParseBool`` of the value."""
     value = query.get(param, "")
     if value == "":
         return False
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise BadRequest(
-        f"Error decoding boolean for '{param}': "
-        f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax"
-    )
+    try:
+        return parse_bool(value)
+    except NumError as e:
+        raise BadRequest(f"Error decoding boolean for '{param}': {e}") from None
 
 
 def decode_int(query: Query, param: str) -> int:
+    """nats-server's ``decodeInt``: ``strconv.Atoi`` of the value."""
     value = query.get(param, "")
     if value == "":
         return 0
-    if not _INT.fullmatch(value):
-        problem = "invalid syntax"
-    else:
-        number = int(value)
-        if -_INT64_MAX - 1 <= number <= _INT64_MAX:
-            return number
-        problem = "value out of range"
-    raise BadRequest(
-        f"Error decoding int for '{param}': strconv.Atoi: parsing {go_quote(value)}: {problem}"
-    )
+    try:
+        return atoi(value)
+    except NumError as e:
+        raise BadRequest(f"Error decoding int for '{param}': {e}") from None
 
 
 def decode_uint64(query: Query, param: str) -> int:
+    """nats-server's ``decodeUint64``: ``strconv.ParseUint(value, 10, 64)``."""
     value = query.get(param, "")
     if value == "":
         return 0
-    if not _UINT.fullmatch(value):
-        problem = "invalid syntax"
-    else:
-        number = int(value)
-        if number <= _UINT64_MAX:
-            return number
-        problem = "value out of range"
-    raise BadRequest(
-        f"Error decoding uint64 for '{param}': "
-        f"strconv.ParseUint: parsing {go_quote(value)}: {problem}"
-    )
+    try:
+        return parse_uint(value, 10, 64)
+    except NumError as e:
+        raise BadRequest(f"Error decoding uint64 for '{param}': {e}") from None
 
 
 def query_from_kwargs(kwargs: Mapping[str, object], allowed: frozenset[str]) -> dict[str, str]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import gotime
+from ..gocompat import rfc3339
 from .params import BadRequest, Query, decode_bool, decode_int
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from .state import MonitorState
 
 __all__ = ["PARAMS", "is_valid_literal_subject", "matches", "subsz"]
 
@@ -69,7 +67,7 @@ def _detail(sub: dict[str, Any]) -> dict[str, Any]:
 
 
 def subsz(
-    monitor: Monitor, query: Query, count: Callable[[], None] | None = None
+    monitor: MonitorState, query: Query, count: Callable[[], None] | None = None
 ) -> dict[str, Any]:
     """The ``/subsz`` document; raises BadRequest as nats-server does.
 
@@ -90,7 +88,7 @@ def subsz(
 
     native = monitor.native
     stats = native.sublist_stats() if ours else {}
-    now = gotime.rfc3339(time.time_ns())
+    now = rfc3339(time.time_ns())
     sz: dict[str, Any] = {"server_id": native.server_id or "", "now": now}
     for key in _STATS:
         sz[key] = stats.get(key, 0)

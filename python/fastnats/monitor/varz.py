@@ -10,13 +10,12 @@ JetStream) appears as the same empty objects nats-server shows when those are no
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import _fastnats
-from . import gotime, usage
-
-if TYPE_CHECKING:
-    from .core import Monitor
+from ..gocompat import rfc3339
+from . import clock, usage
+from .state import MonitorState
 
 __all__ = ["varz"]
 
@@ -33,7 +32,7 @@ def _by_kind(count: float) -> dict[str, int]:
     return {"clients": int(count), "routes": 0, "gateways": 0, "leafs": 0}
 
 
-def varz(monitor: Monitor) -> dict[str, Any]:
+def varz(monitor: MonitorState) -> dict[str, Any]:
     native = monitor.native
     # Process usage outside any lock, as nats-server does.
     mem = usage.resident_memory()
@@ -41,7 +40,7 @@ def varz(monitor: Monitor) -> dict[str, Any]:
     config = native.config()
     stats = native.stats()
     now_ns = time.time_ns()
-    start_ns = gotime.ns_from_seconds(float(stats.get("start", now_ns / 1e9)))
+    start_ns = clock.ns_from_seconds(float(stats.get("start", now_ns / 1e9)))
     ncores = usage.cores()
     workers = int(config.get("worker_threads", 0)) or ncores
 
@@ -83,9 +82,9 @@ def varz(monitor: Monitor) -> dict[str, Any]:
             "jetstream": {},
             "tls_timeout": tls["timeout"] if tls else TLS_TIMEOUT,
             "write_deadline": _ns(config["write_deadline"]),
-            "start": gotime.rfc3339(start_ns),
-            "now": gotime.rfc3339(now_ns),
-            "uptime": gotime.uptime((now_ns - start_ns) / 1e9),
+            "start": rfc3339(start_ns),
+            "now": rfc3339(now_ns),
+            "uptime": clock.uptime((now_ns - start_ns) / 1e9),
             "mem": mem,
             "cores": ncores,
             "gomaxprocs": workers,
@@ -108,7 +107,7 @@ def varz(monitor: Monitor) -> dict[str, Any]:
             "stalled_clients": 0,
             "subscriptions": stats.get("subscriptions", 0),
             "http_req_stats": monitor.request_counts(),
-            "config_load_time": gotime.rfc3339(monitor.config_load_time_ns or start_ns),
+            "config_load_time": rfc3339(monitor.config_load_time_ns or start_ns),
             "config_digest": monitor.config_digest,
             "slow_consumer_stats": _by_kind(stats.get("slow_consumers", 0)),
             "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),

@@ -22,21 +22,37 @@ use std::fmt;
 /// The keys of one CONNECT document, each `None` when absent (or `null`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ConnectOptions {
+    /// `verbose`, as [`ConnectInfo::verbose`] describes it.
     pub verbose: Option<bool>,
+    /// `pedantic`, as [`ConnectInfo::pedantic`] describes it.
     pub pedantic: Option<bool>,
+    /// `echo`, as [`ConnectInfo::echo`] describes it.
     pub echo: Option<bool>,
+    /// `tls_required`, as [`ConnectInfo::tls_required`] describes it.
     pub tls_required: Option<bool>,
+    /// `auth_token`, as [`ConnectInfo::auth_token`] describes it.
     pub auth_token: Option<String>,
+    /// `user`, as [`ConnectInfo::user`] describes it.
     pub user: Option<String>,
+    /// `pass`, as [`ConnectInfo::pass`] describes it.
     pub pass: Option<String>,
+    /// `nkey`, as [`ConnectInfo::nkey`] describes it.
     pub nkey: Option<String>,
+    /// `sig`, as [`ConnectInfo::sig`] describes it.
     pub sig: Option<String>,
+    /// `jwt`, as [`ConnectInfo::jwt`] describes it.
     pub jwt: Option<String>,
+    /// `name`, as [`ConnectInfo::name`] describes it.
     pub name: Option<String>,
+    /// `lang`, as [`ConnectInfo::lang`] describes it.
     pub lang: Option<String>,
+    /// `version`, as [`ConnectInfo::version`] describes it.
     pub version: Option<String>,
+    /// `protocol`, as [`ConnectInfo::protocol`] describes it.
     pub protocol: Option<i64>,
+    /// `headers`, as [`ConnectInfo::headers`] describes it.
     pub headers: Option<bool>,
+    /// `no_responders`, as [`ConnectInfo::no_responders`] describes it.
     pub no_responders: Option<bool>,
     /// Legacy; a non-empty value fails authentication, as in nats-server.
     pub account: Option<String>,
@@ -45,8 +61,12 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// Decodes the JSON argument of CONNECT. An error means nats-server would close the
-    /// connection without an `-ERR`.
+    /// Decodes the JSON argument of CONNECT.
+    ///
+    /// # Errors
+    ///
+    /// JSON that does not parse, or a known key with the wrong JSON type (Go's decoder
+    /// refuses both): nats-server would close the connection without an `-ERR`.
     pub fn from_json(json: &[u8]) -> Result<Self, serde_json::Error> {
         match std::str::from_utf8(json) {
             Ok(s) => serde_json::from_str(s),
@@ -57,6 +77,7 @@ impl ConnectOptions {
     }
 
     /// Whether the legacy account keys ask for something nats-server refuses.
+    #[must_use]
     pub fn wants_legacy_account(&self) -> bool {
         self.account.as_deref().is_some_and(|a| !a.is_empty()) || self.new_account == Some(true)
     }
@@ -161,21 +182,38 @@ impl<'de> Visitor<'de> for OptionsVisitor {
 /// A connection's effective CONNECT state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectInfo {
+    /// Acknowledge every op with `+OK` (nats-server starts with it on; clients send `false`).
     pub verbose: bool,
+    /// Check PUB subjects strictly: a wildcard gets `-ERR 'Invalid Publish Subject'` (the
+    /// message is still delivered, as nats-server does).
     pub pedantic: bool,
+    /// Deliver the connection's own messages back to its matching subscriptions.
     pub echo: bool,
+    /// The client requires TLS (the listener's TLS settings decide what happens).
     pub tls_required: bool,
+    /// The token to check against the configured one (never logged).
     pub auth_token: Option<String>,
+    /// The user name for user/password authentication.
     pub user: Option<String>,
+    /// The password for user/password authentication (never logged).
     pub pass: Option<String>,
+    /// The client's public nkey, for nkey authentication.
     pub nkey: Option<String>,
+    /// The client's signature of the INFO `nonce` with its nkey (base64url or base64).
     pub sig: Option<String>,
+    /// A user JWT (decentralized auth, which fastnats refuses by name).
     pub jwt: Option<String>,
+    /// The client's name, shown in `/connz` and in logs.
     pub name: String,
+    /// The client library's language, shown in `/connz`.
     pub lang: String,
+    /// The client library's version, shown in `/connz`.
     pub version: String,
+    /// 0 (original) or 1 (dynamic reconfiguration aware); other values are refused.
     pub protocol: i64,
+    /// The client understands `HPUB`/`HMSG`; without it headers are stripped on delivery.
     pub headers: bool,
+    /// Answer a request with no subscribers with a 503 status (needs `headers`).
     pub no_responders: bool,
     /// Whether a CONNECT ever carried a non-empty `account` or a true `new_account`.
     pub legacy_account: bool,

@@ -5,9 +5,13 @@
 use crate::error::ProtoError;
 use crate::info::ServerInfo;
 
+/// The server's keep-alive probe; `ping_max` unanswered ones close the client.
 pub const PING: &[u8] = b"PING\r\n";
+/// The answer to a client's PING (clients use the round trip as a flush barrier).
 pub const PONG: &[u8] = b"PONG\r\n";
+/// The acknowledgement a `verbose` client gets for each op.
 pub const OK: &[u8] = b"+OK\r\n";
+/// The end of every line, and of every payload.
 pub const CRLF: &[u8] = b"\r\n";
 
 /// `INFO <json>\r\n`.
@@ -28,6 +32,7 @@ pub fn write_err(out: &mut Vec<u8>, err: ProtoError) {
 
 /// Length of the control line [`write_msg_line`] writes, for reserving buffer space.
 #[inline]
+#[must_use]
 pub fn msg_line_len(
     subject: &[u8],
     sid: &[u8],

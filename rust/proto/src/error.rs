@@ -47,6 +47,7 @@ pub enum ProtoError {
 
 impl ProtoError {
     /// The exact `-ERR` text nats-server sends, or `None` where it closes silently.
+    #[must_use]
     pub const fn text(self) -> Option<&'static str> {
         use ProtoError::*;
         Some(match self {
@@ -68,6 +69,7 @@ impl ProtoError {
     }
 
     /// Whether nats-server closes the connection after this error.
+    #[must_use]
     pub const fn closes(self) -> bool {
         use ProtoError::*;
         !matches!(
@@ -77,6 +79,7 @@ impl ProtoError {
     }
 
     /// The close reason recorded when this error closes the connection.
+    #[must_use]
     pub const fn close_reason(self) -> CloseReason {
         use ProtoError::*;
         match self {
@@ -114,27 +117,45 @@ impl std::error::Error for ProtoError {}
 /// Why a connection closed: nats-server's closed-state strings, shown in logs and monitoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CloseReason {
+    /// The client closed its side (or sent `-ERR`).
     ClientClosed,
+    /// No CONNECT within the auth timeout.
     AuthenticationTimeout,
+    /// Authentication failed, or an op came before CONNECT when it is required.
     AuthenticationViolation,
+    /// The TLS handshake failed or did not finish within the TLS timeout.
     TlsHandshakeError,
+    /// The client's unsent bytes passed `max_pending`.
     SlowConsumerPendingBytes,
+    /// A write to the client did not finish within `write_deadline`.
     SlowConsumerWriteDeadline,
+    /// Writing to the socket failed.
     WriteError,
+    /// Reading from the socket failed.
     ReadError,
+    /// Input the parser could not read (nats-server names parser errors `Protocol Violation`).
     ParseError,
+    /// The client left `ping_max` server PINGs unanswered.
     StaleConnection,
+    /// An op nats-server refuses and closes for (see [`ProtoError::close_reason`]).
     ProtocolViolation,
+    /// CONNECT `protocol` was neither 0 nor 1.
     BadClientProtocolVersion,
+    /// The server already had `max_connections` clients.
     MaxConnectionsExceeded,
+    /// A PUB or HPUB announced more than `max_payload` bytes.
     MaxPayloadExceeded,
+    /// A control line was longer than `max_control_line`.
     MaxControlLineExceeded,
+    /// `max_subscriptions` reached; that error does not close, so this only names it.
     MaxSubscriptionsExceeded,
+    /// The server stopped, or lame duck mode closed the client.
     ServerShutdown,
 }
 
 impl CloseReason {
     /// nats-server's string for this reason (`/connz` `reason`).
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         use CloseReason::*;
         match self {

@@ -22,11 +22,18 @@ pub enum HeaderError {
 /// The inline status of a header block, e.g. `503` or `404 No Messages`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status<'a> {
+    /// The three-digit code (`503`: no responders; `404`, `408`: pull requests, ...).
     pub code: u16,
+    /// The text after the code, without the separating space; empty when there is none.
     pub description: &'a [u8],
 }
 
 /// Validates a complete header block and returns its inline status, if any.
+///
+/// # Errors
+///
+/// [`HeaderError`] when the block does not start with the `NATS/1.0` version, does not end
+/// with an empty line, or has an inline status that is not three digits.
 pub fn validate(block: &[u8]) -> Result<Option<Status<'_>>, HeaderError> {
     let rest = block
         .strip_prefix(VERSION_LINE)
@@ -52,6 +59,7 @@ pub fn validate(block: &[u8]) -> Result<Option<Status<'_>>, HeaderError> {
 }
 
 /// Length of the no-responders block for a request to `subject`.
+#[must_use]
 pub fn no_responders_len(subject: &[u8]) -> usize {
     NO_RESPONDERS_HEAD.len() + subject.len() + 4
 }

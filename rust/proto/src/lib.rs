@@ -31,6 +31,21 @@
 //! when a control line is complete but its payload is not, [`Parsed::Incomplete`] says exactly
 //! how many bytes the op needs so the caller neither rescans nor reallocates repeatedly.
 
+// Lints for this pure crate beyond the workspace's (`[lints] workspace = true` can not be
+// extended per crate): every public item documented, and the pedantic lints the code meets.
+#![warn(
+    missing_docs,
+    clippy::doc_markdown,
+    clippy::must_use_candidate,
+    clippy::missing_errors_doc,
+    clippy::redundant_closure_for_method_calls,
+    clippy::explicit_iter_loop,
+    clippy::semicolon_if_nothing_returned,
+    clippy::needless_pass_by_value,
+    clippy::cast_lossless,
+    clippy::uninlined_format_args
+)]
+
 pub mod connect;
 pub mod encode;
 pub mod error;

@@ -30,7 +30,10 @@ use crate::limits::Limits;
 /// A `PUB` or `HPUB`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Publish<'a> {
+    /// The subject published to (checked against the subscriptions, never validated here
+    /// beyond pedantic mode: nats-server delivers what it can match).
     pub subject: &'a [u8],
+    /// The reply subject, when the client gave one (requests).
     pub reply: Option<&'a [u8]>,
     /// `Some(header block length)` for `HPUB`, `None` for `PUB` and for an `HPUB` that
     /// announces 0 header bytes: nats-server only treats a message as having headers when
@@ -49,11 +52,13 @@ pub struct Publish<'a> {
 
 impl<'a> Publish<'a> {
     /// The payload without the header block.
+    #[must_use]
     pub fn payload(&self) -> &'a [u8] {
         &self.data[self.header_len.unwrap_or(0)..]
     }
 
     /// The header block (`NATS/1.0...\r\n\r\n`), if this was an `HPUB`.
+    #[must_use]
     pub fn headers(&self) -> Option<&'a [u8]> {
         self.header_len.map(|h| &self.data[..h])
     }
@@ -64,18 +69,28 @@ impl<'a> Publish<'a> {
 pub enum ClientOp<'a> {
     /// `CONNECT <json>`: the raw JSON (decode with [`crate::ConnectOptions::from_json`]).
     Connect(&'a [u8]),
+    /// `PUB <subject> [reply] <size>` or `HPUB <subject> [reply] <header size> <total size>`,
+    /// with its data.
     Pub(Publish<'a>),
+    /// `SUB <subject> [queue] <sid>`.
     Sub {
+        /// The subject, possibly with `*`/`>` wildcards (validated by the server).
         subject: &'a [u8],
+        /// The queue group: one member of each group gets each message.
         queue: Option<&'a [u8]>,
+        /// The client's id for this subscription, echoed in every `MSG`.
         sid: &'a [u8],
     },
     /// `UNSUB <sid> [max]`; `max` is `None` when absent, zero or unparsable (remove now).
     Unsub {
+        /// The subscription's id, as given in `SUB`.
         sid: &'a [u8],
+        /// Deliver this many messages in all, then remove the subscription.
         max: Option<u64>,
     },
+    /// `PING`: the server answers `PONG`.
     Ping,
+    /// `PONG`: the answer to a server PING, which resets the stale-connection count.
     Pong,
     /// `INFO <json>` from a client: accepted and ignored by the server.
     Info(&'a [u8]),
@@ -92,7 +107,10 @@ pub enum Parsed<'a> {
     Op(ClientOp<'a>, usize),
     /// More bytes are needed. `needed` is the total length, from the start of the buffer, that
     /// the op will take, when it is known (its control line is complete and announced a size).
-    Incomplete { needed: Option<usize> },
+    Incomplete {
+        /// The total length the op needs, when known (see above).
+        needed: Option<usize>,
+    },
 }
 
 const INCOMPLETE: Parsed<'static> = Parsed::Incomplete { needed: None };
@@ -137,6 +155,9 @@ impl Op {
 
 /// Parses one op from the front of `buf`.
 ///
+/// # Errors
+///
+/// The [`ProtoError`] nats-server would answer for a malformed op or one over `limits`.
 /// Errors are final: the caller sends [`ProtoError::text`] (if any) and closes when
 /// [`ProtoError::closes`] says so (every error the parser itself returns closes).
 pub fn parse<'a>(buf: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, ProtoError> {
@@ -411,6 +432,7 @@ fn split_args<const CRLF: bool>(arg: &[u8]) -> ([&[u8]; MAX_ARGS], usize) {
 
 /// nats-server's `parseSize`: 1–9 ASCII digits, nothing else.
 #[inline]
+#[must_use]
 pub fn parse_size(d: &[u8]) -> Option<usize> {
     if d.is_empty() || d.len() > 9 {
         return None;

@@ -107,7 +107,7 @@ impl<T: Clone> MatchCache<T> {
     ) {
         if wildcard {
             let pattern = Pattern::new(pattern);
-            for (subject, result) in self.map.iter_mut() {
+            for (subject, result) in &mut self.map {
                 if pattern.matches(subject) {
                     Arc::make_mut(result).add_sub(queue, sub);
                 }

@@ -3,15 +3,15 @@
 //! # Contract
 //!
 //! - [`subject`] is the grammar: [`is_valid_subject`] for `SUB` subjects (wildcards allowed),
-//!   [`is_valid_literal_subject`] for pedantic `PUB` subjects, and [`matches`], the reference
-//!   definition of "pattern matches subject" (`*` = exactly one token, a final `>` = one or more
-//!   tokens, everything else byte-wise).
+//!   [`is_valid_literal_subject`] for pedantic `PUB` subjects, and [`matches`](fn@matches),
+//!   the reference definition of "pattern matches subject" (`*` = exactly one token, a final
+//!   `>` = one or more tokens, everything else byte-wise).
 //! - [`Sublist<T>`] stores subscriptions (any `T: Clone + PartialEq`) under a subject and an
 //!   optional queue name, and answers "who matches this published subject?" with a
 //!   [`MatchResult`]: plain subscribers in `psubs`, and one [`QueueGroup`] per queue name in
 //!   `qsubs` (the server delivers to every plain subscriber and to one member per group).
 //!   For every published subject the answer equals filtering all stored subscriptions with
-//!   [`matches`]; the property tests check exactly that, with the cache on and off.
+//!   [`matches`](fn@matches); the property tests check exactly that, with the cache on and off.
 //! - A published subject with an empty token (`a..b`, `.a`, `a.`) matches nothing; `*` and `>`
 //!   tokens in a published subject are plain bytes.
 //! - No locks, no I/O, no `unsafe`: the server wraps a `Sublist` in its own lock.
@@ -34,6 +34,21 @@
 //!   it evicts randomly down to a low-water mark.
 //! - [`result`]: the result types. [`stats`]: counters for monitoring ([`SublistStats`]).
 //! - `sublist` (private): [`Sublist`] ties the trie, the cache and the counters together.
+
+// Lints for this pure crate beyond the workspace's (`[lints] workspace = true` can not be
+// extended per crate): every public item documented, and the pedantic lints the code meets.
+#![warn(
+    missing_docs,
+    clippy::doc_markdown,
+    clippy::must_use_candidate,
+    clippy::missing_errors_doc,
+    clippy::redundant_closure_for_method_calls,
+    clippy::explicit_iter_loop,
+    clippy::semicolon_if_nothing_returned,
+    clippy::needless_pass_by_value,
+    clippy::cast_lossless,
+    clippy::uninlined_format_args
+)]
 
 pub mod result;
 pub mod stats;

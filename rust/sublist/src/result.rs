@@ -27,6 +27,7 @@ pub struct QueueGroup<T> {
 
 impl<T> MatchResult<T> {
     /// An empty result.
+    #[must_use]
     pub const fn new() -> Self {
         MatchResult {
             psubs: Vec::new(),
@@ -35,11 +36,13 @@ impl<T> MatchResult<T> {
     }
 
     /// Whether nobody is interested (no plain subscriber and no queue member).
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.psubs.is_empty() && self.qsubs.iter().all(|g| g.members.is_empty())
     }
 
     /// Number of matched subscriptions: plain subscribers plus all queue members.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.psubs.len() + self.qsubs.iter().map(|g| g.members.len()).sum::<usize>()
     }

@@ -27,6 +27,7 @@ pub struct SublistStats {
 
 impl SublistStats {
     /// Average result length per `match_subject` call (0 when there was none).
+    #[must_use]
     pub fn avg_fanout(&self) -> f64 {
         if self.matches == 0 {
             0.0
@@ -36,6 +37,7 @@ impl SublistStats {
     }
 
     /// Fraction of `match_subject` calls answered from the cache (0 when there was none).
+    #[must_use]
     pub fn cache_hit_rate(&self) -> f64 {
         if self.matches == 0 {
             0.0

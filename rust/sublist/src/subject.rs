@@ -11,8 +11,8 @@
 //! one or more trailing tokens, so `>` may only be the last token. `*` and `>` are wildcards
 //! only when they are the whole token: `foo*` and `a.b>` are ordinary literal tokens.
 //!
-//! [`matches`] is the specification of what the trie in [`crate::Sublist`] computes: the property
-//! tests compare the two.
+//! [`matches`](fn@matches) is the specification of what the trie in [`crate::Sublist`]
+//! computes: the property tests compare the two.
 
 /// Token separator.
 pub(crate) const SEP: u8 = b'.';
@@ -24,6 +24,7 @@ pub(crate) const FWC: &[u8] = b">";
 /// Whether `s` is a valid *subscription* subject: non-empty, no empty tokens (no leading,
 /// trailing or doubled dots), and `>` only as the last token.
 /// Wildcards (`*`, `>`) are allowed.
+#[must_use]
 pub fn is_valid_subject(s: &[u8]) -> bool {
     if s.is_empty() {
         return false;
@@ -40,6 +41,7 @@ pub fn is_valid_subject(s: &[u8]) -> bool {
 
 /// Whether `s` is a valid subject that contains no wildcard token: what a pedantic `PUB` must
 /// use. `foo*` is literal (the wildcard must be a whole token); `foo.*` is not.
+#[must_use]
 pub fn is_valid_literal_subject(s: &[u8]) -> bool {
     is_valid_subject(s) && !has_wildcard_token(s)
 }
@@ -50,6 +52,7 @@ pub fn is_valid_literal_subject(s: &[u8]) -> bool {
 /// `foo.>` does not match `foo`). Every other token, and every token of `subject` (even `*` or
 /// `>`), is compared byte-wise. A `subject` with an empty token matches nothing, and an invalid
 /// `pattern` (see [`is_valid_subject`]) matches nothing.
+#[must_use]
 pub fn matches(pattern: &[u8], subject: &[u8]) -> bool {
     if !is_valid_subject(pattern) || has_empty_token(subject) {
         return false;

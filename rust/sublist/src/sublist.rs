@@ -37,18 +37,21 @@ pub struct Sublist<T> {
 
 impl<T: Clone + PartialEq> Sublist<T> {
     /// An empty sublist with the match cache enabled.
+    #[must_use]
     pub fn new() -> Self {
         Self::with_cache(true)
     }
 
     /// An empty sublist, with the match cache enabled or not (the `disable_sublist_cache`
     /// option turns it off).
+    #[must_use]
     pub fn with_cache(enabled: bool) -> Self {
         Self::build(enabled.then(|| MatchCache::new(DEFAULT_MAX, DEFAULT_LOW)))
     }
 
     /// A sublist whose cache sweeps at `max` entries down to about `low` (for tests).
     #[doc(hidden)]
+    #[must_use]
     pub fn with_cache_limits(max: usize, low: usize) -> Self {
         Self::build(Some(MatchCache::new(max, low)))
     }
@@ -70,8 +73,12 @@ impl<T: Clone + PartialEq> Sublist<T> {
     }
 
     /// Stores `sub` under `subject`, in queue group `queue` if given (queue names are not
-    /// validated here). Fails if `subject` is not a valid subscription subject
-    /// ([`crate::is_valid_subject`]).
+    /// validated here).
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidSubject`] if `subject` is not a valid subscription subject
+    /// ([`crate::is_valid_subject`]); nothing is stored then.
     pub fn insert(
         &mut self,
         subject: &[u8],
@@ -146,6 +153,7 @@ impl<T: Clone + PartialEq> Sublist<T> {
     }
 
     /// Like [`Sublist::match_subject`] but neither reads nor fills the cache nor counts.
+    #[must_use]
     pub fn match_uncached(&self, subject: &[u8]) -> MatchResult<T> {
         let mut result = MatchResult::new();
         if !has_empty_token(subject) {
@@ -156,17 +164,20 @@ impl<T: Clone + PartialEq> Sublist<T> {
 
     /// Whether at least one subscription matches `subject`; stops at the first one found and
     /// does not allocate.
+    #[must_use]
     pub fn has_interest(&self, subject: &[u8]) -> bool {
         !has_empty_token(subject) && self.root.has_interest(subject)
     }
 
     /// Number of subscriptions stored.
+    #[must_use]
     pub fn count(&self) -> usize {
         self.count
     }
 
     /// A counter bumped by every successful insert and remove: a per-connection cache of
     /// match results tagged with it is stale when it differs.
+    #[must_use]
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -187,6 +198,7 @@ impl<T: Clone + PartialEq> Sublist<T> {
 
     /// Number of trie nodes (0 when empty): lets tests check that removal prunes.
     #[doc(hidden)]
+    #[must_use]
     pub fn node_count(&self) -> usize {
         self.root.node_count()
     }
@@ -204,7 +216,10 @@ impl<T> fmt::Debug for Sublist<T> {
             .field("count", &self.count)
             .field("generation", &self.generation)
             .field("cache_enabled", &self.cache.is_some())
-            .field("cache_entries", &self.cache.as_ref().map_or(0, |c| c.len()))
+            .field(
+                "cache_entries",
+                &self.cache.as_ref().map_or(0, MatchCache::len),
+            )
             .finish_non_exhaustive()
     }
 }
