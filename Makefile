@@ -87,7 +87,7 @@ bench: bench-micro bench-e2e
 
 ## bench-micro: criterion benchmarks of the parser and the sublist
 bench-micro:
-	cargo bench -p fastnats-proto -p fastnats-sublist
+	cargo bench -p fastnats-proto -p fastnats-sublist -p fastnats-server
 
 ## bench-e2e: the quick end-to-end comparison with nats-server
 bench-e2e:

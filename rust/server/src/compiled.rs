@@ -16,7 +16,9 @@ use crate::tls::TlsConfig;
 
 /// A [`Config`] with its authorizer and TLS acceptor built.
 pub struct CompiledConfig {
+    /// The configuration as given.
     pub config: Config,
+    /// Its authentication, compiled (permissions included).
     pub authorizer: Authorizer,
     /// The acceptor and the settings it was built from (the handshake needs `timeout` and
     /// `handshake_first`).

@@ -18,20 +18,40 @@ pub enum ConfigError {
     /// `authorization` key can leave a server open). `path` is where the key was found,
     /// e.g. `authorization.users[0].permissions`.
     #[error("{}unknown key {key:?}", At(path))]
-    UnknownKey { path: String, key: String },
+    UnknownKey {
+        /// Where the key was found (empty at the top level).
+        path: String,
+        /// The key.
+        key: String,
+    },
     /// A key the option needs (`tls` without `key_file`).
     #[error("{}missing key {key:?}", At(path))]
-    MissingKey { path: String, key: String },
+    MissingKey {
+        /// Where the key is missing (empty at the top level).
+        path: String,
+        /// The key.
+        key: String,
+    },
     /// A value of the wrong type or out of range, with serde's description of it.
     #[error("{}{message}", At(path))]
-    Invalid { path: String, message: String },
+    Invalid {
+        /// The key with the bad value.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A limit that must be positive is 0.
     #[error("{key} must be greater than 0")]
-    NotPositive { key: &'static str },
+    NotPositive {
+        /// The option.
+        key: &'static str,
+    },
     /// nats-server refuses a payload limit above the slow-consumer limit.
     #[error("max_payload ({max_payload}) can not be higher than max_pending ({max_pending})")]
     PayloadOverPending {
+        /// The configured payload limit.
         max_payload: usize,
+        /// The configured slow-consumer limit.
         max_pending: usize,
     },
     /// One of nats-server's consistency rules for `authorization`, with its exact text
@@ -41,20 +61,31 @@ pub enum ConfigError {
     /// A TLS file that can not be opened.
     #[error("error opening {what} file {}: {reason}", path.display())]
     TlsOpen {
+        /// Which file (`certificate`, `key`, `CA`).
         what: &'static str,
+        /// The file's path.
         path: PathBuf,
+        /// The operating system's or the parser's reason.
         reason: String,
     },
     /// A TLS file that does not parse (or a CA certificate rustls refuses).
     #[error("error parsing {what} file {}: {reason}", path.display())]
     TlsParse {
+        /// Which file (`certificate`, `key`, `CA`).
         what: &'static str,
+        /// The file's path.
         path: PathBuf,
+        /// The operating system's or the parser's reason.
         reason: String,
     },
     /// A certificate file without a certificate in it.
     #[error("no certificate found in {what} file {}", path.display())]
-    TlsNoCertificate { what: &'static str, path: PathBuf },
+    TlsNoCertificate {
+        /// Which file (`certificate`, `CA`).
+        what: &'static str,
+        /// The file's path.
+        path: PathBuf,
+    },
     /// A certificate and a key that are not one pair.
     #[error(
         "certificate {} and key {} do not form a usable pair: {reason}",
@@ -62,8 +93,11 @@ pub enum ConfigError {
         key.display()
     )]
     TlsKeyPair {
+        /// The certificate file.
         cert: PathBuf,
+        /// The key file.
         key: PathBuf,
+        /// rustls's reason.
         reason: String,
     },
     /// Any other TLS setting rustls can not use.
@@ -73,8 +107,11 @@ pub enum ConfigError {
     /// are the values as they print).
     #[error("config reload not supported for {name}: old={old}, new={new}")]
     NotReloadable {
+        /// nats-server's name of the option (`Port`, `Host`, ...).
         name: &'static str,
+        /// The running value.
         old: String,
+        /// The refused value.
         new: String,
     },
 }

@@ -19,10 +19,12 @@ use serde::{Deserialize, Serializer};
 pub mod seconds {
     use super::*;
 
+    /// Writes a duration as float seconds.
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(d.as_secs_f64())
     }
 
+    /// Reads float seconds (non-negative, finite).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let secs = d.deserialize_any(Seconds)?;
         Duration::try_from_secs_f64(secs).map_err(|_| {

@@ -81,6 +81,8 @@
 //! first, in `Discard` mode it drops it (slow consumer). Shutdown closes every connection
 //! and waits for their tasks through a channel each task holds a sender of.
 
+#![warn(missing_docs)]
+
 pub mod accept;
 pub mod account;
 pub mod auth;

@@ -76,14 +76,17 @@ impl Server {
         self.engine.local_addr()
     }
 
+    /// The bound client port.
     pub fn port(&self) -> u16 {
         self.local_addr().port()
     }
 
+    /// The server id INFO carries (`N...`, 56 characters).
     pub fn server_id(&self) -> String {
         self.shared().info.read().server_id.clone()
     }
 
+    /// `server_name`, or the server id when none was configured.
     pub fn server_name(&self) -> String {
         self.shared().info.read().server_name.clone()
     }
@@ -121,10 +124,12 @@ impl Server {
         self.engine.shared()
     }
 
+    /// Time since start.
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
     }
 
+    /// Whether the server runs (false once stopped).
     pub fn is_running(&self) -> bool {
         self.runtime.lock().is_some()
     }

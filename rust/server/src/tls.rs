@@ -24,7 +24,9 @@ use crate::forms::{seconds, strict_bool};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
+    /// The server certificate chain (PEM).
     pub cert_file: PathBuf,
+    /// The server's private key (PEM).
     pub key_file: PathBuf,
     /// CA bundle for verifying client certificates.
     #[serde(default)]

@@ -39,6 +39,7 @@ use super::permissions::CompiledPermissions;
 pub enum AuthMethod {
     /// No authentication configured.
     None,
+    /// `token` (or `--auth`): shown as `[REDACTED]` in monitoring.
     Token,
     /// The single `user` / `password`.
     SingleUser,
@@ -46,6 +47,7 @@ pub enum AuthMethod {
     User,
     /// A `users` entry taken for a client without credentials.
     NoAuthUser,
+    /// A user public nkey that signed the nonce.
     Nkey,
     /// A custom [`Authenticator`].
     Custom,
@@ -59,6 +61,7 @@ pub struct Identity {
     pub user: Option<String>,
     /// `None` means unrestricted.
     pub permissions: Option<Arc<CompiledPermissions>>,
+    /// Which method admitted the client.
     pub method: AuthMethod,
 }
 
@@ -76,12 +79,14 @@ impl Identity {
 /// The decision on one CONNECT.
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
+    /// Admitted, as this identity.
     Allowed(Identity),
     /// Send `-ERR 'Authorization Violation'` and close.
     Denied,
 }
 
 impl AuthOutcome {
+    /// Whether the client was admitted.
     pub fn is_allowed(&self) -> bool {
         matches!(self, AuthOutcome::Allowed(_))
     }
@@ -90,6 +95,7 @@ impl AuthOutcome {
 /// A custom authenticator: the Python auth hook implements it in the bindings. It gets the
 /// whole request and its answer is final (the built-in methods are not consulted).
 pub trait Authenticator: Send + Sync {
+    /// Decides one CONNECT (called on a blocking thread, bounded by the auth timeout).
     fn authenticate(&self, req: &AuthRequest<'_>) -> AuthOutcome;
 }
 
@@ -100,6 +106,7 @@ pub struct AuthRequest<'a> {
     pub connect: &'a ConnectInfo,
     /// The nonce sent in INFO, if any.
     pub nonce: Option<&'a str>,
+    /// The client's address.
     pub client_addr: SocketAddr,
     /// Whether CONNECT carries an `nkey` whose `sig` verifies against `nonce`.
     pub nkey_verified: bool,
@@ -326,6 +333,7 @@ impl Authorizer {
         })
     }
 
+    /// The configuration this authorizer was compiled from.
     pub fn config(&self) -> &AuthConfig {
         &self.cfg
     }

@@ -32,26 +32,33 @@ pub const DEFAULT_ALLOW_RESPONSE_EXPIRATION: Duration = Duration::from_secs(120)
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthRuleError {
     #[error("Cannot have a user/pass and token")]
+    /// A token next to a user or password.
     UserAndToken,
     #[error("Can not have a single user/pass and a users array")]
+    /// A single user next to a `users` array.
     UserAndUsers,
     #[error("Can not have a token and a users array")]
+    /// A token next to a `users` array.
     TokenAndUsers,
     /// A `users` entry without a name (or an nkey entry without a key).
     #[error("User entry requires a user")]
     MissingUser,
     #[error("Duplicate user {0:?} detected")]
+    /// Two `users` entries with one name.
     DuplicateUser(String),
     #[error("Duplicate nkey {0:?} detected")]
+    /// Two `users` entries with one nkey.
     DuplicateNkey(String),
     /// The key is not a user public nkey (another kind of key, or not a key).
     #[error("Not a valid public nkey for a user")]
     InvalidNkey(String),
     #[error("no_auth_user: {0:?} present, but users are not defined")]
+    /// `no_auth_user` without any `users` entries.
     NoAuthUserWithoutUsers(String),
     #[error(
         "no_auth_user: {0:?} not present as user in authorization block or account configuration"
     )]
+    /// `no_auth_user` naming no configured user.
     NoAuthUserUnknown(String),
     /// A permission subject that does not parse (`subject "a..b" is not a valid subject`).
     #[error("{0}")]
@@ -107,6 +114,7 @@ impl Default for AuthConfig {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct User {
+    /// The user name (CONNECT `user`).
     pub user: String,
     /// Plain, or a bcrypt hash (`$2a$`, `$2b$`, `$2x$`, `$2y$` + two-digit cost).
     #[serde(alias = "pass")]
@@ -120,6 +128,7 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NkeyUser {
+    /// The user's public nkey (`U...`, 56 characters).
     pub nkey: String,
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,6 +140,7 @@ pub struct NkeyUser {
 #[serde(default, deny_unknown_fields)]
 pub struct Permissions {
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Subjects the user may publish to.
     pub publish: Option<SubjectPermission>,
     /// Entries may be `"subject queue"`: that entry then applies to queue subscriptions
     /// in a matching queue group only.
@@ -151,7 +161,9 @@ pub struct Permissions {
 /// `Deserialize` (all of nats-server's forms) is in `auth/forms.rs`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SubjectPermission {
+    /// Subjects allowed (empty: everything not denied).
     pub allow: Vec<String>,
+    /// Subjects denied, even where an allow entry matches.
     pub deny: Vec<String>,
 }
 

@@ -245,6 +245,7 @@ pub struct PubCache {
 }
 
 impl PubCache {
+    /// An empty cache.
     pub fn new() -> Self {
         Self::default()
     }
@@ -254,10 +255,12 @@ impl PubCache {
         self.map.clear();
     }
 
+    /// The number of cached decisions.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

@@ -37,6 +37,7 @@ pub struct ResponseTracker {
 }
 
 impl ResponseTracker {
+    /// A tracker for the user's `allow_responses` limits.
     pub fn new(perm: ResponsePermission) -> Self {
         ResponseTracker {
             perm,
@@ -87,6 +88,7 @@ impl ResponseTracker {
         self.replies.len()
     }
 
+    /// Whether no reply subject is tracked.
     pub fn is_empty(&self) -> bool {
         self.replies.is_empty()
     }

@@ -1,5 +1,5 @@
 //! A connection's reader task: it owns the socket's read half, the parser and the
-//! connection's private state, and hands each op to its dispatch ([`client_ops`] for the
+//! connection's private state, and hands each op to its dispatch (`client_ops` for the
 //! client protocol), which routes messages through the [`Delivery`] core.
 //!
 //! Also here, because they run on the reader: the keep-alive (server PINGs, stale
