@@ -142,6 +142,18 @@ impl Client<TcpStream> {
         Client::over(stream)
     }
 
+    /// Nothing has arrived so far (checked without waiting, so without moving the clock).
+    pub fn expect_nothing_yet(&mut self) {
+        assert!(self.buf.is_empty(), "unread: {:?}", lossy(&self.buf));
+        let mut chunk = [0u8; 1024];
+        match self.stream.try_read(&mut chunk) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Ok(0) => panic!("closed"),
+            Ok(n) => panic!("got {:?}", lossy(&chunk[..n])),
+            Err(e) => panic!("read error {e}"),
+        }
+    }
+
     /// Connects and reads the INFO.
     pub async fn new(engine: &Engine) -> Client {
         let mut c = Client::dial(engine.local_addr()).await;
