@@ -640,3 +640,17 @@ async fn lifecycle_events_report_connect_and_disconnect_reasons() {
     );
     engine.shutdown().await;
 }
+#[tokio::test(start_paused = true)]
+async fn reload_turning_auth_on_closes_clients_without_credentials() {
+    let engine = start_default().await;
+    let mut c = Client::connected(&engine).await;
+    engine
+        .reload(with_auth(AuthConfig {
+            token: Some("s3cr3t".into()),
+            ..AuthConfig::default()
+        }))
+        .unwrap();
+    c.expect(&err(VIOLATION)).await;
+    c.expect_closed().await;
+    engine.shutdown().await;
+}
