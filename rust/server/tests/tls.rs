@@ -188,3 +188,26 @@ async fn the_auth_timer_runs_after_the_tls_handshake() {
     ok.sync().await;
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn plain_text_on_a_tls_port_is_closed_at_once() {
+    let cert = Cert::new();
+    let engine = start(Config {
+        tls: Some(cert.tls(Duration::from_millis(500), false)),
+        ..config()
+    })
+    .await;
+    let mut c = Client::new(&engine).await;
+    c.send(b"CONNECT {\"verbose\":false}\r\nPING\r\n").await;
+    // Well before the TLS timeout: the handshake fails on the first bytes.
+    let got = tokio::time::timeout(SLACK, c.until_closed())
+        .await
+        .expect("closed before the TLS timeout");
+    // At most a TLS alert record (0x15), never a protocol reply in clear.
+    assert!(got.is_empty() || got[0] == 0x15, "{got:?}");
+    assert_eq!(
+        closed_conn(&engine, c.cid()).await.reason,
+        Some("TLS Handshake Failure")
+    );
+    engine.shutdown().await;
+}
