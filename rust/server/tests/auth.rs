@@ -38,7 +38,6 @@ fn allow(subjects: &[&str]) -> Option<SubjectPermission> {
     })
 }
 
-#[allow(dead_code)]
 fn deny(subjects: &[&str]) -> Option<SubjectPermission> {
     Some(SubjectPermission {
         allow: Vec::new(),
@@ -652,5 +651,43 @@ async fn reload_turning_auth_on_closes_clients_without_credentials() {
         .unwrap();
     c.expect(&err(VIOLATION)).await;
     c.expect_closed().await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn default_permissions_apply_to_users_without_their_own() {
+    let engine = start(with_auth(AuthConfig {
+        users: vec![
+            user("plain", "p", None),
+            user(
+                "own",
+                "o",
+                Some(Permissions {
+                    publish: allow(&["own.>"]),
+                    ..Permissions::default()
+                }),
+            ),
+        ],
+        default_permissions: Some(Permissions {
+            publish: deny(&["secret.>"]),
+            ..Permissions::default()
+        }),
+        ..AuthConfig::default()
+    }))
+    .await;
+    let mut plain = admitted(&engine, r#""user":"plain","pass":"p""#).await;
+    plain
+        .send(b"PUB secret.x 0\r\n\r\nPUB own.x 0\r\n\r\nPUB other 0\r\n\r\nPING\r\n")
+        .await;
+    let mut want = err(r#"Permissions Violation for Publish to "secret.x""#);
+    want.extend_from_slice(PONG);
+    plain.expect(&want).await;
+    let mut own = admitted(&engine, r#""user":"own","pass":"o""#).await;
+    own.send(b"PUB secret.x 0\r\n\r\nPUB own.x 0\r\n\r\nPUB other 0\r\n\r\nPING\r\n")
+        .await;
+    let mut want = err(r#"Permissions Violation for Publish to "secret.x""#);
+    want.extend(err(r#"Permissions Violation for Publish to "other""#));
+    want.extend_from_slice(PONG);
+    own.expect(&want).await;
     engine.shutdown().await;
 }

@@ -431,3 +431,46 @@ async fn connection_counters() {
     assert_eq!((s.connections, s.total_connections), (1, 1));
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_queue_member_that_leaves_hands_over_to_the_rest() {
+    let engine = start_default().await;
+    let mut a = Client::connected(&engine).await;
+    let mut b = Client::connected(&engine).await;
+    a.send(b"SUB work q 1\r\n").await;
+    b.send(b"SUB work q 1\r\n").await;
+    a.sync().await;
+    b.sync().await;
+    a.send(b"UNSUB 1\r\n").await;
+    a.sync().await;
+    let mut publ = Client::connected(&engine).await;
+    for _ in 0..10 {
+        publ.send(&publish("work", b"x")).await;
+    }
+    publ.sync().await;
+    assert!(a.msgs_until_pong().await.is_empty());
+    assert_eq!(b.msgs_until_pong().await.len(), 10);
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_closed_connection_takes_its_subscriptions_along() {
+    let engine = start_default().await;
+    let mut sub = Client::connected(&engine).await;
+    sub.send(b"SUB a 1\r\nSUB b 2\r\nSUB c q 3\r\n").await;
+    sub.sync().await;
+    assert_eq!(engine.stats().subscriptions, 3);
+    let cid = sub.cid();
+    drop(sub);
+    let closed = closed_conn(&engine, cid).await;
+    assert_eq!(closed.reason, Some("Client Closed"));
+    // Monitoring keeps what the closed connection had.
+    let subjects: Vec<&str> = closed.subs.iter().map(|s| s.subject.as_str()).collect();
+    assert_eq!(subjects, ["a", "b", "c"]);
+    assert_eq!(engine.stats().subscriptions, 0);
+    let mut publ = Client::connected(&engine).await;
+    publ.send(&publish("a", b"nobody")).await;
+    publ.sync().await;
+    assert_eq!(engine.stats().out_msgs, 0);
+    engine.shutdown().await;
+}

@@ -300,3 +300,51 @@ async fn second_connect_is_accepted() {
     c.expect(OK).await;
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn header_size_over_total_closes_silently() {
+    let engine = start_default().await;
+    let mut c = Client::connected(&engine).await;
+    c.send(b"HPUB foo 14 12\r\nNATS/1.0\r\n\r\nhi\r\n").await;
+    c.expect_closed().await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn reserved_subjects_and_reply_prefixes_are_permission_violations() {
+    let engine = start_default().await;
+    let mut c = Client::connected(&engine).await;
+    c.send(b"SUB > 1\r\n").await;
+    c.send(b"PUB _GR_.x 1\r\na\r\nPUB $NRG.x 1\r\nb\r\nPUB foo _R_.abc 1\r\nc\r\nPUB foo $JS.ACK.x 1\r\nd\r\nPUB foo _INBOX.ok 1\r\ne\r\nPING\r\n")
+        .await;
+    let mut want = err(r#"Permissions Violation for Publish to "_GR_.x""#);
+    want.extend(err(r#"Permissions Violation for Publish to "$NRG.x""#));
+    want.extend(err(
+        r#"Permissions Violation for Publish with Reply of "_R_.abc""#,
+    ));
+    want.extend(err(
+        r#"Permissions Violation for Publish with Reply of "$JS.ACK.x""#,
+    ));
+    want.extend(msg("foo", "1", Some("_INBOX.ok"), b"e"));
+    want.extend_from_slice(PONG);
+    c.expect(&want).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn pong_follows_the_messages_queued_before_it() {
+    let engine = start_default().await;
+    let mut c = Client::connected(&engine).await;
+    let mut batch = b"SUB foo 1\r\n".to_vec();
+    for i in 0..50 {
+        batch.extend(publish("foo", format!("{i:02}").as_bytes()));
+    }
+    batch.extend_from_slice(PING);
+    c.send(&batch).await;
+    for i in 0..50 {
+        c.expect(&msg("foo", "1", None, format!("{i:02}").as_bytes()))
+            .await;
+    }
+    c.expect(PONG).await;
+    engine.shutdown().await;
+}

@@ -255,3 +255,15 @@ async fn a_consumer_that_reads_in_time_is_not_closed() {
     assert_eq!(engine.stats().slow_consumers, 0);
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reloaded_ping_interval_applies_from_the_next_read() {
+    let engine = start_default().await; // ping_interval 120 s
+    let mut c = Client::connected(&engine).await;
+    engine.reload(keepalive(10, 2)).unwrap();
+    c.sync().await; // a read: the reader takes the new interval (and this is activity)
+                    // The tick at 10 s sees the PING and skips; the one at 20 s pings.
+    c.expect_silence(secs(20) - SLACK).await;
+    c.expect_within(2 * SLACK, PING).await;
+    engine.shutdown().await;
+}
