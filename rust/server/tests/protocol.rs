@@ -348,3 +348,67 @@ async fn pong_follows_the_messages_queued_before_it() {
     c.expect(PONG).await;
     engine.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn blanks_tabs_and_junk_after_ping() {
+    let engine = start_default().await;
+    let mut c = Client::connected(&engine).await;
+    c.send(b"SUB\tfoo \t 1\r\nPUB  foo\t\t2  \r\nhi\r\nUNSUB 1 \r\nPUB foo 1\r\nx\r\nPING foo\r\n")
+        .await;
+    c.expect(b"MSG foo 1 2\r\nhi\r\nPONG\r\n").await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn verbose_acks_follow_a_pedantic_error_but_no_other() {
+    let engine = start(Config {
+        max_subscriptions: 1,
+        ..config()
+    })
+    .await;
+    let mut c = Client::new(&engine).await;
+    c.connect(r#"{"verbose":true,"pedantic":true}"#).await;
+    c.send(b"PUB foo.* 0\r\n\r\nSUB a..b 1\r\nSUB a 2\r\nSUB b 3\r\nSUB x _sys_ 4\r\nPING\r\n")
+        .await;
+    let mut want = err("Invalid Publish Subject");
+    want.extend_from_slice(OK); // the message still goes out
+    want.extend(err("Invalid Subject"));
+    want.extend_from_slice(OK); // SUB a
+    want.extend(err("maximum subscriptions exceeded"));
+    want.extend(err(
+        r#"Permissions Violation for Subscription to "x" using queue "_sys_""#,
+    ));
+    want.extend_from_slice(PONG);
+    c.expect(&want).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_connections_zero_refuses_everyone() {
+    let engine = start(Config {
+        max_connections: 0,
+        ..config()
+    })
+    .await;
+    let mut c = Client::new(&engine).await;
+    c.expect(&err("maximum connections exceeded")).await;
+    c.expect_closed().await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_headers_only_message_to_a_subscriber_without_headers() {
+    let engine = start_default().await;
+    let mut plain = Client::new(&engine).await;
+    plain.connect(r#"{"verbose":false,"pedantic":false}"#).await;
+    plain.send(b"SUB foo 1\r\n").await;
+    plain.sync().await;
+    let mut h = Client::connected(&engine).await;
+    h.send(b"SUB foo 2\r\nHPUB foo r 22 22\r\nNATS/1.0\r\nBar: Baz\r\n\r\n\r\nPING\r\n")
+        .await;
+    h.expect(b"HMSG foo 2 r 22 22\r\nNATS/1.0\r\nBar: Baz\r\n\r\n\r\nPONG\r\n")
+        .await;
+    plain.send(PING).await;
+    plain.expect(b"MSG foo 1 r 0\r\n\r\nPONG\r\n").await;
+    engine.shutdown().await;
+}
