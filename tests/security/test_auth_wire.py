@@ -187,11 +187,9 @@ def test_authentication_timeout(start_server):
     srv = start_server(authorization={"token": "s3cr3t", "timeout": 0.5})
     with dial(srv.address) as c:
         c.read_info()
-        t0 = time.monotonic()
+        # When it fires is the Rust test timers::auth_timeout_without_connect.
         c.expect(err("Authentication Timeout"), timeout=5)
-        elapsed = time.monotonic() - t0
         c.expect_closed()
-    assert 0.3 < elapsed < 2.0, elapsed
 
 
 def test_connect_within_the_timeout_stops_the_timer(start_server):

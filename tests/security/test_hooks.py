@@ -160,11 +160,10 @@ def test_hook_slower_than_the_auth_timeout_denies(start_fastnats, kind):
     try:
         with dial(srv.address) as c:
             c.read_info()
-            t0 = time.monotonic()
             c.send(connect_line() + b"\r\n" + PING)
+            # The timeout, not the hook (5 s), decides: the Rust test
+            # auth::an_authenticator_slower_than_the_auth_timeout_is_a_violation.
             c.expect_err_and_close(VIOLATION, timeout=4)
-            elapsed = time.monotonic() - t0
-        assert elapsed < 2.0, elapsed  # the timeout, not the hook, decided
     finally:
         release.set()
 

@@ -97,8 +97,10 @@ def test_tls_timeout_from_the_file(server_kind, certs, tmp_path, timeout):
     with served(*LISTEN, "-c", conf, kind=server_kind) as s:
         with dial(s.address) as c:
             c.read_info()
-            _, elapsed = closed_after(c)
-    assert 0.35 <= elapsed <= 2.0, elapsed
+            # Closed by the TLS timeout; when, is the Rust test
+            # tls::a_client_that_never_starts_tls_is_closed_silently_after_the_timeout (the
+            # file's value is parsed in tests/tls/test_config.py).
+            assert closed_after(c)[0] == b""
 
 
 def test_user_and_password_with_tls_from_the_file(server_kind, certs, tmp_path):
@@ -165,8 +167,9 @@ def test_flags_replace_the_file_but_keep_its_timeout_and_handshake_first(
             c.send(CONNECT_PING)
             c.expect(PONG)
         with dial(s.address) as c:
-            _, elapsed = closed_after(c)  # nothing in clear, closed after the file's 0.5 s
-        assert 0.35 <= elapsed <= 2.0, elapsed
+            # Nothing in clear, then closed by the TLS timeout; when, is the Rust test
+            # tls::handshake_first_sends_nothing_in_clear_and_closes_after_the_timeout.
+            assert closed_after(c)[0] == b""
 
 
 def test_tls_false_switches_off_the_files_tls(server_kind, certs, tmp_path):

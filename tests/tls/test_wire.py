@@ -79,8 +79,10 @@ def test_plain_client_is_closed_after_the_tls_timeout(start_server, certs, hands
     with dial(srv.address) as c:
         if not handshake_first:
             assert c.read_info()["tls_required"] is True
-        _, elapsed = closed_after(c)
-    assert 0.35 <= elapsed <= 2.0, elapsed
+        # Closed by the TLS timeout; when, is the Rust tests
+        # tls::a_client_that_never_starts_tls_is_closed_silently_after_the_timeout and
+        # tls::handshake_first_sends_nothing_in_clear_and_closes_after_the_timeout.
+        closed_after(c)
 
 
 @pytest.mark.parametrize("handshake_first", [False, True])
@@ -98,8 +100,9 @@ def test_plain_text_protocol_is_not_answered(start_server, certs):
     with dial(srv.address) as c:
         c.read_info()
         c.send(CONNECT_PING)
-        data, elapsed = closed_after(c)
-    assert elapsed < 1.5
+        # Closed at once, not at the TLS timeout: the Rust test
+        # tls::plain_text_on_a_tls_port_is_closed_at_once.
+        data, _ = closed_after(c)
     for reply in (b"PONG", b"+OK", b"-ERR", b"INFO"):
         assert reply not in data
 
@@ -171,10 +174,10 @@ def test_auth_timeout_defaults_to_the_tls_timeout_plus_one_second(start_server, 
     """nats-server's default auth timeout with TLS on is the TLS timeout + 1 s."""
     srv = start_server(tls=certs.tls(timeout=0.5), authorization={"token": "t0k3n"})
     with tls_dial(srv.address, certs.client()) as c:
-        start = time.monotonic()
+        # The default itself is checked in /varz by test_api.py::test_varz_tls_fields; the
+        # timer, counted from the end of the handshake, by the Rust test
+        # tls::the_auth_timer_runs_after_the_tls_handshake.
         c.expect_err_and_close("Authentication Timeout", timeout=5)
-        elapsed = time.monotonic() - start
-    assert 1.2 <= elapsed <= 1.9, elapsed
 
 
 def test_no_credentials_without_tls(start_server, certs):

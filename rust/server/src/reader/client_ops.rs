@@ -198,6 +198,8 @@ impl Reader {
             self.pending_auth = true;
             return Ok(());
         }
+        // Kept for a reload that turns authentication on (see `reload::recheck`).
+        *self.me.credentials.lock() = Some((self.connect.clone(), self.nonce.clone()));
         self.ok();
         self.announce();
         Ok(())

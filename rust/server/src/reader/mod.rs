@@ -81,6 +81,11 @@ impl Reader {
             headers: false,
         };
         let authed = !shared.auth_required();
+        if authed {
+            // Admitted without authentication: a reload that turns auth on re-decides it
+            // on what it presented (nothing yet; its CONNECT replaces this).
+            *me.credentials.lock() = Some((ConnectInfo::default(), nonce.clone()));
+        }
         let delivery = Delivery::new(shared.stats.clone());
         Reader {
             shared,
