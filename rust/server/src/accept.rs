@@ -67,9 +67,9 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     }
 }
 
-/// Serves one accepted socket until it closes. `_drain` is held to the end: shutdown waits
-/// for every such token to be dropped.
-async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, _drain: mpsc::Sender<()>) {
+/// Serves one accepted socket until it closes. `drain` is held to the end (and lent to the
+/// connection's lifecycle events): shutdown waits for every such token to be dropped.
+async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: mpsc::Sender<()>) {
     let _ = stream.set_nodelay(true);
     let cid = shared.next_cid();
     let config = shared.config();
@@ -149,7 +149,9 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, _drain:
     // What only the handshake needed is not kept for the connection's lifetime (a few
     // hundred bytes per idle connection).
     drop((hello, info, config));
-    Reader::new(shared.clone(), me.clone(), nonce).run(rd).await;
+    Reader::new(shared.clone(), me.clone(), nonce, drain.clone())
+        .run(rd)
+        .await;
     let _ = writer.await;
     crate::monitor::record_closed(&shared, &me);
     // Breaks the cycle client -> subscription -> client.

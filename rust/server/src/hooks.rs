@@ -51,12 +51,23 @@ impl std::fmt::Debug for Hooks {
     }
 }
 
-/// Runs an event callback on a blocking thread (it may take the GIL).
-pub(crate) fn emit(hooks: &Hooks, event: ClientEvent, reason: Option<&'static str>) {
+/// Runs an event callback on a blocking thread (it may take the GIL). `drain` is the
+/// connection's shutdown token (see [`crate::shared::Shared::drain_token`]): the callback
+/// holds it until it returns, so a shutdown waits for the events of the connections it
+/// closes instead of dropping them with the runtime.
+pub(crate) fn emit(
+    hooks: &Hooks,
+    event: ClientEvent,
+    reason: Option<&'static str>,
+    drain: tokio::sync::mpsc::Sender<()>,
+) {
     if let Some(events) = hooks.events.clone() {
-        tokio::task::spawn_blocking(move || match reason {
-            None => events.on_connect(&event),
-            Some(r) => events.on_disconnect(&event, r),
+        tokio::task::spawn_blocking(move || {
+            match reason {
+                None => events.on_connect(&event),
+                Some(r) => events.on_disconnect(&event, r),
+            }
+            drop(drain);
         });
     }
 }

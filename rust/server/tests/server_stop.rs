@@ -1,13 +1,10 @@
 //! [`Server`] (the engine on a runtime of its own, as the Python bindings use it) and the
 //! lifecycle events at `stop()`. Real threads and a real clock here, so no paused time.
 //!
-//! KNOWN BUG (ignored until fixed): `hooks::emit` runs `on_disconnect` with
-//! `spawn_blocking`, and `Server::stop` ends the runtime with `shutdown_timeout`, which
-//! cancels blocking tasks that have not started yet: the `Server Shutdown` disconnect event
-//! of a client is lost now and then: a few stops in a thousand on an idle machine, about
-//! 1 in 12 on a loaded one (measured: 2 of 500 idle, 17 of 200 loaded). The Python test
-//! `tests/security/test_hooks.py::test_disconnect_reason_on_server_shutdown` fails the same
-//! way under load. Run with `cargo test -p fastnats-server --test server_stop -- --ignored`.
+//! `on_disconnect` runs on a blocking thread; the runtime's end would cancel such a task
+//! that has not started yet, so shutdown waits for them (each holds its connection's drain
+//! token). Before that fix the `Server Shutdown` event was lost in a few stops in a
+//! thousand on an idle machine and about 1 in 12 on a loaded one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -60,7 +57,6 @@ fn stop_with_a_client() -> Vec<String> {
 }
 
 #[test]
-#[ignore = "engine bug: on_disconnect events lost at Server::stop (see the module doc)"]
 fn stop_reports_every_disconnect() {
     let lost = (0..500)
         .filter(|_| stop_with_a_client() != ["Server Shutdown"])

@@ -66,13 +66,21 @@ pub struct Reader {
     /// The authenticated user's permissions (`None`: unrestricted, nothing checked).
     perms: Option<Arc<CompiledPermissions>>,
     pub_cache: PubCache,
+    /// The connection task's shutdown token, held by its lifecycle events while they run.
+    drain: tokio::sync::mpsc::Sender<()>,
     /// Whether on_connect fired (so on_disconnect fires too).
     announced: bool,
 }
 
 impl Reader {
-    /// The reader of connection `me`; `nonce` is the one sent in INFO, if any.
-    pub fn new(shared: Arc<Shared>, me: Arc<Connection>, nonce: Option<String>) -> Self {
+    /// The reader of connection `me`; `nonce` is the one sent in INFO, if any; `drain` is
+    /// the connection task's shutdown token, lent to its lifecycle events.
+    pub fn new(
+        shared: Arc<Shared>,
+        me: Arc<Connection>,
+        nonce: Option<String>,
+        drain: tokio::sync::mpsc::Sender<()>,
+    ) -> Self {
         let cfg_gen = shared.config_gen();
         let cfg = shared.config();
         let limits = Limits {
@@ -104,6 +112,7 @@ impl Reader {
             pending_auth: false,
             perms: None,
             pub_cache: PubCache::new(),
+            drain,
             announced: false,
         }
     }
@@ -370,7 +379,7 @@ impl Reader {
     fn announce(&mut self) {
         if !self.announced && self.shared.hooks.events.is_some() {
             self.announced = true;
-            crate::hooks::emit(&self.shared.hooks, self.event(), None);
+            crate::hooks::emit(&self.shared.hooks, self.event(), None, self.drain.clone());
         }
     }
 
@@ -394,7 +403,12 @@ impl Reader {
                 .close_reason()
                 .unwrap_or(CloseReason::ClientClosed)
                 .as_str();
-            crate::hooks::emit(&self.shared.hooks, self.event(), Some(reason));
+            crate::hooks::emit(
+                &self.shared.hooks,
+                self.event(),
+                Some(reason),
+                self.drain.clone(),
+            );
         }
         self.delivery.flush_now();
         // The sid map stays until the connection is recorded as closed (monitoring shows a
