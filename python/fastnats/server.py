@@ -8,7 +8,7 @@ against the Rust defaults, a context manager (sync and async), `url`, and a bloc
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,18 @@ from .tls import apply_tls_defaults
 if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
+
+
+def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
+    """``NATS/1.0`` header block for ``headers`` (a list value repeats the name)."""
+    lines = ["NATS/1.0"]
+    for name, value in headers.items():
+        values = [value] if isinstance(value, str) else list(value)
+        for v in values:
+            if any(c in name for c in ":\r\n ") or not name or any(c in v for c in "\r\n"):
+                raise ValueError(f"invalid header {name!r}: {v!r}")
+            lines.append(f"{name}: {v}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def default_config() -> dict[str, Any]:
@@ -218,6 +230,28 @@ class Server:
     def stats(self) -> dict[str, int | float]:
         """Counters: in/out msgs and bytes, connections, subscriptions, slow consumers, ..."""
         return self._native.stats()
+
+    # in-process messaging ----------------------------------------------------------------
+    def publish(
+        self,
+        subject: str,
+        data: bytes | str = b"",
+        *,
+        reply: str | None = None,
+        headers: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> int:
+        """Publish a message from this process, without a client library or a socket.
+
+        Subscribers get it exactly as if a connected client had sent ``PUB``/``HPUB``
+        (wildcards, queue groups, headers, the reply subject). ``data`` as ``str`` is sent
+        UTF-8 encoded; ``headers`` maps names to a value or a list of values. Returns how
+        many subscribers got the message (each queue group counts once). Raises
+        ``ValueError`` for an invalid subject or reply subject (they must be literal) or a
+        message over ``max_payload``, and ``RuntimeError`` when the server is not running.
+        """
+        payload = data.encode() if isinstance(data, str) else bytes(data)
+        block = None if not headers else _header_block(headers)
+        return self._native.publish(subject, payload, reply, block)
 
     # monitoring (fastnats.monitor) ------------------------------------------------------
     @property

@@ -225,6 +225,28 @@ impl NativeServer {
         Ok(d)
     }
 
+    /// Publishes a message as a client's PUB/HPUB would, without a socket; `headers` is a
+    /// complete header block. Returns how many subscribers got it. Raises `ValueError` for an
+    /// invalid subject or reply, or a message over `max_payload`, and `RuntimeError` when the
+    /// server is not running. The GIL is released while the message is delivered.
+    #[pyo3(signature = (subject, data, reply = None, headers = None))]
+    fn publish(
+        &self,
+        py: Python<'_>,
+        subject: &str,
+        data: &[u8],
+        reply: Option<&str>,
+        headers: Option<&[u8]>,
+    ) -> PyResult<usize> {
+        let server = self
+            .server()
+            .ok_or_else(|| PyRuntimeError::new_err("server is not running"))?;
+        py.allow_threads(|| {
+            server.publish(subject.as_bytes(), reply.map(str::as_bytes), headers, data)
+        })
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
+use crate::internal::PublishError;
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -96,6 +97,21 @@ impl Engine {
             self.shared.num_clients() as u64,
             self.shared.subscription_count() as u64,
         )
+    }
+
+    /// Publishes a message from the embedding application, as a client's `PUB`/`HPUB` would
+    /// (see [`crate::internal`]); returns how many subscribers got it.
+    pub fn publish(
+        &self,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        let max_payload = self.shared.config().max_payload;
+        self.shared
+            .internal_client()
+            .publish(subject, reply, headers, payload, max_payload)
     }
 
     /// Applies a new configuration (see [`crate::reload`]).

@@ -13,6 +13,10 @@
 pub enum Kind {
     /// A NATS client speaking the client protocol (`PUB`/`SUB`, `MSG`/`HMSG`).
     Client,
+    /// The server's own client (see [`crate::internal`]): it publishes what the embedding
+    /// application sends without a socket. It is never registered, so monitoring does not
+    /// list it; messages delivered to it would be framed as a client's.
+    Internal,
 }
 
 impl Kind {
@@ -20,6 +24,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Client => "Client",
+            Kind::Internal => "Internal",
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | [`outbound`] | a recipient's outbound queue: message framing, pending bytes, the in-place write |
 //! | [`reader`] | the reader task: read loop, keep-alive, auth, stall; `reader::client_ops` dispatches client ops |
 //! | [`delivery`] | the delivery core: match, fan-out, queue-member choice, slow consumers; no sockets |
+//! | [`internal`] | the server's own client: the embedding application publishes without a socket |
 //! | [`flush`] | the per-reader set of recipients flushed once per read buffer |
 //! | [`writer`] | the writer task: drains a connection's queue, one write per wake-up, write deadline |
 //! | [`account`] | accounts, each owning a subject index (the global account `$G` for now) |
@@ -96,6 +97,7 @@ pub mod flush;
 pub mod forms;
 pub mod hooks;
 pub mod index;
+pub mod internal;
 pub mod io;
 pub mod kind;
 pub mod lame_duck;

@@ -59,7 +59,7 @@ impl Outbound {
     #[inline]
     pub fn msg_size(kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
-            Kind::Client => {
+            Kind::Client | Kind::Internal => {
                 let (header_len, data) = client_view(msg, headers);
                 encode::msg_line_len(msg.subject, sid, msg.reply, (0, header_len)) + data.len() + 2
             }
@@ -72,7 +72,7 @@ impl Outbound {
     #[inline]
     pub fn push_msg(&mut self, kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
-            Kind::Client => {
+            Kind::Client | Kind::Internal => {
                 let (header_len, data) = client_view(msg, headers);
                 match (msg.header_len, header_len) {
                     // Headers stripped for this subscriber: the size is recomputed.

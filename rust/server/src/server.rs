@@ -12,6 +12,7 @@ use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::hooks::Hooks;
+use crate::internal::PublishError;
 use crate::shared::Shared;
 use crate::stats::StatsSnapshot;
 
@@ -94,6 +95,18 @@ impl Server {
     /// The live configuration (changes on [`Server::reload`]).
     pub fn config(&self) -> Arc<Config> {
         self.shared().config()
+    }
+
+    /// Publishes a message from the embedding application (see [`Engine::publish`]); runs on
+    /// the calling thread.
+    pub fn publish(
+        &self,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        self.engine.publish(subject, reply, headers, payload)
     }
 
     /// Applies a new configuration to the running server (see [`crate::reload`]).

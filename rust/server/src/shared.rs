@@ -18,6 +18,7 @@ use crate::compiled::CompiledConfig;
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::hooks::Hooks;
+use crate::internal::InternalClient;
 use crate::stats::ServerStats;
 use crate::tls::TlsConfig;
 
@@ -29,6 +30,8 @@ pub struct Shared {
     config_gen: AtomicU64,
     /// The account every connection joins until accounts can be configured.
     global: Arc<Account>,
+    /// The server's own client, publishing for the embedding application.
+    internal: InternalClient,
     /// Server-wide counters.
     pub stats: Arc<ServerStats>,
     clients: Mutex<HashMap<u64, Arc<Connection>>>,
@@ -68,11 +71,14 @@ impl Shared {
             tls,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
+        let global = Arc::new(Account::new(GLOBAL_ACCOUNT, !config.disable_sublist_cache));
+        let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
-            global: Arc::new(Account::new(GLOBAL_ACCOUNT, !config.disable_sublist_cache)),
+            internal: InternalClient::new(global.clone(), stats.clone()),
+            global,
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
-            stats: Arc::new(ServerStats::default()),
+            stats,
             clients: Mutex::new(HashMap::new()),
             client_count: watch::Sender::new(0),
             next_cid: AtomicU64::new(1),
@@ -110,6 +116,11 @@ impl Shared {
     /// The global account (`$G`), which every connection joins today.
     pub fn global_account(&self) -> &Arc<Account> {
         &self.global
+    }
+
+    /// The server's own client (publishes from the embedding application).
+    pub fn internal_client(&self) -> &InternalClient {
+        &self.internal
     }
 
     /// Every account.
