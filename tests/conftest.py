@@ -23,7 +23,10 @@ Fixtures:
 * ``server_kind`` -- parametrized over both kinds; the reference param skips when no binary.
 * ``start_server(**options)`` -- starts a server of ``server_kind``; stopped at teardown.
 * ``server`` -- one default server of ``server_kind``.
-* ``start_fastnats(**options)`` / ``fastnats_server`` -- the fastnats kind only.
+* ``start_fastnats(**options)`` -- the fastnats kind only, as a ``RunningServer``.
+
+The plugin's fixtures (``fastnats.pytest_plugin``) serve tests that need a plain
+``fastnats.Server``: ``fastnats_server`` and ``fastnats_server_factory(**options)``.
 
 Marker ``@pytest.mark.fastnats_bug("...")`` turns the fastnats param of a test into a strict
 xfail: the test states the reference behaviour and fastnats is known to deviate from it.
@@ -49,6 +52,11 @@ from typing import Any
 
 import fastnats
 import pytest
+
+# The plugin users get from the installed entry point, loaded here too for runs from the
+# source tree (PYTHONPATH=python, no entry point). The entry point has the module's name,
+# so when it is installed this line finds the plugin loaded and does nothing.
+pytest_plugins = ["fastnats.pytest_plugin"]
 
 HOST = "127.0.0.1"
 KINDS = ("fastnats", "nats-server")
@@ -305,11 +313,6 @@ def start_fastnats() -> Iterator[Callable[..., RunningServer]]:
     yield start
     for srv in reversed(started):
         srv.stop()
-
-
-@pytest.fixture
-def fastnats_server(start_fastnats: Callable[..., RunningServer]) -> RunningServer:
-    return start_fastnats()
 
 
 # --------------------------------------------------------------------------------------

@@ -47,20 +47,19 @@ def test_two_servers_get_different_ports():
         assert a.port != b.port
 
 
-def test_url():
-    with fastnats.Server(**LOOPBACK) as server:
-        assert server.url == f"nats://127.0.0.1:{server.port}"
-        assert server.url in repr(server)
+def test_url(fastnats_server):
+    assert fastnats_server.url == f"nats://127.0.0.1:{fastnats_server.port}"
+    assert fastnats_server.url in repr(fastnats_server)
 
 
-def test_server_id_and_name():
-    with fastnats.Server(**LOOPBACK) as server:
-        assert re.fullmatch(r"N[A-Z2-7]{55}", server.server_id or ""), server.server_id
-        assert server.server_name == server.server_id  # default name: the id
-    with fastnats.Server(**LOOPBACK, server_name="embedded") as server:
-        assert server.server_name == "embedded"
-        with dial(("127.0.0.1", server.port)) as c:
-            assert c.read_info()["server_name"] == "embedded"
+def test_server_id_and_name(fastnats_server_factory):
+    server = fastnats_server_factory()
+    assert re.fullmatch(r"N[A-Z2-7]{55}", server.server_id or ""), server.server_id
+    assert server.server_name == server.server_id  # default name: the id
+    server = fastnats_server_factory(server_name="embedded")
+    assert server.server_name == "embedded"
+    with dial(("127.0.0.1", server.port)) as c:
+        assert c.read_info()["server_name"] == "embedded"
 
 
 def test_sync_context_manager():
@@ -171,57 +170,56 @@ def test_config_reflects_options():
     assert config["max_control_line"] == 4096  # untouched options keep their defaults
 
 
-def test_options_reach_the_wire():
-    with fastnats.Server(**LOOPBACK, max_payload=2048) as server:
-        with dial(("127.0.0.1", server.port)) as c:
-            assert c.read_info()["max_payload"] == 2048
+def test_options_reach_the_wire(fastnats_server_factory):
+    server = fastnats_server_factory(max_payload=2048)
+    with dial(("127.0.0.1", server.port)) as c:
+        assert c.read_info()["max_payload"] == 2048
 
 
-def test_stats_counters_move():
-    with fastnats.Server(**LOOPBACK) as server:
+def test_stats_counters_move(fastnats_server):
+    server = fastnats_server
+    stats = server.stats()
+    for key in (
+        "in_msgs",
+        "out_msgs",
+        "in_bytes",
+        "out_bytes",
+        "slow_consumers",
+        "stale_connections",
+        "total_connections",
+        "connections",
+        "subscriptions",
+    ):
+        assert stats[key] == 0, (key, stats)
+    with connect(("127.0.0.1", server.port)) as a, connect(("127.0.0.1", server.port)) as b:
+        a.send(b"SUB s 1\r\nSUB s 2\r\n")
+        a.ping_pong()
+        b.send(b"SUB s.* 3\r\n")
+        b.ping_pong()
+        assert server.stats()["subscriptions"] == 3
+        assert server.stats()["connections"] == 2
+        b.send(pub("s", b"hello") * 3 + pub("nobody", b"xy") + PING)
+        b.expect(PONG)
+        assert len(a.msgs_until_pong()) == 6
         stats = server.stats()
-        for key in (
-            "in_msgs",
-            "out_msgs",
-            "in_bytes",
-            "out_bytes",
-            "slow_consumers",
-            "stale_connections",
-            "total_connections",
-            "connections",
-            "subscriptions",
-        ):
-            assert stats[key] == 0, (key, stats)
-        with connect(("127.0.0.1", server.port)) as a, connect(("127.0.0.1", server.port)) as b:
-            a.send(b"SUB s 1\r\nSUB s 2\r\n")
-            a.ping_pong()
-            b.send(b"SUB s.* 3\r\n")
-            b.ping_pong()
-            assert server.stats()["subscriptions"] == 3
-            assert server.stats()["connections"] == 2
-            b.send(pub("s", b"hello") * 3 + pub("nobody", b"xy") + PING)
-            b.expect(PONG)
-            assert len(a.msgs_until_pong()) == 6
-            stats = server.stats()
-            assert stats["in_msgs"] == 4
-            assert stats["in_bytes"] == 17
-            assert stats["out_msgs"] == 6  # 3 messages x 2 matching subs
-            assert stats["out_bytes"] == 30
-            assert stats["total_connections"] == 2
-        # Closing connections takes their subscriptions away (asynchronously, bounded wait).
-        with connect(("127.0.0.1", server.port)) as c:
-            c.send(b"PING\r\n")
-            c.expect(PONG)
-            deadline = time.monotonic() + 20
-            while server.stats()["subscriptions"] != 0 or server.stats()["connections"] != 1:
-                assert time.monotonic() < deadline, server.stats()
-                time.sleep(0.01)
-        assert server.stats()["total_connections"] == 3
+        assert stats["in_msgs"] == 4
+        assert stats["in_bytes"] == 17
+        assert stats["out_msgs"] == 6  # 3 messages x 2 matching subs
+        assert stats["out_bytes"] == 30
+        assert stats["total_connections"] == 2
+    # Closing connections takes their subscriptions away (asynchronously, bounded wait).
+    with connect(("127.0.0.1", server.port)) as c:
+        c.send(b"PING\r\n")
+        c.expect(PONG)
+        deadline = time.monotonic() + 20
+        while server.stats()["subscriptions"] != 0 or server.stats()["connections"] != 1:
+            assert time.monotonic() < deadline, server.stats()
+            time.sleep(0.01)
+    assert server.stats()["total_connections"] == 3
 
 
-def test_version_constants():
+def test_version_constants(fastnats_server):
     assert re.fullmatch(r"\d+\.\d+\.\d+.*", fastnats.__version__)
     assert re.fullmatch(r"\d+\.\d+\.\d+", fastnats.COMPATIBLE_NATS_VERSION)
-    with fastnats.Server(**LOOPBACK) as server:
-        with dial(("127.0.0.1", server.port)) as c:
-            assert c.read_info()["version"] == fastnats.COMPATIBLE_NATS_VERSION
+    with dial(("127.0.0.1", fastnats_server.port)) as c:
+        assert c.read_info()["version"] == fastnats.COMPATIBLE_NATS_VERSION

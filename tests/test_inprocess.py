@@ -8,6 +8,7 @@ import asyncio
 import fastnats
 import nats
 import pytest
+from fastnats.pytest_plugin import ServerFactory
 
 
 async def _wait_subscriptions(server: fastnats.Server, n: int) -> None:
@@ -21,11 +22,8 @@ async def _wait_subscriptions(server: fastnats.Server, n: int) -> None:
 
 
 @pytest.fixture
-def server() -> fastnats.Server:
-    s = fastnats.Server(host="127.0.0.1", port=0, max_payload=1024)
-    s.start()
-    yield s
-    s.stop()
+def server(fastnats_server_factory: ServerFactory) -> fastnats.Server:
+    return fastnats_server_factory(max_payload=1024)
 
 
 async def test_a_nats_py_subscriber_gets_what_the_process_publishes(

@@ -87,36 +87,27 @@ def test_tls_must_be_a_dict():
         fastnats.Server(port=0, tls="cert.pem")
 
 
-def test_paths_and_durations_in_python_form(certs):
+def test_paths_and_durations_in_python_form(certs, fastnats_server_factory):
     tls = {
         "cert_file": certs.server_cert,  # a Path
         "key_file": certs.server_key,
         "timeout": "750ms",  # a Go duration string, as in config files
     }
-    srv = start(tls=tls)
-    try:
-        assert srv._native.config()["tls"]["timeout"] == 0.75
-        with tls_dial(address(srv), certs.client()) as c:
-            c.send(CONNECT_PING)
-            c.expect(PONG)
-    finally:
-        srv.stop()
+    srv = fastnats_server_factory(tls=tls)
+    assert srv._native.config()["tls"]["timeout"] == 0.75
+    with tls_dial(address(srv), certs.client()) as c:
+        c.send(CONNECT_PING)
+        c.expect(PONG)
 
 
-def test_timeout_zero_means_the_default(certs):
-    srv = start(tls=certs.tls(timeout=0))
-    try:
-        assert srv._native.config()["tls"]["timeout"] == 2.0
-    finally:
-        srv.stop()
+def test_timeout_zero_means_the_default(certs, fastnats_server_factory):
+    srv = fastnats_server_factory(tls=certs.tls(timeout=0))
+    assert srv._native.config()["tls"]["timeout"] == 2.0
 
 
-def test_explicit_auth_timeout_is_kept(certs):
-    srv = start(tls=certs.tls(), authorization={"token": "t", "timeout": 5})
-    try:
-        assert srv._native.config()["authorization"]["timeout"] == 5.0
-    finally:
-        srv.stop()
+def test_explicit_auth_timeout_is_kept(certs, fastnats_server_factory):
+    srv = fastnats_server_factory(tls=certs.tls(), authorization={"token": "t", "timeout": 5})
+    assert srv._native.config()["authorization"]["timeout"] == 5.0
 
 
 # --------------------------------------------------------------------------------------

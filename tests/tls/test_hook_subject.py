@@ -5,29 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import fastnats
 import nats
 import pytest
+from fastnats.pytest_plugin import ServerFactory
 
 from .conftest import Certs
 
 pytestmark = pytest.mark.asyncio
 
 
-async def test_auth_hook_gets_the_client_certificate_subject(certs: Certs) -> None:
+async def test_auth_hook_gets_the_client_certificate_subject(
+    certs: Certs, fastnats_server_factory: ServerFactory
+) -> None:
     seen: list[Any] = []
 
     def hook(info: dict[str, Any]) -> bool:
         seen.append(info["tls_subject"])
         return info["tls_subject"] is not None
 
-    tls = certs.tls(verify=True)
-    with fastnats.Server(host="127.0.0.1", port=0, tls=tls, auth=hook) as server:
-        nc = await nats.connect(
-            f"tls://127.0.0.1:{server.port}", tls=certs.client(cert="client"), connect_timeout=5
-        )
-        await nc.flush()
-        await nc.close()
+    server = fastnats_server_factory(tls=certs.tls(verify=True), auth=hook)
+    nc = await nats.connect(
+        f"tls://127.0.0.1:{server.port}", tls=certs.client(cert="client"), connect_timeout=5
+    )
+    await nc.flush()
+    await nc.close()
     assert len(seen) == 1 and seen[0]
     # The same attributes the certificate's subject holds (order aside: RFC 4514 text lists
     # them in reverse).
@@ -38,17 +39,17 @@ async def test_auth_hook_gets_the_client_certificate_subject(certs: Certs) -> No
     assert {part.strip() for part in seen[0].split(",")} == expected
 
 
-async def test_auth_hook_gets_no_subject_without_a_client_certificate(certs: Certs) -> None:
+async def test_auth_hook_gets_no_subject_without_a_client_certificate(
+    certs: Certs, fastnats_server_factory: ServerFactory
+) -> None:
     seen: list[Any] = []
 
     def hook(info: dict[str, Any]) -> bool:
         seen.append(info["tls_subject"])
         return True
 
-    with fastnats.Server(host="127.0.0.1", port=0, tls=certs.tls(), auth=hook) as server:
-        nc = await nats.connect(
-            f"tls://127.0.0.1:{server.port}", tls=certs.client(), connect_timeout=5
-        )
-        await nc.flush()
-        await nc.close()
+    server = fastnats_server_factory(tls=certs.tls(), auth=hook)
+    nc = await nats.connect(f"tls://127.0.0.1:{server.port}", tls=certs.client(), connect_timeout=5)
+    await nc.flush()
+    await nc.close()
     assert seen == [None]

@@ -1,0 +1,77 @@
+"""pytest fixtures that run fastnats servers inside the test process.
+
+Installed as the ``pytest11`` entry point ``fastnats.pytest_plugin``, so pytest loads it in
+every project where fastnats is installed (``-p no:fastnats.pytest_plugin`` turns it off).
+The entry point is named after the module on purpose: ``-p fastnats.pytest_plugin`` and
+``pytest_plugins = ["fastnats.pytest_plugin"]`` (for runs without the entry point, such as
+``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`` or a source tree on ``PYTHONPATH``) then name the
+plugin as the entry point does, and pytest loads it once either way instead of refusing it
+as "already registered under a different name".
+
+Fixtures (function scope, plain sync fixtures: they serve sync and asyncio tests alike):
+
+* ``fastnats_server`` -- a started :class:`fastnats.Server` on ``127.0.0.1``, port 0 (a
+  free port: read ``.port`` or ``.url``), stopped at teardown.
+* ``fastnats_server_factory`` -- ``fastnats_server_factory(**options)`` starts another
+  server with any :class:`fastnats.Server` keyword (``authorization=``, ``tls=``,
+  ``http_port=``, ``auth=``, ...; ``host`` defaults to ``127.0.0.1`` and ``port`` to 0) and
+  returns it. Every server it started is stopped at teardown, the last first, whether the
+  test passed or failed; a server that fails to stop does not keep the others running.
+
+Teardown calls :meth:`fastnats.Server.stop`, which closes the clients still connected
+(flushing what is queued to them, for at most the ``shutdown_grace`` option, 5 s). In an
+asyncio test the fixtures are torn down after the test coroutine has returned, so the
+blocking stop holds up no running event loop; a client the test left open sees the server go
+away like any client does.
+
+Importing this module costs pytest nothing beyond the ``fastnats`` package itself: the
+server is imported in the fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pytest
+
+if TYPE_CHECKING:
+    from .server import Server
+
+__all__ = ["ServerFactory", "fastnats_server", "fastnats_server_factory"]
+
+#: The address the fixtures bind unless told otherwise: loopback only.
+HOST = "127.0.0.1"
+
+
+class ServerFactory(Protocol):
+    """The type of ``fastnats_server_factory``, for annotating tests."""
+
+    def __call__(self, **options: Any) -> Server: ...
+
+
+@pytest.fixture
+def fastnats_server_factory() -> Iterator[ServerFactory]:
+    """Starts fastnats servers with the given options; stops them all at teardown."""
+    from .server import Server
+
+    with ExitStack() as started:
+
+        def start(**options: Any) -> Server:
+            options.setdefault("host", HOST)
+            options.setdefault("port", 0)
+            server = Server(**options)
+            server.start()  # raises (BindError, ...) before anything needs stopping
+            started.callback(server.stop)
+            return server
+
+        yield start
+    # ExitStack runs every callback, last first, even when one raises; the failure is
+    # raised (a later one with the earlier as its context) as the test's teardown error.
+
+
+@pytest.fixture
+def fastnats_server(fastnats_server_factory: ServerFactory) -> Server:
+    """A started fastnats server on 127.0.0.1 and a free port; stopped at teardown."""
+    return fastnats_server_factory()
