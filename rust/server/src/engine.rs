@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
-use crate::internal::PublishError;
+use crate::internal::{InternalHandler, InternalSubscription, PublishError, SubscribeError};
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -25,6 +25,8 @@ use crate::stats::StatsSnapshot;
 /// A running engine.
 pub struct Engine {
     shared: Arc<Shared>,
+    /// The runtime the engine was started on (internal subscriptions' loops run there).
+    runtime: tokio::runtime::Handle,
     addr: SocketAddr,
     /// Closes when every connection task has finished (see [`Shared::drain_token`]).
     drained: Mutex<Option<mpsc::Receiver<()>>>,
@@ -75,6 +77,7 @@ impl Engine {
         let (shared, drained) = Shared::new(compiled, hooks, info);
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
         Ok(Engine {
+            runtime: tokio::runtime::Handle::current(),
             shared,
             addr,
             drained: Mutex::new(Some(drained)),
@@ -112,6 +115,29 @@ impl Engine {
         self.shared
             .internal_client()
             .publish(subject, reply, headers, payload, max_payload)
+    }
+
+    /// Subscribes the embedding application's `handler` to `subject` (in queue group `queue`
+    /// if given), as a client's `SUB` would; messages reach the handler in batches on a
+    /// blocking thread (see [`crate::internal`]). `max_pending` bounds what may wait for it
+    /// (the server's `max_pending` when `None`). Dropping the subscription unsubscribes.
+    pub fn subscribe(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: Option<usize>,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        let max_pending = max_pending.unwrap_or(self.shared.config().max_pending);
+        InternalSubscription::start(
+            &self.runtime,
+            self.shared.next_cid(),
+            self.shared.global_account().clone(),
+            subject,
+            queue,
+            max_pending,
+            handler,
+        )
     }
 
     /// Applies a new configuration (see [`crate::reload`]).

@@ -1,26 +1,40 @@
-//! The server's own client: messages the embedding application publishes into the engine
-//! (`fastnats.Server.publish` in Python) without a socket.
+//! The server's own clients: the embedding application (`fastnats.Server.publish`,
+//! `.subscribe`, `.request` in Python) publishes and subscribes without a socket.
 //!
-//! An internal publish takes the path a client's `PUB` takes after parsing — the same
-//! subject checks, the same [`Delivery`] core, the same account index — so subscribers
-//! cannot tell it from a message a connected client sent. It runs on the caller's thread
-//! (never the GIL-free network threads' business): one lock of this client's delivery state,
-//! the fan-out, and the flush of the recipients, as at the end of a client's read.
+//! **Publishing** takes the path a client's `PUB` takes after parsing — the same subject
+//! checks, the same [`Delivery`] core, the same account index — so subscribers cannot tell
+//! it from a message a connected client sent. It runs on the caller's thread: one lock of
+//! the publishing client's delivery state, the fan-out, and the flush of the recipients, as
+//! at the end of a client's read. The publishing client is a [`Connection`] of
+//! [`Kind::Internal`] with id 0.
 //!
-//! The internal client is a [`Connection`] of [`Kind::Internal`] with id 0 that is never
-//! registered, so monitoring does not list it; its counters still count in the server's.
+//! **Subscribing** makes one internal [`Connection`] per subscription, with its own
+//! outbound queue and `max_pending`: delivery appends a compact record per message to it
+//! ([`write_record`]) exactly as it appends `MSG` to a client's queue, so the network
+//! threads never wait for the application and never take the GIL. The subscription's
+//! delivery loop (a task, like a client's writer) takes the whole queue as one
+//! [`InternalBatch`] and hands it to the [`InternalHandler`] on a blocking thread, one batch
+//! at a time, in order. While a batch is being handled its bytes still count as pending, so
+//! a handler that falls behind is a slow consumer: its subscription is closed (and counted,
+//! and logged) like any client's, and nobody else slows down.
+//!
+//! Internal connections are never registered: `/connz` does not list them, but their
+//! subscriptions count in `/subsz` and the server's message counters, as nats-server's
+//! internal clients' do.
 
 use std::sync::Arc;
 
-use fastnats_proto::Publish;
-use fastnats_sublist::is_valid_literal_subject;
+use fastnats_proto::{CloseReason, Publish};
+use fastnats_sublist::{is_valid_literal_subject, is_valid_subject};
 use parking_lot::Mutex;
 
 use crate::account::Account;
 use crate::connection::Connection;
 use crate::delivery::{Delivery, Origin};
 use crate::kind::Kind;
+use crate::outbound::CloseMode;
 use crate::stats::ServerStats;
+use crate::subscription::{self, SubRef};
 
 /// Why an internal publish was refused (the message is not delivered).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,5 +124,198 @@ impl InternalClient {
         let delivered = delivery.route(&self.conn.account, from, &msg);
         delivery.end_batch(&self.conn, false);
         Ok(delivered)
+    }
+}
+
+/// Why an internal subscription was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubscribeError {
+    /// The subject (or the queue group name) does not parse.
+    #[error("invalid subject {0:?}")]
+    InvalidSubject(String),
+}
+
+/// What an internal subscription's messages are handed to: the embedding application.
+pub trait InternalHandler: Send + Sync {
+    /// Handles a batch of messages, in the order they were delivered. Called on a blocking
+    /// thread, one batch at a time per subscription; the subscription's queue fills up (and
+    /// eventually overflows, closing it as a slow consumer) while this runs.
+    fn deliver(&self, batch: &InternalBatch);
+}
+
+/// A subscription of the embedding application.
+pub struct InternalSubscription {
+    sub: SubRef,
+}
+
+impl InternalSubscription {
+    /// Subscribes `handler` to `subject` (wildcards allowed) in `account`, in queue group
+    /// `queue` if given; `max_pending` bounds the bytes queued for it. The delivery loop runs
+    /// on `runtime`.
+    pub(crate) fn start(
+        runtime: &tokio::runtime::Handle,
+        cid: u64,
+        account: Arc<Account>,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        let invalid = || SubscribeError::InvalidSubject(String::from_utf8_lossy(subject).into());
+        if !is_valid_subject(subject) {
+            return Err(invalid());
+        }
+        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+        let conn = Arc::new(Connection::new(
+            cid,
+            Kind::Internal,
+            account,
+            max_pending,
+            addr,
+        ));
+        let sub = SubRef::new(conn.clone(), subject, queue, b"1");
+        conn.account
+            .index
+            .insert(sub.clone())
+            .map_err(|_| invalid())?;
+        conn.subs.lock().insert(sub.sid.clone(), sub.clone());
+        runtime.spawn(deliver_loop(conn, handler));
+        Ok(InternalSubscription { sub })
+    }
+
+    /// Stops the subscription: no message is handed to the handler after this returns,
+    /// except one of a batch already being handled.
+    pub fn unsubscribe(&self) {
+        subscription::remove(&self.sub);
+        self.sub
+            .conn
+            .close(CloseReason::ClientClosed, CloseMode::Discard);
+    }
+
+    /// Why the subscription ended (`Slow Consumer (Pending Bytes)` when its handler fell
+    /// behind), or `None` while it is active.
+    pub fn closed(&self) -> Option<CloseReason> {
+        self.sub.conn.close_reason()
+    }
+
+    /// Messages delivered to it so far.
+    pub fn delivered(&self) -> u64 {
+        self.sub.conn.out.lock().msgs
+    }
+}
+
+impl Drop for InternalSubscription {
+    fn drop(&mut self) {
+        self.unsubscribe();
+    }
+}
+
+/// Takes what is queued for an internal subscription, batch by batch, and hands it to the
+/// handler until the subscription is closed.
+async fn deliver_loop(conn: Arc<Connection>, handler: Arc<dyn InternalHandler>) {
+    loop {
+        let (batch, closed) = {
+            let mut out = conn.out.lock();
+            let batch = std::mem::take(&mut out.buf);
+            out.in_flight = batch.len();
+            (batch, out.close.is_some())
+        };
+        if batch.is_empty() {
+            if closed {
+                break;
+            }
+            conn.wake.notified().await;
+            continue;
+        }
+        let h = handler.clone();
+        let handled = tokio::task::spawn_blocking(move || h.deliver(&InternalBatch(batch))).await;
+        conn.out.lock().in_flight = 0;
+        conn.drained.notify_waiters();
+        if handled.is_err() {
+            // The handler panicked: the subscription ends, as a connection whose task failed.
+            subscription::remove_all_of(&conn);
+            conn.close(CloseReason::ClientClosed, CloseMode::Discard);
+            break;
+        }
+    }
+    conn.out.lock().in_flight = 0;
+    subscription::remove_all_of(&conn);
+}
+
+/// `None` in a record's reply length.
+const NO_REPLY: u32 = u32::MAX;
+
+/// Bytes [`write_record`] appends for `msg`.
+#[inline]
+pub(crate) fn record_len(msg: &Publish<'_>) -> usize {
+    16 + msg.subject.len() + msg.reply.map_or(0, <[u8]>::len) + msg.data.len()
+}
+
+/// Appends one message record: subject length, reply length (`u32::MAX` for none), header
+/// length, data length (all `u32` little-endian), then subject, reply and data (headers
+/// followed by the payload). Internal subscribers always take headers.
+#[inline]
+pub(crate) fn write_record(buf: &mut Vec<u8>, msg: &Publish<'_>) {
+    let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
+    buf.extend_from_slice(&len(msg.subject.len()));
+    buf.extend_from_slice(&msg.reply.map_or(NO_REPLY.to_le_bytes(), |r| len(r.len())));
+    buf.extend_from_slice(&len(msg.header_len.unwrap_or(0)));
+    buf.extend_from_slice(&len(msg.data.len()));
+    buf.extend_from_slice(msg.subject);
+    buf.extend_from_slice(msg.reply.unwrap_or_default());
+    buf.extend_from_slice(msg.data);
+}
+
+/// Messages queued for an internal subscription, in delivery order.
+pub struct InternalBatch(Vec<u8>);
+
+/// One message of an [`InternalBatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InternalMsg<'a> {
+    /// The subject it was published to.
+    pub subject: &'a [u8],
+    /// The reply subject, if any.
+    pub reply: Option<&'a [u8]>,
+    /// The header block (`NATS/1.0\r\n...`), if it had one.
+    pub headers: Option<&'a [u8]>,
+    /// The payload.
+    pub payload: &'a [u8],
+}
+
+impl InternalBatch {
+    /// The messages, in order.
+    pub fn iter(&self) -> impl Iterator<Item = InternalMsg<'_>> {
+        let mut rest: &[u8] = &self.0;
+        std::iter::from_fn(move || {
+            let word = |b: &[u8], i: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&b[i * 4..i * 4 + 4]);
+                u32::from_le_bytes(w)
+            };
+            if rest.len() < 16 {
+                return None;
+            }
+            let subject_len = word(rest, 0) as usize;
+            let reply_len = word(rest, 1);
+            let header_len = word(rest, 2) as usize;
+            let data_len = word(rest, 3) as usize;
+            let reply_bytes = if reply_len == NO_REPLY {
+                0
+            } else {
+                reply_len as usize
+            };
+            let body = &rest[16..];
+            let (subject, body) = body.split_at(subject_len);
+            let (reply, body) = body.split_at(reply_bytes);
+            let (data, body) = body.split_at(data_len);
+            rest = body;
+            let (headers, payload) = data.split_at(header_len);
+            Some(InternalMsg {
+                subject,
+                reply: (reply_len != NO_REPLY).then_some(reply),
+                headers: (header_len > 0).then_some(headers),
+                payload,
+            })
+        })
     }
 }

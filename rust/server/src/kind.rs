@@ -13,9 +13,10 @@
 pub enum Kind {
     /// A NATS client speaking the client protocol (`PUB`/`SUB`, `MSG`/`HMSG`).
     Client,
-    /// The server's own client (see [`crate::internal`]): it publishes what the embedding
-    /// application sends without a socket. It is never registered, so monitoring does not
-    /// list it; messages delivered to it would be framed as a client's.
+    /// The server's own clients (see [`crate::internal`]): the embedding application
+    /// publishes and subscribes through them without a socket. They are never registered,
+    /// so `/connz` does not list them; a message delivered to one is queued as a compact
+    /// record that its delivery loop hands to the application in batches.
     Internal,
 }
 

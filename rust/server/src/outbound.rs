@@ -59,10 +59,11 @@ impl Outbound {
     #[inline]
     pub fn msg_size(kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
-            Kind::Client | Kind::Internal => {
+            Kind::Client => {
                 let (header_len, data) = client_view(msg, headers);
                 encode::msg_line_len(msg.subject, sid, msg.reply, (0, header_len)) + data.len() + 2
             }
+            Kind::Internal => crate::internal::record_len(msg),
         }
     }
 
@@ -72,7 +73,13 @@ impl Outbound {
     #[inline]
     pub fn push_msg(&mut self, kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
-            Kind::Client | Kind::Internal => {
+            Kind::Internal => {
+                crate::internal::write_record(&mut self.buf, msg);
+                self.msgs += 1;
+                self.bytes += msg.data.len() as u64;
+                msg.data.len()
+            }
+            Kind::Client => {
                 let (header_len, data) = client_view(msg, headers);
                 match (msg.header_len, header_len) {
                     // Headers stripped for this subscriber: the size is recomputed.

@@ -12,7 +12,7 @@ use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
 use crate::hooks::Hooks;
-use crate::internal::PublishError;
+use crate::internal::{InternalHandler, InternalSubscription, PublishError, SubscribeError};
 use crate::shared::Shared;
 use crate::stats::StatsSnapshot;
 
@@ -107,6 +107,17 @@ impl Server {
         payload: &[u8],
     ) -> Result<usize, PublishError> {
         self.engine.publish(subject, reply, headers, payload)
+    }
+
+    /// Subscribes an application handler (see [`Engine::subscribe`]).
+    pub fn subscribe(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: Option<usize>,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        self.engine.subscribe(subject, queue, max_pending, handler)
     }
 
     /// Applies a new configuration to the running server (see [`crate::reload`]).

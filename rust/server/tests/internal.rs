@@ -89,3 +89,187 @@ async fn bad_subjects_and_oversized_messages_are_refused() {
     assert_eq!(engine.publish(b"a", None, None, b"12345678"), Ok(0));
     engine.shutdown().await;
 }
+
+// Internal subscriptions: their handlers run on blocking threads, so these tests use a real
+// clock (a paused clock does not move while a blocking task runs); nothing is timed.
+
+use std::sync::{Arc, Mutex};
+
+use fastnats_proto::CloseReason;
+use fastnats_server::internal::{InternalBatch, InternalHandler};
+
+type Got = (String, Option<String>, Option<Vec<u8>>, Vec<u8>);
+
+/// Collects what it is handed; optionally blocks in its first batch until released.
+#[derive(Default)]
+struct Collect {
+    got: Mutex<Vec<Got>>,
+    batches: Mutex<usize>,
+    hold: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl InternalHandler for Collect {
+    fn deliver(&self, batch: &InternalBatch) {
+        if let Some(rx) = self.hold.lock().unwrap().take() {
+            let _ = rx.recv();
+        }
+        *self.batches.lock().unwrap() += 1;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let mut got = self.got.lock().unwrap();
+        for m in batch.iter() {
+            got.push((
+                text(m.subject),
+                m.reply.map(text),
+                m.headers.map(<[u8]>::to_vec),
+                m.payload.to_vec(),
+            ));
+        }
+    }
+}
+
+impl Collect {
+    fn count(&self) -> usize {
+        self.got.lock().unwrap().len()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_gets_what_a_client_publishes() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let _sub = engine
+        .subscribe(b"orders.>", None, None, h.clone())
+        .unwrap();
+    let mut publ = Client::new(&engine).await;
+    publ.connect(r#"{"verbose":false,"headers":true}"#).await;
+    publ.send(b"PUB orders.eu.new _INBOX.7 5\r\nhello\r\n")
+        .await;
+    publ.send(b"HPUB orders.us 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\n")
+        .await;
+    publ.sync().await;
+    eventually("two messages handled", || h.count() == 2).await;
+    let got = h.got.lock().unwrap().clone();
+    assert_eq!(
+        got[0],
+        (
+            "orders.eu.new".to_string(),
+            Some("_INBOX.7".to_string()),
+            None,
+            b"hello".to_vec()
+        )
+    );
+    assert_eq!(
+        got[1],
+        (
+            "orders.us".to_string(),
+            None,
+            Some(b"NATS/1.0\r\nA: b\r\n\r\n".to_vec()),
+            b"hi".to_vec()
+        )
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_application_talks_to_itself_and_order_is_kept() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let _sub = engine.subscribe(b"n", None, None, h.clone()).unwrap();
+    for i in 0..1000u32 {
+        assert_eq!(
+            engine.publish(b"n", None, None, i.to_string().as_bytes()),
+            Ok(1)
+        );
+    }
+    eventually("1000 handled", || h.count() == 1000).await;
+    let payloads: Vec<String> = h
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| String::from_utf8(g.3.clone()).unwrap())
+        .collect();
+    let expected: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    assert_eq!(payloads, expected);
+    assert!(*h.batches.lock().unwrap() <= 1000);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_group_shared_with_a_client_gets_each_message_once() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let _sub = engine
+        .subscribe(b"work", Some(b"q"), None, h.clone())
+        .unwrap();
+    let mut member = Client::connected(&engine).await;
+    member.send(b"SUB work q 1\r\n").await;
+    member.sync().await;
+    for _ in 0..200 {
+        assert_eq!(engine.publish(b"work", None, None, b"x"), Ok(1));
+    }
+    let on_wire = member.msgs_until_pong().await.len();
+    eventually("every message handled once", || h.count() + on_wire == 200).await;
+    assert!(on_wire > 0 && h.count() > 0, "{on_wire} / {}", h.count());
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsubscribe_stops_delivery_and_frees_the_subject() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let sub = engine.subscribe(b"a", None, None, h.clone()).unwrap();
+    assert_eq!(engine.stats().subscriptions, 1);
+    assert_eq!(engine.publish(b"a", None, None, b"1"), Ok(1));
+    eventually("one handled", || h.count() == 1).await;
+    sub.unsubscribe();
+    assert_eq!(engine.stats().subscriptions, 0);
+    assert_eq!(engine.publish(b"a", None, None, b"2"), Ok(0));
+    assert_eq!(sub.closed(), Some(CloseReason::ClientClosed));
+    drop(sub);
+    assert_eq!(h.count(), 1);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_falls_behind_is_a_slow_consumer_and_nobody_else_waits() {
+    let engine = start_default().await;
+    let (release, hold) = std::sync::mpsc::channel();
+    let slow = Arc::new(Collect {
+        hold: Mutex::new(Some(hold)),
+        ..Collect::default()
+    });
+    let fine = Arc::new(Collect::default());
+    let slow_sub = engine
+        .subscribe(b"s", None, Some(4096), slow.clone())
+        .unwrap();
+    let _fine_sub = engine.subscribe(b"s", None, None, fine.clone()).unwrap();
+    assert_eq!(engine.publish(b"s", None, None, b"first"), Ok(2));
+    // The slow handler is now stuck in its first batch; its queue fills up.
+    eventually("first batch taken", || {
+        slow_sub.closed().is_none() && fine.count() == 1
+    })
+    .await;
+    let payload = [b'x'; 512];
+    for _ in 0..20 {
+        engine.publish(b"s", None, None, &payload).unwrap();
+    }
+    assert_eq!(
+        slow_sub.closed(),
+        Some(CloseReason::SlowConsumerPendingBytes)
+    );
+    assert_eq!(engine.stats().slow_consumers, 1);
+    eventually("the other handler got everything", || fine.count() == 21).await;
+    release.send(()).unwrap();
+    eventually("the stuck batch finished", || slow.count() == 1).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_subject_is_refused() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    assert!(engine.subscribe(b"a..b", None, None, h.clone()).is_err());
+    assert!(engine.subscribe(b"", None, None, h).is_err());
+    engine.shutdown().await;
+}
