@@ -415,3 +415,15 @@ def test_the_console_script_finds_an_auth_hook_in_the_working_directory(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert "configuration file server.conf is valid" in done.stderr
+
+
+def test_logtime_utc_help_and_readme_say_what_the_logger_does():
+    # The native logger writes UTC always (fastnats.logs); nothing may promise local time.
+    from fastnats.cli import USAGE
+
+    line = next(line for line in USAGE.splitlines() if "--logtime_utc" in line)
+    assert "always UTC" in line and "local" not in line
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if "`--logtime_utc`" in line)
+    assert "always UTC" in row
+    assert "Log timestamps are UTC" in readme

@@ -56,7 +56,7 @@ Server Options:
 Logging Options:
     -l, --log <file>                 File to redirect log output
     -T, --logtime                    Timestamp log entries (default: true)
-        --logtime_utc                Timestamps in UTC instead of local timezone (default: false)
+        --logtime_utc                Accepted for nats-server; fastnats' timestamps are always UTC
     -s, --syslog                     Log to syslog
     -r, --remote_syslog <addr>       Syslog server addr (udp://localhost:514)
     -D, --debug                      Enable debugging output
