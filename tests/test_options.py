@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -52,6 +53,28 @@ def test_help_explains_every_option():
     doc = fastnats.Server.__doc__ or ""
     for name in inspect.signature(fastnats.Server).parameters:
         assert f"\n    {name} (" in doc, name
+
+
+def test_the_defaults_help_states_are_the_engines():
+    # help() states the defaults for readers; the engine's Config::default is their source.
+    d = fastnats.default_config()
+    mib = 1024 * 1024
+    stated = {
+        "host": f'(``"{d["host"]}"``)',
+        "port": f"({d['port']})",
+        "max_payload": f"({d['max_payload'] // mib} MiB)",
+        "max_control_line": f"({d['max_control_line']})",
+        "max_pending": f"({d['max_pending'] // mib} MiB)",
+        "max_connections": f"({d['max_connections']})",
+        "ping_interval": f"({d['ping_interval']:g} s)",
+        "ping_max": f"({d['ping_max']})",
+        "write_deadline": f"({d['write_deadline']:g} s)",
+        "shutdown_grace": f"({d['shutdown_grace']:g} s)",
+    }
+    entries = re.split(r"\n    (?=\w+ \()", fastnats.Server.__doc__ or "")
+    for name, text in stated.items():
+        entry = next(e for e in entries if e.startswith(f"{name} ("))
+        assert text in " ".join(entry.split()), (name, entry)
 
 
 @pytest.mark.timeout(300)

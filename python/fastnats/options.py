@@ -100,7 +100,7 @@ _USIZE_MAX = (1 << 64) - 1
 
 _SIZE_FORMS = '(an integer or a string such as "64KB", "2MB", "1GB")'
 _DURATION_FORMS = '(a number or a string such as "500ms", "2m", "1h30m")'
-_SIZE = re.compile(r"\s*(\d+)\s*([A-Za-z]*)\s*")
+_SIZE = re.compile(r"(\d+)([A-Za-z]*)")
 
 
 def _fail(name: str, what: str, value: Any) -> ConfigError:
@@ -181,7 +181,7 @@ def _string(name: str, value: Any, *, none: bool = False) -> str | None:
 def _mapping(name: str, value: Any, what: str) -> Mapping[str, Any] | None:
     if value is not None and not isinstance(value, Mapping):
         raise _fail(name, f"a dict ({what}) or None", value)
-    return value
+    return None if value is None else dict(value)  # a copy: reload() merges into it
 
 
 def _check(name: str, value: Any) -> Any:
