@@ -56,7 +56,7 @@ Server Options:
 Logging Options:
     -l, --log <file>                 File to redirect log output
     -T, --logtime                    Timestamp log entries (default: true)
-        --logtime_utc                Timestamps in UTC instead of local timezone (default: false)
+        --logtime_utc                Accepted for nats-server; fastnats' timestamps are always UTC
     -s, --syslog                     Log to syslog
     -r, --remote_syslog <addr>       Syslog server addr (udp://localhost:514)
     -D, --debug                      Enable debugging output
@@ -349,8 +349,24 @@ def _print_error(message: str) -> None:
     print(f"fastnats: {message}", file=sys.stderr)
 
 
+def _cwd_on_path() -> None:
+    """Puts the working directory first on ``sys.path``, as ``python -m fastnats`` has it,
+    so ``--auth_hook mod:attr`` finds ``mod.py`` in the working directory when run as the
+    ``fastnats`` console script too (whose ``sys.path[0]`` is the script's directory)."""
+    import os
+
+    cwd = os.getcwd()
+    if not any(p in ("", ".") or os.path.abspath(p) == cwd for p in sys.path):
+        sys.path.insert(0, cwd)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit code (0 after a clean shutdown)."""
+    """Runs the command line; returns the exit code (0 after a clean shutdown).
+
+    Without ``argv`` (the ``fastnats`` console script, ``python -m fastnats``) the command
+    line is ``sys.argv`` and the working directory is put on ``sys.path``."""
+    if argv is None:
+        _cwd_on_path()
     try:
         opts = parse_args(sys.argv[1:] if argv is None else argv)
     except UsageError as e:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import files, logs
 from .gocompat import format_float
-from .settings import Options, Settings, SettingsError, load_settings
+from .settings import Options, Settings, SettingsError, load_settings, server_kwargs
 from .signals import GO_NAMES, Trap
 
 if TYPE_CHECKING:  # annotations only: _new_server imports it
@@ -52,37 +52,13 @@ def _new_server(settings: Settings) -> Server:
 
     A hook that can not be imported or a plugin that is missing or fails is a
     :class:`SettingsError` (one line, exit code 1)."""
-    from .hooks import PluginError, resolve_callable
+    from .hooks import PluginError
     from .server import Server
 
-    hook = None
-    spec = settings.misc.get("auth_hook")
-    if spec:
-        try:
-            hook = resolve_callable(spec)
-        except Exception as e:  # noqa: BLE001 - whatever importing user code raises
-            raise SettingsError(f'auth_hook "{spec}": {type(e).__name__}: {e}') from e
     try:
-        return Server(
-            auth=hook,
-            plugins=settings.misc.get("plugins") or (),
-            **_monitoring_options(settings),
-            **settings.server,
-        )
+        return Server(**server_kwargs(settings))
     except PluginError as e:
         raise SettingsError(str(e)) from e
-
-
-def _monitoring_options(settings: Settings) -> dict[str, Any]:
-    """``http_port``/``http_host`` for :class:`fastnats.Server`: nats-server's ``http_port``
-    is off at 0 and a free port at -1."""
-    port = settings.misc.get("http_port")
-    if not port:
-        return {}
-    options: dict[str, Any] = {"http_port": port}
-    if settings.misc.get("http_host"):
-        options["http_host"] = settings.misc["http_host"]
-    return options
 
 
 def check_config(opts: Options) -> int:
@@ -357,7 +333,7 @@ class _Process:
                         f"config reload not supported for {key}: "
                         f"old={old.misc.get(key)}, new={new.misc.get(key)}"
                     )
-            self.server.reload(**new.server)
+            self.server._replace_options(new.server)
         except (TypeError, ValueError, RuntimeError) as e:
             logs.error(f"Failed to reload server configuration: {e}")
             return

@@ -1,24 +1,32 @@
 """The embeddable server: `fastnats.Server`.
 
-A thin wrapper over the native handle that adds Python conveniences: keyword options checked
-against the Rust defaults, a context manager (sync and async), `url`, and a blocking
-`wait()`/`serve()` that stays responsive to Ctrl-C.
+A thin wrapper over the native handle that adds Python conveniences: typed keyword options
+(checked and converted by :mod:`fastnats.options`; defaults are the engine's), reload of what
+is given, a server from a config file, a context manager (sync and async), `url`, and a
+blocking `wait()`/`serve()` that stays responsive to Ctrl-C.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _fastnats
+from .errors import BindError, ConfigError
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
+from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
 from .tls import apply_tls_defaults
 
-if TYPE_CHECKING:  # the monitor package is imported only when monitoring is used
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
+    from .options import ReloadOptions
 
 
 def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
@@ -34,57 +42,137 @@ def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
 
 
 def default_config() -> dict[str, Any]:
-    """Every option with its default (read from the Rust config, the one place they live)."""
+    """Every engine option with its default (read from the Rust config, the one place they
+    live)."""
     return _fastnats.default_config()
 
 
-def _native_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Checks option names against the Rust defaults (an unknown keyword is a ``TypeError``,
-    as for any function). The values go to the engine as given: it reads nats-server's forms
-    and refuses unknown keys inside them (:class:`fastnats.ConfigError` naming the path)."""
-    unknown = sorted(set(options) - set(default_config()))
-    if unknown:
-        raise TypeError(f"unknown option(s): {', '.join(unknown)}")
-    if options.get("port") == -1:
-        options["port"] = 0
-    apply_tls_defaults(options)
-    return options
+def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked options (:func:`fastnats.options.check_options`) as the engine takes them:
+    without the monitoring ones (Python's), with nats-server's TLS defaults applied. The
+    engine reads nats-server's forms inside the dicts and refuses unknown keys there
+    (:class:`fastnats.ConfigError` naming the path)."""
+    native = {k: v for k, v in options.items() if k not in MONITORING_OPTIONS}
+    apply_tls_defaults(native)
+    return native
 
 
 class Server:
     """A fastnats server running in this process.
 
-    Options are keyword arguments named as in nats-server's config (``host``, ``port``,
-    ``server_name``, ``max_payload``, ``max_control_line``, ``max_pending``,
-    ``max_connections``, ``max_subscriptions``, ``ping_interval`` and ``write_deadline`` in
-    seconds, ``ping_max``, ``worker_threads``, ...); see :func:`default_config`. ``port=0``
-    (or ``-1``, as on nats-server's command line) picks a free port: read it from ``.port``.
+    ``Server(**options)`` makes a stopped server; :meth:`start` (or ``with``/``async with``)
+    binds and serves. Every option is a keyword argument named as in nats-server's config
+    file; an option not given takes the engine's default (``fastnats.default_config()``
+    lists them, defaults shown below). Sizes may be written as in config files (``"2MB"``,
+    ``"64KB"``, ``"1GB"``: ``KB``/``MB``/``GB`` are powers of 1024, ``K``/``M``/``G`` of
+    1000) and durations as numbers of seconds or Go duration strings (``"500ms"``, ``"2m"``,
+    ``"1h30m"``).
 
-    ``http_port`` turns on the monitoring endpoints (``/varz``, ``/connz``, ``/subsz``,
-    ``/healthz``, ``/metrics``) on ``http_host`` (default: ``host``); ``0`` or ``-1`` picks
-    a free port, read it from ``.http_port``.
+    Parameters:
 
-    ``tls={"cert_file": ..., "key_file": ..., "ca_file": ..., "verify": bool, "timeout":
-    seconds, "handshake_first": bool}`` requires TLS of every client (see
-    :mod:`fastnats.tls`).
+    host (str): interface to listen on (``"0.0.0.0"``).
+    port (int): client port (4222); ``0`` or ``-1`` picks a free port: read it from
+        :attr:`port`.
+    server_name (str): ``server_name`` in INFO, no spaces (empty: the server id).
+    max_payload (int | str): largest message payload, headers included (1 MiB).
+    max_control_line (int | str): longest protocol line accepted (4096).
+    max_pending (int | str): bytes queued for one client before it is closed as a slow
+        consumer (64 MiB); at least ``max_payload``.
+    max_connections (int): clients served at once (65536); ``0`` refuses every client.
+    max_subscriptions (int): subscriptions per connection (``0``: unlimited).
+    ping_interval (float | str): interval of the keep-alive PINGs (120 s).
+    ping_max (int): unanswered PINGs before the client is stale (2).
+    write_deadline (float | str): time a write to a client may take before it is a slow
+        consumer (10 s).
+    shutdown_grace (float | str): how long :meth:`stop` waits for clients to flush (5 s).
+    worker_threads (int): runtime threads (``0``: one per core).
+    no_header_support (bool): advertise ``headers: false`` and refuse HPUB (False).
+    disable_sublist_cache (bool): turn off the subject-match cache (False).
+    authorization (Mapping | None): nats-server's ``authorization`` block as a dict, with
+        its keys and forms (durations in seconds): ``token``, ``user``/``password``,
+        ``users`` (passwords, bcrypt hashes or ``nkey``, each with ``permissions``),
+        ``default_permissions``, ``no_auth_user``, ``timeout``. See the README's Security
+        section. None: no authorization.
+    tls (Mapping | None): TLS required of every client: ``{"cert_file": ..., "key_file":
+        ..., "ca_file": ..., "verify": bool, "timeout": seconds, "handshake_first": bool}``
+        (see :mod:`fastnats.tls`). None: plain TCP.
+    http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
+        ``/subsz``, ``/healthz``, ``/metrics``); ``0`` or ``-1`` picks a free port, read it
+        from :attr:`http_port`. None (the default): no monitoring.
+    http_host (str | None): interface of the monitoring endpoints (None: ``host``).
+    auth (callable | None): ``auth(client: dict)`` gets the client's CONNECT (``user``,
+        ``password``, ``token``, ``nkey``, ``nkey_verified``, ``client_ip``, ...) and
+        decides alone, in place of ``authorization``: ``True`` or
+        :meth:`fastnats.AuthResult.allow` (with a ``user`` name and ``permissions``)
+        admits, ``False``/``None``/:meth:`~fastnats.AuthResult.deny` refuses. A function or
+        a coroutine function; an exception, a wrong return or the auth timeout refuses
+        (fail closed). See :mod:`fastnats.hooks`.
+    on_connect (callable | None): ``on_connect(event: dict)`` after a client connected
+        (``cid``, ``client_ip``, ``client_port``, ``name``, ``user``, ...).
+    on_disconnect (callable | None): ``on_disconnect(event: dict)`` after a client left;
+        ``event["reason"]`` is the close reason.
+    plugins (Iterable[str]): names of ``fastnats.plugins`` entry points to load; each may
+        register more hooks.
 
-    ``authorization`` takes nats-server's block as a dict (see the README's Security
-    section). A bad option value, an unknown key inside a dict option
-    (``authorization.users[0].permissions: unknown key "publsh"``) or a certificate or key
-    that can not be used raises :class:`fastnats.ConfigError` (a ``ValueError``) naming the
-    key or the file; an unknown keyword option or a hook that is not callable raises
-    ``TypeError``.
+    Errors: a bad option value raises :class:`fastnats.ConfigError` (a ``ValueError``)
+    naming the option and what it allows (``port: must be an integer from 0 to 65535 (or
+    -1 for a random port), not 70000``), as does an unknown key inside ``authorization``
+    or ``tls`` (``authorization.users[0].permissions: unknown key "publsh"``) or a
+    certificate or key that can not be used. An unknown option or a hook that is not
+    callable raises ``TypeError``. :meth:`start` raises :class:`fastnats.BindError` (an
+    ``OSError``) naming the address it could not bind.
     """
 
     def __init__(
         self,
         *,
+        host: str = DEFAULT,
+        port: int = DEFAULT,
+        server_name: str = DEFAULT,
+        max_payload: int | str = DEFAULT,
+        max_control_line: int | str = DEFAULT,
+        max_pending: int | str = DEFAULT,
+        max_connections: int = DEFAULT,
+        max_subscriptions: int = DEFAULT,
+        ping_interval: float | str = DEFAULT,
+        ping_max: int = DEFAULT,
+        write_deadline: float | str = DEFAULT,
+        shutdown_grace: float | str = DEFAULT,
+        worker_threads: int = DEFAULT,
+        no_header_support: bool = DEFAULT,
+        disable_sublist_cache: bool = DEFAULT,
+        authorization: Mapping[str, Any] | None = DEFAULT,
+        tls: Mapping[str, Any] | None = DEFAULT,
+        http_host: str | None = None,
+        http_port: int | None = None,
         auth: AuthHook | None = None,
         on_connect: EventHook | None = None,
         on_disconnect: EventHook | None = None,
         plugins: Iterable[str] = (),
-        **options: Any,
     ) -> None:
+        given = {
+            "host": host,
+            "port": port,
+            "server_name": server_name,
+            "max_payload": max_payload,
+            "max_control_line": max_control_line,
+            "max_pending": max_pending,
+            "max_connections": max_connections,
+            "max_subscriptions": max_subscriptions,
+            "ping_interval": ping_interval,
+            "ping_max": ping_max,
+            "write_deadline": write_deadline,
+            "shutdown_grace": shutdown_grace,
+            "worker_threads": worker_threads,
+            "no_header_support": no_header_support,
+            "disable_sublist_cache": disable_sublist_cache,
+            "authorization": authorization,
+            "tls": tls,
+            "http_host": http_host,
+            "http_port": http_port,
+        }
+        # The options as given (checked, in the engine's units): what reload() merges into.
+        self._options = check_options({k: v for k, v in given.items() if v is not DEFAULT})
         # Hooks (fastnats.hooks): ``auth`` decides every CONNECT (built-in authorization is
         # then not consulted); plugins named here register more hooks.
         for parameter, hook in (
@@ -104,19 +192,48 @@ class Server:
         load_plugins(plugins, ctx)
         self._hooks = HookRunner()
         # Monitoring lives in Python (fastnats.monitor): not options of the native server.
-        self._http_host: str | None = options.pop("http_host", None)
-        http_port = options.pop("http_port", None)
-        self._http_port: int | None = None if http_port is None else max(int(http_port), 0)
+        self._http_host: str | None = self._options.get("http_host")
+        self._http_port: int | None = self._options.get("http_port")
         self._monitor: Monitor | None = None
         self._monitor_listener: MonitorListener | None = None
         self._native = _fastnats.NativeServer(
-            _native_options(options),
+            _native_options(self._options),
             auth_hook=self._hooks.auth(ctx.auth_hooks),
             on_connect=self._hooks.events(ctx.on_connect),
             on_disconnect=self._hooks.events(ctx.on_disconnect),
         )
         self._stopped = threading.Event()
         self._stopped.set()
+
+    @classmethod
+    def from_config(
+        cls, path: str | os.PathLike[str], **overrides: Unpack[ServerOptions]
+    ) -> Server:
+        """A server configured by a nats-server config file, as ``fastnats -c path`` would
+        be, with ``overrides`` (any keyword argument of ``Server``) applied on top.
+
+        The file is read by the same loader as the command line's (``fastnats.conf``): its
+        server options, ``authorization``, ``tls``, monitoring (``http``/``http_port``) and
+        the fastnats-only ``auth_hook`` and ``plugins``. Logging settings in the file are
+        not applied (the process's logging is the caller's), nor are ``pid_file`` and
+        ``ports_file_dir``. A problem in the file raises :class:`fastnats.conf.ConfigError`
+        (a :class:`fastnats.ConfigError`) naming ``file:line:column``; what nats-server
+        warns about (an integer where a duration belongs) is a ``UserWarning``.
+        """
+        from .settings import Options, load_settings, server_kwargs
+
+        for name in overrides:  # before the file is read, as for any unknown keyword
+            if name not in ServerOptions.__annotations__:
+                raise TypeError(f"from_config() got an unexpected keyword argument {name!r}")
+        settings = load_settings(Options(config_file=os.fspath(path)))
+        if settings.warnings:  # what a running fastnats -c logs as warnings
+            import warnings
+
+            for message in settings.warnings:
+                warnings.warn(message, UserWarning, stacklevel=2)
+        kwargs = server_kwargs(settings)
+        kwargs.update(overrides)
+        return cls(**kwargs)
 
     # lifecycle -------------------------------------------------------------------------
     def start(self) -> Server:
@@ -142,18 +259,46 @@ class Server:
         self._hooks.close()  # after the native stop: no hook can be called any more
         self._stopped.set()
 
-    def reload(self, **options: Any) -> None:
-        """Applies new options to the running server, as SIGHUP does for the CLI.
+    def reload(self, **changes: Unpack[ReloadOptions]) -> None:
+        """Changes options of the running server (as SIGHUP does for the command line).
 
-        Options not given take their defaults, as in the constructor. Limits, keep-alive,
-        write deadline and shutdown grace apply at once (connections pick them up at their
-        next read; lowering ``max_connections`` closes the excess clients). A change to an
-        option fixed at start (``host``, ``port``, ``server_name``, ``worker_threads``,
-        ``no_header_support``, ``disable_sublist_cache``) raises
-        :class:`fastnats.ConfigError` (a ``ValueError``) with nats-server's message
-        (``config reload not supported for Port: old=..., new=...``) and changes nothing.
+        Only the options given change; the others keep their running values (a port given
+        as the bound port, e.g. ``reload(port=server.port)`` after ``port=0``, is unchanged).
+        Limits, keep-alive, write deadline, shutdown grace, ``authorization`` and ``tls``
+        apply at once (connections pick them up at their next read; lowering
+        ``max_connections`` closes the excess clients; clients whose credentials no longer
+        pass are closed). ``reload(tls=None)`` turns TLS off, ``authorization=None``
+        authorization. Values are checked as in the constructor; an unknown option is a
+        ``TypeError``. A change to an option fixed at start (``host``, ``port``,
+        ``server_name``, ``worker_threads``, ``no_header_support``,
+        ``disable_sublist_cache``, ``http_host``, ``http_port``) raises
+        :class:`fastnats.ConfigError` with nats-server's message (``config reload not
+        supported for Port: old=4222, new=4223``) and changes nothing.
         """
+        options = check_options(changes, "reload()")
+        if self.running and options.get("port") == self.port:
+            options["port"] = self._options.get("port", self.port)  # the bound port
+        if options.get("http_port") is not None and options["http_port"] == self.http_port:
+            options["http_port"] = self._options.get("http_port")  # the bound port
+        self._apply({**self._options, **options})
+
+    def _replace_options(self, options: Mapping[str, Any]) -> None:
+        """Reload with ``options`` as the whole configuration: what is not given returns to
+        its default (the command line's SIGHUP, which rereads the config file, as
+        nats-server does). Hooks are kept."""
+        kept = {name: self._options.get(name) for name in MONITORING_OPTIONS}
+        self._apply(check_options({**kept, **options}, "reload()"))
+
+    def _apply(self, options: dict[str, Any]) -> None:
+        for name, label in (("http_port", "HTTPPort"), ("http_host", "HTTPHost")):
+            old, new = self._options.get(name), options.get(name)
+            if old != new:  # the monitor is bound at start
+                raise ConfigError(
+                    f"config reload not supported for {label}: "
+                    f"old={'' if old is None else old}, new={'' if new is None else new}"
+                )
         self._native.reload(_native_options(options))
+        self._options = options
 
     def lame_duck(self, duration: float = 120.0, grace: float = 10.0) -> None:
         """Lame duck mode, then stop: blocks until every client is gone.
@@ -298,7 +443,17 @@ class Server:
 
         monitor = self._monitoring()
         host = self.http_host or ""
-        listener = MonitorListener(monitor, host, self._http_port or 0)
+        port = self._http_port or 0
+        try:
+            listener = MonitorListener(monitor, host, port)
+        except OSError as e:
+            shown = host or "0.0.0.0"
+            if ":" in shown:
+                shown = f"[{shown}]"
+            raise BindError(
+                e.errno,
+                f"can not listen for monitoring on {shown}:{port}: {e.strerror or e}",
+            ) from e
         monitor.http_host, monitor.http_port = host, listener.port
         self._monitor_listener = listener.start()
 

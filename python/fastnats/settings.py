@@ -137,6 +137,30 @@ def load_settings(opts: Options) -> Settings:
     return settings
 
 
+def server_kwargs(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of :class:`fastnats.Server` for ``settings``: the server options,
+    monitoring (nats-server's ``http_port`` is off at 0 and a free port at -1) and the
+    Python hooks named by ``auth_hook`` and ``plugins``. A hook that can not be imported is
+    a :class:`SettingsError`."""
+    kwargs: dict[str, Any] = dict(settings.server)
+    port = settings.misc.get("http_port")
+    if port:
+        kwargs["http_port"] = port
+        if settings.misc.get("http_host"):
+            kwargs["http_host"] = settings.misc["http_host"]
+    spec = settings.misc.get("auth_hook")
+    if spec:
+        from .hooks import resolve_callable
+
+        try:
+            kwargs["auth"] = resolve_callable(spec)
+        except Exception as e:  # noqa: BLE001 - whatever importing user code raises
+            raise SettingsError(f'auth_hook "{spec}": {type(e).__name__}: {e}') from e
+    if settings.misc.get("plugins"):
+        kwargs["plugins"] = settings.misc["plugins"]
+    return kwargs
+
+
 def merge_tls_flags(tls: dict[str, Any] | None, flags: dict[str, Any]) -> dict[str, Any] | None:
     """The ``--tls*`` flags over the file's ``tls`` option, as nats-server does it: ``--tls=false``
     switches TLS off; any other TLS flag replaces the file's certificate, key, CA and verify

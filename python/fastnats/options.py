@@ -1,0 +1,231 @@
+"""The options of :class:`fastnats.Server`: their types, and their values checked.
+
+:class:`ReloadOptions` and :class:`ServerOptions` are the keyword arguments as
+``TypedDict``\\ s, for ``Server.reload(**changes)`` and ``Server.from_config(path,
+**overrides)`` (``Server.__init__`` spells them out as parameters), so type checkers and
+editors catch a misspelled option.
+
+:func:`check_options` turns what a caller gave into what the engine reads: sizes written as
+the config files write them (``"2MB"``, ``"64KB"``, ``"1GB"``) become bytes, durations
+(``"2m"``, ``"500ms"``, ``"1h30m"``) float seconds, ``port=-1`` becomes ``0``. A value of the
+wrong type or out of range raises :class:`fastnats.ConfigError` in one shape,
+``<option>: must be <what is allowed>, not <the value>``::
+
+    port: must be an integer from 0 to 65535 (or -1 for a random port), not 70000
+    ping_interval: must be a positive duration in seconds (a number or a string such as
+    "500ms", "2m", "1h30m"), not '2x'
+
+Defaults are not here: an option not given is left out, and the engine fills in its own
+(``fastnats.default_config()``, read from the Rust ``Config::default``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .hooks import AuthHook, EventHook
+
+__all__ = ["DEFAULT", "ReloadOptions", "ServerOptions", "check_options"]
+
+
+class _Default:
+    """The value of an option that was not given (the engine's default applies)."""
+
+    _instance: _Default | None = None
+
+    def __new__(cls) -> _Default:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Any = _Default()
+"""The default of every engine option in ``Server.__init__``'s signature: "not given, the
+engine's default" (``fastnats.default_config()`` lists those). Typed ``Any`` so that a
+parameter can say ``port: int = DEFAULT``."""
+
+
+class ReloadOptions(TypedDict, total=False):
+    """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
+
+    host: str
+    port: int
+    server_name: str
+    max_payload: int | str
+    max_control_line: int | str
+    max_pending: int | str
+    max_connections: int
+    max_subscriptions: int
+    ping_interval: float | str
+    ping_max: int
+    write_deadline: float | str
+    shutdown_grace: float | str
+    worker_threads: int
+    no_header_support: bool
+    disable_sublist_cache: bool
+    authorization: Mapping[str, Any] | None
+    tls: Mapping[str, Any] | None
+    http_host: str | None
+    http_port: int | None
+
+
+class ServerOptions(ReloadOptions, total=False):
+    """Every keyword argument of ``Server(...)`` (and ``Server.from_config(path, ...)``)."""
+
+    auth: AuthHook | None
+    on_connect: EventHook | None
+    on_disconnect: EventHook | None
+    plugins: Iterable[str]
+
+
+RELOAD_OPTIONS: frozenset[str] = frozenset(ReloadOptions.__annotations__)
+MONITORING_OPTIONS = ("http_host", "http_port")
+
+_INT32_MAX = (1 << 31) - 1
+_INT64_MAX = (1 << 63) - 1
+_UINT32_MAX = (1 << 32) - 1
+_USIZE_MAX = (1 << 64) - 1
+
+_SIZE_FORMS = '(an integer or a string such as "64KB", "2MB", "1GB")'
+_DURATION_FORMS = '(a number or a string such as "500ms", "2m", "1h30m")'
+_SIZE = re.compile(r"(\d+)([A-Za-z]*)")
+
+
+def _fail(name: str, what: str, value: Any) -> ConfigError:
+    return ConfigError(f"{name}: must be {what}, not {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _integer(name: str, value: Any, low: int, high: int, what: str) -> int:
+    if not _is_int(value) or not low <= value <= high:
+        raise _fail(name, what, value)
+    return int(value)
+
+
+def _port(name: str, value: Any) -> int:
+    what = "an integer from 0 to 65535 (or -1 for a random port)"
+    if name == "http_port":
+        what += " or None"
+    port = _integer(name, value, -1, 65535, what)
+    return 0 if port == -1 else port
+
+
+def _size(name: str, value: Any, high: int) -> int:
+    """Bytes, or a size as the config files write it (``k`` = 1000, ``kb``/``ki``/``kib`` =
+    1024, and so on for ``m``, ``g``, ``t``; any case)."""
+    from .conf.units import apply_size_suffix
+
+    what = f"a size from 1 to {high} bytes {_SIZE_FORMS}"
+    if _is_int(value):
+        n = value
+    elif isinstance(value, str) and (m := _SIZE.fullmatch(value)):
+        try:
+            n = apply_size_suffix(int(m.group(1)), m.group(2))
+        except (KeyError, OverflowError):
+            raise _fail(name, what, value) from None
+    else:
+        raise _fail(name, what, value)
+    if not 1 <= n <= high:
+        raise _fail(name, what, value)
+    return int(n)
+
+
+def _duration(name: str, value: Any, positive: bool) -> float:
+    """Seconds, or a Go duration string as the config files write it."""
+    from .conf.units import parse_duration
+
+    what = f"{'a positive' if positive else 'a non-negative'} duration in seconds {_DURATION_FORMS}"
+    if isinstance(value, str):
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise _fail(name, what, value) from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise _fail(name, what, value)
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise _fail(name, what, value)
+    return seconds
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(name, "True or False", value)
+    return value
+
+
+def _string(name: str, value: Any, *, none: bool = False) -> str | None:
+    if value is None and none:
+        return None
+    if not isinstance(value, str):
+        raise _fail(name, "a string or None" if none else "a string", value)
+    return value
+
+
+def _mapping(name: str, value: Any, what: str) -> Mapping[str, Any] | None:
+    if value is not None and not isinstance(value, Mapping):
+        raise _fail(name, f"a dict ({what}) or None", value)
+    return None if value is None else dict(value)  # a copy: reload() merges into it
+
+
+def _check(name: str, value: Any) -> Any:
+    if name in ("host", "http_host"):
+        return _string(name, value, none=name == "http_host")
+    if name == "server_name":
+        text = _string(name, value)
+        if text is not None and " " in text:
+            raise _fail(name, "a string without spaces", value)
+        return text
+    if name == "port":
+        return _port(name, value)
+    if name == "http_port":
+        return None if value is None else _port(name, value)
+    if name in ("max_payload", "max_control_line"):
+        return _size(name, value, _INT32_MAX)
+    if name == "max_pending":
+        return _size(name, value, _INT64_MAX)
+    if name in ("ping_interval", "write_deadline"):
+        return _duration(name, value, positive=True)
+    if name == "shutdown_grace":
+        return _duration(name, value, positive=False)
+    if name == "ping_max":
+        return _integer(name, value, 0, _UINT32_MAX, f"an integer from 0 to {_UINT32_MAX}")
+    if name in ("max_connections", "max_subscriptions", "worker_threads"):
+        return _integer(name, value, 0, _USIZE_MAX, "a non-negative integer")
+    if name in ("no_header_support", "disable_sublist_cache"):
+        return _boolean(name, value)
+    if name == "authorization":
+        return _mapping(name, value, "nats-server's authorization block")
+    if name == "tls":
+        return _mapping(name, value, "cert_file, key_file, ca_file, verify, timeout, ...")
+    raise AssertionError(name)  # pragma: no cover - callers pass known names only
+
+
+def check_options(options: Mapping[str, Any], caller: str = "Server()") -> dict[str, Any]:
+    """The options (names of :class:`ReloadOptions`) checked and in the engine's units.
+
+    An unknown name is a ``TypeError`` naming it, as Python's own for an unexpected keyword
+    argument; a bad value a :class:`fastnats.ConfigError` (see the module docstring). The
+    contents of ``authorization`` and ``tls`` are checked by the engine (keys named with
+    their path: ``authorization.users[0].permissions: unknown key "publsh"``).
+    """
+    for name in options:
+        if name not in RELOAD_OPTIONS:
+            raise TypeError(f"{caller} got an unexpected keyword argument {name!r}")
+    return {name: _check(name, value) for name, value in options.items()}
