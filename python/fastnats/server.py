@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import _fastnats
+from . import _fastnats, logs
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .tls import apply_tls_defaults
 
@@ -62,6 +62,11 @@ class Server:
     that can not be used raises :class:`fastnats.ConfigError` (a ``ValueError``) naming the
     key or the file; an unknown keyword option or a hook that is not callable raises
     ``TypeError``.
+
+    ``log_level`` (``"trace"``, ``"debug"``, ``"info"``, ``"warning"``, ``"error"``,
+    ``"critical"`` or a :mod:`logging` level number) sets what the engine logs at all
+    (process-wide); lines go to the ``fastnats`` logger, whose level and handlers stay the
+    application's (see :mod:`fastnats.logs`).
     """
 
     def __init__(
@@ -71,8 +76,11 @@ class Server:
         on_connect: EventHook | None = None,
         on_disconnect: EventHook | None = None,
         plugins: Iterable[str] = (),
+        log_level: str | int | None = None,
         **options: Any,
     ) -> None:
+        if log_level is not None:
+            logs.set_engine_level(log_level)
         # Hooks (fastnats.hooks): ``auth`` decides every CONNECT (built-in authorization is
         # then not consulted); plugins named here register more hooks.
         for parameter, hook in (
@@ -114,11 +122,13 @@ class Server:
         address when it can not be bound.
         """
         self._native.start()
+        logs.attach()
         if self._http_port is not None:
             try:
                 self._start_monitoring()
             except BaseException:
                 self._native.stop()
+                logs.detach()
                 raise
         self._stopped.clear()
         return self
@@ -126,8 +136,11 @@ class Server:
     def stop(self) -> None:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
         self._stop_monitoring()
+        was_running = not self._stopped.is_set()
         self._native.stop()
         self._hooks.close()  # after the native stop: no hook can be called any more
+        if was_running:
+            logs.detach()  # after the hooks: their last lines are handed to logging too
         self._stopped.set()
 
     def reload(self, **options: Any) -> None:
