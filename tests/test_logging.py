@@ -16,6 +16,7 @@ import fastnats
 import pytest
 from fastnats import _fastnats, logs
 
+from .dropin.procs import LOG_LINE, kinds, served
 from .wire.proto import PING, PONG, connect, pub
 
 pytestmark = pytest.mark.timeout(60)
@@ -205,3 +206,17 @@ def test_violation_and_auth_error_lines_match_the_reference(
     while len(_error_lines(server, caplog)) < len(EXPECTED) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _error_lines(server, caplog) == EXPECTED
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_the_cli_writes_them_in_nats_servers_format(kind: str) -> None:
+    """The CLI's writer, not logging's defaults: ``[pid] date time [ERR] ...`` on stderr."""
+    with served("-a", "127.0.0.1", "-p", "-1", "--user", "bob", "--pass", "pw", kind=kind) as s:
+        c = connect(s.address, handshake=False)
+        c.send(b'CONNECT {"verbose":false,"user":"bob","pass":"wrong"}\r\n' + PING)
+        c.expect_err_and_close("Authorization Violation")
+        line = s.log.expect(r"authentication error")
+    assert LOG_LINE.match(line), line
+    assert re.search(
+        r' \[ERR\] 127\.0\.0\.1:\d+ - cid:\d+ - authentication error - User "bob"$', line
+    )
