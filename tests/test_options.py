@@ -35,8 +35,9 @@ def test_the_keywords_are_the_engine_options_plus_monitoring_and_hooks():
     params = inspect.signature(fastnats.Server).parameters
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
     engine = set(fastnats.default_config())
-    assert set(params) == engine | {"http_host", "http_port"} | HOOKS
-    assert set(ReloadOptions.__annotations__) == RELOAD_OPTIONS == set(params) - HOOKS
+    assert set(params) == engine | {"http_host", "http_port", "log_level"} | HOOKS
+    assert set(ReloadOptions.__annotations__) == RELOAD_OPTIONS
+    assert RELOAD_OPTIONS == set(params) - HOOKS - {"log_level"}
     assert set(ServerOptions.__annotations__) == set(params)
 
 

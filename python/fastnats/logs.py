@@ -1,21 +1,120 @@
-"""Log output of a ``fastnats`` process, in nats-server's shape.
+"""fastnats's log lines, through Python's :mod:`logging`.
 
-Every line, the engine's and Python's, goes through the native logger
-(``[pid] YYYY/MM/DD HH:MM:SS.micro [INF] message``), so there is one format, one destination
-(standard error, ``-l`` file, syslog or remote syslog) and one level.
+Every line, the engine's and Python's, is a record of the ``fastnats`` logger or one of its
+children: ``fastnats.server`` (the server at large), ``fastnats.auth`` (authentication
+errors, permission violations), ``fastnats.hooks`` (a hook that raised, with its traceback),
+``fastnats.trace`` (protocol tracing). Levels map from nats-server's tags: ``[FTL]`` CRITICAL,
+``[ERR]`` ERROR, ``[WRN]`` WARNING, ``[INF]`` INFO, ``[DBG]`` DEBUG, ``[TRC]`` :data:`TRACE`
+(5, registered below DEBUG with :func:`logging.addLevelName`).
+
+**Embedded** (:class:`fastnats.Server`), fastnats adds no handler and sets no logger level:
+the application's logging configuration decides what is shown and where. With none,
+Python's defaults apply: WARNING and above reach standard error through logging's
+last-resort handler. What the engine produces at all is ``Server(log_level=...)``
+(:func:`set_engine_level`; INFO unless set, process-wide). The engine never waits for
+Python to log: it queues lines (bounded; an overflow is counted and reported in a WARNING
+line) and a thread of this module, ``fastnats-logs``, hands them to :mod:`logging` in
+batches while a server runs.
+
+**The CLI** (``python -m fastnats serve``) keeps nats-server's format and destinations:
+:func:`configure` points the engine at its own writer (``[pid] YYYY/MM/DD HH:MM:SS.micro
+[INF] message`` to standard error, ``-l`` file, syslog or remote syslog) and installs a
+handler on the ``fastnats`` logger that writes Python's records (the CLI's own lines, and any
+plugin logging under ``fastnats``) through that writer too: one format, one destination.
 
 Settings use the keys of :class:`fastnats.conf.ServerConfig`'s ``logging``: ``debug``,
 ``trace`` (``trace_verbose`` implies it), ``logtime``, ``logtime_utc``, ``logfile``,
-``syslog``, ``remote_syslog``. The native logger has one minimum level: ``-V`` alone prints
+``syslog``, ``remote_syslog``. The native writer has one minimum level: ``-V`` alone prints
 debug lines too (nats-server prints trace lines without debug ones).
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from . import _fastnats
+
+TRACE = 5
+"""The level of protocol trace lines (``[TRC]``), below DEBUG."""
+logging.addLevelName(TRACE, "TRACE")
+
+LOGGER = "fastnats"
+
+# nats-server's level names (as the CLI and the native writer use them) to logging's.
+_NATIVE_TO_PYTHON = {
+    "trace": TRACE,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+}
+_NAMES = {
+    "trace": TRACE,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+def engine_level(level: str | int) -> str:
+    """The engine's level name for ``log_level``: ``"trace"``, ``"debug"``, ``"info"``,
+    ``"warning"``, ``"error"``, ``"critical"`` or a :mod:`logging` level number (the engine
+    then produces the levels that number lets through). Raises ``ValueError``/``TypeError``."""
+    if isinstance(level, bool) or not isinstance(level, (str, int)):
+        raise TypeError(f"log_level must be a level name or a logging level number, not {level!r}")
+    if isinstance(level, str):
+        number = _NAMES.get(level.lower())
+        if number is None:
+            known = ", ".join(
+                f'"{n}"' for n in ("trace", "debug", "info", "warning", "error", "critical")
+            )
+            raise ValueError(
+                f"unknown log_level {level!r} (one of {known}, or a logging level number)"
+            )
+        level = number
+    for name, number in _NATIVE_TO_PYTHON.items():
+        if level <= number:
+            return name
+    return "fatal"
+
+
+def set_engine_level(level: str | int) -> None:
+    """Sets what the engine produces at all (process-wide: the engine has one logger)."""
+    _fastnats.set_log_level(engine_level(level))
+
+
+# The CLI: nats-server's format -------------------------------------------------------------
+class NativeHandler(logging.Handler):
+    """Writes records through the engine's writer, in nats-server's format (the CLI's)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+            area = record.name.split(".", 2)[1] if record.name.count(".") else "server"
+            if area not in ("server", "auth", "hooks", "trace"):
+                area = "server"
+            _fastnats.log(_native_name(record.levelno), message, area)
+        except Exception:  # noqa: BLE001 - logging's own convention for a failing handler
+            self.handleError(record)
+
+
+def _native_name(levelno: int) -> str:
+    for name, number in _NATIVE_TO_PYTHON.items():
+        if levelno <= number:
+            return name
+    return "fatal"
+
+
+_handler: NativeHandler | None = None
 
 
 def level_of(logging: Mapping[str, Any]) -> str:
@@ -26,18 +125,28 @@ def level_of(logging: Mapping[str, Any]) -> str:
     return "info"
 
 
-def configure(logging: Mapping[str, Any]) -> None:
-    """Points the native logger at the configured destination; raises OSError."""
+def configure(logging_settings: Mapping[str, Any]) -> None:
+    """The CLI's logging: the engine's writer at the configured destination, and the
+    ``fastnats`` logger writing through it; raises OSError."""
+    global _handler
     kwargs: dict[str, Any] = {}
-    if logging.get("logfile"):
-        kwargs["file"] = str(logging["logfile"])
+    if logging_settings.get("logfile"):
+        kwargs["file"] = str(logging_settings["logfile"])
     # Timestamps are always UTC (the native logger has no local-time mode), which is what
     # ``logtime_utc`` asks for; nats-server's default is local time.
-    if logging.get("syslog"):
+    if logging_settings.get("syslog"):
         kwargs["syslog"] = True
-    if logging.get("remote_syslog"):
-        kwargs["remote_syslog"] = str(logging["remote_syslog"])
-    _fastnats.configure_logging(level_of(logging), bool(logging.get("logtime", True)), **kwargs)
+    if logging_settings.get("remote_syslog"):
+        kwargs["remote_syslog"] = str(logging_settings["remote_syslog"])
+    level = level_of(logging_settings)
+    _fastnats.configure_logging(level, bool(logging_settings.get("logtime", True)), **kwargs)
+    logger = logging.getLogger(LOGGER)
+    if _handler is None:
+        _handler = NativeHandler()
+        logger.addHandler(_handler)
+    # The writer is the CLI's only destination: records do not go on to the root logger.
+    logger.propagate = False
+    logger.setLevel(_NATIVE_TO_PYTHON[level])
 
 
 def output_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
@@ -59,25 +168,95 @@ def reopen() -> None:
     _fastnats.reopen_log()
 
 
-def log(level: str, message: str) -> None:
-    _fastnats.log(level, message)
+# Python's own lines ------------------------------------------------------------------------
+def log(level: str, message: str, area: str = "server") -> None:
+    """Logs ``message`` on ``fastnats.<area>`` at a nats-server level name (``"info"``,
+    ``"warn"``, ``"fatal"``, ...)."""
+    logging.getLogger(f"{LOGGER}.{area}").log(_NATIVE_TO_PYTHON[level], message)
 
 
 def info(message: str) -> None:
-    _fastnats.log("info", message)
+    log("info", message)
 
 
 def debug(message: str) -> None:
-    _fastnats.log("debug", message)
+    log("debug", message)
 
 
 def warn(message: str) -> None:
-    _fastnats.log("warn", message)
+    log("warn", message)
 
 
 def error(message: str) -> None:
-    _fastnats.log("error", message)
+    log("error", message)
 
 
 def fatal(message: str) -> None:
-    _fastnats.log("fatal", message)
+    log("fatal", message)
+
+
+# Embedded: the engine's queue to logging ---------------------------------------------------
+class _Bridge:
+    """The ``fastnats-logs`` thread: while any server runs, it waits for the engine's lines
+    (in native code, without the GIL) and hands each batch to :mod:`logging`."""
+
+    # How long one wait in native code lasts: bounds how long stopping takes.
+    WAIT = 0.5
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def attach(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._thread is None and _fastnats.logs_queued():
+                self._stopping.clear()
+                self._thread = threading.Thread(target=self._run, name="fastnats-logs", daemon=True)
+                self._thread.start()
+
+    def detach(self) -> None:
+        with self._lock:
+            self._users = max(self._users - 1, 0)
+            if self._users == 0:
+                self._stop()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            _fastnats.wake_logs()
+            if thread is not threading.current_thread():  # a handler stopping the server
+                thread.join()
+        flush()  # what was queued after the thread's last batch
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            deliver(_fastnats.drain_logs(self.WAIT))
+
+
+def deliver(batch: list[tuple[int, str, str]]) -> None:
+    """Hands engine lines ``(levelno, area, message)`` to ``fastnats.<area>``."""
+    for levelno, area, message in batch:
+        logger = logging.getLogger(f"{LOGGER}.{area}")
+        if logger.isEnabledFor(levelno):
+            logger.log(levelno, message)
+
+
+def flush() -> None:
+    """Hands every line the engine has queued so far to :mod:`logging` now (on this
+    thread)."""
+    deliver(_fastnats.drain_logs(0.0))
+
+
+_bridge = _Bridge()
+attach = _bridge.attach
+detach = _bridge.detach
+# A daemon thread must not be inside native code when the interpreter finalizes.
+atexit.register(_bridge.stop)

@@ -88,6 +88,7 @@ class ServerOptions(ReloadOptions, total=False):
     on_connect: EventHook | None
     on_disconnect: EventHook | None
     plugins: Iterable[str]
+    log_level: str | int | None
 
 
 RELOAD_OPTIONS: frozenset[str] = frozenset(ReloadOptions.__annotations__)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import _fastnats
+from . import _fastnats, logs
 from .errors import BindError, ConfigError
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
@@ -113,6 +113,11 @@ class Server:
         ``event["reason"]`` is the close reason.
     plugins (Iterable[str]): names of ``fastnats.plugins`` entry points to load; each may
         register more hooks.
+    log_level (str | int | None): what the engine logs at all, process-wide: ``"trace"``,
+        ``"debug"``, ``"info"``, ``"warning"``, ``"error"``, ``"critical"`` or a
+        :mod:`logging` level number (None: leave it as it is, ``"info"`` at first). Lines go
+        to the ``fastnats`` logger, whose level and handlers stay the application's (see
+        :mod:`fastnats.logs`).
 
     Errors: a bad option value raises :class:`fastnats.ConfigError` (a ``ValueError``)
     naming the option and what it allows (``port: must be an integer from 0 to 65535 (or
@@ -149,7 +154,10 @@ class Server:
         on_connect: EventHook | None = None,
         on_disconnect: EventHook | None = None,
         plugins: Iterable[str] = (),
+        log_level: str | int | None = None,
     ) -> None:
+        if log_level is not None:
+            logs.set_engine_level(log_level)
         given = {
             "host": host,
             "port": port,
@@ -243,11 +251,13 @@ class Server:
         address when it can not be bound.
         """
         self._native.start()
+        logs.attach()
         if self._http_port is not None:
             try:
                 self._start_monitoring()
             except BaseException:
                 self._native.stop()
+                logs.detach()
                 raise
         self._stopped.clear()
         return self
@@ -255,8 +265,11 @@ class Server:
     def stop(self) -> None:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
         self._stop_monitoring()
+        was_running = not self._stopped.is_set()
         self._native.stop()
         self._hooks.close()  # after the native stop: no hook can be called any more
+        if was_running:
+            logs.detach()  # after the hooks: their last lines are handed to logging too
         self._stopped.set()
 
     def reload(self, **changes: Unpack[ReloadOptions]) -> None:

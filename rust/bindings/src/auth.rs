@@ -17,7 +17,7 @@ use fastnats_server::auth::{
 };
 use fastnats_server::config_error::deserialize;
 use fastnats_server::hooks::{ClientEvent, Events};
-use fastnats_server::log::{log, Level};
+use fastnats_server::log::{log_to, Area, Level};
 
 use crate::errors::config_error;
 
@@ -94,7 +94,8 @@ impl Authenticator for PyAuthenticator {
     fn authenticate(&self, req: &AuthRequest<'_>) -> AuthOutcome {
         Python::with_gil(|py| {
             self.decide(py, req).unwrap_or_else(|e| {
-                log(
+                log_to(
+                    Area::Hooks,
                     Level::Error,
                     &format!("auth hook failed (client denied): {}", traceback(py, &e)),
                 );
@@ -141,7 +142,8 @@ impl PyEvents {
                 hook.call1(py, (d,))
             });
             if let Err(e) = r {
-                log(
+                log_to(
+                    Area::Hooks,
                     Level::Error,
                     &format!("event hook failed: {}", traceback(py, &e)),
                 );

@@ -14,12 +14,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use fastnats_server::hooks::Hooks;
-use fastnats_server::log::Level;
 use fastnats_server::{monitor, CompiledConfig, Config, Server};
 
 mod auth;
 mod config;
 mod errors;
+mod logbridge;
 mod snapshot;
 
 /// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
@@ -307,31 +307,26 @@ fn normalize_authorization<'py>(
     config::authorization(py, authorization)
 }
 
-fn parse_level(level: &str) -> PyResult<Level> {
-    Ok(match level {
-        "trace" => Level::Trace,
-        "debug" => Level::Debug,
-        "info" => Level::Info,
-        "warn" => Level::Warn,
-        "error" => Level::Error,
-        "fatal" => Level::Fatal,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "unknown log level {level:?}"
-            )))
-        }
-    })
-}
-
-/// Writes one log line in nats-server's format (the same path the engine logs through).
+/// Logs one line through the engine's logger (the CLI's writer, or the queue Python's
+/// `logging` is fed from); `area` is `server`, `auth`, `hooks` or `trace`.
 #[pyfunction]
-fn log(level: &str, message: &str) -> PyResult<()> {
-    fastnats_server::log::log(parse_level(level)?, message);
+#[pyo3(signature = (level, message, area = "server"))]
+fn log(level: &str, message: &str, area: &str) -> PyResult<()> {
+    use fastnats_server::log::Area;
+    let area = match area {
+        "server" => Area::Server,
+        "auth" => Area::Auth,
+        "hooks" => Area::Hooks,
+        "trace" => Area::Trace,
+        _ => return Err(PyValueError::new_err(format!("unknown log area {area:?}"))),
+    };
+    fastnats_server::log::log_to(area, logbridge::parse_level(level)?, message);
     Ok(())
 }
 
-/// Sets the lowest level printed, timestamps, and where lines go (a file, syslog, a remote
-/// syslog `udp://host:port`, else standard error). Raises OSError if the target can not be
+/// The CLI's logging: sets the lowest level printed, timestamps, and where lines go (a file,
+/// syslog, a remote syslog `udp://host:port`, else standard error) in nats-server's format,
+/// in place of the queue `drain_logs()` empties. Raises OSError if the target can not be
 /// opened.
 #[pyfunction]
 #[pyo3(signature = (level, logtime = true, *, file = None, syslog = false, remote_syslog = None))]
@@ -347,8 +342,9 @@ fn configure_logging(
         syslog,
         remote_syslog,
     };
+    let level = logbridge::parse_level(level)?;
     fastnats_server::log::set_output(&opts).map_err(|e| PyOSError::new_err(e.to_string()))?;
-    fastnats_server::log::configure(parse_level(level)?, logtime);
+    fastnats_server::log::configure(level, logtime);
     Ok(())
 }
 
@@ -372,5 +368,6 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(log, m)?)?;
     m.add_function(wrap_pyfunction!(configure_logging, m)?)?;
     m.add_function(wrap_pyfunction!(reopen_log, m)?)?;
+    logbridge::register(m)?;
     Ok(())
 }

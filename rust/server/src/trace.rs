@@ -5,7 +5,7 @@
 use fastnats_proto::ClientOp;
 
 use crate::connection::Connection;
-use crate::log::{self, Level};
+use crate::log::{self, Area, Level};
 
 #[inline]
 /// Whether protocol tracing is on (one relaxed load).
@@ -73,12 +73,14 @@ pub fn inbound(me: &Connection, op: &ClientOp<'_>) {
         ClientOp::Ok => "+OK".into(),
         ClientOp::Err(t) => format!("-ERR {}", text(t)),
     };
-    log::log(
+    log::log_to(
+        Area::Trace,
         Level::Trace,
         &format!("{} - cid:{} - \"<<- [{line}]\"", me.addr, me.cid),
     );
     if let ClientOp::Pub(p) = op {
-        log::log(
+        log::log_to(
+            Area::Trace,
             Level::Trace,
             &format!(
                 "{} - cid:{} - \"<<- MSG_PAYLOAD: [{:?}]\"",
@@ -93,7 +95,8 @@ pub fn inbound(me: &Connection, op: &ClientOp<'_>) {
 /// Logs protocol bytes the server queues for a client (PONG, +OK, -ERR, PING, INFO).
 pub fn outbound(me: &Connection, bytes: &[u8]) {
     let line = text(bytes);
-    log::log(
+    log::log_to(
+        Area::Trace,
         Level::Trace,
         &format!(
             "{} - cid:{} - \"->> [{}]\"",

@@ -11,9 +11,10 @@ use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, headers, ClientOp, ConnectOptions, ProtoError, Publish};
 use fastnats_sublist::{is_valid_literal_subject, is_valid_subject, matches};
 
-use super::Reader;
+use super::{go_quote, Reader};
 use crate::auth::is_reserved_queue;
 use crate::delivery::Origin;
+use crate::log::{Area, Level};
 use crate::subscription::{self, SubRef};
 
 /// Reply prefixes reserved for server-internal mappings (gateway replies, service import
@@ -30,7 +31,10 @@ impl Reader {
                     self.authorize(id);
                     self.announce();
                 }
-                None => return Err(ProtoError::AuthorizationViolation),
+                None => {
+                    self.log_auth_error();
+                    return Err(ProtoError::AuthorizationViolation);
+                }
             }
         }
         match op {
@@ -95,11 +99,40 @@ impl Reader {
         }
     }
 
-    /// Sends a permissions `-ERR` (the connection stays open).
-    fn permission_violation(&mut self, v: PermissionViolation<'_>) {
+    /// Sends a permissions `-ERR` (the connection stays open) and logs nats-server's `[ERR]`
+    /// line for it (`Publish Violation - Subject "x"`, `Subscription Violation - Subject
+    /// "x", SID 1`): operators find misconfigured clients in the log, not only the clients.
+    /// `sid` is the refused SUB's.
+    fn permission_violation(&mut self, v: PermissionViolation<'_>, sid: &[u8]) {
         let mut line = Vec::new();
         v.write_err(&mut line);
         self.reply(&line);
+        if crate::log::enabled(Level::Error) {
+            let what = match v {
+                PermissionViolation::Publish(s) => {
+                    format!("Publish Violation - Subject {}", go_quote(s))
+                }
+                PermissionViolation::PublishReply(r) => {
+                    format!("Publish Violation - Reply {}", go_quote(r))
+                }
+                PermissionViolation::Subscribe(s, None) => format!(
+                    "Subscription Violation - Subject {}, SID {}",
+                    go_quote(s),
+                    String::from_utf8_lossy(sid)
+                ),
+                PermissionViolation::Subscribe(s, Some(q)) => format!(
+                    "Subscription Violation - Subject {}, Queue: {}, SID {}",
+                    go_quote(s),
+                    go_quote(q),
+                    String::from_utf8_lossy(sid)
+                ),
+                // Not sent from here (max_sub_tokens, reload).
+                PermissionViolation::TooManyTokens(_)
+                | PermissionViolation::SubscriptionRevoked(..) => return,
+            };
+            let tag = self.log_tag();
+            crate::log::log_to(Area::Auth, Level::Error, &format!("{tag} - {what}"));
+        }
     }
 
     /// PUB/HPUB: nats-server's checks (pedantic subject, publish permissions, reserved
@@ -116,17 +149,17 @@ impl Reader {
                 && !perms.can_publish_cached(&mut self.pub_cache, p.subject)
                 && !self.me.response_allowed(p.subject)
             {
-                self.permission_violation(PermissionViolation::Publish(p.subject));
+                self.permission_violation(PermissionViolation::Publish(p.subject), b"");
                 return Ok(());
             }
         }
         if p.subject.starts_with(b"_GR_.") || p.subject.starts_with(b"$NRG.") {
-            self.permission_violation(PermissionViolation::Publish(p.subject));
+            self.permission_violation(PermissionViolation::Publish(p.subject), b"");
             return Ok(());
         }
         if let Some(reply) = p.reply {
             if RESERVED_REPLY_PREFIXES.iter().any(|r| reply.starts_with(r)) {
-                self.permission_violation(PermissionViolation::PublishReply(reply));
+                self.permission_violation(PermissionViolation::PublishReply(reply), b"");
                 return Ok(());
             }
         }
@@ -176,6 +209,7 @@ impl Reader {
             return Err(ProtoError::InvalidClientProtocol);
         }
         if self.connect.legacy_account {
+            self.log_auth_error();
             return Err(ProtoError::AuthorizationViolation);
         }
         // Headers count only if the server supports them too.
@@ -217,7 +251,7 @@ impl Reader {
                 .as_ref()
                 .is_some_and(|p| !p.can_subscribe(subject, queue))
         {
-            self.permission_violation(PermissionViolation::Subscribe(subject, queue));
+            self.permission_violation(PermissionViolation::Subscribe(subject, queue), sid);
             return Ok(());
         }
         let max_subs = self.cfg.max_subscriptions;

@@ -23,11 +23,23 @@ use crate::connection::Connection;
 use crate::delivery::Delivery;
 use crate::hooks::ClientEvent;
 use crate::io::ReadSock;
+use crate::log::{Area, Level};
 use crate::outbound::CloseMode;
 use crate::shared::Shared;
 use crate::subscription::SubRef;
 
 mod client_ops;
+
+/// A CONNECT field that was sent and is not empty.
+fn present(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|s| !s.is_empty())
+}
+
+/// Go's `%q` for the texts nats-server quotes in its log lines: double quotes, with `"`,
+/// `\\` and control characters escaped.
+pub(crate) fn go_quote(bytes: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(bytes))
+}
 
 const MIN_READ: usize = 512;
 const MAX_READ: usize = 64 * 1024;
@@ -211,6 +223,9 @@ impl Reader {
             while self.pending_auth && !self.me.is_closed() {
                 self.delivery.flush_now();
                 self.finish_auth().await;
+                if self.me.is_closed() {
+                    break; // refused: what the client sent after its CONNECT is not read
+                }
                 used += self.process_buffer(&buf[used..], &mut needed);
             }
             self.end_of_read(n >= want);
@@ -349,15 +364,69 @@ impl Reader {
                 self.announce();
             }
             _ => {
-                crate::log_at!(
-                    crate::log::Level::Error,
-                    "{} - cid:{} - authentication error",
-                    self.me.addr,
-                    self.me.cid
-                );
+                self.log_auth_error();
                 self.error(ProtoError::AuthorizationViolation);
             }
         }
+    }
+
+    /// nats-server's line for a refused client: `authentication error`, naming what the
+    /// CONNECT presented (`User "bob"`, `Nkey "U..."`, `Token "[REDACTED]"`) when it did.
+    fn log_auth_error(&self) {
+        if !crate::log::enabled(Level::Error) {
+            return;
+        }
+        let c = &self.connect;
+        let who = match (present(&c.nkey), present(&c.user), present(&c.auth_token)) {
+            (Some(nkey), _, _) => format!(" - Nkey {}", go_quote(nkey.as_bytes())),
+            (None, Some(user), _) => format!(" - User {}", go_quote(user.as_bytes())),
+            (None, None, Some(_)) => " - Token \"[REDACTED]\"".to_string(),
+            (None, None, None) => String::new(),
+        };
+        crate::log::log_to(
+            Area::Auth,
+            Level::Error,
+            &format!(
+                "{} - cid:{} - authentication error{who}",
+                self.me.addr, self.me.cid
+            ),
+        );
+    }
+
+    /// The client as nats-server's log lines name it once its CONNECT is accepted:
+    /// `addr - cid:N`, then `"v<version>:<lang>:<name>"` (the parts it sent), then
+    /// `"<account>/user:<name>"` (or `nkey:`, `token`) when it presented credentials.
+    fn log_tag(&self) -> String {
+        let c = &self.connect;
+        let mut tag = format!("{} - cid:{}", self.me.addr, self.me.cid);
+        let mut client = String::new();
+        if !c.version.is_empty() {
+            client = format!("v{}", c.version);
+        }
+        for part in [&c.lang, &c.name] {
+            if !part.is_empty() {
+                if !client.is_empty() {
+                    client.push(':');
+                }
+                client.push_str(part);
+            }
+        }
+        if !client.is_empty() {
+            tag.push_str(" - ");
+            tag.push_str(&go_quote(client.as_bytes()));
+        }
+        let user = match (present(&c.nkey), present(&c.user), present(&c.auth_token)) {
+            (Some(nkey), _, _) => Some(format!("nkey:{nkey}")),
+            (None, Some(user), _) => Some(format!("user:{user}")),
+            (None, None, Some(_)) => Some("token".to_string()),
+            (None, None, None) => None,
+        };
+        if let Some(user) = user {
+            let label = format!("{}/{user}", self.me.account.name());
+            tag.push_str(" - ");
+            tag.push_str(&go_quote(label.as_bytes()));
+        }
+        tag
     }
 
     /// Takes on an authenticated identity: user name and permissions.
