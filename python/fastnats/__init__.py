@@ -9,9 +9,10 @@ this package holds the configuration, the command line and the public API.
 """
 
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
-from .errors import BindError, ConfigError, FastNatsError, PluginError
+from .errors import BindError, ConfigError, FastNatsError, NoRespondersError, PluginError
 from .hooks import AuthResult, PluginContext
 from .server import Server, default_config
+from .services import Msg, Subscription
 
 __all__ = [
     "COMPATIBLE_NATS_VERSION",
@@ -19,9 +20,12 @@ __all__ = [
     "BindError",
     "ConfigError",
     "FastNatsError",
+    "Msg",
+    "NoRespondersError",
     "PluginContext",
     "PluginError",
     "Server",
+    "Subscription",
     "__version__",
     "default_config",
 ]

@@ -10,7 +10,7 @@ the engine and one from the Python layer are caught by the same clause.
 
 from __future__ import annotations
 
-__all__ = ["BindError", "ConfigError", "FastNatsError", "PluginError"]
+__all__ = ["BindError", "ConfigError", "FastNatsError", "NoRespondersError", "PluginError"]
 
 
 class FastNatsError(Exception):
@@ -29,3 +29,8 @@ class BindError(FastNatsError, OSError):
 
 class PluginError(FastNatsError, RuntimeError):
     """A plugin or hook could not be found or failed to load."""
+
+
+class NoRespondersError(FastNatsError):
+    """``Server.request()`` found no subscriber for the subject (nats-py raises its own
+    ``NoRespondersError`` in the same case)."""

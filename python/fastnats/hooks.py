@@ -121,7 +121,8 @@ class HookRunner:
         self._loop: _LoopThread | None = None
         self._lock = threading.Lock()
 
-    def _call(self, fn: Callable[[dict[str, Any]], Any], arg: dict[str, Any]) -> Any:
+    def call(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """Calls a hook or handler; a coroutine it returns runs on the server's hook loop."""
         result = fn(arg)
         if inspect.isawaitable(result):
             with self._lock:
@@ -141,7 +142,7 @@ class HookRunner:
         def decide(info: dict[str, Any]) -> bool | dict[str, Any] | None:
             decision: bool | dict[str, Any] | None = None
             for hook in hooks:
-                d = _native_decision(self._call(hook, info))
+                d = _native_decision(self.call(hook, info))
                 if not d:
                     return None
                 decision = d
@@ -155,7 +156,7 @@ class HookRunner:
 
         def fire(event: dict[str, Any]) -> None:
             for hook in hooks:
-                self._call(hook, event)
+                self.call(hook, event)
 
         return fire
 

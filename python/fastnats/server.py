@@ -8,16 +8,18 @@ blocking `wait()`/`serve()` that stays responsive to Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _fastnats, logs
-from .errors import BindError, ConfigError
+from .errors import BindError, ConfigError, NoRespondersError
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
+from .services import Handler, Msg, Subscription, batch_callback
 from .tls import apply_tls_defaults
 
 if TYPE_CHECKING:
@@ -211,6 +213,8 @@ class Server:
             on_disconnect=self._hooks.events(ctx.on_disconnect),
         )
         self._stopped = threading.Event()
+        # In-process subscriptions, kept alive until they end (see fastnats.services).
+        self._subscriptions: set[Subscription] = set()
         self._stopped.set()
 
     @classmethod
@@ -266,6 +270,8 @@ class Server:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
         self._stop_monitoring()
         was_running = not self._stopped.is_set()
+        for sub in list(self._subscriptions):
+            sub.unsubscribe()
         self._native.stop()
         self._hooks.close()  # after the native stop: no hook can be called any more
         if was_running:
@@ -410,6 +416,114 @@ class Server:
         payload = data.encode() if isinstance(data, str) else bytes(data)
         block = None if not headers else _header_block(headers)
         return self._native.publish(subject, payload, reply, block)
+
+    def subscribe(
+        self,
+        subject: str,
+        handler: Handler,
+        *,
+        queue: str | None = None,
+        max_pending: int | None = None,
+    ) -> Subscription:
+        """Subscribe ``handler`` to ``subject`` in this process, without a socket.
+
+        ``handler(msg)`` (a plain or ``async def`` function; ``msg`` has ``subject``,
+        ``reply``, ``data``, ``headers``) is called for each message, in order, on a server
+        thread; returning ``bytes`` or ``str`` answers a request. Wildcards work as for any
+        subscriber, and ``queue`` joins a queue group shared with clients on the wire (each
+        message goes to one member). Messages reach Python in batches; the network threads
+        never wait for the handler: past ``max_pending`` bytes waiting (default: the
+        server's ``max_pending``) the subscription is closed as a slow consumer
+        (``Subscription.closed`` says so). A handler's exception is logged on
+        ``fastnats.hooks`` and the next message goes on. Raises ``ValueError`` for an invalid
+        subject, ``RuntimeError`` when the server is not running.
+        """
+        check_callable(handler, "handler")
+        callback = batch_callback(handler, self._hooks.call, self._respond)
+        native = self._native.subscribe(subject, callback, queue, max_pending)
+        return Subscription(native, subject, queue, self._subscriptions)
+
+    def _respond(self, reply: str, data: bytes) -> None:
+        self._native.publish(reply, data, None, None)
+
+    def request(
+        self,
+        subject: str,
+        data: bytes | str = b"",
+        *,
+        headers: Mapping[str, str | Sequence[str]] | None = None,
+        timeout: float = 1.0,
+    ) -> Msg:
+        """Send a request from this process and wait for the first reply (blocking).
+
+        Raises :class:`fastnats.NoRespondersError` when nobody subscribes to ``subject``
+        and ``TimeoutError`` when no reply comes within ``timeout`` seconds. In a coroutine,
+        use :meth:`arequest`.
+        """
+        import queue as queue_module
+
+        replies: queue_module.Queue[Msg] = queue_module.Queue(maxsize=1)
+
+        def on_reply(msg: Msg) -> None:
+            try:
+                replies.put_nowait(msg)
+            except queue_module.Full:  # a second reply: the first one won
+                pass
+
+        with self._inbox(on_reply) as inbox:
+            self._send_request(subject, data, inbox, headers)
+            try:
+                return replies.get(timeout=timeout)
+            except queue_module.Empty:
+                raise TimeoutError(f"no reply on {subject!r} within {timeout} s") from None
+
+    async def arequest(
+        self,
+        subject: str,
+        data: bytes | str = b"",
+        *,
+        headers: Mapping[str, str | Sequence[str]] | None = None,
+        timeout: float = 1.0,
+    ) -> Msg:
+        """:meth:`request` for coroutines: waits without blocking the event loop."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[Msg] = loop.create_future()
+
+        def settle(msg: Msg) -> None:
+            if not reply.done():
+                reply.set_result(msg)
+
+        def on_reply(msg: Msg) -> None:
+            loop.call_soon_threadsafe(settle, msg)
+
+        with self._inbox(on_reply) as inbox:
+            self._send_request(subject, data, inbox, headers)
+            try:
+                return await asyncio.wait_for(reply, timeout)
+            except asyncio.TimeoutError:
+                raise TimeoutError(f"no reply on {subject!r} within {timeout} s") from None
+
+    @contextlib.contextmanager
+    def _inbox(self, on_reply: Callable[[Msg], None]) -> Iterator[str]:
+        """A fresh reply subject subscribed to ``on_reply`` for the duration."""
+        inbox = f"_INBOX.{os.urandom(11).hex()}"
+        sub = self.subscribe(inbox, on_reply)
+        try:
+            yield inbox
+        finally:
+            sub.unsubscribe()
+
+    def _send_request(
+        self,
+        subject: str,
+        data: bytes | str,
+        inbox: str,
+        headers: Mapping[str, str | Sequence[str]] | None,
+    ) -> None:
+        if self.publish(subject, data, reply=inbox, headers=headers) == 0:
+            raise NoRespondersError(f"no responders on {subject!r}")
 
     # monitoring (fastnats.monitor) ------------------------------------------------------
     @property

@@ -86,7 +86,7 @@ def _start_pair(tmp: Path, play: bool) -> Pair:
     pair = Pair(fn, ref)
     if play:
         for m in pair.both():
-            m.played = scenario.play(m.port)
+            m.played = scenario.play(m.port, m.http_port)
         for m in pair.both():
             scenario.wait_closed(m.http_port, len(scenario.CLOSED))
     return pair

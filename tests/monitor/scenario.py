@@ -144,7 +144,7 @@ class Scenario:
             c.close()
 
 
-def play(port: int) -> Scenario:
+def play(port: int, http_port: int) -> Scenario:
     """Run the scenario against the server on ``port``; the open clients stay connected."""
     sc = Scenario()
     for name, lang, version in (
@@ -176,6 +176,9 @@ def play(port: int) -> Scenario:
     closer.send(b"SUB x 1\r\n")
     closer.sync()
     closer.close()
+    # The server records a close when it notices it: wait for closer's before toobig's, so
+    # their stop times are in this order on both servers (sort=stop compares them).
+    wait_closed(http_port, 1)
     toobig = Client(port, "toobig", "python", "1.0")
     toobig.send(b"PUB foo 99999999\r\n")
     toobig.wait_closed()

@@ -114,7 +114,7 @@ def _timeless(doc: dict[str, Any]) -> dict[str, Any]:
 def test_python_snapshots_match_the_endpoints(monitored: Monitored) -> None:
     server = monitored.server
     assert server is not None
-    played = scenario.play(monitored.port)
+    played = scenario.play(monitored.port, monitored.http_port)
     try:
         scenario.wait_closed(monitored.http_port, len(scenario.CLOSED))
         for params, path in (

@@ -49,7 +49,7 @@ def test_every_metric_is_exposed_with_help_and_type(monitored: Monitored) -> Non
 
 
 def test_figures_match_varz(monitored: Monitored) -> None:
-    played = scenario.play(monitored.port)
+    played = scenario.play(monitored.port, monitored.http_port)
     try:
         scenario.wait_closed(monitored.http_port, len(scenario.CLOSED))
         varz = monitored.json("/varz")
@@ -89,7 +89,7 @@ def test_figures_match_varz(monitored: Monitored) -> None:
 
 def test_counters_grow(monitored: Monitored) -> None:
     before = _scrape(monitored)
-    played = scenario.play(monitored.port)
+    played = scenario.play(monitored.port, monitored.http_port)
     played.close()
     after = _scrape(monitored)
     for name in (

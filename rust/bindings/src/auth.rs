@@ -105,7 +105,7 @@ impl Authenticator for PyAuthenticator {
     }
 }
 
-fn traceback(py: Python<'_>, e: &PyErr) -> String {
+pub(crate) fn traceback(py: Python<'_>, e: &PyErr) -> String {
     let tb = e
         .traceback(py)
         .and_then(|t| t.format().ok())

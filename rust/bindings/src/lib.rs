@@ -20,6 +20,7 @@ mod auth;
 mod config;
 mod errors;
 mod logbridge;
+mod services;
 mod snapshot;
 
 /// A server handle. Created stopped; `start()` binds and runs it on Rust threads.
@@ -247,6 +248,36 @@ impl NativeServer {
         .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
+    /// Subscribes `callback` to `subject` (in queue group `queue`): it is called with lists
+    /// of `(subject, reply, headers, data)` tuples, one call per batch, on a server thread
+    /// with the GIL. `max_pending` bounds the bytes waiting for it (default: the server's);
+    /// past it the subscription is closed as a slow consumer. Raises `ValueError` for an
+    /// invalid subject, `RuntimeError` when the server is not running.
+    #[pyo3(signature = (subject, callback, queue = None, max_pending = None))]
+    fn subscribe(
+        &self,
+        subject: &str,
+        callback: Py<PyAny>,
+        queue: Option<&str>,
+        max_pending: Option<usize>,
+    ) -> PyResult<services::NativeSubscription> {
+        let server = self
+            .server()
+            .ok_or_else(|| PyRuntimeError::new_err("server is not running"))?;
+        let handler = Arc::new(services::PyBatchHandler(callback));
+        let sub = server
+            .subscribe(
+                subject.as_bytes(),
+                queue.map(str::as_bytes),
+                max_pending,
+                handler,
+            )
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(services::NativeSubscription {
+            inner: Mutex::new(Some(sub)),
+        })
+    }
+
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -362,6 +393,7 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
         fastnats_server::COMPATIBLE_NATS_VERSION,
     )?;
     m.add_class::<NativeServer>()?;
+    m.add_class::<services::NativeSubscription>()?;
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
     m.add_function(wrap_pyfunction!(check_permissions, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_authorization, m)?)?;
