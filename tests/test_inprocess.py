@@ -273,3 +273,58 @@ def test_subscribe_checks_its_arguments(server: fastnats.Server) -> None:
     stopped = fastnats.Server(host="127.0.0.1", port=0)
     with pytest.raises(RuntimeError, match="not running"):
         stopped.subscribe("a", lambda m: None)
+
+
+# --- acting as a configured user --------------------------------------------------------
+
+ALICE = {
+    "users": [
+        {
+            "user": "alice",
+            "password": "pw",
+            "permissions": {
+                "publish": {"allow": ["orders.>", "_INBOX.>"]},
+                "subscribe": {"allow": ["orders.>", "_INBOX.>"], "deny": ["orders.secret"]},
+            },
+        },
+        {"user": "bob", "password": "pw"},
+    ]
+}
+
+
+def test_acting_as_a_user_applies_its_permissions(
+    fastnats_server_factory: ServerFactory,
+) -> None:
+    server = fastnats_server_factory(authorization=ALICE)
+    got: list[str] = []
+    server.subscribe("orders.*", lambda m: got.append(m.subject), user="alice")
+    assert server.publish("orders.new", b"x", user="alice") == 1
+    with pytest.raises(
+        fastnats.PermissionsViolation, match='Permissions Violation for Publish to "audit.x"'
+    ):
+        server.publish("audit.x", b"x", user="alice")
+    with pytest.raises(
+        fastnats.PermissionsViolation,
+        match='Permissions Violation for Subscription to "audit.>"',
+    ):
+        server.subscribe("audit.>", lambda m: None, user="alice")
+    with pytest.raises(ValueError, match='unknown user "mallory"'):
+        server.publish("orders.new", b"x", user="mallory")
+    # The server itself is unrestricted; alice's wildcard does not see what she may not.
+    server.publish("orders.secret", b"x")
+    server.publish("orders.done", b"x", user="bob")
+    done = threading.Event()
+    server.subscribe("orders.done", lambda m: done.set())
+    server.publish("orders.done", b"y")
+    assert done.wait(10)
+    assert "orders.secret" not in got and "orders.new" in got
+
+
+async def test_a_user_request_to_a_user_service(fastnats_server_factory: ServerFactory) -> None:
+    server = fastnats_server_factory(authorization=ALICE)
+    server.subscribe("orders.count", lambda m: b"42", user="alice")
+    reply = await server.arequest("orders.count", b"", user="alice", timeout=5)
+    assert reply.data == b"42"
+    nc = await nats.connect(server.url, user="bob", password="pw")
+    assert (await nc.request("orders.count", b"", timeout=5)).data == b"42"
+    await nc.close()

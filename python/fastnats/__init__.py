@@ -9,7 +9,14 @@ this package holds the configuration, the command line and the public API.
 """
 
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
-from .errors import BindError, ConfigError, FastNatsError, NoRespondersError, PluginError
+from .errors import (
+    BindError,
+    ConfigError,
+    FastNatsError,
+    NoRespondersError,
+    PermissionsViolation,
+    PluginError,
+)
 from .hooks import AuthResult, PluginContext
 from .server import Server, default_config
 from .services import Msg, Subscription
@@ -22,6 +29,7 @@ __all__ = [
     "FastNatsError",
     "Msg",
     "NoRespondersError",
+    "PermissionsViolation",
     "PluginContext",
     "PluginError",
     "Server",

@@ -53,6 +53,7 @@ class NativeServer:
         data: bytes,
         reply: str | None = None,
         headers: bytes | None = None,
+        user: str | None = None,
     ) -> int: ...
     def subscribe(
         self,
@@ -60,6 +61,7 @@ class NativeServer:
         callback: Callable[[list[tuple[str, str | None, bytes | None, bytes]]], None],
         queue: str | None = None,
         max_pending: int | None = None,
+        user: str | None = None,
     ) -> NativeSubscription: ...
     def reload(self, options: dict[str, Any]) -> None: ...
     def lame_duck(self, duration: float, grace: float) -> None: ...

@@ -10,7 +10,14 @@ the engine and one from the Python layer are caught by the same clause.
 
 from __future__ import annotations
 
-__all__ = ["BindError", "ConfigError", "FastNatsError", "NoRespondersError", "PluginError"]
+__all__ = [
+    "BindError",
+    "ConfigError",
+    "FastNatsError",
+    "NoRespondersError",
+    "PermissionsViolation",
+    "PluginError",
+]
 
 
 class FastNatsError(Exception):
@@ -34,3 +41,9 @@ class PluginError(FastNatsError, RuntimeError):
 class NoRespondersError(FastNatsError):
     """``Server.request()`` found no subscriber for the subject (nats-py raises its own
     ``NoRespondersError`` in the same case)."""
+
+
+class PermissionsViolation(FastNatsError):
+    """An in-process publish or subscription made as a configured ``user`` that the user's
+    permissions do not allow; the message is nats-server's (``Permissions Violation for
+    Publish to "orders.x"``)."""

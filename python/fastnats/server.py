@@ -403,6 +403,7 @@ class Server:
         *,
         reply: str | None = None,
         headers: Mapping[str, str | Sequence[str]] | None = None,
+        user: str | None = None,
     ) -> int:
         """Publish a message from this process, without a client library or a socket.
 
@@ -412,10 +413,14 @@ class Server:
         many subscribers got the message (each queue group counts once). Raises
         ``ValueError`` for an invalid subject or reply subject (they must be literal) or a
         message over ``max_payload``, and ``RuntimeError`` when the server is not running.
+        With ``user`` (a user configured in ``authorization``), the message is published as
+        that user: its publish permissions apply, and a subject they do not allow raises
+        :class:`fastnats.PermissionsViolation` with nats-server's text; without it the
+        process acts as the server itself, unrestricted.
         """
         payload = data.encode() if isinstance(data, str) else bytes(data)
         block = None if not headers else _header_block(headers)
-        return self._native.publish(subject, payload, reply, block)
+        return self._native.publish(subject, payload, reply, block, user)
 
     def subscribe(
         self,
@@ -424,6 +429,7 @@ class Server:
         *,
         queue: str | None = None,
         max_pending: int | None = None,
+        user: str | None = None,
     ) -> Subscription:
         """Subscribe ``handler`` to ``subject`` in this process, without a socket.
 
@@ -436,15 +442,19 @@ class Server:
         server's ``max_pending``) the subscription is closed as a slow consumer
         (``Subscription.closed`` says so). A handler's exception is logged on
         ``fastnats.hooks`` and the next message goes on. Raises ``ValueError`` for an invalid
-        subject, ``RuntimeError`` when the server is not running.
+        subject, ``RuntimeError`` when the server is not running. With ``user``, the
+        subscription is that configured user's: its subscribe permissions apply (a subject
+        they deny raises :class:`fastnats.PermissionsViolation`, deliveries a deny entry
+        covers are filtered) and answers are published as that user.
         """
         check_callable(handler, "handler")
-        callback = batch_callback(handler, self._hooks.call, self._respond)
-        native = self._native.subscribe(subject, callback, queue, max_pending)
-        return Subscription(native, subject, queue, self._subscriptions)
 
-    def _respond(self, reply: str, data: bytes) -> None:
-        self._native.publish(reply, data, None, None)
+        def respond(reply: str, data: bytes) -> None:
+            self._native.publish(reply, data, None, None, user)
+
+        callback = batch_callback(handler, self._hooks.call, respond)
+        native = self._native.subscribe(subject, callback, queue, max_pending, user)
+        return Subscription(native, subject, queue, self._subscriptions)
 
     def request(
         self,
@@ -453,12 +463,14 @@ class Server:
         *,
         headers: Mapping[str, str | Sequence[str]] | None = None,
         timeout: float = 1.0,
+        user: str | None = None,
     ) -> Msg:
         """Send a request from this process and wait for the first reply (blocking).
 
         Raises :class:`fastnats.NoRespondersError` when nobody subscribes to ``subject``
-        and ``TimeoutError`` when no reply comes within ``timeout`` seconds. In a coroutine,
-        use :meth:`arequest`.
+        and ``TimeoutError`` when no reply comes within ``timeout`` seconds. With ``user``,
+        the request and its reply inbox are that user's (see :meth:`publish`). In a
+        coroutine, use :meth:`arequest`.
         """
         import queue as queue_module
 
@@ -470,8 +482,8 @@ class Server:
             except queue_module.Full:  # a second reply: the first one won
                 pass
 
-        with self._inbox(on_reply) as inbox:
-            self._send_request(subject, data, inbox, headers)
+        with self._inbox(on_reply, user) as inbox:
+            self._send_request(subject, data, inbox, headers, user)
             try:
                 return replies.get(timeout=timeout)
             except queue_module.Empty:
@@ -484,6 +496,7 @@ class Server:
         *,
         headers: Mapping[str, str | Sequence[str]] | None = None,
         timeout: float = 1.0,
+        user: str | None = None,
     ) -> Msg:
         """:meth:`request` for coroutines: waits without blocking the event loop."""
         import asyncio
@@ -498,18 +511,18 @@ class Server:
         def on_reply(msg: Msg) -> None:
             loop.call_soon_threadsafe(settle, msg)
 
-        with self._inbox(on_reply) as inbox:
-            self._send_request(subject, data, inbox, headers)
+        with self._inbox(on_reply, user) as inbox:
+            self._send_request(subject, data, inbox, headers, user)
             try:
                 return await asyncio.wait_for(reply, timeout)
             except asyncio.TimeoutError:
                 raise TimeoutError(f"no reply on {subject!r} within {timeout} s") from None
 
     @contextlib.contextmanager
-    def _inbox(self, on_reply: Callable[[Msg], None]) -> Iterator[str]:
+    def _inbox(self, on_reply: Callable[[Msg], None], user: str | None) -> Iterator[str]:
         """A fresh reply subject subscribed to ``on_reply`` for the duration."""
         inbox = f"_INBOX.{os.urandom(11).hex()}"
-        sub = self.subscribe(inbox, on_reply)
+        sub = self.subscribe(inbox, on_reply, user=user)
         try:
             yield inbox
         finally:
@@ -521,8 +534,9 @@ class Server:
         data: bytes | str,
         inbox: str,
         headers: Mapping[str, str | Sequence[str]] | None,
+        user: str | None,
     ) -> None:
-        if self.publish(subject, data, reply=inbox, headers=headers) == 0:
+        if self.publish(subject, data, reply=inbox, headers=headers, user=user) == 0:
             raise NoRespondersError(f"no responders on {subject!r}")
 
     # monitoring (fastnats.monitor) ------------------------------------------------------

@@ -16,6 +16,7 @@ use fastnats_server::{ConfigError, StartError};
 
 static CONFIG_ERROR: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 static BIND_ERROR: GILOnceCell<Py<PyType>> = GILOnceCell::new();
+static PERMISSIONS_VIOLATION: GILOnceCell<Py<PyType>> = GILOnceCell::new();
 
 fn class<'py>(
     py: Python<'py>,
@@ -64,5 +65,34 @@ pub fn start_error(e: &StartError) -> PyErr {
         StartError::Config(e) => config_error(e),
         StartError::Bind(addr, io) => bind_error(addr, io),
         StartError::Runtime(_) => PyOSError::new_err(e.to_string()),
+    }
+}
+
+/// `fastnats.PermissionsViolation(message)`: an in-process publish or subscription its user
+/// may not make.
+pub fn permissions_violation(message: String) -> PyErr {
+    Python::with_gil(
+        |py| match class(py, &PERMISSIONS_VIOLATION, "PermissionsViolation") {
+            Some(cls) => PyErr::from_type(cls, (message,)),
+            None => PyValueError::new_err(message),
+        },
+    )
+}
+
+/// The exception for a refused in-process publish.
+pub fn publish_error(e: &fastnats_server::internal::PublishError) -> PyErr {
+    use fastnats_server::internal::PublishError;
+    match e {
+        PublishError::PermissionViolation(_) => permissions_violation(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// The exception for a refused in-process subscription.
+pub fn subscribe_error(e: &fastnats_server::internal::SubscribeError) -> PyErr {
+    use fastnats_server::internal::SubscribeError;
+    match e {
+        SubscribeError::PermissionViolation(_) => permissions_violation(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
     }
 }

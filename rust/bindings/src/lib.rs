@@ -230,7 +230,7 @@ impl NativeServer {
     /// complete header block. Returns how many subscribers got it. Raises `ValueError` for an
     /// invalid subject or reply, or a message over `max_payload`, and `RuntimeError` when the
     /// server is not running. The GIL is released while the message is delivered.
-    #[pyo3(signature = (subject, data, reply = None, headers = None))]
+    #[pyo3(signature = (subject, data, reply = None, headers = None, user = None))]
     fn publish(
         &self,
         py: Python<'_>,
@@ -238,14 +238,21 @@ impl NativeServer {
         data: &[u8],
         reply: Option<&str>,
         headers: Option<&[u8]>,
+        user: Option<&str>,
     ) -> PyResult<usize> {
         let server = self
             .server()
             .ok_or_else(|| PyRuntimeError::new_err("server is not running"))?;
         py.allow_threads(|| {
-            server.publish(subject.as_bytes(), reply.map(str::as_bytes), headers, data)
+            server.publish(
+                subject.as_bytes(),
+                reply.map(str::as_bytes),
+                headers,
+                data,
+                user,
+            )
         })
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+        .map_err(|e| errors::publish_error(&e))
     }
 
     /// Subscribes `callback` to `subject` (in queue group `queue`): it is called with lists
@@ -253,13 +260,14 @@ impl NativeServer {
     /// with the GIL. `max_pending` bounds the bytes waiting for it (default: the server's);
     /// past it the subscription is closed as a slow consumer. Raises `ValueError` for an
     /// invalid subject, `RuntimeError` when the server is not running.
-    #[pyo3(signature = (subject, callback, queue = None, max_pending = None))]
+    #[pyo3(signature = (subject, callback, queue = None, max_pending = None, user = None))]
     fn subscribe(
         &self,
         subject: &str,
         callback: Py<PyAny>,
         queue: Option<&str>,
         max_pending: Option<usize>,
+        user: Option<&str>,
     ) -> PyResult<services::NativeSubscription> {
         let server = self
             .server()
@@ -270,9 +278,10 @@ impl NativeServer {
                 subject.as_bytes(),
                 queue.map(str::as_bytes),
                 max_pending,
+                user,
                 handler,
             )
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| errors::subscribe_error(&e))?;
         Ok(services::NativeSubscription {
             inner: Mutex::new(Some(sub)),
         })

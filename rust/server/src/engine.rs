@@ -13,6 +13,7 @@ use fastnats_proto::{CloseReason, ServerInfo};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
+use crate::auth::CompiledPermissions;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
@@ -103,41 +104,69 @@ impl Engine {
     }
 
     /// Publishes a message from the embedding application, as a client's `PUB`/`HPUB` would
-    /// (see [`crate::internal`]); returns how many subscribers got it.
+    /// (see [`crate::internal`]); returns how many subscribers got it. With `user`, the
+    /// application acts as that configured user: its publish permissions apply.
     pub fn publish(
         &self,
         subject: &[u8],
         reply: Option<&[u8]>,
         headers: Option<&[u8]>,
         payload: &[u8],
+        user: Option<&str>,
     ) -> Result<usize, PublishError> {
+        let perms = match user {
+            None => None,
+            Some(name) => self
+                .user_permissions(name)
+                .ok_or_else(|| PublishError::UnknownUser(name.to_string()))?,
+        };
         let max_payload = self.shared.config().max_payload;
+        self.shared.internal_client().publish(
+            subject,
+            reply,
+            headers,
+            payload,
+            max_payload,
+            perms.as_deref(),
+        )
+    }
+
+    /// The permissions of configured user `name` (`Some(None)`: unrestricted), or `None`
+    /// when no such user is configured.
+    fn user_permissions(&self, name: &str) -> Option<Option<Arc<CompiledPermissions>>> {
         self.shared
-            .internal_client()
-            .publish(subject, reply, headers, payload, max_payload)
+            .authorizer()
+            .configured_user(name)
+            .map(|id| id.permissions)
     }
 
     /// Subscribes the embedding application's `handler` to `subject` (in queue group `queue`
     /// if given), as a client's `SUB` would; messages reach the handler in batches on a
     /// blocking thread (see [`crate::internal`]). `max_pending` bounds what may wait for it
-    /// (the server's `max_pending` when `None`). Dropping the subscription unsubscribes.
+    /// (the server's `max_pending` when `None`). With `user`, the application acts as that
+    /// configured user: its subscribe permissions apply. Dropping the subscription
+    /// unsubscribes.
     pub fn subscribe(
         &self,
         subject: &[u8],
         queue: Option<&[u8]>,
         max_pending: Option<usize>,
+        user: Option<&str>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
+        let perms = match user {
+            None => None,
+            Some(name) => self
+                .user_permissions(name)
+                .ok_or_else(|| SubscribeError::UnknownUser(name.to_string()))?,
+        };
         let max_pending = max_pending.unwrap_or(self.shared.config().max_pending);
-        InternalSubscription::start(
-            &self.runtime,
+        let conn = crate::internal::internal_connection(
             self.shared.next_cid(),
             self.shared.global_account().clone(),
-            subject,
-            queue,
             max_pending,
-            handler,
-        )
+        );
+        InternalSubscription::start(&self.runtime, conn, subject, queue, perms, handler)
     }
 
     /// Applies a new configuration (see [`crate::reload`]).

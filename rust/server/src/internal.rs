@@ -29,6 +29,7 @@ use fastnats_sublist::{is_valid_literal_subject, is_valid_subject};
 use parking_lot::Mutex;
 
 use crate::account::Account;
+use crate::auth::CompiledPermissions;
 use crate::connection::Connection;
 use crate::delivery::{Delivery, Origin};
 use crate::kind::Kind;
@@ -53,6 +54,12 @@ pub enum PublishError {
         /// The server's `max_payload`.
         max: usize,
     },
+    /// The named user is not configured.
+    #[error("unknown user {0:?}")]
+    UnknownUser(String),
+    /// The named user may not publish to the subject (nats-server's text).
+    #[error("Permissions Violation for Publish to {0:?}")]
+    PermissionViolation(String),
 }
 
 /// The server's own publishing client.
@@ -64,15 +71,15 @@ pub struct InternalClient {
 impl InternalClient {
     /// The internal client of `account`.
     pub(crate) fn new(account: Arc<Account>, stats: Arc<ServerStats>) -> Self {
-        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
         InternalClient {
-            conn: Arc::new(Connection::new(0, Kind::Internal, account, 0, addr)),
+            conn: internal_connection(0, account, 0),
             delivery: Mutex::new(Delivery::new(stats)),
         }
     }
 
     /// Publishes one message: `headers` is a complete header block (`NATS/1.0\r\n...\r\n\r\n`)
     /// or `None`. Returns how many subscribers got it (plain ones, plus one per queue group).
+    /// `perms` are those of the user the application publishes as (`None`: unrestricted).
     pub fn publish(
         &self,
         subject: &[u8],
@@ -80,10 +87,14 @@ impl InternalClient {
         headers: Option<&[u8]>,
         payload: &[u8],
         max_payload: usize,
+        perms: Option<&CompiledPermissions>,
     ) -> Result<usize, PublishError> {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         if !is_valid_literal_subject(subject) {
             return Err(PublishError::InvalidSubject(text(subject)));
+        }
+        if perms.is_some_and(|p| p.restricts_publish() && !p.can_publish(subject)) {
+            return Err(PublishError::PermissionViolation(text(subject)));
         }
         if let Some(r) = reply {
             if !is_valid_literal_subject(r) {
@@ -133,6 +144,12 @@ pub enum SubscribeError {
     /// The subject (or the queue group name) does not parse.
     #[error("invalid subject {0:?}")]
     InvalidSubject(String),
+    /// The named user is not configured.
+    #[error("unknown user {0:?}")]
+    UnknownUser(String),
+    /// The named user may not subscribe to the subject (nats-server's text).
+    #[error("Permissions Violation for Subscription to {0:?}")]
+    PermissionViolation(String),
 }
 
 /// What an internal subscription's messages are handed to: the embedding application.
@@ -149,30 +166,34 @@ pub struct InternalSubscription {
 }
 
 impl InternalSubscription {
-    /// Subscribes `handler` to `subject` (wildcards allowed) in `account`, in queue group
-    /// `queue` if given; `max_pending` bounds the bytes queued for it. The delivery loop runs
-    /// on `runtime`.
+    /// Subscribes `handler` to `subject` (wildcards allowed) for `conn`, a fresh internal
+    /// connection (its account and `max_pending` apply), in queue group `queue` if given,
+    /// with the permissions `perms` of the user it acts as (`None`: unrestricted). The
+    /// delivery loop runs on `runtime`.
     pub(crate) fn start(
         runtime: &tokio::runtime::Handle,
-        cid: u64,
-        account: Arc<Account>,
+        conn: Arc<Connection>,
         subject: &[u8],
         queue: Option<&[u8]>,
-        max_pending: usize,
+        perms: Option<Arc<CompiledPermissions>>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        let invalid = || SubscribeError::InvalidSubject(String::from_utf8_lossy(subject).into());
+        let text = || String::from_utf8_lossy(subject).into_owned();
+        let invalid = || SubscribeError::InvalidSubject(text());
         if !is_valid_subject(subject) {
             return Err(invalid());
         }
-        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
-        let conn = Arc::new(Connection::new(
-            cid,
-            Kind::Internal,
-            account,
-            max_pending,
-            addr,
-        ));
+        if perms
+            .as_ref()
+            .is_some_and(|p| !p.can_subscribe(subject, queue))
+        {
+            return Err(SubscribeError::PermissionViolation(text()));
+        }
+        conn.set_permissions(perms.clone());
+        if let Some(p) = &perms {
+            // Deliveries a subscribe-deny entry forbids are filtered, as for a client.
+            conn.filter_deliveries_for(p, subject);
+        }
         let sub = SubRef::new(conn.clone(), subject, queue, b"1");
         conn.account
             .index
@@ -208,6 +229,22 @@ impl Drop for InternalSubscription {
     fn drop(&mut self) {
         self.unsubscribe();
     }
+}
+
+/// A connection of the server's own (never registered; no socket).
+pub(crate) fn internal_connection(
+    cid: u64,
+    account: Arc<Account>,
+    max_pending: usize,
+) -> Arc<Connection> {
+    let addr = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    Arc::new(Connection::new(
+        cid,
+        Kind::Internal,
+        account,
+        max_pending,
+        addr,
+    ))
 }
 
 /// Takes what is queued for an internal subscription, batch by batch, and hands it to the

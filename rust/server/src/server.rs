@@ -105,8 +105,9 @@ impl Server {
         reply: Option<&[u8]>,
         headers: Option<&[u8]>,
         payload: &[u8],
+        user: Option<&str>,
     ) -> Result<usize, PublishError> {
-        self.engine.publish(subject, reply, headers, payload)
+        self.engine.publish(subject, reply, headers, payload, user)
     }
 
     /// Subscribes an application handler (see [`Engine::subscribe`]).
@@ -115,9 +116,11 @@ impl Server {
         subject: &[u8],
         queue: Option<&[u8]>,
         max_pending: Option<usize>,
+        user: Option<&str>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        self.engine.subscribe(subject, queue, max_pending, handler)
+        self.engine
+            .subscribe(subject, queue, max_pending, user, handler)
     }
 
     /// Applies a new configuration to the running server (see [`crate::reload`]).

@@ -13,7 +13,10 @@ async fn a_subscriber_gets_what_the_application_publishes() {
     let mut sub = Client::connected(&engine).await;
     sub.send(b"SUB orders.* 1\r\n").await;
     sub.sync().await;
-    assert_eq!(engine.publish(b"orders.new", None, None, b"hello"), Ok(1));
+    assert_eq!(
+        engine.publish(b"orders.new", None, None, b"hello", None),
+        Ok(1)
+    );
     sub.expect(b"MSG orders.new 1 5\r\nhello\r\n").await;
     sub.sync().await;
     assert_eq!(engine.stats().in_msgs, 1);
@@ -30,7 +33,7 @@ async fn reply_and_headers_are_carried() {
     sub.sync().await;
     let headers = b"NATS/1.0\r\nA: b\r\n\r\n";
     assert_eq!(
-        engine.publish(b"svc", Some(b"_INBOX.1"), Some(headers), b"hi"),
+        engine.publish(b"svc", Some(b"_INBOX.1"), Some(headers), b"hi", None),
         Ok(1)
     );
     sub.expect(b"HMSG svc 9 _INBOX.1 18 20\r\nNATS/1.0\r\nA: b\r\n\r\nhi\r\n")
@@ -49,7 +52,7 @@ async fn a_queue_group_shares_the_applications_messages() {
     a.sync().await;
     b.sync().await;
     for _ in 0..20 {
-        assert_eq!(engine.publish(b"work", None, None, b"x"), Ok(1));
+        assert_eq!(engine.publish(b"work", None, None, b"x", None), Ok(1));
     }
     let got = a.msgs_until_pong().await.len() + b.msgs_until_pong().await.len();
     assert_eq!(got, 20);
@@ -59,7 +62,7 @@ async fn a_queue_group_shares_the_applications_messages() {
 #[tokio::test(start_paused = true)]
 async fn nobody_listening_means_nothing_delivered() {
     let engine = start_default().await;
-    assert_eq!(engine.publish(b"nobody", None, None, b"x"), Ok(0));
+    assert_eq!(engine.publish(b"nobody", None, None, b"x", None), Ok(0));
     engine.shutdown().await;
 }
 
@@ -71,22 +74,22 @@ async fn bad_subjects_and_oversized_messages_are_refused() {
     })
     .await;
     assert_eq!(
-        engine.publish(b"a.*", None, None, b"x"),
+        engine.publish(b"a.*", None, None, b"x", None),
         Err(PublishError::InvalidSubject("a.*".into()))
     );
     assert_eq!(
-        engine.publish(b"a..b", None, None, b"x"),
+        engine.publish(b"a..b", None, None, b"x", None),
         Err(PublishError::InvalidSubject("a..b".into()))
     );
     assert_eq!(
-        engine.publish(b"a", Some(b"r.>"), None, b"x"),
+        engine.publish(b"a", Some(b"r.>"), None, b"x", None),
         Err(PublishError::InvalidReply("r.>".into()))
     );
     assert_eq!(
-        engine.publish(b"a", None, None, b"123456789"),
+        engine.publish(b"a", None, None, b"123456789", None),
         Err(PublishError::PayloadTooLarge { size: 9, max: 8 })
     );
-    assert_eq!(engine.publish(b"a", None, None, b"12345678"), Ok(0));
+    assert_eq!(engine.publish(b"a", None, None, b"12345678", None), Ok(0));
     engine.shutdown().await;
 }
 
@@ -138,7 +141,7 @@ async fn a_handler_gets_what_a_client_publishes() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
     let _sub = engine
-        .subscribe(b"orders.>", None, None, h.clone())
+        .subscribe(b"orders.>", None, None, None, h.clone())
         .unwrap();
     let mut publ = Client::new(&engine).await;
     publ.connect(r#"{"verbose":false,"headers":true}"#).await;
@@ -174,10 +177,10 @@ async fn a_handler_gets_what_a_client_publishes() {
 async fn the_application_talks_to_itself_and_order_is_kept() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
-    let _sub = engine.subscribe(b"n", None, None, h.clone()).unwrap();
+    let _sub = engine.subscribe(b"n", None, None, None, h.clone()).unwrap();
     for i in 0..1000u32 {
         assert_eq!(
-            engine.publish(b"n", None, None, i.to_string().as_bytes()),
+            engine.publish(b"n", None, None, i.to_string().as_bytes(), None),
             Ok(1)
         );
     }
@@ -200,13 +203,13 @@ async fn a_queue_group_shared_with_a_client_gets_each_message_once() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
     let _sub = engine
-        .subscribe(b"work", Some(b"q"), None, h.clone())
+        .subscribe(b"work", Some(b"q"), None, None, h.clone())
         .unwrap();
     let mut member = Client::connected(&engine).await;
     member.send(b"SUB work q 1\r\n").await;
     member.sync().await;
     for _ in 0..200 {
-        assert_eq!(engine.publish(b"work", None, None, b"x"), Ok(1));
+        assert_eq!(engine.publish(b"work", None, None, b"x", None), Ok(1));
     }
     let on_wire = member.msgs_until_pong().await.len();
     eventually("every message handled once", || h.count() + on_wire == 200).await;
@@ -218,13 +221,13 @@ async fn a_queue_group_shared_with_a_client_gets_each_message_once() {
 async fn unsubscribe_stops_delivery_and_frees_the_subject() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
-    let sub = engine.subscribe(b"a", None, None, h.clone()).unwrap();
+    let sub = engine.subscribe(b"a", None, None, None, h.clone()).unwrap();
     assert_eq!(engine.stats().subscriptions, 1);
-    assert_eq!(engine.publish(b"a", None, None, b"1"), Ok(1));
+    assert_eq!(engine.publish(b"a", None, None, b"1", None), Ok(1));
     eventually("one handled", || h.count() == 1).await;
     sub.unsubscribe();
     assert_eq!(engine.stats().subscriptions, 0);
-    assert_eq!(engine.publish(b"a", None, None, b"2"), Ok(0));
+    assert_eq!(engine.publish(b"a", None, None, b"2", None), Ok(0));
     assert_eq!(sub.closed(), Some(CloseReason::ClientClosed));
     drop(sub);
     assert_eq!(h.count(), 1);
@@ -241,10 +244,12 @@ async fn a_handler_that_falls_behind_is_a_slow_consumer_and_nobody_else_waits() 
     });
     let fine = Arc::new(Collect::default());
     let slow_sub = engine
-        .subscribe(b"s", None, Some(4096), slow.clone())
+        .subscribe(b"s", None, Some(4096), None, slow.clone())
         .unwrap();
-    let _fine_sub = engine.subscribe(b"s", None, None, fine.clone()).unwrap();
-    assert_eq!(engine.publish(b"s", None, None, b"first"), Ok(2));
+    let _fine_sub = engine
+        .subscribe(b"s", None, None, None, fine.clone())
+        .unwrap();
+    assert_eq!(engine.publish(b"s", None, None, b"first", None), Ok(2));
     // The slow handler is now stuck in its first batch; its queue fills up.
     eventually("first batch taken", || {
         slow_sub.closed().is_none() && fine.count() == 1
@@ -252,7 +257,7 @@ async fn a_handler_that_falls_behind_is_a_slow_consumer_and_nobody_else_waits() 
     .await;
     let payload = [b'x'; 512];
     for _ in 0..20 {
-        engine.publish(b"s", None, None, &payload).unwrap();
+        engine.publish(b"s", None, None, &payload, None).unwrap();
     }
     assert_eq!(
         slow_sub.closed(),
@@ -269,7 +274,77 @@ async fn a_handler_that_falls_behind_is_a_slow_consumer_and_nobody_else_waits() 
 async fn a_bad_subject_is_refused() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
-    assert!(engine.subscribe(b"a..b", None, None, h.clone()).is_err());
-    assert!(engine.subscribe(b"", None, None, h).is_err());
+    assert!(engine
+        .subscribe(b"a..b", None, None, None, h.clone())
+        .is_err());
+    assert!(engine.subscribe(b"", None, None, None, h).is_err());
+    engine.shutdown().await;
+}
+
+/// alice may publish under `a.>` only and may not subscribe under `secret.>`.
+fn alice_config() -> fastnats_server::Config {
+    use fastnats_server::auth::{AuthConfig, Permissions, SubjectPermission, User};
+    let perms = Permissions {
+        publish: Some(SubjectPermission {
+            allow: vec!["a.>".into()],
+            deny: vec![],
+        }),
+        subscribe: Some(SubjectPermission {
+            allow: vec![],
+            deny: vec!["secret.>".into()],
+        }),
+        allow_responses: None,
+    };
+    fastnats_server::Config {
+        auth: AuthConfig {
+            users: vec![User {
+                user: "alice".into(),
+                password: "pw".into(),
+                permissions: Some(perms),
+            }],
+            ..AuthConfig::default()
+        },
+        ..config()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_application_acting_as_a_user_gets_its_permissions() {
+    use fastnats_server::internal::SubscribeError;
+    let engine = start(alice_config()).await;
+    let alice = Some("alice");
+    assert_eq!(engine.publish(b"a.x", None, None, b"1", alice), Ok(0));
+    assert_eq!(
+        engine.publish(b"b", None, None, b"1", alice),
+        Err(PublishError::PermissionViolation("b".into()))
+    );
+    assert_eq!(
+        engine.publish(b"a.x", None, None, b"1", Some("mallory")),
+        Err(PublishError::UnknownUser("mallory".into()))
+    );
+    assert_eq!(
+        engine.publish(b"b", None, None, b"1", None),
+        Ok(0),
+        "the server itself"
+    );
+    let h = Arc::new(Collect::default());
+    assert_eq!(
+        engine
+            .subscribe(b"secret.x", None, None, alice, h.clone())
+            .err(),
+        Some(SubscribeError::PermissionViolation("secret.x".into()))
+    );
+    // A wildcard overlapping the deny entry is allowed, and its deliveries are filtered.
+    let _all = engine
+        .subscribe(b">", None, None, alice, h.clone())
+        .unwrap();
+    engine
+        .publish(b"secret.y", None, None, b"hidden", None)
+        .unwrap();
+    engine
+        .publish(b"public.y", None, None, b"shown", None)
+        .unwrap();
+    eventually("the public message", || h.count() == 1).await;
+    assert_eq!(h.got.lock().unwrap()[0].3, b"shown".to_vec());
     engine.shutdown().await;
 }

@@ -396,6 +396,27 @@ impl Authorizer {
         Some(self.user_identity(i, true))
     }
 
+    /// A configured user by name (a `users` entry, an nkey, or the single `user`), without
+    /// its credentials: whom the embedding application acts as when it names a user for an
+    /// in-process publish or subscription. `None` if no such user is configured.
+    pub fn configured_user(&self, name: &str) -> Option<Identity> {
+        if let Some(&i) = self.users.get(name) {
+            return Some(self.user_identity(i, false));
+        }
+        if let Some(&i) = self.nkeys.get(name) {
+            return Some(Identity {
+                user: Some(name.to_string()),
+                permissions: self.nkey_perms[i].clone(),
+                method: AuthMethod::Nkey,
+            });
+        }
+        (non_empty(&self.cfg.user) == Some(name)).then(|| Identity {
+            user: Some(name.to_string()),
+            permissions: None,
+            method: AuthMethod::SingleUser,
+        })
+    }
+
     fn user_identity(&self, i: usize, stand_in: bool) -> Identity {
         Identity {
             user: Some(self.cfg.users[i].user.clone()),
