@@ -8,6 +8,8 @@ The message path (parsing, routing, delivery) runs in Rust threads with the GIL 
 this package holds the configuration, the command line and the public API.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
 from .errors import (
     BindError,
@@ -17,9 +19,38 @@ from .errors import (
     PermissionsViolation,
     PluginError,
 )
-from .hooks import AuthResult, PluginContext
-from .server import Server, default_config
-from .services import Msg, Subscription
+
+if TYPE_CHECKING:
+    from .hooks import AuthResult, PluginContext
+    from .server import Server, default_config
+    from .services import Msg, Subscription
+
+# The rest of the API is imported on first use (PEP 562): pytest loads the plugin
+# (fastnats.pytest_plugin) in every run of a project that has fastnats installed, and the
+# command line needs none of it before it parses its flags.
+_LAZY = {
+    "AuthResult": ".hooks",
+    "PluginContext": ".hooks",
+    "Server": ".server",
+    "default_config": ".server",
+    "Msg": ".services",
+    "Subscription": ".services",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastnats' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __all__ = [
     "COMPATIBLE_NATS_VERSION",
