@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -500,6 +501,34 @@ def cpu_busy_pct(seconds: float = 0.5) -> dict[str, float]:
     return busy
 
 
+def cpu_totals() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        vals = [int(v) for v in f.readline().split()[1:]]
+    tck = os.sysconf("SC_CLK_TCK")
+    return (sum(vals) - vals[3] - vals[4]) / tck, sum(vals) / tck
+
+
+def own_cpu() -> float:
+    """CPU seconds of this harness and its reaped children (every process a run starts)."""
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def foreign_cpu(run: Any, *args: Any) -> dict[str, Any]:
+    """One run, and how busy the machine was with processes this bench did not start over it
+    (% of all cores): another benchmark or a test suite makes the numbers noise."""
+    busy0, tot0 = cpu_totals()
+    own0 = own_cpu()
+    rec: dict[str, Any] = run(*args)
+    busy1, tot1 = cpu_totals()
+    own = own_cpu() - own0
+    if tot1 > tot0:
+        rec["foreign_cpu_pct"] = round(max(0.0, busy1 - busy0 - own) / (tot1 - tot0) * 100, 1)
+    return rec
+
+
 def cpu_model() -> str:
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -583,18 +612,20 @@ def main() -> int:
             for rnd in range(rounds):
                 k = rnd % len(tp_variants)
                 for v in tp_variants[k:] + tp_variants[:k]:
-                    rec = run_throughput(v, ref, size, flood, timeout, pinned)
+                    rec = foreign_cpu(run_throughput, v, ref, size, flood, timeout, pinned)
                     rec.update(kind="throughput", round=rnd)
                     runs.append(rec)
                     shown = fmt(rec["msgs_per_s"]) + " msgs/s" if rec["ok"] else rec["error"]
                     print(
-                        f"  [{time.perf_counter() - t0:5.0f}s] {size:4}B {v:12} {shown}", flush=True
+                        f"  [{time.perf_counter() - t0:5.0f}s] {size:4}B {v:12} {shown}"
+                        f"  (others: {rec.get('foreign_cpu_pct', '?')}% CPU)",
+                        flush=True,
                     )
     if args.only in (None, "latency"):
         for rnd in range(rounds):
             k = rnd % len(lat_variants)
             for v in lat_variants[k:] + lat_variants[:k]:
-                rec = run_latency(v, ref, req_count, warmup, 16, pinned)
+                rec = foreign_cpu(run_latency, v, ref, req_count, warmup, 16, pinned)
                 rec.update(kind="latency", round=rnd)
                 runs.append(rec)
                 shown = (
@@ -603,7 +634,11 @@ def main() -> int:
                     if rec["ok"]
                     else rec["error"]
                 )
-                print(f"  [{time.perf_counter() - t0:5.0f}s] req/reply {v:22} {shown}", flush=True)
+                print(
+                    f"  [{time.perf_counter() - t0:5.0f}s] req/reply {v:22} {shown}"
+                    f"  (others: {rec.get('foreign_cpu_pct', '?')}% CPU)",
+                    flush=True,
+                )
     meta["elapsed_s"] = round(time.perf_counter() - t0, 1)
     meta["load_avg_at_end"] = os.getloadavg()
 
@@ -658,6 +693,13 @@ def main() -> int:
             lines.append(
                 f"| {label} | {cell(a)} | {cell(b)} | {cell(c)} | {ratio(a, b)} | {ratio(c, b)} |"
             )
+    foreign = [r.get("foreign_cpu_pct", 0.0) for r in runs]
+    lines += [
+        "",
+        f"Other processes' CPU during the runs (not started by this bench): median "
+        f"{statistics.median(foreign):.1f}%, max {max(foreign):.1f}% of the machine"
+        + (" — noisy, rerun on a quiet machine." if max(foreign) > 5 else "."),
+    ]
     failures = [r for r in runs if not r["ok"]]
     if failures:
         lines += ["", "Failed runs:"] + [
