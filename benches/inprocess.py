@@ -2,7 +2,7 @@
 """In-process services (issue 11): fastnats' ``Server.subscribe`` against nats-py on nats-server.
 
     python benches/inprocess.py --quick        # ~1-2 minutes
-    python benches/inprocess.py                # ~4 minutes: more messages and requests, 5 rounds
+    python benches/inprocess.py                # ~5 minutes: more messages and requests, 5 rounds
 
 Two measurements, each variant run fresh in turn, the order rotating every round (A B, B A,
 ...), and reported as the median (min-max) over the rounds with the ratio fastnats ÷ reference:
