@@ -7,7 +7,7 @@ TESTS ?= tests
 
 .DEFAULT_GOAL := help
 .PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
-	fuzz clean
+	bench-inprocess fuzz clean
 
 # What the installed package is built from: `make setup` reinstalls only when one changed.
 RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
@@ -92,6 +92,10 @@ bench-micro:
 ## bench-e2e: the quick end-to-end comparison with nats-server
 bench-e2e:
 	$(PYTHON) benches/compare.py --quick
+
+## bench-inprocess: in-process services (Server.subscribe) against nats-py on nats-server
+bench-inprocess:
+	$(PYTHON) benches/inprocess.py --quick
 
 ## fuzz: run the parser fuzz target for a bounded time (installs cargo-fuzz if missing)
 fuzz:
