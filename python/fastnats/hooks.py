@@ -124,7 +124,9 @@ class HookRunner:
     def call(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         """Calls a hook or handler; a coroutine it returns runs on the server's hook loop."""
         result = fn(arg)
-        if inspect.isawaitable(result):
+        # `is not None` first: most handlers return None, and isawaitable is not free on
+        # the in-process message path.
+        if result is not None and inspect.isawaitable(result):
             with self._lock:
                 if self._loop is None:
                     self._loop = _LoopThread()
