@@ -27,7 +27,7 @@ DEV_EXT := python/fastnats/_fastnats.abi3.so
 ## help: list the targets
 help:
 	@awk -F': ' '/^## [a-z0-9-]+: / { sub(/^## /, ""); name = $$1; sub(/^[a-z0-9-]+: /, ""); \
-		printf "  %-12s %s\n", name, $$0 }' $(MAKEFILE_LIST)
+		printf "  %-16s %s\n", name, $$0 }' $(MAKEFILE_LIST)
 
 ## setup: pip install '.[dev]' (release build, fat LTO), only when the sources changed
 setup: $(INSTALLED)
