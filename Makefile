@@ -85,7 +85,7 @@ py-test:
 ## bench: micro-benchmarks (criterion) and the side-by-side comparison with nats-server
 bench: bench-micro bench-e2e
 
-## bench-micro: criterion benchmarks of the parser and the sublist
+## bench-micro: criterion benchmarks of the parser, the sublist and the delivery core
 bench-micro:
 	cargo bench -p fastnats-proto -p fastnats-sublist -p fastnats-server
 

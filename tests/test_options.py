@@ -7,6 +7,7 @@ import inspect
 import os
 import pathlib
 import re
+import site
 import socket
 import subprocess
 import sys
@@ -107,7 +108,10 @@ def test_mypy_rejects_a_misspelled_option_and_accepts_correct_calls(tmp_path):
     )
     pytest.importorskip("mypy")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
-    env["MYPYPATH"] = env["PYTHONPATH"] = PACKAGE_DIR
+    if PACKAGE_DIR not in site.getsitepackages():
+        # A source tree (PYTHONPATH=python): point mypy at it. An installed package is found
+        # in site-packages by mypy itself (py.typed), which refuses it in MYPYPATH.
+        env["MYPYPATH"] = env["PYTHONPATH"] = PACKAGE_DIR
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull]
         + [str(snippet)],
