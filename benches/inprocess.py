@@ -43,18 +43,18 @@ import resource
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import sysconfig
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+# Shared with the wire comparison (benches/ is this script's sys.path[0]).
+from compare import cpu_busy_pct, free_port, git, resolve_binary
+
 BENCHES = Path(__file__).resolve().parent
-REPO = BENCHES.parent
 LOADGEN_DIR = BENCHES / "loadgen"
 LOADGEN = LOADGEN_DIR / "target" / "release" / "loadgen"
 RESULTS = BENCHES / "results"
@@ -330,24 +330,6 @@ class Proc:
                     self.proc.wait(5)
 
 
-def resolve_binary(path: str) -> str:
-    """The real executable (a pyenv shim is a shell script that would hide the server's PID)."""
-    real = Path(os.path.realpath(path))
-    try:
-        with open(real, "rb") as f:
-            if f.read(4) == b"\x7fELF":
-                return str(real)
-    except OSError:
-        pass
-    scripts = Path(sysconfig.get_path("scripts")) / real.name
-    return str(scripts if scripts.exists() else real)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
 
 def worker_argv(role: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "_worker", role, *args]
@@ -469,36 +451,6 @@ def ratio(a: list[float], b: list[float]) -> str:
         return "—"
     return f"{statistics.median(a) / statistics.median(b):.2f}×"
 
-
-def git(*args: str) -> str:
-    try:
-        r = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
-        return r.stdout.strip()
-    except OSError:
-        return ""
-
-
-def cpu_busy_pct(seconds: float = 0.5) -> dict[str, float]:
-    """How busy each core is before the run (other builds and benchmarks skew everything)."""
-
-    def snap() -> dict[str, tuple[int, int]]:
-        out = {}
-        with open("/proc/stat") as f:
-            for line in f:
-                x = line.split()
-                if x and x[0].startswith("cpu") and x[0] != "cpu":
-                    vals = [int(v) for v in x[1:]]
-                    out[x[0]] = (sum(vals), vals[3] + vals[4])
-        return out
-
-    a = snap()
-    time.sleep(seconds)
-    b = snap()
-    busy = {}
-    for cpu, (tot, idle) in b.items():
-        d = tot - a[cpu][0]
-        busy[cpu] = round(100.0 * (1 - (idle - a[cpu][1]) / d), 1) if d else 0.0
-    return busy
 
 
 def cpu_totals() -> tuple[float, float]:
