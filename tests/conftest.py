@@ -25,7 +25,7 @@ Fixtures:
 * ``server`` -- one default server of ``server_kind``.
 * ``start_fastnats(**options)`` -- the fastnats kind only, as a ``RunningServer``.
 
-The plugin's fixtures (``fastnats.pytest_plugin``) serve tests that need a plain
+The plugin's fixtures (``fastnats.pytest_plugin``, entry point ``fastnats``) serve tests that need a plain
 ``fastnats.Server``: ``fastnats_server`` and ``fastnats_server_factory(**options)``.
 
 Marker ``@pytest.mark.fastnats_bug("...")`` turns the fastnats param of a test into a strict
@@ -47,16 +47,30 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import fastnats
 import pytest
 
-# The plugin users get from the installed entry point, loaded here too for runs from the
-# source tree (PYTHONPATH=python, no entry point). The entry point has the module's name,
-# so when it is installed this line finds the plugin loaded and does nothing.
-pytest_plugins = ["fastnats.pytest_plugin"]
+
+
+def plugin_autoloaded() -> bool:
+    """Whether pytest loads ``fastnats.pytest_plugin`` itself, through the installed
+    ``pytest11`` entry point ``fastnats``.
+
+    Runs from the source tree (``PYTHONPATH=python``, nothing installed) or with
+    ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` have no entry point, and name the plugin themselves.
+    Naming it as well when the entry point has loaded it would be refused by pytest (one
+    module, registered under two names).
+    """
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return any(ep.name == "fastnats" for ep in entry_points(group="pytest11"))
+
+
+pytest_plugins = [] if plugin_autoloaded() else ["fastnats.pytest_plugin"]
 
 HOST = "127.0.0.1"
 KINDS = ("fastnats", "nats-server")

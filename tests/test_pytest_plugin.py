@@ -2,9 +2,10 @@
 
 Each test writes a small test file, runs it with ``pytester`` (in this process) and checks
 the outcomes and that every server the inner tests started no longer accepts connections.
-The inner runs load the plugin with ``-p fastnats.pytest_plugin``, which is a no-op when
-the installed entry point has loaded it already; pytest-timeout is off in them (its alarm
-would replace the outer test's), so the outer test's timeout bounds them.
+The inner runs get the plugin as this run does: from the installed entry point, or with
+``-p fastnats.pytest_plugin`` when there is none (a source tree on ``PYTHONPATH``);
+pytest-timeout is off in them (its alarm would replace the outer test's), so the outer
+test's timeout bounds them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import plugin_autoloaded
+
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.timeout(120)
 
 ROOT = Path(__file__).resolve().parent.parent
-INNER_ARGS = ("-p", "fastnats.pytest_plugin", "-p", "no:timeout", "-p", "no:cacheprovider")
+LOAD_PLUGIN = () if plugin_autoloaded() else ("-p", "fastnats.pytest_plugin")
+INNER_ARGS = (*LOAD_PLUGIN, "-p", "no:timeout", "-p", "no:cacheprovider")
 INI = """
 [pytest]
 asyncio_mode = auto
@@ -211,34 +215,54 @@ def _pytest11_entry_points() -> dict[str, str]:
     return entry_points
 
 
-@pytest.mark.parametrize("also", [(), ("-p", "fastnats.pytest_plugin")], ids=["ep", "ep+p"])
-def test_entry_point_and_explicit_loading_register_the_plugin_once(
-    pytester: pytest.Pytester, also: tuple[str, ...]
-) -> None:
-    # The entry point as pyproject.toml declares it, installed as a wheel would (a dist-info
-    # on sys.path), plus a conftest that names the plugin as this project's does.
+def _install_entry_points(pytester: pytest.Pytester) -> None:
+    """The entry points as pyproject.toml declares them, installed as a wheel would be (a
+    dist-info on sys.path)."""
     entry_points = _pytest11_entry_points()
-    assert entry_points == {"fastnats.pytest_plugin": "fastnats.pytest_plugin"}
+    assert entry_points == {"fastnats": "fastnats.pytest_plugin"}
     dist = pytester.mkdir("site") / "fastnats_probe-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fastnats-probe\nVersion: 1.0\n")
     lines = "".join(f"{name} = {value}\n" for name, value in entry_points.items())
     (dist / "entry_points.txt").write_text("[pytest11]\n" + lines)
     pytester.syspathinsert(pytester.path / "site")
-    pytester.makeconftest('pytest_plugins = ["fastnats.pytest_plugin"]\n')
+    pytester.makeini(INI)
+
+
+def test_the_entry_point_named_fastnats_loads_the_plugin(pytester: pytest.Pytester) -> None:
+    _install_entry_points(pytester)
     pytester.makepyfile(
         """
 import fastnats.pytest_plugin as plugin
 
-def test_loaded_once_by_its_entry_point(request, fastnats_server):
+def test_loaded_by_its_entry_point(request, fastnats_server):
     pm = request.config.pluginmanager
-    assert pm.get_name(plugin) == "fastnats.pytest_plugin"
+    assert pm.get_plugin("fastnats") is plugin
     assert plugin in [p for p, _ in pm.list_plugin_distinfo()]
     assert fastnats_server.running
 """
     )
-    pytester.makeini(INI)
-    result = pytester.runpytest("-p", "no:timeout", "-p", "no:cacheprovider", *also)
+    result = pytester.runpytest("-p", "no:timeout", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_p_no_fastnats_turns_the_plugin_off(pytester: pytest.Pytester) -> None:
+    _install_entry_points(pytester)
+    pytester.makepyfile("def test_uses_it(fastnats_server):\n    pass\n")
+    result = pytester.runpytest("-p", "no:fastnats", "-p", "no:timeout", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fixture 'fastnats_server' not found*"])
+
+
+def test_without_autoload_the_module_is_named_with_p(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_entry_points(pytester)
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile("def test_uses_it(fastnats_server):\n    assert fastnats_server.running\n")
+    result = pytester.runpytest(
+        "-p", "fastnats.pytest_plugin", "-p", "no:cacheprovider", "-p", "no:timeout"
+    )
     result.assert_outcomes(passed=1)
 
 

@@ -1,12 +1,11 @@
 """pytest fixtures that run fastnats servers inside the test process.
 
-Installed as the ``pytest11`` entry point ``fastnats.pytest_plugin``, so pytest loads it in
-every project where fastnats is installed (``-p no:fastnats.pytest_plugin`` turns it off).
-The entry point is named after the module on purpose: ``-p fastnats.pytest_plugin`` and
-``pytest_plugins = ["fastnats.pytest_plugin"]`` (for runs without the entry point, such as
-``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`` or a source tree on ``PYTHONPATH``) then name the
-plugin as the entry point does, and pytest loads it once either way instead of refusing it
-as "already registered under a different name".
+Installed as the ``pytest11`` entry point ``fastnats``, so pytest loads it in every project
+where fastnats is installed (``-p no:fastnats`` turns it off). Without the entry point
+(``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``, or a source tree on ``PYTHONPATH``) name the module:
+``-p fastnats.pytest_plugin`` or ``pytest_plugins = ["fastnats.pytest_plugin"]``. Do not
+name it when the entry point is installed and autoloading is on: pytest refuses one module
+registered under two names ("Plugin already registered under a different name").
 
 Fixtures (function scope, plain sync fixtures: they serve sync and asyncio tests alike):
 
