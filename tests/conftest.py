@@ -25,8 +25,8 @@ Fixtures:
 * ``server`` -- one default server of ``server_kind``.
 * ``start_fastnats(**options)`` -- the fastnats kind only, as a ``RunningServer``.
 
-The plugin's fixtures (``fastnats.pytest_plugin``, entry point ``fastnats``) serve tests that need a plain
-``fastnats.Server``: ``fastnats_server`` and ``fastnats_server_factory(**options)``.
+The plugin's fixtures (``fastnats.pytest_plugin``, entry point ``fastnats``) serve tests that
+need a plain ``fastnats.Server``: ``fastnats_server`` and ``fastnats_server_factory(**options)``.
 
 Marker ``@pytest.mark.fastnats_bug("...")`` turns the fastnats param of a test into a strict
 xfail: the test states the reference behaviour and fastnats is known to deviate from it.
@@ -53,7 +53,6 @@ from typing import Any
 
 import fastnats
 import pytest
-
 
 
 def plugin_autoloaded() -> bool:
