@@ -5,8 +5,9 @@ connecting client (``user``, ``password``, ``token``, ``nkey``, ``nkey_verified`
 ``name``, ``lang``, ``version``, ``protocol``, ``client_ip``, ``client_port``,
 ``tls_subject``) and returning a decision:
 
-- ``True`` or :meth:`AuthResult.allow` (optionally with a ``user`` name shown in ``/connz``
-  and nats-server style ``permissions``) to let it in;
+- ``True`` or :meth:`AuthResult.allow` (optionally with a ``user`` name shown in ``/connz``,
+  nats-server style ``permissions`` and the ``account`` the client joins, one of the
+  ``accounts`` option's; ``$G`` when not given) to let it in;
 - ``False``, ``None`` or :meth:`AuthResult.deny` to refuse it (``Authorization Violation``).
 
 ``permissions`` take nats-server's forms and are read by the engine's own deserializer:
@@ -22,7 +23,8 @@ A hook that is not callable is a ``TypeError`` naming the parameter when the ser
 built, not a denied client later.
 
 ``on_connect(event)`` and ``on_disconnect(event)`` (``event`` has ``cid``, ``client_ip``,
-``client_port``, ``name``, ``lang``, ``version``, ``user``, and ``reason`` on disconnect) are
+``client_port``, ``name``, ``lang``, ``version``, ``user``, ``account``, and ``reason`` on
+disconnect) are
 called after the fact, on a server thread, without holding up the connection's traffic.
 
 Plugins are found through the ``fastnats.plugins`` entry-point group and enabled by name:
@@ -65,6 +67,7 @@ class AuthResult:
     allowed: bool
     user: str | None = None
     permissions: Mapping[str, Any] | None = None
+    account: str | None = None
 
     def __post_init__(self) -> None:
         if self.permissions is not None:
@@ -72,9 +75,14 @@ class AuthResult:
 
     @classmethod
     def allow(
-        cls, user: str | None = None, permissions: Mapping[str, Any] | None = None
+        cls,
+        user: str | None = None,
+        permissions: Mapping[str, Any] | None = None,
+        account: str | None = None,
     ) -> AuthResult:
-        return cls(True, user, permissions)
+        """Lets the client in, as ``user`` (shown in ``/connz``), with ``permissions``, in
+        ``account`` (a name of the ``accounts`` option; an unknown one denies the client)."""
+        return cls(True, user, permissions, account)
 
     @classmethod
     def deny(cls) -> AuthResult:
@@ -177,7 +185,7 @@ def _native_decision(result: Any) -> bool | dict[str, Any] | None:
     if isinstance(result, AuthResult):
         if not result.allowed:
             return None
-        return {"user": result.user, "permissions": result.permissions}
+        return {"user": result.user, "permissions": result.permissions, "account": result.account}
     if result is None or result is False:
         return None
     if result is True:

@@ -2,7 +2,7 @@
 //!
 //! The Python layer wraps user hooks (coroutines, result objects) into a plain function
 //! returning `None`/`False` (deny), `True` (allow) or a dict `{"user": str | None,
-//! "permissions": dict | None}`; the permissions are read by the engine's own deserializer
+//! "permissions": dict | None, "account": str | None}`; the permissions are read by the engine's own deserializer
 //! ([`crate::config::permissions`]), so a hook's typo is refused like a config's.
 
 use std::sync::Arc;
@@ -29,6 +29,8 @@ struct Decision {
     user: Option<String>,
     #[serde(default)]
     permissions: Option<Permissions>,
+    #[serde(default)]
+    account: Option<String>,
 }
 
 /// The Python auth hook as the engine's custom authenticator.
@@ -66,6 +68,7 @@ impl PyAuthenticator {
                     user: req.connect.user.clone(),
                     permissions: None,
                     method: AuthMethod::Custom,
+                    account: None,
                 })
             } else {
                 AuthOutcome::Denied
@@ -84,6 +87,7 @@ impl PyAuthenticator {
             user: decision.user,
             permissions,
             method: AuthMethod::Custom,
+            account: decision.account,
         }))
     }
 }
@@ -128,6 +132,7 @@ fn event_dict<'py>(py: Python<'py>, e: &ClientEvent) -> PyResult<Bound<'py, PyDi
     d.set_item("lang", &e.lang)?;
     d.set_item("version", &e.version)?;
     d.set_item("user", e.user.as_deref())?;
+    d.set_item("account", &e.account)?;
     Ok(d)
 }
 

@@ -213,7 +213,7 @@ impl NativeServer {
     fn sublist_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         if let Some(server) = self.server() {
-            let s = server.shared().global_account().index.stats();
+            let s = monitor::sublist_stats(server.shared());
             d.set_item("num_subscriptions", s.count)?;
             d.set_item("num_cache", s.cache_entries)?;
             d.set_item("num_inserts", s.inserts)?;

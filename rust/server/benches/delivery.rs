@@ -47,7 +47,7 @@ fn subscribe(conn: &Arc<Connection>, subject: &str, queue: Option<&str>) {
         queue.map(str::as_bytes),
         b"1",
     );
-    conn.account.index.insert(sub).unwrap();
+    conn.account().index.insert(sub).unwrap();
 }
 
 struct Setup {

@@ -10,6 +10,7 @@ use std::fmt;
 
 use tokio_rustls::TlsAcceptor;
 
+use crate::account::ImportPlans;
 use crate::auth::Authorizer;
 use crate::config::{Config, ConfigError};
 use crate::tls::TlsConfig;
@@ -18,6 +19,8 @@ use crate::tls::TlsConfig;
 pub struct CompiledConfig {
     /// The configuration as given.
     pub config: Config,
+    /// What the accounts' imports come to.
+    pub imports: ImportPlans,
     /// Its authentication, compiled (permissions included).
     pub authorizer: Authorizer,
     /// The acceptor and the settings it was built from (the handshake needs `timeout` and
@@ -29,13 +32,15 @@ impl Config {
     /// Checks this configuration and builds what it describes (see the module doc).
     pub fn compile(&self) -> Result<CompiledConfig, ConfigError> {
         self.check_limits()?;
-        let authorizer = Authorizer::new(&self.auth)?;
+        let imports = crate::account::check(&self.accounts, self.system_account_name())?;
+        let authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
         let tls = match &self.tls {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,
         };
         Ok(CompiledConfig {
             config: self.clone(),
+            imports,
             authorizer,
             tls,
         })

@@ -11,6 +11,7 @@ use std::time::Duration;
 use fastnats_proto::limits::{DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::account::Accounts;
 use crate::auth::AuthConfig;
 pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
@@ -64,6 +65,16 @@ pub struct Config {
     pub auth: AuthConfig,
     /// TLS for client connections (off by default).
     pub tls: Option<TlsConfig>,
+    /// Accounts by name (nats-server's `accounts { }`), with their users, exports and
+    /// imports; clients of other users join the global account `$G`.
+    #[serde(deserialize_with = "null_as_default")]
+    pub accounts: Accounts,
+    /// The account of the server's own services (`system_account`); `None` means `$SYS`
+    /// unless `no_system_account`.
+    pub system_account: Option<String>,
+    /// No system account at all (`no_system_account`).
+    #[serde(deserialize_with = "strict_bool")]
+    pub no_system_account: bool,
 }
 
 impl Default for Config {
@@ -86,11 +97,31 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(5),
             auth: AuthConfig::default(),
             tls: None,
+            accounts: Accounts::new(),
+            system_account: None,
+            no_system_account: false,
         }
     }
 }
 
+/// nats-server's name for the system account when none is configured.
+pub const DEFAULT_SYSTEM_ACCOUNT: &str = "$SYS";
+
 impl Config {
+    /// The system account's name: `system_account`, else `$SYS`; `None` with
+    /// `no_system_account`.
+    pub fn system_account_name(&self) -> Option<&str> {
+        if self.no_system_account {
+            return None;
+        }
+        Some(
+            self.system_account
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .unwrap_or(DEFAULT_SYSTEM_ACCOUNT),
+        )
+    }
+
     /// Reads a config from any serde source (the bindings pass a Python dict): unknown keys
     /// are refused everywhere, and an error names its path
     /// (`authorization.users[0].permissions: unknown key "publsh"`).

@@ -58,6 +58,10 @@ pub enum ConfigError {
     /// (`Duplicate user "a" detected`, `Can not have a token and a users array`, ...).
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthRuleError),
+    /// One of nats-server's rules for `accounts`, with its text (`"X" account not defined
+    /// for stream import`, `Error adding stream import "x": stream import not authorized`).
+    #[error(transparent)]
+    Account(#[from] crate::account::AccountError),
     /// A TLS file that can not be opened.
     #[error("error opening {what} file {}: {reason}", path.display())]
     TlsOpen {

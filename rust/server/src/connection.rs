@@ -38,8 +38,9 @@ pub struct Connection {
     pub cid: u64,
     /// What is on the other end (see [`Kind`]).
     pub kind: Kind,
-    /// The account whose subject index its subscriptions live in.
-    pub account: Arc<Account>,
+    /// The account whose subject index its subscriptions live in: `$G` until
+    /// authentication places it (read through [`Connection::account`]).
+    account: parking_lot::RwLock<Arc<Account>>,
     /// The outbound queue (see [`Outbound`]); its lock is a leaf in the lock order.
     pub out: Mutex<Outbound>,
     /// Wakes the writer: data was queued or the connection is closing.
@@ -101,7 +102,7 @@ impl Connection {
         Connection {
             cid,
             kind,
-            account,
+            account: parking_lot::RwLock::new(account),
             out: Mutex::new(Outbound::default()),
             wake: Notify::new(),
             reader_wake: Notify::new(),
@@ -125,6 +126,17 @@ impl Connection {
             credentials: Mutex::new(None),
             tls_subject: Mutex::new(None),
         }
+    }
+
+    /// The account the connection belongs to.
+    pub fn account(&self) -> Arc<Account> {
+        self.account.read().clone()
+    }
+
+    /// Places the connection in `account` (once authenticated, before it has
+    /// subscriptions: they stay in the index they were made in).
+    pub fn set_account(&self, account: Arc<Account>) {
+        *self.account.write() = account;
     }
 
     /// Installs the permissions of the authenticated user.

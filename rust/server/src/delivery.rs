@@ -23,10 +23,10 @@ use fastnats_proto::{CloseReason, Publish};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::account::Account;
+use crate::account::{links, Account};
 use crate::connection::Connection;
 use crate::flush::FlushSet;
-use crate::index::L1Cache;
+use crate::index::{L1Cache, Matches};
 use crate::outbound::{CloseMode, Outbound};
 use crate::stats::{LocalCounts, ServerStats};
 use crate::subscription::{self, SubRef};
@@ -75,9 +75,35 @@ impl Delivery {
 
     /// Delivers `msg` to every plain subscriber of `account` whose subject matches, and to
     /// one member of each matching queue group (picked at random; the next member is tried
-    /// when one can not take it). Returns how many subscribers got it.
+    /// when one can not take it), then across the account's exports and imports (see
+    /// [`crate::account::links`]). Returns how many subscribers got it.
     pub fn route(&mut self, account: &Account, from: Origin, msg: &Publish<'_>) -> usize {
         let result = self.l1.lookup(&account.index, msg.subject);
+        let mut delivered = self.fan_out(&result, from, msg);
+        if account.has_links() {
+            delivered += links::forward(self, account, from, msg, 0);
+        }
+        delivered
+    }
+
+    /// [`Delivery::route`] in an account a message reached over `hops` bridges: matched
+    /// without the publisher's cache (which holds its own account's results).
+    pub(crate) fn route_in(
+        &mut self,
+        account: &Account,
+        from: Origin,
+        msg: &Publish<'_>,
+        hops: usize,
+    ) -> usize {
+        let result = account.index.matches(msg.subject);
+        let mut delivered = self.fan_out(&result, from, msg);
+        if account.has_links() {
+            delivered += links::forward(self, account, from, msg, hops);
+        }
+        delivered
+    }
+
+    fn fan_out(&mut self, result: &Matches, from: Origin, msg: &Publish<'_>) -> usize {
         let mut delivered = 0usize;
         for sub in &result.psubs {
             delivered += usize::from(self.deliver(sub, from, msg));

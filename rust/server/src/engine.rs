@@ -13,6 +13,7 @@ use fastnats_proto::{CloseReason, ServerInfo};
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
+use crate::account::Account;
 use crate::auth::CompiledPermissions;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
@@ -114,14 +115,12 @@ impl Engine {
         payload: &[u8],
         user: Option<&str>,
     ) -> Result<usize, PublishError> {
-        let perms = match user {
-            None => None,
-            Some(name) => self
-                .user_permissions(name)
-                .ok_or_else(|| PublishError::UnknownUser(name.to_string()))?,
-        };
+        let (perms, account) = self
+            .acting_as(user)
+            .ok_or_else(|| PublishError::UnknownUser(user.unwrap_or_default().to_string()))?;
         let max_payload = self.shared.config().max_payload;
         self.shared.internal_client().publish(
+            &account,
             subject,
             reply,
             headers,
@@ -131,13 +130,19 @@ impl Engine {
         )
     }
 
-    /// The permissions of configured user `name` (`Some(None)`: unrestricted), or `None`
-    /// when no such user is configured.
-    fn user_permissions(&self, name: &str) -> Option<Option<Arc<CompiledPermissions>>> {
-        self.shared
-            .authorizer()
-            .configured_user(name)
-            .map(|id| id.permissions)
+    /// The permissions (`None`: unrestricted) and account of whom the application acts as:
+    /// configured user `user`, or the server itself in `$G`. `None` when no such user is
+    /// configured.
+    fn acting_as(
+        &self,
+        user: Option<&str>,
+    ) -> Option<(Option<Arc<CompiledPermissions>>, Arc<Account>)> {
+        let Some(name) = user else {
+            return Some((None, self.shared.global_account().clone()));
+        };
+        let id = self.shared.authorizer().configured_user(name)?;
+        let account = self.shared.account(id.account.as_deref())?;
+        Some((id.permissions, account))
     }
 
     /// Subscribes the embedding application's `handler` to `subject` (in queue group `queue`
@@ -154,18 +159,12 @@ impl Engine {
         user: Option<&str>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        let perms = match user {
-            None => None,
-            Some(name) => self
-                .user_permissions(name)
-                .ok_or_else(|| SubscribeError::UnknownUser(name.to_string()))?,
-        };
+        let (perms, account) = self
+            .acting_as(user)
+            .ok_or_else(|| SubscribeError::UnknownUser(user.unwrap_or_default().to_string()))?;
         let max_pending = max_pending.unwrap_or(self.shared.config().max_pending);
-        let conn = crate::internal::internal_connection(
-            self.shared.next_cid(),
-            self.shared.global_account().clone(),
-            max_pending,
-        );
+        let conn =
+            crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
         InternalSubscription::start(&self.runtime, conn, subject, queue, perms, handler)
     }
 

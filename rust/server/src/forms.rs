@@ -36,6 +36,26 @@ pub mod seconds {
     }
 }
 
+/// `Option<Duration>` as float seconds or `null`.
+pub mod opt_seconds {
+    use super::*;
+
+    /// Writes float seconds, or `null`.
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Reads float seconds (as [`super::seconds`]) or `null`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        #[derive(Deserialize)]
+        struct S(#[serde(with = "super::seconds")] Duration);
+        Ok(Option::<S>::deserialize(d)?.map(|s| s.0))
+    }
+}
+
 /// A number of seconds, any sign: callers give negatives their own meaning (nats-server's
 /// `expires: -1` is "never").
 pub(crate) struct Seconds;

@@ -23,6 +23,8 @@ pub struct ClientEvent {
     pub version: String,
     /// The authenticated user, if any.
     pub user: Option<String>,
+    /// The account the client joined.
+    pub account: String,
 }
 
 /// Connection lifecycle callbacks.

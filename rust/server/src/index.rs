@@ -82,6 +82,9 @@ impl SubIndex {
 /// A publisher's private cache of match results ("L1"), dropped whole when the index
 /// generation moves. Bounded: when full, it is cleared.
 pub struct L1Cache {
+    /// Which index the results are from (its address): a connection's account may change
+    /// once, at authentication, and the internal client publishes in several.
+    index: usize,
     generation: u64,
     map: std::collections::HashMap<Box<[u8]>, Matches, foldhash::fast::RandomState>,
 }
@@ -92,6 +95,7 @@ impl L1Cache {
     /// An empty cache.
     pub fn new() -> Self {
         L1Cache {
+            index: 0,
             generation: u64::MAX,
             map: Default::default(),
         }
@@ -102,9 +106,11 @@ impl L1Cache {
     /// generation has not moved.
     pub fn lookup(&mut self, index: &SubIndex, subject: &[u8]) -> Matches {
         let generation = index.generation();
-        if generation != self.generation {
+        let id = std::ptr::from_ref(index) as usize;
+        if generation != self.generation || id != self.index {
             self.map.clear();
             self.generation = generation;
+            self.index = id;
         } else if let Some(m) = self.map.get(subject) {
             return m.clone();
         }

@@ -77,11 +77,13 @@ impl InternalClient {
         }
     }
 
-    /// Publishes one message: `headers` is a complete header block (`NATS/1.0\r\n...\r\n\r\n`)
+    /// Publishes one message in `account`: `headers` is a complete header block (`NATS/1.0\r\n...\r\n\r\n`)
     /// or `None`. Returns how many subscribers got it (plain ones, plus one per queue group).
     /// `perms` are those of the user the application publishes as (`None`: unrestricted).
+    #[allow(clippy::too_many_arguments)] // a PUB's parts, plus who publishes where
     pub fn publish(
         &self,
+        account: &Account,
         subject: &[u8],
         reply: Option<&[u8]>,
         headers: Option<&[u8]>,
@@ -132,7 +134,7 @@ impl InternalClient {
         };
         let mut delivery = self.delivery.lock();
         delivery.count_in(size);
-        let delivered = delivery.route(&self.conn.account, from, &msg);
+        let delivered = delivery.route(account, from, &msg);
         delivery.end_batch(&self.conn, false);
         Ok(delivered)
     }
@@ -195,7 +197,7 @@ impl InternalSubscription {
             conn.filter_deliveries_for(p, subject);
         }
         let sub = SubRef::new(conn.clone(), subject, queue, b"1");
-        conn.account
+        conn.account()
             .index
             .insert(sub.clone())
             .map_err(|_| invalid())?;

@@ -64,6 +64,8 @@ pub struct ConnSnapshot {
     pub version: String,
     /// The authenticated user, if any.
     pub user: Option<String>,
+    /// The account it belongs to (`$G` unless its user is in another).
+    pub account: String,
     /// When it closed, and why (closed connections only).
     pub stop: Option<SystemTime>,
     /// nats-server's close reason (closed connections only).
@@ -100,6 +102,7 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
     let meta = c.meta.lock().clone();
     let active = c.last_activity.load(Relaxed);
     ConnSnapshot {
+        account: c.account().name().to_string(),
         cid: c.cid,
         ip: c.addr.ip().to_string(),
         port: c.addr.port(),
@@ -159,4 +162,21 @@ pub(crate) fn record_closed(shared: &Shared, c: &Arc<Connection>) {
         closed.pop_front();
     }
     closed.push_back(snap);
+}
+
+/// The subject-index counters of every account together (`/subsz`).
+pub fn sublist_stats(shared: &Shared) -> fastnats_sublist::SublistStats {
+    let mut total = fastnats_sublist::SublistStats::default();
+    for account in shared.accounts() {
+        let s = account.index.stats();
+        total.count += s.count;
+        total.cache_entries += s.cache_entries;
+        total.inserts += s.inserts;
+        total.removes += s.removes;
+        total.matches += s.matches;
+        total.cache_hits += s.cache_hits;
+        total.max_fanout = total.max_fanout.max(s.max_fanout);
+        total.total_fanout += s.total_fanout;
+    }
+    total
 }

@@ -12,7 +12,7 @@ use fastnats_proto::ServerInfo;
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, watch, Notify};
 
-use crate::account::{Account, GLOBAL_ACCOUNT};
+use crate::account::{Account, AccountSet};
 use crate::auth::Authorizer;
 use crate::compiled::CompiledConfig;
 use crate::config::Config;
@@ -28,8 +28,10 @@ pub struct Shared {
     config: RwLock<Arc<Config>>,
     /// Bumped by every reload, so connections refresh their copy with one atomic load.
     config_gen: AtomicU64,
-    /// The account every connection joins until accounts can be configured.
+    /// The global account `$G` (the same object for the server's lifetime).
     global: Arc<Account>,
+    /// Every account, rebuilt by a reload (accounts that stay are kept).
+    accounts: RwLock<Arc<AccountSet>>,
     /// The server's own client, publishing for the embedding application.
     internal: InternalClient,
     /// Server-wide counters.
@@ -67,15 +69,24 @@ impl Shared {
     ) -> (Arc<Shared>, mpsc::Receiver<()>) {
         let CompiledConfig {
             config,
+            imports,
             authorizer,
             tls,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
-        let global = Arc::new(Account::new(GLOBAL_ACCOUNT, !config.disable_sublist_cache));
+        let accounts = AccountSet::build(
+            None,
+            &config.accounts,
+            config.system_account_name(),
+            &imports,
+            !config.disable_sublist_cache,
+        );
+        let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
             internal: InternalClient::new(global.clone(), stats.clone()),
             global,
+            accounts: RwLock::new(Arc::new(accounts)),
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
             stats,
@@ -113,9 +124,17 @@ impl Shared {
         self.authorizer.read().clone()
     }
 
-    /// The global account (`$G`), which every connection joins today.
+    /// The global account (`$G`): connections of users without an account join it.
     pub fn global_account(&self) -> &Arc<Account> {
         &self.global
+    }
+
+    /// The account named `name` (`None`: the global account), if it exists.
+    pub fn account(&self, name: Option<&str>) -> Option<Arc<Account>> {
+        match name {
+            None => Some(self.global.clone()),
+            Some(name) => self.accounts.read().get(name).cloned(),
+        }
     }
 
     /// The server's own client (publishes from the embedding application).
@@ -124,13 +143,13 @@ impl Shared {
     }
 
     /// Every account.
-    pub fn accounts(&self) -> impl Iterator<Item = &Arc<Account>> {
-        std::iter::once(&self.global)
+    pub fn accounts(&self) -> Vec<Arc<Account>> {
+        self.accounts.read().iter().cloned().collect()
     }
 
     /// Subscriptions across all accounts.
     pub fn subscription_count(&self) -> usize {
-        self.accounts().map(|a| a.index.count()).sum()
+        self.accounts.read().iter().map(|a| a.index.count()).sum()
     }
 
     /// Whether clients must authenticate (built-in methods or a custom authenticator).
@@ -148,9 +167,20 @@ impl Shared {
     pub(crate) fn set_config(&self, compiled: CompiledConfig) {
         let CompiledConfig {
             config,
+            imports,
             authorizer,
             tls,
         } = compiled;
+        {
+            let mut accounts = self.accounts.write();
+            *accounts = Arc::new(AccountSet::build(
+                Some(&accounts),
+                &config.accounts,
+                config.system_account_name(),
+                &imports,
+                !config.disable_sublist_cache,
+            ));
+        }
         *self.tls.write() = tls;
         *self.authorizer.write() = Arc::new(authorizer);
         {

@@ -80,13 +80,13 @@ pub fn remove(sub: &SubRef) {
             subs.remove(&sub.sid);
         }
     }
-    sub.conn.account.index.remove(sub);
+    sub.conn.account().index.remove(sub);
 }
 
 /// Removes every subscription of `conn` from its account's index (a connection that ends).
 pub fn remove_all_of(conn: &Connection) {
     let subs: Vec<SubRef> = conn.subs.lock().drain().map(|(_, s)| s).collect();
     if !subs.is_empty() {
-        conn.account.index.remove_all(subs.iter());
+        conn.account().index.remove_all(subs.iter());
     }
 }

@@ -528,6 +528,7 @@ impl Authenticator for Hook {
                 user: Some("ok".into()),
                 permissions: None,
                 method: fastnats_server::auth::AuthMethod::Custom,
+                account: None,
             })
         } else {
             AuthOutcome::Denied

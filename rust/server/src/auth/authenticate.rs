@@ -29,10 +29,11 @@ use std::sync::Arc;
 
 use fastnats_proto::ConnectInfo;
 
-use super::config::{non_empty, AuthConfig, AuthRuleError, Permissions};
+use super::config::{non_empty, AuthConfig, AuthRuleError, NkeyUser, Permissions, User};
 use super::nkey::verify_nkey;
 use super::password::compare_password;
 use super::permissions::CompiledPermissions;
+use crate::account::Accounts;
 
 /// How a client was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub struct Identity {
     pub permissions: Option<Arc<CompiledPermissions>>,
     /// Which method admitted the client.
     pub method: AuthMethod,
+    /// The account it joins; `None` is the global account `$G`.
+    pub account: Option<String>,
 }
 
 impl Identity {
@@ -72,6 +75,7 @@ impl Identity {
             user: None,
             permissions: None,
             method: AuthMethod::None,
+            account: None,
         }
     }
 }
@@ -266,6 +270,7 @@ pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>
             user,
             permissions,
             method,
+            account: None,
         }),
         Err(_) => AuthOutcome::Denied,
     }
@@ -275,11 +280,16 @@ pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>
 /// keeps (behind an `Arc`, swapped on reload) and asks on every CONNECT.
 #[derive(Debug)]
 pub struct Authorizer {
+    /// The `authorization` users followed by the accounts' users.
     cfg: AuthConfig,
     users: HashMap<String, usize>,
     nkeys: HashMap<String, usize>,
     user_perms: Vec<Option<Arc<CompiledPermissions>>>,
     nkey_perms: Vec<Option<Arc<CompiledPermissions>>>,
+    /// The account of each `cfg.users` entry (`None`: `$G`).
+    user_accounts: Vec<Option<String>>,
+    /// The account of each `cfg.nkeys` entry (`None`: `$G`).
+    nkey_accounts: Vec<Option<String>>,
 }
 
 impl Authorizer {
@@ -287,49 +297,93 @@ impl Authorizer {
     /// each once (a subject that does not parse is found here). Users
     /// sharing the default permissions share one compiled copy.
     pub fn new(cfg: &AuthConfig) -> Result<Self, AuthRuleError> {
-        cfg.check_rules()?;
+        Self::with_accounts(cfg, &Accounts::new())
+    }
+
+    /// [`Authorizer::new`] for `cfg` and the users of `accounts`, who join their account
+    /// and take its `default_permissions` (not those of `authorization`, as in nats-server).
+    /// User names and nkeys are unique across both; a single user or a token can not be
+    /// combined with account users.
+    pub fn with_accounts(cfg: &AuthConfig, accounts: &Accounts) -> Result<Self, AuthRuleError> {
+        let mut merged = cfg.clone();
+        let mut user_accounts = vec![None; cfg.users.len()];
+        let mut nkey_accounts = vec![None; cfg.nkeys.len()];
+        for (name, acc) in accounts {
+            let entries = &acc.users;
+            if entries.users.is_empty() && entries.nkeys.is_empty() {
+                continue;
+            }
+            if non_empty(&cfg.user).is_some() {
+                return Err(AuthRuleError::UserAndAccounts);
+            }
+            if non_empty(&cfg.token).is_some() {
+                return Err(AuthRuleError::TokenAndAccounts);
+            }
+            let own = |p: &Option<Permissions>| p.clone().or(acc.default_permissions.clone());
+            for u in &entries.users {
+                merged.users.push(User {
+                    permissions: own(&u.permissions),
+                    ..u.clone()
+                });
+                user_accounts.push(Some(name.clone()));
+            }
+            for n in &entries.nkeys {
+                merged.nkeys.push(NkeyUser {
+                    permissions: own(&n.permissions),
+                    ..n.clone()
+                });
+                nkey_accounts.push(Some(name.clone()));
+            }
+        }
+        merged.check_rules()?;
         let compile_one = |p: &Permissions| {
             CompiledPermissions::compile(p)
                 .map(Arc::new)
                 .map_err(AuthRuleError::Permission)
         };
-        let default = cfg
+        let default = merged
             .default_permissions
             .as_ref()
             .map(compile_one)
             .transpose()?;
-        let compile = |own: &Option<Permissions>| -> Result<_, AuthRuleError> {
-            Ok(match own {
+        // The `authorization` defaults are for its own users; account users have theirs.
+        let compile = |own: &Option<Permissions>, account: &Option<String>| {
+            Ok::<_, AuthRuleError>(match own {
                 Some(p) => Some(compile_one(p)?),
-                None => default.clone(),
+                None if account.is_none() => default.clone(),
+                None => None,
             })
         };
-        let user_perms = cfg
+        let user_perms = merged
             .users
             .iter()
-            .map(|u| compile(&u.permissions))
+            .zip(&user_accounts)
+            .map(|(u, a)| compile(&u.permissions, a))
             .collect::<Result<Vec<_>, _>>()?;
-        let nkey_perms = cfg
+        let nkey_perms = merged
             .nkeys
             .iter()
-            .map(|n| compile(&n.permissions))
+            .zip(&nkey_accounts)
+            .map(|(n, a)| compile(&n.permissions, a))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Authorizer {
-            users: cfg
+            users: merged
                 .users
                 .iter()
                 .enumerate()
                 .map(|(i, u)| (u.user.clone(), i))
                 .collect(),
-            nkeys: cfg
+            nkeys: merged
                 .nkeys
                 .iter()
                 .enumerate()
                 .map(|(i, n)| (n.nkey.clone(), i))
                 .collect(),
-            cfg: cfg.clone(),
+            cfg: merged,
             user_perms,
             nkey_perms,
+            user_accounts,
+            nkey_accounts,
         })
     }
 
@@ -359,18 +413,16 @@ impl Authorizer {
                 user: None,
                 permissions: None,
                 method: AuthMethod::Token,
+                account: None,
             }),
             Decision::SingleUser => AuthOutcome::Allowed(Identity {
                 user: self.cfg.user.clone(),
                 permissions: None,
                 method: AuthMethod::SingleUser,
+                account: None,
             }),
             Decision::User(i, stand_in) => AuthOutcome::Allowed(self.user_identity(i, stand_in)),
-            Decision::Nkey(i) => AuthOutcome::Allowed(Identity {
-                user: Some(self.cfg.nkeys[i].nkey.clone()),
-                permissions: self.nkey_perms[i].clone(),
-                method: AuthMethod::Nkey,
-            }),
+            Decision::Nkey(i) => AuthOutcome::Allowed(self.nkey_identity(i)),
         }
     }
 
@@ -404,17 +456,23 @@ impl Authorizer {
             return Some(self.user_identity(i, false));
         }
         if let Some(&i) = self.nkeys.get(name) {
-            return Some(Identity {
-                user: Some(name.to_string()),
-                permissions: self.nkey_perms[i].clone(),
-                method: AuthMethod::Nkey,
-            });
+            return Some(self.nkey_identity(i));
         }
         (non_empty(&self.cfg.user) == Some(name)).then(|| Identity {
             user: Some(name.to_string()),
             permissions: None,
             method: AuthMethod::SingleUser,
+            account: None,
         })
+    }
+
+    fn nkey_identity(&self, i: usize) -> Identity {
+        Identity {
+            user: Some(self.cfg.nkeys[i].nkey.clone()),
+            permissions: self.nkey_perms[i].clone(),
+            method: AuthMethod::Nkey,
+            account: self.nkey_accounts[i].clone(),
+        }
     }
 
     fn user_identity(&self, i: usize, stand_in: bool) -> Identity {
@@ -426,6 +484,7 @@ impl Authorizer {
             } else {
                 AuthMethod::User
             },
+            account: self.user_accounts[i].clone(),
         }
     }
 }

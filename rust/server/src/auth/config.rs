@@ -37,6 +37,12 @@ pub enum AuthRuleError {
     #[error("Can not have a single user/pass and a users array")]
     /// A single user next to a `users` array.
     UserAndUsers,
+    #[error("Can not have a single user/pass and accounts")]
+    /// A single user next to users in `accounts`.
+    UserAndAccounts,
+    #[error("Can not have a token and accounts")]
+    /// A token next to users in `accounts`.
+    TokenAndAccounts,
     #[error("Can not have a token and a users array")]
     /// A token next to a `users` array.
     TokenAndUsers,

@@ -182,7 +182,7 @@ struct UserEntryForm {
 /// A `users` entry: a user with a password, or an nkey.
 #[derive(Deserialize)]
 #[serde(try_from = "UserEntryForm")]
-enum UserEntry {
+pub(crate) enum UserEntry {
     Password(User),
     Nkey(NkeyUser),
 }
@@ -211,6 +211,56 @@ impl TryFrom<UserEntryForm> for UserEntry {
     }
 }
 
+/// A `users` list (of `authorization` or of an account): password users and nkey users,
+/// each kept apart as the rest of the engine wants them; written back as one list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "Vec<UserEntry>")]
+pub struct UserEntries {
+    /// The entries with a `user` (and password).
+    pub users: Vec<User>,
+    /// The entries with an `nkey`.
+    pub nkeys: Vec<NkeyUser>,
+}
+
+impl From<Vec<UserEntry>> for UserEntries {
+    fn from(entries: Vec<UserEntry>) -> Self {
+        let mut out = UserEntries::default();
+        for entry in entries {
+            match entry {
+                UserEntry::Password(u) => out.users.push(u),
+                UserEntry::Nkey(n) => out.nkeys.push(n),
+            }
+        }
+        out
+    }
+}
+
+impl Serialize for UserEntries {
+    /// The password users, then the nkey users, as one list.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_entries(&self.users, &self.nkeys, s)
+    }
+}
+
+fn serialize_entries<S: Serializer>(
+    users: &[User],
+    nkeys: &[NkeyUser],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Entry<'a> {
+        Password(&'a User),
+        Nkey(&'a NkeyUser),
+    }
+    let entries: Vec<Entry<'_>> = users
+        .iter()
+        .map(Entry::Password)
+        .chain(nkeys.iter().map(Entry::Nkey))
+        .collect();
+    entries.serialize(s)
+}
+
 /// `authorization` as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -222,24 +272,18 @@ pub(crate) struct AuthConfigForm {
     #[serde(default, alias = "pass")]
     password: Option<String>,
     #[serde(default, deserialize_with = "crate::forms::null_as_default")]
-    users: Vec<UserEntry>,
+    users: UserEntries,
     #[serde(default)]
     no_auth_user: Option<String>,
-    #[serde(default, deserialize_with = "opt_seconds")]
+    #[serde(default, with = "crate::forms::opt_seconds")]
     timeout: Option<Duration>,
     #[serde(default)]
     default_permissions: Option<Permissions>,
 }
 
-fn opt_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    #[derive(Deserialize)]
-    struct S(#[serde(with = "crate::forms::seconds")] Duration);
-    Ok(Option::<S>::deserialize(d)?.map(|s| s.0))
-}
-
 impl From<AuthConfigForm> for AuthConfig {
     fn from(f: AuthConfigForm) -> Self {
-        let mut c = AuthConfig {
+        AuthConfig {
             token: f.token,
             user: f.user,
             password: f.password,
@@ -250,33 +294,21 @@ impl From<AuthConfigForm> for AuthConfig {
                 .filter(|t| !t.is_zero())
                 .unwrap_or(DEFAULT_AUTH_TIMEOUT),
             default_permissions: f.default_permissions,
-            ..AuthConfig::default()
-        };
-        for entry in f.users {
-            match entry {
-                UserEntry::Password(u) => c.users.push(u),
-                UserEntry::Nkey(n) => c.nkeys.push(n),
-            }
+            users: f.users.users,
+            nkeys: f.users.nkeys,
         }
-        c
     }
 }
 
 impl Serialize for AuthConfig {
     /// The keys the option takes; `users` lists the password users, then the nkey users.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(untagged)]
-        enum Entry<'a> {
-            Password(&'a User),
-            Nkey(&'a NkeyUser),
+        struct Users<'a>(&'a AuthConfig);
+        impl Serialize for Users<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serialize_entries(&self.0.users, &self.0.nkeys, s)
+            }
         }
-        let users: Vec<Entry<'_>> = self
-            .users
-            .iter()
-            .map(Entry::Password)
-            .chain(self.nkeys.iter().map(Entry::Nkey))
-            .collect();
         let mut st = s.serialize_struct("AuthConfig", 7)?;
         st.serialize_field("token", &self.token)?;
         st.serialize_field("user", &self.user)?;
@@ -284,7 +316,7 @@ impl Serialize for AuthConfig {
         st.serialize_field("no_auth_user", &self.no_auth_user)?;
         st.serialize_field("timeout", &self.timeout.as_secs_f64())?;
         st.serialize_field("default_permissions", &self.default_permissions)?;
-        st.serialize_field("users", &users)?;
+        st.serialize_field("users", &Users(self))?;
         st.end()
     }
 }

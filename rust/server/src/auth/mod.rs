@@ -66,6 +66,7 @@ pub use config::{
     AuthConfig, AuthRuleError, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
     DEFAULT_ALLOW_RESPONSE_EXPIRATION, DEFAULT_ALLOW_RESPONSE_MAX_MSGS, DEFAULT_AUTH_TIMEOUT,
 };
+pub use forms::UserEntries;
 pub use nkey::verify_nkey;
 pub use nonce::{new_nonce, NONCE_LEN};
 pub use password::{compare_password, is_bcrypt};

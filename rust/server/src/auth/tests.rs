@@ -493,6 +493,7 @@ impl Authenticator for Hook {
                 user: Some("from-hook".into()),
                 permissions: None,
                 method: AuthMethod::Custom,
+                account: None,
             })
         } else {
             AuthOutcome::Denied

@@ -62,7 +62,7 @@ fn subscribe(conn: &Arc<Connection>, subject: &str, queue: Option<&str>, sid: &s
         queue.map(str::as_bytes),
         sid.as_bytes(),
     );
-    conn.account
+    conn.account()
         .index
         .insert(sub.clone())
         .expect("valid subject");

@@ -27,11 +27,11 @@ impl Reader {
         if !self.authed && !matches!(op, ClientOp::Connect(_)) {
             // Auth required and no CONNECT yet: only a no_auth_user lets the client in.
             match self.shared.authorizer().no_auth_identity() {
-                Some(id) => {
+                Some(id) if self.can_join(&id) => {
                     self.authorize(id);
                     self.announce();
                 }
-                None => {
+                _ => {
                     self.log_auth_error();
                     return Err(ProtoError::AuthorizationViolation);
                 }
@@ -168,7 +168,7 @@ impl Reader {
             cid: self.me.cid,
             echo: self.connect.echo,
         };
-        let delivered = self.delivery.route(&self.me.account, from, p);
+        let delivered = self.delivery.route(&self.account, from, p);
         if delivered == 0 && self.connect.no_responders {
             if let Some(reply) = p.reply {
                 self.no_responders(p.subject, reply);
@@ -270,15 +270,14 @@ impl Reader {
                 }
                 // Dead but not yet removed by the publisher that expired it: replace it.
                 if let Some(old) = subs.remove(sid) {
-                    self.me.account.index.remove(&old);
+                    self.account.index.remove(&old);
                 }
             }
             if !is_valid_subject(subject) {
                 return Err(ProtoError::InvalidSubject);
             }
             let sub = SubRef::new(self.me.clone(), subject, queue, sid);
-            self.me
-                .account
+            self.account
                 .index
                 .insert(sub.clone())
                 .map_err(|_| ProtoError::InvalidSubject)?;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, ProtoError};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+use crate::account::Account;
 use crate::auth::{AuthMethod, AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
 use crate::config::Config;
 use crate::connection::Connection;
@@ -60,6 +61,8 @@ pub struct Reader {
     limits: Limits,
     /// Matching and fan-out of this connection's messages, batched per read.
     delivery: Delivery,
+    /// The connection's account (a copy of `me`'s, for the hot path).
+    account: Arc<Account>,
     /// Scratch space for blocks the server builds (no-responders headers).
     scratch: Vec<u8>,
     /// Server PINGs sent and not answered.
@@ -107,6 +110,7 @@ impl Reader {
             *me.credentials.lock() = Some((ConnectInfo::default(), nonce.clone()));
         }
         let delivery = Delivery::new(shared.stats.clone());
+        let account = me.account();
         Reader {
             shared,
             me,
@@ -115,6 +119,7 @@ impl Reader {
             cfg_gen,
             limits,
             delivery,
+            account,
             scratch: Vec::new(),
             pings_out: 0,
             active: false,
@@ -358,7 +363,7 @@ impl Reader {
             authorizer.authenticate_with(custom.as_deref(), &req)
         });
         match tokio::time::timeout(timeout, decide).await {
-            Ok(Ok(AuthOutcome::Allowed(id))) => {
+            Ok(Ok(AuthOutcome::Allowed(id))) if self.can_join(&id) => {
                 self.authorize(id);
                 self.ok();
                 self.announce();
@@ -422,15 +427,25 @@ impl Reader {
             (None, None, None) => None,
         };
         if let Some(user) = user {
-            let label = format!("{}/{user}", self.me.account.name());
+            let label = format!("{}/{user}", self.account.name());
             tag.push_str(" - ");
             tag.push_str(&go_quote(label.as_bytes()));
         }
         tag
     }
 
-    /// Takes on an authenticated identity: user name and permissions.
+    /// Whether `id`'s account exists (a reload may have removed it meanwhile).
+    pub(super) fn can_join(&self, id: &Identity) -> bool {
+        self.shared.account(id.account.as_deref()).is_some()
+    }
+
+    /// Takes on an authenticated identity: account, user name and permissions (an account
+    /// that is gone leaves the connection where it is; [`Reader::can_join`] checks first).
     fn authorize(&mut self, id: Identity) {
+        if let Some(account) = self.shared.account(id.account.as_deref()) {
+            self.me.set_account(account.clone());
+            self.account = account;
+        }
         self.authed = true;
         // A token is the credential itself: nats-server shows its holder as "[REDACTED]".
         let user = match id.method {
@@ -461,6 +476,7 @@ impl Reader {
             lang: meta.lang,
             version: meta.version,
             user: meta.user,
+            account: self.account.name().to_string(),
         }
     }
 
@@ -484,7 +500,7 @@ impl Reader {
         // closed connection's subscriptions); `serve` clears it then.
         let subs: Vec<SubRef> = self.me.subs.lock().values().cloned().collect();
         if !subs.is_empty() {
-            self.me.account.index.remove_all(subs.iter());
+            self.account.index.remove_all(subs.iter());
         }
     }
 }

@@ -1,0 +1,91 @@
+//! Accounts: each owns a subject index, so tenants never see each other's subjects.
+//!
+//! Every connection belongs to one account and its subscriptions live in that account's
+//! [`SubIndex`]; a publisher's messages are matched against its own account's index only.
+//! Connections join nats-server's global account `$G` unless their user belongs to an
+//! account of the `accounts` option. Exports and imports are explicit bridges between
+//! indexes ([`links`]): an account that has any pays for them; the others pay one relaxed
+//! load per message.
+//!
+//! - `config`: the `accounts` option and nats-server's rules for it.
+//! - `mapping`: subject subsets and the rewriting of imported subjects.
+//! - `links`: the bridges, and the delivery of a message across them.
+//! - `registry`: the set of accounts a server runs, rebuilt on reload.
+
+mod config;
+pub mod links;
+pub mod mapping;
+mod registry;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+pub use config::{
+    check, AccountConfig, AccountError, Accounts, Export, Import, ImportPlans, ImportSource,
+    ResponseType, ServiceImportPlan, StreamImportPlan, DEFAULT_RESPONSE_THRESHOLD,
+};
+pub use registry::AccountSet;
+
+use crate::index::SubIndex;
+use links::{Links, Responses};
+
+/// nats-server's name for the account connections join when no accounts are configured.
+pub const GLOBAL_ACCOUNT: &str = "$G";
+
+/// One account: a name, its subject index and its bridges to other accounts.
+pub struct Account {
+    name: String,
+    /// The account's subscriptions.
+    pub index: SubIndex,
+    /// Whether `links` has anything in it (read on every message without a lock).
+    has_links: AtomicBool,
+    links: RwLock<Arc<Links>>,
+    /// Reply subjects of requests that came in through a service import, and where their
+    /// responses go.
+    pub(crate) responses: Mutex<Responses>,
+}
+
+impl Account {
+    /// An account with an empty index and no bridges; `cache` turns the index's shared
+    /// match cache on.
+    pub fn new(name: impl Into<String>, cache: bool) -> Self {
+        Account {
+            name: name.into(),
+            index: SubIndex::new(cache),
+            has_links: AtomicBool::new(false),
+            links: RwLock::new(Arc::new(Links::default())),
+            responses: Mutex::new(Responses::new()),
+        }
+    }
+
+    /// The account's name (`$G` for the global account).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether messages published here may cross into other accounts.
+    #[inline]
+    pub fn has_links(&self) -> bool {
+        self.has_links.load(Ordering::Relaxed)
+    }
+
+    /// The bridges out of this account.
+    pub(crate) fn links(&self) -> Arc<Links> {
+        self.links.read().clone()
+    }
+
+    /// Installs this account's bridges (a start or a reload).
+    pub(crate) fn set_links(&self, links: Links) {
+        let any = !links.is_empty();
+        *self.links.write() = Arc::new(links);
+        self.has_links.store(any, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account").field("name", &self.name).finish()
+    }
+}
