@@ -243,12 +243,13 @@ class Server:
         be, with ``overrides`` (any keyword argument of ``Server``) applied on top.
 
         The file is read by the same loader as the command line's (``fastnats.conf``): its
-        server options, ``authorization``, ``tls``, monitoring (``http``/``http_port``) and
-        the fastnats-only ``auth_hook`` and ``plugins``. Logging settings in the file are
-        not applied (the process's logging is the caller's), nor are ``pid_file`` and
-        ``ports_file_dir``. A problem in the file raises :class:`fastnats.conf.ConfigError`
-        (a :class:`fastnats.ConfigError`) naming ``file:line:column``; what nats-server
-        warns about (an integer where a duration belongs) is a ``UserWarning``.
+        server options, ``authorization``, ``accounts``, ``tls``, monitoring
+        (``http``/``http_port``) and the fastnats-only ``auth_hook`` and ``plugins``.
+        Logging settings in the file are not applied (the process's logging is the
+        caller's), nor are ``pid_file`` and ``ports_file_dir``. A problem in the file
+        raises :class:`fastnats.conf.ConfigError` (a :class:`fastnats.ConfigError`) naming
+        ``file:line:column``; what nats-server warns about (an integer where a duration
+        belongs) is a ``UserWarning``.
         """
         from .settings import Options, load_settings, server_kwargs
 
