@@ -15,8 +15,14 @@ Options are named as fastnats' (and nats-server's config) keys: ``max_payload``,
 reference), ``ping_max``, ``server_name``, ``no_header_support``, ``disable_sublist_cache``,
 ``authorization`` (nats-server's form: written as JSON, which its config parser accepts, with
 ``no_auth_user`` moved to the top level where nats-server wants it) and ``http_port`` (``-1``:
-monitoring on a random port, read back into ``RunningServer.http_port``) and ``tls`` (the
-``tls`` block, written as JSON: string paths, ``timeout`` in seconds).
+monitoring on a random port, read back into ``RunningServer.http_port``), ``tls`` (the
+``tls`` block, written as JSON: string paths, ``timeout`` in seconds), ``accounts`` (the
+``accounts`` block in the engine's form, written as JSON: ``response_threshold`` becomes a
+duration string), ``system_account`` and ``no_system_account``.
+
+``RunningServer.reload(**changes)`` reloads either kind: ``Server.reload`` for fastnats; for
+the reference, the config file rewritten with the changes and SIGHUP, waiting for its
+``Reloaded server configuration`` line.
 
 Fixtures:
 
@@ -44,6 +50,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -88,7 +95,6 @@ _PLAIN_OPTIONS = {
     "no_header_support",
     "disable_sublist_cache",
     "http_port",
-    # reference-only: keeps nats-server's system-account subscriptions out of the counts
     "no_system_account",
 }
 # fastnats-only tuning knobs with no nats-server equivalent: not passed to the reference.
@@ -154,6 +160,30 @@ class RunningServer:
     process: subprocess.Popen[bytes] | None = None  # the reference kind only
     log: list[str] = field(default_factory=list)
     http_port: int | None = None  # with the http_port option
+    config_file: Path | None = None  # the reference kind only
+    log_queue: queue.Queue[str | None] | None = None  # the reference's new log lines
+
+    def reload(self, **changes: Any) -> None:
+        """Changes options of the running server, as SIGHUP does: in place for fastnats, by
+        rewriting the reference's config file and signalling it. Raises RuntimeError when the
+        reference refuses the new configuration."""
+        self.options = {**self.options, **changes}
+        if self.native is not None:
+            self.native.reload(**changes)
+            return
+        assert self.process is not None and self.config_file is not None
+        assert self.log_queue is not None
+        while not self.log_queue.empty():  # only the lines from this reload on
+            self.log_queue.get_nowait()
+        self.config_file.write_text(reference_config(self.options))
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            line = self.log_queue.get(timeout=max(deadline - time.monotonic(), 0.01))
+            if line is None or "Failed to reload server configuration" in line:
+                raise RuntimeError(f"nats-server refused the reload: {line}")
+            if "Reloaded server configuration" in line:
+                return
 
     @property
     def url(self) -> str:
@@ -205,11 +235,24 @@ def _conf_value(key: str, value: Any) -> str:
     return json.dumps(str(value))
 
 
-def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
-    ref = reference_server()
-    if ref is None:
-        pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or put it on PATH)")
-    path, version = ref
+def _reference_accounts(accounts: dict[str, Any]) -> dict[str, Any]:
+    """The ``accounts`` option as nats-server's config writes it: thresholds as durations."""
+    out = {}
+    for name, account in accounts.items():
+        account = dict(account)
+        if "exports" in account:
+            exports = [dict(e) for e in account["exports"]]
+            for export in exports:
+                if "response_threshold" in export:
+                    ms = round(float(export["response_threshold"]) * 1000)
+                    export["response_threshold"] = f"{ms}ms"
+            account["exports"] = exports
+        out[name] = account
+    return out
+
+
+def reference_config(options: dict[str, Any]) -> str:
+    """The nats-server config file for fastnats ``options``."""
     lines = []
     for key, value in options.items():
         if key in ("host", "port") or key in _FASTNATS_ONLY_OPTIONS:
@@ -224,12 +267,27 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         if key == "tls":
             lines.append(f"tls: {json.dumps(value)}")
             continue
+        if key == "accounts":
+            lines.append(f"accounts: {json.dumps(_reference_accounts(value))}")
+            continue
+        if key == "system_account":
+            lines.append(f"system_account: {json.dumps(value)}")
+            continue
         if key not in _PLAIN_OPTIONS and key not in _DURATION_OPTIONS:
             raise TypeError(f"option {key!r} has no nats-server config equivalent")
         lines.append(f"{key}: {_conf_value(key, value)}")
+    return "\n".join(lines) + "\n"
+
+
+def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
+    ref = reference_server()
+    if ref is None:
+        pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or put it on PATH)")
+    path, version = ref
+    text = reference_config(options)
     config_dir.mkdir(parents=True, exist_ok=True)
     conf = config_dir / f"nats-server-{len(list(config_dir.glob('*.conf')))}.conf"
-    conf.write_text("\n".join(lines) + "\n")
+    conf.write_text(text)
     proc = subprocess.Popen(
         [path, "-a", HOST, "-p", "-1", "-c", str(conf)],
         stdin=subprocess.DEVNULL,
@@ -276,6 +334,8 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         process=proc,
         log=log,
         http_port=http_port,
+        config_file=conf,
+        log_queue=lines_q,
     )
 
 

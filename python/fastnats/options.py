@@ -31,7 +31,18 @@ from .errors import ConfigError
 if TYPE_CHECKING:
     from .hooks import AuthHook, EventHook
 
-__all__ = ["DEFAULT", "ReloadOptions", "ServerOptions", "check_options"]
+__all__ = [
+    "DEFAULT",
+    "AccountOptions",
+    "ImportSource",
+    "ReloadOptions",
+    "ServerOptions",
+    "ServiceExport",
+    "ServiceImport",
+    "StreamExport",
+    "StreamImport",
+    "check_options",
+]
 
 
 class _Default:
@@ -57,6 +68,59 @@ engine's default" (``fastnats.default_config()`` lists those). Typed ``Any`` so 
 parameter can say ``port: int = DEFAULT``."""
 
 
+class ImportSource(TypedDict):
+    """What an import takes from another account: its ``account`` and exported ``subject``."""
+
+    account: str
+    subject: str
+
+
+class StreamExport(TypedDict, total=False):
+    """``{"stream": subject}``: messages published on it may be imported by other accounts
+    (all, or only those named in ``accounts``)."""
+
+    stream: str
+    accounts: list[str]
+
+
+class ServiceExport(TypedDict, total=False):
+    """``{"service": subject}``: requests on it may be imported by other accounts;
+    ``response_type`` (``"singleton"``, ``"stream"``, ``"chunked"``) says how many
+    responses pass back, ``response_threshold`` (seconds) how long a response may take."""
+
+    service: str
+    accounts: list[str]
+    response_type: str
+    response_threshold: float
+
+
+class StreamImport(TypedDict, total=False):
+    """``{"stream": {"account", "subject"}}``: another account's messages, delivered here
+    under ``prefix.subject`` or as ``to``."""
+
+    stream: ImportSource
+    prefix: str
+    to: str
+
+
+class ServiceImport(TypedDict, total=False):
+    """``{"service": {"account", "subject"}}``: requests published here on ``to`` (default:
+    the subject) are answered by the exporting account."""
+
+    service: ImportSource
+    to: str
+
+
+class AccountOptions(TypedDict, total=False):
+    """One account of the ``accounts`` option: its users (entries as in
+    ``authorization["users"]``), their ``default_permissions``, its exports and imports."""
+
+    users: list[Mapping[str, Any]]
+    default_permissions: Mapping[str, Any]
+    exports: list[StreamExport | ServiceExport]
+    imports: list[StreamImport | ServiceImport]
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -77,6 +141,9 @@ class ReloadOptions(TypedDict, total=False):
     disable_sublist_cache: bool
     authorization: Mapping[str, Any] | None
     tls: Mapping[str, Any] | None
+    accounts: Mapping[str, AccountOptions] | None
+    system_account: str | None
+    no_system_account: bool
     http_host: str | None
     http_port: int | None
 
@@ -185,6 +252,18 @@ def _mapping(name: str, value: Any, what: str) -> Mapping[str, Any] | None:
     return None if value is None else dict(value)  # a copy: reload() merges into it
 
 
+def _accounts(name: str, value: Any) -> dict[str, Any] | None:
+    """A dict of account name -> dict; what is inside each account is the engine's to check
+    (it names the path of an unknown key: ``accounts.A.exports[0]: unknown key "strem"``)."""
+    accounts = _mapping(name, value, "account name -> users, exports, imports")
+    if accounts is None:
+        return None
+    for account, options in accounts.items():
+        if not isinstance(account, str) or not isinstance(options, Mapping):
+            raise _fail(name, "a dict of account name (str) -> dict", value)
+    return {account: dict(options) for account, options in accounts.items()}
+
+
 def _check(name: str, value: Any) -> Any:
     if name in ("host", "http_host"):
         return _string(name, value, none=name == "http_host")
@@ -209,12 +288,16 @@ def _check(name: str, value: Any) -> Any:
         return _integer(name, value, 0, _UINT32_MAX, f"an integer from 0 to {_UINT32_MAX}")
     if name in ("max_connections", "max_subscriptions", "worker_threads"):
         return _integer(name, value, 0, _USIZE_MAX, "a non-negative integer")
-    if name in ("no_header_support", "disable_sublist_cache"):
+    if name in ("no_header_support", "disable_sublist_cache", "no_system_account"):
         return _boolean(name, value)
     if name == "authorization":
         return _mapping(name, value, "nats-server's authorization block")
     if name == "tls":
         return _mapping(name, value, "cert_file, key_file, ca_file, verify, timeout, ...")
+    if name == "accounts":
+        return _accounts(name, value)
+    if name == "system_account":
+        return _string(name, value, none=True)
     raise AssertionError(name)  # pragma: no cover - callers pass known names only
 
 
@@ -223,8 +306,8 @@ def check_options(options: Mapping[str, Any], caller: str = "Server()") -> dict[
 
     An unknown name is a ``TypeError`` naming it, as Python's own for an unexpected keyword
     argument; a bad value a :class:`fastnats.ConfigError` (see the module docstring). The
-    contents of ``authorization`` and ``tls`` are checked by the engine (keys named with
-    their path: ``authorization.users[0].permissions: unknown key "publsh"``).
+    contents of ``authorization``, ``tls`` and each account are checked by the engine (keys
+    named with their path: ``authorization.users[0].permissions: unknown key "publsh"``).
     """
     for name in options:
         if name not in RELOAD_OPTIONS:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import ReloadOptions
+    from .options import AccountOptions, ReloadOptions
 
 
 def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
@@ -98,6 +98,18 @@ class Server:
     tls (Mapping | None): TLS required of every client: ``{"cert_file": ..., "key_file":
         ..., "ca_file": ..., "verify": bool, "timeout": seconds, "handshake_first": bool}``
         (see :mod:`fastnats.tls`). None: plain TCP.
+    accounts (Mapping | None): nats-server's ``accounts`` block as a dict, account name ->
+        ``{"users": [...], "default_permissions": {...}, "exports": [...], "imports":
+        [...]}``: separate subject spaces, bridged only by exports (``{"stream": subj}``,
+        ``{"service": subj, "response_type": "singleton" | "stream" | "chunked"}``, each
+        with ``accounts`` to make it private) and imports (``{"stream": {"account": a,
+        "subject": s}, "prefix": p}`` or ``"to"``; ``{"service": {...}, "to": t}``). Users
+        of ``authorization`` stay in the global account ``$G``; its ``no_auth_user`` may
+        name an account's user. See the README's Accounts section and
+        :class:`fastnats.options.AccountOptions`. None: the global account only.
+    system_account (str | None): the account named as nats-server's system account
+        (``$SYS`` requests are not served yet).
+    no_system_account (bool): no system account (False).
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/subsz``, ``/healthz``, ``/metrics``); ``0`` or ``-1`` picks a free port, read it
         from :attr:`http_port`. None (the default): no monitoring.
@@ -150,6 +162,9 @@ class Server:
         disable_sublist_cache: bool = DEFAULT,
         authorization: Mapping[str, Any] | None = DEFAULT,
         tls: Mapping[str, Any] | None = DEFAULT,
+        accounts: Mapping[str, AccountOptions] | None = DEFAULT,
+        system_account: str | None = DEFAULT,
+        no_system_account: bool = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -178,6 +193,9 @@ class Server:
             "disable_sublist_cache": disable_sublist_cache,
             "authorization": authorization,
             "tls": tls,
+            "accounts": accounts,
+            "system_account": system_account,
+            "no_system_account": no_system_account,
             "http_host": http_host,
             "http_port": http_port,
         }
@@ -225,12 +243,13 @@ class Server:
         be, with ``overrides`` (any keyword argument of ``Server``) applied on top.
 
         The file is read by the same loader as the command line's (``fastnats.conf``): its
-        server options, ``authorization``, ``tls``, monitoring (``http``/``http_port``) and
-        the fastnats-only ``auth_hook`` and ``plugins``. Logging settings in the file are
-        not applied (the process's logging is the caller's), nor are ``pid_file`` and
-        ``ports_file_dir``. A problem in the file raises :class:`fastnats.conf.ConfigError`
-        (a :class:`fastnats.ConfigError`) naming ``file:line:column``; what nats-server
-        warns about (an integer where a duration belongs) is a ``UserWarning``.
+        server options, ``authorization``, ``accounts``, ``tls``, monitoring
+        (``http``/``http_port``) and the fastnats-only ``auth_hook`` and ``plugins``.
+        Logging settings in the file are not applied (the process's logging is the
+        caller's), nor are ``pid_file`` and ``ports_file_dir``. A problem in the file
+        raises :class:`fastnats.conf.ConfigError` (a :class:`fastnats.ConfigError`) naming
+        ``file:line:column``; what nats-server warns about (an integer where a duration
+        belongs) is a ``UserWarning``.
         """
         from .settings import Options, load_settings, server_kwargs
 
@@ -283,8 +302,8 @@ class Server:
 
         Only the options given change; the others keep their running values (a port given
         as the bound port, e.g. ``reload(port=server.port)`` after ``port=0``, is unchanged).
-        Limits, keep-alive, write deadline, shutdown grace, ``authorization`` and ``tls``
-        apply at once (connections pick them up at their next read; lowering
+        Limits, keep-alive, write deadline, shutdown grace, ``authorization``, ``tls`` and
+        ``accounts`` apply at once (connections pick them up at their next read; lowering
         ``max_connections`` closes the excess clients; clients whose credentials no longer
         pass are closed). ``reload(tls=None)`` turns TLS off, ``authorization=None``
         authorization. Values are checked as in the constructor; an unknown option is a

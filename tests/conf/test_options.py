@@ -158,8 +158,6 @@ MISC: list[tuple[str, dict[str, Any]]] = [
         'server_metadata: {team: core, "env": prod}',
         {"server_metadata": {"team": "core", "env": "prod"}},
     ),
-    ("no_system_account: true", {"no_system_account": True}),
-    ("no_sys_acc: false", {"no_system_account": False}),
     ("write_timeout: close", {"write_timeout": "close"}),
     ("write_timeout: Default", {"write_timeout": "default"}),
     ("max_closed_clients: 100", {"max_closed_clients": 100}),

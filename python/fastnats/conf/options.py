@@ -16,7 +16,10 @@ result is a :class:`ServerConfig`:
     the engine's ``authorization`` option takes (see
     :mod:`fastnats.conf.authorization`). ``tls`` is the ``tls { }`` block (``cert_file``,
     ``key_file``, ``ca_file``, ``verify``, ``timeout`` in float seconds, ``handshake_first``;
-    see :mod:`fastnats.conf.tls`).
+    see :mod:`fastnats.conf.tls`). ``accounts`` is the ``accounts { }`` block (name ->
+    ``users``, ``default_permissions``, ``exports``, ``imports``; see
+    :mod:`fastnats.conf.accounts`), ``system_account`` (also ``system``) a name and
+    ``no_system_account`` (also ``no_system``, ``no_sys_acc``) a bool.
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -26,7 +29,7 @@ result is a :class:`ServerConfig`:
     other settings the command line acts on: ``pid_file``, ``ports_file_dir``, ``http_host``,
     ``http_port``, ``https_port``, ``http_base_path`` (monitoring), ``client_advertise``,
     ``lame_duck_duration``/``lame_duck_grace_period`` (float seconds), ``server_tags``,
-    ``server_metadata``, ``no_system_account``, ``write_timeout``, ``max_closed_clients``,
+    ``server_metadata``, ``write_timeout``, ``max_closed_clients``,
     ``connect_error_reports``, ``reconnect_error_reports``, ``no_fast_producer_stall``,
     ``prof_port``, ``prof_block_rate``, ``feature_flags``; and the fastnats-only keys (which
     nats-server would reject) ``auth_hook`` (a ``"module:attr"`` string naming a Python auth
@@ -52,6 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..gocompat import NumError, atoi
+from .accounts import parse_accounts, users_conflict
 from .authorization import conflicts, parse_authorization
 from .errors import ConfigError, Position
 from .nodes import ConfigDict, position_of, used_as_variable
@@ -101,9 +105,6 @@ UNSUPPORTED: dict[str, str] = {
     "store_dir": _JETSTREAM,
     "storedir": _JETSTREAM,
     "default_js_domain": _JETSTREAM,
-    "accounts": "accounts",
-    "system_account": "accounts",
-    "system": "accounts",
     "mappings": "subject mappings",
     "maps": "subject mappings",
     "allow_non_tls": "TLS and plain clients on one port",
@@ -499,6 +500,21 @@ class _Mapper:
         self.auth_key = key
         self.out.server["authorization"] = parse_authorization(value, self.report_at)
 
+    # accounts
+    accounts_key: str | None = None
+
+    def k_accounts(self, key: str, value: Any) -> None:
+        accounts = parse_accounts(self.config, key, self.report_at)
+        if accounts is not None:
+            self.accounts_key = key
+            self.out.server["accounts"] = accounts
+
+    def k_system_account(self, key: str, value: Any) -> None:
+        if isinstance(value, str):
+            self.out.server["system_account"] = value
+        else:
+            self.error(key, "system account name must be a string")
+
     # tls
     def k_tls(self, key: str, value: Any) -> None:
         tls = parse_tls(self.config, key, self.report_at)
@@ -517,6 +533,11 @@ class _Mapper:
             problem = conflicts(auth)
             if problem is not None:
                 self.error(self.auth_key, problem)
+        accounts = self.out.server.get("accounts")
+        if auth is not None and accounts is not None and self.accounts_key is not None:
+            problem = users_conflict(auth, accounts)
+            if problem is not None:
+                self.error(self.accounts_key, problem)
         if self.no_auth_user is not None and self.no_auth_user[1]:
             auth = self.out.server.setdefault("authorization", {})
             auth["no_auth_user"] = self.no_auth_user[1]
@@ -596,9 +617,6 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "max_closed_clients": (_Mapper.k_misc_int, "max_closed_clients"),
     "connect_error_reports": (_Mapper.k_misc_int, "connect_error_reports"),
     "reconnect_error_reports": (_Mapper.k_misc_int, "reconnect_error_reports"),
-    "no_system_account": (_Mapper.k_misc_bool, "no_system_account"),
-    "no_system": (_Mapper.k_misc_bool, "no_system_account"),
-    "no_sys_acc": (_Mapper.k_misc_bool, "no_system_account"),
     "no_fast_producer_stall": (_Mapper.k_misc_bool, "no_fast_producer_stall"),
     "lame_duck_duration": (_Mapper.k_lame_duck_duration, "lame_duck_duration"),
     "lame_duck_grace_period": (_Mapper.k_lame_duck_grace_period, "lame_duck_grace_period"),
@@ -608,6 +626,13 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     # authorization
     "authorization": (_Mapper.k_authorization, "authorization"),
     "no_auth_user": (_Mapper.k_no_auth_user, "no_auth_user"),
+    # accounts
+    "accounts": (_Mapper.k_accounts, "accounts"),
+    "system_account": (_Mapper.k_system_account, "system_account"),
+    "system": (_Mapper.k_system_account, "system_account"),
+    "no_system_account": (_Mapper.k_server_bool, "no_system_account"),
+    "no_system": (_Mapper.k_server_bool, "no_system_account"),
+    "no_sys_acc": (_Mapper.k_server_bool, "no_system_account"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
     # fastnats only (nats-server rejects them)

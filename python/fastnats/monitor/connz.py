@@ -8,8 +8,9 @@ Parameters (all optional, as query strings or :meth:`fastnats.Server.connz` keyw
 * ``subs`` -- bool, or ``detail`` for the subscription details.
 * ``offset``, ``limit`` (default 1024; a ``cid`` makes it 1), ``cid``.
 * ``state`` -- ``open`` (default), ``closed``, ``any``/``all``.
-* ``auth`` -- bool; adds ``authorized_user``/``account`` when there are any (not yet: no
-  authentication in fastnats). ``user``, ``acc``, ``mqtt_client`` filter.
+* ``auth`` -- bool; adds ``authorized_user`` and, outside the global account, ``account``
+  (the engine's ``account`` of each connection, ``$G`` when it gives none).
+  ``user``, ``acc`` (an account name), ``mqtt_client`` filter.
 
 Ties in a sort keep connection-id order (nats-server's sort is not stable: any order is
 correct there).
@@ -82,13 +83,19 @@ def _row(snap: dict[str, Any]) -> _Row:
     row["_last"] = clock.ns_from_seconds(snap["last_activity"])
     stop = snap.get("stop")
     row["_stop"] = clock.ns_from_seconds(stop) if stop is not None else None
+    row["account"] = snap.get("account") or GLOBAL_ACCOUNT
     return row
 
 
-def _sub_detail(sub: dict[str, Any], closed: bool) -> dict[str, Any]:
+def _accounts(native: Any) -> set[str]:
+    """The configured accounts' names (the engine's ``accounts`` option)."""
+    return set((native.config().get("accounts") or {}).keys())
+
+
+def _sub_detail(sub: dict[str, Any], closed: bool, account: str) -> dict[str, Any]:
     d: dict[str, Any] = {}
     if closed:  # nats-server keeps a closed connection's subscriptions with their account
-        d["account"] = d["account_tag"] = GLOBAL_ACCOUNT
+        d["account"] = d["account_tag"] = account
     d["subject"] = sub["subject"]
     if sub.get("qgroup"):
         d["qgroup"] = sub["qgroup"]
@@ -137,15 +144,19 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
             ci[key] = row[key]
     if row["subscriptions"]:
         if detail:
-            ci["subscriptions_list_detail"] = [_sub_detail(s, closed) for s in row["subscriptions"]]
+            ci["subscriptions_list_detail"] = [
+                _sub_detail(s, closed, row["account"]) for s in row["subscriptions"]
+            ]
         elif subs:
             ci["subscriptions_list"] = [s["subject"] for s in row["subscriptions"]]
     if auth:
         if row.get("user"):
             ci["authorized_user"] = row["user"]
-        if not closed:
-            # Everyone is in the global account, which nats-server names in name_tag.
-            ci["name_tag"] = GLOBAL_ACCOUNT
+        if row["account"] != GLOBAL_ACCOUNT:
+            ci["account"] = row["account"]
+        if not closed or row["account"] != GLOBAL_ACCOUNT:
+            # nats-server names the account in name_tag (a closed one's only outside $G).
+            ci["name_tag"] = row["account"]
     return ci
 
 
@@ -184,7 +195,8 @@ def connz(
         limit = 1
 
     now_ns = time.time_ns()
-    if acc and acc != GLOBAL_ACCOUNT:
+    native = monitor.native
+    if acc and acc != GLOBAL_ACCOUNT and acc not in _accounts(native):
         # nats-server answers an unknown account with this half-filled document.
         return {
             "server_id": "",
@@ -196,11 +208,13 @@ def connz(
             "connections": None,
         }
 
-    native = monitor.native
     open_rows = [_row(c) for c in native.connections()] if state in (OPEN, ALL) else []
     closed_rows = (
         [_row(c) for c in native.connections(closed=True)] if state in (CLOSED, ALL) else []
     )
+    if acc:  # before the total, which counts the account's connections only
+        open_rows = [r for r in open_rows if r["account"] == acc]
+        closed_rows = [r for r in closed_rows if r["account"] == acc]
     total = len(open_rows) + len(closed_rows)
 
     if cid > 0:

@@ -1,0 +1,65 @@
+"""nats-py clients for the account tests: connected as a given user, and the waits that make
+"this was not delivered" provable without sleeping."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.subscription import Subscription
+
+TIMEOUT = 5.0
+
+
+async def connect(server: Any, **options: Any) -> Client:
+    """A client of ``server`` (a ``RunningServer``), without reconnects and with a quiet error
+    callback (a test reads what it expects from the subscriptions)."""
+    options.setdefault("connect_timeout", TIMEOUT)
+    options.setdefault("allow_reconnect", False)
+    options.setdefault("max_reconnect_attempts", 0)
+
+    async def quiet(e: Exception) -> None:
+        pass
+
+    options.setdefault("error_cb", quiet)
+    return await nats.connect(server.url, **options)
+
+
+async def as_user(server: Any, user: str, password: str | None = None) -> Client:
+    """A client logged in as ``user`` (password: the user name, as the tests configure)."""
+    return await connect(server, user=user, password=password or user)
+
+
+async def sync(nc: Client) -> None:
+    """Returns once the server has handled everything ``nc`` sent before.
+
+    A request to ``nc``'s own echo subscription: its answer comes after the server processed
+    the commands queued ahead of it (nats-py's ``flush()`` is not such a barrier, see the
+    design handbook), and a message the server delivers while processing a PUB is queued to
+    its recipients before the answer."""
+    subject = f"sync.{os.urandom(6).hex()}"
+
+    async def echo(msg: Any) -> None:
+        await msg.respond(b"")
+
+    sub = await nc.subscribe(subject, cb=echo)
+    try:
+        await nc.request(subject, b"", timeout=TIMEOUT)
+    finally:
+        await sub.unsubscribe()
+
+
+async def next_subject(sub: Subscription) -> str:
+    msg = await sub.next_msg(timeout=TIMEOUT)
+    return msg.subject
+
+
+async def nothing_before_marker(sub: Subscription, owner: Client, marker: str) -> None:
+    """Asserts that ``sub`` holds nothing but the marker ``owner`` publishes now on the
+    ``marker`` subject (which ``sub`` must match): anything delivered to ``sub`` before this
+    call would come first."""
+    await owner.publish(marker, b"marker")
+    msg = await sub.next_msg(timeout=TIMEOUT)
+    assert (msg.subject, msg.data) == (marker, b"marker")
