@@ -205,7 +205,11 @@ def _conf_value(key: str, value: Any) -> str:
     return json.dumps(str(value))
 
 
-def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
+def start_reference_server(
+    config_dir: Path, *, raw_config: str = "", **options: Any
+) -> RunningServer:
+    """Starts the reference server with ``options``, and ``raw_config`` (nats-server config
+    text, e.g. an operator-mode block) appended to its config file."""
     ref = reference_server()
     if ref is None:
         pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or put it on PATH)")
@@ -229,6 +233,8 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
         lines.append(f"{key}: {_conf_value(key, value)}")
     config_dir.mkdir(parents=True, exist_ok=True)
     conf = config_dir / f"nats-server-{len(list(config_dir.glob('*.conf')))}.conf"
+    if raw_config:
+        lines.append(raw_config)
     conf.write_text("\n".join(lines) + "\n")
     proc = subprocess.Popen(
         [path, "-a", HOST, "-p", "-1", "-c", str(conf)],

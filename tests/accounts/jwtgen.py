@@ -51,7 +51,8 @@ class Key:
     public: str
 
     def sign(self, data: bytes) -> bytes:
-        return nkeys.from_seed(bytearray(self.seed.encode())).sign(data)
+        sig: bytes = nkeys.from_seed(bytearray(self.seed.encode())).sign(data)
+        return sig
 
 
 _PREFIXES = {
