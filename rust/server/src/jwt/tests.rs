@@ -282,7 +282,7 @@ fn v1_claims_map_onto_the_same_structs() {
     assert!(acc.limits.jetstream.is_empty());
     assert!(acc.is_user_revoked("Uanything", 9));
 
-    // v1 JWTs signed the v2 way (or the reverse) do not verify.
+    // A v1 operator keeps its v1 fields.
     let op_v1 = v1(
         "operator",
         json!({"sub": c.op.public_key(), "nats": {"system_account": "A"}}),
