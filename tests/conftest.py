@@ -279,7 +279,11 @@ def reference_config(options: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
+def start_reference_server(
+    config_dir: Path, *, raw_config: str = "", **options: Any
+) -> RunningServer:
+    """Starts the reference server with ``options``, and ``raw_config`` (nats-server config
+    text, e.g. an operator-mode block) appended to its config file."""
     ref = reference_server()
     if ref is None:
         pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or put it on PATH)")
@@ -287,7 +291,7 @@ def start_reference_server(config_dir: Path, **options: Any) -> RunningServer:
     text = reference_config(options)
     config_dir.mkdir(parents=True, exist_ok=True)
     conf = config_dir / f"nats-server-{len(list(config_dir.glob('*.conf')))}.conf"
-    conf.write_text(text)
+    conf.write_text(text + (raw_config + "\n" if raw_config else ""))
     proc = subprocess.Popen(
         [path, "-a", HOST, "-p", "-1", "-c", str(conf)],
         stdin=subprocess.DEVNULL,

@@ -25,6 +25,7 @@
 //! | [`forms`] | nats-server's config forms for serde (a permission as a string, a list or `{allow, deny}`, ...) |
 //! | [`compiled`] | [`CompiledConfig`]: a config checked once, with its authorizer and TLS acceptor built |
 //! | [`auth`] | authentication and permissions with nats-server's semantics |
+//! | [`jwt`] | NATS JWTs (operator mode): decode, verify, the operator → account → user checks |
 //! | [`tls`] | TLS settings and the rustls server config |
 //! | [`io`] | a connection's socket halves, plain TCP or TLS |
 //! | [`reload`] | applying a new configuration to a running engine |
@@ -99,6 +100,7 @@ pub mod hooks;
 pub mod index;
 pub mod internal;
 pub mod io;
+pub mod jwt;
 pub mod kind;
 pub mod lame_duck;
 pub mod log;
