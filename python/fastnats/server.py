@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .monitor import Monitor
     from .monitor.http import MonitorListener
     from .options import AccountOptions, ReloadOptions
+    from .system import SystemServices
 
 
 def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
@@ -223,6 +224,7 @@ class Server:
         self._http_host: str | None = self._options.get("http_host")
         self._http_port: int | None = self._options.get("http_port")
         self._monitor: Monitor | None = None
+        self._system: SystemServices | None = None
         self._monitor_listener: MonitorListener | None = None
         self._native = _fastnats.NativeServer(
             _native_options(self._options),
@@ -275,19 +277,24 @@ class Server:
         """
         self._native.start()
         logs.attach()
-        if self._http_port is not None:
-            try:
+        try:
+            if self._http_port is not None:
                 self._start_monitoring()
-            except BaseException:
-                self._native.stop()
-                logs.detach()
-                raise
+            self._start_system_services()
+        except BaseException:
+            self._stop_monitoring()
+            self._native.stop()
+            logs.detach()
+            raise
         self._stopped.clear()
         return self
 
     def stop(self) -> None:
         """Close every client (flushing what is queued to it) and stop. Idempotent."""
         self._stop_monitoring()
+        if self._system is not None:
+            self._system.stop()
+            self._system = None
         was_running = not self._stopped.is_set()
         for sub in list(self._subscriptions):
             sub.unsubscribe()
@@ -597,6 +604,15 @@ class Server:
 
             self._monitor = Monitor(self._native)
         return self._monitor
+
+    def _start_system_services(self) -> None:
+        """Answers the system account's monitoring requests (see :mod:`fastnats.system`)."""
+        if self._native.config().get("no_system_account"):
+            return
+        from .system import SystemServices
+
+        self._system = SystemServices(self._native, self._monitoring)
+        self._system.start()
 
     def _start_monitoring(self) -> None:
         from .monitor.http import MonitorListener

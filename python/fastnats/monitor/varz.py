@@ -109,8 +109,16 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "http_req_stats": monitor.request_counts(),
             "config_load_time": rfc3339(monitor.config_load_time_ns or start_ns),
             "config_digest": monitor.config_digest,
+            **_system_account(config),
             "slow_consumer_stats": _by_kind(stats.get("slow_consumers", 0)),
             "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),
         }
     )
     return v
+
+
+def _system_account(config: dict[str, Any]) -> dict[str, str]:
+    """``system_account`` as nats-server shows it (absent with ``no_system_account``)."""
+    if config.get("no_system_account"):
+        return {}
+    return {"system_account": config.get("system_account") or "$SYS"}

@@ -7,7 +7,7 @@
 //! can not fail where `fastnats._fastnats` itself was imported from the package, but if it
 //! does the built-in base class is raised instead of hiding the error.
 
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
 use pyo3::types::PyType;
@@ -64,7 +64,7 @@ pub fn start_error(e: &StartError) -> PyErr {
     match e {
         StartError::Config(e) => config_error(e),
         StartError::Bind(addr, io) => bind_error(addr, io),
-        StartError::Runtime(_) => PyOSError::new_err(e.to_string()),
+        StartError::Runtime(_) | StartError::System(_) => PyOSError::new_err(e.to_string()),
     }
 }
 
@@ -84,6 +84,7 @@ pub fn publish_error(e: &fastnats_server::internal::PublishError) -> PyErr {
     use fastnats_server::internal::PublishError;
     match e {
         PublishError::PermissionViolation(_) => permissions_violation(e.to_string()),
+        PublishError::NoSystemAccount => PyRuntimeError::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
     }
 }
@@ -93,6 +94,7 @@ pub fn subscribe_error(e: &fastnats_server::internal::SubscribeError) -> PyErr {
     use fastnats_server::internal::SubscribeError;
     match e {
         SubscribeError::PermissionViolation(_) => permissions_violation(e.to_string()),
+        SubscribeError::NoSystemAccount => PyRuntimeError::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
     }
 }

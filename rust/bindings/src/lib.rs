@@ -287,6 +287,45 @@ impl NativeServer {
         })
     }
 
+    /// Publishes `data` on `subject` in the system account, as the server (replies to system
+    /// requests). Raises `RuntimeError` without a system account or a running server.
+    fn publish_system(&self, py: Python<'_>, subject: &str, data: &[u8]) -> PyResult<usize> {
+        let server = self
+            .server()
+            .ok_or_else(|| PyRuntimeError::new_err("server is not running"))?;
+        py.allow_threads(|| server.publish_system(subject.as_bytes(), data))
+            .map_err(|e| errors::publish_error(&e))
+    }
+
+    /// Subscribes `callback` (as [`NativeServer::subscribe`]'s) to `subject` in the system
+    /// account, as the server. Raises `RuntimeError` without a system account.
+    fn subscribe_system(
+        &self,
+        subject: &str,
+        callback: Py<PyAny>,
+    ) -> PyResult<services::NativeSubscription> {
+        let server = self
+            .server()
+            .ok_or_else(|| PyRuntimeError::new_err("server is not running"))?;
+        let handler = Arc::new(services::PyBatchHandler(callback));
+        let sub = server
+            .subscribe_system(subject.as_bytes(), handler)
+            .map_err(|e| errors::subscribe_error(&e))?;
+        Ok(services::NativeSubscription {
+            inner: Mutex::new(Some(sub)),
+        })
+    }
+
+    /// The `server` block of the next system message (nats-server's `ServerInfo`, with its
+    /// sequence number), or `None` when the server is not running.
+    fn system_server_info<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(server) = self.server() else {
+            return Ok(None);
+        };
+        let info = fastnats_server::system::server_info(server.shared());
+        Ok(Some(pythonize::pythonize(py, &info)?))
+    }
+
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);

@@ -56,6 +56,9 @@ pub struct Delivery {
     /// Queue-member choice.
     rng: SmallRng,
     stats: Arc<ServerStats>,
+    /// The publishing connection, when known: its details go with requests through imports
+    /// that share them.
+    publisher: Option<Arc<Connection>>,
 }
 
 impl Delivery {
@@ -70,7 +73,19 @@ impl Delivery {
             rng: SmallRng::from_rng(rand::thread_rng())
                 .unwrap_or_else(|_| SmallRng::seed_from_u64(1)),
             stats,
+            publisher: None,
         }
+    }
+
+    /// The same, for messages `publisher` publishes.
+    pub fn with_publisher(mut self, publisher: Arc<Connection>) -> Self {
+        self.publisher = Some(publisher);
+        self
+    }
+
+    /// The publishing connection, if set.
+    pub(crate) fn publisher(&self) -> Option<&Arc<Connection>> {
+        self.publisher.as_ref()
     }
 
     /// Delivers `msg` to every plain subscriber of `account` whose subject matches, and to

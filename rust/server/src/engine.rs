@@ -32,6 +32,8 @@ pub struct Engine {
     addr: SocketAddr,
     /// Closes when every connection task has finished (see [`Shared::drain_token`]).
     drained: Mutex<Option<mpsc::Receiver<()>>>,
+    /// The system account's services the engine answers itself (`$SYS.REQ.USER.INFO`).
+    system: Mutex<Vec<InternalSubscription>>,
 }
 
 impl Engine {
@@ -70,7 +72,8 @@ impl Engine {
             port: addr.port(),
             headers: !config.no_header_support,
             max_payload: config.max_payload as u64,
-            auth_required: hooks.authenticator.is_some() || config.auth.advertise_auth_required(),
+            auth_required: hooks.authenticator.is_some()
+                || compiled.authorizer.config().advertise_auth_required(),
             tls_required: config.tls.is_some(),
             tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
             fastnats: VERSION.to_string(),
@@ -78,12 +81,54 @@ impl Engine {
         };
         let (shared, drained) = Shared::new(compiled, hooks, info);
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
-        Ok(Engine {
+        let engine = Engine {
             runtime: tokio::runtime::Handle::current(),
             shared,
             addr,
             drained: Mutex::new(Some(drained)),
-        })
+            system: Mutex::new(Vec::new()),
+        };
+        if crate::system::account(&engine.shared).is_some() {
+            let service = crate::system::user_info::UserInfoService(Arc::downgrade(&engine.shared));
+            let sub = engine.subscribe_system(
+                crate::system::user_info::SUBJECT.as_bytes(),
+                None,
+                Arc::new(service),
+            )?;
+            engine.system.lock().push(sub);
+        }
+        Ok(engine)
+    }
+
+    /// Publishes `payload` on `subject` in the system account, as the server itself (replies
+    /// to system requests). Fails without a system account.
+    pub fn publish_system(&self, subject: &[u8], payload: &[u8]) -> Result<usize, PublishError> {
+        let account = crate::system::account(&self.shared).ok_or(PublishError::NoSystemAccount)?;
+        self.shared.internal_client().publish(
+            &account,
+            subject,
+            None,
+            None,
+            payload,
+            usize::MAX,
+            None,
+        )
+    }
+
+    /// Subscribes `handler` to `subject` in the system account, as the server itself (the
+    /// Python layer serves the monitoring requests this way). Fails without a system account.
+    pub fn subscribe_system(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        let account =
+            crate::system::account(&self.shared).ok_or(SubscribeError::NoSystemAccount)?;
+        let max_pending = self.shared.config().max_pending;
+        let conn =
+            crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
+        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
     }
 
     /// The bound address (the real port when the config asked for port 0).

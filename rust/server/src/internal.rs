@@ -60,6 +60,9 @@ pub enum PublishError {
     /// The named user may not publish to the subject (nats-server's text).
     #[error("Permissions Violation for Publish to {0:?}")]
     PermissionViolation(String),
+    /// The server runs without a system account (`no_system_account`).
+    #[error("the server has no system account")]
+    NoSystemAccount,
 }
 
 /// The server's own publishing client.
@@ -152,6 +155,9 @@ pub enum SubscribeError {
     /// The named user may not subscribe to the subject (nats-server's text).
     #[error("Permissions Violation for Subscription to {0:?}")]
     PermissionViolation(String),
+    /// The server runs without a system account (`no_system_account`).
+    #[error("the server has no system account")]
+    NoSystemAccount,
 }
 
 /// What an internal subscription's messages are handed to: the embedding application.

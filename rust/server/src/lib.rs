@@ -17,7 +17,9 @@
 //! | [`internal`] | the server's own client: the embedding application publishes without a socket |
 //! | [`flush`] | the per-reader set of recipients flushed once per read buffer |
 //! | [`writer`] | the writer task: drains a connection's queue, one write per wake-up, write deadline |
-//! | [`account`] | accounts, each owning a subject index (the global account `$G` for now) |
+//! | [`account`] | accounts: each owns a subject index; exports and imports bridge them |
+//! | [`client_info`] | nats-server's `ClientInfo` JSON (request headers through imports, system events) |
+//! | [`system`] | the system account: its events and the requests the engine answers |
 //! | [`index`] | an account's subject index and a publisher's private match cache |
 //! | [`subscription`] | one subscription, and its removal |
 //! | [`config`] | the configuration and its defaults (the only place defaults live) |
@@ -88,6 +90,7 @@
 pub mod accept;
 pub mod account;
 pub mod auth;
+pub mod client_info;
 pub mod compiled;
 pub mod config;
 pub mod config_error;
@@ -112,6 +115,7 @@ pub mod server;
 pub mod shared;
 pub mod stats;
 pub mod subscription;
+pub mod system;
 pub mod tls;
 pub mod trace;
 pub mod writer;

@@ -66,6 +66,11 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
         "NoSublistCache",
         &old.disable_sublist_cache,
         &new.disable_sublist_cache,
+    )?;
+    check(
+        "SystemAccount",
+        &old.system_account_name(),
+        &new.system_account_name(),
     )
 }
 

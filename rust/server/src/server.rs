@@ -31,6 +31,9 @@ pub enum StartError {
     /// The runtime's threads could not be started.
     #[error("can not start the runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// A system account service could not be subscribed.
+    #[error("can not start the system account's services: {0}")]
+    System(#[from] crate::internal::SubscribeError),
 }
 
 /// A running server. Dropping it stops it.
@@ -121,6 +124,20 @@ impl Server {
     ) -> Result<InternalSubscription, SubscribeError> {
         self.engine
             .subscribe(subject, queue, max_pending, user, handler)
+    }
+
+    /// Publishes in the system account (see [`Engine::publish_system`]).
+    pub fn publish_system(&self, subject: &[u8], payload: &[u8]) -> Result<usize, PublishError> {
+        self.engine.publish_system(subject, payload)
+    }
+
+    /// Subscribes in the system account (see [`Engine::subscribe_system`]).
+    pub fn subscribe_system(
+        &self,
+        subject: &[u8],
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        self.engine.subscribe_system(subject, None, handler)
     }
 
     /// Applies a new configuration to the running server (see [`crate::reload`]).

@@ -36,6 +36,8 @@ pub struct Shared {
     internal: InternalClient,
     /// Server-wide counters.
     pub stats: Arc<ServerStats>,
+    /// The sequence number of the system account's messages.
+    pub(crate) system_seq: crate::system::Sequence,
     clients: Mutex<HashMap<u64, Arc<Connection>>>,
     /// The number of registered connections, watched by lame duck mode.
     client_count: watch::Sender<usize>,
@@ -90,6 +92,7 @@ impl Shared {
             config: RwLock::new(Arc::new(config)),
             config_gen: AtomicU64::new(0),
             stats,
+            system_seq: Default::default(),
             clients: Mutex::new(HashMap::new()),
             client_count: watch::Sender::new(0),
             next_cid: AtomicU64::new(1),
@@ -182,14 +185,14 @@ impl Shared {
             ));
         }
         *self.tls.write() = tls;
+        let advertise_auth = authorizer.config().advertise_auth_required();
         *self.authorizer.write() = Arc::new(authorizer);
         {
             let mut info = self.info.write();
             info.max_payload = config.max_payload as u64;
             info.tls_required = config.tls.is_some();
             info.tls_verify = config.tls.as_ref().is_some_and(|t| t.verify);
-            info.auth_required =
-                self.hooks.authenticator.is_some() || config.auth.advertise_auth_required();
+            info.auth_required = self.hooks.authenticator.is_some() || advertise_auth;
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
@@ -258,6 +261,11 @@ impl Shared {
 
     pub(crate) fn num_clients(&self) -> usize {
         self.clients.lock().len()
+    }
+
+    /// The registered connection `cid`.
+    pub(crate) fn client(&self, cid: u64) -> Option<Arc<Connection>> {
+        self.clients.lock().get(&cid).cloned()
     }
 
     /// Every connection currently registered.

@@ -349,7 +349,7 @@ async fn subscribe_permissions() {
     ));
     want.extend_from_slice(PONG);
     c.expect(&want).await;
-    assert_eq!(engine.stats().subscriptions, 2);
+    assert_eq!(client_subscriptions(&engine), 2);
     engine.shutdown().await;
 }
 
@@ -631,11 +631,12 @@ async fn lifecycle_events_report_connect_and_disconnect_reasons() {
     a.expect_closed().await;
     let rec2 = rec.clone();
     eventually("both events", move || rec2.0.lock().unwrap().len() == 2).await;
+    let cid = a.cid();
     assert_eq!(
         *rec.0.lock().unwrap(),
         [
-            "connect 1 app Some(\"alice\")",
-            "disconnect 1 Protocol Violation"
+            format!("connect {cid} app Some(\"alice\")"),
+            format!("disconnect {cid} Protocol Violation")
         ]
     );
     engine.shutdown().await;

@@ -222,11 +222,11 @@ async fn unsubscribe_stops_delivery_and_frees_the_subject() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
     let sub = engine.subscribe(b"a", None, None, None, h.clone()).unwrap();
-    assert_eq!(engine.stats().subscriptions, 1);
+    assert_eq!(client_subscriptions(&engine), 1);
     assert_eq!(engine.publish(b"a", None, None, b"1", None), Ok(1));
     eventually("one handled", || h.count() == 1).await;
     sub.unsubscribe();
-    assert_eq!(engine.stats().subscriptions, 0);
+    assert_eq!(client_subscriptions(&engine), 0);
     assert_eq!(engine.publish(b"a", None, None, b"2", None), Ok(0));
     assert_eq!(sub.closed(), Some(CloseReason::ClientClosed));
     drop(sub);

@@ -144,6 +144,8 @@ pub struct ServiceImportPlan {
     pub response_type: ResponseType,
     /// The export's response threshold.
     pub threshold: Duration,
+    /// Whether the requester's details go with each request.
+    pub share: bool,
 }
 
 /// What the accounts' exports and imports come to.
@@ -357,6 +359,7 @@ fn service_import(
         map,
         response_type: rule.response_type,
         threshold: rule.threshold,
+        share: false,
     })
 }
 

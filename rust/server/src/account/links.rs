@@ -27,6 +27,7 @@ use rand::Rng;
 use super::config::ResponseType;
 use super::mapping::SubjectMap;
 use super::Account;
+use crate::client_info::ClientInfo;
 use crate::delivery::{Delivery, Origin};
 
 /// The most bridges one message crosses.
@@ -83,6 +84,9 @@ pub struct ServiceIn {
     pub response_type: ResponseType,
     /// The export's response threshold.
     pub threshold: Duration,
+    /// Whether the requester's details go with the request (nats-server's `share`; the
+    /// system account's own imports share), not only its account.
+    pub share: bool,
 }
 
 /// Where the responses to one forwarded request go.
@@ -231,7 +235,11 @@ fn request(
     };
     let reply = msg.reply.map(|r| target.responses.lock().open(svc, r));
     let mapped = svc.map.apply(msg.subject);
-    let (data, header_len) = with_request_info(msg, importer.name());
+    let info = match d.publisher() {
+        Some(conn) if svc.share => ClientInfo::detailed(conn),
+        _ => ClientInfo::brief(importer.name()),
+    };
+    let (data, header_len) = with_request_info(msg, &info.to_json());
     let (mut size, mut hsize) = (itoa::Buffer::new(), itoa::Buffer::new());
     let m = Publish {
         subject: mapped.as_deref().unwrap_or(msg.subject),
@@ -276,10 +284,9 @@ fn respond(
     delivered
 }
 
-/// `msg`'s headers and payload with `Nats-Request-Info: {"acc":"<account>"}` set (replacing
-/// one the publisher sent: services trust it), and the new header length.
-fn with_request_info(msg: &Publish<'_>, account: &str) -> (Vec<u8>, usize) {
-    let info = serde_json::json!({ "acc": account }).to_string();
+/// `msg`'s headers and payload with `Nats-Request-Info: <info>` set (replacing one the
+/// publisher sent: services trust it), and the new header length.
+fn with_request_info(msg: &Publish<'_>, info: &str) -> (Vec<u8>, usize) {
     let line = format!("{REQUEST_INFO_HEADER}: {info}\r\n");
     let payload = msg.payload();
     let mut out = Vec::with_capacity(msg.data.len() + line.len() + 12);
@@ -324,7 +331,8 @@ mod tests {
 
     #[test]
     fn request_info_is_added_or_replaced() {
-        let (out, n) = with_request_info(&publish(b"hi", None), "B");
+        let b = r#"{"acc":"B"}"#;
+        let (out, n) = with_request_info(&publish(b"hi", None), b);
         assert_eq!(
             std::str::from_utf8(&out).unwrap(),
             "NATS/1.0\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\nhi"
@@ -333,7 +341,7 @@ mod tests {
         let hdr = b"NATS/1.0\r\nA: 1\r\nNats-Request-Info: {\"acc\":\"forged\"}\r\n\r\n";
         let mut data = hdr.to_vec();
         data.extend_from_slice(b"x");
-        let (out, n) = with_request_info(&publish(&data, Some(hdr.len())), "B");
+        let (out, n) = with_request_info(&publish(&data, Some(hdr.len())), b);
         assert_eq!(
             std::str::from_utf8(&out[..n]).unwrap(),
             "NATS/1.0\r\nA: 1\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n"
@@ -350,6 +358,7 @@ mod tests {
             target: Weak::new(),
             response_type: rt,
             threshold: Duration::from_secs(60),
+            share: false,
         };
         let mut r = Responses::new();
         let one = r.open(&svc(ResponseType::Singleton), b"_INBOX.1");

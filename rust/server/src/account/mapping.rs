@@ -14,7 +14,7 @@ pub fn is_subset(inner: &[u8], outer: &[u8]) -> bool {
     loop {
         match (inner_tokens.next(), outer_tokens.next()) {
             (None, None) => return true,
-            (_, Some(b">")) => return true,
+            (Some(_), Some(b">")) => return true,
             (Some(b">"), _) => return false,
             (Some(_), Some(b"*")) => {}
             (Some(b"*"), Some(_)) => return false,

@@ -61,6 +61,7 @@ impl AccountSet {
                     target: weak(&s.target),
                     response_type: s.response_type,
                     threshold: s.threshold,
+                    share: s.share,
                 });
             links.entry(s.target.as_str()).or_default().answers = true;
         }

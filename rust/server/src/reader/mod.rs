@@ -83,7 +83,7 @@ pub struct Reader {
     pub_cache: PubCache,
     /// The connection task's shutdown token, held by its lifecycle events while they run.
     drain: tokio::sync::mpsc::Sender<()>,
-    /// Whether on_connect fired (so on_disconnect fires too).
+    /// Whether the client was announced (on_connect, the connect event), so its end is too.
     announced: bool,
 }
 
@@ -109,7 +109,7 @@ impl Reader {
             // on what it presented (nothing yet; its CONNECT replaces this).
             *me.credentials.lock() = Some((ConnectInfo::default(), nonce.clone()));
         }
-        let delivery = Delivery::new(shared.stats.clone());
+        let delivery = Delivery::new(shared.stats.clone()).with_publisher(me.clone());
         let account = me.account();
         Reader {
             shared,
@@ -459,10 +459,15 @@ impl Reader {
         self.perms = id.permissions;
     }
 
-    /// Fires on_connect once the client is in (authenticated when auth is on).
+    /// Fires on_connect and the system account's connect event once the client is in
+    /// (authenticated when auth is on).
     fn announce(&mut self) {
-        if !self.announced && self.shared.hooks.events.is_some() {
-            self.announced = true;
+        if self.announced {
+            return;
+        }
+        self.announced = true;
+        crate::system::events::connected(&self.shared, &self.me);
+        if self.shared.hooks.events.is_some() {
             crate::hooks::emit(&self.shared.hooks, self.event(), None, self.drain.clone());
         }
     }
@@ -488,12 +493,15 @@ impl Reader {
                 .close_reason()
                 .unwrap_or(CloseReason::ClientClosed)
                 .as_str();
-            crate::hooks::emit(
-                &self.shared.hooks,
-                self.event(),
-                Some(reason),
-                self.drain.clone(),
-            );
+            crate::system::events::disconnected(&self.shared, &self.me, reason);
+            if self.shared.hooks.events.is_some() {
+                crate::hooks::emit(
+                    &self.shared.hooks,
+                    self.event(),
+                    Some(reason),
+                    self.drain.clone(),
+                );
+            }
         }
         self.delivery.flush_now();
         // The sid map stays until the connection is recorded as closed (monitoring shows a

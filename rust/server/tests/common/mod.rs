@@ -70,6 +70,13 @@ pub async fn start(config: Config) -> Engine {
         .expect("engine starts")
 }
 
+/// Subscriptions of clients and the application: all of them but the system account's own
+/// (the server's services there count in `stats().subscriptions`, as nats-server's do).
+pub fn client_subscriptions(engine: &Engine) -> u64 {
+    let system = fastnats_server::system::account(engine.shared()).map_or(0, |a| a.index.count());
+    engine.stats().subscriptions - system as u64
+}
+
 /// Starts an engine with the default test configuration.
 pub async fn start_default() -> Engine {
     start(config()).await

@@ -1,0 +1,202 @@
+"""The system account's monitoring requests, answered as nats-server answers them.
+
+nats-server serves its monitoring documents on the system account too:
+``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
+``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
+``STATSZ``, ``IDZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` for one account
+(every account reaches its own through the imports the engine gives it). A reply is
+``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
+``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
+as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``, ``tags``,
+``domain``): a server they do not select stays silent.
+
+The documents are the monitoring endpoints' (:mod:`fastnats.monitor`, imported on the first
+request). The handlers are in-process subscriptions in the system account: they run on a
+server thread, never on the message path. The engine itself serves ``$SYS.REQ.USER.INFO`` and
+publishes the connect/disconnect events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import _fastnats
+from .services import Msg, batch_callback
+
+if TYPE_CHECKING:
+    from .monitor import Monitor
+
+__all__ = ["SystemServices"]
+
+_SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ"})
+_ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ"})
+# nats-server's ConnState: the `state` option of a CONNZ request.
+_CONN_STATES = {0: "open", 1: "closed", 2: "all"}
+
+
+class SystemServices:
+    """The monitoring requests of one server's system account (see the module doc)."""
+
+    def __init__(
+        self, native: _fastnats.NativeServer, monitor: Callable[[], Monitor]
+    ) -> None:
+        self._native = native
+        self._monitor = monitor
+        self._subs: list[_fastnats.NativeSubscription] = []
+
+    def start(self) -> None:
+        """Subscribes the handlers (the server is running and has a system account)."""
+        callback = batch_callback(self._handle, _call, self._native.publish_system)
+        server_id = self._native.server_id
+        for subject in (
+            "$SYS.REQ.SERVER.PING",
+            "$SYS.REQ.SERVER.PING.*",
+            f"$SYS.REQ.SERVER.{server_id}.*",
+            "$SYS.REQ.ACCOUNT.*.*",
+        ):
+            self._subs.append(self._native.subscribe_system(subject, callback))
+
+    def stop(self) -> None:
+        subs, self._subs = self._subs, []
+        for sub in subs:
+            sub.unsubscribe()
+
+    # one request ---------------------------------------------------------------------------
+    def _handle(self, msg: Msg) -> bytes | None:
+        if not msg.reply:
+            return None
+        tokens = msg.subject.split(".")
+        if len(tokens) == 4:  # $SYS.REQ.SERVER.PING
+            return self._answer(msg.data, "STATSZ", None, envelope="statsz")
+        if len(tokens) != 5:
+            return None
+        scope, target, z = tokens[2], tokens[3], tokens[4]
+        if scope == "SERVER" and z in _SERVER_Z:
+            return self._answer(msg.data, z, None)
+        if scope == "ACCOUNT" and target != "PING" and z in _ACCOUNT_Z:
+            return self._answer(msg.data, z, target)
+        return None
+
+    def _answer(
+        self, body: bytes, z: str, account: str | None, envelope: str = "data"
+    ) -> bytes | None:
+        options: dict[str, Any] = {}
+        if body.strip():
+            try:
+                options = json.loads(body)
+                if not isinstance(options, dict):
+                    raise ValueError("options must be a JSON object")
+            except ValueError as e:
+                return self._reply("error", {"code": 400, "description": str(e)})
+            if self._filtered_out(options):
+                return None
+        if z == "IDZ":
+            info = self._native.system_server_info() or {}
+            return _encode({k: info.get(k, "") for k in ("name", "host", "id")})
+        try:
+            document = self._document(z, options, account)
+        except Exception as e:  # noqa: BLE001 - reported to the requester, as nats-server does
+            return self._reply("error", {"code": 500, "description": str(e)})
+        return self._reply(envelope, document)
+
+    def _filtered_out(self, options: dict[str, Any]) -> bool:
+        """nats-server's ``filterRequest``: whether the server filters do not select us."""
+        info = self._native.system_server_info() or {}
+        name = options.get("server_name") or ""
+        host = options.get("host") or ""
+        return bool(
+            (name and name not in info.get("name", ""))
+            or (host and host not in info.get("host", ""))
+            or options.get("cluster")
+            or options.get("domain")
+            or options.get("tags")
+        )
+
+    def _document(self, z: str, options: dict[str, Any], account: str | None) -> Any:
+        monitor = self._monitor()
+        if z == "VARZ":
+            return monitor.varz()
+        if z == "HEALTHZ":
+            return {"status": "ok"}
+        if z == "STATSZ":
+            return _statsz(monitor)
+        if z == "CONNZ":
+            return monitor.connz(**_connz_params(options, account))
+        return monitor.subsz(**_subsz_params(options, account))
+
+    def _reply(self, key: str, value: Any) -> bytes:
+        return _encode({"server": self._native.system_server_info(), key: value})
+
+
+def _call(handler: Callable[[Msg], Any], msg: Msg) -> Any:
+    return handler(msg)
+
+
+def _encode(doc: Any) -> bytes:
+    from .monitor.http import encode
+
+    return encode(doc, pretty=False)
+
+
+def _connz_params(options: dict[str, Any], account: str | None) -> dict[str, Any]:
+    """A CONNZ request's options (nats-server's ``ConnzOptions`` JSON) as ``connz()``'s."""
+    subs: bool | str = bool(options.get("subscriptions"))
+    if options.get("subscriptions_detail"):
+        subs = "detail"
+    params: dict[str, Any] = {
+        "sort": options.get("sort") or None,
+        "auth": bool(options.get("auth")),
+        "subs": subs,
+        "offset": options.get("offset") or None,
+        "limit": options.get("limit") or None,
+        "cid": options.get("cid") or None,
+        "state": _CONN_STATES.get(int(options.get("state") or 0)),
+        "user": options.get("user") or None,
+        "acc": account or options.get("acc") or None,
+    }
+    return params
+
+
+def _subsz_params(options: dict[str, Any], account: str | None) -> dict[str, Any]:
+    """A SUBSZ request's options (nats-server's ``SubszOptions`` JSON) as ``subsz()``'s; an
+    account's SUBSZ lists its subscriptions, as nats-server's does."""
+    return {
+        "subs": True if account else bool(options.get("subscriptions")),
+        "offset": options.get("offset") or None,
+        "limit": options.get("limit") or None,
+        "test": options.get("test") or None,
+        "acc": account or options.get("account") or None,
+    }
+
+
+def _statsz(monitor: Monitor) -> dict[str, Any]:
+    """nats-server's ``ServerStats`` (``$SYS.REQ.SERVER.PING``, ``STATSZ``)."""
+    varz = monitor.varz()
+    stats = monitor.native.stats()
+    accounts = {c.get("account") or "$G" for c in monitor.native.connections()}
+
+    def msg_bytes(msgs: str, size: str) -> dict[str, int]:
+        return {"msgs": int(stats.get(msgs, 0)), "bytes": int(stats.get(size, 0))}
+
+    stale = int(stats.get("stale_connections", 0))
+    sent = msg_bytes("out_msgs", "out_bytes")
+    received = msg_bytes("in_msgs", "in_bytes")
+    return {
+        "start": varz.get("start"),
+        "mem": varz.get("mem", 0),
+        "cores": varz.get("cores", os.cpu_count() or 1),
+        "cpu": varz.get("cpu", 0.0),
+        "connections": int(stats.get("connections", 0)),
+        "total_connections": int(stats.get("total_connections", 0)),
+        "active_accounts": len(accounts),
+        "subscriptions": int(stats.get("subscriptions", 0)),
+        "sent": sent,
+        "sent_to_clients": sent,
+        "received": received,
+        "received_from_clients": received,
+        "slow_consumers": int(stats.get("slow_consumers", 0)),
+        **({"stale_connections": stale} if stale else {}),
+    }
