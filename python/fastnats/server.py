@@ -587,6 +587,14 @@ class Server:
         """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``."""
         return self._monitoring().subsz(**params)
 
+    def accountz(self, **params: Any) -> dict[str, Any]:
+        """``/accountz`` as a dict: the accounts' names, or with ``acc`` one's detail."""
+        return self._monitoring().accountz(**params)
+
+    def accstatz(self, **params: Any) -> dict[str, Any]:
+        """``/accstatz`` as a dict: per-account counts; ``unused`` lists idle accounts too."""
+        return self._monitoring().accstatz(**params)
+
     def metrics(self) -> str:
         """``/metrics``: the figures in Prometheus text format."""
         return self._monitoring().metrics()
