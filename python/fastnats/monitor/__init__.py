@@ -2,7 +2,8 @@
 dicts from Python.
 
 Imported only when monitoring is used (``fastnats.Server(http_port=...)`` or one of
-``Server.varz()``/``connz()``/``subsz()``/``metrics()``), so ``import fastnats`` stays lean.
+``Server.varz()``/``connz()``/``subsz()``/``accountz()``/``accstatz()``/``metrics()``), so
+``import fastnats`` stays lean.
 
 Modules: :mod:`.state` (per-server state, what the endpoints read), :mod:`.core` (the
 documents as dicts for :class:`fastnats.Server`), :mod:`.varz`, :mod:`.connz`, :mod:`.subsz`,
