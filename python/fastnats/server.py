@@ -112,7 +112,8 @@ class Server:
         (``$SYS`` requests are not served yet).
     no_system_account (bool): no system account (False).
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
-        ``/subsz``, ``/healthz``, ``/metrics``); ``0`` or ``-1`` picks a free port, read it
+        ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
+        picks a free port, read it
         from :attr:`http_port`. None (the default): no monitoring.
     http_host (str | None): interface of the monitoring endpoints (None: ``host``).
     auth (callable | None): ``auth(client: dict)`` gets the client's CONNECT (``user``,
@@ -591,8 +592,16 @@ class Server:
         return self._monitoring().connz(**params)
 
     def subsz(self, **params: Any) -> dict[str, Any]:
-        """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``."""
+        """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``, ``acc``."""
         return self._monitoring().subsz(**params)
+
+    def accountz(self, **params: Any) -> dict[str, Any]:
+        """``/accountz`` as a dict: the accounts' names, or with ``acc`` one's detail."""
+        return self._monitoring().accountz(**params)
+
+    def accstatz(self, **params: Any) -> dict[str, Any]:
+        """``/accstatz`` as a dict: per-account counts; ``unused`` lists idle accounts too."""
+        return self._monitoring().accstatz(**params)
 
     def metrics(self) -> str:
         """``/metrics``: the figures in Prometheus text format."""

@@ -1,9 +1,12 @@
-"""nats-py clients for the account tests: connected as a given user, and the waits that make
-"this was not delivered" provable without sleeping."""
+"""nats-py clients for the account tests: connected as a given user, the waits that make
+"this was not delivered" provable without sleeping, and the monitoring endpoints' answers."""
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from typing import Any
 
 import nats
@@ -63,3 +66,20 @@ async def nothing_before_marker(sub: Subscription, owner: Client, marker: str) -
     await owner.publish(marker, b"marker")
     msg = await sub.next_msg(timeout=TIMEOUT)
     assert (msg.subject, msg.data) == (marker, b"marker")
+
+
+def monitoring(server: Any, path: str) -> Any:
+    """The JSON answer of ``server``'s monitoring endpoint ``path`` (with its query); an HTTP
+    error raises ``urllib.error.HTTPError`` (its body is the server's message)."""
+    url = f"http://127.0.0.1:{server.http_port}{path}"
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        return json.loads(response.read())
+
+
+def monitoring_error(server: Any, path: str) -> tuple[int, str]:
+    """The HTTP status and body of a monitoring request that fails."""
+    try:
+        monitoring(server, path)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    raise AssertionError(f"{path} did not fail")

@@ -3,21 +3,18 @@ account, as nats-server does; ``/connz?acc=A`` lists the connections of account 
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import pytest
 
-from .clients import as_user, sync
+from .clients import as_user, monitoring, sync
 
 pytestmark = pytest.mark.timeout(60)
 
 
 def connz(srv: Any, query: str) -> dict[str, Any]:
-    url = f"http://127.0.0.1:{srv.http_port}/connz?{query}"
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
+    result: dict[str, Any] = monitoring(srv, f"/connz?{query}")
+    return result
 
 
 async def test_connz_shows_the_account(start_server):

@@ -132,9 +132,16 @@ def test_python_snapshots_match_the_endpoints(monitored: Monitored) -> None:
         for params, path in (
             ({}, "/subsz"),
             ({"subs": True, "test": "foo"}, "/subsz?subs=1&test=foo"),
+            ({"subs": True, "acc": "$G"}, "/subsz?subs=1&acc=$G"),
         ):
             py, http = server.subsz(**params), monitored.json(path)
             assert _timeless(py) == _timeless(http), params
+        assert _timeless(server.accountz()) == _timeless(monitored.json("/accountz"))
+        detail = server.accountz(acc="$G")["account_detail"]
+        assert detail["client_connections"] == len(scenario.OPEN)
+        assert _timeless(server.accstatz(unused=True)) == _timeless(
+            monitored.json("/accstatz?unused=1")
+        )
         varz = server.varz()
         assert varz["connections"] == len(scenario.OPEN)
         assert varz["server_id"] == server.server_id

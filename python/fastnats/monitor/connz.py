@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import duration_string, rfc3339
-from . import clock
+from . import accounts, clock
 from .params import BadRequest, Query, decode_bool, decode_int, decode_uint64
 from .state import MonitorState
 
@@ -33,7 +33,7 @@ PARAMS = frozenset(
     {"sort", "auth", "subs", "offset", "limit", "cid", "state", "user", "acc", "mqtt_client"}
 )
 DEFAULT_LIMIT = 1024
-GLOBAL_ACCOUNT = "$G"
+GLOBAL_ACCOUNT = accounts.GLOBAL_ACCOUNT
 
 OPEN, CLOSED, ALL = "open", "closed", "all"
 
@@ -83,13 +83,8 @@ def _row(snap: dict[str, Any]) -> _Row:
     row["_last"] = clock.ns_from_seconds(snap["last_activity"])
     stop = snap.get("stop")
     row["_stop"] = clock.ns_from_seconds(stop) if stop is not None else None
-    row["account"] = snap.get("account") or GLOBAL_ACCOUNT
+    row["account"] = accounts.of(snap)
     return row
-
-
-def _accounts(native: Any) -> set[str]:
-    """The configured accounts' names (the engine's ``accounts`` option)."""
-    return set((native.config().get("accounts") or {}).keys())
 
 
 def _sub_detail(sub: dict[str, Any], closed: bool, account: str) -> dict[str, Any]:
@@ -196,7 +191,7 @@ def connz(
 
     now_ns = time.time_ns()
     native = monitor.native
-    if acc and acc != GLOBAL_ACCOUNT and acc not in _accounts(native):
+    if acc and acc not in accounts.names(native.config()):
         # nats-server answers an unknown account with this half-filled document.
         return {
             "server_id": "",

@@ -1,6 +1,6 @@
 """The monitoring of one server as :class:`fastnats.Server` uses it: the shared
 :class:`~.state.MonitorState` plus the documents as dicts (``Server.varz()``, ``connz()``,
-``subsz()``, ``metrics()``).
+``subsz()``, ``accountz()``, ``accstatz()``, ``metrics()``).
 
 This module imports the endpoint modules; they import :mod:`.state`, never this one.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import accountz as _accountz
+from . import accstatz as _accstatz
 from . import connz as _connz
 from . import metrics as _metrics
 from . import subsz as _subsz
@@ -20,7 +22,8 @@ __all__ = ["Monitor"]
 
 
 class Monitor(MonitorState):
-    """Builds ``/varz``, ``/connz``, ``/subsz`` and ``/metrics`` for one native server."""
+    """Builds ``/varz``, ``/connz``, ``/subsz``, ``/accountz``, ``/accstatz`` and ``/metrics``
+    for one native server."""
 
     # snapshots from Python -----------------------------------------------------------------
     def varz(self) -> dict[str, Any]:
@@ -31,6 +34,12 @@ class Monitor(MonitorState):
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         return _subsz.subsz(self, query_from_kwargs(params, _subsz.PARAMS))
+
+    def accountz(self, **params: Any) -> dict[str, Any]:
+        return _accountz.accountz(self, query_from_kwargs(params, _accountz.PARAMS))
+
+    def accstatz(self, **params: Any) -> dict[str, Any]:
+        return _accstatz.accstatz(self, query_from_kwargs(params, _accstatz.PARAMS))
 
     def metrics(self) -> str:
         return _metrics.metrics(self)

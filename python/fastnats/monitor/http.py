@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import _fastnats
+from . import accountz as _accountz
+from . import accstatz as _accstatz
 from . import connz as _connz
 from . import metrics as _metrics
 from . import subsz as _subsz
@@ -80,6 +82,8 @@ def _root(monitor: MonitorState, query: Query) -> Response:
         for title, path in (
             ("General", "/varz"),
             ("Connections", "/connz"),
+            ("Accounts", "/accountz"),
+            ("Account Stats", "/accstatz"),
             ("Subscriptions", "/subsz"),
             ("Health Probe", "/healthz"),
             ("Prometheus Metrics", "/metrics"),
@@ -120,6 +124,14 @@ def _subsz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_subsz.subsz(monitor, query, lambda: monitor.count_request("/subsz")))
 
 
+def _accountz_route(monitor: MonitorState, query: Query) -> Response:
+    return _json(_accountz.accountz(monitor, query, lambda: monitor.count_request("/accountz")))
+
+
+def _accstatz_route(monitor: MonitorState, query: Query) -> Response:
+    return _json(_accstatz.accstatz(monitor, query, lambda: monitor.count_request("/accstatz")))
+
+
 def _healthz_route(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/healthz")
     # The JetStream options are accepted (and decoded as nats-server decodes them): without
@@ -147,6 +159,8 @@ ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
     "/connz": _connz_route,
     "/subsz": _subsz_route,
     "/subscriptionsz": _subsz_route,
+    "/accountz": _accountz_route,
+    "/accstatz": _accstatz_route,
     "/healthz": _healthz_route,
     "/metrics": _metrics_route,
 }

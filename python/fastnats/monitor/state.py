@@ -1,10 +1,11 @@
 """What one server's monitoring keeps between requests: the native handle, the HTTP request
 counts, the CPU sampler and the config load time.
 
-Every endpoint module (:mod:`.varz`, :mod:`.connz`, :mod:`.subsz`, :mod:`.metrics`) builds its
-document from a :class:`MonitorState` and imports nothing else of this package but
-:mod:`.params`, :mod:`.clock` and :mod:`.usage`; :mod:`.core` and :mod:`.http` import the
-endpoints. Dependencies point one way.
+Every endpoint module (:mod:`.varz`, :mod:`.connz`, :mod:`.subsz`, :mod:`.accountz`,
+:mod:`.accstatz`, :mod:`.metrics`) builds its document from a :class:`MonitorState` and imports
+nothing else of this package but :mod:`.params`, :mod:`.clock`, :mod:`.usage` and
+:mod:`.accounts` (:mod:`.accountz` also takes :func:`.subsz.sublist_stats`); :mod:`.core` and
+:mod:`.http` import the endpoints. Dependencies point one way.
 
 Snapshots are built on demand from the native counters and snapshot calls (no lock of the
 message path is held longer than one connection's copy); this object only keeps what

@@ -2,8 +2,8 @@
 subscriptions themselves.
 
 Parameters: ``subs`` (bool), ``offset``, ``limit`` (default 1024), ``test`` (a literal publish
-subject: list only the subscriptions a message on it would reach), ``acc`` (fastnats has the
-one global account, ``$G``).
+subject: list only the subscriptions a message on it would reach), ``acc`` (one account's
+statistics and subscriptions; an unknown account has none).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import rfc3339
+from . import accounts
 from .params import BadRequest, Query, decode_bool, decode_int
 from .state import MonitorState
 
-__all__ = ["PARAMS", "is_valid_literal_subject", "matches", "subsz"]
+__all__ = ["PARAMS", "is_valid_literal_subject", "matches", "sublist_stats", "subsz"]
 
 PARAMS = frozenset({"subs", "offset", "limit", "test", "acc"})
 DEFAULT_LIMIT = 1024
-GLOBAL_ACCOUNT = "$G"
 _STATS = (
     "num_subscriptions",
     "num_cache",
@@ -50,12 +50,15 @@ def matches(literal: str, pattern: str) -> bool:
     return len(tokens) == len(parts)
 
 
+def sublist_stats(native: Any, account: str | None = None) -> dict[str, Any]:
+    """The subject-index statistics in nats-server's order, of one account or of all."""
+    stats = native.sublist_stats(account)
+    return {key: stats.get(key, 0) for key in _STATS}
+
+
 def _detail(sub: dict[str, Any]) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "account": GLOBAL_ACCOUNT,
-        "account_tag": GLOBAL_ACCOUNT,
-        "subject": sub["subject"],
-    }
+    account = accounts.of(sub)
+    d: dict[str, Any] = {"account": account, "account_tag": account, "subject": sub["subject"]}
     if sub.get("qgroup"):
         d["qgroup"] = sub["qgroup"]
     d["sid"] = sub["sid"]
@@ -84,18 +87,16 @@ def subsz(
     if test and not is_valid_literal_subject(test):
         raise BadRequest(f"invalid test subject, must be valid publish subject: {test}")
     acc = query.get("acc", "")
-    ours = acc in ("", GLOBAL_ACCOUNT)
-
     native = monitor.native
-    stats = native.sublist_stats() if ours else {}
     now = rfc3339(time.time_ns())
     sz: dict[str, Any] = {"server_id": native.server_id or "", "now": now}
-    for key in _STATS:
-        sz[key] = stats.get(key, 0)
+    sz.update(sublist_stats(native, acc or None))  # an unknown account's: zeros
     sz.update({"total": 0, "offset": offset, "limit": limit})
-    if subs and ours:
+    if subs:
         found = [
-            _detail(s) for s in native.subscriptions() if not test or matches(test, s["subject"])
+            _detail(s)
+            for s in native.subscriptions()
+            if (not acc or accounts.of(s) == acc) and (not test or matches(test, s["subject"]))
         ]
         sz["total"] = len(found)
         page = found[min(offset, len(found)) : min(offset + limit, len(found))]

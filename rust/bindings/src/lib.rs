@@ -209,11 +209,17 @@ impl NativeServer {
         Ok(list)
     }
 
-    /// Subject-index counters (`/subsz`): count, cache, inserts, removes, matches, fanout.
-    fn sublist_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    /// Subject-index counters (`/subsz`): count, cache, inserts, removes, matches, fanout;
+    /// of every account, or of the one named `account` (zeros for an unknown one).
+    #[pyo3(signature = (account = None))]
+    fn sublist_stats<'py>(
+        &self,
+        py: Python<'py>,
+        account: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         if let Some(server) = self.server() {
-            let s = monitor::sublist_stats(server.shared());
+            let s = monitor::sublist_stats(server.shared(), account);
             d.set_item("num_subscriptions", s.count)?;
             d.set_item("num_cache", s.cache_entries)?;
             d.set_item("num_inserts", s.inserts)?;

@@ -21,6 +21,7 @@ pub fn sub<'py>(py: Python<'py>, s: &SubSnapshot) -> PyResult<Bound<'py, PyDict>
     d.set_item("sid", &s.sid)?;
     d.set_item("msgs", s.msgs)?;
     d.set_item("max", s.max)?;
+    d.set_item("account", &s.account)?;
     Ok(d)
 }
 

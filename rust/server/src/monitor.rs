@@ -29,6 +29,8 @@ pub struct SubSnapshot {
     pub msgs: u64,
     /// Auto-unsubscribe limit, 0 for none.
     pub max: u64,
+    /// The subscriber's account.
+    pub account: String,
 }
 
 /// One connection.
@@ -96,6 +98,7 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
             sid: String::from_utf8_lossy(&s.sid).into_owned(),
             msgs: s.delivered.load(Acquire),
             max: s.max.load(Acquire),
+            account: c.account().name().to_string(),
         })
         .collect();
     subs.sort_by(|a, b| a.sid.cmp(&b.sid));
@@ -164,10 +167,15 @@ pub(crate) fn record_closed(shared: &Shared, c: &Arc<Connection>) {
     closed.push_back(snap);
 }
 
-/// The subject-index counters of every account together (`/subsz`).
-pub fn sublist_stats(shared: &Shared) -> fastnats_sublist::SublistStats {
+/// The subject-index counters of every account together, or of the one named `only`
+/// (`/subsz`, `/accountz`).
+pub fn sublist_stats(shared: &Shared, only: Option<&str>) -> fastnats_sublist::SublistStats {
     let mut total = fastnats_sublist::SublistStats::default();
-    for account in shared.accounts() {
+    let accounts = shared.accounts();
+    for account in accounts
+        .iter()
+        .filter(|a| only.is_none() || only == Some(a.name()))
+    {
         let s = account.index.stats();
         total.count += s.count;
         total.cache_entries += s.cache_entries;
