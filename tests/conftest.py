@@ -209,6 +209,14 @@ class RunningServer:
                 self.process.wait(timeout=10)
 
 
+def client_subscriptions(server: fastnats.Server) -> int:
+    """The server's subscriptions without the system account's own (its services count in
+    ``stats()["subscriptions"]``, as nats-server's count in ``/varz``)."""
+    system = server.varz().get("system_account")
+    own = server.subsz(acc=system)["num_subscriptions"] if system else 0
+    return int(server.stats()["subscriptions"]) - int(own)
+
+
 def start_fastnats_server(**options: Any) -> RunningServer:
     options.setdefault("host", HOST)
     options.setdefault("port", 0)

@@ -13,12 +13,14 @@ import nats
 import pytest
 from fastnats.pytest_plugin import ServerFactory
 
+from .conftest import client_subscriptions
+
 
 async def _wait_subscriptions(server: fastnats.Server, n: int) -> None:
     """nats-py's flush() is not a barrier for SUB (DESIGN §7): wait until the server has
     registered the subscriptions (bounded)."""
     for _ in range(500):
-        if server.stats()["subscriptions"] >= n:
+        if client_subscriptions(server) >= n:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{n} subscriptions never registered")
@@ -191,14 +193,14 @@ async def test_the_process_requests_from_a_nats_py_responder(server: fastnats.Se
 def test_a_request_nobody_listens_to_fails_at_once(server: fastnats.Server) -> None:
     with pytest.raises(fastnats.NoRespondersError, match="no responders on 'nobody'"):
         server.request("nobody", b"x", timeout=30)
-    assert server.stats()["subscriptions"] == 0, "the inbox is gone"
+    assert client_subscriptions(server) == 0, "the inbox is gone"
 
 
 def test_a_request_nobody_answers_times_out(server: fastnats.Server) -> None:
     server.subscribe("mute", lambda m: None)
     with pytest.raises(TimeoutError, match="no reply on 'mute'"):
         server.request("mute", b"x", timeout=0.2)
-    assert server.stats()["subscriptions"] == 1
+    assert client_subscriptions(server) == 1
 
 
 def test_the_process_talks_to_itself_in_order(server: fastnats.Server) -> None:

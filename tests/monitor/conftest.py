@@ -1,8 +1,9 @@
 """Monitored servers for the monitoring tests: fastnats with ``http_port=0`` and the reference
 nats-server with ``-m -1``, both on loopback, both running the scenario of ``scenario.py``.
 
-nats-server runs with ``no_system_account: true`` so that its internal system-account
-subscriptions do not show in the counts (fastnats has no system account).
+Both run with ``no_system_account: true``, so that the system account's internal
+subscriptions and clients do not show in the counts and connection ids (each server has its
+own set of them).
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ class Monitored:
 
 
 def start_fastnats() -> Monitored:
-    server = fastnats.Server(host=scenario.HOST, port=0, http_port=0).start()
+    server = fastnats.Server(
+        host=scenario.HOST, port=0, http_port=0, no_system_account=True
+    ).start()
     assert server.http_port
     return Monitored("fastnats", server.port, server.http_port, server=server)
 

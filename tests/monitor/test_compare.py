@@ -24,7 +24,6 @@ VARZ_MISSING = {
     "git_commit": "fastnats is not built from nats-server's git tree (omitted when empty)",
     "feature_flags": "JetStream feature flags: fastnats has no JetStream",
     "disk_io_wait_stats": "waits on JetStream's disk storage: fastnats stores nothing on disk",
-    "system_account": "no system account yet (the reference runs with no_system_account)",
 }
 # /varz keys fastnats adds.
 VARZ_EXTRA = {"fastnats"}
