@@ -32,8 +32,13 @@ impl Config {
     /// Checks this configuration and builds what it describes (see the module doc).
     pub fn compile(&self) -> Result<CompiledConfig, ConfigError> {
         self.check_limits()?;
-        let imports = crate::account::check(&self.accounts, self.system_account_name())?;
-        let authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
+        let operator = crate::operator::OperatorMode::compile(self)?.map(std::sync::Arc::new);
+        let imports = match &operator {
+            Some(_) => ImportPlans::default(),
+            None => crate::account::check(&self.accounts, self.system_account_name())?,
+        };
+        let mut authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
+        authorizer.set_operator(operator);
         let tls = match &self.tls {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,

@@ -74,13 +74,7 @@ impl Shared {
             tls,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
-        let accounts = AccountSet::build(
-            None,
-            &config.accounts,
-            config.system_account_name(),
-            &imports,
-            !config.disable_sublist_cache,
-        );
+        let accounts = build_accounts(None, &config, &authorizer, &imports);
         let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
@@ -173,26 +167,41 @@ impl Shared {
         } = compiled;
         {
             let mut accounts = self.accounts.write();
-            *accounts = Arc::new(AccountSet::build(
+            *accounts = Arc::new(build_accounts(
                 Some(&accounts),
-                &config.accounts,
-                config.system_account_name(),
+                &config,
+                &authorizer,
                 &imports,
-                !config.disable_sublist_cache,
             ));
         }
         *self.tls.write() = tls;
+        let operator_mode = authorizer.operator().is_some();
         *self.authorizer.write() = Arc::new(authorizer);
         {
             let mut info = self.info.write();
             info.max_payload = config.max_payload as u64;
             info.tls_required = config.tls.is_some();
             info.tls_verify = config.tls.as_ref().is_some_and(|t| t.verify);
-            info.auth_required =
-                self.hooks.authenticator.is_some() || config.auth.advertise_auth_required();
+            info.auth_required = self.hooks.authenticator.is_some()
+                || config.auth.advertise_auth_required()
+                || operator_mode;
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
+    }
+
+    /// Operator mode: rebuilds the account set after an account JWT became known (a
+    /// CONNECT of its user), keeping every account object.
+    pub(crate) fn refresh_jwt_accounts(&self) {
+        let config = self.config();
+        let authorizer = self.authorizer();
+        let mut accounts = self.accounts.write();
+        *accounts = Arc::new(build_accounts(
+            Some(&accounts),
+            &config,
+            &authorizer,
+            &crate::account::ImportPlans::default(),
+        ));
     }
 
     /// Makes every connection refresh its copy of the configuration (and permissions).
@@ -263,5 +272,35 @@ impl Shared {
     /// Every connection currently registered.
     pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
         self.clients.lock().values().cloned().collect()
+    }
+}
+
+/// The account set of `config` (or, in operator mode, of the account JWTs known), keeping
+/// the account objects of `previous` that stay.
+fn build_accounts(
+    previous: Option<&AccountSet>,
+    config: &Config,
+    authorizer: &Authorizer,
+    imports: &crate::account::ImportPlans,
+) -> AccountSet {
+    let cache = !config.disable_sublist_cache;
+    match authorizer.operator() {
+        Some(op) => {
+            let (accounts, plans) = op.snapshot();
+            let set = AccountSet::build(previous, &accounts, op.system_account(), &plans, cache);
+            for (name, tag) in op.name_tags() {
+                if let Some(account) = set.get(&name) {
+                    account.set_name_tag(tag);
+                }
+            }
+            set
+        }
+        None => AccountSet::build(
+            previous,
+            &config.accounts,
+            config.system_account_name(),
+            imports,
+            cache,
+        ),
     }
 }
