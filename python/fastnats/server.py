@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import AccountOptions, ReloadOptions
+    from .options import AccountOptions, ReloadOptions, ResolverOptions
 
 
 def _header_block(headers: Mapping[str, str | Sequence[str]]) -> bytes:
@@ -110,6 +110,18 @@ class Server:
     system_account (str | None): the account named as nats-server's system account
         (``$SYS`` requests are not served yet).
     no_system_account (bool): no system account (False).
+    operator (str | list[str] | None): operator mode: the trusted operator's JWT, as a
+        file (decorated as ``nsc`` writes it, or bare) or the JWT itself; a list for
+        several. Clients then connect with a user JWT (``.creds`` files) signed by an
+        account the operator signed; ``authorization`` users and ``accounts`` are refused.
+        See the README's Operator mode section.
+    trusted_keys (str | list[str] | None): operator mode with operator public keys instead
+        of operator JWTs (nats-server's ``trusted``).
+    resolver (str | Mapping | None): where account JWTs come from: ``"MEMORY"`` (the
+        ``resolver_preload`` accounts) or ``{"type": "full" | "cache", "dir": path}``
+        (``<dir>/<account public key>.jwt`` files, read when a user of the account
+        connects). Account updates through ``$SYS`` are not served.
+    resolver_preload (Mapping[str, str] | None): account public key -> account JWT.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/subsz``, ``/healthz``, ``/metrics``); ``0`` or ``-1`` picks a free port, read it
         from :attr:`http_port`. None (the default): no monitoring.
@@ -165,6 +177,10 @@ class Server:
         accounts: Mapping[str, AccountOptions] | None = DEFAULT,
         system_account: str | None = DEFAULT,
         no_system_account: bool = DEFAULT,
+        operator: str | list[str] | None = DEFAULT,
+        trusted_keys: str | list[str] | None = DEFAULT,
+        resolver: str | ResolverOptions | None = DEFAULT,
+        resolver_preload: Mapping[str, str] | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -196,6 +212,10 @@ class Server:
             "accounts": accounts,
             "system_account": system_account,
             "no_system_account": no_system_account,
+            "operator": operator,
+            "trusted_keys": trusted_keys,
+            "resolver": resolver,
+            "resolver_preload": resolver_preload,
             "http_host": http_host,
             "http_port": http_port,
         }
