@@ -457,3 +457,28 @@ async fn trusted_keys_and_a_decorated_operator_file() {
     admitted(&engine, &token, Some(&u)).await;
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_revokes_a_user_closes_it_and_operator_changes_are_refused() {
+    let op = Op::new();
+    let acc = KeyPair::new_account();
+    let acc_jwt = op.account(&acc, "a", json!({}));
+    let engine = start(op_config(&op, &[(&acc, &acc_jwt)])).await;
+    let (u, token) = user(&acc, json!({}), json!({}));
+    let mut c = admitted(&engine, &token, Some(&u)).await;
+
+    let other = Op::new();
+    let mut changed = op_config(&op, &[(&acc, &acc_jwt)]);
+    changed.operator = vec![other.jwt.clone()];
+    let e = engine.reload(changed).unwrap_err().to_string();
+    assert!(
+        e.starts_with("config reload not supported for TrustedOperators"),
+        "{e}"
+    );
+
+    let revoking = op.account(&acc, "a", json!({"revocations": {u.public_key(): IAT}}));
+    engine.reload(op_config(&op, &[(&acc, &revoking)])).unwrap();
+    c.expect(&err("Authorization Violation")).await;
+    c.expect_closed().await;
+    refused(&engine, &token, Some(&u)).await;
+}
