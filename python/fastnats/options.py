@@ -36,6 +36,7 @@ __all__ = [
     "AccountOptions",
     "ImportSource",
     "ReloadOptions",
+    "ResolverOptions",
     "ServerOptions",
     "ServiceExport",
     "ServiceImport",
@@ -121,6 +122,22 @@ class AccountOptions(TypedDict, total=False):
     imports: list[StreamImport | ServiceImport]
 
 
+class ResolverOptions(TypedDict, total=False):
+    """The ``resolver`` of operator mode in map form: ``{"type": "full" | "cache" |
+    "memory", "dir": path}`` (``"MEMORY"`` alone is the string form). ``allow_delete``,
+    ``hard_delete``, ``interval``, ``ttl``, ``timeout`` (seconds) and ``limit`` are
+    nats-server's and checked as it does; on a single server they change nothing."""
+
+    type: str
+    dir: str
+    allow_delete: bool
+    hard_delete: bool
+    interval: float
+    ttl: float
+    timeout: float
+    limit: int
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -144,6 +161,10 @@ class ReloadOptions(TypedDict, total=False):
     accounts: Mapping[str, AccountOptions] | None
     system_account: str | None
     no_system_account: bool
+    operator: str | list[str] | None
+    trusted_keys: str | list[str] | None
+    resolver: str | ResolverOptions | None
+    resolver_preload: Mapping[str, str] | None
     http_host: str | None
     http_port: int | None
 
@@ -252,6 +273,17 @@ def _mapping(name: str, value: Any, what: str) -> Mapping[str, Any] | None:
     return None if value is None else dict(value)  # a copy: reload() merges into it
 
 
+def _strings(name: str, value: Any) -> list[str]:
+    """A string or a list of strings (an operator JWT or its file, trusted keys)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise _fail(name, "a string or a list of strings", value)
+
+
 def _accounts(name: str, value: Any) -> dict[str, Any] | None:
     """A dict of account name -> dict; what is inside each account is the engine's to check
     (it names the path of an unknown key: ``accounts.A.exports[0]: unknown key "strem"``)."""
@@ -298,6 +330,19 @@ def _check(name: str, value: Any) -> Any:
         return _accounts(name, value)
     if name == "system_account":
         return _string(name, value, none=True)
+    if name in ("operator", "trusted_keys"):
+        return _strings(name, value)
+    if name == "resolver":
+        if isinstance(value, str):
+            return value
+        return _mapping(name, value, "type and dir, or the string MEMORY")
+    if name == "resolver_preload":
+        preload = _mapping(name, value, "account public key -> account JWT")
+        if preload is not None and not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in preload.items()
+        ):
+            raise _fail(name, "a dict of account public key (str) -> account JWT (str)", value)
+        return preload
     raise AssertionError(name)  # pragma: no cover - callers pass known names only
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import AccountOptions, ReloadOptions
+    from .options import AccountOptions, ReloadOptions, ResolverOptions
     from .system import SystemServices
 
 
@@ -108,9 +108,22 @@ class Server:
         of ``authorization`` stay in the global account ``$G``; its ``no_auth_user`` may
         name an account's user. See the README's Accounts section and
         :class:`fastnats.options.AccountOptions`. None: the global account only.
-    system_account (str | None): the account named as nats-server's system account
-        (``$SYS`` requests are not served yet).
+    system_account (str | None): the account named as nats-server's system account (default
+        ``$SYS``): its users see the server's events and requests (README: The system
+        account).
     no_system_account (bool): no system account (False).
+    operator (str | list[str] | None): operator mode: the trusted operator's JWT, as a
+        file (decorated as ``nsc`` writes it, or bare) or the JWT itself; a list for
+        several. Clients then connect with a user JWT (``.creds`` files) signed by an
+        account the operator signed; ``authorization`` users and ``accounts`` are refused.
+        See the README's Operator mode section.
+    trusted_keys (str | list[str] | None): operator mode with operator public keys instead
+        of operator JWTs (nats-server's ``trusted``).
+    resolver (str | Mapping | None): where account JWTs come from: ``"MEMORY"`` (the
+        ``resolver_preload`` accounts) or ``{"type": "full" | "cache", "dir": path}``
+        (``<dir>/<account public key>.jwt`` files, read when a user of the account
+        connects). Account updates through ``$SYS`` are not served.
+    resolver_preload (Mapping[str, str] | None): account public key -> account JWT.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
         picks a free port, read it
@@ -167,6 +180,10 @@ class Server:
         accounts: Mapping[str, AccountOptions] | None = DEFAULT,
         system_account: str | None = DEFAULT,
         no_system_account: bool = DEFAULT,
+        operator: str | list[str] | None = DEFAULT,
+        trusted_keys: str | list[str] | None = DEFAULT,
+        resolver: str | ResolverOptions | None = DEFAULT,
+        resolver_preload: Mapping[str, str] | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -198,6 +215,10 @@ class Server:
             "accounts": accounts,
             "system_account": system_account,
             "no_system_account": no_system_account,
+            "operator": operator,
+            "trusted_keys": trusted_keys,
+            "resolver": resolver,
+            "resolver_preload": resolver_preload,
             "http_host": http_host,
             "http_port": http_port,
         }

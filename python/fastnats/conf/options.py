@@ -19,7 +19,11 @@ result is a :class:`ServerConfig`:
     see :mod:`fastnats.conf.tls`). ``accounts`` is the ``accounts { }`` block (name ->
     ``users``, ``default_permissions``, ``exports``, ``imports``; see
     :mod:`fastnats.conf.accounts`), ``system_account`` (also ``system``) a name and
-    ``no_system_account`` (also ``no_system``, ``no_sys_acc``) a bool.
+    ``no_system_account`` (also ``no_system``, ``no_sys_acc``) a bool. Operator mode:
+    ``operator`` (also ``operators``, ``root``, ...; a list of JWT files or JWTs),
+    ``trusted_keys`` (from ``trusted``), ``resolver`` (``{"type": "memory"}`` or ``{"type":
+    "full" | "cache", "dir": ..., ...}`` with durations in seconds) and
+    ``resolver_preload`` (account public key -> JWT).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -50,6 +54,7 @@ carries them all in ``errors``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +95,6 @@ def load_config(
 
 
 _CLUSTERING = "clustering"
-_OPERATOR = "operator/JWT authentication"
 _JETSTREAM = "JetStream"
 
 UNSUPPORTED: dict[str, str] = {
@@ -110,21 +114,9 @@ UNSUPPORTED: dict[str, str] = {
     "allow_non_tls": "TLS and plain clients on one port",
     "ocsp": "OCSP stapling",
     "ocsp_cache": "OCSP stapling",
-    "operator": _OPERATOR,
-    "operators": _OPERATOR,
-    "root": _OPERATOR,
-    "roots": _OPERATOR,
-    "root_operator": _OPERATOR,
-    "root_operators": _OPERATOR,
-    "resolver": _OPERATOR,
-    "account_resolver": _OPERATOR,
-    "accounts_resolver": _OPERATOR,
-    "resolver_tls": _OPERATOR,
-    "resolver_preload": _OPERATOR,
-    "resolver_pinned_accounts": _OPERATOR,
-    "trusted": _OPERATOR,
-    "trusted_keys": _OPERATOR,
-    "default_sentinel": _OPERATOR,
+    "resolver_tls": "the URL account resolver",
+    "resolver_pinned_accounts": "pinned accounts (operator mode)",
+    "default_sentinel": "auth callout",
     "proxies": "trusted proxies",
     "proxy_protocol": "PROXY protocol",
     "max_sub_tokens": "subject token limit",
@@ -515,6 +507,92 @@ class _Mapper:
         else:
             self.error(key, "system account name must be a string")
 
+    # operator mode
+    def strings(self, key: str, value: Any, what: str) -> list[str] | None:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        self.error(key, f"error parsing {what}: unsupported type {_describe(value)}")
+        return None
+
+    def k_operator(self, key: str, value: Any) -> None:
+        files = self.strings(key, value, "operators")
+        if files is not None:
+            self.out.server["operator"] = files
+
+    def k_trusted(self, key: str, value: Any) -> None:
+        keys = self.strings(key, value, "trusted")
+        if keys is not None:
+            self.out.server["trusted_keys"] = keys
+
+    def k_resolver(self, key: str, value: Any) -> None:
+        bad = (
+            'error parsing account resolver, should be MEM or  URL("url") or a map '
+            "containing dir and type state=[FULL|CACHE])"
+        )
+        if isinstance(value, str):
+            if re.search(r"(?i)(MEM|MEMORY)\s*", value):
+                self.out.server["resolver"] = {"type": "memory"}
+            elif re.search(r"(?i)URL", value):
+                self.error(key, f'"{key}" is not supported by fastnats (the URL account resolver)')
+            else:
+                self.error(key, bad)
+            return
+        if not isinstance(value, dict):
+            self.error(key, f"error parsing operator resolver, wrong type {_describe(value)}")
+            return
+        out: dict[str, Any] = {}
+        kind = value.get("type", "")
+        kind = kind.upper() if isinstance(kind, str) else ""
+        if kind not in ("FULL", "CACHE", "MEM", "MEMORY"):
+            self.error(key, bad)
+            return
+        out["type"] = {"MEM": "memory"}.get(kind, kind.lower())
+        for name, v in value.items():
+            lname = name.lower()
+            if lname == "type":
+                continue
+            if lname == "dir" and isinstance(v, str):
+                out["dir"] = v
+            elif lname in ("allow_delete", "hard_delete") and isinstance(v, bool):
+                out[lname] = v
+            elif lname == "limit" and isinstance(v, int) and not isinstance(v, bool):
+                out["limit"] = v
+            elif lname in ("ttl", "interval", "timeout") and isinstance(v, str):
+                try:
+                    out[lname] = parse_duration(v)
+                except ValueError as e:
+                    self.report_at(value, name, str(e))
+                    return
+            elif lname in (
+                "dir",
+                "allow_delete",
+                "hard_delete",
+                "limit",
+                "ttl",
+                "interval",
+                "timeout",
+            ):
+                self.report_at(value, name, f'invalid value for "{name}": {_describe(v)}')
+                return
+            # nats-server ignores other keys of the resolver map.
+        if out["type"] == "memory":
+            out = {"type": "memory"}
+        self.out.server["resolver"] = out
+
+    def k_resolver_preload(self, key: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.error(key, "preload should be a map of account_public_key:account_jwt")
+            return
+        preload: dict[str, str] = {}
+        for name, v in value.items():
+            if not isinstance(v, str):
+                self.report_at(value, name, "preload map value should be a string JWT")
+                continue
+            preload[name] = v
+        self.out.server["resolver_preload"] = preload
+
     # tls
     def k_tls(self, key: str, value: Any) -> None:
         tls = parse_tls(self.config, key, self.report_at)
@@ -633,6 +711,19 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "no_system_account": (_Mapper.k_server_bool, "no_system_account"),
     "no_system": (_Mapper.k_server_bool, "no_system_account"),
     "no_sys_acc": (_Mapper.k_server_bool, "no_system_account"),
+    # operator mode
+    "operator": (_Mapper.k_operator, "operator"),
+    "operators": (_Mapper.k_operator, "operator"),
+    "root": (_Mapper.k_operator, "operator"),
+    "roots": (_Mapper.k_operator, "operator"),
+    "root_operator": (_Mapper.k_operator, "operator"),
+    "root_operators": (_Mapper.k_operator, "operator"),
+    "trusted": (_Mapper.k_trusted, "trusted_keys"),
+    "trusted_keys": (_Mapper.k_trusted, "trusted_keys"),
+    "resolver": (_Mapper.k_resolver, "resolver"),
+    "account_resolver": (_Mapper.k_resolver, "resolver"),
+    "accounts_resolver": (_Mapper.k_resolver, "resolver"),
+    "resolver_preload": (_Mapper.k_resolver_preload, "resolver_preload"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
     # fastnats only (nats-server rejects them)

@@ -43,6 +43,10 @@ pub enum ProtoError {
     MalformedJson,
     /// The client sent `-ERR`: nats-server logs it and closes.
     ClientError,
+    /// Operator mode: the account's `conn` limit is reached (sent after CONNECT).
+    MaxAccountConnectionsExceeded,
+    /// Operator mode: the user JWT expired (or its connect window closed) while connected.
+    AuthenticationExpired,
 }
 
 impl ProtoError {
@@ -64,6 +68,8 @@ impl ProtoError {
             MaxSubscriptionsExceeded => "maximum subscriptions exceeded",
             InvalidSubject => "Invalid Subject",
             InvalidPublishSubject => "Invalid Publish Subject",
+            MaxAccountConnectionsExceeded => "maximum account active connections exceeded",
+            AuthenticationExpired => "User Authentication Expired",
             ProtocolViolation | MalformedJson | ClientError => return None,
         })
     }
@@ -99,6 +105,8 @@ impl ProtoError {
                 CloseReason::ProtocolViolation
             }
             ClientError => CloseReason::ClientClosed,
+            MaxAccountConnectionsExceeded => CloseReason::MaxAccountConnectionsExceeded,
+            AuthenticationExpired => CloseReason::AuthenticationExpired,
         }
     }
 }
@@ -151,6 +159,10 @@ pub enum CloseReason {
     MaxSubscriptionsExceeded,
     /// The server stopped, or lame duck mode closed the client.
     ServerShutdown,
+    /// Operator mode: the account's `conn` limit was reached.
+    MaxAccountConnectionsExceeded,
+    /// Operator mode: the user JWT expired while connected.
+    AuthenticationExpired,
 }
 
 impl CloseReason {
@@ -176,6 +188,8 @@ impl CloseReason {
             MaxControlLineExceeded => "Maximum Control Line Exceeded",
             MaxSubscriptionsExceeded => "Maximum Subscriptions Exceeded",
             ServerShutdown => "Server Shutdown",
+            MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
+            AuthenticationExpired => "Authentication Expired",
         }
     }
 }

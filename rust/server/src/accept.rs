@@ -87,9 +87,13 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
     info.client_id = cid;
     info.client_ip = addr.ip().to_string();
     // A nonce for nkey signatures (and for a custom authenticator, which may check them).
-    let nonce = (shared.hooks.authenticator.is_some()
-        || shared.authorizer().config().needs_nonce())
-    .then(crate::auth::new_nonce);
+    let nonce = {
+        let authorizer = shared.authorizer();
+        (shared.hooks.authenticator.is_some()
+            || authorizer.config().needs_nonce()
+            || authorizer.operator().is_some())
+        .then(crate::auth::new_nonce)
+    };
     if let Some(n) = &nonce {
         info.nonce.clone_from(n);
     }

@@ -32,8 +32,12 @@ impl Config {
     /// Checks this configuration and builds what it describes (see the module doc).
     pub fn compile(&self) -> Result<CompiledConfig, ConfigError> {
         self.check_limits()?;
-        let mut imports = crate::account::check(&self.accounts, self.system_account_name())?;
-        if let Some(system) = self.system_account_name() {
+        let operator = crate::operator::OperatorMode::compile(self)?.map(std::sync::Arc::new);
+        let mut imports = match &operator {
+            Some(_) => ImportPlans::default(),
+            None => crate::account::check(&self.accounts, self.system_account_name())?,
+        };
+        if let (None, Some(system)) = (&operator, self.system_account_name()) {
             let names = std::iter::once(crate::account::GLOBAL_ACCOUNT)
                 .chain(self.accounts.keys().map(String::as_str))
                 .chain((!self.accounts.contains_key(system)).then_some(system));
@@ -41,7 +45,8 @@ impl Config {
                 .services
                 .extend(crate::system::imports::plans(names, system));
         }
-        let authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
+        let mut authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
+        authorizer.set_operator(operator);
         let tls = match &self.tls {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,

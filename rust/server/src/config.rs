@@ -6,6 +6,7 @@
 //! `Serialize` gives back the same keys. [`Config::compile`] checks it and builds what it
 //! needs (the authorizer, the TLS acceptor) once, for a start or a reload.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use fastnats_proto::limits::{DEFAULT_MAX_CONTROL_LINE, DEFAULT_MAX_PAYLOAD};
@@ -15,6 +16,7 @@ use crate::account::Accounts;
 use crate::auth::AuthConfig;
 pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
+use crate::operator::ResolverConfig;
 use crate::tls::TlsConfig;
 
 /// The nats-server release whose client-facing behaviour fastnats matches. Sent as `version`
@@ -75,6 +77,19 @@ pub struct Config {
     /// No system account at all (`no_system_account`).
     #[serde(deserialize_with = "strict_bool")]
     pub no_system_account: bool,
+    /// Operator mode: the trusted operators' JWTs, each a file (decorated or bare) or the
+    /// JWT itself (nats-server's `operator`; a string or a list).
+    #[serde(deserialize_with = "crate::operator::one_or_many")]
+    pub operator: Vec<String>,
+    /// Operator mode without operator JWTs: trusted operator public keys (`trusted`).
+    #[serde(deserialize_with = "crate::operator::one_or_many")]
+    pub trusted_keys: Vec<String>,
+    /// The account resolver of operator mode (`"MEMORY"` or `{type: full|cache, dir}`).
+    #[serde(deserialize_with = "crate::operator::resolver_form")]
+    pub resolver: Option<ResolverConfig>,
+    /// Account JWTs by account public key (`resolver_preload`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub resolver_preload: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -100,6 +115,10 @@ impl Default for Config {
             accounts: Accounts::new(),
             system_account: None,
             no_system_account: false,
+            operator: Vec::new(),
+            trusted_keys: Vec::new(),
+            resolver: None,
+            resolver_preload: BTreeMap::new(),
         }
     }
 }

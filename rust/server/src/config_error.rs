@@ -107,6 +107,11 @@ pub enum ConfigError {
     /// Any other TLS setting rustls can not use.
     #[error("{0}")]
     Tls(String),
+    /// One of nats-server's rules for operator mode (`operator`, `trusted_keys`,
+    /// `resolver`, `resolver_preload`), with its text (`operators require an account
+    /// resolver to be configured`, ...).
+    #[error("{0}")]
+    Operator(String),
     /// A reload that changes an option fixed at start (nats-server's text; `old` and `new`
     /// are the values as they print).
     #[error("config reload not supported for {name}: old={old}, new={new}")]

@@ -73,7 +73,8 @@ impl Engine {
             headers: !config.no_header_support,
             max_payload: config.max_payload as u64,
             auth_required: hooks.authenticator.is_some()
-                || compiled.authorizer.config().advertise_auth_required(),
+                || compiled.authorizer.config().advertise_auth_required()
+                || compiled.authorizer.operator().is_some(),
             tls_required: config.tls.is_some(),
             tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
             fastnats: VERSION.to_string(),

@@ -28,6 +28,7 @@
 //! | [`compiled`] | [`CompiledConfig`]: a config checked once, with its authorizer and TLS acceptor built |
 //! | [`auth`] | authentication and permissions with nats-server's semantics |
 //! | [`jwt`] | NATS JWTs (operator mode): decode, verify, the operator → account → user checks |
+//! | [`operator`] | operator mode: trusted operators, the account resolver, the CONNECT decision for a user JWT |
 //! | [`tls`] | TLS settings and the rustls server config |
 //! | [`io`] | a connection's socket halves, plain TCP or TLS |
 //! | [`reload`] | applying a new configuration to a running engine |
@@ -108,6 +109,7 @@ pub mod kind;
 pub mod lame_duck;
 pub mod log;
 pub mod monitor;
+pub mod operator;
 pub mod outbound;
 pub mod reader;
 pub mod reload;

@@ -10,6 +10,7 @@ use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, CloseReason, ProtoError};
 
 use crate::auth::{AuthOutcome, AuthRequest};
+use crate::operator::JwtDecision;
 use crate::subscription::{self, SubRef};
 
 use crate::config::{Config, ConfigError};
@@ -25,7 +26,9 @@ pub fn apply(shared: &Shared, new: Config) -> Result<(), ConfigError> {
     let old = shared.config();
     refuse_fixed(&old, &new.config)?;
     let max_connections = new.config.max_connections;
-    let auth_changed = old.auth != new.config.auth;
+    let auth_changed = old.auth != new.config.auth
+        || old.resolver != new.config.resolver
+        || old.resolver_preload != new.config.resolver_preload;
     shared.set_config(new);
     if auth_changed {
         recheck(shared);
@@ -52,6 +55,18 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
                 new: format!("{new:?}"),
             })
         }
+    }
+    // Operator mode (nats-server's reload rules): the trusted operators and keys and the
+    // system account are fixed; a resolver may change, not come or go.
+    check("TrustedOperators", &old.operator, &new.operator)?;
+    check("TrustedKeys", &old.trusted_keys, &new.trusted_keys)?;
+    if old.resolver.is_some() != new.resolver.is_some() {
+        return Err(ConfigError::Operator(
+            "config reload does not support moving to or from an account resolver".to_string(),
+        ));
+    }
+    if !old.operator.is_empty() || !old.trusted_keys.is_empty() {
+        check("SystemAccount", &old.system_account, &new.system_account)?;
     }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
@@ -108,7 +123,15 @@ fn recheck(shared: &Shared) {
         };
         let subject = c.tls_subject.lock().clone();
         let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, subject.as_deref());
-        match authorizer.authenticate_with(custom.as_deref(), &req) {
+        let outcome = match (&custom, authorizer.operator()) {
+            // Operator mode: the user JWT again, against the account JWTs now loaded.
+            (None, Some(op)) => match op.authenticate(&connect, nonce.as_deref(), c.addr.ip()) {
+                JwtDecision::Allowed(grant) => AuthOutcome::Allowed(grant.identity),
+                JwtDecision::Denied { .. } => AuthOutcome::Denied,
+            },
+            _ => authorizer.authenticate_with(custom.as_deref(), &req),
+        };
+        match outcome {
             AuthOutcome::Denied => {
                 let mut err = Vec::new();
                 encode::write_err(&mut err, ProtoError::AuthorizationViolation);

@@ -76,13 +76,7 @@ impl Shared {
             tls,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
-        let accounts = AccountSet::build(
-            None,
-            &config.accounts,
-            config.system_account_name(),
-            &imports,
-            !config.disable_sublist_cache,
-        );
+        let accounts = build_accounts(None, &config, &authorizer, &imports);
         let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
@@ -176,16 +170,16 @@ impl Shared {
         } = compiled;
         {
             let mut accounts = self.accounts.write();
-            *accounts = Arc::new(AccountSet::build(
+            *accounts = Arc::new(build_accounts(
                 Some(&accounts),
-                &config.accounts,
-                config.system_account_name(),
+                &config,
+                &authorizer,
                 &imports,
-                !config.disable_sublist_cache,
             ));
         }
         *self.tls.write() = tls;
-        let advertise_auth = authorizer.config().advertise_auth_required();
+        let advertise_auth =
+            authorizer.config().advertise_auth_required() || authorizer.operator().is_some();
         *self.authorizer.write() = Arc::new(authorizer);
         {
             let mut info = self.info.write();
@@ -196,6 +190,20 @@ impl Shared {
         }
         *self.config.write() = Arc::new(config);
         self.config_gen.fetch_add(1, Relaxed);
+    }
+
+    /// Operator mode: rebuilds the account set after an account JWT became known (a
+    /// CONNECT of its user), keeping every account object.
+    pub(crate) fn refresh_jwt_accounts(&self) {
+        let config = self.config();
+        let authorizer = self.authorizer();
+        let mut accounts = self.accounts.write();
+        *accounts = Arc::new(build_accounts(
+            Some(&accounts),
+            &config,
+            &authorizer,
+            &crate::account::ImportPlans::default(),
+        ));
     }
 
     /// Makes every connection refresh its copy of the configuration (and permissions).
@@ -263,6 +271,16 @@ impl Shared {
         self.clients.lock().len()
     }
 
+    /// The system account's name: the operator's in operator mode, else `system_account` or
+    /// `$SYS`; `None` with `no_system_account`.
+    pub fn system_account_name(&self) -> Option<String> {
+        let authorizer = self.authorizer();
+        match authorizer.operator() {
+            Some(op) => op.system_account().map(str::to_string),
+            None => self.config().system_account_name().map(str::to_string),
+        }
+    }
+
     /// The registered connection `cid`.
     pub(crate) fn client(&self, cid: u64) -> Option<Arc<Connection>> {
         self.clients.lock().get(&cid).cloned()
@@ -271,5 +289,35 @@ impl Shared {
     /// Every connection currently registered.
     pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
         self.clients.lock().values().cloned().collect()
+    }
+}
+
+/// The account set of `config` (or, in operator mode, of the account JWTs known), keeping
+/// the account objects of `previous` that stay.
+fn build_accounts(
+    previous: Option<&AccountSet>,
+    config: &Config,
+    authorizer: &Authorizer,
+    imports: &crate::account::ImportPlans,
+) -> AccountSet {
+    let cache = !config.disable_sublist_cache;
+    match authorizer.operator() {
+        Some(op) => {
+            let (accounts, plans) = op.snapshot();
+            let set = AccountSet::build(previous, &accounts, op.system_account(), &plans, cache);
+            for (name, tag) in op.name_tags() {
+                if let Some(account) = set.get(&name) {
+                    account.set_name_tag(tag);
+                }
+            }
+            set
+        }
+        None => AccountSet::build(
+            previous,
+            &config.accounts,
+            config.system_account_name(),
+            imports,
+            cache,
+        ),
     }
 }

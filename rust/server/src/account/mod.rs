@@ -45,6 +45,10 @@ pub struct Account {
     /// Reply subjects of requests that came in through a service import, and where their
     /// responses go.
     pub(crate) responses: Mutex<Responses>,
+    /// Client connections in the account (operator mode counts them for the `conn` limit).
+    clients: std::sync::atomic::AtomicI64,
+    /// The account JWT's name (operator mode; `/connz` `name_tag`).
+    name_tag: RwLock<Option<String>>,
 }
 
 impl Account {
@@ -57,7 +61,39 @@ impl Account {
             has_links: AtomicBool::new(false),
             links: RwLock::new(Arc::new(Links::default())),
             responses: Mutex::new(Responses::new()),
+            clients: std::sync::atomic::AtomicI64::new(0),
+            name_tag: RwLock::new(None),
         }
+    }
+
+    /// Joins a client connection to the account's count unless `limit` (-1: none) are
+    /// already in (nats-server's `MaxTotalConnectionsReached`). Returns whether it joined;
+    /// a client that joined calls [`Account::leave`] when it goes.
+    pub fn try_join(&self, limit: i64) -> bool {
+        self.clients
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (limit < 0 || n < limit).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// A client counted by [`Account::try_join`] left.
+    pub fn leave(&self) {
+        self.clients.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// The name `/connz` shows in `name_tag`: the account JWT's name, else the account's.
+    pub fn name_tag(&self) -> String {
+        self.name_tag
+            .read()
+            .clone()
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| self.name.clone())
+    }
+
+    /// Sets the account JWT's name.
+    pub(crate) fn set_name_tag(&self, tag: String) {
+        *self.name_tag.write() = Some(tag);
     }
 
     /// The account's name (`$G` for the global account).

@@ -52,6 +52,8 @@ pub enum AuthMethod {
     Nkey,
     /// A custom [`Authenticator`].
     Custom,
+    /// A user JWT (operator mode, [`crate::operator`]).
+    Jwt,
 }
 
 /// Who the client is once authenticated.
@@ -282,6 +284,8 @@ pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>
 pub struct Authorizer {
     /// The `authorization` users followed by the accounts' users.
     cfg: AuthConfig,
+    /// Operator mode: user JWTs decide instead of the users above.
+    operator: Option<Arc<crate::operator::OperatorMode>>,
     users: HashMap<String, usize>,
     nkeys: HashMap<String, usize>,
     user_perms: Vec<Option<Arc<CompiledPermissions>>>,
@@ -380,6 +384,7 @@ impl Authorizer {
                 .map(|(i, n)| (n.nkey.clone(), i))
                 .collect(),
             cfg: merged,
+            operator: None,
             user_perms,
             nkey_perms,
             user_accounts,
@@ -392,9 +397,19 @@ impl Authorizer {
         &self.cfg
     }
 
-    /// [`AuthConfig::required`].
+    /// [`AuthConfig::required`], or operator mode.
     pub fn required(&self) -> bool {
-        self.cfg.required()
+        self.cfg.required() || self.operator.is_some()
+    }
+
+    /// Operator mode, when configured.
+    pub fn operator(&self) -> Option<&Arc<crate::operator::OperatorMode>> {
+        self.operator.as_ref()
+    }
+
+    /// Installs operator mode (see [`crate::Config::compile`]).
+    pub(crate) fn set_operator(&mut self, op: Option<Arc<crate::operator::OperatorMode>>) {
+        self.operator = op;
     }
 
     /// Decides a CONNECT with the built-in methods (see the module docs).

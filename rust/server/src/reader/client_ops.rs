@@ -254,12 +254,12 @@ impl Reader {
             self.permission_violation(PermissionViolation::Subscribe(subject, queue), sid);
             return Ok(());
         }
-        let max_subs = self.cfg.max_subscriptions;
+        let max_subs = self.max_subs();
         {
             let mut subs = self.me.subs.lock();
             // nats-server checks the limit before looking at the sid: at the limit even a
             // duplicate is refused.
-            if max_subs > 0 && subs.len() >= max_subs {
+            if max_subs.is_some_and(|max| subs.len() >= max) {
                 return Err(ProtoError::MaxSubscriptionsExceeded);
             }
             if let Some(existing) = subs.get(sid) {

@@ -85,6 +85,12 @@ pub struct Reader {
     drain: tokio::sync::mpsc::Sender<()>,
     /// Whether the client was announced (on_connect, the connect event), so its end is too.
     announced: bool,
+    /// Operator mode: the user JWT's and account's limits (subscriptions, payload; -1 none).
+    jwt_limits: Option<(i64, i64)>,
+    /// Operator mode: the account whose connection count this client is in.
+    joined: Option<Arc<Account>>,
+    /// Operator mode: when the user JWT (or its connect window) runs out.
+    expires: Option<Instant>,
 }
 
 impl Reader {
@@ -131,6 +137,9 @@ impl Reader {
             pub_cache: PubCache::new(),
             drain,
             announced: false,
+            jwt_limits: None,
+            joined: None,
+            expires: None,
         }
     }
 
@@ -152,7 +161,17 @@ impl Reader {
         // nats-server's auth timer: no accepted CONNECT within the auth timeout closes.
         let auth_timer = tokio::time::sleep(self.shared.authorizer().config().timeout);
         tokio::pin!(auth_timer);
+        // Operator mode: a user JWT that expires while connected closes the connection.
+        let expiry = tokio::time::sleep(std::time::Duration::from_secs(86_400 * 365));
+        tokio::pin!(expiry);
+        let mut armed: Option<Instant> = None;
         while !self.me.is_closed() {
+            if self.expires != armed {
+                armed = self.expires;
+                if let Some(at) = armed {
+                    expiry.as_mut().reset(at);
+                }
+            }
             let len = buf.len();
             let want = read_size.max(needed.saturating_sub(len));
             // Recipients still unflushed from the last read: read on only if bytes are
@@ -200,6 +219,12 @@ impl Reader {
                 }
                 _ = &mut auth_timer, if !self.authed => {
                     self.error(ProtoError::AuthenticationTimeout);
+                    self.delivery.flush_now();
+                    break;
+                }
+                _ = &mut expiry, if armed.is_some() => {
+                    self.log_client(Level::Debug, "User Authentication Expired");
+                    self.error(ProtoError::AuthenticationExpired);
                     self.delivery.flush_now();
                     break;
                 }
@@ -288,7 +313,7 @@ impl Reader {
         self.cfg_gen = self.shared.config_gen();
         self.cfg = self.shared.config();
         self.limits.max_control_line = self.cfg.max_control_line;
-        self.limits.max_payload = self.cfg.max_payload;
+        self.limits.max_payload = self.max_payload();
         // A reload may have re-decided this client's permissions (see reload::recheck).
         if self.authed {
             self.perms = self.me.perms.read().clone();
@@ -347,12 +372,103 @@ impl Reader {
         self.delivery.flush_now();
     }
 
+    /// The payload limit: the server's, lowered by the user's and account's in operator
+    /// mode (nats-server's `applyAccountLimits`).
+    fn max_payload(&self) -> usize {
+        match self.jwt_limits {
+            Some((_, mpay)) if mpay >= 0 => (mpay as usize).min(self.cfg.max_payload),
+            _ => self.cfg.max_payload,
+        }
+    }
+
+    /// The subscription limit (0: none): the server's, lowered by the user's and account's
+    /// in operator mode; `Some(0)` inside means no subscription at all.
+    pub(super) fn max_subs(&self) -> Option<usize> {
+        let server = self.cfg.max_subscriptions;
+        match self.jwt_limits {
+            Some((msubs, _)) if msubs >= 0 => Some(if server == 0 {
+                msubs as usize
+            } else {
+                (msubs as usize).min(server)
+            }),
+            _ => (server > 0).then_some(server),
+        }
+    }
+
+    /// Logs `text` the way nats-server's client logger does: `addr - cid:N - text`.
+    fn log_client(&self, level: Level, text: &str) {
+        if crate::log::enabled(level) {
+            crate::log::log_to(
+                Area::Auth,
+                level,
+                &format!("{} - cid:{} - {text}", self.me.addr, self.me.cid),
+            );
+        }
+    }
+
+    /// Operator mode: decides the pending CONNECT with its user JWT, off this thread
+    /// (a dir resolver reads files).
+    async fn finish_jwt_auth(&mut self, op: Arc<crate::operator::OperatorMode>) {
+        let connect = self.connect.clone();
+        let nonce = self.nonce.clone();
+        let ip = self.me.addr.ip();
+        let decide =
+            tokio::task::spawn_blocking(move || op.authenticate(&connect, nonce.as_deref(), ip));
+        let grant = match decide.await {
+            Ok(crate::operator::JwtDecision::Allowed(grant)) => grant,
+            Ok(crate::operator::JwtDecision::Denied { level, text }) => {
+                self.log_client(level, &text);
+                self.log_client(Level::Error, "authentication error");
+                self.error(ProtoError::AuthorizationViolation);
+                return;
+            }
+            Err(_) => {
+                self.log_client(Level::Error, "authentication error");
+                self.error(ProtoError::AuthorizationViolation);
+                return;
+            }
+        };
+        if grant.new_account {
+            self.shared.refresh_jwt_accounts();
+        }
+        let id = grant.identity.clone();
+        let Some(account) = self.shared.account(id.account.as_deref()) else {
+            self.log_client(Level::Error, "authentication error");
+            self.error(ProtoError::AuthorizationViolation);
+            return;
+        };
+        if !account.try_join(grant.max_conns) {
+            self.log_client(Level::Error, "maximum account active connections exceeded");
+            self.error(ProtoError::MaxAccountConnectionsExceeded);
+            return;
+        }
+        self.joined = Some(account);
+        self.log_client(Level::Debug, &grant.log);
+        self.jwt_limits = Some((grant.max_subs, grant.max_payload));
+        self.limits.max_payload = self.max_payload();
+        self.expires = grant.expires_in.map(|d| Instant::now() + d);
+        self.authorize(id);
+        if grant.max_subs == 0 {
+            // nats-server: a client already at its subscription limit is told and closed.
+            self.log_client(Level::Error, "maximum subscriptions exceeded");
+            self.error(ProtoError::MaxSubscriptionsExceeded);
+            self.me
+                .close(CloseReason::MaxSubscriptionsExceeded, CloseMode::Flush);
+            return;
+        }
+        self.ok();
+        self.announce();
+    }
+
     /// Decides the pending CONNECT on a blocking thread (bcrypt and Python hooks are slow),
     /// bounded by the auth timeout; denial, error or timeout is `Authorization Violation`.
     async fn finish_auth(&mut self) {
         self.pending_auth = false;
         let authorizer = self.shared.authorizer();
         let custom = self.shared.hooks.authenticator.clone();
+        if let (None, Some(op)) = (&custom, authorizer.operator()) {
+            return self.finish_jwt_auth(op.clone()).await;
+        }
         let timeout = authorizer.config().timeout;
         let connect = self.connect.clone();
         let nonce = self.nonce.clone();
@@ -487,6 +603,9 @@ impl Reader {
 
     /// Removes the connection's subscriptions (its registration goes once its writer is done).
     fn cleanup(&mut self) {
+        if let Some(account) = self.joined.take() {
+            account.leave();
+        }
         if self.announced {
             let reason = self
                 .me

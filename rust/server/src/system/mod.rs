@@ -76,9 +76,8 @@ pub fn server_info(shared: &Shared) -> ServerInfo {
 
 /// The system account, unless the server runs without one.
 pub fn account(shared: &Shared) -> Option<Arc<Account>> {
-    let config = shared.config();
-    let name = config.system_account_name()?;
-    shared.account(Some(name))
+    let name = shared.system_account_name()?;
+    shared.account(Some(&name))
 }
 
 /// Publishes `body` on `subject` in the system account (to `reply` subjects of requests

@@ -1,0 +1,255 @@
+"""Operator (JWT) mode side by side: the same config file (``operator``, ``resolver:
+MEMORY``, ``resolver_preload``) served by fastnats and by nats-server, clients connecting
+with ``.creds`` files through nats-py (JWTs from ``jwtgen.py``), or with raw CONNECTs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import fastnats
+import nats
+import pytest
+from fastnats.conf import config_from_dict, loads
+
+from ..conftest import RunningServer, start_fastnats_server, start_reference_server
+from . import jwtgen
+
+pytestmark = pytest.mark.timeout(60)
+
+TIMEOUT = 5.0
+FIXTURES = jwtgen.fixtures()
+OP = jwtgen.key("operator", "op")
+LIMITED = jwtgen.key("account", "limited-conn")
+LIMITED_USER = jwtgen.key("user", "limited-conn")
+PERM_USER = jwtgen.key("user", "perm")
+BEARER_USER = jwtgen.key("user", "bearer")
+
+
+def operator_config(tmp_path: Path, extra: str = "") -> str:
+    op_file = tmp_path / "operator.jwt"
+    op_file.write_text(jwtgen.decorate(FIXTURES["operator"], "operator"))
+    limits = dict(jwtgen.UNLIMITED_ACCOUNT, conn=1)
+    limited = jwtgen.account_jwt(LIMITED, OP, "limited", limits=limits)
+    return "\n".join(
+        [
+            f'operator: "{op_file}"',
+            "resolver: MEMORY",
+            "resolver_preload: {",
+            f'  {FIXTURES["account_pub"]}: "{FIXTURES["account"]}"',
+            f'  {LIMITED.public}: "{limited}"',
+            "}",
+            extra,
+        ]
+    )
+
+
+@pytest.fixture(params=["fastnats", "nats-server"])
+def start_op(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(text: str) -> RunningServer:
+        if request.param == "fastnats":
+            options = config_from_dict(loads(text, str(tmp_path / "f.conf"), env={})).server
+            srv = start_fastnats_server(**options)
+        else:
+            srv = start_reference_server(tmp_path, raw_config=text)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in reversed(started):
+        srv.stop()
+
+
+@pytest.fixture
+def op_server(start_op: Callable[[str], RunningServer], tmp_path: Path) -> RunningServer:
+    return start_op(operator_config(tmp_path))
+
+
+def write_creds(tmp_path: Path, token: str, seed: str) -> str:
+    path = tmp_path / f"user-{len(list(tmp_path.glob('*.creds')))}.creds"
+    path.write_text(jwtgen.creds(token, jwtgen.Key(seed, "")))
+    return str(path)
+
+
+async def connect(srv: RunningServer, creds: str, errors: list[str] | None = None) -> Any:
+    async def record(e: Exception) -> None:
+        if errors is not None:
+            errors.append(str(e))
+
+    return await nats.connect(
+        srv.url,
+        user_credentials=creds,
+        connect_timeout=TIMEOUT,
+        allow_reconnect=False,
+        max_reconnect_attempts=0,
+        error_cb=record,
+    )
+
+
+async def refused(srv: RunningServer, creds: str) -> str:
+    with pytest.raises(Exception) as info:
+        await connect(srv, creds)
+    return str(info.value)
+
+
+async def raw_connect(srv: RunningServer, connect: dict[str, Any]) -> bytes:
+    """INFO, then ``CONNECT connect`` and PING; what the server answers (until PONG or EOF)."""
+    reader, writer = await asyncio.open_connection(srv.host, srv.port)
+    try:
+        info = json.loads((await reader.readline())[5:])
+        assert info["auth_required"] is True and info["nonce"]
+        writer.write(f"CONNECT {json.dumps(connect)}\r\nPING\r\n".encode())
+        await writer.drain()
+        out = b""
+        deadline = time.monotonic() + TIMEOUT
+        while b"PONG\r\n" not in out and time.monotonic() < deadline:
+            chunk = await asyncio.wait_for(reader.read(4096), TIMEOUT)
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        writer.close()
+
+
+async def test_user_connects_with_creds(op_server: RunningServer, tmp_path: Path) -> None:
+    creds = write_creds(tmp_path, FIXTURES["user"], FIXTURES["user_seed"])
+    nc = await connect(op_server, creds)
+    try:
+
+        async def echo(m: Any) -> None:
+            await m.respond(m.data)
+
+        await nc.subscribe("fixture.echo", cb=echo)
+        reply = await nc.request("fixture.echo", b"ping", timeout=TIMEOUT)
+        assert reply.data == b"ping"
+    finally:
+        await nc.close()
+
+
+async def test_bearer_jwt_needs_no_signature(op_server: RunningServer) -> None:
+    acc = jwtgen.key("account", "acc")
+    token = jwtgen.user_jwt(BEARER_USER, acc, "bearer", bearer_token=True)
+    assert b"PONG" in await raw_connect(op_server, {"jwt": token, "verbose": False})
+    # Not a bearer token: the signature is required.
+    answer = await raw_connect(op_server, {"jwt": FIXTURES["user"], "verbose": False})
+    assert answer == b"-ERR 'Authorization Violation'\r\n"
+
+
+async def test_user_of_an_unknown_signer_is_refused(
+    op_server: RunningServer, tmp_path: Path
+) -> None:
+    creds = write_creds(tmp_path, FIXTURES["stranger_user"], FIXTURES["stranger_seed"])
+    assert "Authorization Violation" in await refused(op_server, creds)
+
+
+async def test_expired_user_is_refused(op_server: RunningServer, tmp_path: Path) -> None:
+    creds = write_creds(tmp_path, FIXTURES["expired"], FIXTURES["expired_seed"])
+    assert "Authorization Violation" in await refused(op_server, creds)
+
+
+async def test_revoked_user_is_refused(op_server: RunningServer, tmp_path: Path) -> None:
+    creds = write_creds(tmp_path, FIXTURES["revoked"], FIXTURES["revoked_seed"])
+    assert "Authorization Violation" in await refused(op_server, creds)
+
+
+async def test_jwt_permissions_are_enforced(op_server: RunningServer, tmp_path: Path) -> None:
+    acc = jwtgen.key("account", "acc")
+    token = jwtgen.user_jwt(
+        PERM_USER, acc, "perm", pub={"allow": ["ok.>"]}, sub={"allow": ["ok.>", "_INBOX.>"]}
+    )
+    creds = write_creds(tmp_path, token, PERM_USER.seed)
+    errors: list[str] = []
+    nc = await connect(op_server, creds, errors)
+    try:
+        sub = await nc.subscribe("ok.x")
+        await nc.publish("ok.x", b"yes")
+        assert (await sub.next_msg(timeout=TIMEOUT)).data == b"yes"
+        await nc.publish("nope.x", b"no")
+        await nc.flush(timeout=TIMEOUT)
+        deadline = time.monotonic() + TIMEOUT
+        while not errors and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert any('permissions violation for publish to "nope.x"' in e.lower() for e in errors)
+    finally:
+        await nc.close()
+
+
+async def test_account_connection_limit(op_server: RunningServer, tmp_path: Path) -> None:
+    token = jwtgen.user_jwt(LIMITED_USER, LIMITED, "limited")
+    creds = write_creds(tmp_path, token, LIMITED_USER.seed)
+    first = await connect(op_server, creds)
+    try:
+        assert "maximum account active connections exceeded" in await refused(op_server, creds)
+    finally:
+        await first.close()
+
+
+def test_operator_mode_refuses_config_accounts(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    """nats-server's ``-t`` passes this; its start refuses it, as fastnats' config does."""
+    text = operator_config(tmp_path, "accounts { A {} }")
+    with pytest.raises((RuntimeError, fastnats.ConfigError)) as info:
+        start_op(text)
+    assert "operators do not allow Accounts to be configured directly" in str(info.value)
+
+
+def test_config_maps_to_the_engine_options(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "operator: [a.jwt, b.jwt]",
+            f"trusted: {OP.public}",
+            'resolver: {type: full, dir: "./jwt", allow_delete: true, interval: "2m"}',
+            "resolver_preload: {AXX: ey}",
+        ]
+    )
+    server = config_from_dict(loads(text, "f.conf", env={})).server
+    assert server == {
+        "operator": ["a.jwt", "b.jwt"],
+        "trusted_keys": [OP.public],
+        "resolver": {"type": "full", "dir": "./jwt", "allow_delete": True, "interval": 120.0},
+        "resolver_preload": {"AXX": "ey"},
+    }
+    server = config_from_dict(loads("resolver: MEMORY", "f.conf", env={})).server
+    assert server == {"resolver": {"type": "memory"}}
+    with pytest.raises(fastnats.ConfigError) as info:
+        config_from_dict(loads("resolver: FOO", "f.conf", env={}))
+    assert "error parsing account resolver, should be MEM or" in str(info.value)
+
+
+def test_embedded_options(tmp_path: Path) -> None:
+    srv = fastnats.Server(
+        host="127.0.0.1",
+        port=0,
+        operator=FIXTURES["operator"],
+        resolver="MEMORY",
+        resolver_preload={FIXTURES["account_pub"]: FIXTURES["account"]},
+    )
+    srv.start()
+    try:
+        creds = write_creds(tmp_path, FIXTURES["user"], FIXTURES["user_seed"])
+
+        async def go() -> None:
+            nc = await nats.connect(
+                f"nats://127.0.0.1:{srv.port}",
+                user_credentials=creds,
+                allow_reconnect=False,
+                connect_timeout=TIMEOUT,
+            )
+            await nc.close()
+
+        asyncio.run(go())
+    finally:
+        srv.stop()
+    with pytest.raises(fastnats.ConfigError, match="operators require an account resolver"):
+        fastnats.Server(operator=FIXTURES["operator"]).start()
