@@ -16,6 +16,11 @@ only when every expected message arrived; failures are listed with a command tha
 them. It prints a table of medians (min-max) with the fastnats/nats-server ratio per reference,
 and writes everything as JSON under benches/results/ (gitignored).
 
+Servers get their options on the command line (``-a 127.0.0.1 -p PORT``); a workload that needs
+more (the two accounts of ``2 accounts pubsub``) carries a nats-server config file, written to a
+temporary directory and passed to every server as ``-c FILE`` (kept when a run failed, for the
+repro command).
+
 Standard library only; Linux only (/proc, taskset).
 """
 
@@ -72,6 +77,19 @@ class Workload:
     args: dict[str, Any]
     kind: str = "flow"  # flow | latency | manysubs | idle | queue
     timeout: float = 60.0
+    # nats-server config file text, given to every server with -c (the same file for all).
+    config: str | None = None
+
+
+# Two accounts with one user each, for `2 accounts pubsub` (loadgen pubsub2: pair 1 logs in
+# as a, pair 2 as b, both on the same subject).
+ACCOUNTS_CONFIG = """\
+accounts {
+  A { users: [{user: a, password: pa}] }
+  B { users: [{user: b, password: pb}] }
+}
+"""
+ACCOUNTS_LOGIN = {"user": "a", "pass": "pa", "user2": "b", "pass2": "pb"}
 
 
 def size_label(n: int) -> str:
@@ -117,6 +135,17 @@ def workloads(quick: bool) -> list[Workload]:
                 {"size": s, "count": flow_count(s, budget, cap)},
             )
         )
+    # Two pubsub 1:1 pairs at once, one per account, on one subject: each subscriber must get
+    # exactly its own publisher's messages. Half the count per pair, so the run moves as many
+    # messages as `pubsub 1:1 128B` (msgs/s and CPU ns/msg count both pairs).
+    w.append(
+        Workload(
+            "2 accounts pubsub 128B",
+            "pubsub2",
+            {"size": 128, "count": flow_count(128, budget, cap) // 2, **ACCOUNTS_LOGIN},
+            config=ACCOUNTS_CONFIG,
+        )
+    )
     for s in fan_sizes:
         n = 4
         c = flow_count(s, budget // n, cap // n)
@@ -378,9 +407,22 @@ def cpu_delta_ns(a: Sample, b: Sample) -> int | None:
 class RunningServer:
     """A server started fresh for one run, its stderr drained in a thread."""
 
-    def __init__(self, spec: ServerSpec, port: int, pinned: bool) -> None:
+    def __init__(
+        self, spec: ServerSpec, port: int, pinned: bool, config: Path | None = None
+    ) -> None:
         cores = SERVER_CORE if pinned else f"{SERVER_CORE},{GEN_CORE}"
-        self.argv = ["taskset", "-c", cores, *spec.argv, "-a", "127.0.0.1", "-p", str(port)]
+        conf = ["-c", str(config)] if config else []
+        self.argv = [
+            "taskset",
+            "-c",
+            cores,
+            *spec.argv,
+            *conf,
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ]
         self.lines: list[str] = []
         self.ready = threading.Event()
         t0 = time.perf_counter()
@@ -423,6 +465,27 @@ class RunningServer:
 # --------------------------------------------------------------------------------------------
 
 
+_config_dir: Path | None = None
+
+
+def config_file(w: Workload) -> Path | None:
+    """The workload's server config, written once into this run's temporary directory."""
+    global _config_dir
+    if w.config is None:
+        return None
+    if _config_dir is None:
+        _config_dir = Path(tempfile.mkdtemp(prefix="fastnats-compare-"))
+    path = _config_dir / (re.sub(r"[^A-Za-z0-9]+", "-", w.name).strip("-") + ".conf")
+    if not path.exists():
+        path.write_text(w.config)
+    return path
+
+
+def remove_config_dir() -> None:
+    if _config_dir is not None:
+        shutil.rmtree(_config_dir, ignore_errors=True)
+
+
 def loadgen_argv(w: Workload, port: int, pinned: bool) -> list[str]:
     argv = [str(LOADGEN), w.mode, "--addr", f"127.0.0.1:{port}", "--timeout", str(w.timeout)]
     for k, v in w.args.items():
@@ -438,8 +501,11 @@ def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
         "server": spec.key,
         "server_version": spec.version,
     }
+    config = config_file(w)
+    if config is not None:
+        rec["server_config"] = str(config)
     try:
-        srv = RunningServer(spec, port, pinned)
+        srv = RunningServer(spec, port, pinned, config)
     except RuntimeError as e:
         rec.update(ok=False, error=str(e))
         return rec
@@ -930,6 +996,10 @@ def main() -> int:
         print("\nReproduce a failure (server, then generator):")
         for r in failures[:5]:
             print(f"  {r.get('repro', '?')}")
+        if _config_dir is not None:
+            print(f"  (server config files kept in {_config_dir})")
+    else:
+        remove_config_dir()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = args.out or RESULTS / f"compare-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"

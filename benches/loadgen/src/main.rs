@@ -12,6 +12,9 @@
 //! Modes:
 //! - `pub`      1 publisher, no subscriber
 //! - `pubsub`   1 publisher → 1 subscriber
+//! - `pubsub2`  2 pairs of 1 publisher → 1 subscriber at once on the same subject, pair 1 as
+//!   `--user`, pair 2 as `--user2` (two accounts): each subscriber must get exactly its own
+//!   publisher's `--count` messages, never one of the other's
 //! - `fanout`   1 publisher → `--subs` subscribers on the same subject
 //! - `fanin`    `--pubs` publishers → 1 subscriber
 //! - `queue`    1 publisher → a queue group of `--subs` members (reports the spread)
@@ -20,6 +23,9 @@
 //! - `manysubs` `--nsubs` subscriptions (literal, `*`, `>`), publishes spread over all of them
 //! - `idle`     `--conns` connections opened in bursts of `--batch`, CONNECT + PING/PONG, held
 //!   `--hold` seconds, re-PINGed
+//!
+//! `--user`/`--pass` log every connection in (CONNECT `"user"`/`"pass"`); `--user2`/`--pass2`
+//! are `pubsub2`'s second pair (default: the first pair's).
 
 mod modes;
 mod report;
@@ -31,6 +37,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use report::{Report, Val};
+use wire::Hello;
 
 /// Messages written by all publishers (for progress reports of a run that times out).
 pub static SENT: AtomicU64 = AtomicU64::new(0);
@@ -41,8 +48,8 @@ static PRINTED: AtomicBool = AtomicBool::new(false);
 
 const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--count N] [--size BYTES] [--subs N] \
 [--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
-[--timeout SECS] [--tag TEXT]
-modes: pub pubsub fanout fanin queue hpub reqrep manysubs idle";
+[--timeout SECS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
+modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle";
 
 /// The run's parameters (one set for every mode; each mode reads the ones it needs).
 #[derive(Clone)]
@@ -63,6 +70,12 @@ pub struct Params {
     pub window: u64,
     pub timeout: Duration,
     pub tag: String,
+    /// Credentials of every connection (of `pubsub2`'s first pair).
+    pub user: Option<String>,
+    pub pass: Option<String>,
+    /// Credentials of `pubsub2`'s second pair (default: `user`/`pass`).
+    pub user2: Option<String>,
+    pub pass2: Option<String>,
     pub started: Instant,
 }
 
@@ -70,6 +83,24 @@ impl Params {
     /// A subject prefix unique to this run, so nothing else on the server can interfere.
     pub fn subject(&self, what: &str) -> String {
         format!("bench.{}.{what}", std::process::id())
+    }
+
+    /// How connections introduce themselves: with `--user`/`--pass` when given.
+    pub fn hello(&self) -> Hello {
+        Hello {
+            user: self.user.clone(),
+            pass: self.pass.clone(),
+            ..Hello::default()
+        }
+    }
+
+    /// `pubsub2`'s second pair: `--user2`/`--pass2`, else the first pair's.
+    pub fn hello2(&self) -> Hello {
+        Hello {
+            user: self.user2.clone().or_else(|| self.user.clone()),
+            pass: self.pass2.clone().or_else(|| self.pass.clone()),
+            ..Hello::default()
+        }
     }
 }
 
@@ -81,7 +112,8 @@ fn parse_args() -> Result<Params, String> {
         exit(0);
     }
     if ![
-        "pub", "pubsub", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs", "idle",
+        "pub", "pubsub", "pubsub2", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs",
+        "idle",
     ]
     .contains(&mode.as_str())
     {
@@ -102,6 +134,10 @@ fn parse_args() -> Result<Params, String> {
         window: 8 << 20,
         timeout: Duration::from_secs(60),
         tag: String::new(),
+        user: None,
+        pass: None,
+        user2: None,
+        pass2: None,
         started: Instant::now(),
     };
     while let Some(flag) = args.next() {
@@ -130,6 +166,10 @@ fn parse_args() -> Result<Params, String> {
             "--window" => p.window = num()?,
             "--timeout" => p.timeout = Duration::from_secs_f64(secs()?),
             "--tag" => p.tag = val.clone(),
+            "--user" => p.user = Some(val.clone()),
+            "--pass" => p.pass = Some(val.clone()),
+            "--user2" => p.user2 = Some(val.clone()),
+            "--pass2" => p.pass2 = Some(val.clone()),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -150,6 +190,12 @@ fn base_report(p: &Params) -> Report {
         .int("warmup", p.warmup)
         .int("window", p.window)
         .num("timeout", p.timeout.as_secs_f64());
+    // The users (never the passwords) of a run that logs in.
+    for (key, user) in [("user", &p.user), ("user2", &p.user2)] {
+        if let Some(u) = user {
+            params.str(key, u.clone());
+        }
+    }
     let mut r = Report::new();
     r.str("tool", "fastnats-loadgen")
         .str("mode", p.mode.clone())
@@ -211,6 +257,7 @@ fn main() {
     let outcome = match p.mode.as_str() {
         "pub" => modes::pub_only(&p, &mut r),
         "pubsub" => modes::pubsub(&p, &mut r),
+        "pubsub2" => modes::pubsub2(&p, &mut r),
         "fanout" => modes::fanout(&p, &mut r),
         "fanin" => modes::fanin(&p, &mut r),
         "queue" => modes::queue(&p, &mut r),

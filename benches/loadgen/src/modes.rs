@@ -103,6 +103,18 @@ struct Sub {
     own: Option<u64>,
     got: Arc<AtomicU64>,
     hmsgs: Arc<AtomicU64>,
+    iso: Option<Isolation>,
+}
+
+/// A subscriber that must get only its own publisher's messages (`pubsub2`): they carry `tag`
+/// as the first payload byte (any other is a stray delivery: the run fails), `expected` of them
+/// exactly; `delivered` counts them (its publisher's gate reads it).
+#[derive(Clone)]
+struct Isolation {
+    who: String,
+    tag: u8,
+    expected: u64,
+    delivered: &'static AtomicU64,
 }
 
 fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()> {
@@ -113,13 +125,19 @@ fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()>
             .sock
             .set_read_timeout(Some(Duration::from_millis(20)));
         let mut mine = 0u64;
+        let tag = s.iso.as_ref().map(|i| i.tag);
         loop {
             if s.own.is_some_and(|o| mine >= o) || tr.finished() {
                 return;
             }
             let (mut k, mut h, mut pings) = (0u64, 0u64, 0u32);
+            let (mut stray, mut stray_first) = (0u64, 0u8);
             let mut err = None;
             let r = s.client.reader.read_some(&s.client.sock, |op| match op {
+                Op::Msg { first, .. } if tag.is_some_and(|t| t != first) => {
+                    stray += 1;
+                    stray_first = first;
+                }
                 Op::Msg { hdr, .. } => {
                     k += 1;
                     h += hdr as u64;
@@ -132,7 +150,19 @@ fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()>
                 mine += k;
                 s.got.fetch_add(k, Relaxed);
                 s.hmsgs.fetch_add(h, Relaxed);
+                if let Some(iso) = &s.iso {
+                    iso.delivered.fetch_add(k, Relaxed);
+                }
                 tr.add(k);
+            }
+            if stray > 0 {
+                let who = s.iso.as_ref().map_or("", |i| i.who.as_str());
+                tr.fail(format!(
+                    "subscriber {idx} ({who}) got {stray} message(s) that are not its \
+                     publisher's (first payload byte {:?}) after {mine} of its own",
+                    stray_first as char
+                ));
+                return;
             }
             for _ in 0..pings {
                 if let Err(e) = s.client.write(b"PONG\r\n") {
@@ -185,7 +215,7 @@ fn spawn_pub(
     })
 }
 
-fn subscribe(p: &Params, name: &str, sub_line: &str, hello: Hello) -> Result<Client, String> {
+fn subscribe(p: &Params, name: &str, sub_line: &str, hello: &Hello) -> Result<Client, String> {
     let mut c = Client::connect(&p.addr, name, hello, p.timeout)?;
     c.write(sub_line.as_bytes())
         .map_err(|e| format!("{name} SUB: {e}"))?;
@@ -202,14 +232,29 @@ fn publisher(
     count: u64,
     factor: u64,
 ) -> Result<Pub, String> {
-    let client = Client::connect(&p.addr, name, Hello::default(), p.timeout)?;
+    publisher_with(p, name, &p.hello(), buf, count, factor, None)
+}
+
+/// [`publisher`] with its own credentials, and (`pair`: its own sent and delivered counters)
+/// a gate of its own instead of the run's.
+fn publisher_with(
+    p: &Params,
+    name: &str,
+    hello: &Hello,
+    buf: Arc<PubBuffer>,
+    count: u64,
+    factor: u64,
+    pair: Option<(&'static AtomicU64, &'static AtomicU64)>,
+) -> Result<Pub, String> {
+    let client = Client::connect(&p.addr, name, hello, p.timeout)?;
     let gate = if factor == 0 || p.window == 0 {
         Gate::open()
     } else {
         Gate {
             factor,
             window: (p.window / buf.msg_len().max(1)).max(1),
-            delivered: &DELIVERED,
+            delivered: pair.map_or(&DELIVERED, |(_, d)| d),
+            sent: pair.map(|(s, _)| s),
             deadline: p.started + p.timeout,
         }
     };
@@ -231,6 +276,8 @@ struct Flow {
     expected: u64,
     /// Payload bytes per message, for MB/s.
     payload: usize,
+    /// Empty, or one per subscriber: what it must get and nothing else (`pubsub2`).
+    iso: Vec<Isolation>,
 }
 
 fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
@@ -247,6 +294,7 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
             own: flow.own,
             got: g,
             hmsgs: hmsgs.clone(),
+            iso: flow.iso.get(i).cloned(),
         };
         // Detached: a subscriber ends by itself once its share or the run's total arrived.
         spawn_sub(i, s, tr.clone());
@@ -333,6 +381,25 @@ fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
             after, flow.expected
         ));
     }
+    if !flow.iso.is_empty() {
+        let pairs = flow.iso.iter().map(|iso| {
+            let mut o = Report::new();
+            o.str("who", iso.who.clone())
+                .int("expected", iso.expected)
+                .int("delivered", iso.delivered.load(Relaxed));
+            Val::Obj(o)
+        });
+        r.set("per_pair", Val::Arr(pairs.collect()));
+        for (i, iso) in flow.iso.iter().enumerate() {
+            let n = iso.delivered.load(Relaxed);
+            if n != iso.expected {
+                return Err(format!(
+                    "subscriber {i} ({}) got {n} of its own messages, {} expected",
+                    iso.who, iso.expected
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -348,13 +415,14 @@ pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {
         own: None,
         expected: 0,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)
 }
 
 pub fn pubsub(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("pubsub");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
@@ -362,13 +430,72 @@ pub fn pubsub(p: &Params, r: &mut Report) -> Outcome {
         own: Some(p.count),
         expected: p.count,
         payload: p.size,
+        iso: vec![],
+    };
+    run_flow(p, flow, r)
+}
+
+/// Two publisher → subscriber pairs at once on the same subject, pair 1 logged in with
+/// `--user`/`--pass`, pair 2 with `--user2`/`--pass2`, `--count` messages each. In two
+/// accounts the pairs must not see each other: each publisher's payloads start with its own
+/// byte (`A`, `B`), each subscriber must get exactly its publisher's `--count` and no message
+/// of the other (an empty payload is not tagged: then only the counts are checked). Both
+/// pairs in one account (the same credentials) fail on the first stray message. Each
+/// publisher has its own `--window`, as in `pubsub`.
+pub fn pubsub2(p: &Params, r: &mut Report) -> Outcome {
+    let subj = p.subject("pubsub2");
+    let (mut subs, mut pubs, mut iso) = (vec![], vec![], vec![]);
+    for (k, hello) in [p.hello(), p.hello2()].iter().enumerate() {
+        let tag = if p.size > 0 { b'A' + k as u8 } else { 0 };
+        let who = format!(
+            "pair {} as {}",
+            k + 1,
+            hello.user.as_deref().unwrap_or("(no user)")
+        );
+        subs.push(subscribe(
+            p,
+            &format!("sub{}", k + 1),
+            &format!("SUB {subj} 1\r\n"),
+            hello,
+        )?);
+        let mut body = payload(p.size);
+        if let Some(b) = body.first_mut() {
+            *b = tag;
+        }
+        let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &body)));
+        let sent: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
+        let delivered: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
+        pubs.push(publisher_with(
+            p,
+            &format!("pub{}", k + 1),
+            hello,
+            buf,
+            p.count,
+            1,
+            Some((sent, delivered)),
+        )?);
+        iso.push(Isolation {
+            who,
+            tag,
+            expected: p.count,
+            delivered,
+        });
+    }
+    let flow = Flow {
+        pubs,
+        subs,
+        // Every subscriber reads until the run's total arrived, so a stray message is seen.
+        own: None,
+        expected: 2 * p.count,
+        payload: p.size,
+        iso,
     };
     run_flow(p, flow, r)
 }
 
 pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("hpub");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
     let buf = Arc::new(PubBuffer::repeated(&hpub_msg(&subj, &payload(p.size))));
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
@@ -376,6 +503,7 @@ pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
         own: Some(p.count),
         expected: p.count,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)?;
     let h = r_get_int(r, "hmsgs").unwrap_or(0);
@@ -398,7 +526,7 @@ pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
                 p,
                 &format!("sub{i}"),
                 &format!("SUB {subj} 1\r\n"),
-                Hello::default(),
+                &p.hello(),
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -409,13 +537,14 @@ pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
         own: Some(p.count),
         expected: p.count * p.subs as u64,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)
 }
 
 pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("fanin");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), Hello::default())?;
+    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let n = p.pubs as u64;
     let pubs = (0..p.pubs)
@@ -430,6 +559,7 @@ pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
         own: Some(p.count),
         expected: p.count,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)
 }
@@ -442,7 +572,7 @@ pub fn queue(p: &Params, r: &mut Report) -> Outcome {
                 p,
                 &format!("q{i}"),
                 &format!("SUB {subj} workers 1\r\n"),
-                Hello::default(),
+                &p.hello(),
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -453,6 +583,7 @@ pub fn queue(p: &Params, r: &mut Report) -> Outcome {
         own: None,
         expected: p.count,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)
 }
@@ -474,7 +605,7 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
         };
         subs.extend_from_slice(line.as_bytes());
     }
-    let mut c = Client::connect(&p.addr, "manysubs", Hello::default(), p.timeout)?;
+    let mut c = Client::connect(&p.addr, "manysubs", &p.hello(), p.timeout)?;
     let t0 = Instant::now();
     c.write(&subs).map_err(|e| format!("SUBs: {e}"))?;
     c.flush().map_err(|e| format!("SUB flush: {e}"))?;
@@ -505,6 +636,7 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
         own: Some(p.count),
         expected: p.count,
         payload: p.size,
+        iso: vec![],
     };
     run_flow(p, flow, r)
 }
@@ -521,17 +653,12 @@ fn gcd(a: usize, b: usize) -> usize {
 pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
     let req_subj = p.subject("req");
     let reply_subj = p.subject("reply");
-    let mut responder = subscribe(
-        p,
-        "responder",
-        &format!("SUB {req_subj} 1\r\n"),
-        Hello::default(),
-    )?;
+    let mut responder = subscribe(p, "responder", &format!("SUB {req_subj} 1\r\n"), &p.hello())?;
     let mut requester = subscribe(
         p,
         "requester",
         &format!("SUB {reply_subj} 1\r\n"),
-        Hello::default(),
+        &p.hello(),
     )?;
     let body = payload(p.size);
     let reply_body = body.clone();
@@ -632,7 +759,7 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
 /// connect before any handshake is read, as after a server restart), held, then every one
 /// must still answer a PING.
 pub fn idle(p: &Params, r: &mut Report) -> Outcome {
-    let hello = connect_line("idle", Hello::default());
+    let hello = connect_line("idle", &p.hello());
     let mut conns: Vec<(std::net::TcpStream, Reader)> = Vec::with_capacity(p.conns);
     mark("go");
     let t0 = Instant::now();

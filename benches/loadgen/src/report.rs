@@ -93,6 +93,13 @@ fn write_val(out: &mut String, v: &Val) {
     }
 }
 
+/// `s` as a JSON string literal (quotes included).
+pub fn json_string(s: &str) -> String {
+    let mut out = String::new();
+    write_str(&mut out, s);
+    out
+}
+
 fn write_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {

@@ -7,14 +7,19 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::report::json_string;
+
 /// One server op, borrowed from the read buffer. Payload bytes are never exposed: they are
 /// skipped by length, so a 64 KiB message costs one header parse.
 pub enum Op<'a> {
-    /// `MSG` or `HMSG` (then `hdr` is true); `size` is the (total) payload size.
+    /// `MSG` or `HMSG` (then `hdr` is true); `size` is the (total) payload size, `first` the
+    /// first byte after the MSG line (0 for an empty payload): runs that publish distinct
+    /// payloads on one subject tell whose message arrived by it.
     Msg {
         reply: Option<&'a [u8]>,
         size: usize,
         hdr: bool,
+        first: u8,
     },
     Ping,
     Pong,
@@ -132,11 +137,20 @@ impl Reader {
             } else {
                 nl
             };
+            let line_start = self.start;
             let line = &self.buf[self.start..self.start + line_end];
             self.start += nl + 1;
-            let op = classify(line)?;
-            if let Op::Msg { size, .. } = op {
-                self.skip = size + 2;
+            let mut op = classify(line)?;
+            if let Op::Msg { size, first, .. } = &mut op {
+                if *size > 0 {
+                    if self.start == self.end {
+                        // The first payload byte is not here yet: parse the line again with it.
+                        self.start = line_start;
+                        return Ok(());
+                    }
+                    *first = self.buf[self.start];
+                }
+                self.skip = *size + 2;
             }
             f(op);
         }
@@ -172,7 +186,12 @@ fn classify(line: &[u8]) -> io::Result<Op<'_>> {
         }
         let size = parse_usize(toks[n - 1]).ok_or_else(|| bad(line))?;
         let reply = if n == fixed + 1 { Some(toks[3]) } else { None };
-        return Ok(Op::Msg { reply, size, hdr });
+        return Ok(Op::Msg {
+            reply,
+            size,
+            hdr,
+            first: 0,
+        });
     }
     if line.starts_with(b"PING") {
         Ok(Op::Ping)
@@ -208,10 +227,13 @@ pub struct Client {
 }
 
 /// How a client introduces itself.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Hello {
     pub headers: bool,
     pub echo: bool,
+    /// `"user"` / `"pass"` of the CONNECT (user/password authentication), when set.
+    pub user: Option<String>,
+    pub pass: Option<String>,
 }
 
 impl Default for Hello {
@@ -219,16 +241,27 @@ impl Default for Hello {
         Hello {
             headers: true,
             echo: true,
+            user: None,
+            pass: None,
         }
     }
 }
 
-pub fn connect_line(name: &str, hello: Hello) -> Vec<u8> {
+pub fn connect_line(name: &str, hello: &Hello) -> Vec<u8> {
+    let mut auth = String::new();
+    for (key, val) in [("user", &hello.user), ("pass", &hello.pass)] {
+        if let Some(v) = val {
+            auth.push_str(&format!(",\"{key}\":{}", json_string(v)));
+        }
+    }
     format!(
-        "CONNECT {{\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"name\":\"{name}\",\
+        "CONNECT {{\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"name\":{},\
          \"lang\":\"rust-loadgen\",\"version\":\"0.1.0\",\"protocol\":1,\"echo\":{},\
-         \"headers\":{},\"no_responders\":{}}}\r\nPING\r\n",
-        hello.echo, hello.headers, hello.headers
+         \"headers\":{},\"no_responders\":{}{auth}}}\r\nPING\r\n",
+        json_string(name),
+        hello.echo,
+        hello.headers,
+        hello.headers
     )
     .into_bytes()
 }
@@ -238,7 +271,7 @@ impl Client {
     pub fn connect(
         addr: &str,
         name: &str,
-        hello: Hello,
+        hello: &Hello,
         timeout: Duration,
     ) -> Result<Client, String> {
         let sock = TcpStream::connect(addr).map_err(|e| err_text(&format!("connect {addr}"), e))?;
@@ -340,7 +373,10 @@ impl PubBuffer {
                 sock.write_all(&self.bytes[from..self.ends[last - 1]])?;
                 done += (last - first) as u64;
                 sent.fetch_add((last - first) as u64, Relaxed);
-                gate.wait(sent)?;
+                if let Some(own) = gate.sent {
+                    own.fetch_add((last - first) as u64, Relaxed);
+                }
+                gate.wait(gate.sent.unwrap_or(sent))?;
                 first = last;
                 if first == in_cycle {
                     break;
@@ -360,8 +396,12 @@ pub struct Gate {
     pub factor: u64,
     /// Messages in flight allowed; 0 = no limit (flood).
     pub window: u64,
-    /// The run's delivered counter.
+    /// The run's delivered counter (or, with `sent`, the deliveries of this publisher's own
+    /// subscribers).
     pub delivered: &'static AtomicU64,
+    /// This publisher's own sent counter, for a gate per publisher/subscriber pair; `None`:
+    /// the run's counter passed to [`PubBuffer::send`].
+    pub sent: Option<&'static AtomicU64>,
     pub deadline: std::time::Instant,
 }
 
@@ -372,6 +412,7 @@ impl Gate {
             factor: 1,
             window: 0,
             delivered: &NONE,
+            sent: None,
             deadline: std::time::Instant::now(),
         }
     }
