@@ -3,8 +3,9 @@
 nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
 ``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
-``STATSZ``, ``IDZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` for one account
-(every account reaches its own through the imports the engine gives it). A reply is
+``STATSZ``, ``IDZ``, ``ACCOUNTZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
+``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
+engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A reply is
 ``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
 ``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
 as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``, ``tags``,
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SystemServices"]
 
-_SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ"})
-_ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ"})
+_SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ"})
+_ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
 # nats-server's ConnState: the `state` option of a CONNZ request.
 _CONN_STATES = {0: "open", 1: "closed", 2: "all"}
 
@@ -76,6 +77,8 @@ class SystemServices:
         scope, target, z = tokens[2], tokens[3], tokens[4]
         if scope == "SERVER" and z in _SERVER_Z:
             return self._answer(msg.data, z, None)
+        if scope == "ACCOUNT" and target == "PING" and z == "STATZ":
+            return self._answer(msg.data, "STATZ", None)
         if scope == "ACCOUNT" and target != "PING" and z in _ACCOUNT_Z:
             return self._answer(msg.data, z, target)
         return None
@@ -100,6 +103,8 @@ class SystemServices:
             document = self._document(z, options, account)
         except Exception as e:  # noqa: BLE001 - reported to the requester, as nats-server does
             return self._reply("error", {"code": 500, "description": str(e)})
+        if document is None:  # nothing to report: nats-server stays silent
+            return None
         return self._reply(envelope, document)
 
     def _filtered_out(self, options: dict[str, Any]) -> bool:
@@ -123,6 +128,12 @@ class SystemServices:
             return {"status": "ok"}
         if z == "STATSZ":
             return _statsz(monitor)
+        if z == "ACCOUNTZ":
+            return monitor.accountz(acc=options.get("account") or None)
+        if z == "INFO":
+            return monitor.accountz(acc=account)["account_detail"]
+        if z == "STATZ":
+            return _statz(monitor, options, account)
         if z == "CONNZ":
             return monitor.connz(**_connz_params(options, account))
         return monitor.subsz(**_subsz_params(options, account))
@@ -170,6 +181,20 @@ def _subsz_params(options: dict[str, Any], account: str | None) -> dict[str, Any
         "test": options.get("test") or None,
         "acc": account or options.get("account") or None,
     }
+
+
+def _statz(monitor: Monitor, options: dict[str, Any], account: str | None) -> Any:
+    """nats-server's ``AccountStatz`` for ``account`` (or the ``accounts`` the request
+    lists, or every account); ``None`` (no reply) when no account has connections, unless
+    ``include_unused``."""
+    unused = bool(options.get("include_unused"))
+    doc: dict[str, Any] = monitor.accstatz(unused=unused)
+    wanted = [account] if account else list(options.get("accounts") or [])
+    if wanted:
+        doc["account_statz"] = [s for s in doc["account_statz"] if s["acc"] in wanted]
+    if not doc["account_statz"] and not unused:
+        return None
+    return doc
 
 
 def _statsz(monitor: Monitor) -> dict[str, Any]:

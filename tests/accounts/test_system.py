@@ -163,3 +163,21 @@ async def test_connect_and_disconnect_events(start_server):
         assert set(event["received"]) >= {"msgs", "bytes"}
     finally:
         await sys.close()
+
+
+async def test_accountz_statz_and_info(start_server):
+    srv = system_server(start_server)
+    sys, a = await as_user(srv, "sys"), await as_user(srv, "a")
+    try:
+        accountz = (await request(sys, "$SYS.REQ.SERVER.PING.ACCOUNTZ"))["data"]
+        assert {"A", "SYS"} <= set(accountz["accounts"])
+        statz = (await request(sys, "$SYS.REQ.ACCOUNT.A.STATZ"))["data"]
+        assert [(s["acc"], s["conns"]) for s in statz["account_statz"]] == [("A", 1)]
+        info = (await request(sys, "$SYS.REQ.ACCOUNT.A.INFO"))["data"]
+        assert info["account_name"] == "A"
+        # A's clients reach their own account's STATZ through the system imports.
+        own = (await request(a, "$SYS.REQ.ACCOUNT.PING.STATZ"))["data"]
+        assert [s["acc"] for s in own["account_statz"]] == ["A"]
+    finally:
+        await a.close()
+        await sys.close()
