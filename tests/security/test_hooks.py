@@ -390,3 +390,34 @@ def test_a_bad_plugin_on_the_command_line_is_one_line_and_exit_1(tmp_path, plugi
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(message), lines[0]
+
+
+def test_the_hook_places_a_client_in_an_account_and_events_name_it(start_fastnats):
+    connected: list[dict[str, Any]] = []
+
+    def hook(info: dict[str, Any]) -> fastnats.AuthResult:
+        return fastnats.AuthResult.allow(user=info["user"], account=info["user"].upper())
+
+    srv = start_fastnats(
+        auth=hook,
+        accounts={"A": {}, "B": {}},
+        on_connect=connected.append,
+    )
+    with attempt(srv, user="a") as a, attempt(srv, user="b") as b:
+        a.expect(PONG)
+        b.expect(PONG)
+        a.send(b"SUB x 1\r\n" + PING)
+        a.expect(PONG)
+        b.send(b"SUB x 1\r\n" + PING)
+        b.expect(PONG)
+        # A's message stays in A: its own subscriber gets it, B's does not.
+        a.send(pub("x", b"only-a") + PING)
+        a.expect(b"MSG x 1 6\r\nonly-a\r\n" + PONG)
+        b.send(PING)
+        b.expect(PONG)
+        wait_for(lambda: len(connected) == 2)
+    assert sorted(e["account"] for e in connected) == ["A", "B"]
+    # An account the server does not have denies the client.
+    srv.stop()
+    srv = start_fastnats(auth=lambda info: fastnats.AuthResult.allow(account="NOPE"))
+    refused(srv)
