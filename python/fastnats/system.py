@@ -4,7 +4,7 @@ nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
 ``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
 ``STATSZ``, ``IDZ``, ``ACCOUNTZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
-``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
+``.STATZ`` / ``.INFO`` / ``.CONNS`` for one account (every account reaches its own through the imports the
 engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A reply is
 ``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
 ``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ __all__ = ["SystemServices"]
 
 _SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ"})
 _ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # nats-server's ConnState: the `state` option of a CONNZ request.
 _CONN_STATES = {0: "open", 1: "closed", 2: "all"}
 
@@ -81,7 +83,33 @@ class SystemServices:
             return self._answer(msg.data, "STATZ", None)
         if scope == "ACCOUNT" and target != "PING" and z in _ACCOUNT_Z:
             return self._answer(msg.data, z, target)
+        if scope == "ACCOUNT" and target != "PING" and z == "CONNS":
+            return self._conns(msg.data, target)
         return None
+
+    def _conns(self, body: bytes, account: str) -> bytes | None:
+        """nats-server's ``AccountNumConns`` for ``account``, sent only while it has
+        connections (the body, if any, must name the same account)."""
+        if body.strip():
+            try:
+                named = json.loads(body).get("acc", account)
+            except (ValueError, AttributeError):
+                return None
+            if named != account:
+                return None
+        doc = self._monitor().accstatz()
+        stats = [s for s in doc["account_statz"] if s["acc"] == account]
+        if not stats:
+            return None
+        return _encode(
+            {
+                "type": "io.nats.server.advisory.v1.account_connections",
+                "id": "".join(secrets.choice(_BASE62) for _ in range(22)),
+                "timestamp": doc["now"],
+                "server": self._native.system_server_info(),
+                **stats[0],
+            }
+        )
 
     def _answer(
         self, body: bytes, z: str, account: str | None, envelope: str = "data"

@@ -181,3 +181,18 @@ async def test_accountz_statz_and_info(start_server):
     finally:
         await a.close()
         await sys.close()
+
+
+async def test_account_conns(start_server):
+    srv = system_server(start_server)
+    sys, a = await as_user(srv, "sys"), await as_user(srv, "a")
+    try:
+        conns = await request(sys, "$SYS.REQ.ACCOUNT.A.CONNS")
+        assert conns["type"] == "io.nats.server.advisory.v1.account_connections"
+        assert SERVER_KEYS <= set(conns["server"])
+        assert (conns["acc"], conns["conns"], conns["total_conns"]) == ("A", 1, 1)
+        for key in ("id", "timestamp", "leafnodes", "num_subscriptions", "sent", "received"):
+            assert key in conns, key
+    finally:
+        await a.close()
+        await sys.close()
