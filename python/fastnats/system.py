@@ -4,8 +4,9 @@ nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
 ``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
 ``STATSZ``, ``IDZ``, ``ACCOUNTZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
-``.STATZ`` / ``.INFO`` / ``.CONNS`` for one account (every account reaches its own through the imports the
-engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A reply is
+``.STATZ`` / ``.INFO`` / ``.CONNS`` for one account (every account reaches its own through
+the imports the engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with
+connections. A reply is
 ``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
 ``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
 as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``, ``tags``,
