@@ -19,6 +19,7 @@ from fastnats.conf import config_from_dict, loads
 
 from ..conftest import RunningServer, start_fastnats_server, start_reference_server
 from . import jwtgen
+from .clients import monitoring
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -26,23 +27,31 @@ TIMEOUT = 5.0
 FIXTURES = jwtgen.fixtures()
 OP = jwtgen.key("operator", "op")
 LIMITED = jwtgen.key("account", "limited-conn")
+SYSTEM = jwtgen.key("account", "system")
 LIMITED_USER = jwtgen.key("user", "limited-conn")
 PERM_USER = jwtgen.key("user", "perm")
 BEARER_USER = jwtgen.key("user", "bearer")
+WHOAMI_USER = jwtgen.key("user", "whoami")
 
 
-def operator_config(tmp_path: Path, extra: str = "") -> str:
+def operator_config(tmp_path: Path, extra: str = "", *, system: bool = False) -> str:
+    """The fixture operator and accounts; with ``system``, the operator names ``SYSTEM``
+    its system account (preloaded too)."""
     op_file = tmp_path / "operator.jwt"
-    op_file.write_text(jwtgen.decorate(FIXTURES["operator"], "operator"))
+    operator = FIXTURES["operator"]
+    preload = [(FIXTURES["account_pub"], FIXTURES["account"])]
+    if system:
+        operator = jwtgen.operator_jwt(OP, "fixture-op", system_account=SYSTEM.public)
+        preload.append((SYSTEM.public, jwtgen.account_jwt(SYSTEM, OP, "SYS")))
+    op_file.write_text(jwtgen.decorate(operator, "operator"))
     limits = dict(jwtgen.UNLIMITED_ACCOUNT, conn=1)
-    limited = jwtgen.account_jwt(LIMITED, OP, "limited", limits=limits)
+    preload.append((LIMITED.public, jwtgen.account_jwt(LIMITED, OP, "limited", limits=limits)))
     return "\n".join(
         [
             f'operator: "{op_file}"',
             "resolver: MEMORY",
             "resolver_preload: {",
-            f'  {FIXTURES["account_pub"]}: "{FIXTURES["account"]}"',
-            f'  {LIMITED.public}: "{limited}"',
+            *(f'  {key}: "{token}"' for key, token in preload),
             "}",
             extra,
         ]
@@ -57,7 +66,10 @@ def start_op(
 
     def start(text: str) -> RunningServer:
         if request.param == "fastnats":
-            options = config_from_dict(loads(text, str(tmp_path / "f.conf"), env={})).server
+            config = config_from_dict(loads(text, str(tmp_path / "f.conf"), env={}))
+            options = dict(config.server)
+            if "http_port" in config.misc:  # the runner's option: the engine's here
+                options["http_port"] = config.misc["http_port"]
             srv = start_fastnats_server(**options)
         else:
             srv = start_reference_server(tmp_path, raw_config=text)
@@ -192,6 +204,49 @@ async def test_account_connection_limit(op_server: RunningServer, tmp_path: Path
         assert "maximum account active connections exceeded" in await refused(op_server, creds)
     finally:
         await first.close()
+
+
+async def test_connz_name_tag_is_the_account_jwt_name(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    srv = start_op(operator_config(tmp_path, "http_port: -1"))
+    token = jwtgen.user_jwt(LIMITED_USER, LIMITED, "limited-user")
+    nc = await connect(srv, write_creds(tmp_path, token, LIMITED_USER.seed))
+    try:
+        (conn,) = monitoring(srv, "/connz?auth=1")["connections"]
+        assert conn["account"] == LIMITED.public
+        assert conn["authorized_user"] == LIMITED_USER.public
+        assert conn["name_tag"] == "limited"  # the account JWT's name
+        (plain,) = monitoring(srv, "/connz")["connections"]
+        assert "name_tag" not in plain
+    finally:
+        await nc.close()
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        closed = monitoring(srv, "/connz?state=closed&auth=1")["connections"]
+        if closed:
+            break
+        await asyncio.sleep(0.05)
+    (conn,) = closed
+    assert (conn["account"], conn["name_tag"]) == (LIMITED.public, "limited")
+
+
+async def test_user_info_through_the_system_import(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    """Every JWT account imports ``$SYS.REQ.USER.INFO`` from the operator's system account."""
+    srv = start_op(operator_config(tmp_path, system=True))
+    acc = jwtgen.key("account", "acc")
+    token = jwtgen.user_jwt(WHOAMI_USER, acc, "whoami")
+    nc = await connect(srv, write_creds(tmp_path, token, WHOAMI_USER.seed))
+    try:
+        reply = await nc.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
+    finally:
+        await nc.close()
+    data = json.loads(reply.data)["data"]
+    assert data["user"] == WHOAMI_USER.public
+    assert data["account"] == acc.public
+    assert data["account_name"] == "fixture-acc"  # the account JWT's name
 
 
 def test_operator_mode_refuses_config_accounts(

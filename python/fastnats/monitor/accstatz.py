@@ -18,7 +18,7 @@ from . import accounts
 from .params import Query, decode_bool
 from .state import MonitorState
 
-__all__ = ["PARAMS", "accstatz"]
+__all__ = ["PARAMS", "accstatz", "statistics"]
 
 PARAMS = frozenset({"unused"})
 
@@ -46,6 +46,19 @@ def _stat(native: Any, name: str, conns: list[dict[str, Any]]) -> dict[str, Any]
     }
 
 
+def statistics(native: Any, unused: bool) -> list[dict[str, Any]]:
+    """The ``account_statz`` entries: the accounts with open connections, with ``unused``
+    every account (those of the configuration and those with connections), sorted by name.
+    Also :mod:`.metrics`' per-account series."""
+    by_account: dict[str, list[dict[str, Any]]] = {}
+    for conn in native.connections():
+        by_account.setdefault(accounts.of(conn), []).append(conn)
+    names = set(by_account)
+    if unused:
+        names.update(accounts.names(native.config()))
+    return [_stat(native, n, by_account.get(n, [])) for n in sorted(names)]
+
+
 def accstatz(
     monitor: MonitorState, query: Query, count: Callable[[], None] | None = None
 ) -> dict[str, Any]:
@@ -54,12 +67,8 @@ def accstatz(
         count()
     unused = decode_bool(query, "unused")
     native = monitor.native
-    by_account: dict[str, list[dict[str, Any]]] = {}
-    for conn in native.connections():
-        by_account.setdefault(accounts.of(conn), []).append(conn)
-    names = accounts.names(native.config()) if unused else sorted(by_account)
     return {
         "server_id": native.server_id or "",
         "now": rfc3339(time.time_ns()),
-        "account_statz": [_stat(native, n, by_account.get(n, [])) for n in names],
+        "account_statz": statistics(native, unused),
     }

@@ -84,13 +84,16 @@ def _row(snap: dict[str, Any]) -> _Row:
     stop = snap.get("stop")
     row["_stop"] = clock.ns_from_seconds(stop) if stop is not None else None
     row["account"] = accounts.of(snap)
+    # The account JWT's name in operator mode, else the account's name.
+    row["name_tag"] = snap.get("name_tag") or row["account"]
     return row
 
 
-def _sub_detail(sub: dict[str, Any], closed: bool, account: str) -> dict[str, Any]:
+def _sub_detail(sub: dict[str, Any], closed: bool, row: _Row) -> dict[str, Any]:
     d: dict[str, Any] = {}
     if closed:  # nats-server keeps a closed connection's subscriptions with their account
-        d["account"] = d["account_tag"] = account
+        d["account"] = row["account"]
+        d["account_tag"] = row["name_tag"]
     d["subject"] = sub["subject"]
     if sub.get("qgroup"):
         d["qgroup"] = sub["qgroup"]
@@ -140,7 +143,7 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
     if row["subscriptions"]:
         if detail:
             ci["subscriptions_list_detail"] = [
-                _sub_detail(s, closed, row["account"]) for s in row["subscriptions"]
+                _sub_detail(s, closed, row) for s in row["subscriptions"]
             ]
         elif subs:
             ci["subscriptions_list"] = [s["subject"] for s in row["subscriptions"]]
@@ -150,8 +153,9 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
         if row["account"] != GLOBAL_ACCOUNT:
             ci["account"] = row["account"]
         if not closed or row["account"] != GLOBAL_ACCOUNT:
-            # nats-server names the account in name_tag (a closed one's only outside $G).
-            ci["name_tag"] = row["account"]
+            # nats-server names the account in name_tag (a closed one's only outside $G):
+            # the account JWT's name in operator mode.
+            ci["name_tag"] = row["name_tag"]
     return ci
 
 

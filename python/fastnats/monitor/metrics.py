@@ -1,19 +1,23 @@
-"""``/metrics``: the ``/varz`` and ``/subsz`` figures in Prometheus text format 0.0.4.
+"""``/metrics``: the ``/varz``, ``/subsz`` and ``/accstatz`` figures in Prometheus text
+format 0.0.4.
 
 Every name starts with ``fastnats_``. Counters (``_total``) only grow while the server runs;
-gauges are a value at scrape time. The table is the single place names and help texts live;
-README.md lists it for operators.
+gauges are a value at scrape time. The tables are the single place names and help texts live;
+README.md lists them for operators. The per-account series (``fastnats_account_*``, labelled
+``account``) are ``/accstatz?unused=1``'s figures: sums over the account's open connections,
+so its message and byte figures are gauges (they drop when a connection closes).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .. import _fastnats
-from . import usage
+from . import accstatz, usage
 from .state import MonitorState
 
-__all__ = ["CONTENT_TYPE", "METRICS", "metrics"]
+__all__ = ["ACCOUNT_METRICS", "CONTENT_TYPE", "METRICS", "metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -123,6 +127,52 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 
+# (name, type, help, key of an /accstatz account_statz entry; "a.b" reads entry[a][b]).
+ACCOUNT_METRICS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "fastnats_account_connections",
+        "gauge",
+        "Client connections open now, by account (/accstatz conns).",
+        "conns",
+    ),
+    (
+        "fastnats_account_subscriptions",
+        "gauge",
+        "Subscriptions now, by account (/accstatz num_subscriptions).",
+        "num_subscriptions",
+    ),
+    (
+        "fastnats_account_in_msgs",
+        "gauge",
+        "Messages the account's open connections published (/accstatz received.msgs).",
+        "received.msgs",
+    ),
+    (
+        "fastnats_account_in_bytes",
+        "gauge",
+        "Payload bytes the account's open connections published (/accstatz received.bytes).",
+        "received.bytes",
+    ),
+    (
+        "fastnats_account_out_msgs",
+        "gauge",
+        "Messages delivered to the account's open connections (/accstatz sent.msgs).",
+        "sent.msgs",
+    ),
+    (
+        "fastnats_account_out_bytes",
+        "gauge",
+        "Payload bytes delivered to the account's open connections (/accstatz sent.bytes).",
+        "sent.bytes",
+    ),
+)
+
+
+def _field(entry: dict[str, Any], key: str) -> Any:
+    for part in key.split("."):
+        entry = entry[part]
+    return entry
+
 
 def _help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
@@ -187,6 +237,12 @@ def metrics(monitor: MonitorState) -> str:
             value = computed[source]
         _family(lines, name, kind, help_text)
         lines.append(f"{name} {_number(value)}")
+    per_account = accstatz.statistics(native, unused=True)
+    for name, kind, help_text, key in ACCOUNT_METRICS:
+        _family(lines, name, kind, help_text)
+        for entry in per_account:
+            value = _field(entry, key)
+            lines.append(f'{name}{{account="{_label(entry["acc"])}"}} {_number(value)}')
     _family(
         lines,
         "fastnats_http_requests_total",

@@ -42,6 +42,7 @@ pub fn conn<'py>(py: Python<'py>, c: &ConnSnapshot) -> PyResult<Bound<'py, PyDic
     d.set_item("version", &c.version)?;
     d.set_item("user", c.user.as_deref())?;
     d.set_item("account", &c.account)?;
+    d.set_item("name_tag", &c.name_tag)?;
     let subs = PyList::empty(py);
     for s in &c.subs {
         subs.append(sub(py, s)?)?;

@@ -68,6 +68,9 @@ pub struct ConnSnapshot {
     pub user: Option<String>,
     /// The account it belongs to (`$G` unless its user is in another).
     pub account: String,
+    /// The account's name tag (`/connz` `name_tag`): the account JWT's name in operator
+    /// mode, else the account's name.
+    pub name_tag: String,
     /// When it closed, and why (closed connections only).
     pub stop: Option<SystemTime>,
     /// nats-server's close reason (closed connections only).
@@ -106,6 +109,7 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
     let active = c.last_activity.load(Relaxed);
     ConnSnapshot {
         account: c.account().name().to_string(),
+        name_tag: c.account().name_tag(),
         cid: c.cid,
         ip: c.addr.ip().to_string(),
         port: c.addr.port(),

@@ -303,7 +303,17 @@ fn build_accounts(
     let cache = !config.disable_sublist_cache;
     match authorizer.operator() {
         Some(op) => {
-            let (accounts, plans) = op.snapshot();
+            let (accounts, mut plans) = op.snapshot();
+            if let Some(system) = op.system_account() {
+                // Every account imports the system's per-account services, as in config
+                // mode (`Config::compile`).
+                let names = std::iter::once(crate::account::GLOBAL_ACCOUNT)
+                    .chain(accounts.keys().map(String::as_str))
+                    .chain((!accounts.contains_key(system)).then_some(system));
+                plans
+                    .services
+                    .extend(crate::system::imports::plans(names, system));
+            }
             let set = AccountSet::build(previous, &accounts, op.system_account(), &plans, cache);
             for (name, tag) in op.name_tags() {
                 if let Some(account) = set.get(&name) {

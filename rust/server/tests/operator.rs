@@ -1,7 +1,8 @@
 //! Operator mode on the wire: INFO's nonce, CONNECT with a user JWT and the signed nonce (or
 //! a bearer JWT), the refusals (unknown signer, expired, revoked, no signature), JWT
 //! permissions, account limits (`conn`, `subs`, `payload`), expiry while connected, the
-//! dir resolver, imports between JWT accounts, `/connz`, and the config errors.
+//! dir resolver, imports between JWT accounts, the system imports (`$SYS.REQ.USER.INFO`),
+//! `/connz`, and the config errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -147,6 +148,7 @@ async fn user_with_signed_nonce_connects_in_its_account() {
     let me = conns.iter().find(|s| s.cid == c.cid()).unwrap();
     assert_eq!(me.user.as_deref(), Some(u.public_key().as_str()));
     assert_eq!(me.account, acc.public_key());
+    assert_eq!(me.name_tag, "acc-name");
     let account = engine
         .shared()
         .account(Some(&acc.public_key()))
@@ -160,6 +162,23 @@ async fn user_with_signed_nonce_connects_in_its_account() {
     let mut c = Client::new(&engine).await;
     c.send(b"CONNECT {\"verbose\":false}\r\nPING\r\n").await;
     c.expect(&err("Authorization Violation")).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn jwt_accounts_import_the_system_user_info() {
+    let op = Op::new();
+    let acc = KeyPair::new_account();
+    let acc_jwt = op.account(&acc, "acc-name", json!({}));
+    let engine = start(op_config(&op, &[(&acc, &acc_jwt)])).await;
+    let (u, token) = user(&acc, json!({}), json!({}));
+    let mut c = admitted(&engine, &token, Some(&u)).await;
+    c.send(b"SUB _INBOX.me 1\r\nPUB $SYS.REQ.USER.INFO _INBOX.me 0\r\n\r\n")
+        .await;
+    let (line, body) = c.read_msg().await;
+    assert!(line.starts_with("MSG _INBOX.me 1 "), "{line}");
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(reply["data"]["user"], json!(u.public_key()));
+    assert_eq!(reply["data"]["account"], json!(acc.public_key()));
 }
 
 #[tokio::test(start_paused = true)]

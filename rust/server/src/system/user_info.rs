@@ -106,9 +106,13 @@ fn answer(shared: &Shared, info: &serde_json::Value) -> UserInfo {
             }
         },
     );
+    // nats-server's `account_name` is the account's name tag (the account JWT's name).
+    let account_name = shared
+        .account(Some(&account))
+        .map_or_else(|| account.clone(), |a| a.name_tag());
     UserInfo {
         user: text("user"),
-        account_name: account.clone(),
+        account_name,
         account,
         permissions,
     }
