@@ -49,12 +49,59 @@ pub struct Links {
     /// Whether other accounts import services from this one (so its responders' replies
     /// are looked up in its response map).
     pub answers: bool,
+    /// The first tokens a subject must start with to cross any bridge (`None`: any may, a
+    /// pattern starts with a wildcard). Every account imports the system account's
+    /// services, all under `$SYS.`: this keeps the other subjects at one comparison.
+    heads: Option<Vec<Box<[u8]>>>,
+}
+
+/// A subject's first token.
+#[inline]
+fn head(subject: &[u8]) -> &[u8] {
+    match memchr::memchr(b'.', subject) {
+        Some(i) => &subject[..i],
+        None => subject,
+    }
 }
 
 impl Links {
     /// Whether there is no bridge at all.
     pub fn is_empty(&self) -> bool {
         self.streams_out.is_empty() && self.services.is_empty() && !self.answers
+    }
+
+    /// Works out [`Links::may_match`]'s filter once the bridges are in.
+    pub fn seal(&mut self) {
+        let patterns = self
+            .streams_out
+            .iter()
+            .map(|s| &*s.from)
+            .chain(self.services.iter().map(|s| &*s.local))
+            .chain(self.answers.then_some(REPLY_PREFIX));
+        let mut heads: Vec<Box<[u8]>> = Vec::new();
+        for p in patterns {
+            let h = head(p.strip_suffix(b".").unwrap_or(p));
+            if h == b"*" || h == b">" {
+                self.heads = None;
+                return;
+            }
+            if !heads.iter().any(|x| **x == *h) {
+                heads.push(h.into());
+            }
+        }
+        self.heads = Some(heads);
+    }
+
+    /// Whether a message on `subject` may cross a bridge (false: it surely does not).
+    #[inline]
+    pub fn may_match(&self, subject: &[u8]) -> bool {
+        match &self.heads {
+            None => true,
+            Some(heads) => {
+                let h = head(subject);
+                heads.iter().any(|x| **x == *h)
+            }
+        }
     }
 }
 
@@ -195,7 +242,9 @@ pub(crate) fn forward(
     if hops >= MAX_HOPS {
         return 0;
     }
-    let links = account.links();
+    let Some(links) = account.links_for(msg.subject) else {
+        return 0;
+    };
     let mut delivered = 0;
     for s in &links.streams_out {
         if !matches(&s.from, msg.subject) {

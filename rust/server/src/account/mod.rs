@@ -112,8 +112,17 @@ impl Account {
         self.links.read().clone()
     }
 
+    /// The bridges a message on `subject` may cross, or `None` when none can (the common
+    /// case, decided on the subject's first token without cloning anything).
+    #[inline]
+    pub(crate) fn links_for(&self, subject: &[u8]) -> Option<Arc<Links>> {
+        let links = self.links.read();
+        links.may_match(subject).then(|| links.clone())
+    }
+
     /// Installs this account's bridges (a start or a reload).
-    pub(crate) fn set_links(&self, links: Links) {
+    pub(crate) fn set_links(&self, mut links: Links) {
+        links.seal();
         let any = !links.is_empty();
         *self.links.write() = Arc::new(links);
         self.has_links.store(any, Ordering::Relaxed);
