@@ -95,7 +95,7 @@ impl Delivery {
     pub fn route(&mut self, account: &Account, from: Origin, msg: &Publish<'_>) -> usize {
         let result = self.l1.lookup(&account.index, msg.subject);
         let mut delivered = self.fan_out(&result, from, msg);
-        if account.has_links() {
+        if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, 0);
         }
         delivered
@@ -112,7 +112,7 @@ impl Delivery {
     ) -> usize {
         let result = account.index.matches(msg.subject);
         let mut delivered = self.fan_out(&result, from, msg);
-        if account.has_links() {
+        if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, hops);
         }
         delivered

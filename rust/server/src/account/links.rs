@@ -57,7 +57,7 @@ pub struct Links {
 
 /// A subject's first token.
 #[inline]
-fn head(subject: &[u8]) -> &[u8] {
+pub(crate) fn head(subject: &[u8]) -> &[u8] {
     match memchr::memchr(b'.', subject) {
         Some(i) => &subject[..i],
         None => subject,
@@ -90,6 +90,11 @@ impl Links {
             }
         }
         self.heads = Some(heads);
+    }
+
+    /// The first tokens every bridged subject starts with (`None`: any), once sealed.
+    pub fn heads(&self) -> Option<&[Box<[u8]>]> {
+        self.heads.as_deref()
     }
 
     /// Whether a message on `subject` may cross a bridge (false: it surely does not).
@@ -396,6 +401,43 @@ mod tests {
             "NATS/1.0\r\nA: 1\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n"
         );
         assert_eq!(&out[n..], b"x");
+    }
+
+    #[test]
+    fn only_subjects_under_a_bridged_first_token_look_at_the_bridges() {
+        let svc = |local: &str| ServiceIn {
+            local: local.as_bytes().into(),
+            map: SubjectMap::Same,
+            importer: Weak::new(),
+            target: Weak::new(),
+            response_type: ResponseType::Singleton,
+            threshold: Duration::from_secs(1),
+            share: false,
+        };
+        let account = Account::new("A", false);
+        assert!(!account.may_cross(b"$SYS.REQ.USER.INFO"));
+        account.set_links(Links {
+            services: vec![
+                svc("$SYS.REQ.USER.INFO"),
+                svc("$SYS.REQ.ACCOUNT.PING.STATZ"),
+            ],
+            ..Links::default()
+        });
+        assert!(account.may_cross(b"$SYS.REQ.USER.INFO"));
+        assert!(!account.may_cross(b"orders.new"));
+        assert!(!account.may_cross(b"$SYSX.y"));
+        account.set_links(Links {
+            services: vec![svc("a.b"), svc("c")],
+            ..Links::default()
+        });
+        assert!(account.may_cross(b"orders.new"), "two heads: links decide");
+        assert!(account.links_for(b"orders.new").is_none());
+        assert!(account.links_for(b"c").is_some());
+        account.set_links(Links {
+            services: vec![svc("*.x")],
+            ..Links::default()
+        });
+        assert!(account.links_for(b"orders.x").is_some());
     }
 
     #[test]

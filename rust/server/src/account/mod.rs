@@ -17,7 +17,7 @@ pub mod links;
 pub mod mapping;
 mod registry;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -39,8 +39,10 @@ pub struct Account {
     name: String,
     /// The account's subscriptions.
     pub index: SubIndex,
-    /// Whether `links` has anything in it (read on every message without a lock).
-    has_links: AtomicBool,
+    /// Which subjects may cross a bridge, read on every message without a lock: 0 none,
+    /// [`ANY_SUBJECT`] any (then `links` decides), else the one first token they all start
+    /// with, packed by [`pack_head`].
+    filter: AtomicU64,
     links: RwLock<Arc<Links>>,
     /// Reply subjects of requests that came in through a service import, and where their
     /// responses go.
@@ -58,7 +60,7 @@ impl Account {
         Account {
             name: name.into(),
             index: SubIndex::new(cache),
-            has_links: AtomicBool::new(false),
+            filter: AtomicU64::new(0),
             links: RwLock::new(Arc::new(Links::default())),
             responses: Mutex::new(Responses::new()),
             clients: std::sync::atomic::AtomicI64::new(0),
@@ -101,10 +103,15 @@ impl Account {
         &self.name
     }
 
-    /// Whether messages published here may cross into other accounts.
+    /// Whether a message on `subject` may cross into other accounts (false: surely not;
+    /// one relaxed load and a look at the first token).
     #[inline]
-    pub fn has_links(&self) -> bool {
-        self.has_links.load(Ordering::Relaxed)
+    pub fn may_cross(&self, subject: &[u8]) -> bool {
+        match self.filter.load(Ordering::Relaxed) {
+            0 => false,
+            ANY_SUBJECT => true,
+            head => pack_head(links::head(subject)) == head,
+        }
     }
 
     /// The bridges out of this account.
@@ -123,10 +130,30 @@ impl Account {
     /// Installs this account's bridges (a start or a reload).
     pub(crate) fn set_links(&self, mut links: Links) {
         links.seal();
-        let any = !links.is_empty();
+        let filter = match links.heads() {
+            _ if links.is_empty() => 0,
+            Some([one]) => pack_head(one),
+            _ => ANY_SUBJECT,
+        };
         *self.links.write() = Arc::new(links);
-        self.has_links.store(any, Ordering::Relaxed);
+        self.filter.store(filter, Ordering::Relaxed);
     }
+}
+
+/// [`Account::may_cross`]'s "any subject may".
+const ANY_SUBJECT: u64 = u64::MAX;
+
+/// A first token as one word: up to 7 bytes and the length in the top byte (never 0, never
+/// [`ANY_SUBJECT`]); a longer token packs as [`ANY_SUBJECT`], leaving the check to `links`.
+#[inline]
+fn pack_head(head: &[u8]) -> u64 {
+    if head.is_empty() || head.len() > 7 {
+        return ANY_SUBJECT;
+    }
+    let mut word = [0u8; 8];
+    word[..head.len()].copy_from_slice(head);
+    word[7] = head.len() as u8;
+    u64::from_le_bytes(word)
 }
 
 impl std::fmt::Debug for Account {
