@@ -80,8 +80,11 @@ impl Links {
             .chain(self.answers.then_some(REPLY_PREFIX));
         let mut heads: Vec<Box<[u8]>> = Vec::new();
         for p in patterns {
-            let h = head(p.strip_suffix(b".").unwrap_or(p));
-            if h == b"*" || h == b">" {
+            let p = p.strip_suffix(b".").unwrap_or(p);
+            let h = head(p);
+            // A one-token pattern is matched by that very token, which has no `.` after
+            // it: only a wildcard-free multi-token pattern gives a `<head>.` prefix.
+            if h == b"*" || h == b">" || h.len() == p.len() {
                 self.heads = None;
                 return;
             }
@@ -92,7 +95,8 @@ impl Links {
         self.heads = Some(heads);
     }
 
-    /// The first tokens every bridged subject starts with (`None`: any), once sealed.
+    /// The first tokens every bridged subject starts with, each followed by a `.` (`None`:
+    /// any subject may be bridged), once sealed.
     pub fn heads(&self) -> Option<&[Box<[u8]>]> {
         self.heads.as_deref()
     }
@@ -427,12 +431,17 @@ mod tests {
         assert!(!account.may_cross(b"orders.new"));
         assert!(!account.may_cross(b"$SYSX.y"));
         account.set_links(Links {
-            services: vec![svc("a.b"), svc("c")],
+            services: vec![svc("a.b"), svc("c.d")],
             ..Links::default()
         });
         assert!(account.may_cross(b"orders.new"), "two heads: links decide");
         assert!(account.links_for(b"orders.new").is_none());
-        assert!(account.links_for(b"c").is_some());
+        assert!(account.links_for(b"c.d").is_some());
+        account.set_links(Links {
+            services: vec![svc("c")],
+            ..Links::default()
+        });
+        assert!(account.may_cross(b"c"), "a one-token pattern: links decide");
         account.set_links(Links {
             services: vec![svc("*.x")],
             ..Links::default()

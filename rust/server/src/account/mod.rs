@@ -40,8 +40,8 @@ pub struct Account {
     /// The account's subscriptions.
     pub index: SubIndex,
     /// Which subjects may cross a bridge, read on every message without a lock: 0 none,
-    /// [`ANY_SUBJECT`] any (then `links` decides), else the one first token they all start
-    /// with, packed by [`pack_head`].
+    /// [`ANY_SUBJECT`] any (then `links` decides), else the prefix (`<first token>.`, at
+    /// most 8 bytes) they all start with, packed by [`pack_prefix`].
     filter: AtomicU64,
     links: RwLock<Arc<Links>>,
     /// Reply subjects of requests that came in through a service import, and where their
@@ -104,13 +104,16 @@ impl Account {
     }
 
     /// Whether a message on `subject` may cross into other accounts (false: surely not;
-    /// one relaxed load and a look at the first token).
+    /// one relaxed load and one word compared).
     #[inline]
     pub fn may_cross(&self, subject: &[u8]) -> bool {
         match self.filter.load(Ordering::Relaxed) {
             0 => false,
             ANY_SUBJECT => true,
-            head => pack_head(links::head(subject)) == head,
+            prefix => {
+                let n = 8 - (prefix.leading_zeros() / 8) as usize;
+                subject.len() >= n && pack_prefix(&subject[..n]) == prefix
+            }
         }
     }
 
@@ -132,7 +135,7 @@ impl Account {
         links.seal();
         let filter = match links.heads() {
             _ if links.is_empty() => 0,
-            Some([one]) => pack_head(one),
+            Some([one]) if one.len() < 8 => pack_prefix(&[&one[..], b"."].concat()),
             _ => ANY_SUBJECT,
         };
         *self.links.write() = Arc::new(links);
@@ -143,16 +146,12 @@ impl Account {
 /// [`Account::may_cross`]'s "any subject may".
 const ANY_SUBJECT: u64 = u64::MAX;
 
-/// A first token as one word: up to 7 bytes and the length in the top byte (never 0, never
-/// [`ANY_SUBJECT`]); a longer token packs as [`ANY_SUBJECT`], leaving the check to `links`.
+/// Up to 8 bytes as one word, zero-padded (a subject prefix ends with `.`, so its last
+/// byte, and so its length, shows in the word; it is never 0 nor [`ANY_SUBJECT`]).
 #[inline]
-fn pack_head(head: &[u8]) -> u64 {
-    if head.is_empty() || head.len() > 7 {
-        return ANY_SUBJECT;
-    }
+fn pack_prefix(bytes: &[u8]) -> u64 {
     let mut word = [0u8; 8];
-    word[..head.len()].copy_from_slice(head);
-    word[7] = head.len() as u8;
+    word[..bytes.len()].copy_from_slice(bytes);
     u64::from_le_bytes(word)
 }
 
