@@ -10,7 +10,7 @@ import pytest
 from fastnats.monitor.metrics import ACCOUNT_METRICS
 
 from ..conftest import RunningServer, start_fastnats_server
-from .clients import as_user, monitoring
+from .clients import as_user, monitoring, sync
 
 prometheus_parser = pytest.importorskip("prometheus_client.parser")
 
@@ -45,6 +45,11 @@ async def test_per_account_series_match_accstatz(srv: RunningServer) -> None:
     try:
         sub = await clients[1].subscribe("x.>")
         await clients[2].subscribe("y")
+        # The subscriptions are registered before the publishes (SUB has no reply).
+        await sync(clients[1])
+        await sync(clients[2])
+        # (each sync is a request and its reply: the figures below count from here)
+        before = {s["acc"]: s for s in monitoring(srv, "/accstatz?unused=1")["account_statz"]}
         for _ in range(3):
             await clients[0].publish("x.1", b"hello")
         for _ in range(3):
@@ -72,11 +77,15 @@ async def test_per_account_series_match_accstatz(srv: RunningServer) -> None:
             assert samples[account] == value, (name, account)
     connections = families["fastnats_account_connections"][2]
     assert connections == {"A": 2, "B": 1, "C": 0, "$G": 0, "$SYS": 0}
-    assert families["fastnats_account_in_msgs"][2]["A"] == 3
-    assert families["fastnats_account_in_bytes"][2]["A"] == 15
-    assert families["fastnats_account_out_msgs"][2]["A"] == 3
-    assert families["fastnats_account_out_bytes"][2]["B"] == 0
-    assert families["fastnats_account_in_bytes"][2]["B"] == 8
+    def grew(family: str, account: str, key: str) -> float:
+        side, what = key.split(".")
+        return families[family][2][account] - before[account][side][what]
+
+    assert grew("fastnats_account_in_msgs", "A", "received.msgs") == 3
+    assert grew("fastnats_account_in_bytes", "A", "received.bytes") == 15
+    assert grew("fastnats_account_out_msgs", "A", "sent.msgs") == 3
+    assert grew("fastnats_account_out_bytes", "B", "sent.bytes") == 0
+    assert grew("fastnats_account_in_bytes", "B", "received.bytes") == 8
     assert families["fastnats_account_subscriptions"][2]["B"] >= 1
 
 
