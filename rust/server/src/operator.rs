@@ -17,8 +17,9 @@
 //!   that does not resolve is left out and logged, as nats-server does.
 //!
 //! Not here: account updates through `$SYS` (`$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE`), the URL
-//! resolver, activation tokens (an import carrying one is left out), scoped-key templates
-//! with `{{...}}` placeholders (refused), and `resolver_pinned_accounts`.
+//! resolver, activation tokens (an import carrying one is left out), and
+//! `resolver_pinned_accounts`. A scoped signing key's template has its `{{...}}`
+//! placeholders expanded ([`crate::jwt::expand_template`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -40,8 +41,8 @@ use crate::auth::{
 };
 use crate::config::{Config, ConfigError, DEFAULT_SYSTEM_ACCOUNT};
 use crate::jwt::{
-    decode_account, decode_operator, decode_user, parse_decorated_jwt, verify_user_chain,
-    AccountClaims, ExportType, JwtError, OperatorClaims, TimeWindow, NO_LIMIT,
+    decode_account, decode_operator, decode_user, expand_template, parse_decorated_jwt,
+    verify_user_chain, AccountClaims, ExportType, JwtError, OperatorClaims, TimeWindow, NO_LIMIT,
 };
 use crate::log::Level;
 
@@ -536,7 +537,18 @@ impl OperatorMode {
                 return deny(Level::Debug, text);
             }
         };
-        let limits = verified.limits();
+        // nats-server: a scoped key's template, placeholders expanded, is the user's.
+        let expanded;
+        let limits = match &verified.scope {
+            None => &verified.user.limits,
+            Some(scope) => match expand_template(&scope.template, &verified.user, &account) {
+                Ok(l) => {
+                    expanded = l;
+                    &expanded
+                }
+                Err(_) => return deny(Level::Debug, "User JWT generated invalid permissions"),
+            },
+        };
         let types = &limits.allowed_connection_types;
         if !types.is_empty() && !types.iter().any(|t| t.eq_ignore_ascii_case("STANDARD")) {
             return deny(Level::Debug, "Connection type not allowed");
@@ -563,19 +575,10 @@ impl OperatorMode {
         let own = permissions_of(&limits.permissions);
         let perms = match own.or_else(|| permissions_of(&account.default_permissions)) {
             None => None,
-            Some(p) => {
-                let templated = [&p.publish, &p.subscribe]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|s| s.allow.iter().chain(&s.deny))
-                    .any(|s| s.contains("{{"));
-                match (templated, CompiledPermissions::compile(&p)) {
-                    (false, Ok(c)) => Some(Arc::new(c)),
-                    _ => {
-                        return deny(Level::Debug, "User JWT generated invalid permissions");
-                    }
-                }
-            }
+            Some(p) => match CompiledPermissions::compile(&p) {
+                Ok(c) => Some(Arc::new(c)),
+                Err(_) => return deny(Level::Debug, "User JWT generated invalid permissions"),
+            },
         };
         let exp = verified.user.claims.exp;
         let expires_in = match (exp > 0).then(|| Duration::from_secs((exp - now).max(0) as u64)) {
