@@ -318,6 +318,8 @@ async def test_user_info_through_the_system_import(
     assert data["user"] == WHOAMI_USER.public
     assert data["account"] == acc.public
     assert data["account_name"] == "fixture-acc"  # the account JWT's name
+    assert data["user_name"] == "whoami"  # the user JWT's name
+    assert list(data)[:4] == ["user", "account", "account_name", "user_name"]
 
 
 def test_operator_mode_refuses_config_accounts(

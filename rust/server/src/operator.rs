@@ -236,6 +236,8 @@ pub struct JwtGrant {
     pub expires_in: Option<Duration>,
     /// The account JWT's name (`/connz` `name_tag`).
     pub account_name: String,
+    /// The user JWT's name (`$SYS.REQ.USER.INFO` `user_name`).
+    pub user_name: String,
     /// Whether the account is new to the server (the caller adds it to the account set).
     pub new_account: bool,
     /// The log line of the admission (`Authenticated JWT: ...`, debug).
@@ -609,6 +611,7 @@ impl OperatorMode {
             max_conns: account.limits.conn,
             expires_in,
             account_name: account.claims.name.clone(),
+            user_name: u.name.clone(),
             new_account,
             log,
         }))
