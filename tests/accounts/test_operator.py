@@ -322,6 +322,24 @@ async def test_user_info_through_the_system_import(
     assert list(data)[:4] == ["user", "account", "account_name", "user_name"]
 
 
+async def test_no_system_account_unless_one_is_named(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    """Neither the config nor the operator JWT names a system account: there is none (no
+    ``$SYS`` fallback), so ``$SYS.REQ.USER.INFO`` has no responders."""
+    srv = start_op(operator_config(tmp_path, "http_port: -1"))
+    assert "system_account" not in monitoring(srv, "/accountz")
+    assert "system_account" not in monitoring(srv, "/varz")
+    acc = jwtgen.key("account", "acc")
+    token = jwtgen.user_jwt(WHOAMI_USER, acc, "whoami")
+    nc = await connect(srv, write_creds(tmp_path, token, WHOAMI_USER.seed))
+    try:
+        with pytest.raises(nats.errors.NoRespondersError):
+            await nc.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
+    finally:
+        await nc.close()
+
+
 def test_operator_mode_refuses_config_accounts(
     start_op: Callable[[str], RunningServer], tmp_path: Path
 ) -> None:

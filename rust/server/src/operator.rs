@@ -39,7 +39,7 @@ use crate::auth::{
     verify_nkey, AuthMethod, CompiledPermissions, Identity, Permissions, ResponsePermission,
     SubjectPermission,
 };
-use crate::config::{Config, ConfigError, DEFAULT_SYSTEM_ACCOUNT};
+use crate::config::{Config, ConfigError};
 use crate::jwt::{
     decode_account, decode_operator, decode_user, expand_template, parse_decorated_jwt,
     verify_user_chain, AccountClaims, ExportType, JwtError, OperatorClaims, TimeWindow, NO_LIMIT,
@@ -216,7 +216,8 @@ pub struct OperatorMode {
     operators: Vec<OperatorClaims>,
     /// The resolver's directory (`full`/`cache`); `None` for `MEMORY`.
     dir: Option<PathBuf>,
-    /// The system account's public key (or `$SYS`), `None` with `no_system_account`.
+    /// The system account's public key: the config's or the operator JWT's; `None` when
+    /// neither names one, or with `no_system_account`.
     system_account: Option<String>,
     loaded: Mutex<Loaded>,
 }
@@ -389,11 +390,9 @@ impl OperatorMode {
                 }
             }
         }
-        let system_account = if config.no_system_account {
-            None
-        } else {
-            Some(system_account.unwrap_or_else(|| DEFAULT_SYSTEM_ACCOUNT.to_string()))
-        };
+        // Unnamed, there is none: nats-server's default `$SYS` is not an account a trusted
+        // operator signed, so setting it fails and the server runs without one.
+        let system_account = system_account.filter(|_| !config.no_system_account);
         Ok(Some(OperatorMode {
             operators,
             dir,
@@ -402,7 +401,7 @@ impl OperatorMode {
         }))
     }
 
-    /// The system account's name (a public key, or `$SYS`).
+    /// The system account's public key, if there is one.
     pub fn system_account(&self) -> Option<&str> {
         self.system_account.as_deref()
     }
