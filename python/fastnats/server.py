@@ -109,8 +109,8 @@ class Server:
         name an account's user. See the README's Accounts section and
         :class:`fastnats.options.AccountOptions`. None: the global account only.
     system_account (str | None): the account named as nats-server's system account (default
-        ``$SYS``): its users see the server's events and requests (README: The system
-        account).
+        ``$SYS``; in operator mode the operator JWT's, else none): its users see the
+        server's events and requests (README: The system account).
     no_system_account (bool): no system account (False).
     operator (str | list[str] | None): operator mode: the trusted operator's JWT, as a
         file (decorated as ``nsc`` writes it, or bare) or the JWT itself; a list for
@@ -637,8 +637,8 @@ class Server:
 
     def _start_system_services(self) -> None:
         """Answers the system account's monitoring requests (see :mod:`fastnats.system`)."""
-        if self._native.config().get("no_system_account"):
-            return
+        if self._native.system_account() is None:
+            return  # no_system_account, or operator mode naming none
         from .system import SystemServices
 
         self._system = SystemServices(self._native, self._monitoring)

@@ -32,6 +32,31 @@ LIMITED_USER = jwtgen.key("user", "limited-conn")
 PERM_USER = jwtgen.key("user", "perm")
 BEARER_USER = jwtgen.key("user", "bearer")
 WHOAMI_USER = jwtgen.key("user", "whoami")
+TMPL = jwtgen.key("account", "templated")
+TMPL_SCOPED = jwtgen.key("account", "templated-scoped")
+TMPL_STRICT = jwtgen.key("account", "templated-strict")
+TMPL_USER = jwtgen.key("user", "templated")
+TEMPLATE_SUBJECTS = ["user.{{name()}}.>", "team.{{tag(team)}}", "region.{{account-tag(region)}}"]
+
+
+def templated_account() -> str:
+    """An account with two scoped keys: one whose template derives subjects from the user's
+    name and tags and the account's tags, one denying a tag that users lack."""
+    template = {
+        "pub": {"allow": TEMPLATE_SUBJECTS},
+        "sub": {"allow": [*TEMPLATE_SUBJECTS, "_INBOX.>"]},
+    }
+    strict = {"pub": {"deny": ["no.{{tag(missing)}}"]}}
+    return jwtgen.account_jwt(
+        TMPL,
+        OP,
+        "templated",
+        tags=["region:eu"],
+        signing_keys=[
+            {"kind": "user_scope", "key": TMPL_SCOPED.public, "role": "t", "template": template},
+            {"kind": "user_scope", "key": TMPL_STRICT.public, "role": "s", "template": strict},
+        ],
+    )
 
 
 def operator_config(tmp_path: Path, extra: str = "", *, system: bool = False) -> str:
@@ -46,6 +71,7 @@ def operator_config(tmp_path: Path, extra: str = "", *, system: bool = False) ->
     op_file.write_text(jwtgen.decorate(operator, "operator"))
     limits = dict(jwtgen.UNLIMITED_ACCOUNT, conn=1)
     preload.append((LIMITED.public, jwtgen.account_jwt(LIMITED, OP, "limited", limits=limits)))
+    preload.append((TMPL.public, templated_account()))
     return "\n".join(
         [
             f'operator: "{op_file}"',
@@ -196,6 +222,51 @@ async def test_jwt_permissions_are_enforced(op_server: RunningServer, tmp_path: 
         await nc.close()
 
 
+async def test_scoped_key_template_placeholders(op_server: RunningServer, tmp_path: Path) -> None:
+    """``{{name()}}``, ``{{tag(team)}}`` (two values: two subjects) and
+    ``{{account-tag(region)}}`` become the user's subjects; others are denied."""
+    token = jwtgen.user_jwt(
+        TMPL_USER,
+        TMPL_SCOPED,
+        "alice",
+        issuer_account=TMPL.public,
+        unlimited=False,
+        tags=["team:red", "team:blue"],
+    )
+    errors: list[str] = []
+    nc = await connect(op_server, write_creds(tmp_path, token, TMPL_USER.seed), errors)
+    try:
+        allowed = ["user.alice.x", "team.red", "team.blue", "region.eu"]
+        subs = [await nc.subscribe(s) for s in allowed]
+        for subject in allowed:
+            await nc.publish(subject, subject.encode())
+        for sub, subject in zip(subs, allowed, strict=True):
+            assert (await sub.next_msg(timeout=TIMEOUT)).data == subject.encode()
+        for subject in ["user.bob.x", "team.green", "region.us", "team.{{tag(team)}}"]:
+            await nc.publish(subject, b"no")
+        await nc.subscribe("user.bob.x")
+        await nc.flush(timeout=TIMEOUT)
+        deadline = time.monotonic() + TIMEOUT
+        while len(errors) < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        text = "\n".join(errors).lower()
+        for subject in ["user.bob.x", "team.green", "region.us", "team.{{tag(team)}}"]:
+            assert f'permissions violation for publish to "{subject}"' in text
+        assert 'permissions violation for subscription to "user.bob.x"' in text
+    finally:
+        await nc.close()
+
+
+async def test_scoped_template_with_a_missing_deny_tag_refuses_the_user(
+    op_server: RunningServer, tmp_path: Path
+) -> None:
+    token = jwtgen.user_jwt(
+        TMPL_USER, TMPL_STRICT, "bob", issuer_account=TMPL.public, unlimited=False
+    )
+    creds = write_creds(tmp_path, token, TMPL_USER.seed)
+    assert "Authorization Violation" in await refused(op_server, creds)
+
+
 async def test_account_connection_limit(op_server: RunningServer, tmp_path: Path) -> None:
     token = jwtgen.user_jwt(LIMITED_USER, LIMITED, "limited")
     creds = write_creds(tmp_path, token, LIMITED_USER.seed)
@@ -247,6 +318,26 @@ async def test_user_info_through_the_system_import(
     assert data["user"] == WHOAMI_USER.public
     assert data["account"] == acc.public
     assert data["account_name"] == "fixture-acc"  # the account JWT's name
+    assert data["user_name"] == "whoami"  # the user JWT's name
+    assert list(data)[:4] == ["user", "account", "account_name", "user_name"]
+
+
+async def test_no_system_account_unless_one_is_named(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    """Neither the config nor the operator JWT names a system account: there is none (no
+    ``$SYS`` fallback), so ``$SYS.REQ.USER.INFO`` has no responders."""
+    srv = start_op(operator_config(tmp_path, "http_port: -1"))
+    assert "system_account" not in monitoring(srv, "/accountz")
+    assert "system_account" not in monitoring(srv, "/varz")
+    acc = jwtgen.key("account", "acc")
+    token = jwtgen.user_jwt(WHOAMI_USER, acc, "whoami")
+    nc = await connect(srv, write_creds(tmp_path, token, WHOAMI_USER.seed))
+    try:
+        with pytest.raises(nats.errors.NoRespondersError):
+            await nc.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
+    finally:
+        await nc.close()
 
 
 def test_operator_mode_refuses_config_accounts(

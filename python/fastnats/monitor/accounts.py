@@ -1,7 +1,8 @@
 """The accounts the engine runs, as the monitoring documents name them: ``$G``, every account
-of the ``accounts`` option and the system account (``system_account``, else ``$SYS`` unless
-``no_system_account``). Read from the engine's configuration on each request, so a reload's
-accounts show at once.
+of the ``accounts`` option and the system account (the engine's: ``system_account``, else
+``$SYS`` unless ``no_system_account``; in operator mode the one the config or the operator
+JWT names, if any). Read from the engine on each request, so a reload's accounts show at
+once.
 
 Used by :mod:`.connz` and :mod:`.subsz` (the ``acc`` filter), :mod:`.accountz` and
 :mod:`.accstatz`.
@@ -25,17 +26,16 @@ def configured(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: account or {} for name, account in accounts.items()}
 
 
-def system_account(config: dict[str, Any]) -> str | None:
-    """The system account's name, None with ``no_system_account``."""
-    if config.get("no_system_account"):
-        return None
-    return config.get("system_account") or SYSTEM_ACCOUNT
+def system_account(native: Any) -> str | None:
+    """The running engine's system account (``native.system_account()``), None without."""
+    name: str | None = native.system_account()
+    return name
 
 
-def names(config: dict[str, Any]) -> list[str]:
+def names(native: Any) -> list[str]:
     """Every account's name, sorted (nats-server lists them in no particular order)."""
-    found = {GLOBAL_ACCOUNT, *configured(config)}
-    system = system_account(config)
+    found = {GLOBAL_ACCOUNT, *configured(native.config())}
+    system = system_account(native)
     if system:
         found.add(system)
     return sorted(found)

@@ -61,7 +61,7 @@ def _detail(monitor: MonitorState, config: dict[str, Any], name: str) -> dict[st
     # The accounts are (re)built when the configuration is (re)loaded.
     updated = monitor.config_load_time_ns or clock.ns_from_seconds(native.stats()["start"])
     info: dict[str, Any] = {"account_name": name, "update_time": rfc3339(updated)}
-    if name == accounts.system_account(config):
+    if name == accounts.system_account(native):
         info["is_system"] = True
     info.update(
         {
@@ -93,11 +93,11 @@ def accountz(
     native = monitor.native
     config = native.config()
     doc: dict[str, Any] = {"server_id": native.server_id or "", "now": rfc3339(time.time_ns())}
-    system = accounts.system_account(config)
+    system = accounts.system_account(native)
     if system:
         doc["system_account"] = system
     acc = query.get("acc", "")
-    names = accounts.names(config)
+    names = accounts.names(native)
     if not acc:
         doc["accounts"] = names
     elif acc in names:

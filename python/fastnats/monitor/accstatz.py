@@ -55,7 +55,7 @@ def statistics(native: Any, unused: bool) -> list[dict[str, Any]]:
         by_account.setdefault(accounts.of(conn), []).append(conn)
     names = set(by_account)
     if unused:
-        names.update(accounts.names(native.config()))
+        names.update(accounts.names(native))
     return [_stat(native, n, by_account.get(n, [])) for n in sorted(names)]
 
 

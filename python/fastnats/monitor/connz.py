@@ -195,7 +195,7 @@ def connz(
 
     now_ns = time.time_ns()
     native = monitor.native
-    if acc and acc not in accounts.names(native.config()):
+    if acc and acc not in accounts.names(native):
         # nats-server answers an unknown account with this half-filled document.
         return {
             "server_id": "",

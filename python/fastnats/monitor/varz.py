@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import _fastnats
 from ..gocompat import rfc3339
-from . import clock, usage
+from . import accounts, clock, usage
 from .state import MonitorState
 
 __all__ = ["varz"]
@@ -109,7 +109,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "http_req_stats": monitor.request_counts(),
             "config_load_time": rfc3339(monitor.config_load_time_ns or start_ns),
             "config_digest": monitor.config_digest,
-            **_system_account(config),
+            **_system_account(native),
             "slow_consumer_stats": _by_kind(stats.get("slow_consumers", 0)),
             "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),
         }
@@ -117,8 +117,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
     return v
 
 
-def _system_account(config: dict[str, Any]) -> dict[str, str]:
-    """``system_account`` as nats-server shows it (absent with ``no_system_account``)."""
-    if config.get("no_system_account"):
-        return {}
-    return {"system_account": config.get("system_account") or "$SYS"}
+def _system_account(native: Any) -> dict[str, str]:
+    """``system_account`` as nats-server shows it (absent when there is none)."""
+    name = accounts.system_account(native)
+    return {"system_account": name} if name else {}

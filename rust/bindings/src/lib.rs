@@ -322,6 +322,11 @@ impl NativeServer {
         })
     }
 
+    /// The system account's name, or `None` when the server has none (or is not running).
+    fn system_account(&self) -> Option<String> {
+        self.server()?.shared().system_account_name()
+    }
+
     /// The `server` block of the next system message (nats-server's `ServerInfo`, with its
     /// sequence number), or `None` when the server is not running.
     fn system_server_info<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {

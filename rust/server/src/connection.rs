@@ -29,6 +29,9 @@ pub struct ClientMeta {
     pub version: String,
     /// CONNECT `protocol` (1 makes the client take async INFO, such as lame duck's).
     pub protocol: i64,
+    /// The user JWT's `name` in operator mode (nats-server's client `nameTag`; empty
+    /// otherwise): `$SYS.REQ.USER.INFO`'s `user_name`.
+    pub user_name: String,
 }
 
 /// The shared face of a connection.

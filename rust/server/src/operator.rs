@@ -17,8 +17,9 @@
 //!   that does not resolve is left out and logged, as nats-server does.
 //!
 //! Not here: account updates through `$SYS` (`$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE`), the URL
-//! resolver, activation tokens (an import carrying one is left out), scoped-key templates
-//! with `{{...}}` placeholders (refused), and `resolver_pinned_accounts`.
+//! resolver, activation tokens (an import carrying one is left out), and
+//! `resolver_pinned_accounts`. A scoped signing key's template has its `{{...}}`
+//! placeholders expanded ([`crate::jwt::expand_template`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -38,10 +39,10 @@ use crate::auth::{
     verify_nkey, AuthMethod, CompiledPermissions, Identity, Permissions, ResponsePermission,
     SubjectPermission,
 };
-use crate::config::{Config, ConfigError, DEFAULT_SYSTEM_ACCOUNT};
+use crate::config::{Config, ConfigError};
 use crate::jwt::{
-    decode_account, decode_operator, decode_user, parse_decorated_jwt, verify_user_chain,
-    AccountClaims, ExportType, JwtError, OperatorClaims, TimeWindow, NO_LIMIT,
+    decode_account, decode_operator, decode_user, expand_template, parse_decorated_jwt,
+    verify_user_chain, AccountClaims, ExportType, JwtError, OperatorClaims, TimeWindow, NO_LIMIT,
 };
 use crate::log::Level;
 
@@ -215,7 +216,8 @@ pub struct OperatorMode {
     operators: Vec<OperatorClaims>,
     /// The resolver's directory (`full`/`cache`); `None` for `MEMORY`.
     dir: Option<PathBuf>,
-    /// The system account's public key (or `$SYS`), `None` with `no_system_account`.
+    /// The system account's public key: the config's or the operator JWT's; `None` when
+    /// neither names one, or with `no_system_account`.
     system_account: Option<String>,
     loaded: Mutex<Loaded>,
 }
@@ -235,6 +237,8 @@ pub struct JwtGrant {
     pub expires_in: Option<Duration>,
     /// The account JWT's name (`/connz` `name_tag`).
     pub account_name: String,
+    /// The user JWT's name (`$SYS.REQ.USER.INFO` `user_name`).
+    pub user_name: String,
     /// Whether the account is new to the server (the caller adds it to the account set).
     pub new_account: bool,
     /// The log line of the admission (`Authenticated JWT: ...`, debug).
@@ -386,11 +390,9 @@ impl OperatorMode {
                 }
             }
         }
-        let system_account = if config.no_system_account {
-            None
-        } else {
-            Some(system_account.unwrap_or_else(|| DEFAULT_SYSTEM_ACCOUNT.to_string()))
-        };
+        // Unnamed, there is none: nats-server's default `$SYS` is not an account a trusted
+        // operator signed, so setting it fails and the server runs without one.
+        let system_account = system_account.filter(|_| !config.no_system_account);
         Ok(Some(OperatorMode {
             operators,
             dir,
@@ -399,7 +401,7 @@ impl OperatorMode {
         }))
     }
 
-    /// The system account's name (a public key, or `$SYS`).
+    /// The system account's public key, if there is one.
     pub fn system_account(&self) -> Option<&str> {
         self.system_account.as_deref()
     }
@@ -536,7 +538,18 @@ impl OperatorMode {
                 return deny(Level::Debug, text);
             }
         };
-        let limits = verified.limits();
+        // nats-server: a scoped key's template, placeholders expanded, is the user's.
+        let expanded;
+        let limits = match &verified.scope {
+            None => &verified.user.limits,
+            Some(scope) => match expand_template(&scope.template, &verified.user, &account) {
+                Ok(l) => {
+                    expanded = l;
+                    &expanded
+                }
+                Err(_) => return deny(Level::Debug, "User JWT generated invalid permissions"),
+            },
+        };
         let types = &limits.allowed_connection_types;
         if !types.is_empty() && !types.iter().any(|t| t.eq_ignore_ascii_case("STANDARD")) {
             return deny(Level::Debug, "Connection type not allowed");
@@ -563,19 +576,10 @@ impl OperatorMode {
         let own = permissions_of(&limits.permissions);
         let perms = match own.or_else(|| permissions_of(&account.default_permissions)) {
             None => None,
-            Some(p) => {
-                let templated = [&p.publish, &p.subscribe]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|s| s.allow.iter().chain(&s.deny))
-                    .any(|s| s.contains("{{"));
-                match (templated, CompiledPermissions::compile(&p)) {
-                    (false, Ok(c)) => Some(Arc::new(c)),
-                    _ => {
-                        return deny(Level::Debug, "User JWT generated invalid permissions");
-                    }
-                }
-            }
+            Some(p) => match CompiledPermissions::compile(&p) {
+                Ok(c) => Some(Arc::new(c)),
+                Err(_) => return deny(Level::Debug, "User JWT generated invalid permissions"),
+            },
         };
         let exp = verified.user.claims.exp;
         let expires_in = match (exp > 0).then(|| Duration::from_secs((exp - now).max(0) as u64)) {
@@ -606,6 +610,7 @@ impl OperatorMode {
             max_conns: account.limits.conn,
             expires_in,
             account_name: account.claims.name.clone(),
+            user_name: u.name.clone(),
             new_account,
             log,
         }))

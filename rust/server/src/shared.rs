@@ -271,8 +271,9 @@ impl Shared {
         self.clients.lock().len()
     }
 
-    /// The system account's name: the operator's in operator mode, else `system_account` or
-    /// `$SYS`; `None` with `no_system_account`.
+    /// The system account's name: in operator mode the one the config or the operator JWT
+    /// names (none otherwise), else `system_account` or `$SYS`; `None` with
+    /// `no_system_account`.
     pub fn system_account_name(&self) -> Option<String> {
         let authorizer = self.authorizer();
         match authorizer.operator() {

@@ -169,7 +169,11 @@ async fn jwt_accounts_import_the_system_user_info() {
     let op = Op::new();
     let acc = KeyPair::new_account();
     let acc_jwt = op.account(&acc, "acc-name", json!({}));
-    let engine = start(op_config(&op, &[(&acc, &acc_jwt)])).await;
+    let sys = KeyPair::new_account();
+    let sys_jwt = op.account(&sys, "SYS", json!({}));
+    let mut config = op_config(&op, &[(&acc, &acc_jwt), (&sys, &sys_jwt)]);
+    config.system_account = Some(sys.public_key());
+    let engine = start(config).await;
     let (u, token) = user(&acc, json!({}), json!({}));
     let mut c = admitted(&engine, &token, Some(&u)).await;
     c.send(b"SUB _INBOX.me 1\r\nPUB $SYS.REQ.USER.INFO _INBOX.me 0\r\n\r\n")
@@ -179,6 +183,18 @@ async fn jwt_accounts_import_the_system_user_info() {
     let reply: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(reply["data"]["user"], json!(u.public_key()));
     assert_eq!(reply["data"]["account"], json!(acc.public_key()));
+    assert_eq!(reply["data"]["user_name"], json!("u"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_system_account_unless_one_is_named() {
+    // Neither the config nor the operator JWT names one: none (nats-server's `$SYS` default
+    // is not an account the operator signed).
+    let op = Op::new();
+    let acc = KeyPair::new_account();
+    let acc_jwt = op.account(&acc, "acc-name", json!({}));
+    let engine = start(op_config(&op, &[(&acc, &acc_jwt)])).await;
+    assert_eq!(engine.shared().system_account_name(), None);
 }
 
 #[tokio::test(start_paused = true)]

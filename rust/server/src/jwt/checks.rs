@@ -275,8 +275,8 @@ pub struct VerifiedUser {
     pub user: UserClaims,
     /// The scope, when a scoped signing key signed the user: its template replaces the
     /// user's (necessarily empty) permissions and limits. Its `{{name()}}`,
-    /// `{{subject()}}`, `{{tag(...)}}`, ... placeholders are not expanded here
-    /// (nats-server's `processUserPermissionsTemplate`).
+    /// `{{subject()}}`, `{{tag(...)}}`, ... placeholders are not expanded here: see
+    /// [`super::expand_template`].
     pub scope: Option<UserScope>,
 }
 

@@ -31,10 +31,12 @@
 //! - `claims`: the claim types and their JSON (defaults as Go's decoder leaves them).
 //! - `decode`: [`decode`] and friends, [`parse_decorated_jwt`].
 //! - `checks`: revocations, signing keys, `src`, `times`, [`verify_user_chain`].
+//! - `template`: a scoped signing key's `{{...}}` placeholders, [`expand_template`].
 
 mod checks;
 mod claims;
 mod decode;
+mod template;
 
 #[cfg(test)]
 mod tests;
@@ -49,6 +51,7 @@ pub use decode::{
     decode, decode_account, decode_operator, decode_user, encode_part, parse_decorated_jwt,
     Decoded, Header, MAX_TOKEN_SIZE,
 };
+pub use template::{expand_template, TemplateError, MAX_EXPANSIONS};
 
 /// Why a JWT is refused.
 #[derive(Debug, thiserror::Error)]

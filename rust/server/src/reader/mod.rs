@@ -448,6 +448,7 @@ impl Reader {
         self.limits.max_payload = self.max_payload();
         self.expires = grant.expires_in.map(|d| Instant::now() + d);
         self.authorize(id);
+        self.me.meta.lock().user_name = grant.user_name.clone();
         if grant.max_subs == 0 {
             // nats-server: a client already at its subscription limit is told and closed.
             self.log_client(Level::Error, "maximum subscriptions exceeded");

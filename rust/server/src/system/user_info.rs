@@ -1,6 +1,7 @@
 //! `$SYS.REQ.USER.INFO`: a client asks who it is. Every account imports it from the system
 //! account (with the requester's details in `Nats-Request-Info`), where this handler
-//! answers `{"server": ..., "data": {"user", "account", "account_name", "permissions"}}`.
+//! answers `{"server": ..., "data": {"user", "account", "account_name", "user_name",
+//! "permissions"}}` (`user_name`: the user JWT's name, when there is one).
 
 use std::sync::{Arc, Weak};
 
@@ -23,6 +24,8 @@ struct UserInfo {
     account: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     account_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    user_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     permissions: Option<PublicPermissions>,
 }
@@ -97,6 +100,10 @@ fn answer(shared: &Shared, info: &serde_json::Value) -> UserInfo {
         .get("id")
         .and_then(serde_json::Value::as_u64)
         .and_then(|cid| shared.client(cid));
+    let user_name = conn
+        .as_ref()
+        .map(|c| c.meta.lock().user_name.clone())
+        .unwrap_or_default();
     let permissions = conn.and_then(|c| c.perms.read().clone()).map(
         |p: Arc<crate::auth::CompiledPermissions>| {
             let source = p.source();
@@ -112,6 +119,7 @@ fn answer(shared: &Shared, info: &serde_json::Value) -> UserInfo {
         .map_or_else(|| account.clone(), |a| a.name_tag());
     UserInfo {
         user: text("user"),
+        user_name,
         account_name,
         account,
         permissions,
