@@ -118,6 +118,9 @@ impl Delivery {
         delivered
     }
 
+    /// The local part of a delivery (inlined: it was part of `route` before accounts, and a
+    /// call per message showed in profiles of pure publishing).
+    #[inline]
     fn fan_out(&mut self, result: &Matches, from: Origin, msg: &Publish<'_>) -> usize {
         let mut delivered = 0usize;
         for sub in &result.psubs {
