@@ -30,6 +30,17 @@ async def connect(server: Any, **options: Any) -> Client:
     return await nats.connect(server.url, **options)
 
 
+async def connect_creds(server: Any, creds: str, errors: list[str] | None = None) -> Client:
+    """A client logged in with the ``.creds`` file ``creds``; the asynchronous errors it
+    reports are appended to ``errors`` when given."""
+
+    async def record(e: Exception) -> None:
+        if errors is not None:
+            errors.append(str(e))
+
+    return await connect(server, user_credentials=creds, error_cb=record)
+
+
 async def as_user(server: Any, user: str, password: str | None = None) -> Client:
     """A client logged in as ``user`` (password: the user name, as the tests configure)."""
     return await connect(server, user=user, password=password or user)

@@ -20,6 +20,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import nkeys
@@ -231,3 +232,11 @@ def fixtures() -> dict[str, str]:
 if __name__ == "__main__":
     for name, value in fixtures().items():
         sys.stdout.write(f"{name} = {value}\n")
+
+
+def write_creds(directory: Path, token: str, seed: str) -> str:
+    """A ``.creds`` file for the user JWT ``token`` and its ``seed``, numbered in
+    ``directory``; returns its path."""
+    path = directory / f"user-{len(list(directory.glob('*.creds')))}.creds"
+    path.write_text(creds(token, Key(seed, "")))
+    return str(path)

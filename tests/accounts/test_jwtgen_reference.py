@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nats
-import nats.errors
 import pytest
 
 from ..conftest import RunningServer, start_reference_server
 from . import jwtgen
+from .clients import connect_creds as connect
+from .jwtgen import write_creds
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -55,27 +55,6 @@ def operator_server(tmp_path: Path) -> Iterator[RunningServer]:
         yield srv
     finally:
         srv.stop()
-
-
-def write_creds(tmp_path: Path, token: str, seed: str) -> str:
-    path = tmp_path / f"user-{len(list(tmp_path.glob('*.creds')))}.creds"
-    path.write_text(jwtgen.creds(token, jwtgen.Key(seed, "")))
-    return str(path)
-
-
-async def connect(srv: RunningServer, creds: str, errors: list[str] | None = None) -> Any:
-    async def record(e: Exception) -> None:
-        if errors is not None:
-            errors.append(str(e))
-
-    return await nats.connect(
-        srv.url,
-        user_credentials=creds,
-        connect_timeout=TIMEOUT,
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-        error_cb=record,
-    )
 
 
 async def roundtrip(nc: Any, subject: str) -> None:

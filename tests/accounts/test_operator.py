@@ -19,7 +19,9 @@ from fastnats.conf import config_from_dict, loads
 
 from ..conftest import RunningServer, start_fastnats_server, start_reference_server
 from . import jwtgen
+from .clients import connect_creds as connect
 from .clients import monitoring
+from .jwtgen import write_creds
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -110,27 +112,6 @@ def start_op(
 @pytest.fixture
 def op_server(start_op: Callable[[str], RunningServer], tmp_path: Path) -> RunningServer:
     return start_op(operator_config(tmp_path))
-
-
-def write_creds(tmp_path: Path, token: str, seed: str) -> str:
-    path = tmp_path / f"user-{len(list(tmp_path.glob('*.creds')))}.creds"
-    path.write_text(jwtgen.creds(token, jwtgen.Key(seed, "")))
-    return str(path)
-
-
-async def connect(srv: RunningServer, creds: str, errors: list[str] | None = None) -> Any:
-    async def record(e: Exception) -> None:
-        if errors is not None:
-            errors.append(str(e))
-
-    return await nats.connect(
-        srv.url,
-        user_credentials=creds,
-        connect_timeout=TIMEOUT,
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-        error_cb=record,
-    )
 
 
 async def refused(srv: RunningServer, creds: str) -> str:
