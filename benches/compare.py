@@ -767,6 +767,21 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def build_loadgen() -> None:
+    """Builds the load generator (benches/loadgen) in release mode."""
+    subprocess.run(
+        [
+            "cargo",
+            "build",
+            "--release",
+            "--quiet",
+            "--manifest-path",
+            str(LOADGEN_DIR / "Cargo.toml"),
+        ],
+        check=True,
+    )
+
+
 def cpu_busy_pct(seconds: float = 0.5) -> dict[str, float]:
     """How busy each core is before we start (other builds and tests skew everything)."""
 
@@ -893,17 +908,7 @@ def main() -> int:
         print("WARNING: " + warn, file=sys.stderr)
 
     print("building the load generator (release)...", flush=True)
-    subprocess.run(
-        [
-            "cargo",
-            "build",
-            "--release",
-            "--quiet",
-            "--manifest-path",
-            str(LOADGEN_DIR / "Cargo.toml"),
-        ],
-        check=True,
-    )
+    build_loadgen()
 
     servers = discover_servers(args)
     busy = cpu_busy_pct()

