@@ -2,7 +2,8 @@
 //! no sockets, no parser, no tasks — the cost of matching one message in an account's index
 //! and appending it to its recipients' outbound queues.
 //!
-//! - `fanout/{1,10,100}`: one 128-byte message to that many plain subscribers of one subject.
+//! - `fanout/{0,1,10,100}`: one 128-byte message to that many plain subscribers of one
+//!   subject (0: publishing to nobody, the cost a publisher pays for matching alone).
 //! - `queue/10`: one message to a queue group of 10 (one member picked at random).
 //! - `wildcards`: one message to 3 subscribers (`a.b.c`, `a.*.c`, `a.>`) among 10,000
 //!   unrelated subscriptions.
@@ -101,13 +102,13 @@ fn message<'a>(subject: &'a [u8], payload: &'a [u8]) -> Publish<'a> {
 fn fanout(c: &mut Criterion) {
     let payload = [b'x'; 128];
     let mut g = c.benchmark_group("fanout");
-    for n in [1usize, 10, 100] {
+    for n in [0usize, 1, 10, 100] {
         let mut s = Setup::new();
         for _ in 0..n {
             s.recipient("orders.new", None);
         }
         let msg = message(b"orders.new", &payload);
-        g.throughput(Throughput::Elements((BATCH * n) as u64));
+        g.throughput(Throughput::Elements((BATCH * n.max(1)) as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| s.batch(&msg));
         });
