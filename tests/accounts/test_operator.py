@@ -20,7 +20,7 @@ from fastnats.conf import config_from_dict, loads
 from ..conftest import RunningServer, start_fastnats_server, start_reference_server
 from . import jwtgen
 from .clients import connect_creds as connect
-from .clients import monitoring
+from .clients import monitoring, sync
 from .jwtgen import write_creds
 
 pytestmark = pytest.mark.timeout(60)
@@ -301,6 +301,38 @@ async def test_user_info_through_the_system_import(
     assert data["account_name"] == "fixture-acc"  # the account JWT's name
     assert data["user_name"] == "whoami"  # the user JWT's name
     assert list(data)[:4] == ["user", "account", "account_name", "user_name"]
+
+
+async def test_name_tag_in_request_info_and_events(
+    start_op: Callable[[str], RunningServer], tmp_path: Path
+) -> None:
+    """nats-server's ``name_tag`` means two things: a request through a system import
+    carries the requester's details in ``Nats-Request-Info`` with the user JWT's name there
+    (``ClientInfo.NameTag`` is the client's ``nameTag``); a connect event names the account
+    JWT instead (``acc.getNameTag()``)."""
+    srv = start_op(operator_config(tmp_path, system=True))
+    acc = jwtgen.key("account", "acc")
+    watcher = jwtgen.key("user", "sys-watcher")
+    token = jwtgen.user_jwt(watcher, SYSTEM, "watcher")
+    sys_nc = await connect(srv, write_creds(tmp_path, token, watcher.seed))
+    try:
+        requests = await sys_nc.subscribe("$SYS.REQ.USER.>")
+        connects = await sys_nc.subscribe(f"$SYS.ACCOUNT.{acc.public}.CONNECT")
+        await sync(sys_nc)
+        token = jwtgen.user_jwt(WHOAMI_USER, acc, "whoami")
+        nc = await connect(srv, write_creds(tmp_path, token, WHOAMI_USER.seed))
+        try:
+            await nc.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
+        finally:
+            await nc.close()
+        msg = await requests.next_msg(timeout=TIMEOUT)
+        info = json.loads(msg.headers["Nats-Request-Info"])
+        assert (info["acc"], info["user"]) == (acc.public, WHOAMI_USER.public)
+        assert info["name_tag"] == "whoami"  # the user JWT's name
+        event = json.loads((await connects.next_msg(timeout=TIMEOUT)).data)
+        assert event["client"]["name_tag"] == "fixture-acc"  # the account JWT's name
+    finally:
+        await sys_nc.close()
 
 
 async def test_no_system_account_unless_one_is_named(

@@ -157,3 +157,26 @@ def test_importing_a_private_service_not_granted_is_a_config_error(start_server)
     accounts["C"] = {"imports": [{"service": {"account": "A", "subject": "svc.echo"}}]}
     with pytest.raises((ConfigError, RuntimeError), match="service import not authorized"):
         start_server(accounts=accounts)
+
+
+async def test_shared_request_info_has_no_name_tag_without_a_user_jwt(start_server):
+    """The system account's ``$SYS.REQ.USER.INFO`` import shares the requester's details;
+    their ``name_tag`` is the user JWT's name (nats-server's client ``nameTag``), so a
+    password user has none (not its account's name)."""
+    accounts = {
+        "SYS": {"users": [{"user": "sys", "password": "sys"}]},
+        "B": {"users": [{"user": "b", "password": "b"}]},
+    }
+    srv = start_server(accounts=accounts, system_account="SYS")
+    sys, b = await as_user(srv, "sys"), await as_user(srv, "b")
+    try:
+        sub = await sys.subscribe("$SYS.REQ.USER.>")
+        await sync(sys)
+        await b.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
+        msg = await sub.next_msg(timeout=TIMEOUT)
+        info = json.loads(msg.headers["Nats-Request-Info"])
+        assert (info["acc"], info["user"], info["kind"]) == ("B", "b", "Client")
+        assert "name_tag" not in info
+    finally:
+        await sys.close()
+        await b.close()

@@ -7,6 +7,9 @@
 //! - `queue/10`: one message to a queue group of 10 (one member picked at random).
 //! - `wildcards`: one message to 3 subscribers (`a.b.c`, `a.*.c`, `a.>`) among 10,000
 //!   unrelated subscriptions.
+//! - `service_import`: one message (no reply) published in account B on a subject B imports
+//!   as a service from A, to A's one subscriber: the `Nats-Request-Info` header is built
+//!   for each.
 //!
 //! Each iteration is one batch as a reader makes it: `route` per message, then `end_batch`
 //! (flush set, counters). The recipients' queues are emptied after every batch (one lock and
@@ -20,7 +23,11 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fastnats_proto::Publish;
-use fastnats_server::account::Account;
+use fastnats_server::account::mapping::SubjectMap;
+use fastnats_server::account::{
+    Account, AccountConfig, AccountSet, Accounts, ImportPlans, ResponseType, ServiceImportPlan,
+    DEFAULT_RESPONSE_THRESHOLD,
+};
 use fastnats_server::connection::Connection;
 use fastnats_server::delivery::{Delivery, Origin};
 use fastnats_server::kind::Kind;
@@ -146,12 +153,43 @@ fn wildcards(c: &mut Criterion) {
     g.finish();
 }
 
+fn service_import(c: &mut Criterion) {
+    let payload = [b'x'; 128];
+    let accounts: Accounts = ["A", "B"]
+        .into_iter()
+        .map(|n| (n.to_string(), AccountConfig::default()))
+        .collect();
+    let plans = ImportPlans {
+        streams: Vec::new(),
+        services: vec![ServiceImportPlan {
+            into: "B".to_string(),
+            target: "A".to_string(),
+            local: "svc.echo".to_string(),
+            map: SubjectMap::Same,
+            response_type: ResponseType::Singleton,
+            threshold: DEFAULT_RESPONSE_THRESHOLD,
+            share: false,
+        }],
+    };
+    let set = AccountSet::build(None, &accounts, None, &plans, true);
+    let mut s = Setup::new();
+    s.account = set.get("A").unwrap().clone();
+    s.recipient("svc.echo", None);
+    s.account = set.get("B").unwrap().clone();
+    s.publisher = conn(&s.account, 0);
+    let msg = message(b"svc.echo", &payload);
+    let mut g = c.benchmark_group("service_import");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("1", |b| b.iter(|| s.batch(&msg)));
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(30)
         .measurement_time(std::time::Duration::from_secs(2))
         .warm_up_time(std::time::Duration::from_millis(500));
-    targets = fanout, queue, wildcards
+    targets = fanout, queue, wildcards, service_import
 }
 criterion_main!(benches);

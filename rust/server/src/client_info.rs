@@ -47,7 +47,9 @@ pub struct ClientInfo {
     /// When the connection closed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<String>,
-    /// The account's name tag (its name for configured accounts).
+    /// nats-server's `NameTag`, which means two things: in connect/disconnect events the
+    /// account's name tag (the account JWT's name, else the account's name), in a
+    /// request's `Nats-Request-Info` the user JWT's name (none without a JWT).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name_tag: String,
     /// `Client` for client connections.
@@ -71,8 +73,9 @@ impl ClientInfo {
         }
     }
 
-    /// The details of `conn` (nats-server's `getClientInfo(true)` without the server's
-    /// fields, which the caller adds where it has them).
+    /// The details of `conn` as nats-server's connect/disconnect events give them (the
+    /// account's name tag in `name_tag`), without the server's fields, which the caller adds
+    /// where it has them.
     pub fn detailed(conn: &Connection) -> Self {
         let meta = conn.meta.lock().clone();
         let account = conn.account().name().to_string();
@@ -85,7 +88,7 @@ impl ClientInfo {
                 String::new()
             },
             id: conn.cid,
-            name_tag: account.clone(),
+            name_tag: conn.account().name_tag(),
             account,
             user: meta.user.unwrap_or_default(),
             name: meta.name,
@@ -101,9 +104,29 @@ impl ClientInfo {
         }
     }
 
+    /// The details of `conn` as a service that shares them sees its requests (nats-server's
+    /// `getClientInfo(true)`): as [`ClientInfo::detailed`], but `name_tag` is the connection's
+    /// own, the user JWT's name (`auth.go` sets `c.nameTag = juc.Name`; empty otherwise).
+    pub fn requestor(conn: &Connection) -> Self {
+        let name_tag = conn.meta.lock().user_name.clone();
+        ClientInfo {
+            name_tag,
+            ..ClientInfo::detailed(conn)
+        }
+    }
+
     /// The JSON text.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The JSON text, appended to `out` (nothing when it cannot be written, as
+    /// [`ClientInfo::to_json`] gives an empty text).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mark = out.len();
+        if serde_json::to_writer(&mut *out, self).is_err() {
+            out.truncate(mark);
+        }
     }
 }
 

@@ -9,68 +9,18 @@ mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use common::jwt::{jwt_v2, unlimited, Op, IAT};
 use common::*;
 use fastnats_server::jwt::encode_part;
 use fastnats_server::{monitor, Config, ConfigError, Engine};
 use nkeys::KeyPair;
 use serde_json::{json, Value};
 
-const IAT: i64 = 1_700_000_000;
-
-/// A v2 JWT of `claims` (`nats.type`/`version` set from `kind`), issued by `signer`.
-fn jwt(kind: &str, mut claims: Value, signer: &KeyPair) -> String {
-    claims["iss"] = json!(signer.public_key());
-    if claims.get("iat").is_none() {
-        claims["iat"] = json!(IAT);
-    }
-    claims["nats"]["type"] = json!(kind);
-    claims["nats"]["version"] = json!(2);
-    let header = encode_part(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
-    let signed = format!("{header}.{}", encode_part(claims.to_string().as_bytes()));
-    let sig = signer.sign(signed.as_bytes()).unwrap();
-    format!("{signed}.{}", encode_part(&sig))
-}
-
-fn unlimited() -> Value {
-    json!({"subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
-           "wildcards": true, "conn": -1, "leaf": -1})
-}
-
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
-}
-
-/// An operator and its JWT.
-struct Op {
-    key: KeyPair,
-    jwt: String,
-}
-
-impl Op {
-    fn new() -> Op {
-        let key = KeyPair::new_operator();
-        let jwt = jwt(
-            "operator",
-            json!({"sub": key.public_key(), "name": "op", "nats": {}}),
-            &key,
-        );
-        Op { key, jwt }
-    }
-
-    /// An account JWT signed by this operator; `nats` may set `limits` (else unlimited).
-    fn account(&self, acc: &KeyPair, name: &str, mut nats: Value) -> String {
-        if nats.get("limits").is_none() {
-            nats["limits"] = unlimited();
-        }
-        jwt(
-            "account",
-            json!({"sub": acc.public_key(), "name": name, "nats": nats}),
-            &self.key,
-        )
-    }
 }
 
 /// A user of account `acc` and its JWT with these `nats` fields (unlimited by default).
@@ -85,7 +35,7 @@ fn user(acc: &KeyPair, mut nats: Value, extra: Value) -> (KeyPair, String) {
     for (k, v) in extra.as_object().unwrap() {
         claims[k] = v.clone();
     }
-    let token = jwt("user", claims, acc);
+    let token = jwt_v2("user", claims, acc);
     (u, token)
 }
 
@@ -174,6 +124,12 @@ async fn jwt_accounts_import_the_system_user_info() {
     let mut config = op_config(&op, &[(&acc, &acc_jwt), (&sys, &sys_jwt)]);
     config.system_account = Some(sys.public_key());
     let engine = start(config).await;
+    // A system user sees the request too, with the requester's details (the import shares
+    // them): `name_tag` is the user JWT's name, as nats-server's `ClientInfo.NameTag`.
+    let (w, watcher_token) = user(&sys, json!({}), json!({}));
+    let mut watcher = admitted(&engine, &watcher_token, Some(&w)).await;
+    watcher.send(b"SUB $SYS.REQ.USER.> 1\r\n").await;
+    watcher.sync().await;
     let (u, token) = user(&acc, json!({}), json!({}));
     let mut c = admitted(&engine, &token, Some(&u)).await;
     c.send(b"SUB _INBOX.me 1\r\nPUB $SYS.REQ.USER.INFO _INBOX.me 0\r\n\r\n")
@@ -184,6 +140,18 @@ async fn jwt_accounts_import_the_system_user_info() {
     assert_eq!(reply["data"]["user"], json!(u.public_key()));
     assert_eq!(reply["data"]["account"], json!(acc.public_key()));
     assert_eq!(reply["data"]["user_name"], json!("u"));
+
+    let (line, body) = watcher.read_msg().await;
+    assert!(line.starts_with("HMSG $SYS.REQ.USER."), "{line}");
+    let text = String::from_utf8(body).unwrap();
+    let header = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Nats-Request-Info: "))
+        .expect("a Nats-Request-Info header");
+    let info: Value = serde_json::from_str(header).unwrap();
+    assert_eq!(info["acc"], json!(acc.public_key()));
+    assert_eq!(info["user"], json!(u.public_key()));
+    assert_eq!(info["name_tag"], json!("u"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -249,12 +217,12 @@ async fn unknown_signers_expired_and_revoked_users_are_refused() {
     // Revoked (issued at the revocation time).
     let claims = json!({"sub": revoked_user.public_key(), "name": "r",
                         "nats": {"subs": -1, "data": -1, "payload": -1}});
-    let token = jwt("user", claims, &acc);
+    let token = jwt_v2("user", claims, &acc);
     refused(&engine, &token, Some(&revoked_user)).await;
     // Issued after the revocation: fine.
     let claims = json!({"sub": revoked_user.public_key(), "name": "r", "iat": IAT + 1,
                         "nats": {"subs": -1, "data": -1, "payload": -1}});
-    let token = jwt("user", claims, &acc);
+    let token = jwt_v2("user", claims, &acc);
     admitted(&engine, &token, Some(&revoked_user)).await;
     // Outside its src networks.
     let (u, token) = user(&acc, json!({"src": ["10.0.0.0/8"]}), json!({}));

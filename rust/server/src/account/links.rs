@@ -16,6 +16,7 @@
 //! most [`MAX_HOPS`] bridges (nats-server refuses import cycles in the config; this bounds
 //! what the config checks do not see).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Weak;
 use std::time::{Duration, Instant};
@@ -294,10 +295,11 @@ fn request(
     let reply = msg.reply.map(|r| target.responses.lock().open(svc, r));
     let mapped = svc.map.apply(msg.subject);
     let info = match d.publisher() {
-        Some(conn) if svc.share => ClientInfo::detailed(conn),
+        Some(conn) if svc.share => ClientInfo::requestor(conn),
         _ => ClientInfo::brief(importer.name()),
     };
-    let (data, header_len) = with_request_info(msg, &info.to_json());
+    let mut data = SCRATCH.with(Cell::take);
+    let header_len = with_request_info(&mut data, msg, &info);
     let (mut size, mut hsize) = (itoa::Buffer::new(), itoa::Buffer::new());
     let m = Publish {
         subject: mapped.as_deref().unwrap_or(msg.subject),
@@ -308,6 +310,10 @@ fn request(
         header_field: hsize.format(header_len).as_bytes(),
     };
     let delivered = d.route_in(&target, from, &m, hops + 1);
+    if data.capacity() <= SCRATCH_KEEP {
+        data.clear();
+        SCRATCH.with(|s| s.set(data));
+    }
     if delivered == 0 {
         if let Some(r) = &reply {
             target.responses.lock().routes.remove(r);
@@ -342,12 +348,19 @@ fn respond(
     delivered
 }
 
-/// `msg`'s headers and payload with `Nats-Request-Info: <info>` set (replacing one the
-/// publisher sent: services trust it), and the new header length.
-fn with_request_info(msg: &Publish<'_>, info: &str) -> (Vec<u8>, usize) {
-    let line = format!("{REQUEST_INFO_HEADER}: {info}\r\n");
-    let payload = msg.payload();
-    let mut out = Vec::with_capacity(msg.data.len() + line.len() + 12);
+thread_local! {
+    /// The buffer the last request through a service import on this thread was built in,
+    /// kept so the next one reuses its allocation. Taken out while a request is routed (a
+    /// request that crosses another service import on its way builds its own).
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest [`SCRATCH`] buffer kept: a rare large request does not pin its size.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+/// Writes `msg`'s headers and payload into `out` (empty) with `Nats-Request-Info: <info>`
+/// set (replacing one the publisher sent: services trust it); returns the new header length.
+fn with_request_info(out: &mut Vec<u8>, msg: &Publish<'_>, info: &ClientInfo) -> usize {
     match msg.header_len {
         Some(n) if n >= 4 => {
             let block = &msg.data[..n - 2]; // without the closing blank line
@@ -361,11 +374,13 @@ fn with_request_info(msg: &Publish<'_>, info: &str) -> (Vec<u8>, usize) {
         }
         _ => out.extend_from_slice(b"NATS/1.0\r\n"),
     }
-    out.extend_from_slice(line.as_bytes());
-    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(REQUEST_INFO_HEADER.as_bytes());
+    out.extend_from_slice(b": ");
+    info.write_json(out);
+    out.extend_from_slice(b"\r\n\r\n");
     let header_len = out.len();
-    out.extend_from_slice(payload);
-    (out, header_len)
+    out.extend_from_slice(msg.payload());
+    header_len
 }
 
 fn is_header(line: &[u8], key: &str) -> bool {
@@ -389,8 +404,9 @@ mod tests {
 
     #[test]
     fn request_info_is_added_or_replaced() {
-        let b = r#"{"acc":"B"}"#;
-        let (out, n) = with_request_info(&publish(b"hi", None), b);
+        let b = ClientInfo::brief("B");
+        let mut out = Vec::new();
+        let n = with_request_info(&mut out, &publish(b"hi", None), &b);
         assert_eq!(
             std::str::from_utf8(&out).unwrap(),
             "NATS/1.0\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\nhi"
@@ -399,7 +415,8 @@ mod tests {
         let hdr = b"NATS/1.0\r\nA: 1\r\nNats-Request-Info: {\"acc\":\"forged\"}\r\n\r\n";
         let mut data = hdr.to_vec();
         data.extend_from_slice(b"x");
-        let (out, n) = with_request_info(&publish(&data, Some(hdr.len())), b);
+        out.clear();
+        let n = with_request_info(&mut out, &publish(&data, Some(hdr.len())), &b);
         assert_eq!(
             std::str::from_utf8(&out[..n]).unwrap(),
             "NATS/1.0\r\nA: 1\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n"

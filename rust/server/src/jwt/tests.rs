@@ -10,21 +10,11 @@ use serde_json::{json, Value};
 
 use super::*;
 
-const IAT: i64 = 1_700_000_000;
+/// The JWT builders the integration tests use too.
+#[path = "../../tests/common/jwt.rs"]
+mod build;
 
-/// A v2 JWT of `claims` (`nats.type`/`version` set from `kind`), issued by `signer`.
-fn v2(kind: &str, mut claims: Value, signer: &KeyPair) -> String {
-    claims["iss"] = json!(signer.public_key());
-    if claims.get("iat").is_none() {
-        claims["iat"] = json!(IAT);
-    }
-    claims["nats"]["type"] = json!(kind);
-    claims["nats"]["version"] = json!(2);
-    let header = encode_part(br#"{"typ":"JWT","alg":"ed25519-nkey"}"#);
-    let signed = format!("{header}.{}", encode_part(claims.to_string().as_bytes()));
-    let sig = signer.sign(signed.as_bytes()).unwrap();
-    format!("{signed}.{}", encode_part(&sig))
-}
+use build::{jwt_v2, unlimited, Op, IAT};
 
 /// A v1 JWT: top-level `type`, the signature over the claims part only.
 fn v1(kind: &str, mut claims: Value, signer: &KeyPair) -> String {
@@ -39,33 +29,23 @@ fn v1(kind: &str, mut claims: Value, signer: &KeyPair) -> String {
 
 /// A user JWT for `user` signed by `signer` with these `nats` fields.
 fn user_jwt(user: &KeyPair, signer: &KeyPair, nats: Value) -> String {
-    v2(
+    jwt_v2(
         "user",
         json!({"sub": user.public_key(), "name": "u", "nats": nats}),
         signer,
     )
 }
 
-fn unlimited() -> Value {
-    json!({"subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
-           "wildcards": true, "conn": -1, "leaf": -1})
-}
-
 struct Chain {
-    op: KeyPair,
+    op: Op,
     operator: OperatorClaims,
     acc: KeyPair,
 }
 
 impl Chain {
     fn new() -> Chain {
-        let op = KeyPair::new_operator();
-        let operator = decode_operator(&v2(
-            "operator",
-            json!({"sub": op.public_key(), "nats": {}}),
-            &op,
-        ))
-        .unwrap();
+        let op = Op::new();
+        let operator = decode_operator(&op.jwt).unwrap();
         Chain {
             op,
             operator,
@@ -74,16 +54,7 @@ impl Chain {
     }
 
     fn account(&self, nats: Value) -> AccountClaims {
-        let mut nats = nats;
-        if nats.get("limits").is_none() {
-            nats["limits"] = unlimited();
-        }
-        let token = v2(
-            "account",
-            json!({"sub": self.acc.public_key(), "nats": nats}),
-            &self.op,
-        );
-        decode_account(&token).unwrap()
+        decode_account(&self.op.account(&self.acc, "", nats)).unwrap()
     }
 
     fn verify(&self, user: &str, account: &AccountClaims) -> Result<VerifiedUser, JwtError> {
@@ -113,12 +84,12 @@ fn v2_claims_of_every_kind_decode() {
     let c = Chain::new();
     let signing = KeyPair::new_operator();
     let sys = KeyPair::new_account();
-    let op_jwt = v2(
+    let op_jwt = jwt_v2(
         "operator",
-        json!({"sub": c.op.public_key(), "name": "op", "nats": {
+        json!({"sub": c.op.key.public_key(), "name": "op", "nats": {
             "signing_keys": [signing.public_key()], "system_account": sys.public_key(),
             "account_server_url": "http://x", "strict_signing_key_usage": true, "tags": ["a"]}}),
-        &c.op,
+        &c.op.key,
     );
     let decoded = decode(&op_jwt).unwrap();
     assert_eq!(decoded.header.alg, "ed25519-nkey");
@@ -150,7 +121,7 @@ fn v2_claims_of_every_kind_decode() {
                    "mem_storage": 1024, "tiered_limits": {"R1": {"streams": 1}}},
         "default_permissions": {"pub": {"deny": ["x"]}},
         "revocations": {"UX": 7}}));
-    assert_eq!(acc.claims.iss, c.op.public_key());
+    assert_eq!(acc.claims.iss, c.op.key.public_key());
     let e = &acc.exports[0];
     assert_eq!(
         (e.export_type, e.subject.as_str()),
@@ -226,10 +197,10 @@ fn v2_claims_of_every_kind_decode() {
 #[test]
 fn absent_v2_limits_are_zero_not_unlimited() {
     let c = Chain::new();
-    let token = v2(
+    let token = jwt_v2(
         "account",
         json!({"sub": c.acc.public_key(), "nats": {}}),
-        &c.op,
+        &c.op.key,
     );
     let acc = decode_account(&token).unwrap();
     assert_eq!(acc.limits, AccountLimits::default());
@@ -270,7 +241,7 @@ fn v1_claims_map_onto_the_same_structs() {
         "account",
         json!({"sub": c.acc.public_key(), "nats": {"signing_keys": [sk.public_key()],
                "limits": {"conn": 3, "mem_storage": 5}, "revocations": {"*": 9}}}),
-        &c.op,
+        &c.op.key,
     );
     let acc = decode_account(&acc).unwrap();
     assert_eq!(acc.claims.version, 1);
@@ -285,8 +256,8 @@ fn v1_claims_map_onto_the_same_structs() {
     // A v1 operator keeps its v1 fields.
     let op_v1 = v1(
         "operator",
-        json!({"sub": c.op.public_key(), "nats": {"system_account": "A"}}),
-        &c.op,
+        json!({"sub": c.op.key.public_key(), "nats": {"system_account": "A"}}),
+        &c.op.key,
     );
     assert_eq!(decode_operator(&op_v1).unwrap().system_account, "A");
 }
@@ -336,7 +307,7 @@ fn tampered_claims_or_signature_fail_verification() {
 fn issuer_must_be_of_the_right_kind() {
     let c = Chain::new();
     let u = KeyPair::new_user();
-    let by_operator = user_jwt(&u, &c.op, json!({}));
+    let by_operator = user_jwt(&u, &c.op.key, json!({}));
     assert!(matches!(
         decode(&by_operator),
         Err(JwtError::WrongIssuerKind {
@@ -344,7 +315,7 @@ fn issuer_must_be_of_the_right_kind() {
             ..
         })
     ));
-    let self_signed_account = v2(
+    let self_signed_account = jwt_v2(
         "account",
         json!({"sub": c.acc.public_key(), "nats": {}}),
         &c.acc,
@@ -356,9 +327,9 @@ fn issuer_must_be_of_the_right_kind() {
             ..
         })
     ));
-    let by_user = v2(
+    let by_user = jwt_v2(
         "operator",
-        json!({"sub": c.op.public_key(), "nats": {}}),
+        json!({"sub": c.op.key.public_key(), "nats": {}}),
         &u,
     );
     let err = decode(&by_user).unwrap_err();
@@ -465,10 +436,10 @@ fn expiry_and_not_before() {
         )
         .unwrap();
         cl["exp"] = json!(IAT + 9);
-        v2("user", cl, &c.acc)
+        jwt_v2("user", cl, &c.acc)
     };
     assert!(matches!(c.verify(&expired, &acc), Err(JwtError::Expired)));
-    let later = v2(
+    let later = jwt_v2(
         "user",
         json!({"sub": u.public_key(), "nbf": IAT + 11, "nats": {}}),
         &c.acc,
@@ -514,7 +485,7 @@ fn revocations_with_wildcard() {
     assert!(!all.is_user_revoked(&u2.public_key(), IAT + 6));
     let u2_jwt = user_jwt(&u2, &c.acc, json!({}));
     assert!(matches!(c.verify(&u2_jwt, &all), Err(JwtError::Revoked)));
-    let u2_new = v2(
+    let u2_new = jwt_v2(
         "user",
         json!({"sub": u2.public_key(), "iat": IAT + 6, "nats": {}}),
         &c.acc,
@@ -756,24 +727,24 @@ fn chain_trust() {
     let op_sk = KeyPair::new_operator();
     let user_sk = KeyPair::new_account();
     for strict in [false, true] {
-        let operator = decode_operator(&v2(
+        let operator = decode_operator(&jwt_v2(
             "operator",
-            json!({"sub": c.op.public_key(), "nats": {"signing_keys": [op_sk.public_key()],
+            json!({"sub": c.op.key.public_key(), "nats": {"signing_keys": [op_sk.public_key()],
                    "strict_signing_key_usage": strict}}),
-            &c.op,
+            &c.op.key,
         ))
         .unwrap();
         let nats = json!({"limits": unlimited(), "signing_keys": [user_sk.public_key()]});
-        let by_sk = decode_account(&v2(
+        let by_sk = decode_account(&jwt_v2(
             "account",
             json!({"sub": c.acc.public_key(), "nats": nats}),
             &op_sk,
         ))
         .unwrap();
-        let by_own = decode_account(&v2(
+        let by_own = decode_account(&jwt_v2(
             "account",
             json!({"sub": c.acc.public_key(), "nats": nats}),
-            &c.op,
+            &c.op.key,
         ))
         .unwrap();
         let ops = [operator];
@@ -795,10 +766,10 @@ fn chain_trust() {
 #[test]
 fn decorated_files() {
     let c = Chain::new();
-    let token = v2(
+    let token = jwt_v2(
         "operator",
-        json!({"sub": c.op.public_key(), "nats": {}}),
-        &c.op,
+        json!({"sub": c.op.key.public_key(), "nats": {}}),
+        &c.op.key,
     );
     let decorated = format!(
         "-----BEGIN NATS OPERATOR JWT-----\n{token}\n------END NATS OPERATOR JWT------\n\n"
@@ -829,7 +800,7 @@ fn decorated_files() {
             .unwrap()
             .claims
             .sub,
-        c.op.public_key()
+        c.op.key.public_key()
     );
     // A marker line needs two runs of three dashes.
     let weak = format!("--- BEGIN\n{token}\n--- END ---\n");

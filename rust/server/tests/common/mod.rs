@@ -10,7 +10,12 @@
 //!
 //! "Nothing more was sent" is proved with a barrier, [`Client::sync`]: the server answers a
 //! PING only after processing everything sent before it.
+//!
+//! [`jwt`] builds operator, account and user JWTs (its file is shared with the crate's own
+//! JWT unit tests).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod jwt;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

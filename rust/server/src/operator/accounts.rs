@@ -1,0 +1,157 @@
+//! Account JWTs as accounts: their exports and imports in the `accounts` option's form, so
+//! the account set and its bridges are built the same way in both modes; and their names
+//! (`name_tag`). An import that does not resolve is left out and logged, as nats-server does.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::OperatorMode;
+use crate::account::{
+    check, AccountConfig, Accounts, Export, Import, ImportPlans, ImportSource, ResponseType,
+};
+use crate::jwt::{AccountClaims, ExportType};
+use crate::log::Level;
+
+impl OperatorMode {
+    /// The accounts known now, in the `accounts` option's form (exports and imports from
+    /// their JWTs), and what their imports come to. An import that does not resolve is
+    /// left out and logged.
+    pub fn snapshot(&self) -> (Accounts, ImportPlans) {
+        let loaded = self.loaded.lock();
+        let mut accounts: Accounts = loaded
+            .accounts
+            .iter()
+            .map(|(k, known)| (k.clone(), exports_of(&known.claims)))
+            .collect();
+        let mut plans = ImportPlans::default();
+        for (name, known) in &loaded.accounts {
+            for im in &known.claims.imports {
+                let Some(import) = import_of(name, im) else {
+                    continue;
+                };
+                let Some(exporter) = accounts.get(&im.account) else {
+                    crate::log_at!(
+                        Level::Error,
+                        "Can't locate account [{}] for import of [{}] {} (err=account missing)",
+                        im.account,
+                        im.subject,
+                        type_name(im.import_type)
+                    );
+                    continue;
+                };
+                let mut pair = Accounts::new();
+                pair.insert(im.account.clone(), exporter.clone());
+                let importer = pair.entry(name.clone()).or_default();
+                importer.imports = vec![import];
+                match check(&pair, None) {
+                    Ok(p) => {
+                        plans.streams.extend(p.streams);
+                        plans.services.extend(p.services);
+                    }
+                    Err(e) => crate::log_at!(
+                        Level::Debug,
+                        "Error adding {} import to account [{name}]: {e}",
+                        type_name(im.import_type)
+                    ),
+                }
+            }
+        }
+        for acc in accounts.values_mut() {
+            acc.imports.clear();
+        }
+        (accounts, plans)
+    }
+
+    /// The name tag (the account JWT's `name`) of each known account.
+    pub fn name_tags(&self) -> HashMap<String, String> {
+        self.loaded
+            .lock()
+            .accounts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.claims.claims.name.clone()))
+            .collect()
+    }
+}
+
+fn type_name(t: ExportType) -> &'static str {
+    match t {
+        ExportType::Stream => "stream",
+        ExportType::Service => "service",
+        ExportType::Unknown => "unknown",
+    }
+}
+
+/// An account JWT's exports in the `accounts` option's form. An export that needs an
+/// activation token is private to no account (activation tokens are not supported).
+fn exports_of(claims: &AccountClaims) -> AccountConfig {
+    let mut acc = AccountConfig::default();
+    for e in &claims.exports {
+        let subject = Some(e.subject.clone());
+        let (stream, service) = match e.export_type {
+            ExportType::Stream => (subject, None),
+            ExportType::Service => (None, subject),
+            ExportType::Unknown => continue,
+        };
+        let service_kind = service.is_some();
+        acc.exports.push(Export {
+            stream,
+            service,
+            accounts: e.token_req.then(Vec::new),
+            response_type: service_kind.then_some(match e.response_type.as_str() {
+                "Stream" => ResponseType::Stream,
+                "Chunked" => ResponseType::Chunked,
+                _ => ResponseType::Singleton,
+            }),
+            response_threshold: (service_kind && e.response_threshold > 0)
+                .then(|| Duration::from_nanos(e.response_threshold as u64)),
+        });
+    }
+    acc
+}
+
+/// An account JWT's import in the `accounts` option's form, as nats-server reads it:
+/// a stream's `local_subject` is its destination and `to` its prefix; a service's
+/// `local_subject` is the subject requesters use (v1's `to` named the exporter's).
+fn import_of(importer: &str, im: &crate::jwt::Import) -> Option<Import> {
+    if !im.token.is_empty() {
+        crate::log_at!(
+            Level::Warn,
+            "Import of [{}] from account [{}] into [{importer}] ignored: activation tokens are not supported by fastnats",
+            im.subject,
+            im.account
+        );
+        return None;
+    }
+    let source = |subject: &str| ImportSource {
+        account: im.account.clone(),
+        subject: subject.to_string(),
+    };
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    match im.import_type {
+        ExportType::Stream => Some(Import {
+            stream: Some(source(&im.subject)),
+            to: some(&im.local_subject),
+            prefix: if im.local_subject.is_empty() {
+                some(&im.to)
+            } else {
+                None
+            },
+            ..Import::default()
+        }),
+        ExportType::Service => {
+            let (remote, local) = if !im.local_subject.is_empty() {
+                (im.subject.as_str(), Some(im.local_subject.clone()))
+            } else if !im.to.is_empty() {
+                (im.to.as_str(), Some(im.subject.clone()))
+            } else {
+                (im.subject.as_str(), None)
+            };
+            Some(Import {
+                service: Some(source(remote)),
+                to: local,
+                ..Import::default()
+            })
+        }
+        ExportType::Unknown => None,
+    }
+}
