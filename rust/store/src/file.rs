@@ -154,7 +154,12 @@ impl FileStore {
                 "block_size above 1 GiB",
             )));
         }
-        fs::create_dir_all(dir)?;
+        if !dir.exists() {
+            fs::create_dir_all(dir)?;
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
+        }
         let mut log = Log::new(limits, true);
         let rec = recover(dir, &mut log)?;
         let mut segs: BTreeMap<u32, Segment> = rec.segs.into_iter().map(|s| (s.id, s)).collect();

@@ -5,7 +5,7 @@
 //! (`fastnats-sublist`), so this is the small token matcher the store needs; it follows the
 //! same rules (a wildcard is only a whole token, `foo.>` does not match `foo`).
 //!
-//! [`Filters`] is a set of filters (a consumer may have several): an empty set, or one that
+//! `Filters` (crate-private) is a set of filters (a consumer may have several): an empty set, or one that
 //! contains `>`, matches every subject, and the store then skips all per-subject work.
 
 /// Whether `filter` contains a wildcard token (`*` anywhere, or `>`).

@@ -77,9 +77,13 @@ impl RecoveryReport {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(t) = self.torn {
+            // nats-server's line for a log that goes on past what it last knew, then ours.
+            out.push(
+                "Stream state outdated, last block has additional entries, will rebuild"
+                    .to_string(),
+            );
             out.push(format!(
-                "Stream state outdated, last block has additional entries, will rebuild: \
-                 dropped a torn tail of {} bytes at offset {} of segment {}",
+                "Dropped a torn tail of {} bytes at offset {} of segment {}",
                 t.bytes, t.offset, t.segment
             ));
         }

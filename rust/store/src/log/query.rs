@@ -7,7 +7,7 @@
 //! large table (key-value buckets) the index is scanned with a per-call memo of which subject
 //! ids match, so each distinct subject is matched once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -19,6 +19,35 @@ use crate::subjects::SubjectEntry;
 
 /// Subject tables up to this size are matched up front in `next_matching`.
 const SMALL_TABLE: usize = 64;
+
+/// Slots of the per-call match memo.
+const MEMO: usize = 256;
+
+/// A direct-mapped memo of "does subject id match": on the stack, no allocation, and a hit is
+/// an array access (a miss just matches the subject again).
+struct Memo {
+    ids: [u32; MEMO],
+    hits: [bool; MEMO],
+}
+
+impl Memo {
+    fn new() -> Self {
+        // Ids are below 2^31, so `u32::MAX` is never a stored id.
+        Memo {
+            ids: [u32::MAX; MEMO],
+            hits: [false; MEMO],
+        }
+    }
+
+    fn get(&mut self, id: u32, matches: impl FnOnce(u32) -> bool) -> bool {
+        let i = id as usize % MEMO;
+        if self.ids[i] != id {
+            self.ids[i] = id;
+            self.hits[i] = matches(id);
+        }
+        self.hits[i]
+    }
+}
 
 impl<L: Loc> Log<L> {
     /// The first stored sequence at or after `start` whose subject matches `filters`.
@@ -80,22 +109,13 @@ impl<L: Loc> Log<L> {
                 .scan_forward(start, to, |s| ids.contains(&s.subject()))
                 .or(earliest);
         }
-        let mut memo: HashMap<u32, bool, RandomState> = HashMap::default();
+        let mut memo = Memo::new();
         self.index.scan_forward(start, self.last_seq, |s| {
-            self.memo_match(&mut memo, filters, s.subject())
-        })
-    }
-
-    fn memo_match(
-        &self,
-        memo: &mut HashMap<u32, bool, RandomState>,
-        filters: &Filters,
-        id: u32,
-    ) -> bool {
-        *memo.entry(id).or_insert_with(|| {
-            self.subjects
-                .get(id)
-                .is_some_and(|e| filters.matches(&e.name))
+            memo.get(s.subject(), |id| {
+                self.subjects
+                    .get(id)
+                    .is_some_and(|e| filters.matches(&e.name))
+            })
         })
     }
 
