@@ -4,9 +4,9 @@ nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
 ``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
 ``STATSZ``, ``IDZ``, ``ACCOUNTZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
-``.STATZ`` / ``.INFO`` / ``.CONNS`` for one account (every account reaches its own through
-the imports the engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with
-connections. A reply is
+``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
+engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A
+reply is
 ``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
 ``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
 as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``, ``tags``,
@@ -14,15 +14,24 @@ as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster`
 
 The documents are the monitoring endpoints' (:mod:`fastnats.monitor`, imported on the first
 request). The handlers are in-process subscriptions in the system account: they run on a
-server thread, never on the message path. The engine itself serves ``$SYS.REQ.USER.INFO`` and
-publishes the connect/disconnect events.
+server thread, never on the message path.
+
+``$SYS.SERVER.<server id>.STATSZ``: the same statsz, published periodically as nats-server's
+heartbeat does it: first after :data:`STATSZ_FIRST` seconds, then at doubling intervals up to
+:data:`STATSZ_INTERVAL`, each time only when something in the system account subscribes to it
+(the engine says so without building anything). A daemon thread started and stopped with the
+services waits between ticks; the network threads never wait for it.
+
+The engine itself serves ``$SYS.REQ.USER.INFO`` and ``$SYS.REQ.ACCOUNT.<account>.CONNS``, and
+publishes the connect/disconnect and account connection events.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import secrets
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +41,16 @@ from .services import Msg, batch_callback
 if TYPE_CHECKING:
     from .monitor import Monitor
 
-__all__ = ["SystemServices"]
+__all__ = ["STATSZ_FIRST", "STATSZ_INTERVAL", "SystemServices"]
+
+# nats-server's statsz heartbeat: the first after 250 ms, doubling up to `statsHBInterval`.
+STATSZ_FIRST = 0.25
+STATSZ_INTERVAL = 10.0
+
+_log = logging.getLogger("fastnats.system")
 
 _SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ"})
 _ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # nats-server's ConnState: the `state` option of a CONNZ request.
 _CONN_STATES = {0: "open", 1: "closed", 2: "all"}
 
@@ -45,11 +59,19 @@ class SystemServices:
     """The monitoring requests of one server's system account (see the module doc)."""
 
     def __init__(
-        self, native: _fastnats.NativeServer, monitor: Callable[[], Monitor]
+        self,
+        native: _fastnats.NativeServer,
+        monitor: Callable[[], Monitor],
+        statsz_first: float | None = None,
+        statsz_interval: float | None = None,
     ) -> None:
         self._native = native
         self._monitor = monitor
         self._subs: list[_fastnats.NativeSubscription] = []
+        self._statsz_first = STATSZ_FIRST if statsz_first is None else statsz_first
+        self._statsz_interval = STATSZ_INTERVAL if statsz_interval is None else statsz_interval
+        self._stopping = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def start(self) -> None:
         """Subscribes the handlers (the server is running and has a system account)."""
@@ -62,11 +84,35 @@ class SystemServices:
             "$SYS.REQ.ACCOUNT.*.*",
         ):
             self._subs.append(self._native.subscribe_system(subject, callback))
+        self._stopping.clear()
+        self._heartbeat = threading.Thread(
+            target=self._statsz_heartbeat, name="fastnats-statsz", daemon=True
+        )
+        self._heartbeat.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None and heartbeat is not threading.current_thread():
+            heartbeat.join()
         subs, self._subs = self._subs, []
         for sub in subs:
             sub.unsubscribe()
+
+    # the statsz heartbeat -----------------------------------------------------------------
+    def _statsz_heartbeat(self) -> None:
+        subject = f"$SYS.SERVER.{self._native.server_id}.STATSZ"
+        delay = self._statsz_first
+        while not self._stopping.wait(delay):
+            delay = min(delay * 2, self._statsz_interval)
+            try:
+                if self._native.system_interest(subject):
+                    body = self._reply("statsz", _statsz(self._monitor()))
+                    self._native.publish_system(subject, body)
+            except RuntimeError:
+                return  # the server stopped
+            except Exception:  # noqa: BLE001 - one failed tick must not end the heartbeat
+                _log.exception("statsz heartbeat failed")
 
     # one request ---------------------------------------------------------------------------
     def _handle(self, msg: Msg) -> bytes | None:
@@ -84,33 +130,7 @@ class SystemServices:
             return self._answer(msg.data, "STATZ", None)
         if scope == "ACCOUNT" and target != "PING" and z in _ACCOUNT_Z:
             return self._answer(msg.data, z, target)
-        if scope == "ACCOUNT" and target != "PING" and z == "CONNS":
-            return self._conns(msg.data, target)
-        return None
-
-    def _conns(self, body: bytes, account: str) -> bytes | None:
-        """nats-server's ``AccountNumConns`` for ``account``, sent only while it has
-        connections (the body, if any, must name the same account)."""
-        if body.strip():
-            try:
-                named = json.loads(body).get("acc", account)
-            except (ValueError, AttributeError):
-                return None
-            if named != account:
-                return None
-        doc = self._monitor().accstatz()
-        stats = [s for s in doc["account_statz"] if s["acc"] == account]
-        if not stats:
-            return None
-        return _encode(
-            {
-                "type": "io.nats.server.advisory.v1.account_connections",
-                "id": "".join(secrets.choice(_BASE62) for _ in range(22)),
-                "timestamp": doc["now"],
-                "server": self._native.system_server_info(),
-                **stats[0],
-            }
-        )
+        return None  # (CONNS: the engine answers)
 
     def _answer(
         self, body: bytes, z: str, account: str | None, envelope: str = "data"
@@ -253,4 +273,5 @@ def _statsz(monitor: Monitor) -> dict[str, Any]:
         "received_from_clients": received,
         "slow_consumers": int(stats.get("slow_consumers", 0)),
         **({"stale_connections": stale} if stale else {}),
+        "active_servers": 1,
     }

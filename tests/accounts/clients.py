@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 import nats
@@ -63,6 +65,18 @@ async def sync(nc: Client) -> None:
         await nc.request(subject, b"", timeout=TIMEOUT)
     finally:
         await sub.unsubscribe()
+
+
+async def until(read: Callable[[], Any], check: Callable[[Any], bool]) -> Any:
+    """``read()`` once ``check`` accepts it: a flushed SUB is not yet a proof that the server
+    applied it (no request is made as a barrier: nats-py's request inbox would be one more
+    subscription)."""
+    for _ in range(100):
+        value = read()
+        if check(value):
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never: {value}")
 
 
 async def next_subject(sub: Subscription) -> str:

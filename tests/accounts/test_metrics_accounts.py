@@ -1,5 +1,7 @@
 """``/metrics``' per-account series (fastnats only: nats-server has no ``/metrics``): the
-``fastnats_account_*`` gauges, labelled ``account``, carry ``/accstatz?unused=1``'s figures."""
+``fastnats_account_*`` series, labelled ``account``, carry ``/accstatz?unused=1``'s figures
+(gauges for connections and subscriptions, counters for the rest, closed connections'
+traffic included)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from fastnats.monitor.metrics import ACCOUNT_METRICS
 
 from ..conftest import RunningServer, start_fastnats_server
-from .clients import as_user, monitoring, sync
+from .clients import as_user, monitoring, sync, until
 
 prometheus_parser = pytest.importorskip("prometheus_client.parser")
 
@@ -27,7 +29,8 @@ def srv() -> Iterator[RunningServer]:
 
 
 def scrape(srv: RunningServer) -> dict[str, tuple[str, str, dict[str, float]]]:
-    """family name -> (type, help, {account: value}) for the per-account families."""
+    """family name -> (type, help, {account: value}) for the per-account families (a
+    counter's family is its name without ``_total``, as prometheus_client names it)."""
     assert srv.native is not None
     families = {}
     for fam in prometheus_parser.text_string_to_metric_families(srv.native.metrics()):
@@ -64,11 +67,11 @@ async def test_per_account_series_match_accstatz(srv: RunningServer) -> None:
             await nc.close()
     stats: dict[str, Any] = {s["acc"]: s for s in doc["account_statz"]}
     assert set(stats) == {"A", "B", "C", "$G", "$SYS"}
-    assert [f[0] for f in ACCOUNT_METRICS] == list(families)
+    assert [f[0].removesuffix("_total") for f in ACCOUNT_METRICS] == list(families)
     for name, kind, help_text, key in ACCOUNT_METRICS:
-        got_kind, got_help, samples = families[name]
+        got_kind, got_help, samples = families[name.removesuffix("_total")]
         assert (got_kind, got_help) == (kind, help_text), name
-        assert not name.endswith("_total"), name  # sums over open connections: gauges
+        assert (kind == "counter") == name.endswith("_total"), name
         assert set(samples) == set(stats), name
         for account, entry in stats.items():
             value = entry
@@ -87,6 +90,20 @@ async def test_per_account_series_match_accstatz(srv: RunningServer) -> None:
     assert grew("fastnats_account_out_bytes", "B", "sent.bytes") == 0
     assert grew("fastnats_account_in_bytes", "B", "received.bytes") == 8
     assert families["fastnats_account_subscriptions"][2]["B"] >= 1
+    assert families["fastnats_account_slow_consumers"][2]["A"] == 0
+
+
+async def test_account_counters_keep_closed_connections_traffic(srv: RunningServer) -> None:
+    a = await as_user(srv, "a")
+    await a.publish("nobody", b"12345")
+    await sync(a)
+    before = scrape(srv)["fastnats_account_in_msgs"][2]["A"]
+    assert before >= 2  # the publish and sync's request
+    await a.close()
+    after = await until(
+        lambda: scrape(srv), lambda f: f["fastnats_account_connections"][2]["A"] == 0
+    )
+    assert after["fastnats_account_in_msgs"][2]["A"] == before
 
 
 def test_account_names_are_escaped_labels() -> None:

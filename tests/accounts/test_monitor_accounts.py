@@ -8,13 +8,11 @@ and imports are nats-server's only), so the exact comparisons run without a syst
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from .clients import as_user, monitoring, monitoring_error
+from .clients import as_user, monitoring, monitoring_error, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -47,18 +45,6 @@ STATS = {
     "max_fanout",
     "avg_fanout",
 }
-
-
-async def until(read: Callable[[], Any], check: Callable[[Any], bool]) -> Any:
-    """``read()`` once ``check`` accepts it: a flushed SUB is not yet a proof that the server
-    applied it (no request is made as a barrier: nats-py's request inbox would be one more
-    subscription)."""
-    for _ in range(100):
-        value = read()
-        if check(value):
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never: {value}")
 
 
 def by_subject(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -134,7 +134,7 @@ async def test_connect_and_disconnect_events(start_server):
     srv = system_server(start_server)
     sys = await as_user(srv, "sys")
     try:
-        # (nats-server also sends `$SYS.ACCOUNT.A.SERVER.CONNS`, which fastnats does not yet.)
+        # (`$SYS.ACCOUNT.A.SERVER.CONNS` too: see test_system_events.)
         connects = await sys.subscribe("$SYS.ACCOUNT.A.CONNECT")
         disconnects = await sys.subscribe("$SYS.ACCOUNT.A.DISCONNECT")
         await sync(sys)

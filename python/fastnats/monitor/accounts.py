@@ -4,8 +4,7 @@ of the ``accounts`` option and the system account (the engine's: ``system_accoun
 JWT names, if any). Read from the engine on each request, so a reload's accounts show at
 once.
 
-Used by :mod:`.connz` and :mod:`.subsz` (the ``acc`` filter), :mod:`.accountz` and
-:mod:`.accstatz`.
+Used by :mod:`.connz` and :mod:`.subsz` (the ``acc`` filter) and :mod:`.accountz`.
 """
 
 from __future__ import annotations

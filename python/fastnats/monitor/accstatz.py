@@ -2,9 +2,10 @@
 
 Parameters: ``unused`` (bool; also list the accounts without connections).
 
-The counts are summed over the account's open connections when the request comes: a closed
-connection's messages leave the account's figures (nats-server keeps them in the account).
-``sent`` is what the account's clients were delivered, ``received`` what they published.
+The entries are the engine's (nats-server's ``AccountStat``): the message counts are kept in
+the account, so a closed connection's messages stay in its account's figures, as in
+nats-server. ``sent`` is what was delivered to the account's subscribers, ``received`` what
+its clients published; ``slow_consumers`` its connections closed as slow consumers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import rfc3339
-from . import accounts
 from .params import Query, decode_bool
 from .state import MonitorState
 
@@ -23,40 +23,11 @@ __all__ = ["PARAMS", "accstatz", "statistics"]
 PARAMS = frozenset({"unused"})
 
 
-def _data(msgs: int, nbytes: int) -> dict[str, Any]:
-    """nats-server's ``DataStats``: the clients' figures; none via gateways, routes, leafs."""
-    data: dict[str, Any] = {"msgs": msgs, "bytes": nbytes}
-    for via in ("gateways", "routes", "leafs"):
-        data[via] = {"msgs": 0, "bytes": 0}
-    return data
-
-
-def _stat(native: Any, name: str, conns: list[dict[str, Any]]) -> dict[str, Any]:
-    subs = native.sublist_stats(name).get("num_subscriptions", 0)
-    return {
-        "acc": name,
-        "name": name,
-        "conns": len(conns),
-        "leafnodes": 0,
-        "total_conns": len(conns),
-        "num_subscriptions": subs,
-        "sent": _data(sum(c["out_msgs"] for c in conns), sum(c["out_bytes"] for c in conns)),
-        "received": _data(sum(c["in_msgs"] for c in conns), sum(c["in_bytes"] for c in conns)),
-        "slow_consumers": 0,
-    }
-
-
 def statistics(native: Any, unused: bool) -> list[dict[str, Any]]:
-    """The ``account_statz`` entries: the accounts with open connections, with ``unused``
-    every account (those of the configuration and those with connections), sorted by name.
-    Also :mod:`.metrics`' per-account series."""
-    by_account: dict[str, list[dict[str, Any]]] = {}
-    for conn in native.connections():
-        by_account.setdefault(accounts.of(conn), []).append(conn)
-    names = set(by_account)
-    if unused:
-        names.update(accounts.names(native))
-    return [_stat(native, n, by_account.get(n, [])) for n in sorted(names)]
+    """The ``account_statz`` entries, sorted by name: the accounts with connections, with
+    ``unused`` every account the engine runs. Also :mod:`.metrics`' per-account series."""
+    entries: list[dict[str, Any]] = native.account_statz()
+    return [e for e in entries if unused or e["conns"]]
 
 
 def accstatz(

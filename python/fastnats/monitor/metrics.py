@@ -4,8 +4,9 @@ format 0.0.4.
 Every name starts with ``fastnats_``. Counters (``_total``) only grow while the server runs;
 gauges are a value at scrape time. The tables are the single place names and help texts live;
 README.md lists them for operators. The per-account series (``fastnats_account_*``, labelled
-``account``) are ``/accstatz?unused=1``'s figures: sums over the account's open connections,
-so its message and byte figures are gauges (they drop when a connection closes).
+``account``) are ``/accstatz?unused=1``'s figures: connections and subscriptions are gauges,
+the message, byte and slow-consumer counts are the account's counters (closed connections'
+traffic included).
 """
 
 from __future__ import annotations
@@ -142,28 +143,34 @@ ACCOUNT_METRICS: tuple[tuple[str, str, str, str], ...] = (
         "num_subscriptions",
     ),
     (
-        "fastnats_account_in_msgs",
-        "gauge",
-        "Messages the account's open connections published (/accstatz received.msgs).",
+        "fastnats_account_in_msgs_total",
+        "counter",
+        "Messages the account's clients published (/accstatz received.msgs).",
         "received.msgs",
     ),
     (
-        "fastnats_account_in_bytes",
-        "gauge",
-        "Payload bytes the account's open connections published (/accstatz received.bytes).",
+        "fastnats_account_in_bytes_total",
+        "counter",
+        "Payload bytes the account's clients published (/accstatz received.bytes).",
         "received.bytes",
     ),
     (
-        "fastnats_account_out_msgs",
-        "gauge",
-        "Messages delivered to the account's open connections (/accstatz sent.msgs).",
+        "fastnats_account_out_msgs_total",
+        "counter",
+        "Messages delivered to the account's subscribers (/accstatz sent.msgs).",
         "sent.msgs",
     ),
     (
-        "fastnats_account_out_bytes",
-        "gauge",
-        "Payload bytes delivered to the account's open connections (/accstatz sent.bytes).",
+        "fastnats_account_out_bytes_total",
+        "counter",
+        "Payload bytes delivered to the account's subscribers (/accstatz sent.bytes).",
         "sent.bytes",
+    ),
+    (
+        "fastnats_account_slow_consumers_total",
+        "counter",
+        "The account's connections closed as slow consumers (/accstatz slow_consumers).",
+        "slow_consumers",
     ),
 )
 

@@ -322,6 +322,24 @@ impl NativeServer {
         })
     }
 
+    /// Whether a message on `subject` in the system account would reach anyone (false
+    /// without a system account or a running server): periodic events check it first.
+    fn system_interest(&self, subject: &str) -> bool {
+        self.server()
+            .is_some_and(|s| s.system_interest(subject.as_bytes()))
+    }
+
+    /// Every account's figures (nats-server's `AccountStat`: `acc`, `name`, `conns`,
+    /// `leafnodes`, `total_conns`, `num_subscriptions`, `sent`, `received`,
+    /// `slow_consumers`), sorted by name; empty when the server is not running.
+    fn account_statz<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let stats = self
+            .server()
+            .map(|s| monitor::account_statz(s.shared()))
+            .unwrap_or_default();
+        Ok(pythonize::pythonize(py, &stats)?)
+    }
+
     /// The system account's name, or `None` when the server has none (or is not running).
     fn system_account(&self) -> Option<String> {
         self.server()?.shared().system_account_name()

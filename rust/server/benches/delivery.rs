@@ -88,7 +88,8 @@ impl Setup {
         for _ in 0..BATCH {
             black_box(self.delivery.route(&self.account, from, msg));
         }
-        self.delivery.end_batch(&self.publisher, false);
+        self.delivery
+            .end_batch(&self.publisher, &self.account, false);
         for r in &self.recipients {
             r.out.lock().buf.clear();
         }

@@ -121,7 +121,9 @@ impl Delivery {
         hops: usize,
     ) -> usize {
         let result = account.index.matches(msg.subject);
+        let sent = self.sink.counts.sent();
         let mut delivered = self.sink.fan_out(&result, from, msg);
+        self.sink.counts.cross(sent, &account.stats);
         if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, hops);
         }
@@ -160,9 +162,9 @@ impl Delivery {
 
     /// Settles a batch (one read buffer of `from`): flushes the recipients (while
     /// `more_waiting`, those with little queued wait for the next batch; see [`FlushSet`]),
-    /// adds the counters to `from` and to the server totals, and removes the subscriptions
-    /// that reached their auto-unsubscribe limit.
-    pub fn end_batch(&mut self, from: &Connection, more_waiting: bool) {
+    /// adds the counters to `from`, to `account` (the one it published in) and to the server
+    /// totals, and removes the subscriptions that reached their auto-unsubscribe limit.
+    pub fn end_batch(&mut self, from: &Connection, account: &Account, more_waiting: bool) {
         if more_waiting {
             self.sink.flush.flush_large(DEFER_MAX);
         } else {
@@ -173,7 +175,7 @@ impl Delivery {
             from.in_msgs.fetch_add(c.in_msgs, Relaxed);
             from.in_bytes.fetch_add(c.in_bytes, Relaxed);
         }
-        self.sink.counts.publish(&self.sink.stats);
+        self.sink.counts.publish(&self.sink.stats, &account.stats);
         for sub in self.sink.expired.drain(..) {
             subscription::remove(&sub);
         }
@@ -260,6 +262,7 @@ impl Sink {
     fn slow_consumer(&self, conn: &Connection) {
         if conn.close(CloseReason::SlowConsumerPendingBytes, CloseMode::Discard) {
             self.stats.slow_consumers.fetch_add(1, Relaxed);
+            conn.account().stats.add_slow_consumer();
             crate::log_at!(
                 crate::log::Level::Info,
                 "{} - cid:{} - Slow Consumer Detected: MaxPending of {} Exceeded",

@@ -32,7 +32,8 @@ pub struct Engine {
     addr: SocketAddr,
     /// Closes when every connection task has finished (see [`Shared::drain_token`]).
     drained: Mutex<Option<mpsc::Receiver<()>>>,
-    /// The system account's services the engine answers itself (`$SYS.REQ.USER.INFO`).
+    /// The system account's services the engine answers itself (`$SYS.REQ.USER.INFO`,
+    /// `$SYS.REQ.ACCOUNT.<account>.CONNS`).
     system: Mutex<Vec<InternalSubscription>>,
 }
 
@@ -90,13 +91,20 @@ impl Engine {
             system: Mutex::new(Vec::new()),
         };
         if crate::system::account(&engine.shared).is_some() {
-            let service = crate::system::user_info::UserInfoService(Arc::downgrade(&engine.shared));
-            let sub = engine.subscribe_system(
-                crate::system::user_info::SUBJECT.as_bytes(),
-                None,
-                Arc::new(service),
-            )?;
-            engine.system.lock().push(sub);
+            use crate::system::{conns, user_info};
+            let weak = Arc::downgrade(&engine.shared);
+            let services: [(&str, Arc<dyn InternalHandler>); 2] = [
+                (
+                    user_info::SUBJECT,
+                    Arc::new(user_info::UserInfoService(weak.clone())),
+                ),
+                (conns::REQUEST_SUBJECT, Arc::new(conns::ConnsService(weak))),
+            ];
+            for (subject, service) in services {
+                let sub = engine.subscribe_system(subject.as_bytes(), None, service)?;
+                engine.system.lock().push(sub);
+            }
+            tokio::spawn(conns::heartbeat(engine.shared.clone()));
         }
         Ok(engine)
     }
@@ -105,15 +113,17 @@ impl Engine {
     /// to system requests). Fails without a system account.
     pub fn publish_system(&self, subject: &[u8], payload: &[u8]) -> Result<usize, PublishError> {
         let account = crate::system::account(&self.shared).ok_or(PublishError::NoSystemAccount)?;
-        self.shared.internal_client().publish(
-            &account,
-            subject,
-            None,
-            None,
-            payload,
-            usize::MAX,
-            None,
-        )
+        self.shared
+            .internal_client()
+            .publish_as_server(&account, subject, payload)
+    }
+
+    /// Whether a message on `subject` in the system account would reach anyone (see
+    /// [`crate::system::interested`]); false without a system account. Periodic events
+    /// check this before they build anything.
+    pub fn system_interest(&self, subject: &[u8]) -> bool {
+        crate::system::account(&self.shared)
+            .is_some_and(|system| crate::system::interested(&system, subject))
     }
 
     /// Subscribes `handler` to `subject` in the system account, as the server itself (the

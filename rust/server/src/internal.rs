@@ -94,6 +94,51 @@ impl InternalClient {
         max_payload: usize,
         perms: Option<&CompiledPermissions>,
     ) -> Result<usize, PublishError> {
+        self.send(
+            account,
+            subject,
+            reply,
+            headers,
+            payload,
+            max_payload,
+            perms,
+            true,
+        )
+    }
+
+    /// Publishes the server's own message (an event, a reply to a system request) in
+    /// `account`: delivered and counted as sent like any, but not counted as received by
+    /// anyone, as nats-server's internal messages are not.
+    pub fn publish_as_server(
+        &self,
+        account: &Account,
+        subject: &[u8],
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        self.send(
+            account,
+            subject,
+            None,
+            None,
+            payload,
+            usize::MAX,
+            None,
+            false,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // `publish`'s, and whether the message counts in
+    fn send(
+        &self,
+        account: &Account,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+        max_payload: usize,
+        perms: Option<&CompiledPermissions>,
+        count_in: bool,
+    ) -> Result<usize, PublishError> {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         if !is_valid_literal_subject(subject) {
             return Err(PublishError::InvalidSubject(text(subject)));
@@ -136,9 +181,11 @@ impl InternalClient {
             echo: true,
         };
         let mut delivery = self.delivery.lock();
-        delivery.count_in(size);
+        if count_in {
+            delivery.count_in(size);
+        }
         let delivered = delivery.route(account, from, &msg);
-        delivery.end_batch(&self.conn, false);
+        delivery.end_batch(&self.conn, account, false);
         Ok(delivered)
     }
 }

@@ -63,7 +63,8 @@
 //!    ([`connection::Connection::flush`]): if its socket is idle and the batch small, the
 //!    reader writes it in place with one non-blocking write (no hand-off, no context switch:
 //!    the request/reply path); otherwise, or for what the socket did not take, the
-//!    recipient's writer task is woken and writes the whole buffer in one call.
+//!    recipient's writer task is woken and writes the whole buffer in one call. The
+//!    batch's message counts are added then to the publisher, its account and the server.
 //! 5. A consumer pushed past 75% of its `max_pending` stalls the publisher briefly (at most
 //!    10 ms per read) so its writer can catch up, as nats-server does.
 //!

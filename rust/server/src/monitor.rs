@@ -1,5 +1,5 @@
-//! Point-in-time snapshots of connections and subscriptions, for monitoring (`/connz`,
-//! `/subsz`, `Server.connz()` in Python).
+//! Point-in-time snapshots of connections, subscriptions and accounts, for monitoring
+//! (`/connz`, `/subsz`, `/accstatz`, `Server.connz()` in Python).
 //!
 //! Read on demand from the same counters the message path updates anyway: taking a snapshot
 //! locks each connection briefly, one at a time; nothing is recorded per message for it.
@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::connection::Connection;
 use crate::shared::Shared;
+use crate::system::account_stat::AccountStat;
 
 /// How many closed connections are kept (nats-server's `max_closed_clients` default).
 pub const MAX_CLOSED: usize = 10_000;
@@ -191,4 +192,16 @@ pub fn sublist_stats(shared: &Shared, only: Option<&str>) -> fastnats_sublist::S
         total.total_fanout += s.total_fanout;
     }
     total
+}
+
+/// Every account's figures (`/accstatz?unused=1`), by name: the message counts include
+/// the connections that have closed.
+pub fn account_statz(shared: &Shared) -> Vec<AccountStat> {
+    let mut list: Vec<AccountStat> = shared
+        .accounts()
+        .iter()
+        .map(|a| AccountStat::of(a))
+        .collect();
+    list.sort_by(|a, b| a.acc.cmp(&b.acc));
+    list
 }

@@ -131,6 +131,12 @@ impl Server {
         self.engine.publish_system(subject, payload)
     }
 
+    /// Whether a message on `subject` in the system account would reach anyone (see
+    /// [`Engine::system_interest`]).
+    pub fn system_interest(&self, subject: &[u8]) -> bool {
+        self.engine.system_interest(subject)
+    }
+
     /// Subscribes in the system account (see [`Engine::subscribe_system`]).
     pub fn subscribe_system(
         &self,

@@ -38,6 +38,8 @@ pub struct Shared {
     pub stats: Arc<ServerStats>,
     /// The sequence number of the system account's messages.
     pub(crate) system_seq: crate::system::Sequence,
+    /// When each account with connections gets its next `CONNS` heartbeat.
+    pub(crate) conns_schedule: crate::system::conns::Schedule,
     clients: Mutex<HashMap<u64, Arc<Connection>>>,
     /// The number of registered connections, watched by lame duck mode.
     client_count: watch::Sender<usize>,
@@ -87,6 +89,7 @@ impl Shared {
             config_gen: AtomicU64::new(0),
             stats,
             system_seq: Default::default(),
+            conns_schedule: Default::default(),
             clients: Mutex::new(HashMap::new()),
             client_count: watch::Sender::new(0),
             next_cid: AtomicU64::new(1),

@@ -3,6 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use crate::account::AccountStats;
+
 #[derive(Debug, Default)]
 /// Counters of one server, shared by every task.
 pub struct ServerStats {
@@ -73,11 +75,34 @@ pub struct LocalCounts {
     pub out_msgs: u64,
     /// Payload bytes delivered in this batch.
     pub out_bytes: u64,
+    /// Of `out_msgs`, the deliveries in other accounts (through imports), which those
+    /// accounts have counted already.
+    pub crossed_msgs: u64,
+    /// Of `out_bytes`, the bytes of `crossed_msgs`.
+    pub crossed_bytes: u64,
 }
 
 impl LocalCounts {
-    /// Adds the totals to the server counters and resets.
-    pub fn publish(&mut self, stats: &ServerStats) {
+    /// The deliveries counted so far: `(msgs, bytes)`, for [`LocalCounts::cross`].
+    #[inline]
+    pub fn sent(&self) -> (u64, u64) {
+        (self.out_msgs, self.out_bytes)
+    }
+
+    /// Counts the deliveries made since [`LocalCounts::sent`] returned `since` in `account`
+    /// (another account than the batch's: a message that crossed an import) at once.
+    #[inline]
+    pub fn cross(&mut self, since: (u64, u64), account: &AccountStats) {
+        let (msgs, bytes) = (self.out_msgs - since.0, self.out_bytes - since.1);
+        account.add_out(msgs, bytes);
+        self.crossed_msgs += msgs;
+        self.crossed_bytes += bytes;
+    }
+
+    /// Adds the totals to the server counters and to `account`'s (the batch's account:
+    /// what its publisher sent in, and what was delivered to its own subscribers), and
+    /// resets.
+    pub fn publish(&mut self, stats: &ServerStats, account: &AccountStats) {
         if self.in_msgs != 0 {
             stats.in_msgs.fetch_add(self.in_msgs, Relaxed);
             stats.in_bytes.fetch_add(self.in_bytes, Relaxed);
@@ -86,6 +111,11 @@ impl LocalCounts {
             stats.out_msgs.fetch_add(self.out_msgs, Relaxed);
             stats.out_bytes.fetch_add(self.out_bytes, Relaxed);
         }
+        account.add_in(self.in_msgs, self.in_bytes);
+        account.add_out(
+            self.out_msgs - self.crossed_msgs,
+            self.out_bytes - self.crossed_bytes,
+        );
         *self = LocalCounts::default();
     }
 }

@@ -70,6 +70,7 @@ pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
             Some(Err(_elapsed)) => {
                 if me.close(CloseReason::SlowConsumerWriteDeadline, CloseMode::Discard) {
                     stats.slow_consumers.fetch_add(1, Relaxed);
+                    me.account().stats.add_slow_consumer();
                 }
                 false
             }

@@ -11,11 +11,13 @@
 //! - `mapping`: subject subsets and the rewriting of imported subjects.
 //! - `links`: the bridges, and the delivery of a message across them.
 //! - `registry`: the set of accounts a server runs, rebuilt on reload.
+//! - `stats`: the account's message counters, kept past its connections.
 
 mod config;
 pub mod links;
 pub mod mapping;
 mod registry;
+mod stats;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub use config::{
     ResponseType, ServiceImportPlan, StreamImportPlan, DEFAULT_RESPONSE_THRESHOLD,
 };
 pub use registry::AccountSet;
+pub use stats::{AccountCounts, AccountStats};
 
 use crate::index::SubIndex;
 use links::{Links, Responses};
@@ -47,8 +50,10 @@ pub struct Account {
     /// Reply subjects of requests that came in through a service import, and where their
     /// responses go.
     pub(crate) responses: Mutex<Responses>,
-    /// Client connections in the account (operator mode counts them for the `conn` limit).
+    /// Client connections in the account (operator mode checks the `conn` limit on it).
     clients: std::sync::atomic::AtomicI64,
+    /// Messages and bytes in and out, slow consumers.
+    pub stats: AccountStats,
     /// The account JWT's name (operator mode; `/connz` `name_tag`).
     name_tag: RwLock<Option<String>>,
 }
@@ -64,6 +69,7 @@ impl Account {
             links: RwLock::new(Arc::new(Links::default())),
             responses: Mutex::new(Responses::new()),
             clients: std::sync::atomic::AtomicI64::new(0),
+            stats: AccountStats::default(),
             name_tag: RwLock::new(None),
         }
     }
@@ -82,6 +88,11 @@ impl Account {
     /// A client counted by [`Account::try_join`] left.
     pub fn leave(&self) {
         self.clients.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// The client connections in the account now (those that joined and have not left).
+    pub fn connections(&self) -> u64 {
+        u64::try_from(self.clients.load(Ordering::Acquire)).unwrap_or(0)
     }
 
     /// The name `/connz` shows in `name_tag`: the account JWT's name, else the account's.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use fastnats_proto::{CloseReason, Publish};
 
 use super::{Delivery, Origin};
-use crate::account::Account;
+use crate::account::links::{Links, StreamOut};
+use crate::account::mapping::SubjectMap;
+use crate::account::{Account, AccountCounts};
 use crate::auth::{CompiledPermissions, Permissions, SubjectPermission};
 use crate::connection::Connection;
 use crate::kind::Kind;
@@ -248,7 +250,7 @@ fn auto_unsubscribe_stops_at_max_and_removes_the_subscription() {
         "removed at the end of the batch"
     );
     let from = w.conn(9);
-    w.delivery.end_batch(&from, false);
+    w.delivery.end_batch(&from, &w.account, false);
     assert_eq!(w.account.index.count(), 0);
     assert!(a.subs.lock().is_empty());
 }
@@ -273,6 +275,7 @@ fn a_slow_consumer_is_closed_and_others_still_get_the_message() {
     );
     assert_eq!(fine.out.lock().msgs, 2);
     assert_eq!(w.stats.slow_consumers.load(Relaxed), 1);
+    assert_eq!(w.account.stats.counts().slow_consumers, 1, "in its account");
     assert_eq!(w.route(9, &publish(b"foo", &payload, b"40")), 1);
     assert_eq!(w.stats.slow_consumers.load(Relaxed), 1, "counted once");
 }
@@ -377,13 +380,49 @@ fn the_batch_settles_counters_once() {
         0,
         "nothing before the batch ends"
     );
-    w.delivery.end_batch(&from, false);
+    assert_eq!(w.account.stats.counts(), AccountCounts::default());
+    w.delivery.end_batch(&from, &w.account, false);
     assert_eq!(w.stats.in_msgs.load(Relaxed), 3);
     assert_eq!(w.stats.in_bytes.load(Relaxed), 15);
     assert_eq!(w.stats.out_msgs.load(Relaxed), 3);
     assert_eq!(w.stats.out_bytes.load(Relaxed), 15);
     assert_eq!(from.in_msgs.load(Relaxed), 3);
+    let account = w.account.stats.counts();
+    assert_eq!(
+        (
+            account.in_msgs,
+            account.in_bytes,
+            account.out_msgs,
+            account.out_bytes
+        ),
+        (3, 15, 3, 15)
+    );
     assert!(!w.delivery.has_unflushed(), "recipients flushed");
+}
+
+#[test]
+fn a_delivery_through_an_import_counts_in_the_account_that_got_it() {
+    let mut w = World::new();
+    let importer = Arc::new(Account::new("B", true));
+    let mut links = Links::default();
+    links.streams_out.push(StreamOut {
+        from: b"foo".to_vec().into(),
+        map: SubjectMap::Same,
+        into: Arc::downgrade(&importer),
+    });
+    w.account.set_links(links);
+    let mine = w.conn(1);
+    let theirs = conn_in(&importer, 2, MAX_PENDING);
+    subscribe(&mine, "foo", None, "1");
+    subscribe(&theirs, "foo", None, "1");
+    let from = w.conn(9);
+    w.delivery.count_in(5);
+    assert_eq!(w.route(9, &publish(b"foo", b"hello", b"5")), 2);
+    w.delivery.end_batch(&from, &w.account, false);
+    let (a, b) = (w.account.stats.counts(), importer.stats.counts());
+    assert_eq!((a.in_msgs, a.out_msgs, a.out_bytes), (1, 1, 5));
+    assert_eq!((b.in_msgs, b.out_msgs, b.out_bytes), (0, 1, 5));
+    assert_eq!(w.stats.out_msgs.load(Relaxed), 2, "the server counts both");
 }
 
 #[test]
@@ -398,8 +437,8 @@ fn recipients_are_flushed_once_per_batch() {
     assert_eq!(a.out.lock().msgs, 10);
     // Small batches wait while more input is coming.
     let from = w.conn(9);
-    w.delivery.end_batch(&from, true);
+    w.delivery.end_batch(&from, &w.account, true);
     assert!(w.delivery.has_unflushed());
-    w.delivery.end_batch(&from, false);
+    w.delivery.end_batch(&from, &w.account, false);
     assert!(!w.delivery.has_unflushed());
 }

@@ -87,7 +87,8 @@ pub struct Reader {
     announced: bool,
     /// Operator mode: the user JWT's and account's limits (subscriptions, payload; -1 none).
     jwt_limits: Option<(i64, i64)>,
-    /// Operator mode: the account whose connection count this client is in.
+    /// The account whose connection count this client is in (from its admission; in
+    /// operator mode from its authentication, which checks the account's `conn` limit).
     joined: Option<Arc<Account>>,
     /// Operator mode: when the user JWT (or its connect window) runs out.
     expires: Option<Instant>,
@@ -343,7 +344,8 @@ impl Reader {
         if std::mem::take(&mut self.msg_activity) {
             self.me.touch_activity(&self.shared);
         }
-        self.delivery.end_batch(&self.me, more_waiting);
+        self.delivery
+            .end_batch(&self.me, &self.account, more_waiting);
     }
 
     /// Marks inbound activity (anything but PONG), which makes the next ping tick skip.
@@ -583,7 +585,11 @@ impl Reader {
             return;
         }
         self.announced = true;
+        if self.joined.is_none() && self.account.try_join(-1) {
+            self.joined = Some(self.account.clone());
+        }
         crate::system::events::connected(&self.shared, &self.me);
+        crate::system::conns::changed(&self.shared, &self.account);
         if self.shared.hooks.events.is_some() {
             crate::hooks::emit(&self.shared.hooks, self.event(), None, self.drain.clone());
         }
@@ -604,7 +610,8 @@ impl Reader {
 
     /// Removes the connection's subscriptions (its registration goes once its writer is done).
     fn cleanup(&mut self) {
-        if let Some(account) = self.joined.take() {
+        let joined = self.joined.take();
+        if let Some(account) = &joined {
             account.leave();
         }
         if self.announced {
@@ -629,6 +636,9 @@ impl Reader {
         let subs: Vec<SubRef> = self.me.subs.lock().values().cloned().collect();
         if !subs.is_empty() {
             self.account.index.remove_all(subs.iter());
+        }
+        if let (Some(account), true) = (joined, self.announced) {
+            crate::system::conns::changed(&self.shared, &account);
         }
     }
 }

@@ -11,17 +11,11 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::account_stat::MsgBytes;
 use super::{event_id, server_info, ServerInfo};
 use crate::client_info::{rfc3339, ClientInfo};
 use crate::connection::Connection;
 use crate::shared::Shared;
-
-/// `{"msgs": n, "bytes": n}`.
-#[derive(Debug, Serialize)]
-struct MsgBytes {
-    msgs: u64,
-    bytes: u64,
-}
 
 #[derive(Serialize)]
 struct Event {
@@ -62,8 +56,7 @@ fn send(shared: &Shared, conn: &Connection, reason: Option<&str>) {
             "CONNECT"
         }
     );
-    if system.index.matches(subject.as_bytes()).is_empty() && system.links().streams_out.is_empty()
-    {
+    if !super::interested(&system, subject.as_bytes()) {
         return;
     }
     let now = SystemTime::now();
@@ -95,15 +88,6 @@ fn send(shared: &Shared, conn: &Connection, reason: Option<&str>) {
         reason: reason.map(str::to_string),
         client,
     };
-    let subject = format!(
-        "$SYS.ACCOUNT.{}.{}",
-        conn.account().name(),
-        if reason.is_some() {
-            "DISCONNECT"
-        } else {
-            "CONNECT"
-        }
-    );
     let body = serde_json::to_vec(&event).unwrap_or_default();
     super::publish(shared, &system, subject.as_bytes(), &body);
 }

@@ -3,6 +3,9 @@
 //! events and answers requests, as an internal client.
 //!
 //! - `events`: `$SYS.ACCOUNT.<account>.CONNECT` / `.DISCONNECT` with nats-server's JSON.
+//! - `conns`: `$SYS.ACCOUNT.<account>.SERVER.CONNS` when an account's connections change and
+//!   as a heartbeat, and the `$SYS.REQ.ACCOUNT.<account>.CONNS` request.
+//! - `account_stat`: nats-server's `AccountStat` (those events' body, `/accstatz` entries).
 //! - `user_info`: `$SYS.REQ.USER.INFO`, which every account imports (a client asks who it
 //!   is: user, account, permissions).
 //! - `imports`: the service imports every account gets from the system account
@@ -12,9 +15,13 @@
 //! The monitoring requests (`$SYS.REQ.SERVER.PING[.<Z>]`, `$SYS.REQ.SERVER.<id>.<Z>`,
 //! `$SYS.REQ.ACCOUNT.<account>.<Z>`) answer with the documents the monitoring endpoints
 //! serve, which the Python layer builds; it subscribes to them through the engine's
-//! in-process subscriptions ([`crate::Engine::subscribe_system`]). Every reply and event
-//! carries [`server_info`], nats-server's `ServerInfo` with a sequence number.
+//! in-process subscriptions ([`crate::Engine::subscribe_system`]), and publishes the periodic
+//! `$SYS.SERVER.<id>.STATSZ` when [`crate::Engine::system_interest`] says someone listens.
+//! Every reply and event carries [`server_info`], nats-server's `ServerInfo` with a sequence
+//! number.
 
+pub mod account_stat;
+pub mod conns;
 pub mod events;
 pub mod imports;
 pub mod user_info;
@@ -85,7 +92,14 @@ pub fn account(shared: &Shared) -> Option<Arc<Account>> {
 pub(crate) fn publish(shared: &Shared, account: &Account, subject: &[u8], body: &[u8]) {
     let _ = shared
         .internal_client()
-        .publish(account, subject, None, None, body, usize::MAX, None);
+        .publish_as_server(account, subject, body);
+}
+
+/// Whether a message on `subject` in the system account would reach anyone: a subscription
+/// there matches, or another account imports the system account's streams. Events are
+/// built only then.
+pub fn interested(system: &Account, subject: &[u8]) -> bool {
+    !system.index.matches(subject).is_empty() || !system.links().streams_out.is_empty()
 }
 
 /// `{"server": <server_info>, "data": data}`: nats-server's reply to a system request.
