@@ -174,6 +174,8 @@ async def test_shared_request_info_has_no_name_tag_without_a_user_jwt(start_serv
         await sync(sys)
         await b.request("$SYS.REQ.USER.INFO", b"", timeout=TIMEOUT)
         msg = await sub.next_msg(timeout=TIMEOUT)
+        # Each account imports the request as `$SYS.REQ.USER.<account>.INFO`.
+        assert msg.subject == "$SYS.REQ.USER.B.INFO"
         info = json.loads(msg.headers["Nats-Request-Info"])
         assert (info["acc"], info["user"], info["kind"]) == ("B", "b", "Client")
         assert "name_tag" not in info

@@ -165,17 +165,19 @@ impl Delivery {
     /// adds the counters to `from`, to `account` (the one it published in) and to the server
     /// totals, and removes the subscriptions that reached their auto-unsubscribe limit.
     pub fn end_batch(&mut self, from: &Connection, account: &Account, more_waiting: bool) {
-        if more_waiting {
-            self.sink.flush.flush_large(DEFER_MAX);
-        } else {
-            self.sink.flush.flush();
-        }
+        // Counters first: a recipient (a requester's responder, say) may act on what the
+        // flush sends before this thread goes on, and monitoring must already count it.
         let c = &self.sink.counts;
         if c.in_msgs != 0 {
             from.in_msgs.fetch_add(c.in_msgs, Relaxed);
             from.in_bytes.fetch_add(c.in_bytes, Relaxed);
         }
         self.sink.counts.publish(&self.sink.stats, &account.stats);
+        if more_waiting {
+            self.sink.flush.flush_large(DEFER_MAX);
+        } else {
+            self.sink.flush.flush();
+        }
         for sub in self.sink.expired.drain(..) {
             subscription::remove(&sub);
         }

@@ -28,7 +28,7 @@ const IMPORTS: [(&str, &str, ResponseType, bool); 4] = [
     ),
     (
         "$SYS.REQ.USER.INFO",
-        "$SYS.REQ.USER.{}",
+        "$SYS.REQ.USER.{}.INFO",
         ResponseType::Singleton,
         true,
     ),

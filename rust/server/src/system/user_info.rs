@@ -13,7 +13,8 @@ use crate::internal::{InternalBatch, InternalHandler};
 use crate::shared::Shared;
 
 /// The subject the handler subscribes to in the system account.
-pub const SUBJECT: &str = "$SYS.REQ.USER.*";
+/// (Each account imports `$SYS.REQ.USER.INFO` as `$SYS.REQ.USER.<account>.INFO`.)
+pub const SUBJECT: &str = "$SYS.REQ.USER.*.INFO";
 
 /// Answers user info requests for the server `shared`.
 pub struct UserInfoService(pub Weak<Shared>);
@@ -77,8 +78,8 @@ impl InternalHandler for UserInfoService {
             let (Some(reply), Some(headers)) = (msg.reply, msg.headers) else {
                 continue;
             };
-            // `$SYS.REQ.USER.INFO` itself also matches `$SYS.REQ.USER.*` in the system
-            // account; it is answered through the import, which names the requester.
+            // A request without the import's header did not come through an import: it
+            // names no requester.
             let Some(info) = request_info(headers) else {
                 continue;
             };
