@@ -18,13 +18,11 @@ use crate::Ctx;
 ///
 /// # Errors
 /// The store's.
-pub fn lookup(
-    stream: &Stream,
-    req: &MsgGetRequest,
-) -> fastnats_store::Result<Option<StoredMsg>> {
+pub fn lookup(stream: &Stream, req: &MsgGetRequest) -> fastnats_store::Result<Option<StoredMsg>> {
     let st = stream.state.lock();
     if !req.next_by_subj.is_empty() {
-        st.store.next_matching(req.seq, &[req.next_by_subj.as_str()])
+        st.store
+            .next_matching(req.seq, &[req.next_by_subj.as_str()])
     } else if req.seq > 0 {
         st.store.get(req.seq)
     } else {
@@ -76,11 +74,9 @@ impl InternalHandler for Direct {
                     headers::append(&mut hdr, "Nats-Time-Stamp", &ts);
                     self.ctx.reply(reply, Some(&hdr), &msg.payload);
                 }
-                _ => self.ctx.reply(
-                    reply,
-                    Some(b"NATS/1.0 404 Message Not Found\r\n\r\n"),
-                    b"",
-                ),
+                _ => self
+                    .ctx
+                    .reply(reply, Some(b"NATS/1.0 404 Message Not Found\r\n\r\n"), b""),
             }
         }
     }

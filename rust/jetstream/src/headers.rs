@@ -76,7 +76,13 @@ mod tests {
         assert_eq!(get_u64(h, EXPECTED_LAST_SEQ), Some(7));
         assert_eq!(get(h, b"nats-msg-id"), None);
         assert_eq!(get(h, ROLLUP), None);
-        assert_eq!(get_u64(b"NATS/1.0\r\nNats-Expected-Last-Sequence: x\r\n\r\n", EXPECTED_LAST_SEQ), Some(u64::MAX));
+        assert_eq!(
+            get_u64(
+                b"NATS/1.0\r\nNats-Expected-Last-Sequence: x\r\n\r\n",
+                EXPECTED_LAST_SEQ
+            ),
+            Some(u64::MAX)
+        );
     }
 
     #[test]

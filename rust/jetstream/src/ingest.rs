@@ -146,7 +146,9 @@ impl Ingest {
             }
             if let Some(r) = headers::get(hdr, headers::ROLLUP) {
                 if !cfg.allow_rollup_hdrs || cfg.deny_purge {
-                    return Outcome::Refused(ApiError::stream_rollup_failed("rollup not permitted"));
+                    return Outcome::Refused(ApiError::stream_rollup_failed(
+                        "rollup not permitted",
+                    ));
                 }
                 match r {
                     b"sub" => rollup_sub = true,
@@ -182,10 +184,12 @@ impl Ingest {
                 Err(e) => Outcome::Refused(ApiError::stream_store_failed(e)),
             };
         }
-        if let Err(limit) =
-            st.store
-                .check_discard_new(subject, hdr.len(), m.payload.len(), rollup_sub || rollup_all)
-        {
+        if let Err(limit) = st.store.check_discard_new(
+            subject,
+            hdr.len(),
+            m.payload.len(),
+            rollup_sub || rollup_all,
+        ) {
             return Outcome::Refused(ApiError::stream_store_failed(limit));
         }
         let stored = st

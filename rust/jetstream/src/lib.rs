@@ -116,7 +116,8 @@ impl Ctx {
 
     /// Records a store's byte count going from `before` to `after`.
     pub fn add_usage(&self, storage: StorageType, after: u64, before: u64) {
-        let delta = i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
+        let delta =
+            i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
         if delta != 0 {
             self.usage[ingest::storage_index(storage)].fetch_add(delta, Ordering::Relaxed);
         }
@@ -233,7 +234,10 @@ impl JetStream {
     /// # Errors
     /// The store directory cannot be made or read, a stream cannot be restored, or a
     /// subscription is refused.
-    pub fn start(engine: Arc<Engine>, opts: JetStreamOptions) -> Result<Arc<JetStream>, JsStartError> {
+    pub fn start(
+        engine: Arc<Engine>,
+        opts: JetStreamOptions,
+    ) -> Result<Arc<JetStream>, JsStartError> {
         let streams_dir = opts.store_dir.join("jetstream").join("$G").join("streams");
         std::fs::create_dir_all(&streams_dir)
             .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::api::responses::{
     response_type as rt, MsgGetBody, StreamCreateBody, StreamInfoBody, StreamInfoRequest,
-    StreamListBody, StreamNamesBody, StreamNamesRequest, StreamPurgeBody, SuccessBody,
-    LIST_LIMIT, NAMES_LIMIT, SUBJECT_DETAILS_LIMIT,
+    StreamListBody, StreamNamesBody, StreamNamesRequest, StreamPurgeBody, SuccessBody, LIST_LIMIT,
+    NAMES_LIMIT, SUBJECT_DETAILS_LIMIT,
 };
 use crate::api::{
     check_msg_delete, check_msg_get, check_purge, check_stream_config, check_stream_create,
@@ -47,8 +47,7 @@ impl StreamApi<'_> {
         if let Err(e) = check_stream_create(name, &cfg) {
             return err(e);
         }
-        let cfg = match check_stream_config(&cfg, &JsLimits::default(), &AccountLimits::default())
-        {
+        let cfg = match check_stream_config(&cfg, &JsLimits::default(), &AccountLimits::default()) {
             Ok(c) => c,
             Err(e) => return err(e),
         };
@@ -352,7 +351,9 @@ impl StreamApi<'_> {
         };
         let cfg = stream.config.read();
         if cfg.sealed || cfg.deny_delete {
-            return err(ApiError::stream_msg_delete_failed("message delete not permitted"));
+            return err(ApiError::stream_msg_delete_failed(
+                "message delete not permitted",
+            ));
         }
         let mut st = stream.state.lock();
         if req.seq > st.store.state().last_seq {
