@@ -32,6 +32,7 @@ pub struct ApiService {
 }
 
 /// An answer: the reply body and whether it is an error (for the `api.errors` count).
+#[must_use]
 pub struct Answer {
     /// The JSON.
     pub body: Vec<u8>,
@@ -49,7 +50,6 @@ impl Answer {
     }
 
     /// An error with only `type` and `error`.
-    #[must_use]
     pub fn err(kind: &'static str, e: ApiError) -> Answer {
         Answer {
             body: ApiResponse::<()>::err(kind, e).to_vec(),

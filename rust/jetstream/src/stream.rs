@@ -190,7 +190,7 @@ impl Stream {
         let st = self.state.lock().store.state();
         StreamInfo {
             config,
-            created: self.created.clone(),
+            created: self.created,
             state: api_state(&st),
             domain: domain.unwrap_or_default().to_string(),
             cluster: None,
@@ -234,7 +234,7 @@ pub fn api_state(st: &fastnats_store::StreamState) -> ApiState {
 
 fn write_meta_file(dir: &Path, cfg: &StreamConfig, created: &Timestamp) -> std::io::Result<()> {
     let meta = MetaFile {
-        created: created.clone(),
+        created: *created,
         config: cfg.clone(),
     };
     let bytes = serde_json::to_vec(&meta).map_err(std::io::Error::other)?;

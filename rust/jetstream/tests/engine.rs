@@ -383,6 +383,8 @@ async fn streams_come_back_after_a_restart() {
     e.shutdown().await;
 }
 
+// Holding the stream's lock across the sends is the point: the ingest handler waits on it.
+#[allow(clippy::await_holding_lock)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_queued_during_a_batch_share_one_sync() {
     const N: usize = 500;
