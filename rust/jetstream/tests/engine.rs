@@ -428,3 +428,53 @@ async fn messages_queued_during_a_batch_share_one_sync() {
     js.shutdown();
     e.shutdown().await;
 }
+
+/// A quick local measurement, not a check: `cargo test --profile quick -p fastnats-jetstream
+/// --test engine -- --ignored --nocapture`.
+#[ignore]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measure_async_publishes_with_acks() {
+    const N: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.P",
+            r#"{"name":"P","subjects":["p"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let t = std::time::Instant::now();
+    let (mut rd, mut wr) = c.s.into_split();
+    let writer = tokio::spawn(async move {
+        let mut chunk = Vec::new();
+        for i in 0..N {
+            chunk.extend(Client::pub_bytes("p", Some("_R.a"), &[], &[b'x'; 128]));
+            if i % 1000 == 999 {
+                wr.write_all(&chunk).await.unwrap();
+                chunk.clear();
+            }
+        }
+        wr.write_all(&chunk).await.unwrap();
+        wr
+    });
+    let mut seen = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    while seen < N {
+        let n = tokio::time::timeout(WAIT, rd.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        seen += buf[..n].windows(4).filter(|w| w == b"MSG ").count();
+    }
+    let _ = writer.await;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{N} publishes acked in {secs:.3}s: {:.0} msgs/s, {} syncs",
+        N as f64 / secs,
+        js.stream_syncs("P").unwrap()
+    );
+    js.shutdown();
+}
