@@ -12,6 +12,22 @@
 //! - The engine (streams on the store, consumers, the API handlers as an internal client)
 //!   builds on [`api`] in this crate; nothing in [`api`] knows about it.
 //!
+//! # The running part
+//!
+//! [`JetStream::start`] attaches to a running [`Engine`] as internal clients:
+//!
+//! - one subscription on `$JS.API.>` ([`service`], [`stream_api`]);
+//! - per stream, one subscription per subject for ingest ([`ingest`]: checks, store, one
+//!   `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
+//!   ([`direct`]);
+//! - a timer task for `max_age` expiry (at the earliest `Store::next_expiry`) and, with
+//!   [`Sync::Interval`], the periodic sync.
+//!
+//! Streams belong to a [`JsAccount`] (only `$G` in this slice); file streams live in
+//! `<store_dir>/jetstream/$G/streams/<stream>/` with `meta.inf` (the config, written with
+//! `atomic_write`) and `msgs/` (the store), as nats-server lays them out. On start every
+//! stream directory is reopened; memory streams do not survive a restart.
+//!
 //! Compatibility target: nats-server 2.10. Where 2.11+ (the 2.15.1 the side-by-side tests
 //! run) behaves differently, the module concerned says so and which it follows.
 
@@ -30,3 +46,375 @@
 )]
 
 pub mod api;
+pub mod dedup;
+pub mod direct;
+pub mod headers;
+pub mod ingest;
+pub mod options;
+pub mod service;
+pub mod stream;
+pub mod stream_api;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fastnats_server::internal::{InternalHandler, InternalSubscription, SubscribeError};
+use fastnats_server::Engine;
+use parking_lot::{Mutex, RwLock};
+
+pub use options::{JetStreamOptions, Sync};
+pub use stream::Stream;
+
+use api::StorageType;
+
+/// An ingest subscription's slow-consumer limit: never reached in practice (publishers are
+/// stalled long before, see [`INGEST_STALL`]).
+const INGEST_MAX_PENDING: usize = 1 << 40;
+/// Bytes waiting for a stream's ingest past which publishers are stalled.
+const INGEST_STALL: usize = 32 * 1024 * 1024;
+/// The API subscription's limits.
+const API_MAX_PENDING: usize = 1 << 30;
+const API_STALL: usize = 8 * 1024 * 1024;
+/// Longest the expiry timer sleeps (new streams and updates are noticed by then at worst).
+const TIMER_MAX: Duration = Duration::from_millis(250);
+
+/// Why JetStream did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum JsStartError {
+    /// The store directory.
+    #[error("JetStream store directory {0}: {1}")]
+    StoreDir(PathBuf, std::io::Error),
+    /// A stream could not be restored.
+    #[error("JetStream could not restore stream {0}: {1}")]
+    Restore(String, stream::OpenError),
+    /// An internal subscription was refused.
+    #[error("JetStream could not subscribe: {0}")]
+    Subscribe(#[from] SubscribeError),
+}
+
+/// What the handlers share: the engine to publish through, the options, the server-wide
+/// usage per storage type.
+pub struct Ctx {
+    /// The engine.
+    pub engine: Arc<Engine>,
+    /// The options.
+    pub opts: JetStreamOptions,
+    /// Bytes stored, memory then file.
+    usage: [AtomicI64; 2],
+    /// Wakes the timer task (a stream's expiry may be sooner now).
+    timer_wake: tokio::sync::Notify,
+}
+
+impl Ctx {
+    /// Sends a reply as the server (errors are dropped: the requester is gone).
+    pub fn reply(&self, subject: &[u8], headers: Option<&[u8]>, payload: &[u8]) {
+        let _ = self.engine.publish(subject, None, headers, payload, None);
+    }
+
+    /// Records a store's byte count going from `before` to `after`.
+    pub fn add_usage(&self, storage: StorageType, after: u64, before: u64) {
+        let delta =
+            i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
+        if delta != 0 {
+            self.usage[ingest::storage_index(storage)].fetch_add(delta, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the server's limit for this storage type is passed (nats-server's
+    /// `limitsExceeded`).
+    #[must_use]
+    pub fn limits_exceeded(&self, storage: StorageType) -> bool {
+        let limit = match storage {
+            StorageType::Memory => self.opts.max_memory,
+            StorageType::File => self.opts.max_file,
+        };
+        limit >= 0 && self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed) > limit
+    }
+
+    /// A stream's expiry may have moved earlier.
+    pub fn expiry_changed(&self) {
+        self.timer_wake.notify_one();
+    }
+
+    fn subscribe(
+        &self,
+        subject: &str,
+        max_pending: usize,
+        stall: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        self.engine
+            .subscribe_internal(subject.as_bytes(), None, max_pending, stall, handler)
+    }
+
+    /// Starts a stream's subscriptions: ingest on each subject, direct get if allowed.
+    ///
+    /// # Errors
+    /// A refused subscription (the stream's others are dropped).
+    pub fn attach(self: &Arc<Self>, stream: &Arc<Stream>) -> Result<(), SubscribeError> {
+        let cfg = stream.config.read().clone();
+        let mut subs = Vec::new();
+        for subject in &cfg.subjects {
+            let handler = Arc::new(ingest::Ingest {
+                stream: Arc::downgrade(stream),
+                ctx: self.clone(),
+            });
+            subs.push(self.subscribe(subject, INGEST_MAX_PENDING, INGEST_STALL, handler)?);
+        }
+        if cfg.allow_direct {
+            let base = format!("$JS.API.DIRECT.GET.{}", cfg.name);
+            let handler = Arc::new(direct::Direct {
+                stream: Arc::downgrade(stream),
+                ctx: self.clone(),
+                prefix: format!("{base}."),
+            });
+            subs.push(self.subscribe(&base, API_MAX_PENDING, API_STALL, handler.clone())?);
+            subs.push(self.subscribe(&format!("{base}.>"), API_MAX_PENDING, API_STALL, handler)?);
+        }
+        *stream.subs.lock() = subs;
+        self.expiry_changed();
+        Ok(())
+    }
+}
+
+/// A JetStream account: its streams and API counters.
+pub struct JsAccount {
+    /// The account's name (`$G`).
+    pub name: String,
+    /// `<store_dir>/jetstream/<account>/streams`.
+    pub streams_dir: PathBuf,
+    streams: RwLock<BTreeMap<String, Arc<Stream>>>,
+    /// Serialises create/update/delete (checks of other streams then the change).
+    pub admin: Mutex<()>,
+    /// API requests served.
+    pub api_total: AtomicU64,
+    /// API requests answered with an error.
+    pub api_errors: AtomicU64,
+}
+
+impl JsAccount {
+    /// The stream `name`.
+    #[must_use]
+    pub fn stream(&self, name: &str) -> Option<Arc<Stream>> {
+        self.streams.read().get(name).cloned()
+    }
+
+    /// Every stream, sorted by name.
+    #[must_use]
+    pub fn all(&self) -> Vec<Arc<Stream>> {
+        self.streams.read().values().cloned().collect()
+    }
+
+    /// Adds a stream.
+    pub fn insert(&self, stream: Arc<Stream>) {
+        self.streams.write().insert(stream.name.clone(), stream);
+    }
+
+    /// Removes a stream.
+    pub fn remove(&self, name: &str) -> Option<Arc<Stream>> {
+        self.streams.write().remove(name)
+    }
+}
+
+/// JetStream, running on an engine.
+pub struct JetStream {
+    ctx: Arc<Ctx>,
+    account: Arc<JsAccount>,
+    api: Mutex<Option<InternalSubscription>>,
+    timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl JetStream {
+    /// Opens the store directory, restores its streams and starts serving `$JS.API.>` and
+    /// the streams' subjects on `engine`.
+    ///
+    /// # Errors
+    /// The store directory cannot be made or read, a stream cannot be restored, or a
+    /// subscription is refused.
+    pub fn start(
+        engine: Arc<Engine>,
+        opts: JetStreamOptions,
+    ) -> Result<Arc<JetStream>, JsStartError> {
+        let streams_dir = opts.store_dir.join("jetstream").join("$G").join("streams");
+        std::fs::create_dir_all(&streams_dir)
+            .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
+        let runtime = engine.runtime().clone();
+        let ctx = Arc::new(Ctx {
+            engine,
+            opts,
+            usage: [AtomicI64::new(0), AtomicI64::new(0)],
+            timer_wake: tokio::sync::Notify::new(),
+        });
+        let account = Arc::new(JsAccount {
+            name: "$G".into(),
+            streams_dir: streams_dir.clone(),
+            streams: RwLock::new(BTreeMap::new()),
+            admin: Mutex::new(()),
+            api_total: AtomicU64::new(0),
+            api_errors: AtomicU64::new(0),
+        });
+        let js = Arc::new(JetStream {
+            ctx: ctx.clone(),
+            account: account.clone(),
+            api: Mutex::new(None),
+            timer: Mutex::new(None),
+        });
+        js.restore(&streams_dir)?;
+        let service = Arc::new(service::ApiService {
+            ctx: ctx.clone(),
+            account,
+        });
+        *js.api.lock() = Some(ctx.subscribe("$JS.API.>", API_MAX_PENDING, API_STALL, service)?);
+        *js.timer.lock() = Some(runtime.spawn(timer_loop(Arc::downgrade(&js))));
+        Ok(js)
+    }
+
+    fn restore(&self, streams_dir: &std::path::Path) -> Result<(), JsStartError> {
+        let entries = std::fs::read_dir(streams_dir)
+            .map_err(|e| JsStartError::StoreDir(streams_dir.to_path_buf(), e))?;
+        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        dirs.sort();
+        for dir in dirs.into_iter().filter(|d| d.is_dir()) {
+            let meta = match stream::read_meta_file(&dir) {
+                Ok(m) => m,
+                Err(e) => {
+                    fastnats_server::log_at!(
+                        fastnats_server::log::Level::Warn,
+                        "  Error unmarshalling stream metafile {:?}: {e}",
+                        dir.join(stream::META_FILE)
+                    );
+                    continue;
+                }
+            };
+            let name = meta.config.name.clone();
+            let s = Stream::open(
+                meta.config,
+                meta.created,
+                streams_dir,
+                self.ctx.opts.sync,
+                self.ctx.opts.domain.as_deref(),
+                false,
+            )
+            .map_err(|e| JsStartError::Restore(name.clone(), e))?;
+            let s = Arc::new(s);
+            {
+                let st = s.state.lock();
+                let cfg = s.config.read();
+                self.ctx.add_usage(cfg.storage, st.store.state().bytes, 0);
+            }
+            self.ctx.attach(&s)?;
+            fastnats_server::log_at!(
+                fastnats_server::log::Level::Info,
+                "  Restored {} messages for stream '$G > {name}'",
+                s.state.lock().store.state().msgs
+            );
+            self.account.insert(s);
+        }
+        Ok(())
+    }
+
+    /// The account `$G`.
+    #[must_use]
+    pub fn account(&self) -> &Arc<JsAccount> {
+        &self.account
+    }
+
+    /// How many times ingest synced stream `name` (the group-commit test counts them).
+    #[must_use]
+    pub fn stream_syncs(&self, name: &str) -> Option<u64> {
+        self.account
+            .stream(name)
+            .map(|s| s.syncs.load(Ordering::Relaxed))
+    }
+
+    /// Stops serving: unsubscribes everything, stops the timer, syncs every store and
+    /// drops the streams (their files are closed once the last handler is done with them).
+    pub fn shutdown(&self) {
+        self.api.lock().take();
+        if let Some(t) = self.timer.lock().take() {
+            t.abort();
+        }
+        for s in self.account.all() {
+            s.stop();
+            let mut st = s.state.lock();
+            if let Err(e) = st.store.sync() {
+                fastnats_server::log_at!(
+                    fastnats_server::log::Level::Error,
+                    "JetStream failed to sync stream '$G > {}' on shutdown: {e}",
+                    s.name
+                );
+            }
+            drop(st);
+            self.account.remove(&s.name);
+        }
+    }
+}
+
+impl Drop for JetStream {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Expires messages at the earliest `next_expiry` of all streams and, with
+/// [`Sync::Interval`], syncs every stream once per interval.
+async fn timer_loop(js: std::sync::Weak<JetStream>) {
+    let mut last_sync = tokio::time::Instant::now();
+    loop {
+        let Some(j) = js.upgrade() else { return };
+        let ctx = j.ctx.clone();
+        let streams = j.account.all();
+        drop(j);
+        let now = stream::now_nanos();
+        let mut next: Option<i64> = None;
+        let interval = match ctx.opts.sync {
+            Sync::Interval(d) => Some(d),
+            Sync::Always => None,
+        };
+        let sync_now = interval.is_some_and(|d| last_sync.elapsed() >= d);
+        if sync_now {
+            last_sync = tokio::time::Instant::now();
+        }
+        let work = streams.clone();
+        let ctx2 = ctx.clone();
+        let expired = tokio::task::spawn_blocking(move || {
+            let mut next: Option<i64> = None;
+            for s in &work {
+                let storage = s.config.read().storage;
+                let mut st = s.state.lock();
+                if st.store.next_expiry().is_some_and(|t| t <= now) {
+                    let before = st.store.state().bytes;
+                    if st.store.expire(now).is_ok() {
+                        let _ = st.store.sync();
+                    }
+                    ctx2.add_usage(storage, st.store.state().bytes, before);
+                } else if sync_now {
+                    let _ = st.store.sync();
+                }
+                if let Some(t) = st.store.next_expiry() {
+                    next = Some(next.map_or(t, |n: i64| n.min(t)));
+                }
+            }
+            next
+        })
+        .await;
+        if let Ok(n) = expired {
+            next = n;
+        }
+        let mut wait = TIMER_MAX;
+        if let Some(t) = next {
+            let until = u64::try_from(t.saturating_sub(stream::now_nanos())).unwrap_or(0);
+            wait = wait.min(Duration::from_nanos(until));
+        }
+        if let Some(d) = interval {
+            wait = wait.min(d);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = ctx.timer_wake.notified() => {}
+        }
+    }
+}

@@ -62,6 +62,9 @@ pub struct Connection {
     pub headers: AtomicBool,
     /// Slow-consumer threshold in bytes.
     pub max_pending: usize,
+    /// Fast-producer stall threshold in bytes (75% of `max_pending` unless an internal
+    /// subscriber set its own, see [`Connection::set_stall_threshold`]).
+    stall_at: std::sync::atomic::AtomicUsize,
     /// Messages received from this connection.
     pub in_msgs: AtomicU64,
     /// Payload bytes received from this connection.
@@ -115,6 +118,7 @@ impl Connection {
             echo: AtomicBool::new(true),
             headers: AtomicBool::new(false),
             max_pending,
+            stall_at: std::sync::atomic::AtomicUsize::new(max_pending / 4 * 3),
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
             subs: Mutex::new(SubMap::default()),
@@ -201,7 +205,14 @@ impl Connection {
     /// (nats-server's fast-producer stall at 75% of max_pending).
     #[inline]
     pub fn stall_threshold(&self) -> usize {
-        self.max_pending / 4 * 3
+        self.stall_at.load(Ordering::Relaxed)
+    }
+
+    /// Sets the stall threshold apart from `max_pending`: an internal subscriber that must
+    /// never be cut as a slow consumer (a JetStream stream's ingest) takes a very large
+    /// `max_pending` and a small threshold, so publishers wait for it instead.
+    pub fn set_stall_threshold(&self, bytes: usize) {
+        self.stall_at.store(bytes, Ordering::Relaxed);
     }
 
     #[inline]

@@ -224,6 +224,32 @@ impl Engine {
         InternalSubscription::start(&self.runtime, conn, subject, queue, perms, handler)
     }
 
+    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's stream
+    /// ingest and API), with its own slow-consumer limit `max_pending` and fast-producer
+    /// stall threshold `stall_threshold` (bytes pending before publishers are stalled, see
+    /// [`crate::reader`]). A huge `max_pending` with a modest threshold makes a subscriber
+    /// that publishers wait for rather than one that is cut.
+    pub fn subscribe_internal(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        stall_threshold: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        let account = self.shared.global_account().clone();
+        let conn =
+            crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
+        conn.set_stall_threshold(stall_threshold.min(max_pending));
+        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
+    }
+
+    /// The runtime the engine runs on (for the tasks of layers built on it, such as
+    /// JetStream's timers).
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
     /// Applies a new configuration (see [`crate::reload`]).
     pub fn reload(&self, config: Config) -> Result<(), ConfigError> {
         crate::reload::apply(&self.shared, config)

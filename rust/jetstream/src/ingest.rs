@@ -1,0 +1,275 @@
+//! The publish path: one internal subscription per stream on its subjects. Its handler gets
+//! every message queued since the last batch, checks and stores each under one lock of the
+//! stream, makes the batch durable with **one** `Store::sync` (group commit: whatever arrives
+//! while a batch is being stored waits in the subscription and forms the next batch), and
+//! only then sends the PubAcks.
+//!
+//! The checks and their order are nats-server 2.10's `processJetStreamMsg`: sealed,
+//! `Nats-Expected-Stream`, the `Nats-Msg-Id` duplicate window, `Nats-Expected-Last-Subject-
+//! Sequence`, `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Msg-Id`, `Nats-Rollup`,
+//! `max_msg_size`, the header size, the server's storage limits, then the store (whose
+//! discard-new refusal is `stream_store_failed`). A refused message gets
+//! `{"error":{...},"stream":"S","seq":0}`; a stored one `{"stream":"S", "seq":N}` written
+//! with itoa into a buffer reused from batch to batch.
+
+use std::ops::Range;
+use std::sync::{Arc, Weak};
+
+use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
+
+use crate::api::{ApiError, PubAck, PubAckResponse, RetentionPolicy, StorageType, StreamConfig};
+use crate::headers;
+use crate::stream::{now_nanos, Stream, StreamState};
+use crate::Ctx;
+
+/// Header blocks larger than this are refused (`math.MaxUint16`).
+const MAX_HEADER: usize = u16::MAX as usize;
+
+/// The ingest handler of one stream.
+pub struct Ingest {
+    /// The stream (weak: the stream owns the subscription that owns this).
+    pub stream: Weak<Stream>,
+    /// Shared JetStream state.
+    pub ctx: Arc<Ctx>,
+}
+
+/// What became of one message.
+enum Outcome {
+    /// Stored (or skipped) at this sequence: a PubAck.
+    Stored(u64),
+    /// A duplicate of the message stored at this sequence.
+    Duplicate(u64),
+    /// Refused.
+    Refused(ApiError),
+}
+
+impl InternalHandler for Ingest {
+    fn deliver(&self, batch: &InternalBatch) {
+        let Some(stream) = self.stream.upgrade() else {
+            return;
+        };
+        let cfg = stream.config.read();
+        let mut st = stream.state.lock();
+        let mut buf = std::mem::take(&mut st.ack_buf);
+        buf.clear();
+        let mut acks: Vec<(&[u8], Range<usize>)> = Vec::new();
+        let before = st.store.state().bytes;
+        let mut stored = false;
+        let now = now_nanos();
+        if cfg.duplicate_window.0 > 0 {
+            st.dedup.expire(now, cfg.duplicate_window.0);
+        }
+        for m in batch.iter() {
+            let outcome = self.process(&cfg, &mut st, &m, now);
+            stored |= matches!(outcome, Outcome::Stored(_));
+            let Some(reply) = m.reply.filter(|_| !cfg.no_ack) else {
+                continue;
+            };
+            let start = buf.len();
+            write_ack(&mut buf, &st.ack_prefix, &cfg.name, outcome);
+            acks.push((reply, start..buf.len()));
+        }
+        let mut sync_error = None;
+        if stored {
+            if let Err(e) = st.store.sync() {
+                sync_error = Some(e.to_string());
+            }
+            stream.count_sync();
+        }
+        let after = st.store.state().bytes;
+        self.ctx.add_usage(cfg.storage, after, before);
+        let name = cfg.name.clone();
+        drop(st);
+        drop(cfg);
+        if let Some(e) = &sync_error {
+            fastnats_server::log_at!(
+                fastnats_server::log::Level::Error,
+                "JetStream failed to sync stream '$G > {name}': {e}"
+            );
+        }
+        for (reply, range) in &acks {
+            let body = match &sync_error {
+                None => &buf[range.clone()],
+                Some(e) => &refusal(&name, ApiError::stream_store_failed(e))[..],
+            };
+            self.ctx.reply(reply, None, body);
+        }
+        stream.state.lock().ack_buf = buf;
+    }
+}
+
+impl Ingest {
+    fn process(
+        &self,
+        cfg: &StreamConfig,
+        st: &mut StreamState,
+        m: &InternalMsg<'_>,
+        now: i64,
+    ) -> Outcome {
+        let Ok(subject) = std::str::from_utf8(m.subject) else {
+            return Outcome::Refused(ApiError::bad_request());
+        };
+        if cfg.sealed {
+            return Outcome::Refused(ApiError::stream_sealed());
+        }
+        let hdr = m.headers.unwrap_or_default();
+        let mut msg_id: Option<&str> = None;
+        let (mut rollup_sub, mut rollup_all) = (false, false);
+        if !hdr.is_empty() {
+            if let Some(name) = headers::get(hdr, headers::EXPECTED_STREAM) {
+                if name != cfg.name.as_bytes() {
+                    return Outcome::Refused(ApiError::stream_not_match());
+                }
+            }
+            msg_id = headers::get(hdr, headers::MSG_ID).and_then(|v| std::str::from_utf8(v).ok());
+            if let Some(id) = msg_id {
+                if let Some(seq) = st.dedup.get(id) {
+                    return Outcome::Duplicate(seq);
+                }
+            }
+            if let Some(want) = headers::get_u64(hdr, headers::EXPECTED_LAST_SUBJ_SEQ) {
+                let have = st.store.last_matching_seq(subject).unwrap_or(0);
+                if have != want {
+                    return Outcome::Refused(ApiError::stream_wrong_last_sequence(have));
+                }
+            }
+            if let Some(want) = headers::get_u64(hdr, headers::EXPECTED_LAST_SEQ) {
+                let have = st.store.state().last_seq;
+                if have != want {
+                    return Outcome::Refused(ApiError::stream_wrong_last_sequence(have));
+                }
+            }
+            if let Some(want) = headers::get(hdr, headers::EXPECTED_LAST_MSG_ID) {
+                if want != st.last_msg_id.as_bytes() {
+                    return Outcome::Refused(ApiError::stream_wrong_last_msg_id(&st.last_msg_id));
+                }
+            }
+            if let Some(r) = headers::get(hdr, headers::ROLLUP) {
+                if !cfg.allow_rollup_hdrs || cfg.deny_purge {
+                    return Outcome::Refused(ApiError::stream_rollup_failed(
+                        "rollup not permitted",
+                    ));
+                }
+                match r {
+                    b"sub" => rollup_sub = true,
+                    b"all" => rollup_all = true,
+                    // nats-server drops it without a reply; an error reply is kinder.
+                    _ => {
+                        return Outcome::Refused(ApiError::stream_rollup_failed(format!(
+                            "rollup value invalid: {:?}",
+                            String::from_utf8_lossy(r)
+                        )))
+                    }
+                }
+            }
+        }
+        let size = hdr.len() + m.payload.len();
+        if cfg.max_msg_size >= 0 && size > cfg.max_msg_size as usize {
+            return Outcome::Refused(ApiError::stream_message_exceeds_maximum());
+        }
+        if hdr.len() > MAX_HEADER {
+            return Outcome::Refused(ApiError::stream_header_exceeds_maximum());
+        }
+        if self.ctx.limits_exceeded(cfg.storage) {
+            return Outcome::Refused(ApiError::insufficient_resources());
+        }
+        // Interest retention with no consumers (none exist yet in this slice): nothing is
+        // interested, the sequence is consumed without storing (nats-server `SkipMsg`).
+        if cfg.retention == RetentionPolicy::Interest {
+            return match st.store.skip_msgs(1, now) {
+                Ok(seq) => {
+                    self.remember(st, msg_id, seq, now, cfg);
+                    Outcome::Stored(seq)
+                }
+                Err(e) => Outcome::Refused(ApiError::stream_store_failed(e)),
+            };
+        }
+        if let Err(limit) = st.store.check_discard_new(
+            subject,
+            hdr.len(),
+            m.payload.len(),
+            rollup_sub || rollup_all,
+        ) {
+            return Outcome::Refused(ApiError::stream_store_failed(limit));
+        }
+        let stored = st
+            .store
+            .append(subject, (!hdr.is_empty()).then_some(hdr), m.payload, now);
+        let seq = match stored {
+            Ok((seq, _)) => seq,
+            Err(e) => return Outcome::Refused(ApiError::stream_store_failed(e)),
+        };
+        self.remember(st, msg_id, seq, now, cfg);
+        let purged = if rollup_sub {
+            st.store.purge(Some(subject), None, Some(1))
+        } else if rollup_all {
+            st.store.purge(None, None, Some(1))
+        } else {
+            Ok(0)
+        };
+        if let Err(e) = purged {
+            fastnats_server::log_at!(
+                fastnats_server::log::Level::Error,
+                "JetStream rollup on stream '$G > {}' failed: {e}",
+                cfg.name
+            );
+        }
+        Outcome::Stored(seq)
+    }
+
+    fn remember(
+        &self,
+        st: &mut StreamState,
+        msg_id: Option<&str>,
+        seq: u64,
+        now: i64,
+        cfg: &StreamConfig,
+    ) {
+        st.last_msg_id.clear();
+        if let Some(id) = msg_id {
+            st.last_msg_id.push_str(id);
+            if cfg.duplicate_window.0 > 0 {
+                st.dedup.insert(id, seq, now);
+            }
+        }
+    }
+}
+
+/// Appends the reply for `outcome` to `buf`.
+fn write_ack(buf: &mut Vec<u8>, prefix: &[u8], name: &str, outcome: Outcome) {
+    let mut digits = itoa::Buffer::new();
+    match outcome {
+        Outcome::Stored(seq) => {
+            buf.extend_from_slice(prefix);
+            buf.extend_from_slice(digits.format(seq).as_bytes());
+            buf.push(b'}');
+        }
+        Outcome::Duplicate(seq) => {
+            buf.extend_from_slice(prefix);
+            buf.extend_from_slice(digits.format(seq).as_bytes());
+            buf.extend_from_slice(b",\"duplicate\": true}");
+        }
+        Outcome::Refused(e) => buf.extend_from_slice(&refusal(name, e)),
+    }
+}
+
+/// `{"error":{...},"stream":"S","seq":0}`: nats-server's reply to a refused publish.
+fn refusal(name: &str, error: ApiError) -> Vec<u8> {
+    let resp = PubAckResponse {
+        error: Some(error),
+        ack: Some(PubAck {
+            stream: name.to_string(),
+            ..PubAck::default()
+        }),
+    };
+    serde_json::to_vec(&resp).unwrap_or_default()
+}
+
+/// Whether this storage type is one the server limits count (memory or file).
+#[must_use]
+pub fn storage_index(storage: StorageType) -> usize {
+    match storage {
+        StorageType::Memory => 0,
+        StorageType::File => 1,
+    }
+}

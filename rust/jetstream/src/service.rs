@@ -1,0 +1,222 @@
+//! The `$JS.API.>` service: one internal subscription whose handler routes each request with
+//! [`parse_api_subject`] and answers on its reply subject. Stream endpoints are in
+//! [`crate::stream_api`]; DIRECT.GET is answered by the stream's own subscriptions
+//! ([`crate::direct`]), so a stream without `allow_direct` means no responders, as in
+//! nats-server.
+//!
+//! Consumers are not in this slice: every CONSUMER.* request is answered with
+//! `stream not found` when the stream is missing, else `consumer not found` (nats-server's
+//! answer for a consumer that does not exist), and CONSUMER.CREATE with a 500
+//! `consumers are not supported yet`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use fastnats_server::internal::{InternalBatch, InternalHandler};
+
+use crate::api::responses::{
+    response_type as rt, ConsumerListBody, ConsumerNamesBody, SuccessBody,
+};
+use crate::api::{
+    parse_api_subject, AccountInfo, AccountLimits, ApiError, ApiResponse, ApiRoute, ApiStats,
+    ConsumerInfo, JetStreamTier, StorageType,
+};
+use crate::{Ctx, JsAccount};
+
+/// The API handler.
+pub struct ApiService {
+    /// Shared JetStream state.
+    pub ctx: Arc<Ctx>,
+    /// The account served (`$G` in this slice).
+    pub account: Arc<JsAccount>,
+}
+
+/// An answer: the reply body and whether it is an error (for the `api.errors` count).
+#[must_use]
+pub struct Answer {
+    /// The JSON.
+    pub body: Vec<u8>,
+    /// It carries an `error`.
+    pub error: bool,
+}
+
+impl Answer {
+    /// A success.
+    pub fn ok<T: serde::Serialize>(kind: &'static str, body: T) -> Answer {
+        Answer {
+            body: ApiResponse::ok(kind, body).to_vec(),
+            error: false,
+        }
+    }
+
+    /// An error with only `type` and `error`.
+    pub fn err(kind: &'static str, e: ApiError) -> Answer {
+        Answer {
+            body: ApiResponse::<()>::err(kind, e).to_vec(),
+            error: true,
+        }
+    }
+
+    /// An error with the zero body nats-server writes.
+    pub fn err_with<T: serde::Serialize>(kind: &'static str, e: ApiError, body: T) -> Answer {
+        Answer {
+            body: ApiResponse::err_with(kind, e, body).to_vec(),
+            error: true,
+        }
+    }
+}
+
+impl InternalHandler for ApiService {
+    fn deliver(&self, batch: &InternalBatch) {
+        for m in batch.iter() {
+            let Ok(subject) = std::str::from_utf8(m.subject) else {
+                continue;
+            };
+            let Some(route) = parse_api_subject(subject) else {
+                continue;
+            };
+            if matches!(
+                route,
+                ApiRoute::DirectGet { .. }
+                    | ApiRoute::DirectGetLastBySubject { .. }
+                    | ApiRoute::ConsumerNext { .. }
+            ) {
+                // Served by the stream's (or consumer's) own subscription.
+                continue;
+            }
+            let Some(reply) = m.reply else {
+                // nats-server drops requests without a reply subject.
+                continue;
+            };
+            self.account.api_total.fetch_add(1, Ordering::Relaxed);
+            let answer = self.handle(route, m.payload);
+            if let Some(a) = answer {
+                if a.error {
+                    self.account.api_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                self.ctx.reply(reply, None, &a.body);
+            }
+        }
+    }
+}
+
+impl ApiService {
+    fn handle(&self, route: ApiRoute<'_>, body: &[u8]) -> Option<Answer> {
+        let api = crate::stream_api::StreamApi {
+            ctx: &self.ctx,
+            account: &self.account,
+        };
+        Some(match route {
+            ApiRoute::AccountInfo => self.account_info(),
+            ApiRoute::StreamCreate { stream } => api.create(stream, body),
+            ApiRoute::StreamUpdate { stream } => api.update(stream, body),
+            ApiRoute::StreamInfo { stream } => api.info(stream, body),
+            ApiRoute::StreamDelete { stream } => api.delete(stream, body),
+            ApiRoute::StreamPurge { stream } => api.purge(stream, body),
+            ApiRoute::StreamNames => api.names(body),
+            ApiRoute::StreamList => api.list(body),
+            ApiRoute::StreamMsgGet { stream } => api.msg_get(stream, body),
+            ApiRoute::StreamMsgDelete { stream } => api.msg_delete(stream, body),
+            ApiRoute::ConsumerCreate { stream, .. }
+            | ApiRoute::ConsumerDurableCreate { stream, .. } => {
+                self.no_consumers(stream, rt::CONSUMER_CREATE, true)
+            }
+            ApiRoute::ConsumerInfo { stream, .. } => {
+                self.no_consumers(stream, rt::CONSUMER_INFO, false)
+            }
+            ApiRoute::ConsumerDelete { stream, .. } => {
+                self.no_consumers(stream, rt::CONSUMER_DELETE, false)
+            }
+            ApiRoute::ConsumerNames { stream } => match self.account.stream(stream) {
+                None => Answer::err_with(
+                    rt::CONSUMER_NAMES,
+                    ApiError::stream_not_found(),
+                    ConsumerNamesBody::default(),
+                ),
+                Some(_) => Answer::ok(
+                    rt::CONSUMER_NAMES,
+                    ConsumerNamesBody {
+                        paged: crate::api::ApiPaged {
+                            total: 0,
+                            offset: 0,
+                            limit: crate::api::responses::NAMES_LIMIT,
+                        },
+                        consumers: Vec::new(),
+                    },
+                ),
+            },
+            ApiRoute::ConsumerList { stream } => match self.account.stream(stream) {
+                None => Answer::err_with(
+                    rt::CONSUMER_LIST,
+                    ApiError::stream_not_found(),
+                    ConsumerListBody::default(),
+                ),
+                Some(_) => Answer::ok(
+                    rt::CONSUMER_LIST,
+                    ConsumerListBody {
+                        paged: crate::api::ApiPaged {
+                            total: 0,
+                            offset: 0,
+                            limit: crate::api::responses::LIST_LIMIT,
+                        },
+                        consumers: Vec::<ConsumerInfo>::new(),
+                        missing: Vec::new(),
+                    },
+                ),
+            },
+            ApiRoute::Unsupported(what) => Answer::err(
+                rt::SYSTEM,
+                ApiError::new(501, 10000, format!("{what} is not supported yet")),
+            ),
+            ApiRoute::DirectGet { .. }
+            | ApiRoute::DirectGetLastBySubject { .. }
+            | ApiRoute::ConsumerNext { .. } => return None,
+        })
+    }
+
+    fn no_consumers(&self, stream: &str, kind: &'static str, create: bool) -> Answer {
+        if self.account.stream(stream).is_none() {
+            return Answer::err(kind, ApiError::stream_not_found());
+        }
+        if create {
+            return Answer::err(
+                kind,
+                ApiError::new(500, 10000, "consumers are not supported yet"),
+            );
+        }
+        let _ = SuccessBody::default();
+        Answer::err(kind, ApiError::consumer_not_found())
+    }
+
+    fn account_info(&self) -> Answer {
+        let (mut memory, mut storage) = (0u64, 0u64);
+        let streams = self.account.all();
+        for s in &streams {
+            let bytes = s.state.lock().store.state().bytes;
+            match s.config.read().storage {
+                StorageType::Memory => memory += bytes,
+                StorageType::File => storage += bytes,
+            }
+        }
+        let info = AccountInfo {
+            usage: JetStreamTier {
+                memory,
+                storage,
+                reserved_memory: 0,
+                reserved_storage: 0,
+                streams: i64::try_from(streams.len()).unwrap_or(i64::MAX),
+                consumers: 0,
+                limits: AccountLimits::default(),
+            },
+            domain: self.ctx.opts.domain.clone().unwrap_or_default(),
+            api: ApiStats {
+                level: None,
+                total: self.account.api_total.load(Ordering::Relaxed),
+                errors: self.account.api_errors.load(Ordering::Relaxed),
+                inflight: 0,
+            },
+            tiers: Default::default(),
+        };
+        Answer::ok(rt::ACCOUNT_INFO, info)
+    }
+}

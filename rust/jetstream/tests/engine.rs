@@ -1,0 +1,480 @@
+//! JetStream on a real engine: an `Engine` on 127.0.0.1:0 plus `JetStream::start` on a
+//! temporary directory, spoken to with the raw client protocol over TCP. Every read is
+//! bounded by a timeout; nothing waits on timings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fastnats_jetstream::{JetStream, JetStreamOptions};
+use fastnats_server::hooks::Hooks;
+use fastnats_server::{Config, Engine};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn engine() -> Arc<Engine> {
+    let cfg = Config {
+        host: "127.0.0.1".into(),
+        port: 0,
+        ..Config::default()
+    };
+    Arc::new(Engine::start(cfg, Hooks::default()).await.unwrap())
+}
+
+/// A message received: subject, headers, payload.
+#[derive(Debug)]
+struct Msg {
+    headers: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+struct Client {
+    s: TcpStream,
+    buf: Vec<u8>,
+    inbox: u64,
+}
+
+impl Client {
+    async fn connect(engine: &Engine) -> Client {
+        let s = TcpStream::connect(engine.local_addr()).await.unwrap();
+        let mut c = Client {
+            s,
+            buf: Vec::new(),
+            inbox: 0,
+        };
+        c.line().await; // INFO
+        c.send(b"CONNECT {\"verbose\":false,\"protocol\":1,\"headers\":true,\"no_responders\":true}\r\nSUB _R.> 1\r\nPING\r\n").await;
+        assert_eq!(c.line().await, b"PONG");
+        c
+    }
+
+    async fn send(&mut self, b: &[u8]) {
+        self.s.write_all(b).await.unwrap();
+    }
+
+    async fn fill(&mut self) {
+        let mut chunk = [0u8; 65536];
+        let n = tokio::time::timeout(WAIT, self.s.read(&mut chunk))
+            .await
+            .expect("read timed out")
+            .unwrap();
+        assert!(n > 0, "closed");
+        self.buf.extend_from_slice(&chunk[..n]);
+    }
+
+    async fn line(&mut self) -> Vec<u8> {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let l = self.buf[..i].to_vec();
+                self.buf.drain(..i + 2);
+                return l;
+            }
+            self.fill().await;
+        }
+    }
+
+    /// The next MSG/HMSG (skipping PONGs).
+    async fn msg(&mut self) -> Msg {
+        loop {
+            let l = self.line().await;
+            let text = String::from_utf8(l).unwrap();
+            let parts: Vec<&str> = text.split(' ').collect();
+            let (hlen, total) = match parts[0] {
+                "MSG" => (0, parts.last().unwrap().parse::<usize>().unwrap()),
+                "HMSG" => (
+                    parts[parts.len() - 2].parse::<usize>().unwrap(),
+                    parts.last().unwrap().parse::<usize>().unwrap(),
+                ),
+                "PONG" | "PING" => continue,
+                other => panic!("unexpected {other:?} in {text:?}"),
+            };
+            while self.buf.len() < total + 2 {
+                self.fill().await;
+            }
+            let data: Vec<u8> = self.buf.drain(..total + 2).collect();
+            return Msg {
+                headers: data[..hlen].to_vec(),
+                payload: data[hlen..total].to_vec(),
+            };
+        }
+    }
+
+    fn pub_bytes(
+        subject: &str,
+        reply: Option<&str>,
+        hdrs: &[(&str, &str)],
+        body: &[u8],
+    ) -> Vec<u8> {
+        let reply = reply.map(|r| format!(" {r}")).unwrap_or_default();
+        if hdrs.is_empty() {
+            let mut v = format!("PUB {subject}{reply} {}\r\n", body.len()).into_bytes();
+            v.extend_from_slice(body);
+            v.extend_from_slice(b"\r\n");
+            return v;
+        }
+        let mut h = b"NATS/1.0\r\n".to_vec();
+        for (k, val) in hdrs {
+            h.extend_from_slice(format!("{k}: {val}\r\n").as_bytes());
+        }
+        h.extend_from_slice(b"\r\n");
+        let mut v = format!(
+            "HPUB {subject}{reply} {} {}\r\n",
+            h.len(),
+            h.len() + body.len()
+        )
+        .into_bytes();
+        v.extend_from_slice(&h);
+        v.extend_from_slice(body);
+        v.extend_from_slice(b"\r\n");
+        v
+    }
+
+    async fn request_h(&mut self, subject: &str, hdrs: &[(&str, &str)], body: &[u8]) -> Msg {
+        self.inbox += 1;
+        let reply = format!("_R.{}", self.inbox);
+        let b = Client::pub_bytes(subject, Some(&reply), hdrs, body);
+        self.send(&b).await;
+        self.msg().await
+    }
+
+    async fn request(&mut self, subject: &str, body: &str) -> Value {
+        let m = self.request_h(subject, &[], body.as_bytes()).await;
+        serde_json::from_slice(&m.payload)
+            .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&m.payload)}))
+    }
+
+    async fn publish(&mut self, subject: &str, hdrs: &[(&str, &str)], body: &str) -> String {
+        let m = self.request_h(subject, hdrs, body.as_bytes()).await;
+        String::from_utf8(m.payload).unwrap()
+    }
+}
+
+fn start_js(engine: &Arc<Engine>, dir: &std::path::Path) -> Arc<JetStream> {
+    JetStream::start(engine.clone(), JetStreamOptions::new(dir)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_store_ack_and_answer_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.S",
+            r#"{"name":"S","subjects":["s.>"],"allow_direct":true}"#,
+        )
+        .await;
+    assert_eq!(r["type"], "io.nats.jetstream.api.v1.stream_create_response");
+    assert_eq!(r["did_create"], true, "{r}");
+    assert_eq!(r["config"]["max_msgs"], -1);
+    // Idempotent create; a different config is refused.
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.S",
+            r#"{"name":"S","subjects":["s.>"],"allow_direct":true}"#,
+        )
+        .await;
+    assert!(
+        r.get("error").is_none() && r.get("did_create").is_none(),
+        "{r}"
+    );
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.S",
+            r#"{"name":"S","subjects":["x.>"]}"#,
+        )
+        .await;
+    assert_eq!(
+        r["error"]["description"],
+        "stream name already in use with a different configuration"
+    );
+
+    // PubAcks in order, byte for byte as nats-server writes them.
+    assert_eq!(
+        c.publish("s.a", &[], "one").await,
+        r#"{"stream":"S", "seq":1}"#
+    );
+    assert_eq!(
+        c.publish("s.b", &[], "two").await,
+        r#"{"stream":"S", "seq":2}"#
+    );
+    assert_eq!(
+        c.publish("s.a", &[("Nats-Msg-Id", "m1")], "three").await,
+        r#"{"stream":"S", "seq":3}"#
+    );
+    assert_eq!(
+        c.publish("s.a", &[("Nats-Msg-Id", "m1")], "three").await,
+        r#"{"stream":"S", "seq":3,"duplicate": true}"#
+    );
+    assert_eq!(
+        c.publish("s.a", &[("Nats-Expected-Last-Sequence", "1")], "x")
+            .await,
+        r#"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"},"stream":"S","seq":0}"#
+    );
+    assert_eq!(
+        c.publish("s.a", &[("Nats-Expected-Stream", "T")], "x")
+            .await,
+        r#"{"error":{"code":400,"err_code":10060,"description":"expected stream does not match"},"stream":"S","seq":0}"#
+    );
+    assert_eq!(
+        c.publish("s.c", &[("Nats-Expected-Last-Sequence", "3")], "four")
+            .await,
+        r#"{"stream":"S", "seq":4}"#
+    );
+
+    // Info from counters: file store bytes are 30 + subject + payload (+ 4 + headers).
+    let r = c.request("$JS.API.STREAM.INFO.S", "").await;
+    let st = &r["state"];
+    assert_eq!(st["messages"], 4);
+    assert_eq!(st["first_seq"], 1);
+    assert_eq!(st["last_seq"], 4);
+    let hdr = "NATS/1.0\r\nNats-Msg-Id: m1\r\n\r\n".len() as u64;
+    let hdr2 = "NATS/1.0\r\nNats-Expected-Last-Sequence: 3\r\n\r\n".len() as u64;
+    let want = (30 + 3 + 3) + (30 + 3 + 3) + (30 + 3 + 5 + 4 + hdr) + (30 + 3 + 4 + 4 + hdr2);
+    assert_eq!(st["bytes"], want);
+    assert_eq!(st["num_subjects"], 3);
+    let r = c
+        .request("$JS.API.STREAM.INFO.S", r#"{"subjects_filter":"s.a"}"#)
+        .await;
+    assert_eq!(r["state"]["subjects"], json!({"s.a": 2}));
+    assert_eq!(r["total"], 1);
+
+    // MSG.GET and DIRECT.GET.
+    let r = c.request("$JS.API.STREAM.MSG.GET.S", r#"{"seq":2}"#).await;
+    assert_eq!(r["message"]["subject"], "s.b");
+    assert_eq!(r["message"]["data"], "dHdv");
+    let r = c
+        .request("$JS.API.STREAM.MSG.GET.S", r#"{"last_by_subj":"s.a"}"#)
+        .await;
+    assert_eq!(r["message"]["seq"], 3);
+    let r = c
+        .request(
+            "$JS.API.STREAM.MSG.GET.S",
+            r#"{"seq":2,"next_by_subj":"s.a"}"#,
+        )
+        .await;
+    assert_eq!(r["message"]["seq"], 3);
+    let r = c.request("$JS.API.STREAM.MSG.GET.S", r#"{"seq":99}"#).await;
+    assert_eq!(r["error"]["description"], "no message found");
+    let m = c
+        .request_h("$JS.API.DIRECT.GET.S", &[], br#"{"seq":2}"#)
+        .await;
+    assert_eq!(m.payload, b"two");
+    let h = String::from_utf8(m.headers).unwrap();
+    assert!(h.starts_with("NATS/1.0\r\nNats-Stream: S\r\nNats-Subject: s.b\r\nNats-Sequence: 2\r\nNats-Time-Stamp: "), "{h}");
+    let m = c.request_h("$JS.API.DIRECT.GET.S.s.a", &[], b"").await;
+    assert_eq!(m.payload, b"three");
+    assert!(String::from_utf8(m.headers)
+        .unwrap()
+        .starts_with("NATS/1.0\r\nNats-Msg-Id: m1\r\nNats-Stream: S\r\n"));
+    let m = c
+        .request_h("$JS.API.DIRECT.GET.S", &[], br#"{"seq":99}"#)
+        .await;
+    assert_eq!(m.headers, b"NATS/1.0 404 Message Not Found\r\n\r\n");
+    let m = c.request_h("$JS.API.DIRECT.GET.S", &[], b"").await;
+    assert_eq!(m.headers, b"NATS/1.0 408 Empty Request\r\n\r\n");
+
+    // Names, list, delete a message, purge.
+    let r = c.request("$JS.API.STREAM.NAMES", "").await;
+    assert_eq!(r["streams"], json!(["S"]));
+    let r = c
+        .request("$JS.API.STREAM.LIST", r#"{"subject":"zzz"}"#)
+        .await;
+    assert_eq!(r["total"], 0);
+    let r = c
+        .request("$JS.API.STREAM.MSG.DELETE.S", r#"{"seq":2}"#)
+        .await;
+    assert_eq!(r["success"], true);
+    let r = c
+        .request("$JS.API.STREAM.INFO.S", r#"{"deleted_details":true}"#)
+        .await;
+    assert_eq!(r["state"]["deleted"], json!([2]));
+    assert_eq!(r["state"]["num_deleted"], 1);
+    let r = c
+        .request("$JS.API.STREAM.PURGE.S", r#"{"filter":"s.a","keep":1}"#)
+        .await;
+    assert_eq!(r["purged"], 1, "{r}");
+    let r = c.request("$JS.API.STREAM.PURGE.S", "").await;
+    assert_eq!(r["purged"], 2, "{r}");
+    let r = c.request("$JS.API.INFO", "").await;
+    assert_eq!(r["streams"], 1);
+    assert_eq!(r["storage"], 0);
+    assert!(r["api"]["total"].as_u64().unwrap() > 10);
+
+    // No stream on the subject: no responders (503) as the engine answers.
+    let m = c.request_h("nobody.home", &[], b"x").await;
+    assert!(
+        m.headers.starts_with(b"NATS/1.0 503\r\n"),
+        "{:?}",
+        m.headers
+    );
+
+    // Delete.
+    let r = c.request("$JS.API.STREAM.DELETE.S", "").await;
+    assert_eq!(r["success"], true);
+    let r = c.request("$JS.API.STREAM.INFO.S", "").await;
+    assert_eq!(
+        r,
+        json!({"type":"io.nats.jetstream.api.v1.stream_info_response","error":{"code":404,"err_code":10059,"description":"stream not found"},"total":0,"offset":0,"limit":0})
+    );
+    js.shutdown();
+    e.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_come_back_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let e = engine().await;
+        let js = start_js(&e, dir.path());
+        let mut c = Client::connect(&e).await;
+        let r = c
+            .request(
+                "$JS.API.STREAM.CREATE.R",
+                r#"{"name":"R","subjects":["r.*"],"max_msgs_per_subject":2}"#,
+            )
+            .await;
+        assert_eq!(r["did_create"], true);
+        let r = c
+            .request(
+                "$JS.API.STREAM.CREATE.MEM",
+                r#"{"name":"MEM","subjects":["mem"],"storage":"memory"}"#,
+            )
+            .await;
+        assert_eq!(r["did_create"], true);
+        for i in 0..5 {
+            let ack = c.publish("r.x", &[], &format!("m{i}")).await;
+            assert_eq!(ack, format!(r#"{{"stream":"R", "seq":{}}}"#, i + 1));
+        }
+        assert_eq!(
+            c.publish("mem", &[], "gone").await,
+            r#"{"stream":"MEM", "seq":1}"#
+        );
+        js.shutdown();
+        drop(js);
+        e.shutdown().await;
+    }
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c.request("$JS.API.STREAM.INFO.R", "").await;
+    assert_eq!(r["config"]["max_msgs_per_subject"], 2);
+    assert_eq!(r["state"]["messages"], 2);
+    assert_eq!(r["state"]["first_seq"], 4);
+    assert_eq!(r["state"]["last_seq"], 5);
+    let r = c.request("$JS.API.STREAM.INFO.MEM", "").await;
+    assert_eq!(
+        r["error"]["code"], 404,
+        "memory streams do not survive a restart"
+    );
+    assert_eq!(
+        c.publish("r.x", &[], "again").await,
+        r#"{"stream":"R", "seq":6}"#
+    );
+    let r = c.request("$JS.API.STREAM.MSG.GET.R", r#"{"seq":5}"#).await;
+    assert_eq!(r["message"]["data"], "bTQ=");
+    js.shutdown();
+    e.shutdown().await;
+}
+
+// Holding the stream's lock across the sends is the point: the ingest handler waits on it.
+#[allow(clippy::await_holding_lock)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_queued_during_a_batch_share_one_sync() {
+    const N: usize = 500;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.G",
+            r#"{"name":"G","subjects":["g"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let stream = js.account().stream("G").unwrap();
+    {
+        // Hold the stream: the first batch's handler waits here, the rest queue up.
+        let held = stream.state.lock();
+        let mut all = Vec::new();
+        for i in 0..N {
+            all.extend(Client::pub_bytes("g", Some(&format!("_R.g{i}")), &[], b"x"));
+        }
+        all.extend_from_slice(b"PING\r\n");
+        c.send(&all).await;
+        assert_eq!(
+            c.line().await,
+            b"PONG",
+            "every PUB was delivered to the ingest queue"
+        );
+        drop(held);
+    }
+    for i in 0..N {
+        let m = c.msg().await;
+        assert_eq!(
+            String::from_utf8(m.payload).unwrap(),
+            format!(r#"{{"stream":"G", "seq":{}}}"#, i + 1)
+        );
+    }
+    let syncs = js.stream_syncs("G").unwrap();
+    assert!(syncs <= 2, "{N} messages took {syncs} syncs");
+    js.shutdown();
+    e.shutdown().await;
+}
+
+/// A quick local measurement, not a check: `cargo test --profile quick -p fastnats-jetstream
+/// --test engine -- --ignored --nocapture`.
+#[ignore]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn measure_async_publishes_with_acks() {
+    const N: usize = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.P",
+            r#"{"name":"P","subjects":["p"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let t = std::time::Instant::now();
+    let (mut rd, mut wr) = c.s.into_split();
+    let writer = tokio::spawn(async move {
+        let mut chunk = Vec::new();
+        for i in 0..N {
+            chunk.extend(Client::pub_bytes("p", Some("_R.a"), &[], &[b'x'; 128]));
+            if i % 1000 == 999 {
+                wr.write_all(&chunk).await.unwrap();
+                chunk.clear();
+            }
+        }
+        wr.write_all(&chunk).await.unwrap();
+        wr
+    });
+    let mut seen = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    while seen < N {
+        let n = tokio::time::timeout(WAIT, rd.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        seen += buf[..n].windows(4).filter(|w| w == b"MSG ").count();
+    }
+    let _ = writer.await;
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{N} publishes acked in {secs:.3}s: {:.0} msgs/s, {} syncs",
+        N as f64 / secs,
+        js.stream_syncs("P").unwrap()
+    );
+    js.shutdown();
+}
