@@ -16,8 +16,10 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
 Flags given on the command line override the config file (``-c``), as in nats-server
 (``--user``/``--pass``/``--auth`` replace the file's single user, password and token; see
 :mod:`fastnats.settings`). A flag for a subsystem fastnats does not have (clustering,
-JetStream, HTTPS monitoring, profiling) fails with one line naming it, unless its value
-switches it off (``-js=false``, ``-ms 0``). ``--auth_hook module:attr`` and ``--plugin NAME``
+HTTPS monitoring, profiling) fails with one line naming it, unless its value switches it
+off (``-ms 0``). ``-js`` and ``-sd`` are read as nats-server reads them (``-sd`` alone does
+not enable JetStream) and carried to the server, which refuses to start with JetStream
+until fastnats has it. ``--auth_hook module:attr`` and ``--plugin NAME``
 (repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
 
 This module only parses argv into :class:`fastnats.settings.Options` and dispatches; the
@@ -69,6 +71,11 @@ Logging Options:
 Monitoring Options:
     -m, --http_port <port>           Use port for http monitoring (-1 for random, 0 off)
 
+JetStream Options:
+    -js, --jetstream                 Enable JetStream functionality (not available yet:
+                                     fastnats checks its settings, then refuses to start)
+    -sd, --store_dir <dir>           Set the storage directory
+
 TLS Options:
         --tls                        Enable TLS, do not verify clients (default: false)
         --tlscert <file>             Server certificate file
@@ -90,8 +97,8 @@ Common Options:
 Accepted for compatibility, but fastnats does not have these yet and refuses to start when
 they are switched on: -ms/--https_port (HTTPS monitoring), --client_advertise,
 --routes, --cluster, --cluster_listen, --cluster_name,
---cluster_advertise, --no_advertise, --connect_retries (clustering), -js/--jetstream,
--sd/--store_dir (JetStream), --profile (profiling), --log_size_limit (size-based rotation).
+--cluster_advertise, --no_advertise, --connect_retries (clustering), --profile
+(profiling), --log_size_limit (size-based rotation).
 """
 
 
@@ -195,8 +202,6 @@ _FLAGS: dict[str, tuple[str, str]] = {
 _UNSUPPORTED: dict[str, str] = {
     "https_port": "HTTPS monitoring",
     "client_advertise": "advertising a client URL",
-    "jetstream": "JetStream",
-    "store_dir": "JetStream",
     "cluster": "clustering",
     "profile": "profiling",
     "log_size_limit": "log rotation by size; rotate with SIGUSR1",
@@ -278,6 +283,10 @@ def _apply(opts: Options, typed: str, name: str, canonical: str, value: Any) -> 
         opts.misc["auth_hook"] = value
     elif canonical == "plugin":
         opts.misc.setdefault("plugins", []).append(value)
+    elif canonical == "jetstream":
+        opts.jetstream = value
+    elif canonical == "store_dir":
+        opts.store_dir = value
     elif canonical == "http_port":
         opts.misc["http_port"] = _port(name, value)
     elif canonical in _TLS_FLAGS:

@@ -21,7 +21,9 @@ Defaults are not here: an option not given is left out, and the engine fills in 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT",
     "AccountOptions",
     "ImportSource",
+    "JetStreamOptions",
     "ReloadOptions",
     "ResolverOptions",
     "ServerOptions",
@@ -138,6 +141,21 @@ class ResolverOptions(TypedDict, total=False):
     limit: int
 
 
+class JetStreamOptions(TypedDict, total=False):
+    """The ``jetstream`` option as a dict (``True`` is all defaults): ``store_dir`` (data in
+    ``<store_dir>/jetstream``; default ``<temp dir>/nats``), ``max_memory_store`` and
+    ``max_file_store`` (bytes or sizes such as ``"1GB"``; ``-1``, the default: 75% of the
+    memory / of the disk space available), ``domain``, ``sync_interval`` (``"always"``, the
+    default: each PubAck waits for the disk; or seconds / a duration such as ``"2m"``:
+    acknowledge first, sync at that interval, as nats-server does)."""
+
+    store_dir: str | os.PathLike[str]
+    max_memory_store: int | str
+    max_file_store: int | str
+    domain: str
+    sync_interval: float | str
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -165,6 +183,7 @@ class ReloadOptions(TypedDict, total=False):
     trusted_keys: str | list[str] | None
     resolver: str | ResolverOptions | None
     resolver_preload: Mapping[str, str] | None
+    jetstream: bool | JetStreamOptions | None
     http_host: str | None
     http_port: int | None
 
@@ -296,6 +315,58 @@ def _accounts(name: str, value: Any) -> dict[str, Any] | None:
     return {account: dict(options) for account, options in accounts.items()}
 
 
+def _store_size(name: str, value: Any) -> int:
+    """A JetStream limit: bytes (0 allowed) or a size string, or -1 for the default."""
+    if _is_int(value) and -1 <= value <= _INT64_MAX:
+        return int(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ConfigError):
+            return _size(name, value, _INT64_MAX)
+    raise _fail(name, f"a size in bytes {_SIZE_FORMS}, or -1 for the default", value)
+
+
+def _jetstream(name: str, value: Any) -> dict[str, Any] | None:
+    """``True`` (the defaults), ``False``/``None`` (off) or a :class:`JetStreamOptions`
+    dict, with sizes in bytes and durations in seconds; keys it does not know are left for
+    the engine to refuse by name."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _fail(
+            name,
+            "True, False, None or a dict (store_dir, max_memory_store, max_file_store, "
+            "domain, sync_interval)",
+            value,
+        )
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        path = f"{name}.{key}"
+        if key == "store_dir":
+            if not isinstance(v, (str, os.PathLike)):
+                raise _fail(path, "a path (str or os.PathLike)", v)
+            if os.fspath(v):
+                out[key] = os.fspath(v)
+        elif key in ("max_memory_store", "max_file_store"):
+            out[key] = _store_size(path, v)
+        elif key == "domain":
+            if _string(path, v):
+                out[key] = v
+        elif key == "sync_interval":
+            if isinstance(v, str) and v.lower() == "always":
+                out[key] = "always"
+            else:
+                try:
+                    out[key] = _duration(path, v, positive=True)
+                except ConfigError:
+                    what = f'"always" or a positive duration {_DURATION_FORMS}'
+                    raise _fail(path, what, v) from None
+        else:
+            out[key] = v
+    return out
+
+
 def _check(name: str, value: Any) -> Any:
     if name in ("host", "http_host"):
         return _string(name, value, none=name == "http_host")
@@ -336,6 +407,8 @@ def _check(name: str, value: Any) -> Any:
         if isinstance(value, str):
             return value
         return _mapping(name, value, "type and dir, or the string MEMORY")
+    if name == "jetstream":
+        return _jetstream(name, value)
     if name == "resolver_preload":
         preload = _mapping(name, value, "account public key -> account JWT")
         if preload is not None and not all(

@@ -198,6 +198,9 @@ class _Process:
         except OSError as e:
             logs.fatal(f"Error listening on port: {e}")
             return False
+        except ValueError as e:  # what the engine refuses only at start (JetStream, for now)
+            logs.fatal(str(e))
+            return False
         logs.info(f"  Name:     {self.server.server_name}")
         logs.info(f"  ID:       {self.server.server_id}")
         if self.settings.config_file:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import AccountOptions, ReloadOptions, ResolverOptions
+    from .options import AccountOptions, JetStreamOptions, ReloadOptions, ResolverOptions
     from .system import SystemServices
 
 
@@ -124,6 +124,12 @@ class Server:
         (``<dir>/<account public key>.jwt`` files, read when a user of the account
         connects). Account updates through ``$SYS`` are not served.
     resolver_preload (Mapping[str, str] | None): account public key -> account JWT.
+    jetstream (bool | Mapping | None): JetStream's settings, as nats-server's ``jetstream``
+        block: ``True`` for the defaults or a dict with ``store_dir``, ``max_memory_store``,
+        ``max_file_store``, ``domain``, ``sync_interval`` (see
+        :class:`fastnats.options.JetStreamOptions`). Checked here, but JetStream is not
+        available yet: :meth:`start` raises :class:`fastnats.ConfigError` while it is set.
+        None/False (the default): off.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
         picks a free port, read it
@@ -184,6 +190,7 @@ class Server:
         trusted_keys: str | list[str] | None = DEFAULT,
         resolver: str | ResolverOptions | None = DEFAULT,
         resolver_preload: Mapping[str, str] | None = DEFAULT,
+        jetstream: bool | JetStreamOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -219,6 +226,7 @@ class Server:
             "trusted_keys": trusted_keys,
             "resolver": resolver,
             "resolver_preload": resolver_preload,
+            "jetstream": jetstream,
             "http_host": http_host,
             "http_port": http_port,
         }

@@ -62,6 +62,10 @@ class Options:
     auth: dict[str, str] = field(default_factory=dict)
     """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
     non-empty, as nats-server merges them): laid over the file's ``authorization``."""
+    jetstream: bool | None = None
+    """``-js``/``--jetstream`` (None: not given)."""
+    store_dir: str | None = None
+    """``-sd``/``--store_dir`` (None: not given). See :func:`merge_jetstream_flags`."""
 
 
 @dataclass
@@ -126,6 +130,7 @@ def load_settings(opts: Options) -> Settings:
         )
     if opts.tls:
         settings.server["tls"] = merge_tls_flags(settings.server.get("tls"), opts.tls)
+    merge_jetstream_flags(settings, opts)
     settings.logging.update(opts.logging)
     settings.misc.update(opts.misc)
     port = opts.server.get("port")
@@ -159,6 +164,30 @@ def server_kwargs(settings: Settings) -> dict[str, Any]:
     if settings.misc.get("plugins"):
         kwargs["plugins"] = settings.misc["plugins"]
     return kwargs
+
+
+def merge_jetstream_flags(settings: Settings, opts: Options) -> None:
+    """``-js`` and ``-sd`` over the file's JetStream settings, with nats-server's outcome:
+    ``-js`` (``-js=false``) turns JetStream on (off) whatever the file says, and then uses
+    the file's settings even from a block that did not enable it; ``-sd`` sets the store
+    directory without enabling anything, and a file that sets one too is nats-server's
+    ``Duplicate 'store_dir' configuration``. Leaves ``settings.server["jetstream"]`` set
+    only when JetStream is on."""
+    on = settings.server.pop("jetstream", None)
+    off = settings.misc.pop("jetstream", None)
+    options = dict(on if on is not None else off or {})
+    if opts.store_dir is not None:
+        if opts.store_dir and options.get("store_dir"):
+            where = f"{settings.config_file}: " if settings.config_file else ""
+            raise SettingsError(
+                f"{where}Duplicate 'store_dir' configuration (the file sets one and so does -sd)"
+            )
+        options["store_dir"] = opts.store_dir
+        if not opts.store_dir:
+            del options["store_dir"]  # nats-server's -sd "": the default directory
+    enabled = opts.jetstream if opts.jetstream is not None else on is not None
+    if enabled:
+        settings.server["jetstream"] = options
 
 
 def merge_tls_flags(tls: dict[str, Any] | None, flags: dict[str, Any]) -> dict[str, Any] | None:

@@ -190,9 +190,10 @@ def test_unsupported_keys(key: str) -> None:
     [
         ("cluster {\n  port: 6222\n}", '"cluster" is not supported by fastnats (clustering)'),
         ("Cluster { }", '"Cluster" is not supported by fastnats (clustering)'),
-        ("jetstream: true", '"jetstream" is not supported by fastnats (JetStream)'),
-        ("jetstream: enabled", '"jetstream" is not supported by fastnats (JetStream)'),
-        ('jetstream { store_dir: "/tmp" }', '"jetstream" is not supported by fastnats (JetStream)'),
+        (
+            "default_js_domain { A: hub }",
+            '"default_js_domain" is not supported by fastnats (JetStream domains for accounts)',
+        ),
         (
             "allow_non_tls: true",
             '"allow_non_tls" is not supported by fastnats (TLS and plain clients on one port)',

@@ -106,7 +106,7 @@ BAD_FILES = [
     ("port: $NOPE\n", 1, "variable reference for 'NOPE' on line 1 can not be found"),
     ('max_payload: "x"\n', 1, "max_payload"),
     ("port: 4222\ncluster {\n  port: 6222\n}\n", 2, '"cluster" is not supported by fastnats'),
-    ("jetstream: enabled\n", 1, '"jetstream" is not supported by fastnats'),
+    ("jetstream {\n  cipher: aes\n}\n", 2, '"cipher" in jetstream is not supported by fastnats'),
     ("tls {\n  cert_file: c.pem\n}\n", 1, "missing 'key_file' in TLS configuration"),
 ]
 

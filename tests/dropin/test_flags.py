@@ -299,10 +299,6 @@ UNSUPPORTED = [
     (["-ms", "8222"], "-ms", "HTTPS monitoring"),
     (["--https_port", "8222"], "--https_port", "HTTPS monitoring"),
     (["--client_advertise", "h:4222"], "--client_advertise", "client URL"),
-    (["-js"], "-js", "JetStream"),
-    (["--jetstream"], "--jetstream", "JetStream"),
-    (["-sd", "/tmp/js"], "-sd", "JetStream"),
-    (["--store_dir=/tmp/js"], "--store_dir", "JetStream"),
     (["--routes", "nats://h:6222"], "--routes", "clustering"),
     (["--cluster", "nats://0.0.0.0:6222"], "--cluster", "clustering"),
     (["--cluster_listen", "nats://0.0.0.0:6222"], "--cluster_listen", "clustering"),
@@ -331,6 +327,7 @@ def test_unsupported_flags_fail_with_one_line_naming_them(args, flag, feature):
     [
         ["--tls=false"],
         ["-js=false"],
+        ["-sd", "/tmp/js"],
         ["-m", "0"],
         ["--routes="],
         ["--profile", "0"],

@@ -16,7 +16,8 @@ folded::
 
 ``accounts: [A, B]`` (names only) gives accounts without users. ``response_type`` is
 ``singleton``, ``stream`` or ``chunked`` (``single``/``chunk`` folded). Keys nats-server
-knows for what fastnats lacks (``jetstream`` unless switched off, ``limits``, ``mappings``,
+knows for what fastnats lacks (``jetstream`` unless switched off: the account form has no
+JetStream setting yet, whether or not the server's JetStream is on; ``limits``, ``mappings``,
 ``msg_trace``, an account ``nkey``, an export's ``latency``, ``account_token_position`` or
 ``allow_trace``, an import's ``share`` or ``allow_trace``) are refused by name; unknown keys
 are ``unknown field``.
@@ -43,7 +44,7 @@ RESERVED_ACCOUNT = "$G"
 """The global account: users of the ``authorization`` block belong to it."""
 
 _UNSUPPORTED_ACCOUNT = {
-    "jetstream": "JetStream",
+    "jetstream": "per-account JetStream",
     "limits": "account limits",
     "mappings": "subject mappings",
     "maps": "subject mappings",

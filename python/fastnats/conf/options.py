@@ -23,7 +23,9 @@ result is a :class:`ServerConfig`:
     ``operator`` (also ``operators``, ``root``, ...; a list of JWT files or JWTs),
     ``trusted_keys`` (from ``trusted``), ``resolver`` (``{"type": "memory"}`` or ``{"type":
     "full" | "cache", "dir": ..., ...}`` with durations in seconds) and
-    ``resolver_preload`` (account public key -> JWT).
+    ``resolver_preload`` (account public key -> JWT). ``jetstream`` (when the file enables
+    JetStream) is its settings with canonical keys: ``store_dir``, ``max_memory_store``,
+    ``max_file_store``, ``domain``, ``sync_interval`` (see :mod:`fastnats.conf.jetstream`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -37,7 +39,9 @@ result is a :class:`ServerConfig`:
     ``connect_error_reports``, ``reconnect_error_reports``, ``no_fast_producer_stall``,
     ``prof_port``, ``prof_block_rate``, ``feature_flags``; and the fastnats-only keys (which
     nats-server would reject) ``auth_hook`` (a ``"module:attr"`` string naming a Python auth
-    hook) and ``plugins`` (a list of ``fastnats.plugins`` entry-point names).
+    hook) and ``plugins`` (a list of ``fastnats.plugins`` entry-point names). ``jetstream``:
+    the JetStream settings of a file that does not enable JetStream (a top-level
+    ``store_dir``, ``jetstream { enabled: false, ... }``), which ``-js`` switches on.
 ``warnings``
     nats-server's warnings (an integer where a duration string belongs). ``nats-server -t``
     fails on these, so a config check should too; a running server logs them.
@@ -63,6 +67,7 @@ from ..gocompat import NumError, atoi
 from .accounts import parse_accounts, users_conflict
 from .authorization import conflicts, parse_authorization
 from .errors import ConfigError, Position
+from .jetstream import JetStreamParser
 from .nodes import ConfigDict, position_of, used_as_variable
 from .parser import load
 from .tls import parse_tls
@@ -95,7 +100,6 @@ def load_config(
 
 
 _CLUSTERING = "clustering"
-_JETSTREAM = "JetStream"
 
 UNSUPPORTED: dict[str, str] = {
     "cluster": _CLUSTERING,
@@ -105,10 +109,7 @@ UNSUPPORTED: dict[str, str] = {
     "websocket": "WebSocket",
     "ws": "WebSocket",
     "mqtt": "MQTT",
-    "jetstream": _JETSTREAM,
-    "store_dir": _JETSTREAM,
-    "storedir": _JETSTREAM,
-    "default_js_domain": _JETSTREAM,
+    "default_js_domain": "JetStream domains for accounts",
     "mappings": "subject mappings",
     "maps": "subject mappings",
     "allow_non_tls": "TLS and plain clients on one port",
@@ -126,7 +127,6 @@ UNSUPPORTED: dict[str, str] = {
 
 # Values that switch an unsupported feature off are harmless.
 _OFF_STRINGS: dict[str, tuple[str, ...]] = {
-    "jetstream": ("disabled", "disable"),
     "proxy_protocol": (),
     "allow_non_tls": (),
 }
@@ -184,6 +184,7 @@ class _Mapper:
         self.source = source
         self.out = ServerConfig(source=source)
         self.errors: list[ConfigError] = []
+        self.jetstream = JetStreamParser(self.report_at, self.warn_at)
 
     # reporting -----------------------------------------------------------------------
     def position(self, key: str) -> Position | None:
@@ -302,6 +303,7 @@ class _Mapper:
         if "port" in server and not 0 <= server["port"] <= 65535:
             self.error(self.port_key, f"invalid port {server['port']}: must be 0..65535, or -1")
         self.finish_authorization()
+        self.finish_jetstream()
         if self.errors:
             first = self.errors[0]
             raise ConfigError(first.message, first.position, file=first.file, errors=self.errors)
@@ -477,6 +479,28 @@ class _Mapper:
             self.out.misc["server_metadata"] = dict(value)
         else:
             self.expected(key, "a map of strings", value)
+
+    # JetStream (fastnats.conf.jetstream)
+    def k_jetstream(self, key: str, value: Any) -> None:
+        self.jetstream.jetstream(self.config, key)
+
+    def k_store_dir(self, key: str, value: Any) -> None:
+        self.jetstream.store_dir(self.config, key)
+
+    def finish_jetstream(self) -> None:
+        settings = self.jetstream.result()
+        if settings is None:
+            return
+        enabled, options = settings
+        if enabled:
+            self.out.server["jetstream"] = options
+        elif options:
+            self.out.misc["jetstream"] = options
+
+    def warn_at(self, container: Any, key: str | int, message: str) -> None:
+        pos = position_of(container, key)
+        where = f"{pos}: " if pos is not None else (f"{self.source}: " if self.source else "")
+        self.out.warnings.append(f"{where}{message}")
 
     # authorization
     auth_key: str | None = None
@@ -726,6 +750,10 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "resolver_preload": (_Mapper.k_resolver_preload, "resolver_preload"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
+    # JetStream
+    "jetstream": (_Mapper.k_jetstream, "jetstream"),
+    "store_dir": (_Mapper.k_store_dir, "store_dir"),
+    "storedir": (_Mapper.k_store_dir, "store_dir"),
     # fastnats only (nats-server rejects them)
     "auth_hook": (_Mapper.k_auth_hook, "auth_hook"),
     "plugins": (_Mapper.k_plugins, "plugins"),

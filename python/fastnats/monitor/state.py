@@ -1,5 +1,5 @@
 """What one server's monitoring keeps between requests: the native handle, the HTTP request
-counts, the CPU sampler and the config load time.
+counts, the CPU sampler, the config load time and JetStream's resolved settings.
 
 Every endpoint module (:mod:`.varz`, :mod:`.connz`, :mod:`.subsz`, :mod:`.accountz`,
 :mod:`.accstatz`, :mod:`.metrics`) builds its document from a :class:`MonitorState` and imports
@@ -37,6 +37,10 @@ class MonitorState:
         # /varz config_load_time (None: the start time) and config_digest.
         self.config_load_time_ns: int | None = None
         self.config_digest = ""
+        # JetStream's settings as it runs with them (/varz jetstream.config), resolved once,
+        # when the server starts, as nats-server does; None without JetStream.
+        js = native.config().get("jetstream")
+        self.jetstream_config = None if js is None else _fastnats.resolve_jetstream(js)
 
     def config_loaded(self, digest: str = "") -> None:
         """Record a (re)load of the configuration: ``digest`` as nats-server writes it

@@ -3,8 +3,9 @@
 Field names, order and units follow nats-server's ``Varz`` struct: durations from the config
 (``ping_interval``, ``write_deadline``) in nanoseconds, ``uptime`` as ``1h2m3s``, times as
 RFC 3339 UTC. Fields nats-server omits when empty (``omitempty``) are omitted here on the same
-condition. What fastnats does not have (clustering, gateways, leaf nodes, MQTT, WebSocket,
-JetStream) appears as the same empty objects nats-server shows when those are not configured.
+condition. What fastnats does not have (clustering, gateways, leaf nodes, MQTT, WebSocket)
+appears as the same empty objects nats-server shows when those are not configured, and so
+does JetStream when it is off.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "leaf": {},
             "mqtt": {},
             "websocket": {},
-            "jetstream": {},
+            "jetstream": _jetstream(monitor),
             "tls_timeout": tls["timeout"] if tls else TLS_TIMEOUT,
             "write_deadline": _ns(config["write_deadline"]),
             "start": rfc3339(start_ns),
@@ -115,6 +116,16 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
         }
     )
     return v
+
+
+def _jetstream(monitor: MonitorState) -> dict[str, Any]:
+    """nats-server's ``JetStreamVarz``: ``config`` is JetStream's settings as it runs with
+    them (limits resolved at start, the data directory, the sync interval in nanoseconds).
+    ``stats`` (memory and storage used, accounts, API counters) comes with the JetStream
+    engine, which keeps them; until then a server with JetStream does not start at all."""
+    if monitor.jetstream_config is None:
+        return {}
+    return {"config": dict(monitor.jetstream_config)}
 
 
 def _system_account(native: Any) -> dict[str, str]:

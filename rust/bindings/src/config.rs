@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pythonize::{pythonize, Depythonizer};
 
 use fastnats_server::auth::{AuthConfig, CompiledPermissions, Permissions};
+use fastnats_server::config::JetStreamConfig;
 use fastnats_server::config_error::deserialize;
 use fastnats_server::{Config, ConfigError};
 
@@ -27,6 +28,17 @@ pub fn authorization<'py>(py: Python<'py>, v: &Bound<'py, PyAny>) -> PyResult<Bo
     let auth: AuthConfig = deserialize("authorization", &mut Depythonizer::from_object(v))
         .map_err(|e| config_error(&e))?;
     pythonize(py, &auth).map_err(|e| config_message(e.to_string()))
+}
+
+/// `jetstream` read as the engine reads it (and checked), then resolved for this machine.
+pub fn resolve_jetstream<'py>(
+    py: Python<'py>,
+    v: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let js: JetStreamConfig = deserialize("jetstream", &mut Depythonizer::from_object(v))
+        .map_err(|e| config_error(&e))?;
+    js.check().map_err(|e| config_error(&e))?;
+    pythonize(py, &js.resolve()).map_err(|e| config_message(e.to_string()))
 }
 
 /// An auth hook's `permissions`, read and compiled as the engine will; errors name the key

@@ -415,6 +415,17 @@ fn normalize_authorization<'py>(
     config::authorization(py, authorization)
 }
 
+/// The `jetstream` option as JetStream runs with it (nats-server's `JetStreamConfig` JSON,
+/// what `/varz` shows as `jetstream.config`): default limits resolved on this machine now,
+/// the data directory, the sync policy. Raises `fastnats.ConfigError` as the server would.
+#[pyfunction]
+fn resolve_jetstream<'py>(
+    py: Python<'py>,
+    jetstream: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    config::resolve_jetstream(py, jetstream)
+}
+
 /// Logs one line through the engine's logger (the CLI's writer, or the queue Python's
 /// `logging` is fed from); `area` is `server`, `auth`, `hooks` or `trace`.
 #[pyfunction]
@@ -474,6 +485,7 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
     m.add_function(wrap_pyfunction!(check_permissions, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_authorization, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve_jetstream, m)?)?;
     m.add_function(wrap_pyfunction!(log, m)?)?;
     m.add_function(wrap_pyfunction!(configure_logging, m)?)?;
     m.add_function(wrap_pyfunction!(reopen_log, m)?)?;

@@ -50,6 +50,9 @@ pub struct ServerInfo {
     pub tls_available: bool,
     /// The largest payload a PUB may carry; clients refuse to send more.
     pub max_payload: u64,
+    /// JetStream is enabled (nats-server sends it from its options).
+    #[serde(skip_serializing_if = "is_false")]
+    pub jetstream: bool,
     /// The connection id (`cid` in `/connz`).
     #[serde(skip_serializing_if = "is_zero")]
     pub client_id: u64,
@@ -59,6 +62,9 @@ pub struct ServerInfo {
     /// The challenge an nkey client signs in CONNECT `sig`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub nonce: String,
+    /// The JetStream domain, when one is configured.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub domain: String,
     /// Other servers of the cluster for clients to fail over to (none: no clustering).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub connect_urls: Vec<String>,

@@ -16,6 +16,7 @@ use crate::account::Accounts;
 use crate::auth::AuthConfig;
 pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
+pub use crate::jetstream_config::{JetStreamConfig, JetStreamSync};
 use crate::operator::ResolverConfig;
 use crate::tls::TlsConfig;
 
@@ -90,6 +91,8 @@ pub struct Config {
     /// Account JWTs by account public key (`resolver_preload`).
     #[serde(deserialize_with = "null_as_default")]
     pub resolver_preload: BTreeMap<String, String>,
+    /// JetStream's settings; `None` (the default) is JetStream off.
+    pub jetstream: Option<JetStreamConfig>,
 }
 
 impl Default for Config {
@@ -119,6 +122,7 @@ impl Default for Config {
             trusted_keys: Vec::new(),
             resolver: None,
             resolver_preload: BTreeMap::new(),
+            jetstream: None,
         }
     }
 }
@@ -152,7 +156,7 @@ impl Config {
         crate::config_error::deserialize("", source)
     }
 
-    /// nats-server's start-up checks of the limits. The rest (authorization rules, TLS
+    /// nats-server's start-up checks of the limits (and of the JetStream domain). The rest (authorization rules, TLS
     /// files) is checked by [`Config::compile`], which builds what they describe.
     pub(crate) fn check_limits(&self) -> Result<(), ConfigError> {
         let positive = |key, v: bool| {
@@ -171,7 +175,10 @@ impl Config {
         }
         positive("max_control_line", self.max_control_line > 0)?;
         positive("ping_interval", !self.ping_interval.is_zero())?;
-        positive("write_deadline", !self.write_deadline.is_zero())
+        positive("write_deadline", !self.write_deadline.is_zero())?;
+        self.jetstream
+            .as_ref()
+            .map_or(Ok(()), JetStreamConfig::check)
     }
 }
 
@@ -197,6 +204,7 @@ mod tests {
         assert_eq!(v["ping_interval"], 120.0);
         assert_eq!(v["port"], 4222);
         assert_eq!(v["tls"], serde_json::Value::Null);
+        assert_eq!(v["jetstream"], serde_json::Value::Null);
         assert_eq!(v["authorization"]["timeout"], 2.0);
         assert_eq!(v["authorization"]["users"], serde_json::json!([]));
     }
@@ -253,5 +261,22 @@ mod tests {
             "max_payload (10) can not be higher than max_pending (5)"
         );
         assert!(Config::default().check_limits().is_ok());
+    }
+
+    #[test]
+    fn jetstream_is_off_unless_given() {
+        assert_eq!(from_json(r#"{"jetstream": null}"#).unwrap().jetstream, None);
+        let c = from_json(r#"{"jetstream": {"domain": "hub"}}"#).unwrap();
+        let js = c.jetstream.as_ref().unwrap();
+        assert_eq!(js.domain.as_deref(), Some("hub"));
+        assert_eq!(js.sync, JetStreamSync::Always);
+        assert!(c.check_limits().is_ok());
+        let e = from_json(r#"{"jetstream": {"max_mem": 1}}"#).unwrap_err();
+        assert_eq!(e.to_string(), r#"jetstream: unknown key "max_mem""#);
+        let c = from_json(r#"{"jetstream": {"domain": "a.b"}}"#).unwrap();
+        assert_eq!(
+            c.check_limits().unwrap_err().to_string(),
+            "invalid domain name: may not contain ., * or >"
+        );
     }
 }

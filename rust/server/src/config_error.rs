@@ -112,6 +112,14 @@ pub enum ConfigError {
     /// resolver to be configured`, ...).
     #[error("{0}")]
     Operator(String),
+    /// One of nats-server's rules for the `jetstream` option, with its text (`invalid domain
+    /// name: may not contain ., * or >`).
+    #[error("{0}")]
+    JetStream(String),
+    /// JetStream is configured, but this build can not run it yet: the options are read and
+    /// checked, and the server refuses to start rather than run without it.
+    #[error("JetStream is not available in fastnats yet (its options are read and checked, but no server runs with it)")]
+    JetStreamUnavailable,
     /// A reload that changes an option fixed at start (nats-server's text; `old` and `new`
     /// are the values as they print).
     #[error("config reload not supported for {name}: old={old}, new={new}")]

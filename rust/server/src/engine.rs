@@ -50,6 +50,12 @@ impl Engine {
         hooks: Hooks,
     ) -> Result<Engine, StartError> {
         let config = &compiled.config;
+        // The one place that keeps JetStream off until its engine is wired in here: the
+        // options are read, checked and carried (INFO, /varz), but nothing may pretend to
+        // store messages. Remove this with the wiring.
+        if config.jetstream.is_some() {
+            return Err(ConfigError::JetStreamUnavailable.into());
+        }
         let bind_to = format!("{}:{}", config.host, config.port);
         let listener = crate::accept::bind(&bind_to)
             .await
@@ -78,6 +84,12 @@ impl Engine {
                 || compiled.authorizer.operator().is_some(),
             tls_required: config.tls.is_some(),
             tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
+            jetstream: config.jetstream.is_some(),
+            domain: config
+                .jetstream
+                .as_ref()
+                .and_then(|js| js.domain.clone())
+                .unwrap_or_default(),
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };

@@ -23,6 +23,7 @@
 //! | [`index`] | an account's subject index and a publisher's private match cache |
 //! | [`subscription`] | one subscription, and its removal |
 //! | [`config`] | the configuration and its defaults (the only place defaults live) |
+//! | [`jetstream_config`] | the `jetstream` option: store directory, limits and their machine defaults, domain, sync policy |
 //! | [`config_error`] | [`ConfigError`]: every way a configuration is refused, naming the key or file |
 //! | [`forms`] | nats-server's config forms for serde (a permission as a string, a list or `{allow, deny}`, ...) |
 //! | [`compiled`] | [`CompiledConfig`]: a config checked once, with its authorizer and TLS acceptor built |
@@ -105,6 +106,7 @@ pub mod hooks;
 pub mod index;
 pub mod internal;
 pub mod io;
+pub mod jetstream_config;
 pub mod jwt;
 pub mod kind;
 pub mod lame_duck;

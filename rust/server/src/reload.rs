@@ -68,6 +68,15 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
     if !old.operator.is_empty() || !old.trusted_keys.is_empty() {
         check("SystemAccount", &old.system_account, &new.system_account)?;
     }
+    // JetStream is started with the server; turning it on or off, or changing its settings,
+    // waits for a restart (nats-server reloads some of them: the engine will decide which).
+    if old.jetstream != new.jetstream {
+        return Err(ConfigError::NotReloadable {
+            name: "JetStream",
+            old: jetstream_state(old),
+            new: jetstream_state(new),
+        });
+    }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;
@@ -87,6 +96,14 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
         &old.system_account_name(),
         &new.system_account_name(),
     )
+}
+
+/// How a refused JetStream reload shows each side.
+fn jetstream_state(config: &Config) -> String {
+    match &config.jetstream {
+        None => "disabled".to_string(),
+        Some(js) => format!("enabled in {}", js.store_dir.display()),
+    }
 }
 
 /// Lowering max_connections closes random excess clients, as nats-server does.

@@ -45,17 +45,25 @@ pub struct ServerInfo {
     pub host: String,
     /// The server id.
     pub id: String,
+    /// The JetStream domain, when one is configured.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub domain: String,
     /// The nats-server version fastnats matches.
     pub ver: String,
     /// Whether JetStream is enabled.
     pub jetstream: bool,
-    /// Capability flags (none).
+    /// Capability flags: with JetStream, nats-server's `JetStreamEnabled` and
+    /// `BinaryStreamSnapshot`.
     pub flags: u64,
     /// This message's number among the server's system messages.
     pub seq: u64,
     /// When it was sent.
     pub time: String,
 }
+
+/// nats-server's capability flags of a server with JetStream: `JetStreamEnabled` (1) and
+/// `BinaryStreamSnapshot` (2).
+const JETSTREAM_CAPABILITIES: u64 = 0b11;
 
 /// The system account's sequence of messages.
 #[derive(Debug, Default)]
@@ -73,9 +81,14 @@ pub fn server_info(shared: &Shared) -> ServerInfo {
         },
         host: info.host.clone(),
         id: info.server_id.clone(),
+        domain: info.domain.clone(),
         ver: info.version.clone(),
-        jetstream: false,
-        flags: 0,
+        jetstream: info.jetstream,
+        flags: if info.jetstream {
+            JETSTREAM_CAPABILITIES
+        } else {
+            0
+        },
         seq,
         time: rfc3339(SystemTime::now()),
     }

@@ -1,0 +1,44 @@
+//! The `jetstream` option before the JetStream engine is wired in: a server configured with
+//! it refuses to start (nothing may pretend to store messages), and a reload can not turn it
+//! on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use fastnats_server::config::JetStreamConfig;
+use fastnats_server::{Config, ConfigError, Engine, StartError};
+
+fn with_jetstream() -> Config {
+    Config {
+        jetstream: Some(JetStreamConfig::default()),
+        ..config()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_is_refused_while_jetstream_is_not_available() {
+    let compiled = with_jetstream().compile().expect("the options are valid");
+    let refused = Engine::start_compiled(compiled, Default::default()).await;
+    match refused {
+        Err(StartError::Config(ConfigError::JetStreamUnavailable)) => {}
+        Err(other) => panic!("unexpected error: {other}"),
+        Ok(_) => panic!("started with JetStream"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn reload_can_not_turn_jetstream_on() {
+    let engine = start_default().await;
+    let refused = engine.reload(with_jetstream()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("config reload not supported for JetStream: old=disabled, new=enabled"),
+        "{refused}"
+    );
+    assert_eq!(engine.shared().config().jetstream, None);
+    let c = Client::new(&engine).await;
+    assert!(c.info.get("jetstream").is_none());
+    engine.shutdown().await;
+}
