@@ -153,12 +153,35 @@ impl Client {
     }
 }
 
+/// Runs a test body on a runtime of two workers, on a thread with a 16 MiB stack: these
+/// tests' futures (a server, a client and many requests), as a debug build lays them out,
+/// overflow the 2 MiB of a test thread.
+fn run<F: std::future::Future<Output = ()> + 'static>(body: fn() -> F) {
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(body());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
 fn start_js(engine: &Arc<Engine>, dir: &std::path::Path) -> Arc<JetStream> {
     JetStream::start(engine.clone(), JetStreamOptions::new(dir)).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn streams_store_ack_and_answer_the_api() {
+#[test]
+fn streams_store_ack_and_answer_the_api() {
+    run(streams_store_ack_and_answer_the_api_body);
+}
+
+async fn streams_store_ack_and_answer_the_api_body() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine().await;
     let js = start_js(&e, dir.path());
@@ -327,8 +350,12 @@ async fn streams_store_ack_and_answer_the_api() {
     e.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn streams_come_back_after_a_restart() {
+#[test]
+fn streams_come_back_after_a_restart() {
+    run(restart_body);
+}
+
+async fn restart_body() {
     let dir = tempfile::tempdir().unwrap();
     {
         let e = engine().await;
@@ -384,9 +411,13 @@ async fn streams_come_back_after_a_restart() {
 }
 
 // Holding the stream's lock across the sends is the point: the ingest handler waits on it.
+#[test]
+fn messages_queued_during_a_batch_share_one_sync() {
+    run(messages_queued_during_a_batch_share_one_sync_body);
+}
+
 #[allow(clippy::await_holding_lock)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_queued_during_a_batch_share_one_sync() {
+async fn messages_queued_during_a_batch_share_one_sync_body() {
     const N: usize = 500;
     let dir = tempfile::tempdir().unwrap();
     let e = engine().await;
@@ -432,8 +463,12 @@ async fn messages_queued_during_a_batch_share_one_sync() {
 /// A quick local measurement, not a check: `cargo test --profile quick -p fastnats-jetstream
 /// --test engine -- --ignored --nocapture`.
 #[ignore]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn measure_async_publishes_with_acks() {
+#[test]
+fn measure_async_publishes_with_acks() {
+    run(measure_async_publishes_with_acks_body);
+}
+
+async fn measure_async_publishes_with_acks_body() {
     const N: usize = 100_000;
     let dir = tempfile::tempdir().unwrap();
     let e = engine().await;
