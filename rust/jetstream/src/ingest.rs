@@ -41,6 +41,8 @@ enum Outcome {
     Duplicate(u64),
     /// Refused.
     Refused(ApiError),
+    /// Refused without a reply (nats-server answers an invalid `Nats-Rollup` with nothing).
+    Dropped,
 }
 
 impl InternalHandler for Ingest {
@@ -62,7 +64,10 @@ impl InternalHandler for Ingest {
         for m in batch.iter() {
             let outcome = self.process(&cfg, &mut st, &m, now);
             stored |= matches!(outcome, Outcome::Stored(_));
-            let Some(reply) = m.reply.filter(|_| !cfg.no_ack) else {
+            let Some(reply) = m
+                .reply
+                .filter(|_| !cfg.no_ack && !matches!(outcome, Outcome::Dropped))
+            else {
                 continue;
             };
             let start = buf.len();
@@ -153,13 +158,8 @@ impl Ingest {
                 match r {
                     b"sub" => rollup_sub = true,
                     b"all" => rollup_all = true,
-                    // nats-server drops it without a reply; an error reply is kinder.
-                    _ => {
-                        return Outcome::Refused(ApiError::stream_rollup_failed(format!(
-                            "rollup value invalid: {:?}",
-                            String::from_utf8_lossy(r)
-                        )))
-                    }
+                    // nats-server returns "rollup value invalid" without a reply.
+                    _ => return Outcome::Dropped,
                 }
             }
         }
@@ -250,6 +250,7 @@ fn write_ack(buf: &mut Vec<u8>, prefix: &[u8], name: &str, outcome: Outcome) {
             buf.extend_from_slice(b",\"duplicate\": true}");
         }
         Outcome::Refused(e) => buf.extend_from_slice(&refusal(name, e)),
+        Outcome::Dropped => {}
     }
 }
 

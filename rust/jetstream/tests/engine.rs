@@ -235,6 +235,28 @@ async fn streams_store_ack_and_answer_the_api_body() {
         c.publish("s.a", &[("Nats-Msg-Id", "m1")], "three").await,
         r#"{"stream":"S", "seq":3,"duplicate": true}"#
     );
+    // An invalid Nats-Rollup value is dropped without a reply (nats-server returns
+    // "rollup value invalid" to nobody): the next reply is the next publish's ack.
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.U",
+            r#"{"name":"U","subjects":["u"],"allow_rollup_hdrs":true}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    c.send(&Client::pub_bytes(
+        "u",
+        Some("_R.bad"),
+        &[("Nats-Rollup", "x")],
+        b"x",
+    ))
+    .await;
+    assert_eq!(
+        c.publish("u", &[], "ok").await,
+        r#"{"stream":"U", "seq":1}"#
+    );
+    let r = c.request("$JS.API.STREAM.DELETE.U", "").await;
+    assert_eq!(r["success"], true);
     assert_eq!(
         c.publish("s.a", &[("Nats-Expected-Last-Sequence", "1")], "x")
             .await,
