@@ -52,6 +52,7 @@ pub mod headers;
 pub mod ingest;
 pub mod monitor;
 pub mod options;
+pub mod republish;
 pub mod service;
 pub mod starter;
 pub mod stream;
