@@ -120,7 +120,10 @@ mod tests {
             .unwrap();
         assert_eq!(m.subject, "x.q");
         let text = std::str::from_utf8(&m.headers).unwrap();
-        assert!(text.starts_with("NATS/1.0\r\nK: v\r\nNats-Stream: S\r\n"), "{text}");
+        assert!(
+            text.starts_with("NATS/1.0\r\nK: v\r\nNats-Stream: S\r\n"),
+            "{text}"
+        );
         assert!(text.ends_with("Nats-Msg-Size: 5\r\n\r\n"), "{text}");
         assert!(m.payload.is_empty());
         assert!(r.message("S", "b.q", b"", b"", 1, 0, 0).is_none());
