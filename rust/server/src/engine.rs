@@ -18,7 +18,9 @@ use crate::auth::CompiledPermissions;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
-use crate::internal::{InternalHandler, InternalSubscription, PublishError, SubscribeError};
+use crate::internal::{
+    InternalHandler, InternalSubscription, PublishError, Publisher, SubscribeError,
+};
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -196,6 +198,15 @@ impl Engine {
             max_payload,
             perms.as_deref(),
         )
+    }
+
+    /// A batching publisher of the server's own in `$G` (see [`Publisher`]): what a handler
+    /// answering a batch of messages (JetStream's PubAcks) publishes through, flushing each
+    /// recipient once per batch.
+    pub fn publisher(&self) -> Publisher {
+        let account = self.shared.global_account().clone();
+        let conn = crate::internal::internal_connection(self.shared.next_cid(), account.clone(), 0);
+        Publisher::new(conn, account, self.shared.stats.clone())
     }
 
     /// The permissions (`None`: unrestricted) and account of whom the application acts as:

@@ -8,6 +8,10 @@
 //! at the end of a client's read. The publishing client is a [`Connection`] of
 //! [`Kind::Internal`] with id 0.
 //!
+//! **Batching**: a handler that answers a whole batch (JetStream's PubAcks) publishes
+//! through its own [`Publisher`] instead, which queues every message and flushes each
+//! recipient once when the handler ends the batch.
+//!
 //! **Subscribing** makes one internal [`Connection`] per subscription, with its own
 //! outbound queue and `max_pending`: delivery appends a compact record per message to it
 //! ([`write_record`]) exactly as it appends `MSG` to a client's queue, so the network
@@ -139,54 +143,175 @@ impl InternalClient {
         perms: Option<&CompiledPermissions>,
         count_in: bool,
     ) -> Result<usize, PublishError> {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        if !is_valid_literal_subject(subject) {
-            return Err(PublishError::InvalidSubject(text(subject)));
-        }
-        if perms.is_some_and(|p| p.restricts_publish() && !p.can_publish(subject)) {
-            return Err(PublishError::PermissionViolation(text(subject)));
-        }
-        if let Some(r) = reply {
-            if !is_valid_literal_subject(r) {
-                return Err(PublishError::InvalidReply(text(r)));
-            }
-        }
-        let header_len = headers.map_or(0, <[u8]>::len);
-        let size = header_len + payload.len();
-        if size > max_payload {
-            return Err(PublishError::PayloadTooLarge {
-                size,
-                max: max_payload,
-            });
-        }
-        let mut data = Vec::with_capacity(size);
-        data.extend_from_slice(headers.unwrap_or_default());
-        data.extend_from_slice(payload);
-        let mut size_digits = itoa::Buffer::new();
-        let mut header_digits = itoa::Buffer::new();
-        let msg = Publish {
+        let parts = Parts {
             subject,
             reply,
-            header_len: (header_len > 0).then_some(header_len),
-            data: &data,
-            size_field: size_digits.format(size).as_bytes(),
-            header_field: if header_len > 0 {
-                header_digits.format(header_len).as_bytes()
-            } else {
-                b""
-            },
-        };
-        let from = Origin {
-            cid: self.conn.cid,
-            echo: true,
+            headers,
+            payload,
         };
         let mut delivery = self.delivery.lock();
-        if count_in {
-            delivery.count_in(size);
-        }
-        let delivered = delivery.route(account, from, &msg);
+        let delivered = route_checked(
+            &mut delivery,
+            &self.conn,
+            account,
+            &parts,
+            &mut Vec::new(),
+            max_payload,
+            perms,
+            count_in,
+        )?;
         delivery.end_batch(&self.conn, account, false);
         Ok(delivered)
+    }
+}
+
+/// A message's parts as an internal publisher gets them.
+struct Parts<'a> {
+    subject: &'a [u8],
+    reply: Option<&'a [u8]>,
+    headers: Option<&'a [u8]>,
+    payload: &'a [u8],
+}
+
+/// Checks one message (subject, permissions, reply, size) and routes it from `conn` in
+/// `account` without flushing; `scratch` holds headers and payload joined. Whoever calls
+/// this ends the batch ([`Delivery::end_batch`]).
+#[allow(clippy::too_many_arguments)] // the message, who publishes where, and the checks
+fn route_checked(
+    delivery: &mut Delivery,
+    conn: &Connection,
+    account: &Account,
+    m: &Parts<'_>,
+    scratch: &mut Vec<u8>,
+    max_payload: usize,
+    perms: Option<&CompiledPermissions>,
+    count_in: bool,
+) -> Result<usize, PublishError> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    if !is_valid_literal_subject(m.subject) {
+        return Err(PublishError::InvalidSubject(text(m.subject)));
+    }
+    if perms.is_some_and(|p| p.restricts_publish() && !p.can_publish(m.subject)) {
+        return Err(PublishError::PermissionViolation(text(m.subject)));
+    }
+    if let Some(r) = m.reply {
+        if !is_valid_literal_subject(r) {
+            return Err(PublishError::InvalidReply(text(r)));
+        }
+    }
+    let header_len = m.headers.map_or(0, <[u8]>::len);
+    let size = header_len + m.payload.len();
+    if size > max_payload {
+        return Err(PublishError::PayloadTooLarge {
+            size,
+            max: max_payload,
+        });
+    }
+    scratch.clear();
+    scratch.extend_from_slice(m.headers.unwrap_or_default());
+    scratch.extend_from_slice(m.payload);
+    let mut size_digits = itoa::Buffer::new();
+    let mut header_digits = itoa::Buffer::new();
+    let msg = Publish {
+        subject: m.subject,
+        reply: m.reply,
+        header_len: (header_len > 0).then_some(header_len),
+        data: scratch,
+        size_field: size_digits.format(size).as_bytes(),
+        header_field: if header_len > 0 {
+            header_digits.format(header_len).as_bytes()
+        } else {
+            b""
+        },
+    };
+    let from = Origin {
+        cid: conn.cid,
+        echo: true,
+    };
+    if count_in {
+        delivery.count_in(size);
+    }
+    Ok(delivery.route(account, from, &msg))
+}
+
+/// The server's own batching publisher in one account (JetStream's PubAcks and consumer
+/// deliveries).
+///
+/// Why it exists: [`InternalClient::publish`] settles every message on its own — a lock of
+/// the shared delivery state, then a flush of each recipient — which is right for one reply
+/// but costs N locks and N flushes (N wake-ups or writes) when a handler answers a batch of
+/// N messages. A `Publisher` is owned by one handler: [`Publisher::publish`] only appends
+/// to the recipients' queues, and [`Publisher::flush`] ends the batch once, so each
+/// recipient is flushed once per batch however many messages it got, as at the end of a
+/// client's read.
+///
+/// It publishes as the server (like [`InternalClient::publish_as_server`]): its messages
+/// are counted as sent to their recipients but not as received from anyone, and
+/// `max_payload` and permissions do not apply. It has its own internal connection (its
+/// id is the messages' origin), which is never registered.
+pub struct Publisher {
+    conn: Arc<Connection>,
+    account: Arc<Account>,
+    delivery: Delivery,
+    /// Headers and payload joined, reused from message to message.
+    scratch: Vec<u8>,
+}
+
+impl Publisher {
+    /// A publisher in `account` on the internal connection `conn`.
+    pub(crate) fn new(
+        conn: Arc<Connection>,
+        account: Arc<Account>,
+        stats: Arc<ServerStats>,
+    ) -> Self {
+        Publisher {
+            conn,
+            account,
+            delivery: Delivery::new(stats),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Routes one message (`headers` a complete header block or `None`) to its subscribers'
+    /// queues without flushing them; returns how many got it. Call [`Publisher::flush`] at
+    /// the end of the batch.
+    ///
+    /// # Errors
+    /// An invalid subject or reply subject (nothing is delivered).
+    pub fn publish(
+        &mut self,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        let parts = Parts {
+            subject,
+            reply,
+            headers,
+            payload,
+        };
+        route_checked(
+            &mut self.delivery,
+            &self.conn,
+            &self.account,
+            &parts,
+            &mut self.scratch,
+            usize::MAX,
+            None,
+            false,
+        )
+    }
+
+    /// Ends the batch: flushes every recipient once and settles the counters.
+    pub fn flush(&mut self) {
+        self.delivery.end_batch(&self.conn, &self.account, false);
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -411,3 +536,6 @@ impl InternalBatch {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -60,6 +60,32 @@ async fn a_queue_group_shares_the_applications_messages() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_publisher_batch_reaches_the_subscriber_in_order_counted_as_the_servers() {
+    let engine = start_default().await;
+    let mut sub = Client::connected(&engine).await;
+    sub.send(b"SUB acks.* 1\r\n").await;
+    sub.sync().await;
+    let mut p = engine.publisher();
+    for i in 0..5 {
+        let subject = format!("acks.{i}");
+        assert_eq!(p.publish(subject.as_bytes(), None, None, b"ok"), Ok(1));
+    }
+    p.flush();
+    for i in 0..5 {
+        sub.expect(format!("MSG acks.{i} 1 2\r\nok\r\n").as_bytes())
+            .await;
+    }
+    sub.sync().await;
+    let stats = engine.stats();
+    assert_eq!(stats.out_msgs, 5);
+    assert_eq!(
+        stats.in_msgs, 0,
+        "the server's own messages are received from nobody"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn nobody_listening_means_nothing_delivered() {
     let engine = start_default().await;
     assert_eq!(engine.publish(b"nobody", None, None, b"x", None), Ok(0));
