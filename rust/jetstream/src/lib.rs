@@ -158,10 +158,7 @@ impl Ctx {
         let cfg = stream.config.read().clone();
         let mut subs = Vec::new();
         for subject in &cfg.subjects {
-            let handler = Arc::new(ingest::Ingest {
-                stream: Arc::downgrade(stream),
-                ctx: self.clone(),
-            });
+            let handler = Arc::new(ingest::Ingest::new(Arc::downgrade(stream), self.clone()));
             subs.push(self.subscribe(subject, INGEST_MAX_PENDING, INGEST_STALL, handler)?);
         }
         if cfg.allow_direct {
