@@ -17,8 +17,8 @@
 //! [`JetStream::start`] attaches to a running [`Engine`] as internal clients:
 //!
 //! - one subscription on `$JS.API.>` ([`service`], [`stream_api`]);
-//! - per stream, one subscription per subject for ingest ([`ingest`]: checks, store, one
-//!   `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
+//! - per stream, one subscription on all its subjects for ingest ([`ingest`]: checks, store,
+//!   one `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
 //!   ([`direct`]);
 //! - a timer task for `max_age` expiry (at the earliest `Store::next_expiry`) and, with
 //!   [`Sync::Interval`], the periodic sync.
@@ -150,17 +150,24 @@ impl Ctx {
             .subscribe_internal(subject.as_bytes(), None, max_pending, stall, handler)
     }
 
-    /// Starts a stream's subscriptions: ingest on each subject, direct get if allowed.
+    /// Starts a stream's subscriptions: ingest on all its subjects, direct get if allowed.
     ///
     /// # Errors
     /// A refused subscription (the stream's others are dropped).
     pub fn attach(self: &Arc<Self>, stream: &Arc<Stream>) -> Result<(), SubscribeError> {
         let cfg = stream.config.read().clone();
-        let mut subs = Vec::new();
-        for subject in &cfg.subjects {
-            let handler = Arc::new(ingest::Ingest::new(Arc::downgrade(stream), self.clone()));
-            subs.push(self.subscribe(subject, INGEST_MAX_PENDING, INGEST_STALL, handler)?);
-        }
+        // One connection for all the subjects: messages are stored in the order they were
+        // published whichever subject they took, and a batch (one sync) spans them all. A
+        // stream's subjects never overlap (the config checks), so none arrives twice.
+        let subjects: Vec<&[u8]> = cfg.subjects.iter().map(String::as_bytes).collect();
+        let handler = Arc::new(ingest::Ingest::new(Arc::downgrade(stream), self.clone()));
+        let mut subs = vec![self.engine.subscribe_internal_many(
+            &subjects,
+            None,
+            INGEST_MAX_PENDING,
+            INGEST_STALL,
+            handler,
+        )?];
         if cfg.allow_direct {
             let base = format!("$JS.API.DIRECT.GET.{}", cfg.name);
             let handler = Arc::new(direct::Direct {

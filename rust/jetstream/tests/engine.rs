@@ -28,6 +28,7 @@ async fn engine() -> Arc<Engine> {
 /// A message received: subject, headers, payload.
 #[derive(Debug)]
 struct Msg {
+    subject: String,
     headers: Vec<u8>,
     payload: Vec<u8>,
 }
@@ -97,6 +98,7 @@ impl Client {
             }
             let data: Vec<u8> = self.buf.drain(..total + 2).collect();
             return Msg {
+                subject: parts[1].to_string(),
                 headers: data[..hlen].to_vec(),
                 payload: data[hlen..total].to_vec(),
             };
@@ -478,6 +480,87 @@ async fn messages_queued_during_a_batch_share_one_sync_body() {
     }
     let syncs = js.stream_syncs("G").unwrap();
     assert!(syncs <= 2, "{N} messages took {syncs} syncs");
+    js.shutdown();
+    e.shutdown().await;
+}
+
+// Holding the stream's lock across the sends makes both subjects' messages wait together.
+#[test]
+fn messages_on_two_subjects_are_stored_in_publish_order() {
+    run(messages_on_two_subjects_are_stored_in_publish_order_body);
+}
+
+#[allow(clippy::await_holding_lock)]
+async fn messages_on_two_subjects_are_stored_in_publish_order_body() {
+    const N: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.O",
+            r#"{"name":"O","subjects":["o.a","o.b"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let stream = js.account().stream("O").unwrap();
+    {
+        let held = stream.state.lock();
+        let mut all = Vec::new();
+        for i in 0..N {
+            let subject = if i % 2 == 0 { "o.a" } else { "o.b" };
+            all.extend(Client::pub_bytes(
+                subject,
+                Some(&format!("_R.o{i}")),
+                &[],
+                b"x",
+            ));
+        }
+        all.extend_from_slice(b"PING\r\n");
+        c.send(&all).await;
+        assert_eq!(c.line().await, b"PONG");
+        drop(held);
+    }
+    let mut got = 0;
+    while got < N {
+        let m = c.msg().await;
+        let i: usize = m.subject.strip_prefix("_R.o").unwrap().parse().unwrap();
+        assert_eq!(
+            String::from_utf8(m.payload).unwrap(),
+            format!(r#"{{"stream":"O", "seq":{}}}"#, i + 1),
+            "publish {i} stored out of order"
+        );
+        got += 1;
+    }
+    assert!(
+        js.stream_syncs("O").unwrap() <= 2,
+        "one batch spans both subjects"
+    );
+
+    // An update that changes the subjects re-subscribes: the new one is stored, the
+    // dropped one reaches nobody.
+    let r = c
+        .request(
+            "$JS.API.STREAM.UPDATE.O",
+            r#"{"name":"O","subjects":["o.a","o.c"]}"#,
+        )
+        .await;
+    assert_eq!(r["config"]["subjects"], json!(["o.a", "o.c"]), "{r}");
+    assert_eq!(
+        c.publish("o.c", &[], "c").await,
+        format!(r#"{{"stream":"O", "seq":{}}}"#, N + 1)
+    );
+    assert_eq!(
+        c.publish("o.a", &[], "a").await,
+        format!(r#"{{"stream":"O", "seq":{}}}"#, N + 2)
+    );
+    let m = c.request_h("o.b", &[], b"x").await;
+    assert!(
+        m.headers.starts_with(b"NATS/1.0 503\r\n"),
+        "{:?}",
+        m.headers
+    );
     js.shutdown();
     e.shutdown().await;
 }

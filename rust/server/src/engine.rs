@@ -153,7 +153,7 @@ impl Engine {
         let max_pending = self.shared.config().max_pending;
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
+        InternalSubscription::start(&self.runtime, conn, &[subject], queue, None, handler)
     }
 
     /// The bound address (the real port when the config asked for port 0).
@@ -244,17 +244,34 @@ impl Engine {
         let max_pending = max_pending.unwrap_or(self.shared.config().max_pending);
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        InternalSubscription::start(&self.runtime, conn, subject, queue, perms, handler)
+        InternalSubscription::start(&self.runtime, conn, &[subject], queue, perms, handler)
     }
 
-    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's stream
-    /// ingest and API), with its own slow-consumer limit `max_pending` and fast-producer
-    /// stall threshold `stall_threshold` (bytes pending before publishers are stalled, see
-    /// [`crate::reader`]). A huge `max_pending` with a modest threshold makes a subscriber
-    /// that publishers wait for rather than one that is cut.
+    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's API),
+    /// with its own slow-consumer limit `max_pending` and fast-producer stall threshold
+    /// `stall_threshold`: see [`Engine::subscribe_internal_many`].
     pub fn subscribe_internal(
         &self,
         subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        stall_threshold: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        self.subscribe_internal_many(&[subject], queue, max_pending, stall_threshold, handler)
+    }
+
+    /// Subscribes `handler` to every subject of `subjects` in `$G` as the server itself, on
+    /// one internal connection with one delivery loop (JetStream's stream ingest: messages
+    /// on any of a stream's subjects reach it in the order they were delivered, and a
+    /// batch spans them all). Subjects that overlap deliver a message once per match.
+    /// `max_pending` is its slow-consumer limit and `stall_threshold` the pending bytes past
+    /// which publishers are stalled (see [`crate::reader`]). A huge `max_pending` with a
+    /// modest threshold makes a subscriber that publishers wait for rather than one that is
+    /// cut.
+    pub fn subscribe_internal_many(
+        &self,
+        subjects: &[&[u8]],
         queue: Option<&[u8]>,
         max_pending: usize,
         stall_threshold: usize,
@@ -264,7 +281,7 @@ impl Engine {
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
         conn.set_stall_threshold(stall_threshold.min(max_pending));
-        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
+        InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 
     /// The runtime the engine runs on (for the tasks of layers built on it, such as

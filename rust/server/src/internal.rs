@@ -340,68 +340,83 @@ pub trait InternalHandler: Send + Sync {
     fn deliver(&self, batch: &InternalBatch);
 }
 
-/// A subscription of the embedding application.
+/// A subscription of the embedding application: one internal connection, one delivery
+/// loop, and one or more subjects.
 pub struct InternalSubscription {
-    sub: SubRef,
+    conn: Arc<Connection>,
+    subs: Vec<SubRef>,
 }
 
 impl InternalSubscription {
-    /// Subscribes `handler` to `subject` (wildcards allowed) for `conn`, a fresh internal
+    /// Subscribes `handler` to `subjects` (wildcards allowed) for `conn`, a fresh internal
     /// connection (its account and `max_pending` apply), in queue group `queue` if given,
     /// with the permissions `perms` of the user it acts as (`None`: unrestricted). The
-    /// delivery loop runs on `runtime`.
+    /// delivery loop runs on `runtime`. Every subject feeds the same queue, so the handler
+    /// sees messages in the order they were delivered whichever subject they matched; a
+    /// message matching two of the subjects is delivered twice.
     pub(crate) fn start(
         runtime: &tokio::runtime::Handle,
         conn: Arc<Connection>,
-        subject: &[u8],
+        subjects: &[&[u8]],
         queue: Option<&[u8]>,
         perms: Option<Arc<CompiledPermissions>>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        let text = || String::from_utf8_lossy(subject).into_owned();
-        let invalid = || SubscribeError::InvalidSubject(text());
-        if !is_valid_subject(subject) {
-            return Err(invalid());
-        }
-        if perms
-            .as_ref()
-            .is_some_and(|p| !p.can_subscribe(subject, queue))
-        {
-            return Err(SubscribeError::PermissionViolation(text()));
+        let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
+        for subject in subjects {
+            if !is_valid_subject(subject) {
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            if perms
+                .as_ref()
+                .is_some_and(|p| !p.can_subscribe(subject, queue))
+            {
+                return Err(SubscribeError::PermissionViolation(text(subject)));
+            }
         }
         conn.set_permissions(perms.clone());
-        if let Some(p) = &perms {
-            // Deliveries a subscribe-deny entry forbids are filtered, as for a client.
-            conn.filter_deliveries_for(p, subject);
+        let mut this = InternalSubscription {
+            conn: conn.clone(),
+            subs: Vec::with_capacity(subjects.len()),
+        };
+        let mut sid = itoa::Buffer::new();
+        for (i, subject) in subjects.iter().enumerate() {
+            if let Some(p) = &perms {
+                // Deliveries a subscribe-deny entry forbids are filtered, as for a client.
+                conn.filter_deliveries_for(p, subject);
+            }
+            let sid = sid.format(i + 1).as_bytes();
+            let sub = SubRef::new(conn.clone(), subject, queue, sid);
+            if conn.account().index.insert(sub.clone()).is_err() {
+                // Dropping `this` removes the subjects inserted so far.
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            conn.subs.lock().insert(sub.sid.clone(), sub.clone());
+            this.subs.push(sub);
         }
-        let sub = SubRef::new(conn.clone(), subject, queue, b"1");
-        conn.account()
-            .index
-            .insert(sub.clone())
-            .map_err(|_| invalid())?;
-        conn.subs.lock().insert(sub.sid.clone(), sub.clone());
         runtime.spawn(deliver_loop(conn, handler));
-        Ok(InternalSubscription { sub })
+        Ok(this)
     }
 
     /// Stops the subscription: no message is handed to the handler after this returns,
     /// except one of a batch already being handled.
     pub fn unsubscribe(&self) {
-        subscription::remove(&self.sub);
-        self.sub
-            .conn
+        for sub in &self.subs {
+            subscription::remove(sub);
+        }
+        self.conn
             .close(CloseReason::ClientClosed, CloseMode::Discard);
     }
 
     /// Why the subscription ended (`Slow Consumer (Pending Bytes)` when its handler fell
     /// behind), or `None` while it is active.
     pub fn closed(&self) -> Option<CloseReason> {
-        self.sub.conn.close_reason()
+        self.conn.close_reason()
     }
 
     /// Messages delivered to it so far.
     pub fn delivered(&self) -> u64 {
-        self.sub.conn.out.lock().msgs
+        self.conn.out.lock().msgs
     }
 }
 

@@ -200,6 +200,52 @@ async fn a_handler_gets_what_a_client_publishes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_internal_subscription_on_many_subjects_keeps_publish_order() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let before = engine.stats().subscriptions;
+    let sub = engine
+        .subscribe_internal_many(&[b"x", b"y.*"], None, 1 << 20, 1 << 19, h.clone())
+        .unwrap();
+    let mut publ = Client::connected(&engine).await;
+    let mut all = Vec::new();
+    for i in 0..100 {
+        let subject = if i % 2 == 0 { "x" } else { "y.1" };
+        all.extend_from_slice(
+            format!("PUB {subject} {}\r\n{i}\r\n", i.to_string().len()).as_bytes(),
+        );
+    }
+    publ.send(&all).await;
+    publ.sync().await;
+    eventually("100 handled", || h.count() == 100).await;
+    let got: Vec<(String, String)> = h
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| (g.0.clone(), String::from_utf8(g.3.clone()).unwrap()))
+        .collect();
+    let expected: Vec<(String, String)> = (0..100)
+        .map(|i| {
+            (
+                if i % 2 == 0 { "x" } else { "y.1" }.to_string(),
+                i.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(sub.delivered(), 100);
+    assert_eq!(engine.stats().subscriptions, before + 2);
+    drop(sub);
+    assert_eq!(
+        engine.stats().subscriptions,
+        before,
+        "both subjects unsubscribed"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_application_talks_to_itself_and_order_is_kept() {
     let engine = start_default().await;
     let h = Arc::new(Collect::default());
