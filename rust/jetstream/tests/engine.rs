@@ -404,6 +404,10 @@ async fn restart_body() {
             assert_eq!(ack, format!(r#"{{"stream":"R", "seq":{}}}"#, i + 1));
         }
         assert_eq!(
+            c.publish("r.y", &[("Nats-Msg-Id", "d1")], "once").await,
+            r#"{"stream":"R", "seq":6}"#
+        );
+        assert_eq!(
             c.publish("mem", &[], "gone").await,
             r#"{"stream":"MEM", "seq":1}"#
         );
@@ -416,17 +420,27 @@ async fn restart_body() {
     let mut c = Client::connect(&e).await;
     let r = c.request("$JS.API.STREAM.INFO.R", "").await;
     assert_eq!(r["config"]["max_msgs_per_subject"], 2);
-    assert_eq!(r["state"]["messages"], 2);
+    assert_eq!(r["state"]["messages"], 3);
     assert_eq!(r["state"]["first_seq"], 4);
-    assert_eq!(r["state"]["last_seq"], 5);
+    assert_eq!(r["state"]["last_seq"], 6);
     let r = c.request("$JS.API.STREAM.INFO.MEM", "").await;
     assert_eq!(
         r["error"]["code"], 404,
         "memory streams do not survive a restart"
     );
+    // The duplicate window and the last id were rebuilt from the stored messages.
+    assert_eq!(
+        c.publish("r.y", &[("Nats-Msg-Id", "d1")], "once").await,
+        r#"{"stream":"R", "seq":6,"duplicate": true}"#
+    );
+    assert_eq!(
+        c.publish("r.y", &[("Nats-Expected-Last-Msg-Id", "d1")], "next")
+            .await,
+        r#"{"stream":"R", "seq":7}"#
+    );
     assert_eq!(
         c.publish("r.x", &[], "again").await,
-        r#"{"stream":"R", "seq":6}"#
+        r#"{"stream":"R", "seq":8}"#
     );
     let r = c.request("$JS.API.STREAM.MSG.GET.R", r#"{"seq":5}"#).await;
     assert_eq!(r["message"]["data"], "bTQ=");
