@@ -70,11 +70,27 @@ pub use stream::Stream;
 
 use api::StorageType;
 
-/// An ingest subscription's slow-consumer limit: never reached in practice (publishers are
-/// stalled long before, see [`INGEST_STALL`]).
-const INGEST_MAX_PENDING: usize = 1 << 40;
-/// Bytes waiting for a stream's ingest past which publishers are stalled.
-const INGEST_STALL: usize = 32 * 1024 * 1024;
+/// Bytes waiting for a stream's ingest past which its publishers wait for it (the engine's
+/// [`Connection::hold_publishers_at`](fastnats_server::connection::Connection::hold_publishers_at):
+/// no time limit, nothing dropped, the subscription is never cut).
+///
+/// Why 8 MiB: the handler takes everything waiting as one batch with one sync, so this
+/// bounds a batch, and a flooded stream holds about twice this (the batch being stored
+/// and the next one filling). Group commit has paid for itself long before: even a slow
+/// 10 ms `fdatasync` per 8 MiB batch would cap ingest near 800 MB/s, far above what the
+/// store writes, so a larger value buys no throughput, only memory and latency.
+pub const INGEST_STALL: usize = 8 * 1024 * 1024;
+/// Most bytes that may wait for one stream's ingest: a hard cap on memory past which a
+/// delivery is refused (the publisher gets no ack, or no-responders) while the
+/// subscription stays open.
+///
+/// Why 128 MiB, nats-server's own cap on a stream's ingest queue
+/// (`streamDefaultMaxQueueBytes`, where it answers 429): each publisher waits as soon as
+/// a read of its pushed the queue past [`INGEST_STALL`], so the queue passes it by at most
+/// one read per publisher (64 KiB, or one message of up to `max_payload`, itself at most
+/// 64 MiB). The cap leaves room for the largest message plus the reads of hundreds of
+/// publishers landing together; one publisher, or a few, never reach it.
+pub const INGEST_MAX_PENDING: usize = 128 * 1024 * 1024;
 /// The API subscription's limits.
 const API_MAX_PENDING: usize = 1 << 30;
 const API_STALL: usize = 8 * 1024 * 1024;
@@ -164,8 +180,8 @@ impl Ctx {
         let mut subs = vec![self.engine.subscribe_internal_many(
             &subjects,
             None,
-            INGEST_MAX_PENDING,
-            INGEST_STALL,
+            self.opts.ingest_max_pending,
+            self.opts.ingest_stall,
             handler,
         )?];
         if cfg.allow_direct {

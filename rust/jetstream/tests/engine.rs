@@ -579,6 +579,91 @@ async fn messages_on_two_subjects_are_stored_in_publish_order_body() {
     e.shutdown().await;
 }
 
+// A flood past the ingest's stall threshold and past its cap (both lowered) while the
+// stream is held: the publisher waits, nothing is cut or dropped, the queue stays bounded.
+#[test]
+fn a_flood_stalls_its_publisher_and_is_stored_whole() {
+    run(a_flood_stalls_its_publisher_and_is_stored_whole_body);
+}
+
+#[allow(clippy::await_holding_lock)]
+async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
+    const N: usize = 20_000;
+    const STALL: usize = 64 * 1024;
+    const CAP: usize = 1024 * 1024;
+    // What one message takes in the ingest queue: 16 bytes of lengths, the subject "f",
+    // the reply "_R.f000000" and the payload.
+    const RECORD: usize = 16 + 1 + 10 + 100;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let mut opts = JetStreamOptions::new(dir.path());
+    opts.ingest_stall = STALL;
+    opts.ingest_max_pending = CAP;
+    let js = JetStream::start(e.clone(), opts).unwrap();
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.F",
+            r#"{"name":"F","subjects":["f"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let stream = js.account().stream("F").unwrap();
+    let flood = Client::connect(&e).await;
+    let mut all = Vec::new();
+    for i in 0..N {
+        all.extend(Client::pub_bytes(
+            "f",
+            Some(&format!("_R.f{i:06}")),
+            &[],
+            &[b'x'; 100],
+        ));
+    }
+    assert!(all.len() > 2 * CAP);
+    let held = stream.state.lock();
+    // The server stops reading the flood while the stream is held: write it from a task.
+    let (_rd, mut wr) = flood.s.into_split();
+    let writer = tokio::spawn(async move {
+        wr.write_all(&all).await.unwrap();
+        wr
+    });
+    let delivered = || stream.subs.lock()[0].delivered() as usize;
+    for _ in 0..10_000 {
+        if delivered() * RECORD > STALL {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(delivered() * RECORD > STALL, "the flood reached the ingest");
+    // Longer than a client's brief stall (10 ms): a publisher that stopped waiting would
+    // now push the queue past its cap. Nothing is timed; this only gives it the chance.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(stream.subs.lock()[0].closed().is_none(), "not cut");
+    assert!(
+        delivered() * RECORD <= STALL + 2 * 65536,
+        "the queue stopped near the threshold: {} bytes",
+        delivered() * RECORD
+    );
+    drop(held);
+    let mut acked = vec![false; N];
+    for _ in 0..N {
+        let m = c.msg().await;
+        let i: usize = m.subject.strip_prefix("_R.f").unwrap().parse().unwrap();
+        assert_eq!(
+            String::from_utf8(m.payload).unwrap(),
+            format!(r#"{{"stream":"F", "seq":{}}}"#, i + 1)
+        );
+        acked[i] = true;
+    }
+    assert!(acked.iter().all(|a| *a));
+    let _ = writer.await;
+    let r = c.request("$JS.API.STREAM.INFO.F", "").await;
+    assert_eq!(r["state"]["messages"], N);
+    assert!(stream.subs.lock()[0].closed().is_none());
+    js.shutdown();
+    e.shutdown().await;
+}
+
 /// A quick local measurement, not a check: `cargo test --profile quick -p fastnats-jetstream
 /// --test engine -- --ignored --nocapture`.
 #[ignore]

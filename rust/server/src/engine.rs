@@ -265,10 +265,10 @@ impl Engine {
     /// one internal connection with one delivery loop (JetStream's stream ingest: messages
     /// on any of a stream's subjects reach it in the order they were delivered, and a
     /// batch spans them all). Subjects that overlap deliver a message once per match.
-    /// `max_pending` is its slow-consumer limit and `stall_threshold` the pending bytes past
-    /// which publishers are stalled (see [`crate::reader`]). A huge `max_pending` with a
-    /// modest threshold makes a subscriber that publishers wait for rather than one that is
-    /// cut.
+    /// Publishers wait for it rather than cut it: past `stall_threshold` bytes pending, a
+    /// publisher that delivered to it waits until it drains, and `max_pending` is a hard
+    /// cap on memory past which a delivery is refused without closing it (see
+    /// [`crate::connection::Connection::hold_publishers_at`]).
     pub fn subscribe_internal_many(
         &self,
         subjects: &[&[u8]],
@@ -280,7 +280,7 @@ impl Engine {
         let account = self.shared.global_account().clone();
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        conn.set_stall_threshold(stall_threshold.min(max_pending));
+        conn.hold_publishers_at(stall_threshold.min(max_pending));
         InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 
