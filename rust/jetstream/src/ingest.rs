@@ -2,7 +2,8 @@
 //! every message queued since the last batch, checks and stores each under one lock of the
 //! stream, makes the batch durable with **one** `Store::sync` (group commit: whatever arrives
 //! while a batch is being stored waits in the subscription and forms the next batch), and
-//! only then sends the PubAcks.
+//! only then sends the PubAcks, through the handler's own batching publisher: one flush per
+//! requester per batch, not one per ack.
 //!
 //! The checks and their order are nats-server 2.10's `processJetStreamMsg`: sealed,
 //! `Nats-Expected-Stream`, the `Nats-Msg-Id` duplicate window, `Nats-Expected-Last-Subject-
@@ -15,7 +16,8 @@
 use std::ops::Range;
 use std::sync::{Arc, Weak};
 
-use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
+use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg, Publisher};
+use parking_lot::Mutex;
 
 use crate::api::{ApiError, PubAck, PubAckResponse, RetentionPolicy, StorageType, StreamConfig};
 use crate::headers;
@@ -31,6 +33,18 @@ pub struct Ingest {
     pub stream: Weak<Stream>,
     /// Shared JetStream state.
     pub ctx: Arc<Ctx>,
+    /// Sends a batch's PubAcks, flushing each requester once per batch (the handler runs
+    /// one batch at a time, so the lock is never contended).
+    acks: Mutex<Publisher>,
+}
+
+impl Ingest {
+    /// The ingest handler of `stream`.
+    #[must_use]
+    pub fn new(stream: Weak<Stream>, ctx: Arc<Ctx>) -> Ingest {
+        let acks = Mutex::new(ctx.engine.publisher());
+        Ingest { stream, ctx, acks }
+    }
 }
 
 /// What became of one message.
@@ -92,13 +106,17 @@ impl InternalHandler for Ingest {
                 "JetStream failed to sync stream '$G > {name}': {e}"
             );
         }
+        let mut out = self.acks.lock();
         for (reply, range) in &acks {
             let body = match &sync_error {
                 None => &buf[range.clone()],
                 Some(e) => &refusal(&name, ApiError::stream_store_failed(e))[..],
             };
-            self.ctx.reply(reply, None, body);
+            // An invalid reply subject gets no ack (the requester cannot be answered).
+            let _ = out.publish(reply, None, None, body);
         }
+        out.flush();
+        drop(out);
         stream.state.lock().ack_buf = buf;
     }
 }

@@ -154,13 +154,15 @@ impl Stream {
         if cfg.first_seq > 1 && store.state().last_seq == 0 {
             store.compact(cfg.first_seq)?;
         }
+        let (dedup, last_msg_id) =
+            Dedup::rebuild(store.as_ref(), cfg.duplicate_window.0, now_nanos());
         Ok(Stream {
             name: cfg.name.clone(),
             created,
             state: Arc::new(Mutex::new(StreamState {
                 store,
-                dedup: Dedup::default(),
-                last_msg_id: String::new(),
+                dedup,
+                last_msg_id,
                 ack_prefix: ack_prefix(&cfg.name, domain),
                 ack_buf: Vec::with_capacity(4096),
             })),
