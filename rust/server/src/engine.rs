@@ -198,6 +198,36 @@ impl Engine {
         )
     }
 
+    /// Publishes a JetStream delivery in `$G`: routed to the subscribers of `route`, shown
+    /// with `subject` (see [`crate::internal::InternalClient::publish_routed`]).
+    pub fn publish_routed(
+        &self,
+        route: &[u8],
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        self.shared.internal_client().publish_routed(
+            self.shared.global_account(),
+            route,
+            subject,
+            reply,
+            headers,
+            payload,
+        )
+    }
+
+    /// Whether anyone in `$G` subscribes to a subject matching literal `subject`.
+    pub fn has_interest(&self, subject: &[u8]) -> bool {
+        !self
+            .shared
+            .global_account()
+            .index
+            .matches(subject)
+            .is_empty()
+    }
+
     /// The permissions (`None`: unrestricted) and account of whom the application acts as:
     /// configured user `user`, or the server itself in `$G`. `None` when no such user is
     /// configured.

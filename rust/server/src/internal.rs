@@ -103,6 +103,35 @@ impl InternalClient {
             max_payload,
             perms,
             true,
+            None,
+        )
+    }
+
+    /// Publishes a message the server hands out on behalf of a stream (a JetStream
+    /// delivery): routed to the subscribers of `route` (a consumer's deliver subject or a
+    /// pull request's inbox) while the `MSG` they get shows `subject` (the stored message's
+    /// own), as nats-server's `pa.deliver` does. Not counted as received; not forwarded
+    /// across accounts. Returns how many subscribers got it.
+    #[allow(clippy::too_many_arguments)] // a PUB's parts, plus where it is routed
+    pub fn publish_routed(
+        &self,
+        account: &Account,
+        route: &[u8],
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        self.send(
+            account,
+            subject,
+            reply,
+            headers,
+            payload,
+            usize::MAX,
+            None,
+            false,
+            Some(route),
         )
     }
 
@@ -124,6 +153,7 @@ impl InternalClient {
             usize::MAX,
             None,
             false,
+            None,
         )
     }
 
@@ -138,6 +168,7 @@ impl InternalClient {
         max_payload: usize,
         perms: Option<&CompiledPermissions>,
         count_in: bool,
+        route: Option<&[u8]>,
     ) -> Result<usize, PublishError> {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         if !is_valid_literal_subject(subject) {
@@ -184,7 +215,10 @@ impl InternalClient {
         if count_in {
             delivery.count_in(size);
         }
-        let delivered = delivery.route(account, from, &msg);
+        let delivered = match route {
+            Some(r) => delivery.route_to(account, from, r, &msg),
+            None => delivery.route(account, from, &msg),
+        };
         delivery.end_batch(&self.conn, account, false);
         Ok(delivered)
     }
