@@ -91,7 +91,6 @@ impl ConsumerApi<'_> {
                     cfg.inactive_threshold = old.inactive_threshold;
                 }
                 existing.set_config(cfg);
-                existing.pump();
             }
             return Answer::ok(rt::CONSUMER_CREATE, existing.info());
         }
@@ -136,7 +135,9 @@ impl ConsumerApi<'_> {
         c.save_meta().map_err(ApiError::consumer_store_failed)?;
         c.start().map_err(ApiError::consumer_create)?;
         stream.consumers.insert(c.clone());
-        c.pump();
+        // The first deliveries come from the timer, so that the create reply (sent when
+        // this returns) is usually first, as on nats-server.
+        c.wake_timer();
         Ok(c)
     }
 

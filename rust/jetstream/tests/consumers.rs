@@ -434,3 +434,295 @@ async fn restart_body() {
     js.shutdown();
     e.shutdown().await;
 }
+
+/// Subscribes `subject` (queue `queue`) as `sid` and waits until the server has it.
+async fn sub(c: &mut Client, subject: &str, queue: Option<&str>, sid: u32) {
+    let q = queue.map(|q| format!(" {q}")).unwrap_or_default();
+    c.send(format!("SUB {subject}{q} {sid}\r\nPING\r\n").as_bytes())
+        .await;
+    assert_eq!(c.line().await, b"PONG");
+}
+
+#[test]
+fn push_consumers_deliver_with_heartbeats_and_flow_control() {
+    run(push_body);
+}
+
+async fn push_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    stream(&mut c, "Q", &["q.>"], json!({})).await;
+    for i in 1..=3 {
+        c.publish("q.x", &[("A", "b")], &format!("m{i}")).await;
+    }
+    sub(&mut c, "d.in", None, 2).await;
+    let r = durable(
+        &mut c,
+        "Q",
+        "P",
+        json!({"deliver_subject": "d.in", "ack_policy": "explicit", "idle_heartbeat": 100_000_000,
+               "flow_control": true, "headers_only": true}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let m = c.msg().await;
+        if m.subject == "q.x" {
+            got.push(m);
+        }
+    }
+    for m in &got {
+        assert_eq!(m.hdr(), "NATS/1.0\r\nA: b\r\nNats-Msg-Size: 2\r\n\r\n");
+        assert!(m.payload.is_empty());
+    }
+    for m in &got {
+        ack(&mut c, m, "").await;
+    }
+    // Idle: a heartbeat with the last sequences.
+    let hb = loop {
+        let m = c.msg().await;
+        if m.hdr().starts_with("NATS/1.0 100 Idle Heartbeat") {
+            break m;
+        }
+    };
+    assert_eq!(
+        hb.hdr(),
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: 3\r\nNats-Last-Stream: 3\r\n\r\n"
+    );
+    assert_eq!(hb.subject, "d.in");
+
+    // Flow control: past half of the first 2 MiB window a request comes; answering it
+    // lets delivery go on.
+    let r = durable(
+        &mut c,
+        "Q",
+        "F",
+        json!({"deliver_subject": "d.fc", "ack_policy": "none", "idle_heartbeat": 1_000_000_000,
+               "flow_control": true, "deliver_policy": "new"}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    sub(&mut c, "d.fc", None, 3).await;
+    let big = "x".repeat(100_000);
+    for _ in 0..30 {
+        c.send(&Client::pub_bytes("q.big", None, &[], big.as_bytes()))
+            .await;
+    }
+    let mut data = 0;
+    let mut fc = None;
+    while data < 30 {
+        let m = c.msg().await;
+        if m.subject == "q.big" {
+            data += 1;
+        } else if m.hdr() == "NATS/1.0 100 FlowControl Request\r\n\r\n" {
+            assert_eq!(m.subject, "d.fc");
+            let reply = m.reply.clone().unwrap();
+            assert!(reply.starts_with("$JS.FC.Q.F."), "{reply}");
+            c.send(&Client::pub_bytes(&reply, None, &[], b"")).await;
+            fc = Some(reply);
+        }
+    }
+    assert!(fc.is_some(), "a flow-control request came");
+
+    // A queue group on the deliver subject, and a push consumer nobody listens to yet.
+    let r = durable(
+        &mut c,
+        "Q",
+        "G",
+        json!({"deliver_subject": "d.g", "deliver_group": "grp", "filter_subject": "q.g",
+               "ack_policy": "explicit"}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    c.publish("q.g", &[], "queued").await;
+    let r = info(&mut c, "Q", "G").await;
+    assert_eq!(
+        r["num_pending"], 1,
+        "nobody listens: nothing delivered, {r}"
+    );
+    assert_eq!(r["delivered"]["consumer_seq"], 0);
+    sub(&mut c, "d.g", Some("grp"), 4).await;
+    let m = loop {
+        let m = c.msg().await;
+        if m.sid == "4" {
+            break m;
+        }
+    };
+    assert_eq!(m.text(), "queued");
+    assert!(m.reply.unwrap().starts_with("$JS.ACK.Q.G.1."));
+    js.shutdown();
+    e.shutdown().await;
+}
+
+#[test]
+fn retention_removes_what_consumers_are_done_with() {
+    run(retention_body);
+}
+
+async fn retention_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    // Work queue: an acked message leaves the stream.
+    stream(&mut c, "W", &["w.*"], json!({"retention": "workqueue"})).await;
+    c.publish("w.a", &[], "1").await;
+    c.publish("w.a", &[], "2").await;
+    let r = durable(&mut c, "W", "C", json!({"ack_policy": "none"})).await;
+    assert_eq!(
+        r["error"]["description"], "consumer in pull mode requires ack policy",
+        "{r}"
+    );
+    let r = durable(&mut c, "W", "C", json!({"ack_policy": "explicit"})).await;
+    assert!(r.get("error").is_none(), "{r}");
+    let r = durable(&mut c, "W", "D", json!({"ack_policy": "explicit"})).await;
+    assert_eq!(
+        r["error"]["description"],
+        "multiple non-filtered consumers not allowed on workqueue stream"
+    );
+    let m = c.request_h("$JS.API.CONSUMER.MSG.NEXT.W.C", &[], b"").await;
+    ack_sync(&mut c, &m, "").await;
+    let r = c.request("$JS.API.STREAM.INFO.W", "").await;
+    assert_eq!(r["state"]["messages"], 1, "{r}");
+    assert_eq!(r["state"]["first_seq"], 2);
+
+    // Interest: nothing is kept without a consumer; with two, a message goes once both
+    // are done with it.
+    stream(&mut c, "I", &["i.*"], json!({"retention": "interest"})).await;
+    assert_eq!(
+        c.publish("i.a", &[], "lost").await,
+        r#"{"stream":"I", "seq":1}"#
+    );
+    let r = c.request("$JS.API.STREAM.INFO.I", "").await;
+    assert_eq!(r["state"]["messages"], 0);
+    durable(&mut c, "I", "A", json!({"ack_policy": "explicit"})).await;
+    let r = durable(
+        &mut c,
+        "I",
+        "B",
+        json!({"ack_policy": "explicit", "filter_subject": "i.b"}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    c.publish("i.a", &[], "x").await;
+    c.publish("i.b", &[], "y").await;
+    let r = c.request("$JS.API.STREAM.INFO.I", "").await;
+    assert_eq!(r["state"]["messages"], 2);
+    pull(&mut c, "I", "A", "2").await;
+    let x = c.msg().await;
+    let y = c.msg().await;
+    ack_sync(&mut c, &x, "").await;
+    ack_sync(&mut c, &y, "").await;
+    let r = c.request("$JS.API.STREAM.INFO.I", "").await;
+    assert_eq!(r["state"]["messages"], 1, "i.b is still B's: {r}");
+    let m = c.request_h("$JS.API.CONSUMER.MSG.NEXT.I.B", &[], b"").await;
+    assert_eq!(m.text(), "y");
+    ack_sync(&mut c, &m, "").await;
+    let r = c.request("$JS.API.STREAM.INFO.I", "").await;
+    assert_eq!(r["state"]["messages"], 0, "{r}");
+    // Deleting the last consumer releases what it held.
+    c.publish("i.a", &[], "z").await;
+    let r = c.request("$JS.API.CONSUMER.DELETE.I.A", "").await;
+    assert_eq!(r["success"], true);
+    let r = c.request("$JS.API.CONSUMER.DELETE.I.B", "").await;
+    assert_eq!(r["success"], true);
+    let r = c.request("$JS.API.STREAM.INFO.I", "").await;
+    assert_eq!(r["state"]["messages"], 0, "{r}");
+
+    // An ephemeral goes away once inactive.
+    let body = json!({"stream_name": "I", "config": {"name": "E", "ack_policy": "explicit",
+        "inactive_threshold": 100_000_000}});
+    let r = c
+        .request("$JS.API.CONSUMER.CREATE.I.E", &body.to_string())
+        .await;
+    assert!(r.get("error").is_none(), "{r}");
+    let mut gone = false;
+    for _ in 0..200 {
+        let r = info(&mut c, "I", "E").await;
+        if r["error"]["code"] == 404 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the inactive ephemeral was deleted");
+    js.shutdown();
+    e.shutdown().await;
+}
+
+#[test]
+fn deliver_policies_pick_their_start() {
+    run(policies_body);
+}
+
+async fn policies_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    stream(&mut c, "L", &["l.*"], json!({"storage": "memory"})).await;
+    for (s, v) in [
+        ("l.a", "a1"),
+        ("l.b", "b1"),
+        ("l.a", "a2"),
+        ("l.c", "c1"),
+        ("l.b", "b2"),
+    ] {
+        c.publish(s, &[], v).await;
+    }
+    let cases = [
+        (json!({"deliver_policy": "all"}), "a1", 5),
+        (json!({"deliver_policy": "last"}), "b2", 1),
+        (
+            json!({"deliver_policy": "last", "filter_subject": "l.a"}),
+            "a2",
+            1,
+        ),
+        (
+            json!({"deliver_policy": "by_start_sequence", "opt_start_seq": 4}),
+            "c1",
+            2,
+        ),
+        (
+            json!({"deliver_policy": "last_per_subject", "filter_subject": "l.*"}),
+            "a2",
+            3,
+        ),
+        (json!({"filter_subjects": ["l.c", "l.b"]}), "b1", 3),
+    ];
+    for (i, (cfg, first, pending)) in cases.iter().enumerate() {
+        let name = format!("C{i}");
+        let r = durable(&mut c, "L", &name, cfg.clone()).await;
+        assert_eq!(r["num_pending"], *pending, "{cfg}: {r}");
+        let m = c
+            .request_h(&format!("$JS.API.CONSUMER.MSG.NEXT.L.{name}"), &[], b"")
+            .await;
+        assert_eq!(m.text(), *first, "{cfg}");
+    }
+    // last_per_subject goes on in stream order, then with new messages.
+    let r = pull(&mut c, "L", "C4", "3").await;
+    let b = c.msg().await;
+    let c1 = c.msg().await;
+    assert_eq!((b.text().as_str(), c1.text().as_str()), ("c1", "b2"), "{r}");
+    c.publish("l.z", &[], "new").await;
+    let n = c.msg().await;
+    assert_eq!(n.text(), "new");
+    assert!(n.reply.unwrap().ends_with(".0"), "nothing pending after it");
+    // new and by_start_time start after what is stored.
+    let r = durable(&mut c, "L", "N", json!({"deliver_policy": "new"})).await;
+    assert_eq!(r["num_pending"], 0);
+    assert_eq!(r["delivered"]["stream_seq"], 6);
+    let r = durable(
+        &mut c,
+        "L",
+        "T",
+        json!({"deliver_policy": "by_start_time", "opt_start_time": "2000-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(r["num_pending"], 6, "{r}");
+    js.shutdown();
+    e.shutdown().await;
+}

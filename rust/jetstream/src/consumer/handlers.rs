@@ -209,7 +209,8 @@ impl InternalHandler for AckHandler {
         if woke {
             c.wake_timer();
         }
-        send(&c.ctx, out);
+        // Acked messages leave interest and work-queue streams before the ack-sync replies
+        // go out, as nats-server acks in place before it answers.
         if !released.is_empty() {
             if let Some(stream) = c.stream.upgrade() {
                 if stream.config.read().retention != RetentionPolicy::Limits {
@@ -217,6 +218,7 @@ impl InternalHandler for AckHandler {
                 }
             }
         }
+        send(&c.ctx, out);
         c.pump();
     }
 }

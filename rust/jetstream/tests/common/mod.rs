@@ -28,6 +28,8 @@ pub async fn engine() -> Arc<Engine> {
 #[derive(Debug)]
 pub struct Msg {
     pub subject: String,
+    /// The subscription it came on (`1`: the `_R.>` inbox).
+    pub sid: String,
     pub reply: Option<String>,
     pub headers: Vec<u8>,
     pub payload: Vec<u8>,
@@ -49,6 +51,8 @@ pub struct Client {
     pub s: TcpStream,
     pub buf: Vec<u8>,
     pub inbox: u64,
+    /// Messages a request skipped over, handed out first by [`Client::msg`].
+    pub skipped: std::collections::VecDeque<Msg>,
 }
 
 impl Client {
@@ -58,6 +62,7 @@ impl Client {
             s,
             buf: Vec::new(),
             inbox: 0,
+            skipped: std::collections::VecDeque::new(),
         };
         c.line().await; // INFO
         c.send(b"CONNECT {\"verbose\":false,\"protocol\":1,\"headers\":true,\"no_responders\":true}\r\nSUB _R.> 1\r\nPING\r\n").await;
@@ -92,6 +97,13 @@ impl Client {
 
     /// The next MSG/HMSG (skipping PONGs).
     pub async fn msg(&mut self) -> Msg {
+        if let Some(m) = self.skipped.pop_front() {
+            return m;
+        }
+        self.read_msg().await
+    }
+
+    async fn read_msg(&mut self) -> Msg {
         loop {
             let l = self.line().await;
             let text = String::from_utf8(l).unwrap();
@@ -115,6 +127,7 @@ impl Client {
             let data: Vec<u8> = self.buf.drain(..total + 2).collect();
             return Msg {
                 subject: parts[1].to_string(),
+                sid: parts[2].to_string(),
                 reply,
                 headers: data[..hlen].to_vec(),
                 payload: data[hlen..total].to_vec(),
@@ -157,7 +170,14 @@ impl Client {
         let reply = format!("_R.{}", self.inbox);
         let b = Client::pub_bytes(subject, Some(&reply), hdrs, body);
         self.send(&b).await;
-        self.msg().await
+        // Skip what other subscriptions of the test get meanwhile (push deliveries).
+        loop {
+            let m = self.read_msg().await;
+            if m.sid == "1" {
+                return m;
+            }
+            self.skipped.push_back(m);
+        }
     }
 
     pub async fn request(&mut self, subject: &str, body: &str) -> Value {
