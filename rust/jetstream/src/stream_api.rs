@@ -162,6 +162,9 @@ impl StreamApi<'_> {
             return err(ApiError::stream_not_found());
         };
         let mut info = stream.info(self.domain());
+        // Only STREAM.INFO names the leader (nats-server's create, update and list leave
+        // `cluster` out on a single server).
+        info.cluster = Some(self.ctx.cluster_info());
         let mut paged = ApiPaged::default();
         if !req.subjects_filter.is_empty() || req.deleted_details {
             let st = stream.state.lock();
