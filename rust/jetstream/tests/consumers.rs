@@ -258,7 +258,7 @@ async fn pull_body() {
         "NATS/1.0 408 Request Timeout\r\nNats-Pending-Messages: 2\r\nNats-Pending-Bytes: 0\r\n\r\n"
     );
     // max_waiting 1: a second waiting request is refused.
-    let first = pull(&mut c, "P", "C", r#"{"batch":1}"#).await;
+    pull(&mut c, "P", "C", r#"{"batch":1}"#).await;
     pull(&mut c, "P", "C", r#"{"batch":1}"#).await;
     assert_eq!(
         c.msg().await.hdr(),
@@ -272,7 +272,6 @@ async fn pull_body() {
     let m = c.msg().await;
     assert_eq!((m.subject.as_str(), m.text().as_str()), ("p.9", "late"));
     assert!(m.reply.unwrap().starts_with("$JS.ACK.P.C.1.6.6."));
-    let _ = first;
     // Limits of the request checked against the consumer's.
     let r = durable(
         &mut c,
@@ -723,6 +722,34 @@ async fn policies_body() {
     )
     .await;
     assert_eq!(r["num_pending"], 6, "{r}");
+    js.shutdown();
+    e.shutdown().await;
+}
+
+#[test]
+fn waiting_pull_requests_take_turns() {
+    run(turns_body);
+}
+
+async fn turns_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    stream(&mut c, "T", &["t"], json!({})).await;
+    durable(&mut c, "T", "C", json!({"ack_policy": "none"})).await;
+    pull(&mut c, "T", "C", r#"{"batch":2}"#).await;
+    pull(&mut c, "T", "C", r#"{"batch":2}"#).await;
+    let r = info(&mut c, "T", "C").await;
+    assert_eq!(r["num_waiting"], 2, "{r}");
+    c.send(&Client::pub_bytes("t", None, &[], b"1")).await;
+    c.send(&Client::pub_bytes("t", None, &[], b"2")).await;
+    // One message each, in turn: both requests still wait for a second one.
+    let m1 = c.msg().await;
+    let m2 = c.msg().await;
+    assert_eq!((m1.text().as_str(), m2.text().as_str()), ("1", "2"));
+    let r = info(&mut c, "T", "C").await;
+    assert_eq!(r["num_waiting"], 2, "both still want one more: {r}");
     js.shutdown();
     e.shutdown().await;
 }

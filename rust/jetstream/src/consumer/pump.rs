@@ -4,7 +4,7 @@
 //! lock held. The order and rules are nats-server's `loopAndGatherMsgs`, `getNextMsg`,
 //! `nextWaiting` and `processWaiting`:
 //!
-//! - a pull request takes messages until its `batch` is done (then `409 Batch Completed`
+//! - pull requests take turns, one message each; a request takes messages until its `batch` is done (then `409 Batch Completed`
 //!   if it still had `max_bytes` left), a message larger than its remaining `max_bytes`
 //!   ends it with `409 Message Size Exceeds MaxBytes`; an expired request gets `408
 //!   Request Timeout`, a `no_wait` one at the end of the stream `404 No Messages` (or 408
@@ -469,8 +469,14 @@ impl Consumer {
                         ));
                     }
                     st.waiting.pop_front();
-                } else if let Some(hb) = w.hb {
-                    w.hb_due = Some(now + hb);
+                } else {
+                    if let Some(hb) = w.hb {
+                        w.hb_due = Some(now + hb);
+                    }
+                    // Requests take turns (nats-server's `waitQueue.pop`).
+                    if let Some(w) = st.waiting.pop_front() {
+                        st.waiting.push_back(w);
+                    }
                 }
             }
         }
