@@ -72,8 +72,7 @@ Monitoring Options:
     -m, --http_port <port>           Use port for http monitoring (-1 for random, 0 off)
 
 JetStream Options:
-    -js, --jetstream                 Enable JetStream functionality (not available yet:
-                                     fastnats checks its settings, then refuses to start)
+    -js, --jetstream                 Enable JetStream functionality
     -sd, --store_dir <dir>           Set the storage directory
 
 TLS Options:

@@ -198,7 +198,7 @@ class _Process:
         except OSError as e:
             logs.fatal(f"Error listening on port: {e}")
             return False
-        except ValueError as e:  # what the engine refuses only at start (JetStream, for now)
+        except (ValueError, RuntimeError) as e:  # refused only at start: "Can't start JetStream"
             logs.fatal(str(e))
             return False
         logs.info(f"  Name:     {self.server.server_name}")

@@ -148,7 +148,9 @@ class FileLog(LogSource):
 class Proc:
     """A server process with its stderr (and stdout) pumped into :class:`LogSource` objects."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path | None = None) -> None:
+    def __init__(
+        self, argv: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.argv = list(argv)
         self.proc = subprocess.Popen(
             self.argv,
@@ -157,6 +159,7 @@ class Proc:
             stderr=subprocess.PIPE,
             text=True,
             cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
         )
         self.stderr = LogSource()
         self.stdout = LogSource()
@@ -209,10 +212,15 @@ class Proc:
 
 @contextmanager
 def served(
-    *args: str, kind: str = "fastnats", cwd: Path | None = None, log_file: Path | None = None
+    *args: str,
+    kind: str = "fastnats",
+    cwd: Path | None = None,
+    log_file: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Proc]:
-    """A ready server started with ``args``; killed (if still running) at the end."""
-    proc = Proc([*command(kind), *args], cwd=cwd)
+    """A ready server started with ``args`` (``env`` added to the environment); killed (if
+    still running) at the end."""
+    proc = Proc([*command(kind), *args], cwd=cwd, env=env)
     if log_file is not None:
         proc.log = FileLog(log_file)
     try:

@@ -1,7 +1,6 @@
-"""JetStream's settings before the JetStream engine exists: every way nats-server takes them
+"""JetStream's settings: every way nats-server takes them
 (config file forms, a top-level ``store_dir``, ``-js``/``-sd``, ``Server(jetstream=...)``)
-reaches the engine's ``jetstream`` option, refusals name the key, and a server with
-JetStream on refuses to start.
+reaches the engine's ``jetstream`` option and refusals name the key.
 
 Where the reference nats-server is installed, each accepted form is checked with
 ``nats-server -t`` too, and the settings fastnats resolves (limits, data directory, sync)
@@ -341,20 +340,17 @@ def test_sd_and_a_store_dir_in_the_file_are_a_duplicate(tmp_path, text):
         assert refused is not None and "Duplicate 'store_dir' configuration" in refused
 
 
-def test_js_is_refused_at_start_with_a_fatal_line(tmp_path):
-    r = run("-a", "127.0.0.1", "-p", "-1", "-js", "-sd", str(tmp_path))
-    assert r.returncode == 1
-    assert re.search(r"\[FTL\] JetStream is not available in fastnats yet", r.stderr), r.stderr
-    assert not (tmp_path / "jetstream").exists()  # nothing was created
-
-
-def test_a_file_enabling_jetstream_passes_t_and_is_refused_at_start(tmp_path):
+def test_a_file_enabling_jetstream_passes_t_and_serves_it(tmp_path):
     path = tmp_path / "js.conf"
     path.write_text(f'jetstream {{ store_dir: "{tmp_path}" }}\n')
     assert run("-t", "-c", str(path)).returncode == 0
-    r = run("-a", "127.0.0.1", "-p", "-1", "-c", str(path))
-    assert r.returncode == 1
-    assert "[FTL] JetStream is not available in fastnats yet" in r.stderr
+    from ..wire.proto import connect
+
+    with served("-a", "127.0.0.1", "-p", "-1", "-c", str(path)) as s:
+        with connect(s.address, handshake=False) as c:
+            assert c.info is not None and c.info["jetstream"] is True
+        s.stop()
+    assert (tmp_path / "jetstream").is_dir()
 
 
 @pytest.mark.parametrize("kind", ["fastnats", "nats-server"])
@@ -437,12 +433,10 @@ def test_embedded_option_is_checked(value, message):
     assert str(info.value).startswith(message), str(info.value)
 
 
-def test_embedded_start_is_refused_and_reload_can_not_turn_it_on(tmp_path):
-    server = fastnats.Server(host="127.0.0.1", port=0, jetstream={"store_dir": tmp_path})
-    with pytest.raises(fastnats.ConfigError, match="JetStream is not available in fastnats yet"):
-        server.start()
-    assert not server.running
-    assert list(tmp_path.iterdir()) == []
+def test_embedded_start_serves_it_and_reload_can_not_turn_it_on(tmp_path):
+    with fastnats.Server(host="127.0.0.1", port=0, jetstream={"store_dir": tmp_path}) as server:
+        assert server.running
+        assert (tmp_path / "jetstream" / "$G" / "streams").is_dir()
     with fastnats.Server(host="127.0.0.1", port=0) as running:
         with pytest.raises(
             fastnats.ConfigError,

@@ -23,10 +23,12 @@ from .. import _fastnats
 from . import accountz as _accountz
 from . import accstatz as _accstatz
 from . import connz as _connz
+from . import healthz as _healthz
+from . import jsz as _jsz
 from . import metrics as _metrics
 from . import subsz as _subsz
 from . import varz as _varz
-from .params import BadRequest, Query, decode_bool
+from .params import BadRequest, Query
 from .state import MonitorState
 
 __all__ = ["MonitorListener", "encode"]
@@ -85,6 +87,7 @@ def _root(monitor: MonitorState, query: Query) -> Response:
             ("Accounts", "/accountz"),
             ("Account Stats", "/accstatz"),
             ("Subscriptions", "/subsz"),
+            ("JetStream", "/jsz"),
             ("Health Probe", "/healthz"),
             ("Prometheus Metrics", "/metrics"),
         )
@@ -134,18 +137,12 @@ def _accstatz_route(monitor: MonitorState, query: Query) -> Response:
 
 def _healthz_route(monitor: MonitorState, query: Query) -> Response:
     monitor.count_request("/healthz")
-    # The JetStream options are accepted (and decoded as nats-server decodes them): without
-    # JetStream there is nothing more to check.
-    for param in ("js-enabled", "js-enabled-only", "js-server-only", "js-meta-only", "details"):
-        decode_bool(query, param)
-    error = None
-    if query.get("stream") and not query.get("account"):
-        error = '"account" must not be empty when checking stream health'
-    elif query.get("consumer") and not query.get("stream"):
-        error = '"stream" must not be empty when checking consumer health'
-    if error is not None:
-        return 400, JSON, encode({"status": "error", "error": error}, pretty=False), True
-    return 200, JSON, encode({"status": "ok"}, pretty=False), True
+    status, doc = _healthz.healthz(monitor, query)
+    return status, JSON, encode(doc, pretty=False), True
+
+
+def _jsz_route(monitor: MonitorState, query: Query) -> Response:
+    return _json(_jsz.jsz(monitor, query, lambda: monitor.count_request("/jsz")))
 
 
 def _metrics_route(monitor: MonitorState, query: Query) -> Response:
@@ -162,6 +159,7 @@ ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
     "/accountz": _accountz_route,
     "/accstatz": _accstatz_route,
     "/healthz": _healthz_route,
+    "/jsz": _jsz_route,
     "/metrics": _metrics_route,
 }
 

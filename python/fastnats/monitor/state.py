@@ -4,7 +4,8 @@ counts, the CPU sampler, the config load time and JetStream's resolved settings.
 Every endpoint module (:mod:`.varz`, :mod:`.connz`, :mod:`.subsz`, :mod:`.accountz`,
 :mod:`.accstatz`, :mod:`.metrics`) builds its document from a :class:`MonitorState` and imports
 nothing else of this package but :mod:`.params`, :mod:`.clock`, :mod:`.usage` and
-:mod:`.accounts` (:mod:`.accountz` also takes :func:`.subsz.sublist_stats`); :mod:`.core` and
+:mod:`.accounts` (:mod:`.accountz` also takes :func:`.subsz.sublist_stats`, :mod:`.varz`
+:func:`.jsz.stats`); :mod:`.core` and
 :mod:`.http` import the endpoints. Dependencies point one way.
 
 Snapshots are built on demand from the native counters and snapshot calls (no lock of the

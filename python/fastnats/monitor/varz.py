@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import _fastnats
 from ..gocompat import rfc3339
-from . import accounts, clock, usage
+from . import accounts, clock, jsz, usage
 from .state import MonitorState
 
 __all__ = ["varz"]
@@ -120,12 +120,15 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
 
 def _jetstream(monitor: MonitorState) -> dict[str, Any]:
     """nats-server's ``JetStreamVarz``: ``config`` is JetStream's settings as it runs with
-    them (limits resolved at start, the data directory, the sync interval in nanoseconds).
-    ``stats`` (memory and storage used, accounts, API counters) comes with the JetStream
-    engine, which keeps them; until then a server with JetStream does not start at all."""
+    them (limits resolved at start, the data directory, the sync interval in nanoseconds),
+    ``stats`` its usage and API counts (see :func:`.jsz.stats`)."""
     if monitor.jetstream_config is None:
         return {}
-    return {"config": dict(monitor.jetstream_config)}
+    doc: dict[str, Any] = {"config": dict(monitor.jetstream_config)}
+    js_stats = jsz.stats(monitor)
+    if js_stats is not None:
+        doc["stats"] = js_stats
+    return doc
 
 
 def _system_account(native: Any) -> dict[str, str]:

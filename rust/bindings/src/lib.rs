@@ -34,6 +34,8 @@ struct NativeServer {
     /// Behind a mutex so every method takes `&self`: `stop()` must work while another
     /// thread is inside `lame_duck()` (SIGINT during lame duck).
     server: Mutex<Option<Arc<Server>>>,
+    /// JetStream while it runs (filled by the starter in `hooks`), for `/jsz` and `/varz`.
+    jetstream: fastnats_jetstream::starter::Slot,
 }
 
 impl NativeServer {
@@ -79,11 +81,15 @@ impl NativeServer {
                 on_disconnect,
             }));
         }
+        let starter = fastnats_jetstream::starter::Starter::default();
+        let jetstream = starter.slot.clone();
+        hooks.jetstream = Some(Arc::new(starter));
         Ok(NativeServer {
             config: Mutex::new(config),
             compiled: Mutex::new(Some(compiled)),
             hooks,
             server: Mutex::new(None),
+            jetstream,
         })
     }
 
@@ -353,6 +359,38 @@ impl NativeServer {
         };
         let info = fastnats_server::system::server_info(server.shared());
         Ok(Some(pythonize::pythonize(py, &info)?))
+    }
+
+    /// JetStream's monitoring figures while it runs, else `None`: `stats` (usage and API
+    /// counts), `totals` (streams, consumers, messages, bytes) and, with `accounts`,
+    /// `account_details` (with each stream when `streams`, its config when `config`).
+    #[pyo3(signature = (accounts = false, streams = false, config = false))]
+    fn jetstream<'py>(
+        &self,
+        py: Python<'py>,
+        accounts: bool,
+        streams: bool,
+        config: bool,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(js) = self.jetstream.lock().clone() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("stats", pythonize::pythonize(py, &js.stats())?)?;
+        d.set_item("totals", pythonize::pythonize(py, &js.totals())?)?;
+        if accounts {
+            let details = js.account_details(streams, config);
+            d.set_item("account_details", pythonize::pythonize(py, &details)?)?;
+        }
+        Ok(Some(d))
+    }
+
+    /// The names of stream `stream`'s consumers (empty without JetStream or the stream).
+    fn jetstream_consumer_names(&self, stream: &str) -> Vec<String> {
+        self.jetstream
+            .lock()
+            .clone()
+            .map_or_else(Vec::new, |js| js.consumer_names(stream))
     }
 
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...

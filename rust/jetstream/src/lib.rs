@@ -50,8 +50,11 @@ pub mod dedup;
 pub mod direct;
 pub mod headers;
 pub mod ingest;
+pub mod monitor;
 pub mod options;
+pub mod republish;
 pub mod service;
+pub mod starter;
 pub mod stream;
 pub mod stream_api;
 
@@ -100,9 +103,15 @@ const TIMER_MAX: Duration = Duration::from_millis(250);
 /// Why JetStream did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum JsStartError {
-    /// The store directory.
-    #[error("JetStream store directory {0}: {1}")]
+    /// The store directory can not be made (nats-server's text).
+    #[error("could not create storage directory - {1}")]
     StoreDir(PathBuf, std::io::Error),
+    /// The store directory's path names something else (nats-server's text).
+    #[error("storage directory is not a directory")]
+    NotADirectory(PathBuf),
+    /// The store directory can not be written to (nats-server's text).
+    #[error("storage directory is not writable")]
+    NotWritable(PathBuf),
     /// A stream could not be restored.
     #[error("JetStream could not restore stream {0}: {1}")]
     Restore(String, stream::OpenError),
@@ -148,6 +157,29 @@ impl Ctx {
             StorageType::File => self.opts.max_file,
         };
         limit >= 0 && self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed) > limit
+    }
+
+    /// Bytes stored in streams of this storage type.
+    #[must_use]
+    pub fn usage_bytes(&self, storage: StorageType) -> u64 {
+        u64::try_from(self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed))
+            .unwrap_or(0)
+    }
+
+    /// The server's name (the leader of every stream and consumer on a single server).
+    #[must_use]
+    pub fn server_name(&self) -> String {
+        self.engine.server_name()
+    }
+
+    /// The `cluster` of stream and consumer infos: this server as the leader, as a
+    /// nats-server without a cluster shows it.
+    #[must_use]
+    pub fn cluster_info(&self) -> api::ClusterInfo {
+        api::ClusterInfo {
+            leader: self.server_name(),
+            ..api::ClusterInfo::default()
+        }
     }
 
     /// A stream's expiry may have moved earlier.
@@ -258,7 +290,9 @@ impl JetStream {
         engine: Arc<Engine>,
         opts: JetStreamOptions,
     ) -> Result<Arc<JetStream>, JsStartError> {
-        let streams_dir = opts.store_dir.join("jetstream").join("$G").join("streams");
+        let data_dir = opts.store_dir.join("jetstream");
+        check_data_dir(&data_dir)?;
+        let streams_dir = data_dir.join("$G").join("streams");
         std::fs::create_dir_all(&streams_dir)
             .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
         let runtime = engine.runtime().clone();
@@ -310,6 +344,11 @@ impl JetStream {
                 }
             };
             let name = meta.config.name.clone();
+            fastnats_server::log_at!(
+                fastnats_server::log::Level::Info,
+                "  Starting restore for stream '$G > {name}'"
+            );
+            let started = std::time::Instant::now();
             let s = Stream::open(
                 meta.config,
                 meta.created,
@@ -326,10 +365,13 @@ impl JetStream {
                 self.ctx.add_usage(cfg.storage, st.store.state().bytes, 0);
             }
             self.ctx.attach(&s)?;
+            // Go's `time.Since(start).Round(time.Millisecond)`.
+            let took = (started.elapsed().as_nanos() + 500_000) / 1_000_000;
             fastnats_server::log_at!(
                 fastnats_server::log::Level::Info,
-                "  Restored {} messages for stream '$G > {name}'",
-                s.state.lock().store.state().msgs
+                "  Restored {} messages for stream '$G > {name}' in {}",
+                api::gofmt::comma(s.state.lock().store.state().msgs),
+                api::gofmt::go_duration(i64::try_from(took).unwrap_or(i64::MAX) * 1_000_000)
             );
             self.account.insert(s);
         }
@@ -376,6 +418,23 @@ impl JetStream {
 impl Drop for JetStream {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// nats-server's checks of the data directory at start: made if missing, else it must be a
+/// directory that a file can be created in.
+fn check_data_dir(dir: &std::path::Path) -> Result<(), JsStartError> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| JsStartError::StoreDir(dir.to_path_buf(), e))
+        }
+        Ok(m) if m.is_dir() => {
+            let probe = dir.join(format!("_test_{}", std::process::id()));
+            std::fs::write(&probe, b"")
+                .and_then(|()| std::fs::remove_file(&probe))
+                .map_err(|_| JsStartError::NotWritable(dir.to_path_buf()))
+        }
+        _ => Err(JsStartError::NotADirectory(dir.to_path_buf())),
     }
 }
 

@@ -133,7 +133,7 @@ impl StreamApi<'_> {
             let after = st.store.state().bytes;
             self.ctx.add_usage(new.storage, after, before);
         }
-        *stream.config.write() = new.clone();
+        stream.set_config(new.clone());
         if old.subjects != new.subjects || old.allow_direct != new.allow_direct {
             stream.stop();
             if let Err(e) = self.ctx.attach(&stream) {
@@ -162,6 +162,9 @@ impl StreamApi<'_> {
             return err(ApiError::stream_not_found());
         };
         let mut info = stream.info(self.domain());
+        // Only STREAM.INFO names the leader (nats-server's create, update and list leave
+        // `cluster` out on a single server).
+        info.cluster = Some(self.ctx.cluster_info());
         let mut paged = ApiPaged::default();
         if !req.subjects_filter.is_empty() || req.deleted_details {
             let st = stream.state.lock();

@@ -716,3 +716,56 @@ async fn measure_async_publishes_with_acks_body() {
     );
     js.shutdown();
 }
+
+#[test]
+fn subject_transforms_and_republish_apply_to_stored_messages() {
+    run(subject_transforms_and_republish_body);
+}
+
+async fn subject_transforms_and_republish_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.T",
+            r#"{"name":"T","subjects":["in.>"],"subject_transform":{"src":"in.*","dest":"stored.{{wildcard(1)}}"},"republish":{"src":"stored.>","dest":"rp.>"}}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true, "{r}");
+    c.send(b"SUB rp.> 9\r\nPING\r\n").await;
+    assert_eq!(c.line().await, b"PONG");
+    let b = Client::pub_bytes("in.a", Some("_R.p1"), &[("K", "v")], b"one");
+    c.send(&b).await;
+    // The republished copy leaves before the PubAck.
+    let rp = c.msg().await;
+    assert_eq!(rp.subject, "rp.a"); // `>` maps the tokens after the source prefix
+    let h = String::from_utf8(rp.headers).unwrap();
+    assert!(
+        h.starts_with("NATS/1.0\r\nK: v\r\nNats-Stream: T\r\nNats-Subject: stored.a\r\nNats-Sequence: 1\r\nNats-Time-Stamp: "),
+        "{h}"
+    );
+    assert!(h.ends_with("Nats-Last-Sequence: 0\r\n\r\n"), "{h}");
+    assert_eq!(rp.payload, b"one");
+    let ack = c.msg().await;
+    assert_eq!(ack.payload, br#"{"stream":"T", "seq":1}"#);
+    // A second message on the same subject names the first as its predecessor; a subject
+    // the transform does not take (two tokens) is stored as it came.
+    c.send(&Client::pub_bytes("in.a", None, &[], b"two")).await;
+    assert!(String::from_utf8(c.msg().await.headers)
+        .unwrap()
+        .contains("Nats-Last-Sequence: 1\r\n"));
+    assert_eq!(
+        c.publish("in.x.y", &[], "three").await,
+        r#"{"stream":"T", "seq":3}"#
+    );
+    let r = c.request("$JS.API.STREAM.MSG.GET.T", r#"{"seq":3}"#).await;
+    assert_eq!(r["message"]["subject"], "in.x.y", "{r}");
+    let r = c
+        .request("$JS.API.STREAM.MSG.GET.T", r#"{"last_by_subj":"stored.a"}"#)
+        .await;
+    assert_eq!(r["message"]["seq"], 2, "{r}");
+    js.shutdown();
+    e.shutdown().await;
+}

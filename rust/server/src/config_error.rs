@@ -116,9 +116,9 @@ pub enum ConfigError {
     /// name: may not contain ., * or >`).
     #[error("{0}")]
     JetStream(String),
-    /// JetStream is configured, but this build can not run it yet: the options are read and
-    /// checked, and the server refuses to start rather than run without it.
-    #[error("JetStream is not available in fastnats yet (its options are read and checked, but no server runs with it)")]
+    /// JetStream is configured but the embedder gave no way to start it (an engine used
+    /// without the `fastnats-jetstream` crate): refused rather than run without it.
+    #[error("JetStream is configured but this embedding of the engine can not start it (no JetStream starter)")]
     JetStreamUnavailable,
     /// A reload that changes an option fixed at start (nats-server's text; `old` and `new`
     /// are the values as they print).

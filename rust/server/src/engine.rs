@@ -52,10 +52,10 @@ impl Engine {
         hooks: Hooks,
     ) -> Result<Engine, StartError> {
         let config = &compiled.config;
-        // The one place that keeps JetStream off until its engine is wired in here: the
-        // options are read, checked and carried (INFO, /varz), but nothing may pretend to
-        // store messages. Remove this with the wiring.
-        if config.jetstream.is_some() {
+        // JetStream is started by the embedder's starter once the engine runs (see
+        // [`crate::hooks::JetStreamStarter`]); without one nothing would serve what INFO
+        // advertises.
+        if config.jetstream.is_some() && hooks.jetstream.is_none() {
             return Err(ConfigError::JetStreamUnavailable.into());
         }
         let bind_to = format!("{}:{}", config.host, config.port);
@@ -282,6 +282,11 @@ impl Engine {
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
         conn.hold_publishers_at(stall_threshold.min(max_pending));
         InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
+    }
+
+    /// `server_name`, or the server id when none was configured.
+    pub fn server_name(&self) -> String {
+        self.shared.info.read().server_name.clone()
     }
 
     /// The runtime the engine runs on (for the tasks of layers built on it, such as

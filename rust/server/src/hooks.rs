@@ -35,6 +35,26 @@ pub trait Events: Send + Sync {
     fn on_disconnect(&self, event: &ClientEvent, reason: &str);
 }
 
+/// Starts JetStream on a running engine. The JetStream crate builds on this one (its streams
+/// are internal clients of the engine), so this crate can not start it itself: the embedder
+/// (the Python bindings) plugs a starter in, and [`crate::Server`] calls it once the engine
+/// runs. Without a starter a config with `jetstream` is refused at start, so no server ever
+/// advertises JetStream it does not serve.
+pub trait JetStreamStarter: Send + Sync {
+    /// Starts JetStream with `config` on `engine`; the error is logged and refuses the start.
+    fn start(
+        &self,
+        engine: &Arc<crate::Engine>,
+        config: &crate::config::JetStreamConfig,
+    ) -> Result<Box<dyn Running>, String>;
+}
+
+/// A service started with the server ([`JetStreamStarter`]), stopped before the engine.
+pub trait Running: Send + Sync {
+    /// Stops it (unsubscribes, syncs and closes what it stores). Called once.
+    fn stop(&self);
+}
+
 /// What the embedder plugs in.
 #[derive(Clone, Default)]
 pub struct Hooks {
@@ -42,6 +62,8 @@ pub struct Hooks {
     pub authenticator: Option<Arc<dyn Authenticator>>,
     /// Connection lifecycle callbacks (on_connect, on_disconnect).
     pub events: Option<Arc<dyn Events>>,
+    /// Starts JetStream when the config has `jetstream` (see [`JetStreamStarter`]).
+    pub jetstream: Option<Arc<dyn JetStreamStarter>>,
 }
 
 impl std::fmt::Debug for Hooks {
@@ -49,6 +71,7 @@ impl std::fmt::Debug for Hooks {
         f.debug_struct("Hooks")
             .field("authenticator", &self.authenticator.is_some())
             .field("events", &self.events.is_some())
+            .field("jetstream", &self.jetstream.is_some())
             .finish()
     }
 }

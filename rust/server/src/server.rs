@@ -11,7 +11,7 @@ use tokio::runtime::Runtime;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError};
 use crate::engine::Engine;
-use crate::hooks::Hooks;
+use crate::hooks::{Hooks, Running};
 use crate::internal::{InternalHandler, InternalSubscription, PublishError, SubscribeError};
 use crate::shared::Shared;
 use crate::stats::StatsSnapshot;
@@ -34,11 +34,17 @@ pub enum StartError {
     /// A system account service could not be subscribed.
     #[error("can not start the system account's services: {0}")]
     System(#[from] crate::internal::SubscribeError),
+    /// JetStream could not start (nats-server's text: its store directory, a stream that
+    /// can not be restored).
+    #[error("Can't start JetStream: {0}")]
+    JetStream(String),
 }
 
 /// A running server. Dropping it stops it.
 pub struct Server {
     engine: Arc<Engine>,
+    /// JetStream, when configured (started by the hooks' starter, stopped first).
+    jetstream: Mutex<Option<Box<dyn Running>>>,
     /// Taken by the first [`Server::stop`]; a mutex so `stop` can run while another thread
     /// is in [`Server::lame_duck`].
     runtime: Mutex<Option<Runtime>>,
@@ -67,12 +73,25 @@ impl Server {
             rt.worker_threads(config.worker_threads);
         }
         let runtime = rt.build().map_err(StartError::Runtime)?;
-        let engine = runtime.block_on(Engine::start_compiled(compiled, hooks))?;
-        Ok(Server {
-            engine: Arc::new(engine),
+        let js_config = config.jetstream.clone();
+        let starter = hooks.jetstream.clone();
+        let engine = Arc::new(runtime.block_on(Engine::start_compiled(compiled, hooks))?);
+        let server = Server {
+            engine,
+            jetstream: Mutex::new(None),
             runtime: Mutex::new(Some(runtime)),
             started: Instant::now(),
-        })
+        };
+        if let (Some(js), Some(starter)) = (js_config, starter) {
+            match starter.start(&server.engine, &js) {
+                Ok(running) => *server.jetstream.lock() = Some(running),
+                Err(e) => {
+                    server.stop();
+                    return Err(StartError::JetStream(e));
+                }
+            }
+        }
+        Ok(server)
     }
 
     /// The bound address (the real port when the config asked for port 0).
@@ -169,6 +188,11 @@ impl Server {
         let _ = done_rx.recv();
     }
 
+    /// The engine (for services built on it, such as JetStream).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
     /// Shared state, for the monitoring snapshots.
     pub fn shared(&self) -> &Arc<Shared> {
         self.engine.shared()
@@ -194,6 +218,11 @@ impl Server {
         let Some(runtime) = self.runtime.lock().take() else {
             return;
         };
+        // JetStream first, as nats-server: its last PubAcks go out and its stores are
+        // synced while the connections are still open.
+        if let Some(js) = self.jetstream.lock().take() {
+            js.stop();
+        }
         runtime.block_on(self.engine.shutdown());
         runtime.shutdown_timeout(Duration::from_millis(500));
     }

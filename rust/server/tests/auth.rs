@@ -539,6 +539,7 @@ impl Authenticator for Hook {
 #[tokio::test(start_paused = true)]
 async fn custom_authenticator_decides() {
     let hooks = Hooks {
+        jetstream: None,
         authenticator: Some(Arc::new(Hook { gate: None })),
         events: None,
     };
@@ -554,6 +555,7 @@ async fn custom_authenticator_decides() {
 async fn an_authenticator_slower_than_the_auth_timeout_is_a_violation() {
     let (release, gate) = std::sync::mpsc::channel();
     let hooks = Hooks {
+        jetstream: None,
         authenticator: Some(Arc::new(Hook {
             gate: Some(Mutex::new(gate)),
         })),
@@ -610,6 +612,7 @@ impl Events for Recorder {
 async fn lifecycle_events_report_connect_and_disconnect_reasons() {
     let rec = Arc::new(Recorder::default());
     let hooks = Hooks {
+        jetstream: None,
         authenticator: None,
         events: Some(rec.clone()),
     };

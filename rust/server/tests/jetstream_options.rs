@@ -1,6 +1,7 @@
-//! The `jetstream` option before the JetStream engine is wired in: a server configured with
-//! it refuses to start (nothing may pretend to store messages), and a reload can not turn it
-//! on.
+//! The `jetstream` option in the engine alone: JetStream is started by a starter the
+//! embedder plugs in (`Hooks::jetstream`, the bindings use fastnats-jetstream's); an engine
+//! without one refuses a config with `jetstream` (nothing may advertise what nobody serves),
+//! and a reload can not turn it on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -17,7 +18,7 @@ fn with_jetstream() -> Config {
 }
 
 #[tokio::test(start_paused = true)]
-async fn start_is_refused_while_jetstream_is_not_available() {
+async fn start_is_refused_without_a_jetstream_starter() {
     let compiled = with_jetstream().compile().expect("the options are valid");
     let refused = Engine::start_compiled(compiled, Default::default()).await;
     match refused {

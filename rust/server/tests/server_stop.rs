@@ -36,6 +36,7 @@ fn stop_with_a_client() -> Vec<String> {
         ..Config::default()
     };
     let hooks = Hooks {
+        jetstream: None,
         authenticator: None,
         events: Some(events.clone()),
     };

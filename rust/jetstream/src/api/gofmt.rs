@@ -6,6 +6,21 @@ use std::fmt::Write as _;
 
 const SECOND: u64 = 1_000_000_000;
 
+/// An integer with thousands separators, as nats-server's `comma` writes counts in logs
+/// (`1,234,567`).
+#[must_use]
+pub fn comma(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A duration of `nanos` nanoseconds as Go's `time.Duration.String` writes it: `0s`, `1ns`,
 /// `1.5µs`, `2ms`, `1.5s`, `1m0s`, `2h45m0.5s`, `-3s`.
 #[must_use]
@@ -92,6 +107,14 @@ pub fn go_quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_print_with_commas() {
+        assert_eq!(comma(0), "0");
+        assert_eq!(comma(999), "999");
+        assert_eq!(comma(1000), "1,000");
+        assert_eq!(comma(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn durations_print_as_go() {

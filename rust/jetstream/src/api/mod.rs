@@ -25,7 +25,7 @@ pub mod decode;
 pub mod enums;
 pub mod errors;
 mod errors_table;
-mod gofmt;
+pub mod gofmt;
 pub mod msg;
 mod omit;
 pub mod request_checks;

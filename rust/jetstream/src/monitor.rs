@@ -1,0 +1,163 @@
+//! What the monitoring endpoints show of JetStream (nats-server's `/jsz` and `/varz`
+//! `jetstream.stats`): usage from the counters ingest keeps, API counts, and per stream its
+//! state from the store's counters (no scan). The embedder adds the server's own fields
+//! (`server_id`, `now`, the resolved `config`).
+
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+
+use crate::api::{ClusterInfo, StreamConfig, StreamState, Timestamp};
+use crate::JetStream;
+
+/// nats-server's `JetStreamAPIStats`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApiStats {
+    /// Requests served.
+    pub total: u64,
+    /// Requests answered with an error.
+    pub errors: u64,
+}
+
+/// nats-server's `JetStreamStats` (server-wide in `/varz` and `/jsz`, per account in
+/// `account_details`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Bytes in memory streams.
+    pub memory: u64,
+    /// Bytes in file streams.
+    pub storage: u64,
+    /// Memory reserved by account limits.
+    pub reserved_memory: u64,
+    /// Storage reserved by account limits.
+    pub reserved_storage: u64,
+    /// Accounts with JetStream.
+    pub accounts: u64,
+    /// Replicated assets (none on a single server).
+    pub ha_assets: u64,
+    /// API counts.
+    pub api: ApiStats,
+}
+
+/// `/jsz`'s totals after the stats.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Streams.
+    pub streams: u64,
+    /// Consumers.
+    pub consumers: u64,
+    /// Messages stored.
+    pub messages: u64,
+    /// Bytes stored.
+    pub bytes: u64,
+}
+
+/// One stream in `account_details[].stream_detail`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamDetail {
+    /// Its name.
+    pub name: String,
+    /// When it was created.
+    pub created: Timestamp,
+    /// The single server as its leader, as nats-server shows it.
+    pub cluster: ClusterInfo,
+    /// Its config (with `config=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<StreamConfig>,
+    /// Its state.
+    pub state: StreamState,
+}
+
+/// One account in `/jsz`'s `account_details`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountDetail {
+    /// The account's name.
+    pub name: String,
+    /// Its id (the name, without JWTs).
+    pub id: String,
+    /// Its usage.
+    #[serde(flatten)]
+    pub stats: Stats,
+    /// Its streams (with `streams=true`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stream_detail: Vec<StreamDetail>,
+}
+
+impl JetStream {
+    /// Server-wide usage and API counts.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let account = self.account();
+        Stats {
+            memory: self.ctx.usage_bytes(crate::api::StorageType::Memory),
+            storage: self.ctx.usage_bytes(crate::api::StorageType::File),
+            accounts: 1,
+            api: ApiStats {
+                total: account.api_total.load(Ordering::Relaxed),
+                errors: account.api_errors.load(Ordering::Relaxed),
+            },
+            ..Stats::default()
+        }
+    }
+
+    /// Streams, consumers, messages and bytes over every stream.
+    #[must_use]
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for s in self.account().all() {
+            let st = s.state.lock().store.state();
+            t.streams += 1;
+            t.messages += st.msgs;
+            t.bytes += st.bytes;
+        }
+        t
+    }
+
+    /// `account_details`: the account `$G` (nats-server shows reserved limits of an account
+    /// without any as `u64::MAX`), with its streams when `streams`, their configs when
+    /// `config`.
+    #[must_use]
+    pub fn account_details(&self, streams: bool, config: bool) -> Vec<AccountDetail> {
+        let account = self.account();
+        let stats = Stats {
+            reserved_memory: u64::MAX,
+            reserved_storage: u64::MAX,
+            accounts: 0,
+            ..self.stats()
+        };
+        let cluster = self.ctx.cluster_info();
+        let stream_detail = if streams {
+            account
+                .all()
+                .iter()
+                .map(|s| {
+                    let info = s.info(None);
+                    StreamDetail {
+                        name: s.name.clone(),
+                        created: s.created,
+                        cluster: cluster.clone(),
+                        config: config.then_some(info.config),
+                        state: info.state,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        vec![AccountDetail {
+            name: account.name.clone(),
+            id: account.name.clone(),
+            stats,
+            stream_detail,
+        }]
+    }
+
+    /// The names of stream `stream`'s consumers (`/healthz?consumer=`), sorted; empty for a
+    /// missing stream.
+    #[must_use]
+    pub fn consumer_names(&self, stream: &str) -> Vec<String> {
+        // Consumers are not served yet: no stream has any.
+        let _ = self.account().stream(stream);
+        Vec::new()
+    }
+}

@@ -1,0 +1,146 @@
+//! Starting JetStream with a server: the engine's [`JetStreamStarter`] hook, nats-server's
+//! start-up and shutdown log lines, and the mapping of the `jetstream` option (as the engine
+//! reads and resolves it) onto [`JetStreamOptions`].
+//!
+//! The log follows nats-server 2.10 (`enableJetStream`): `Starting JetStream`, the warning
+//! when the store directory is the temporary default, the banner, then the limits as
+//! `friendlyBytes` prints them, the store directory and the domain. 2.11+ add `Strict:` and
+//! `API Level:` lines and `Took … to start JetStream`; fastnats speaks the 2.10 API level and
+//! leaves them out, as a 2.10 server does.
+
+use std::sync::Arc;
+
+use fastnats_server::config::JetStreamConfig;
+use fastnats_server::hooks::{JetStreamStarter, Running};
+use fastnats_server::jetstream_config::{default_store_dir, JetStreamSync};
+use fastnats_server::log::Level;
+use fastnats_server::{log_at, Engine};
+use parking_lot::Mutex;
+
+use crate::{JetStream, JetStreamOptions, Sync};
+
+/// Where the running JetStream is kept for whoever serves its monitoring (`/jsz`).
+pub type Slot = Arc<Mutex<Option<Arc<JetStream>>>>;
+
+/// The starter the embedder plugs into the engine's hooks.
+#[derive(Default)]
+pub struct Starter {
+    /// Holds the running JetStream between start and stop.
+    pub slot: Slot,
+}
+
+impl JetStreamStarter for Starter {
+    fn start(
+        &self,
+        engine: &Arc<Engine>,
+        config: &JetStreamConfig,
+    ) -> Result<Box<dyn Running>, String> {
+        log_at!(Level::Info, "Starting JetStream");
+        if config.store_dir == default_store_dir() {
+            log_at!(
+                Level::Warn,
+                "Temporary storage directory used, data could be lost on system reboot"
+            );
+        }
+        let opts = options(config);
+        log_banner(&opts);
+        let js = JetStream::start(engine.clone(), opts).map_err(|e| e.to_string())?;
+        *self.slot.lock() = Some(js);
+        Ok(Box::new(Stopper(self.slot.clone())))
+    }
+}
+
+/// Stops the JetStream in the slot.
+struct Stopper(Slot);
+
+impl Running for Stopper {
+    fn stop(&self) {
+        if let Some(js) = self.0.lock().take() {
+            log_at!(Level::Info, "Initiating JetStream Shutdown...");
+            js.shutdown();
+            log_at!(Level::Info, "JetStream Shutdown");
+        }
+    }
+}
+
+/// The options JetStream runs with: the limits' defaults resolved on this machine now.
+#[must_use]
+pub fn options(config: &JetStreamConfig) -> JetStreamOptions {
+    let resolved = config.resolve();
+    JetStreamOptions {
+        max_memory: resolved.max_memory,
+        max_file: resolved.max_store,
+        domain: resolved.domain,
+        sync: match config.sync {
+            JetStreamSync::Always => Sync::Always,
+            JetStreamSync::Interval(d) => Sync::Interval(d),
+        },
+        ..JetStreamOptions::new(config.store_dir.clone())
+    }
+}
+
+fn log_banner(opts: &JetStreamOptions) {
+    for line in [
+        "    _ ___ _____ ___ _____ ___ ___   _   __  __",
+        " _ | | __|_   _/ __|_   _| _ \\ __| /_\\ |  \\/  |",
+        "| || | _|  | | \\__ \\ | | |   / _| / _ \\| |\\/| |",
+        " \\__/|___| |_| |___/ |_| |_|_\\___/_/ \\_\\_|  |_|",
+        "",
+        "         https://docs.nats.io/jetstream",
+        "",
+        "---------------- JETSTREAM ----------------",
+    ] {
+        log_at!(Level::Info, "{line}");
+    }
+    log_at!(
+        Level::Info,
+        "  Max Memory:      {}",
+        friendly_bytes(opts.max_memory)
+    );
+    log_at!(
+        Level::Info,
+        "  Max Storage:     {}",
+        friendly_bytes(opts.max_file)
+    );
+    log_at!(
+        Level::Info,
+        "  Store Directory: \"{}\"",
+        opts.store_dir.join("jetstream").display()
+    );
+    if let Some(d) = &opts.domain {
+        log_at!(Level::Info, "  Domain:          {d}");
+    }
+    log_at!(Level::Info, "-------------------------------------------");
+}
+
+/// nats-server's `friendlyBytes`: `512 B`, `1.50 KB`, `17.66 GB` (powers of 1024).
+#[must_use]
+pub fn friendly_bytes(bytes: i64) -> String {
+    #[allow(clippy::cast_precision_loss)] // a display value, as Go's float64
+    let mut value = bytes as f64;
+    if value < 1024.0 {
+        return format!("{bytes} B");
+    }
+    let mut unit = 0;
+    while value >= 1024.0 && unit < 6 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}B", ["", "K", "M", "G", "T", "P", "E"][unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::friendly_bytes;
+
+    #[test]
+    fn sizes_print_as_nats_server_prints_them() {
+        assert_eq!(friendly_bytes(0), "0 B");
+        assert_eq!(friendly_bytes(1023), "1023 B");
+        assert_eq!(friendly_bytes(1024), "1.00 KB");
+        assert_eq!(friendly_bytes(1536), "1.50 KB");
+        assert_eq!(friendly_bytes(18_957_053_952), "17.66 GB");
+        assert_eq!(friendly_bytes(1 << 40), "1.00 TB");
+        assert_eq!(friendly_bytes(-1), "-1 B");
+    }
+}
