@@ -56,11 +56,12 @@ impl StreamApi<'_> {
             if *existing.config.read() != cfg {
                 return err(ApiError::stream_name_exist());
             }
+            // nats-server says `did_create` for an identical existing stream too.
             return Answer::ok(
                 rt::STREAM_CREATE,
                 StreamCreateBody {
                     info: existing.info(self.domain()),
-                    did_create: false,
+                    did_create: true,
                 },
             );
         }
@@ -353,7 +354,10 @@ impl StreamApi<'_> {
             Err(e) => return err(e),
         };
         let cfg = stream.config.read();
-        if cfg.sealed || cfg.deny_delete {
+        if cfg.sealed {
+            return err(ApiError::stream_sealed());
+        }
+        if cfg.deny_delete {
             return err(ApiError::stream_msg_delete_failed(
                 "message delete not permitted",
             ));
