@@ -237,3 +237,99 @@ fn eob(pending: u64, last: u64, up_to: Option<u64>) -> Reply {
     }
     Reply::status(&text)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use fastnats_store::{MemStore, StoreLimits};
+
+    use super::*;
+
+    /// bt.a, bt.b (deleted), bt.a, bt.c (with a header) at times 10, 20, 30, 40.
+    fn store() -> MemStore {
+        let mut s = MemStore::new(StoreLimits::default());
+        for (i, subj) in ["bt.a", "bt.b", "bt.a", "bt.c"].iter().enumerate() {
+            let hdr = (*subj == "bt.c").then_some(&b"NATS/1.0\r\nX: 1\r\n\r\n"[..]);
+            let ts = 10 * (i64::try_from(i).unwrap() + 1);
+            s.append(subj, hdr, subj.as_bytes(), ts).unwrap();
+        }
+        s.remove(2, false).unwrap();
+        s
+    }
+
+    fn header(r: &Reply, key: &str) -> Option<String> {
+        let text = String::from_utf8(r.hdr.clone()).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}: ")).map(str::to_owned))
+    }
+
+    fn summary(replies: &[Reply], key: &str) -> Vec<Option<String>> {
+        replies.iter().map(|r| header(r, key)).collect()
+    }
+
+    fn req(json: &str) -> MsgGetRequest {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn s(v: &[&str]) -> Vec<Option<String>> {
+        v.iter()
+            .map(|x| (!x.is_empty()).then(|| (*x).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn batches_count_what_is_left_after_each_message() {
+        let st = store();
+        let r = sequential("B", &st, &req(r#"{"seq":1,"batch":2}"#));
+        assert_eq!(summary(&r, "Nats-Sequence"), s(&["1", "3", ""]));
+        assert_eq!(summary(&r, "Nats-Num-Pending"), s(&["2", "1", "1"]));
+        assert_eq!(summary(&r, "Nats-Last-Sequence"), s(&["0", "1", "3"]));
+        assert!(r[2].hdr.starts_with(b"NATS/1.0 204 EOB\r\n"));
+        let r = sequential(
+            "B",
+            &st,
+            &req(r#"{"seq":1,"batch":5,"next_by_subj":"bt.a"}"#),
+        );
+        assert_eq!(summary(&r, "Nats-Sequence"), s(&["1", "3", ""]));
+        let r = sequential("B", &st, &req(r#"{"seq":1,"batch":3,"max_bytes":5}"#));
+        assert_eq!(summary(&r, "Nats-Sequence"), s(&["1", ""]));
+        assert_eq!(header(&r[1], "Nats-Num-Pending").as_deref(), Some("2"));
+        let r = sequential("B", &st, &req(r#"{"seq":9,"batch":2}"#));
+        assert_eq!(r[0].hdr, b"NATS/1.0 404 Message Not Found\r\n\r\n");
+    }
+
+    #[test]
+    fn start_time_finds_the_first_message_at_or_after_it() {
+        let st = store();
+        let at = |ns: i64| {
+            let mut r = req(r#"{"batch":1}"#);
+            r.start_time = Some(Timestamp::from_unix_nanos(ns));
+            summary(&sequential("B", &st, &r), "Nats-Sequence")[0].clone()
+        };
+        assert_eq!(at(1).as_deref(), Some("1"));
+        assert_eq!(at(15).as_deref(), Some("3")); // 2 is deleted
+        assert_eq!(at(40).as_deref(), Some("4"));
+        assert_eq!(at(41), None);
+    }
+
+    #[test]
+    fn multi_last_sends_each_subjects_last_message_in_order() {
+        let st = store();
+        let r = multi_last("B", &st, &req(r#"{"multi_last":["bt.*"]}"#));
+        assert_eq!(summary(&r, "Nats-Sequence"), s(&["3", "4", ""]));
+        assert_eq!(summary(&r, "Nats-Num-Pending"), s(&["1", "0", "0"]));
+        assert_eq!(header(&r[1], "X").as_deref(), Some("1"));
+        assert_eq!(header(&r[2], "Nats-UpTo-Sequence").as_deref(), Some("4"));
+        let r = multi_last("B", &st, &req(r#"{"multi_last":["bt.*"],"up_to_seq":2}"#));
+        assert_eq!(summary(&r, "Nats-Sequence"), s(&["1", ""]));
+        let r = multi_last(
+            "B",
+            &st,
+            &req(r#"{"multi_last":["bt.a","bt.c"],"batch":1}"#),
+        );
+        assert_eq!(summary(&r, "Nats-Num-Pending"), s(&["1", "1"]));
+        let r = multi_last("B", &st, &req(r#"{"multi_last":["zz"]}"#));
+        assert_eq!(r[0].hdr, b"NATS/1.0 404 No Results\r\n\r\n");
+    }
+}
