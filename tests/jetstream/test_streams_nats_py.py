@@ -932,3 +932,169 @@ async def test_kv_update_of_a_deleted_key_and_max_value_size(js):
         10054,
         "message size exceeds maximum allowed",
     )
+
+
+async def test_update_into_an_overlap_and_away_from_a_subject(js):
+    await js.add_stream(name="UPO1", subjects=["upo.a"])
+    await js.add_stream(name="UPO2", subjects=["upo.b"])
+    assert await api_error(js.update_stream(name="UPO2", subjects=["upo.*"])) == (
+        400,
+        10065,
+        "subjects overlap with an existing stream",
+    )
+    await js.update_stream(name="UPO2", subjects=["upo.c"])
+    with pytest.raises(NoStreamResponseError):
+        await js.publish("upo.b", b"x")
+    assert (await js.publish("upo.c", b"x")).stream == "UPO2"
+
+
+async def test_dedup_survives_purge_and_delete(js):
+    await js.add_stream(name="DEDUPP", subjects=["dedupp"])
+    await js.publish("dedupp", b"x", headers={"Nats-Msg-Id": "a"})
+    await js.publish("dedupp", b"x", headers={"Nats-Msg-Id": "b"})
+    await js.delete_msg("DEDUPP", 2)
+    again = await js.publish("dedupp", b"x", headers={"Nats-Msg-Id": "b"})
+    assert (again.seq, again.duplicate) == (2, True)
+    await js.purge_stream("DEDUPP")
+    after = await js.publish("dedupp", b"x", headers={"Nats-Msg-Id": "a"})
+    assert (after.seq, after.duplicate) == (1, True)
+
+
+async def test_expected_last_msg_id_on_a_stream_without_ids(js):
+    await js.add_stream(name="EXPID0", subjects=["expid0"])
+    assert await api_error(
+        js.publish("expid0", b"x", headers={"Nats-Expected-Last-Msg-Id": "a"})
+    ) == (400, 10070, "wrong last msg ID: ")
+    await js.publish("expid0", b"x")
+    ok = await js.publish("expid0", b"x", headers={"Nats-Expected-Last-Msg-Id": ""})
+    assert ok.seq == 2
+
+
+async def test_no_ack_stream_does_not_answer(js, nc):
+    await js.add_stream(name="NOACK", subjects=["noack"], no_ack=True)
+    with pytest.raises(nats.errors.TimeoutError):
+        await nc.request("noack", b"x", timeout=0.5)
+    assert (await js.stream_info("NOACK")).state.messages == 1
+
+
+async def test_last_by_subject_with_wildcards(js, nc):
+    await js.add_stream(name="LASTW", subjects=["lw.>"], allow_direct=True)
+    for subj in ("lw.a.1", "lw.b.1", "lw.a.2", "lw.b.2"):
+        await js.publish(subj, subj.encode())
+    msg = await js.get_last_msg("LASTW", "lw.a.*")
+    assert (msg.seq, msg.subject) == (3, "lw.a.2")
+    direct = await js.get_last_msg("LASTW", "lw.*.1", direct=True)
+    assert (direct.seq, direct.subject) == (2, "lw.b.1")
+
+
+async def test_header_only_message(js, nc):
+    await js.add_stream(name="HONLY", subjects=["honly"], allow_direct=True)
+    await js.publish("honly", b"", headers={"K": "v"})
+    msg = await js.get_msg("HONLY", 1, direct=True)
+    assert (msg.data, msg.headers["K"]) == (None, "v")  # nats-py's None for no payload
+    raw_msg = await raw(nc, "$JS.API.STREAM.MSG.GET.HONLY", {"seq": 1})
+    assert "data" not in raw_msg["message"] and "hdrs" in raw_msg["message"]
+
+
+async def test_first_seq_update_is_kept_but_changes_nothing(js):
+    await js.add_stream(name="FSEQ", subjects=["fseq"], first_seq=50)
+    await js.publish("fseq", b"x")
+    info = await js.update_stream(name="FSEQ", subjects=["fseq"], first_seq=10)
+    assert (info.config.first_seq, info.state.first_seq, info.state.last_seq) == (10, 50, 50)
+    await js.purge_stream("FSEQ")
+    info = await js.stream_info("FSEQ")
+    assert (info.state.first_seq, info.state.last_seq) == (51, 50)
+
+
+async def test_discard_new_with_max_bytes_and_per_subject_old(js):
+    await js.add_stream(
+        name="MIXED", subjects=["mx.*"], max_msgs_per_subject=1, max_msgs=3, discard="new"
+    )
+    for subj in ("mx.a", "mx.a", "mx.b", "mx.c"):
+        await js.publish(subj, b"x")
+    info = await js.stream_info("MIXED", subjects_filter=">")
+    assert info.state.subjects == {"mx.a": 1, "mx.b": 1, "mx.c": 1}
+    # The per-subject limit still discards old messages of the subject.
+    ack = await js.publish("mx.b", b"y")
+    assert ack.seq == 5
+    assert await api_error(js.publish("mx.d", b"x")) == (503, 10077, "maximum messages exceeded")
+
+
+async def test_account_info_counts_streams(js):
+    before = (await js.account_info()).streams
+    await js.add_stream(name="ACC1", subjects=["acc1"])
+    await js.add_stream(name="ACC2", subjects=["acc2"], storage="memory")
+    await js.publish("acc2", b"12345")
+    info = await js.account_info()
+    assert info.streams == before + 2
+    assert info.memory >= 16 + 4 + 5
+    await js.delete_stream("ACC1")
+    assert (await js.account_info()).streams == before + 1
+
+
+async def test_stream_info_of_a_name_with_bad_characters(js, nc):
+    reply = await raw(nc, "$JS.API.STREAM.INFO.NOPE", "")
+    assert reply["error"] == {"code": 404, "err_code": 10059, "description": "stream not found"}
+    assert reply["type"] == "io.nats.jetstream.api.v1.stream_info_response"
+
+
+async def test_stream_info_subjects_paging(js, nc):
+    await js.add_stream(name="SPAGE", subjects=["sp.*"])
+    for subj in ("sp.c", "sp.a", "sp.b", "sp.a"):
+        await js.publish(subj, b"x")
+    info = await raw(nc, "$JS.API.STREAM.INFO.SPAGE", {"subjects_filter": ">"})
+    assert (info["total"], info["offset"], info["limit"]) == (3, 0, 100_000)
+    assert info["state"]["subjects"] == {"sp.a": 2, "sp.b": 1, "sp.c": 1}
+    info = await raw(nc, "$JS.API.STREAM.INFO.SPAGE", {"subjects_filter": ">", "offset": 1})
+    assert (info["total"], info["offset"]) == (3, 1)
+    assert info["state"]["subjects"] == {"sp.b": 1, "sp.c": 1}
+    info = await raw(nc, "$JS.API.STREAM.INFO.SPAGE", {"subjects_filter": ">", "offset": 7})
+    assert (info["total"], info["offset"]) == (3, 7)
+    assert "subjects" not in info["state"]
+    info = await raw(nc, "$JS.API.STREAM.INFO.SPAGE", {"subjects_filter": "zz"})
+    assert (info["total"], info["offset"], info["limit"]) == (0, 0, 0)
+    assert "subjects" not in info["state"]
+    info = await raw(nc, "$JS.API.STREAM.INFO.SPAGE", "")
+    assert (info["total"], info["offset"], info["limit"]) == (0, 0, 0)
+
+
+async def test_purge_edges(js, nc):
+    await js.add_stream(name="PEDGE", subjects=["pe.*"])
+    for _ in range(3):
+        await js.publish("pe.a", b"x")
+    reply = await raw(nc, "$JS.API.STREAM.PURGE.PEDGE", {"filter": "pe.zzz"})
+    assert (reply["success"], reply["purged"]) == (True, 0)
+    reply = await raw(nc, "$JS.API.STREAM.PURGE.PEDGE", {"keep": 10})
+    assert (reply["success"], reply["purged"]) == (True, 0)
+    reply = await raw(nc, "$JS.API.STREAM.PURGE.PEDGE", {"seq": 10})
+    assert (reply["success"], reply["purged"]) == (True, 3)
+    info = await js.stream_info("PEDGE")
+    assert (info.state.messages, info.state.first_seq, info.state.last_seq) == (0, 10, 9)
+    assert (await js.publish("pe.a", b"x")).seq == 10
+
+
+async def test_create_without_a_name_in_the_body(nc):
+    reply = await raw(nc, "$JS.API.STREAM.CREATE.NONAME", {"subjects": ["noname"]})
+    assert reply == {
+        "type": "io.nats.jetstream.api.v1.stream_create_response",
+        "error": {
+            "code": 400,
+            "err_code": 10056,
+            "description": "stream name in subject does not match request",
+        },
+    }
+
+
+async def test_delete_with_a_body_and_no_erase(js, nc):
+    await js.add_stream(name="DELB", subjects=["delb"])
+    await js.publish("delb", b"x")
+    await js.publish("delb", b"x")
+    reply = await raw(nc, "$JS.API.STREAM.MSG.DELETE.DELB", {"seq": 1, "no_erase": True})
+    assert reply == {"type": "io.nats.jetstream.api.v1.stream_msg_delete_response", "success": True}
+    reply = await raw(nc, "$JS.API.STREAM.DELETE.DELB", {"x": 1})
+    assert reply["error"] == {
+        "code": 400,
+        "err_code": 10038,
+        "description": "expected an empty request payload",
+    }
+    assert (await js.stream_info("DELB")).state.messages == 1

@@ -175,16 +175,21 @@ impl StreamApi<'_> {
             if !req.subjects_filter.is_empty() {
                 let mut subjects = st.store.subjects_state(&req.subjects_filter);
                 drop(st);
-                if subjects.len() > SUBJECT_DETAILS_LIMIT && req.offset == 0 {
-                    // nats-server pages instead of failing when asked with an offset.
+                // As nats-server: no paging fields when nothing matches, and the offset
+                // echoed as asked even past the end.
+                if !subjects.is_empty() {
+                    subjects.sort_by(|a, b| a.0.cmp(&b.0));
+                    let (p, range) =
+                        ApiPaged::page(subjects.len(), req.offset, SUBJECT_DETAILS_LIMIT);
+                    paged = ApiPaged {
+                        offset: usize::try_from(req.offset).unwrap_or(0),
+                        ..p
+                    };
+                    info.state.subjects = subjects[range]
+                        .iter()
+                        .map(|(s, ss)| (s.to_string(), ss.msgs))
+                        .collect();
                 }
-                subjects.sort_by(|a, b| a.0.cmp(&b.0));
-                let (p, range) = ApiPaged::page(subjects.len(), req.offset, SUBJECT_DETAILS_LIMIT);
-                paged = p;
-                info.state.subjects = subjects[range]
-                    .iter()
-                    .map(|(s, ss)| (s.to_string(), ss.msgs))
-                    .collect();
             }
         }
         Answer::ok(rt::STREAM_INFO, StreamInfoBody { paged, info })
