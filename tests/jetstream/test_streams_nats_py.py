@@ -1098,3 +1098,31 @@ async def test_delete_with_a_body_and_no_erase(js, nc):
         "description": "expected an empty request payload",
     }
     assert (await js.stream_info("DELB")).state.messages == 1
+
+
+async def test_header_checks_order_and_bad_values(js, kind):
+    await js.add_stream(name="ORDER", subjects=["order"])
+    await js.publish("order", b"x", headers={"Nats-Msg-Id": "a"})
+    hdrs = {"Nats-Msg-Id": "a", "Nats-Expected-Last-Sequence": "99"}
+    if kind == "fastnats":
+        # Deliberate (nats-server 2.10's order): a duplicate is acknowledged as such before
+        # the expected sequences are checked.
+        dup = await js.publish("order", b"x", headers=hdrs)
+        assert (dup.seq, dup.duplicate) == (1, True)
+    else:
+        # 2.11+ checks the expected sequences first.
+        assert await api_error(js.publish("order", b"x", headers=hdrs)) == (
+            400,
+            10071,
+            "wrong last sequence: 1",
+        )
+    bad = await api_error(js.publish("order", b"x", headers={"Nats-Expected-Last-Sequence": "x"}))
+    assert bad == (400, 10071, "wrong last sequence: 1")
+    assert await api_error(
+        js.publish(
+            "order",
+            b"x",
+            headers={"Nats-Expected-Stream": "OTHER", "Nats-Expected-Last-Sequence": "5"},
+        )
+    ) == (400, 10060, "expected stream does not match")
+    assert (await js.stream_info("ORDER")).state.messages == 1
