@@ -429,9 +429,11 @@ async def test_publish_ack_and_bytes(js):
     assert (info.config.storage, info.state.bytes) == ("memory", 16 + 5 + 5)
 
 
-async def test_no_stream_no_responders(js):
-    with pytest.raises(NoStreamResponseError):
+async def test_no_stream_no_responders(js, nc):
+    with pytest.raises(NoStreamResponseError):  # nats-py's name for it in js.publish
         await js.publish("no.stream.here", b"x")
+    with pytest.raises(NoRespondersError):
+        await nc.request("no.stream.here", b"x", timeout=5)
 
 
 async def test_expected_stream(js):

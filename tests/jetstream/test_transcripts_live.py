@@ -16,7 +16,6 @@ import asyncio
 import copy
 import json
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -206,10 +205,11 @@ def replays() -> dict[str, dict[tuple[str, str], Any]]:
 
 
 def replies_of(
-    kind: str, replays: dict[str, dict[tuple[str, str], Any]], tmp: Path
+    kind: str, replays: dict[str, dict[tuple[str, str], Any]], tmp: pytest.TempPathFactory
 ) -> dict[tuple[str, str], Any]:
     if kind not in replays:
-        with served("-a", "127.0.0.1", "-p", "-1", "-js", "-sd", str(tmp), kind=kind) as s:
+        store = str(tmp.mktemp(kind))
+        with served("-a", "127.0.0.1", "-p", "-1", "-js", "-sd", store, kind=kind) as s:
             replays[kind] = asyncio.run(replay(s.port, kind))
             s.stop()
     return replays[kind]
@@ -244,9 +244,7 @@ def test_the_recordings_have_the_recorders_cases():
 
 @pytest.mark.parametrize(("kind", "version", "group", "case"), cases())
 def test_reply_matches_the_recording(kind, version, group, case, replays, tmp_path_factory):
-    if kind not in replays:
-        replies_of(kind, replays, tmp_path_factory.mktemp(kind))
-    got = replays[kind][(group, case["name"])]
+    got = replies_of(kind, replays, tmp_path_factory)[(group, case["name"])]
     want = case["response"]
     if kind == "fastnats" and (group, case["name"]) in DIFFERS:
         _reason, patch = DIFFERS[(group, case["name"])]
