@@ -791,11 +791,7 @@ async def test_kv_history_and_keys(js):
 # --- more stream behaviour ---------------------------------------------------------------------
 
 
-REPUBLISH_PENDING = "republish is not on main yet (the ingest2 helper's branch adds it)"
-
-
-async def test_republish(js, nc, kind, request):
-    known_bug(request, kind, REPUBLISH_PENDING)
+async def test_republish(js, nc):
     await js.add_stream(
         name="REPUB",
         subjects=["rp.*"],
@@ -824,8 +820,7 @@ async def test_republish(js, nc, kind, request):
     ]
 
 
-async def test_republish_headers_only(js, nc, kind, request):
-    known_bug(request, kind, REPUBLISH_PENDING)
+async def test_republish_headers_only(js, nc):
     await js.add_stream(
         name="REPUBH",
         subjects=["rph"],
@@ -1128,3 +1123,19 @@ async def test_header_checks_order_and_bad_values(js, kind):
         )
     ) == (400, 10060, "expected stream does not match")
     assert (await js.stream_info("ORDER")).state.messages == 1
+
+
+async def test_subject_transform(js):
+    await js.add_stream(
+        name="XFORM",
+        subjects=["xf.*.*"],
+        subject_transform=api.SubjectTransform(
+            src="xf.*.*", dest="tr.{{wildcard(2)}}.{{wildcard(1)}}"
+        ),
+    )
+    ack = await js.publish("xf.a.b", b"x")
+    assert (ack.stream, ack.seq) == ("XFORM", 1)
+    msg = await js.get_msg("XFORM", 1)
+    assert msg.subject == "tr.b.a"
+    info = await js.stream_info("XFORM", subjects_filter=">")
+    assert info.state.subjects == {"tr.b.a": 1}
