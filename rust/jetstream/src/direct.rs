@@ -2,7 +2,10 @@
 //! body) and `$JS.API.DIRECT.GET.<stream>.>` (last message on the rest of the subject) and
 //! answers with the message itself, its headers extended with `Nats-Stream`,
 //! `Nats-Subject`, `Nats-Sequence` and `Nats-Time-Stamp` (nats-server's
-//! `getDirectRequest`), or a status-only reply (404 Message Not Found, 408 ...).
+//! `getDirectRequest`), or a status-only reply (404 Message Not Found, 408 ...). Batch
+//! and multi-last requests are answered by [`batch`].
+
+mod batch;
 
 use std::sync::Weak;
 
@@ -62,6 +65,12 @@ impl InternalHandler for Direct {
                     continue;
                 }
             };
+            if batch::is_multi(&req) {
+                for r in batch::replies(&stream, &req) {
+                    self.ctx.reply(reply, Some(&r.hdr), &r.payload);
+                }
+                continue;
+            }
             match lookup(&stream, &req) {
                 Ok(Some(msg)) => {
                     hdr.clear();

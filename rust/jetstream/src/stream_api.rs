@@ -56,11 +56,12 @@ impl StreamApi<'_> {
             if *existing.config.read() != cfg {
                 return err(ApiError::stream_name_exist());
             }
+            // nats-server says `did_create` for an identical existing stream too.
             return Answer::ok(
                 rt::STREAM_CREATE,
                 StreamCreateBody {
                     info: existing.info(self.domain()),
-                    did_create: false,
+                    did_create: true,
                 },
             );
         }
@@ -174,16 +175,21 @@ impl StreamApi<'_> {
             if !req.subjects_filter.is_empty() {
                 let mut subjects = st.store.subjects_state(&req.subjects_filter);
                 drop(st);
-                if subjects.len() > SUBJECT_DETAILS_LIMIT && req.offset == 0 {
-                    // nats-server pages instead of failing when asked with an offset.
+                // As nats-server: no paging fields when nothing matches, and the offset
+                // echoed as asked even past the end.
+                if !subjects.is_empty() {
+                    subjects.sort_by(|a, b| a.0.cmp(&b.0));
+                    let (p, range) =
+                        ApiPaged::page(subjects.len(), req.offset, SUBJECT_DETAILS_LIMIT);
+                    paged = ApiPaged {
+                        offset: usize::try_from(req.offset).unwrap_or(0),
+                        ..p
+                    };
+                    info.state.subjects = subjects[range]
+                        .iter()
+                        .map(|(s, ss)| (s.to_string(), ss.msgs))
+                        .collect();
                 }
-                subjects.sort_by(|a, b| a.0.cmp(&b.0));
-                let (p, range) = ApiPaged::page(subjects.len(), req.offset, SUBJECT_DETAILS_LIMIT);
-                paged = p;
-                info.state.subjects = subjects[range]
-                    .iter()
-                    .map(|(s, ss)| (s.to_string(), ss.msgs))
-                    .collect();
             }
         }
         Answer::ok(rt::STREAM_INFO, StreamInfoBody { paged, info })
@@ -354,7 +360,10 @@ impl StreamApi<'_> {
             Err(e) => return err(e),
         };
         let cfg = stream.config.read();
-        if cfg.sealed || cfg.deny_delete {
+        if cfg.sealed {
+            return err(ApiError::stream_sealed());
+        }
+        if cfg.deny_delete {
             return err(ApiError::stream_msg_delete_failed(
                 "message delete not permitted",
             ));

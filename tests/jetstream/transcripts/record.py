@@ -1,7 +1,9 @@
 """Record nats-server's answers to raw ``$JS.API`` requests, for the Rust tests of rust/jetstream.
 
-Not a test (pytest does not collect it): run it by hand when the cases below change, or to
-record against another nats-server, and commit what it writes::
+Not a test (pytest does not collect it; ``tests/jetstream/test_transcripts_live.py`` imports
+its cases, :func:`play` and :func:`mask` to replay them against a live server): run it by
+hand when the cases below change, or to record against another nats-server, and commit what
+it writes::
 
     python3 tests/jetstream/transcripts/record.py [--server nats-server] [--out DIR]
 
@@ -551,12 +553,25 @@ def free_port() -> int:
         return port
 
 
-async def request(nc: Any, case: Case) -> Any:
+def groups() -> dict[str, list[Case]]:
+    """Every group's cases, in the order they are played against one server (later groups
+    see the streams and consumers earlier ones made)."""
+    return {
+        "stream_create": stream_create_cases(),
+        "stream_update": stream_update_cases(),
+        "consumer_create": consumer_create_cases(),
+        "misc": misc_cases(),
+    }
+
+
+async def request(nc: Any, case: Case, timeout: float = 2) -> Any:
+    """Sends ``case`` (its ``body`` becomes the exact string sent) and returns the reply as
+    recorded: parsed and :func:`mask`-ed JSON, a status reply, or ``{"no_reply": ...}``."""
     body = case["body"]
     payload = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
     case["body"] = payload
     try:
-        msg = await nc.request(case["subject"], expand(payload).encode(), timeout=2,
+        msg = await nc.request(case["subject"], expand(payload).encode(), timeout=timeout,
                                headers=case.get("headers"))
     except (NatsTimeoutError, NoRespondersError) as e:
         return {"no_reply": type(e).__name__}
@@ -581,6 +596,26 @@ async def stream_config(nc: Any, name: str) -> Any:
     return info.get("config")
 
 
+async def play(
+    nc: Any, cases: list[Case], timeout: float = 2, skip: Any = None
+) -> tuple[list[Case], dict[str, Any]]:
+    """Sends each case (but those ``skip(case)`` is true for) and stores its reply in
+    ``response``; a consumer case's stream config is read (STREAM.INFO) before its first
+    request. Returns the cases played and those stream configs."""
+    played = []
+    streams: dict[str, Any] = {}
+    for case in cases:
+        if skip is not None and skip(case):
+            continue
+        stream = case.get("stream")
+        if stream is not None and stream not in streams:
+            streams[stream] = await stream_config(nc, stream)
+        case.pop("publish", None)
+        case["response"] = await request(nc, case, timeout)
+        played.append(case)
+    return played, streams
+
+
 async def record(server: str, out: Path | None) -> None:
     out = out or version_dir(server)
     version = subprocess.run([server, "--version"], capture_output=True, text=True,
@@ -600,25 +635,9 @@ async def record(server: str, out: Path | None) -> None:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.05)
-        groups = {
-            "stream_create": stream_create_cases(),
-            "stream_update": stream_update_cases(),
-            "consumer_create": consumer_create_cases(),
-            "misc": misc_cases(),
-        }
         out.mkdir(parents=True, exist_ok=True)
-        for group, cases in groups.items():
-            recorded = []
-            streams: dict[str, Any] = {}
-            for case in cases:
-                stream = case.pop("stream", None)
-                if stream is not None:
-                    case["stream"] = stream
-                    if stream not in streams:
-                        streams[stream] = await stream_config(nc, stream)
-                case.pop("publish", None)
-                case["response"] = await request(nc, case)
-                recorded.append(case)
+        for group, cases in groups().items():
+            recorded, streams = await play(nc, cases)
             doc: dict[str, Any] = {"server": version, "cases": recorded}
             if streams:
                 doc["streams"] = streams
