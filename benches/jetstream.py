@@ -422,6 +422,13 @@ def workloads(quick: bool, natspy_publish: bool) -> list[Workload]:
             variants=reads,
         ),
         Workload(
+            "KV get 128B (raw)",
+            "loadgen",
+            "jskvget",
+            {"count": 50_000 * n, "size": 128, "keys": 1000},
+            variants=reads,
+        ),
+        Workload(
             "memory per message 16B",
             "loadgen",
             "jspub",

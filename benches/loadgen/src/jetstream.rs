@@ -14,6 +14,10 @@
 //!   pull consumer with `ack_policy: none`, then pulls them with `CONSUMER.MSG.NEXT` requests of
 //!   `--batch` messages, two requests outstanding (as clients' consume loops keep a request
 //!   ahead).
+//! - `jskvget`: a KV bucket's stream (`KV_bench`, `allow_direct`, one message per key) with
+//!   `--keys` keys of `--size` bytes, then `--count` sequential direct gets of the last
+//!   message of a key (`$JS.API.DIRECT.GET.KV_bench.$KV.bench.<key>`, what a client's
+//!   `kv.get` sends), keys in turn; every reply must be the key's message.
 
 use std::time::{Duration, Instant};
 
@@ -265,5 +269,57 @@ pub fn jsfetch(p: &Params, r: &mut Report) -> Outcome {
         .bool("cut", cut)
         .num("elapsed_s", elapsed)
         .num("msgs_per_s", received as f64 / elapsed);
+    Ok(())
+}
+
+pub fn jskvget(p: &Params, r: &mut Report) -> Outcome {
+    let (mut c, inbox) = connect(p, "jskvget")?;
+    let cfg = r#"{"name":"KV_bench","subjects":["$KV.bench.>"],"allow_direct":true,"max_msgs_per_subject":1,"storage":"file"}"#;
+    api(&mut c, &inbox, "$JS.API.STREAM.CREATE.KV_bench", cfg)?;
+    let body = crate::wire::payload(p.size);
+    let reply = format!("{inbox}.a");
+    for k in 0..p.keys {
+        c.write(&pub_msg(&format!("$KV.bench.k{k}"), Some(&reply), &body))
+            .map_err(|e| format!("put: {e}"))?;
+        read_until(&mut c, "put", |_, b| ack_seq(b).map(|_| true))?;
+    }
+    let gets: Vec<Vec<u8>> = (0..p.keys)
+        .map(|k| {
+            pub_msg(
+                &format!("$JS.API.DIRECT.GET.KV_bench.$KV.bench.k{k}"),
+                Some(&reply),
+                b"",
+            )
+        })
+        .collect();
+    let deadline = Instant::now() + budget(p);
+    let mut done = 0u64;
+    let mut cut = false;
+    mark("go");
+    let t0 = Instant::now();
+    while done < p.count {
+        if Instant::now() > deadline {
+            cut = true;
+            break;
+        }
+        c.write(&gets[(done % p.keys) as usize])
+            .map_err(|e| format!("get: {e}"))?;
+        read_until(&mut c, "get", |hdr, b| {
+            if hdr && b.ends_with(&body) && b.starts_with(b"NATS/1.0\r\n") {
+                Ok(true)
+            } else {
+                Err(format!("not the value: {}", String::from_utf8_lossy(b)))
+            }
+        })?;
+        done += 1;
+        DELIVERED.store(done, std::sync::atomic::Ordering::Relaxed);
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    mark("done");
+    r.int("delivered", done)
+        .int("done", done)
+        .bool("cut", cut)
+        .num("elapsed_s", elapsed)
+        .num("msgs_per_s", done as f64 / elapsed);
     Ok(())
 }
