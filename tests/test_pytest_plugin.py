@@ -117,6 +117,32 @@ async def test_async_factory_and_fixture_together(fastnats_server, fastnats_serv
     _assert_all_stopped(_recorded_ports(pytester, 6))
 
 
+def test_jetstream_fixtures_store_in_the_tests_own_directory(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        RECORD
+        + """
+import nats
+
+async def test_js(fastnats_jetstream_server, fastnats_server_factory, tmp_path):
+    nc = await nats.connect(fastnats_jetstream_server.url, connect_timeout=5)
+    js = nc.jetstream()
+    await js.add_stream(name="S", subjects=["s"])
+    assert (await js.publish("s", b"kept")).seq == 1
+    await nc.close()
+    other = fastnats_server_factory(jetstream={"max_memory_store": 1 << 20})
+    mine = fastnats_server_factory(jetstream={"store_dir": tmp_path})
+    stores = [s._native.config()["jetstream"]["store_dir"] for s in
+              (fastnats_jetstream_server, other, mine)]
+    assert len(set(stores)) == 3 and stores[2] == str(tmp_path)
+    assert all("pytest" in d for d in stores), stores
+    record(fastnats_jetstream_server, other, mine)
+"""
+    )
+    result = _run(pytester)
+    result.assert_outcomes(passed=1)
+    _assert_all_stopped(_recorded_ports(pytester, 3))
+
+
 def test_clients_left_connected_do_not_hold_up_teardown(pytester: pytest.Pytester) -> None:
     # shutdown_grace=60: a teardown waiting on a client (whose event loop is not running
     # during fixture teardown) would take a minute.

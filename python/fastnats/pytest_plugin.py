@@ -16,6 +16,11 @@ Fixtures (function scope, plain sync fixtures: they serve sync and asyncio tests
   ``http_port=``, ``auth=``, ...; ``host`` defaults to ``127.0.0.1`` and ``port`` to 0) and
   returns it. Every server it started is stopped at teardown, the last first, whether the
   test passed or failed; a server that fails to stop does not keep the others running.
+  ``jetstream=True`` (or a ``jetstream`` dict without ``store_dir``) stores in a directory
+  of the test's own (under pytest's ``tmp_path_factory``), never in the shared
+  ``<temp dir>/nats``; pass ``store_dir`` to restart a server on the same data.
+* ``fastnats_jetstream_server`` -- a started server with JetStream, stored in the test's
+  own directory.
 
 Teardown calls :meth:`fastnats.Server.stop`, which closes the clients still connected
 (flushing what is queued to them, for at most the ``shutdown_grace`` option, 5 s). In an
@@ -38,7 +43,12 @@ import pytest
 if TYPE_CHECKING:
     from .server import Server
 
-__all__ = ["ServerFactory", "fastnats_server", "fastnats_server_factory"]
+__all__ = [
+    "ServerFactory",
+    "fastnats_jetstream_server",
+    "fastnats_server",
+    "fastnats_server_factory",
+]
 
 #: The address the fixtures bind unless told otherwise: loopback only.
 HOST = "127.0.0.1"
@@ -51,7 +61,9 @@ class ServerFactory(Protocol):
 
 
 @pytest.fixture
-def fastnats_server_factory() -> Iterator[ServerFactory]:
+def fastnats_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServerFactory]:
     """Starts fastnats servers with the given options; stops them all at teardown."""
     from .server import Server
 
@@ -60,6 +72,10 @@ def fastnats_server_factory() -> Iterator[ServerFactory]:
         def start(**options: Any) -> Server:
             options.setdefault("host", HOST)
             options.setdefault("port", 0)
+            js = options.get("jetstream")
+            if js is True or (isinstance(js, dict) and "store_dir" not in js):
+                store = tmp_path_factory.mktemp("jetstream")
+                options["jetstream"] = {**(js if isinstance(js, dict) else {}), "store_dir": store}
             server = Server(**options)
             server.start()  # raises (BindError, ...) before anything needs stopping
             started.callback(server.stop)
@@ -74,3 +90,9 @@ def fastnats_server_factory() -> Iterator[ServerFactory]:
 def fastnats_server(fastnats_server_factory: ServerFactory) -> Server:
     """A started fastnats server on 127.0.0.1 and a free port; stopped at teardown."""
     return fastnats_server_factory()
+
+
+@pytest.fixture
+def fastnats_jetstream_server(fastnats_server_factory: ServerFactory) -> Server:
+    """A started fastnats server with JetStream, storing in the test's own directory."""
+    return fastnats_server_factory(jetstream=True)

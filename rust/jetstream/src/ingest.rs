@@ -2,7 +2,10 @@
 //! every message queued since the last batch, checks and stores each under one lock of the
 //! stream, makes the batch durable with **one** `Store::sync` (group commit: whatever arrives
 //! while a batch is being stored waits in the subscription and forms the next batch), and
-//! only then sends the PubAcks.
+//! only then sends the PubAcks, through the handler's own batching publisher: one flush per
+//! requester per batch, not one per ack. The stream's `subject_transform` is applied to each
+//! subject first; `republish`ed copies ([`crate::republish`]) leave after the sync, before
+//! the PubAcks.
 //!
 //! The checks and their order are nats-server 2.10's `processJetStreamMsg`: sealed,
 //! `Nats-Expected-Stream`, the `Nats-Msg-Id` duplicate window, `Nats-Expected-Last-Subject-
@@ -15,10 +18,12 @@
 use std::ops::Range;
 use std::sync::{Arc, Weak};
 
-use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
+use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg, Publisher};
+use parking_lot::Mutex;
 
 use crate::api::{ApiError, PubAck, PubAckResponse, RetentionPolicy, StorageType, StreamConfig};
 use crate::headers;
+use crate::republish::Republished;
 use crate::stream::{now_nanos, Stream, StreamState};
 use crate::Ctx;
 
@@ -31,6 +36,18 @@ pub struct Ingest {
     pub stream: Weak<Stream>,
     /// Shared JetStream state.
     pub ctx: Arc<Ctx>,
+    /// Sends a batch's PubAcks, flushing each requester once per batch (the handler runs
+    /// one batch at a time, so the lock is never contended).
+    acks: Mutex<Publisher>,
+}
+
+impl Ingest {
+    /// The ingest handler of `stream`.
+    #[must_use]
+    pub fn new(stream: Weak<Stream>, ctx: Arc<Ctx>) -> Ingest {
+        let acks = Mutex::new(ctx.engine.publisher());
+        Ingest { stream, ctx, acks }
+    }
 }
 
 /// What became of one message.
@@ -61,8 +78,9 @@ impl InternalHandler for Ingest {
         if cfg.duplicate_window.0 > 0 {
             st.dedup.expire(now, cfg.duplicate_window.0);
         }
+        let mut republished = Vec::new();
         for m in batch.iter() {
-            let outcome = self.process(&cfg, &mut st, &m, now);
+            let outcome = self.process(&cfg, &mut st, &m, now, &mut republished);
             stored |= matches!(outcome, Outcome::Stored(_));
             let Some(reply) = m
                 .reply
@@ -92,13 +110,23 @@ impl InternalHandler for Ingest {
                 "JetStream failed to sync stream '$G > {name}': {e}"
             );
         }
+        let mut out = self.acks.lock();
+        if sync_error.is_none() {
+            for r in &republished {
+                // A destination the transform makes invalid is not republished.
+                let _ = out.publish(r.subject.as_bytes(), None, Some(&r.headers), &r.payload);
+            }
+        }
         for (reply, range) in &acks {
             let body = match &sync_error {
                 None => &buf[range.clone()],
                 Some(e) => &refusal(&name, ApiError::stream_store_failed(e))[..],
             };
-            self.ctx.reply(reply, None, body);
+            // An invalid reply subject gets no ack (the requester cannot be answered).
+            let _ = out.publish(reply, None, None, body);
         }
+        out.flush();
+        drop(out);
         stream.state.lock().ack_buf = buf;
     }
 }
@@ -110,10 +138,17 @@ impl Ingest {
         st: &mut StreamState,
         m: &InternalMsg<'_>,
         now: i64,
+        republished: &mut Vec<Republished>,
     ) -> Outcome {
         let Ok(subject) = std::str::from_utf8(m.subject) else {
             return Outcome::Refused(ApiError::bad_request());
         };
+        let transformed = st
+            .rules
+            .input
+            .as_ref()
+            .and_then(|t| t.transform_matching(subject));
+        let subject = transformed.as_deref().unwrap_or(subject);
         if cfg.sealed {
             return Outcome::Refused(ApiError::stream_sealed());
         }
@@ -192,6 +227,12 @@ impl Ingest {
         ) {
             return Outcome::Refused(ApiError::stream_store_failed(limit));
         }
+        // Republished messages carry the subject's previous sequence (gap detection).
+        let last_of_subject = if st.rules.republish.is_some() {
+            st.store.last_matching_seq(subject).unwrap_or(0)
+        } else {
+            0
+        };
         let stored = st
             .store
             .append(subject, (!hdr.is_empty()).then_some(hdr), m.payload, now);
@@ -199,6 +240,17 @@ impl Ingest {
             Ok((seq, _)) => seq,
             Err(e) => return Outcome::Refused(ApiError::stream_store_failed(e)),
         };
+        if let Some(rp) = &st.rules.republish {
+            republished.extend(rp.message(
+                &cfg.name,
+                subject,
+                hdr,
+                m.payload,
+                seq,
+                last_of_subject,
+                now,
+            ));
+        }
         self.remember(st, msg_id, seq, now, cfg);
         let purged = if rollup_sub {
             st.store.purge(Some(subject), None, Some(1))

@@ -17,8 +17,8 @@
 //! [`JetStream::start`] attaches to a running [`Engine`] as internal clients:
 //!
 //! - one subscription on `$JS.API.>` ([`service`], [`stream_api`]);
-//! - per stream, one subscription per subject for ingest ([`ingest`]: checks, store, one
-//!   `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
+//! - per stream, one subscription on all its subjects for ingest ([`ingest`]: checks, store,
+//!   one `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
 //!   ([`direct`]);
 //! - a timer task for `max_age` expiry (at the earliest `Store::next_expiry`) and, with
 //!   [`Sync::Interval`], the periodic sync.
@@ -52,6 +52,7 @@ pub mod headers;
 pub mod ingest;
 pub mod monitor;
 pub mod options;
+pub mod republish;
 pub mod service;
 pub mod starter;
 pub mod stream;
@@ -72,11 +73,27 @@ pub use stream::Stream;
 
 use api::StorageType;
 
-/// An ingest subscription's slow-consumer limit: never reached in practice (publishers are
-/// stalled long before, see [`INGEST_STALL`]).
-const INGEST_MAX_PENDING: usize = 1 << 40;
-/// Bytes waiting for a stream's ingest past which publishers are stalled.
-const INGEST_STALL: usize = 32 * 1024 * 1024;
+/// Bytes waiting for a stream's ingest past which its publishers wait for it (the engine's
+/// [`Connection::hold_publishers_at`](fastnats_server::connection::Connection::hold_publishers_at):
+/// no time limit, nothing dropped, the subscription is never cut).
+///
+/// Why 8 MiB: the handler takes everything waiting as one batch with one sync, so this
+/// bounds a batch, and a flooded stream holds about twice this (the batch being stored
+/// and the next one filling). Group commit has paid for itself long before: even a slow
+/// 10 ms `fdatasync` per 8 MiB batch would cap ingest near 800 MB/s, far above what the
+/// store writes, so a larger value buys no throughput, only memory and latency.
+pub const INGEST_STALL: usize = 8 * 1024 * 1024;
+/// Most bytes that may wait for one stream's ingest: a hard cap on memory past which a
+/// delivery is refused (the publisher gets no ack, or no-responders) while the
+/// subscription stays open.
+///
+/// Why 128 MiB, nats-server's own cap on a stream's ingest queue
+/// (`streamDefaultMaxQueueBytes`, where it answers 429): each publisher waits as soon as
+/// a read of its pushed the queue past [`INGEST_STALL`], so the queue passes it by at most
+/// one read per publisher (64 KiB, or one message of up to `max_payload`, itself at most
+/// 64 MiB). The cap leaves room for the largest message plus the reads of hundreds of
+/// publishers landing together; one publisher, or a few, never reach it.
+pub const INGEST_MAX_PENDING: usize = 128 * 1024 * 1024;
 /// The API subscription's limits.
 const API_MAX_PENDING: usize = 1 << 30;
 const API_STALL: usize = 8 * 1024 * 1024;
@@ -181,20 +198,24 @@ impl Ctx {
             .subscribe_internal(subject.as_bytes(), None, max_pending, stall, handler)
     }
 
-    /// Starts a stream's subscriptions: ingest on each subject, direct get if allowed.
+    /// Starts a stream's subscriptions: ingest on all its subjects, direct get if allowed.
     ///
     /// # Errors
     /// A refused subscription (the stream's others are dropped).
     pub fn attach(self: &Arc<Self>, stream: &Arc<Stream>) -> Result<(), SubscribeError> {
         let cfg = stream.config.read().clone();
-        let mut subs = Vec::new();
-        for subject in &cfg.subjects {
-            let handler = Arc::new(ingest::Ingest {
-                stream: Arc::downgrade(stream),
-                ctx: self.clone(),
-            });
-            subs.push(self.subscribe(subject, INGEST_MAX_PENDING, INGEST_STALL, handler)?);
-        }
+        // One connection for all the subjects: messages are stored in the order they were
+        // published whichever subject they took, and a batch (one sync) spans them all. A
+        // stream's subjects never overlap (the config checks), so none arrives twice.
+        let subjects: Vec<&[u8]> = cfg.subjects.iter().map(String::as_bytes).collect();
+        let handler = Arc::new(ingest::Ingest::new(Arc::downgrade(stream), self.clone()));
+        let mut subs = vec![self.engine.subscribe_internal_many(
+            &subjects,
+            None,
+            self.opts.ingest_max_pending,
+            self.opts.ingest_stall,
+            handler,
+        )?];
         if cfg.allow_direct {
             let base = format!("$JS.API.DIRECT.GET.{}", cfg.name);
             let handler = Arc::new(direct::Direct {

@@ -28,6 +28,12 @@ pub struct JetStreamOptions {
     pub domain: Option<String>,
     /// The durability policy.
     pub sync: Sync,
+    /// Bytes waiting for one stream's ingest past which its publishers wait for it
+    /// ([`crate::INGEST_STALL`] by default; tests lower it).
+    pub ingest_stall: usize,
+    /// Most bytes that may wait for one stream's ingest ([`crate::INGEST_MAX_PENDING`] by
+    /// default; tests lower it).
+    pub ingest_max_pending: usize,
 }
 
 impl JetStreamOptions {
@@ -40,6 +46,8 @@ impl JetStreamOptions {
             max_file: -1,
             domain: None,
             sync: Sync::Always,
+            ingest_stall: crate::INGEST_STALL,
+            ingest_max_pending: crate::INGEST_MAX_PENDING,
         }
     }
 }

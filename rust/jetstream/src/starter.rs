@@ -68,7 +68,6 @@ impl Running for Stopper {
 pub fn options(config: &JetStreamConfig) -> JetStreamOptions {
     let resolved = config.resolve();
     JetStreamOptions {
-        store_dir: config.store_dir.clone(),
         max_memory: resolved.max_memory,
         max_file: resolved.max_store,
         domain: resolved.domain,
@@ -76,6 +75,7 @@ pub fn options(config: &JetStreamConfig) -> JetStreamOptions {
             JetStreamSync::Always => Sync::Always,
             JetStreamSync::Interval(d) => Sync::Interval(d),
         },
+        ..JetStreamOptions::new(config.store_dir.clone())
     }
 }
 

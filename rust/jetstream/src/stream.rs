@@ -15,11 +15,13 @@ use fastnats_store::{
 use parking_lot::{Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 
+use crate::api::transform::SubjectTransform;
 use crate::api::{
     DiscardPolicy, StorageType, StreamConfig, StreamInfo, StreamState as ApiState, Timestamp,
 };
 use crate::dedup::Dedup;
 use crate::options::Sync;
+use crate::republish::Republisher;
 
 /// The stream's config file in its directory (nats-server's name).
 pub const META_FILE: &str = "meta.inf";
@@ -49,6 +51,33 @@ pub struct StreamState {
     pub ack_prefix: Vec<u8>,
     /// Reused for the acks of a batch.
     pub ack_buf: Vec<u8>,
+    /// The config's subject transform and republish rule, compiled.
+    pub rules: Rules,
+}
+
+/// What ingest applies besides the checks, compiled from the config (again on each update,
+/// [`Stream::set_config`]).
+#[derive(Default)]
+pub struct Rules {
+    /// `subject_transform`: stored subjects are transformed first (nats-server's input
+    /// transform; a subject its source does not match is kept).
+    pub input: Option<SubjectTransform>,
+    /// `republish`.
+    pub republish: Option<Republisher>,
+}
+
+impl Rules {
+    /// The rules of `cfg` (checked already: a rule that does not compile is none).
+    #[must_use]
+    pub fn of(cfg: &StreamConfig) -> Rules {
+        Rules {
+            input: cfg
+                .subject_transform
+                .as_ref()
+                .and_then(|t| SubjectTransform::new(&t.src, &t.dest).ok().flatten()),
+            republish: Republisher::new(cfg.republish.as_ref()),
+        }
+    }
 }
 
 /// A stream.
@@ -154,21 +183,31 @@ impl Stream {
         if cfg.first_seq > 1 && store.state().last_seq == 0 {
             store.compact(cfg.first_seq)?;
         }
+        let (dedup, last_msg_id) =
+            Dedup::rebuild(store.as_ref(), cfg.duplicate_window.0, now_nanos());
         Ok(Stream {
             name: cfg.name.clone(),
             created,
             state: Arc::new(Mutex::new(StreamState {
                 store,
-                dedup: Dedup::default(),
-                last_msg_id: String::new(),
+                dedup,
+                last_msg_id,
                 ack_prefix: ack_prefix(&cfg.name, domain),
                 ack_buf: Vec::with_capacity(4096),
+                rules: Rules::of(&cfg),
             })),
             config: RwLock::new(cfg),
             dir,
             subs: Mutex::new(Vec::new()),
             syncs: AtomicU64::new(0),
         })
+    }
+
+    /// Replaces the config (an update) and recompiles what ingest applies from it.
+    pub fn set_config(&self, cfg: StreamConfig) {
+        let rules = Rules::of(&cfg);
+        *self.config.write() = cfg;
+        self.state.lock().rules = rules;
     }
 
     /// Rewrites `meta.inf` (after an update).

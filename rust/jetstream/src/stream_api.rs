@@ -133,7 +133,7 @@ impl StreamApi<'_> {
             let after = st.store.state().bytes;
             self.ctx.add_usage(new.storage, after, before);
         }
-        *stream.config.write() = new.clone();
+        stream.set_config(new.clone());
         if old.subjects != new.subjects || old.allow_direct != new.allow_direct {
             stream.stop();
             if let Err(e) = self.ctx.attach(&stream) {

@@ -28,6 +28,7 @@ async fn engine() -> Arc<Engine> {
 /// A message received: subject, headers, payload.
 #[derive(Debug)]
 struct Msg {
+    subject: String,
     headers: Vec<u8>,
     payload: Vec<u8>,
 }
@@ -97,6 +98,7 @@ impl Client {
             }
             let data: Vec<u8> = self.buf.drain(..total + 2).collect();
             return Msg {
+                subject: parts[1].to_string(),
                 headers: data[..hlen].to_vec(),
                 payload: data[hlen..total].to_vec(),
             };
@@ -402,6 +404,10 @@ async fn restart_body() {
             assert_eq!(ack, format!(r#"{{"stream":"R", "seq":{}}}"#, i + 1));
         }
         assert_eq!(
+            c.publish("r.y", &[("Nats-Msg-Id", "d1")], "once").await,
+            r#"{"stream":"R", "seq":6}"#
+        );
+        assert_eq!(
             c.publish("mem", &[], "gone").await,
             r#"{"stream":"MEM", "seq":1}"#
         );
@@ -414,17 +420,27 @@ async fn restart_body() {
     let mut c = Client::connect(&e).await;
     let r = c.request("$JS.API.STREAM.INFO.R", "").await;
     assert_eq!(r["config"]["max_msgs_per_subject"], 2);
-    assert_eq!(r["state"]["messages"], 2);
+    assert_eq!(r["state"]["messages"], 3);
     assert_eq!(r["state"]["first_seq"], 4);
-    assert_eq!(r["state"]["last_seq"], 5);
+    assert_eq!(r["state"]["last_seq"], 6);
     let r = c.request("$JS.API.STREAM.INFO.MEM", "").await;
     assert_eq!(
         r["error"]["code"], 404,
         "memory streams do not survive a restart"
     );
+    // The duplicate window and the last id were rebuilt from the stored messages.
+    assert_eq!(
+        c.publish("r.y", &[("Nats-Msg-Id", "d1")], "once").await,
+        r#"{"stream":"R", "seq":6,"duplicate": true}"#
+    );
+    assert_eq!(
+        c.publish("r.y", &[("Nats-Expected-Last-Msg-Id", "d1")], "next")
+            .await,
+        r#"{"stream":"R", "seq":7}"#
+    );
     assert_eq!(
         c.publish("r.x", &[], "again").await,
-        r#"{"stream":"R", "seq":6}"#
+        r#"{"stream":"R", "seq":8}"#
     );
     let r = c.request("$JS.API.STREAM.MSG.GET.R", r#"{"seq":5}"#).await;
     assert_eq!(r["message"]["data"], "bTQ=");
@@ -482,6 +498,172 @@ async fn messages_queued_during_a_batch_share_one_sync_body() {
     e.shutdown().await;
 }
 
+// Holding the stream's lock across the sends makes both subjects' messages wait together.
+#[test]
+fn messages_on_two_subjects_are_stored_in_publish_order() {
+    run(messages_on_two_subjects_are_stored_in_publish_order_body);
+}
+
+#[allow(clippy::await_holding_lock)]
+async fn messages_on_two_subjects_are_stored_in_publish_order_body() {
+    const N: usize = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.O",
+            r#"{"name":"O","subjects":["o.a","o.b"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let stream = js.account().stream("O").unwrap();
+    {
+        let held = stream.state.lock();
+        let mut all = Vec::new();
+        for i in 0..N {
+            let subject = if i % 2 == 0 { "o.a" } else { "o.b" };
+            all.extend(Client::pub_bytes(
+                subject,
+                Some(&format!("_R.o{i}")),
+                &[],
+                b"x",
+            ));
+        }
+        all.extend_from_slice(b"PING\r\n");
+        c.send(&all).await;
+        assert_eq!(c.line().await, b"PONG");
+        drop(held);
+    }
+    let mut got = 0;
+    while got < N {
+        let m = c.msg().await;
+        let i: usize = m.subject.strip_prefix("_R.o").unwrap().parse().unwrap();
+        assert_eq!(
+            String::from_utf8(m.payload).unwrap(),
+            format!(r#"{{"stream":"O", "seq":{}}}"#, i + 1),
+            "publish {i} stored out of order"
+        );
+        got += 1;
+    }
+    assert!(
+        js.stream_syncs("O").unwrap() <= 2,
+        "one batch spans both subjects"
+    );
+
+    // An update that changes the subjects re-subscribes: the new one is stored, the
+    // dropped one reaches nobody.
+    let r = c
+        .request(
+            "$JS.API.STREAM.UPDATE.O",
+            r#"{"name":"O","subjects":["o.a","o.c"]}"#,
+        )
+        .await;
+    assert_eq!(r["config"]["subjects"], json!(["o.a", "o.c"]), "{r}");
+    assert_eq!(
+        c.publish("o.c", &[], "c").await,
+        format!(r#"{{"stream":"O", "seq":{}}}"#, N + 1)
+    );
+    assert_eq!(
+        c.publish("o.a", &[], "a").await,
+        format!(r#"{{"stream":"O", "seq":{}}}"#, N + 2)
+    );
+    let m = c.request_h("o.b", &[], b"x").await;
+    assert!(
+        m.headers.starts_with(b"NATS/1.0 503\r\n"),
+        "{:?}",
+        m.headers
+    );
+    js.shutdown();
+    e.shutdown().await;
+}
+
+// A flood past the ingest's stall threshold and past its cap (both lowered) while the
+// stream is held: the publisher waits, nothing is cut or dropped, the queue stays bounded.
+#[test]
+fn a_flood_stalls_its_publisher_and_is_stored_whole() {
+    run(a_flood_stalls_its_publisher_and_is_stored_whole_body);
+}
+
+#[allow(clippy::await_holding_lock)]
+async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
+    const N: usize = 20_000;
+    const STALL: usize = 64 * 1024;
+    const CAP: usize = 1024 * 1024;
+    // What one message takes in the ingest queue: 16 bytes of lengths, the subject "f",
+    // the reply "_R.f000000" and the payload.
+    const RECORD: usize = 16 + 1 + 10 + 100;
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let mut opts = JetStreamOptions::new(dir.path());
+    opts.ingest_stall = STALL;
+    opts.ingest_max_pending = CAP;
+    let js = JetStream::start(e.clone(), opts).unwrap();
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.F",
+            r#"{"name":"F","subjects":["f"]}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true);
+    let stream = js.account().stream("F").unwrap();
+    let flood = Client::connect(&e).await;
+    let mut all = Vec::new();
+    for i in 0..N {
+        all.extend(Client::pub_bytes(
+            "f",
+            Some(&format!("_R.f{i:06}")),
+            &[],
+            &[b'x'; 100],
+        ));
+    }
+    assert!(all.len() > 2 * CAP);
+    let held = stream.state.lock();
+    // The server stops reading the flood while the stream is held: write it from a task.
+    let (_rd, mut wr) = flood.s.into_split();
+    let writer = tokio::spawn(async move {
+        wr.write_all(&all).await.unwrap();
+        wr
+    });
+    let delivered = || stream.subs.lock()[0].delivered() as usize;
+    for _ in 0..10_000 {
+        if delivered() * RECORD > STALL {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(delivered() * RECORD > STALL, "the flood reached the ingest");
+    // Longer than a client's brief stall (10 ms): a publisher that stopped waiting would
+    // now push the queue past its cap. Nothing is timed; this only gives it the chance.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(stream.subs.lock()[0].closed().is_none(), "not cut");
+    assert!(
+        delivered() * RECORD <= STALL + 2 * 65536,
+        "the queue stopped near the threshold: {} bytes",
+        delivered() * RECORD
+    );
+    drop(held);
+    let mut acked = vec![false; N];
+    for _ in 0..N {
+        let m = c.msg().await;
+        let i: usize = m.subject.strip_prefix("_R.f").unwrap().parse().unwrap();
+        assert_eq!(
+            String::from_utf8(m.payload).unwrap(),
+            format!(r#"{{"stream":"F", "seq":{}}}"#, i + 1)
+        );
+        acked[i] = true;
+    }
+    assert!(acked.iter().all(|a| *a));
+    let _ = writer.await;
+    let r = c.request("$JS.API.STREAM.INFO.F", "").await;
+    assert_eq!(r["state"]["messages"], N);
+    assert!(stream.subs.lock()[0].closed().is_none());
+    js.shutdown();
+    e.shutdown().await;
+}
+
 /// A quick local measurement, not a check: `cargo test --profile quick -p fastnats-jetstream
 /// --test engine -- --ignored --nocapture`.
 #[ignore]
@@ -519,12 +701,17 @@ async fn measure_async_publishes_with_acks_body() {
     });
     let mut seen = 0;
     let mut buf = vec![0u8; 1 << 16];
+    // The last three bytes of the previous read go first: a "MSG " split across reads counts.
+    let mut kept = 0;
     while seen < N {
-        let n = tokio::time::timeout(WAIT, rd.read(&mut buf))
+        let n = tokio::time::timeout(WAIT, rd.read(&mut buf[kept..]))
             .await
             .unwrap()
             .unwrap();
-        seen += buf[..n].windows(4).filter(|w| w == b"MSG ").count();
+        let end = kept + n;
+        seen += buf[..end].windows(4).filter(|w| w == b"MSG ").count();
+        kept = end.min(3);
+        buf.copy_within(end - kept..end, 0);
     }
     let _ = writer.await;
     let secs = t.elapsed().as_secs_f64();
@@ -534,4 +721,57 @@ async fn measure_async_publishes_with_acks_body() {
         js.stream_syncs("P").unwrap()
     );
     js.shutdown();
+}
+
+#[test]
+fn subject_transforms_and_republish_apply_to_stored_messages() {
+    run(subject_transforms_and_republish_body);
+}
+
+async fn subject_transforms_and_republish_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    let r = c
+        .request(
+            "$JS.API.STREAM.CREATE.T",
+            r#"{"name":"T","subjects":["in.>"],"subject_transform":{"src":"in.*","dest":"stored.{{wildcard(1)}}"},"republish":{"src":"stored.>","dest":"rp.>"}}"#,
+        )
+        .await;
+    assert_eq!(r["did_create"], true, "{r}");
+    c.send(b"SUB rp.> 9\r\nPING\r\n").await;
+    assert_eq!(c.line().await, b"PONG");
+    let b = Client::pub_bytes("in.a", Some("_R.p1"), &[("K", "v")], b"one");
+    c.send(&b).await;
+    // The republished copy leaves before the PubAck.
+    let rp = c.msg().await;
+    assert_eq!(rp.subject, "rp.a"); // `>` maps the tokens after the source prefix
+    let h = String::from_utf8(rp.headers).unwrap();
+    assert!(
+        h.starts_with("NATS/1.0\r\nK: v\r\nNats-Stream: T\r\nNats-Subject: stored.a\r\nNats-Sequence: 1\r\nNats-Time-Stamp: "),
+        "{h}"
+    );
+    assert!(h.ends_with("Nats-Last-Sequence: 0\r\n\r\n"), "{h}");
+    assert_eq!(rp.payload, b"one");
+    let ack = c.msg().await;
+    assert_eq!(ack.payload, br#"{"stream":"T", "seq":1}"#);
+    // A second message on the same subject names the first as its predecessor; a subject
+    // the transform does not take (two tokens) is stored as it came.
+    c.send(&Client::pub_bytes("in.a", None, &[], b"two")).await;
+    assert!(String::from_utf8(c.msg().await.headers)
+        .unwrap()
+        .contains("Nats-Last-Sequence: 1\r\n"));
+    assert_eq!(
+        c.publish("in.x.y", &[], "three").await,
+        r#"{"stream":"T", "seq":3}"#
+    );
+    let r = c.request("$JS.API.STREAM.MSG.GET.T", r#"{"seq":3}"#).await;
+    assert_eq!(r["message"]["subject"], "in.x.y", "{r}");
+    let r = c
+        .request("$JS.API.STREAM.MSG.GET.T", r#"{"last_by_subj":"stored.a"}"#)
+        .await;
+    assert_eq!(r["message"]["seq"], 2, "{r}");
+    js.shutdown();
+    e.shutdown().await;
 }

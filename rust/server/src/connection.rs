@@ -63,8 +63,11 @@ pub struct Connection {
     /// Slow-consumer threshold in bytes.
     pub max_pending: usize,
     /// Fast-producer stall threshold in bytes (75% of `max_pending` unless an internal
-    /// subscriber set its own, see [`Connection::set_stall_threshold`]).
+    /// subscriber set its own, see [`Connection::hold_publishers_at`]).
     stall_at: std::sync::atomic::AtomicUsize,
+    /// Whether publishers wait for this connection for as long as it takes instead of
+    /// briefly (see [`Connection::hold_publishers_at`]).
+    holds_publishers: AtomicBool,
     /// Messages received from this connection.
     pub in_msgs: AtomicU64,
     /// Payload bytes received from this connection.
@@ -119,6 +122,7 @@ impl Connection {
             headers: AtomicBool::new(false),
             max_pending,
             stall_at: std::sync::atomic::AtomicUsize::new(max_pending / 4 * 3),
+            holds_publishers: AtomicBool::new(false),
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
             subs: Mutex::new(SubMap::default()),
@@ -208,11 +212,24 @@ impl Connection {
         self.stall_at.load(Ordering::Relaxed)
     }
 
-    /// Sets the stall threshold apart from `max_pending`: an internal subscriber that must
-    /// never be cut as a slow consumer (a JetStream stream's ingest) takes a very large
-    /// `max_pending` and a small threshold, so publishers wait for it instead.
-    pub fn set_stall_threshold(&self, bytes: usize) {
+    /// Makes this (internal) connection one that publishers wait for instead of one that is
+    /// cut: a JetStream stream's ingest must neither lose messages nor grow without bound.
+    /// Past `bytes` pending, a publisher that delivered to it waits until it drains below
+    /// `bytes` again, however long that takes (a client's stall is brief), or until either
+    /// side closes. Its `max_pending` is then a hard cap on memory, not a slow-consumer
+    /// limit: only many publishers' reads landing together could pass it (each waits after
+    /// its read), and a delivery that would is refused — that message is not delivered —
+    /// while the connection stays open.
+    pub fn hold_publishers_at(&self, bytes: usize) {
         self.stall_at.store(bytes, Ordering::Relaxed);
+        self.holds_publishers.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether publishers wait for this connection until it drains (see
+    /// [`Connection::hold_publishers_at`]).
+    #[inline]
+    pub fn holds_publishers(&self) -> bool {
+        self.holds_publishers.load(Ordering::Relaxed)
     }
 
     #[inline]

@@ -14,7 +14,8 @@
 //! Skipped recipients: the publisher itself when it said `echo: false`, closed connections,
 //! deliveries a subscribe-deny permission filters, subscriptions past their auto-unsubscribe
 //! limit. A queue group then tries its next member. A recipient whose pending bytes would
-//! pass its `max_pending` is closed as a slow consumer, without slowing anyone else.
+//! pass its `max_pending` is closed as a slow consumer, without slowing anyone else (one
+//! that holds its publishers, a JetStream stream's ingest, refuses the message instead).
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::Arc;
@@ -241,7 +242,7 @@ impl Sink {
             let pending = out.pending() + Outbound::msg_size(conn.kind, msg, &sub.sid, headers);
             if pending > conn.max_pending {
                 drop(out);
-                self.slow_consumer(conn);
+                self.over_limit(conn);
                 return false;
             }
             (pending, out.push_msg(conn.kind, msg, &sub.sid, headers))
@@ -256,6 +257,20 @@ impl Sink {
         self.counts.out_msgs += 1;
         self.counts.out_bytes += bytes as u64;
         true
+    }
+
+    /// A recipient whose queue would pass `max_pending`: one that holds its publishers
+    /// (see [`Connection::hold_publishers_at`]) only refuses this message and stalls the
+    /// publisher; any other is a slow consumer.
+    #[cold]
+    fn over_limit(&mut self, conn: &Arc<Connection>) {
+        if conn.holds_publishers() {
+            if self.stalled.is_none() {
+                self.stalled = Some(conn.clone());
+            }
+            return;
+        }
+        self.slow_consumer(conn);
     }
 
     /// Closes a recipient whose queue would pass `max_pending` (nats-server's "Slow Consumer

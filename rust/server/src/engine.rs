@@ -18,7 +18,9 @@ use crate::auth::CompiledPermissions;
 use crate::compiled::CompiledConfig;
 use crate::config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};
 use crate::hooks::Hooks;
-use crate::internal::{InternalHandler, InternalSubscription, PublishError, SubscribeError};
+use crate::internal::{
+    InternalHandler, InternalSubscription, PublishError, Publisher, SubscribeError,
+};
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -151,7 +153,7 @@ impl Engine {
         let max_pending = self.shared.config().max_pending;
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
+        InternalSubscription::start(&self.runtime, conn, &[subject], queue, None, handler)
     }
 
     /// The bound address (the real port when the config asked for port 0).
@@ -198,6 +200,15 @@ impl Engine {
         )
     }
 
+    /// A batching publisher of the server's own in `$G` (see [`Publisher`]): what a handler
+    /// answering a batch of messages (JetStream's PubAcks) publishes through, flushing each
+    /// recipient once per batch.
+    pub fn publisher(&self) -> Publisher {
+        let account = self.shared.global_account().clone();
+        let conn = crate::internal::internal_connection(self.shared.next_cid(), account.clone(), 0);
+        Publisher::new(conn, account, self.shared.stats.clone())
+    }
+
     /// The permissions (`None`: unrestricted) and account of whom the application acts as:
     /// configured user `user`, or the server itself in `$G`. `None` when no such user is
     /// configured.
@@ -233,14 +244,12 @@ impl Engine {
         let max_pending = max_pending.unwrap_or(self.shared.config().max_pending);
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        InternalSubscription::start(&self.runtime, conn, subject, queue, perms, handler)
+        InternalSubscription::start(&self.runtime, conn, &[subject], queue, perms, handler)
     }
 
-    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's stream
-    /// ingest and API), with its own slow-consumer limit `max_pending` and fast-producer
-    /// stall threshold `stall_threshold` (bytes pending before publishers are stalled, see
-    /// [`crate::reader`]). A huge `max_pending` with a modest threshold makes a subscriber
-    /// that publishers wait for rather than one that is cut.
+    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's API),
+    /// with its own slow-consumer limit `max_pending` and fast-producer stall threshold
+    /// `stall_threshold`: see [`Engine::subscribe_internal_many`].
     pub fn subscribe_internal(
         &self,
         subject: &[u8],
@@ -249,11 +258,30 @@ impl Engine {
         stall_threshold: usize,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
+        self.subscribe_internal_many(&[subject], queue, max_pending, stall_threshold, handler)
+    }
+
+    /// Subscribes `handler` to every subject of `subjects` in `$G` as the server itself, on
+    /// one internal connection with one delivery loop (JetStream's stream ingest: messages
+    /// on any of a stream's subjects reach it in the order they were delivered, and a
+    /// batch spans them all). Subjects that overlap deliver a message once per match.
+    /// Publishers wait for it rather than cut it: past `stall_threshold` bytes pending, a
+    /// publisher that delivered to it waits until it drains, and `max_pending` is a hard
+    /// cap on memory past which a delivery is refused without closing it (see
+    /// [`crate::connection::Connection::hold_publishers_at`]).
+    pub fn subscribe_internal_many(
+        &self,
+        subjects: &[&[u8]],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        stall_threshold: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
         let account = self.shared.global_account().clone();
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        conn.set_stall_threshold(stall_threshold.min(max_pending));
-        InternalSubscription::start(&self.runtime, conn, subject, queue, None, handler)
+        conn.hold_publishers_at(stall_threshold.min(max_pending));
+        InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 
     /// `server_name`, or the server id when none was configured.

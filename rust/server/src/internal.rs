@@ -8,6 +8,10 @@
 //! at the end of a client's read. The publishing client is a [`Connection`] of
 //! [`Kind::Internal`] with id 0.
 //!
+//! **Batching**: a handler that answers a whole batch (JetStream's PubAcks) publishes
+//! through its own [`Publisher`] instead, which queues every message and flushes each
+//! recipient once when the handler ends the batch.
+//!
 //! **Subscribing** makes one internal [`Connection`] per subscription, with its own
 //! outbound queue and `max_pending`: delivery appends a compact record per message to it
 //! ([`write_record`]) exactly as it appends `MSG` to a client's queue, so the network
@@ -139,54 +143,175 @@ impl InternalClient {
         perms: Option<&CompiledPermissions>,
         count_in: bool,
     ) -> Result<usize, PublishError> {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        if !is_valid_literal_subject(subject) {
-            return Err(PublishError::InvalidSubject(text(subject)));
-        }
-        if perms.is_some_and(|p| p.restricts_publish() && !p.can_publish(subject)) {
-            return Err(PublishError::PermissionViolation(text(subject)));
-        }
-        if let Some(r) = reply {
-            if !is_valid_literal_subject(r) {
-                return Err(PublishError::InvalidReply(text(r)));
-            }
-        }
-        let header_len = headers.map_or(0, <[u8]>::len);
-        let size = header_len + payload.len();
-        if size > max_payload {
-            return Err(PublishError::PayloadTooLarge {
-                size,
-                max: max_payload,
-            });
-        }
-        let mut data = Vec::with_capacity(size);
-        data.extend_from_slice(headers.unwrap_or_default());
-        data.extend_from_slice(payload);
-        let mut size_digits = itoa::Buffer::new();
-        let mut header_digits = itoa::Buffer::new();
-        let msg = Publish {
+        let parts = Parts {
             subject,
             reply,
-            header_len: (header_len > 0).then_some(header_len),
-            data: &data,
-            size_field: size_digits.format(size).as_bytes(),
-            header_field: if header_len > 0 {
-                header_digits.format(header_len).as_bytes()
-            } else {
-                b""
-            },
-        };
-        let from = Origin {
-            cid: self.conn.cid,
-            echo: true,
+            headers,
+            payload,
         };
         let mut delivery = self.delivery.lock();
-        if count_in {
-            delivery.count_in(size);
-        }
-        let delivered = delivery.route(account, from, &msg);
+        let delivered = route_checked(
+            &mut delivery,
+            &self.conn,
+            account,
+            &parts,
+            &mut Vec::new(),
+            max_payload,
+            perms,
+            count_in,
+        )?;
         delivery.end_batch(&self.conn, account, false);
         Ok(delivered)
+    }
+}
+
+/// A message's parts as an internal publisher gets them.
+struct Parts<'a> {
+    subject: &'a [u8],
+    reply: Option<&'a [u8]>,
+    headers: Option<&'a [u8]>,
+    payload: &'a [u8],
+}
+
+/// Checks one message (subject, permissions, reply, size) and routes it from `conn` in
+/// `account` without flushing; `scratch` holds headers and payload joined. Whoever calls
+/// this ends the batch ([`Delivery::end_batch`]).
+#[allow(clippy::too_many_arguments)] // the message, who publishes where, and the checks
+fn route_checked(
+    delivery: &mut Delivery,
+    conn: &Connection,
+    account: &Account,
+    m: &Parts<'_>,
+    scratch: &mut Vec<u8>,
+    max_payload: usize,
+    perms: Option<&CompiledPermissions>,
+    count_in: bool,
+) -> Result<usize, PublishError> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    if !is_valid_literal_subject(m.subject) {
+        return Err(PublishError::InvalidSubject(text(m.subject)));
+    }
+    if perms.is_some_and(|p| p.restricts_publish() && !p.can_publish(m.subject)) {
+        return Err(PublishError::PermissionViolation(text(m.subject)));
+    }
+    if let Some(r) = m.reply {
+        if !is_valid_literal_subject(r) {
+            return Err(PublishError::InvalidReply(text(r)));
+        }
+    }
+    let header_len = m.headers.map_or(0, <[u8]>::len);
+    let size = header_len + m.payload.len();
+    if size > max_payload {
+        return Err(PublishError::PayloadTooLarge {
+            size,
+            max: max_payload,
+        });
+    }
+    scratch.clear();
+    scratch.extend_from_slice(m.headers.unwrap_or_default());
+    scratch.extend_from_slice(m.payload);
+    let mut size_digits = itoa::Buffer::new();
+    let mut header_digits = itoa::Buffer::new();
+    let msg = Publish {
+        subject: m.subject,
+        reply: m.reply,
+        header_len: (header_len > 0).then_some(header_len),
+        data: scratch,
+        size_field: size_digits.format(size).as_bytes(),
+        header_field: if header_len > 0 {
+            header_digits.format(header_len).as_bytes()
+        } else {
+            b""
+        },
+    };
+    let from = Origin {
+        cid: conn.cid,
+        echo: true,
+    };
+    if count_in {
+        delivery.count_in(size);
+    }
+    Ok(delivery.route(account, from, &msg))
+}
+
+/// The server's own batching publisher in one account (JetStream's PubAcks and consumer
+/// deliveries).
+///
+/// Why it exists: [`InternalClient::publish`] settles every message on its own — a lock of
+/// the shared delivery state, then a flush of each recipient — which is right for one reply
+/// but costs N locks and N flushes (N wake-ups or writes) when a handler answers a batch of
+/// N messages. A `Publisher` is owned by one handler: [`Publisher::publish`] only appends
+/// to the recipients' queues, and [`Publisher::flush`] ends the batch once, so each
+/// recipient is flushed once per batch however many messages it got, as at the end of a
+/// client's read.
+///
+/// It publishes as the server (like [`InternalClient::publish_as_server`]): its messages
+/// are counted as sent to their recipients but not as received from anyone, and
+/// `max_payload` and permissions do not apply. It has its own internal connection (its
+/// id is the messages' origin), which is never registered.
+pub struct Publisher {
+    conn: Arc<Connection>,
+    account: Arc<Account>,
+    delivery: Delivery,
+    /// Headers and payload joined, reused from message to message.
+    scratch: Vec<u8>,
+}
+
+impl Publisher {
+    /// A publisher in `account` on the internal connection `conn`.
+    pub(crate) fn new(
+        conn: Arc<Connection>,
+        account: Arc<Account>,
+        stats: Arc<ServerStats>,
+    ) -> Self {
+        Publisher {
+            conn,
+            account,
+            delivery: Delivery::new(stats),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Routes one message (`headers` a complete header block or `None`) to its subscribers'
+    /// queues without flushing them; returns how many got it. Call [`Publisher::flush`] at
+    /// the end of the batch.
+    ///
+    /// # Errors
+    /// An invalid subject or reply subject (nothing is delivered).
+    pub fn publish(
+        &mut self,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        let parts = Parts {
+            subject,
+            reply,
+            headers,
+            payload,
+        };
+        route_checked(
+            &mut self.delivery,
+            &self.conn,
+            &self.account,
+            &parts,
+            &mut self.scratch,
+            usize::MAX,
+            None,
+            false,
+        )
+    }
+
+    /// Ends the batch: flushes every recipient once and settles the counters.
+    pub fn flush(&mut self) {
+        self.delivery.end_batch(&self.conn, &self.account, false);
+    }
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -215,68 +340,83 @@ pub trait InternalHandler: Send + Sync {
     fn deliver(&self, batch: &InternalBatch);
 }
 
-/// A subscription of the embedding application.
+/// A subscription of the embedding application: one internal connection, one delivery
+/// loop, and one or more subjects.
 pub struct InternalSubscription {
-    sub: SubRef,
+    conn: Arc<Connection>,
+    subs: Vec<SubRef>,
 }
 
 impl InternalSubscription {
-    /// Subscribes `handler` to `subject` (wildcards allowed) for `conn`, a fresh internal
+    /// Subscribes `handler` to `subjects` (wildcards allowed) for `conn`, a fresh internal
     /// connection (its account and `max_pending` apply), in queue group `queue` if given,
     /// with the permissions `perms` of the user it acts as (`None`: unrestricted). The
-    /// delivery loop runs on `runtime`.
+    /// delivery loop runs on `runtime`. Every subject feeds the same queue, so the handler
+    /// sees messages in the order they were delivered whichever subject they matched; a
+    /// message matching two of the subjects is delivered twice.
     pub(crate) fn start(
         runtime: &tokio::runtime::Handle,
         conn: Arc<Connection>,
-        subject: &[u8],
+        subjects: &[&[u8]],
         queue: Option<&[u8]>,
         perms: Option<Arc<CompiledPermissions>>,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        let text = || String::from_utf8_lossy(subject).into_owned();
-        let invalid = || SubscribeError::InvalidSubject(text());
-        if !is_valid_subject(subject) {
-            return Err(invalid());
-        }
-        if perms
-            .as_ref()
-            .is_some_and(|p| !p.can_subscribe(subject, queue))
-        {
-            return Err(SubscribeError::PermissionViolation(text()));
+        let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
+        for subject in subjects {
+            if !is_valid_subject(subject) {
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            if perms
+                .as_ref()
+                .is_some_and(|p| !p.can_subscribe(subject, queue))
+            {
+                return Err(SubscribeError::PermissionViolation(text(subject)));
+            }
         }
         conn.set_permissions(perms.clone());
-        if let Some(p) = &perms {
-            // Deliveries a subscribe-deny entry forbids are filtered, as for a client.
-            conn.filter_deliveries_for(p, subject);
+        let mut this = InternalSubscription {
+            conn: conn.clone(),
+            subs: Vec::with_capacity(subjects.len()),
+        };
+        let mut sid = itoa::Buffer::new();
+        for (i, subject) in subjects.iter().enumerate() {
+            if let Some(p) = &perms {
+                // Deliveries a subscribe-deny entry forbids are filtered, as for a client.
+                conn.filter_deliveries_for(p, subject);
+            }
+            let sid = sid.format(i + 1).as_bytes();
+            let sub = SubRef::new(conn.clone(), subject, queue, sid);
+            if conn.account().index.insert(sub.clone()).is_err() {
+                // Dropping `this` removes the subjects inserted so far.
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            conn.subs.lock().insert(sub.sid.clone(), sub.clone());
+            this.subs.push(sub);
         }
-        let sub = SubRef::new(conn.clone(), subject, queue, b"1");
-        conn.account()
-            .index
-            .insert(sub.clone())
-            .map_err(|_| invalid())?;
-        conn.subs.lock().insert(sub.sid.clone(), sub.clone());
         runtime.spawn(deliver_loop(conn, handler));
-        Ok(InternalSubscription { sub })
+        Ok(this)
     }
 
     /// Stops the subscription: no message is handed to the handler after this returns,
     /// except one of a batch already being handled.
     pub fn unsubscribe(&self) {
-        subscription::remove(&self.sub);
-        self.sub
-            .conn
+        for sub in &self.subs {
+            subscription::remove(sub);
+        }
+        self.conn
             .close(CloseReason::ClientClosed, CloseMode::Discard);
     }
 
     /// Why the subscription ended (`Slow Consumer (Pending Bytes)` when its handler fell
     /// behind), or `None` while it is active.
     pub fn closed(&self) -> Option<CloseReason> {
-        self.sub.conn.close_reason()
+        self.conn.close_reason()
     }
 
     /// Messages delivered to it so far.
     pub fn delivered(&self) -> u64 {
-        self.sub.conn.out.lock().msgs
+        self.conn.out.lock().msgs
     }
 }
 
@@ -411,3 +551,6 @@ impl InternalBatch {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

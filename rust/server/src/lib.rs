@@ -67,7 +67,9 @@
 //!    recipient's writer task is woken and writes the whole buffer in one call. The
 //!    batch's message counts are added then to the publisher, its account and the server.
 //! 5. A consumer pushed past 75% of its `max_pending` stalls the publisher briefly (at most
-//!    10 ms per read) so its writer can catch up, as nats-server does.
+//!    10 ms per read) so its writer can catch up, as nats-server does. An internal
+//!    subscriber that holds its publishers (a JetStream stream's ingest) is waited for until
+//!    it drains: backpressure instead of a slow-consumer close.
 //!
 //! # Configuration
 //! A [`Config`] is read with serde ([`Config::from_deserializer`]; the bindings hand it a

@@ -60,6 +60,32 @@ async fn a_queue_group_shares_the_applications_messages() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_publisher_batch_reaches_the_subscriber_in_order_counted_as_the_servers() {
+    let engine = start_default().await;
+    let mut sub = Client::connected(&engine).await;
+    sub.send(b"SUB acks.* 1\r\n").await;
+    sub.sync().await;
+    let mut p = engine.publisher();
+    for i in 0..5 {
+        let subject = format!("acks.{i}");
+        assert_eq!(p.publish(subject.as_bytes(), None, None, b"ok"), Ok(1));
+    }
+    p.flush();
+    for i in 0..5 {
+        sub.expect(format!("MSG acks.{i} 1 2\r\nok\r\n").as_bytes())
+            .await;
+    }
+    sub.sync().await;
+    let stats = engine.stats();
+    assert_eq!(stats.out_msgs, 5);
+    assert_eq!(
+        stats.in_msgs, 0,
+        "the server's own messages are received from nobody"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn nobody_listening_means_nothing_delivered() {
     let engine = start_default().await;
     assert_eq!(engine.publish(b"nobody", None, None, b"x", None), Ok(0));
@@ -169,6 +195,52 @@ async fn a_handler_gets_what_a_client_publishes() {
             Some(b"NATS/1.0\r\nA: b\r\n\r\n".to_vec()),
             b"hi".to_vec()
         )
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_internal_subscription_on_many_subjects_keeps_publish_order() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let before = engine.stats().subscriptions;
+    let sub = engine
+        .subscribe_internal_many(&[b"x", b"y.*"], None, 1 << 20, 1 << 19, h.clone())
+        .unwrap();
+    let mut publ = Client::connected(&engine).await;
+    let mut all = Vec::new();
+    for i in 0..100 {
+        let subject = if i % 2 == 0 { "x" } else { "y.1" };
+        all.extend_from_slice(
+            format!("PUB {subject} {}\r\n{i}\r\n", i.to_string().len()).as_bytes(),
+        );
+    }
+    publ.send(&all).await;
+    publ.sync().await;
+    eventually("100 handled", || h.count() == 100).await;
+    let got: Vec<(String, String)> = h
+        .got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| (g.0.clone(), String::from_utf8(g.3.clone()).unwrap()))
+        .collect();
+    let expected: Vec<(String, String)> = (0..100)
+        .map(|i| {
+            (
+                if i % 2 == 0 { "x" } else { "y.1" }.to_string(),
+                i.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(sub.delivered(), 100);
+    assert_eq!(engine.stats().subscriptions, before + 2);
+    drop(sub);
+    assert_eq!(
+        engine.stats().subscriptions,
+        before,
+        "both subjects unsubscribed"
     );
     engine.shutdown().await;
 }

@@ -295,6 +295,26 @@ fn a_consumer_past_three_quarters_of_max_pending_stalls_the_publisher() {
 }
 
 #[test]
+fn a_consumer_that_holds_its_publishers_refuses_past_its_cap_and_stays_open() {
+    let mut w = World::new();
+    let held = conn_in(&w.account, 1, 64);
+    held.hold_publishers_at(16);
+    subscribe(&held, "foo", None, "1");
+    let payload = [b'x'; 40];
+    assert_eq!(w.route(9, &publish(b"foo", &payload, b"40")), 1);
+    assert_eq!(w.delivery.take_stalled().map(|c| c.cid), Some(1));
+    assert_eq!(w.route(9, &publish(b"foo", &payload, b"40")), 0, "refused");
+    assert_eq!(
+        w.delivery.take_stalled().map(|c| c.cid),
+        Some(1),
+        "still stalls"
+    );
+    assert!(held.close_reason().is_none(), "not cut");
+    assert_eq!(held.out.lock().msgs, 1, "what it had is kept");
+    assert_eq!(w.stats.slow_consumers.load(Relaxed), 0);
+}
+
+#[test]
 fn headers_go_to_subscribers_that_negotiated_them() {
     let mut w = World::new();
     let with = w.conn(1);

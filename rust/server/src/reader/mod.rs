@@ -261,7 +261,7 @@ impl Reader {
             }
             self.end_of_read(n >= want);
             if let Some(consumer) = self.delivery.take_stalled() {
-                stall(&consumer).await;
+                stall(&consumer, &self.me).await;
             }
             if used == buf.len() {
                 buf.clear();
@@ -644,20 +644,30 @@ impl Reader {
 }
 
 /// nats-server's fast-producer stall: when a read pushed a consumer past 75% of its
-/// max_pending, the publisher waits (at most [`STALL_MAX`] per read) for the consumer's writer
-/// to drain instead of letting it reach the limit and be dropped. Only this publisher waits;
-/// the stalled consumer's writer runs meanwhile.
-async fn stall(consumer: &Connection) {
-    let deadline = Instant::now() + STALL_MAX;
+/// max_pending, the publisher `me` waits (at most [`STALL_MAX`] per read) for the consumer's
+/// writer to drain instead of letting it reach the limit and be dropped. Only this publisher
+/// waits; the stalled consumer's writer runs meanwhile. A consumer that holds its publishers
+/// (a JetStream stream's ingest, see [`Connection::hold_publishers_at`]) is waited for
+/// until it drains below its threshold, with no time limit: that is its backpressure.
+async fn stall(consumer: &Connection, me: &Connection) {
+    let deadline = (!consumer.holds_publishers()).then(|| Instant::now() + STALL_MAX);
     loop {
-        if consumer.is_closed() || consumer.out.lock().pending() <= consumer.stall_threshold() {
+        if consumer.is_closed()
+            || me.is_closed()
+            || consumer.out.lock().pending() <= consumer.stall_threshold()
+        {
             return;
         }
-        let now = Instant::now();
-        if now >= deadline {
-            return;
-        }
-        let wait = (deadline - now).min(STALL_STEP);
+        let wait = match deadline {
+            None => STALL_STEP,
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return;
+                }
+                (deadline - now).min(STALL_STEP)
+            }
+        };
         let _ = tokio::time::timeout(wait, consumer.drained.notified()).await;
     }
 }
