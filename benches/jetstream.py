@@ -367,6 +367,12 @@ def workloads(quick: bool, natspy_publish: bool) -> list[Workload]:
             {"count": 100_000 * n, "size": 128, "inflight": 256},
         ),
         Workload(
+            "publish async ×1024 128B",
+            pub_client,
+            pub_role[1],
+            {"count": 200_000 * n, "size": 128, "inflight": 1024},
+        ),
+        Workload(
             "fetch ack none 128B",
             "natspy",
             "fetch",
