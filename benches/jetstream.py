@@ -754,7 +754,9 @@ def main() -> int:
         f"{'server on core 0, client on core 1' if pinned else 'unpinned'}, {rounds} rounds, "
         f"{wall:.0f} s, load average {load_start:.1f} at start / {os.getloadavg()[0]:.1f} at "
         f"end, cores busy before: {', '.join(f'{k} {v:.0f}%' for k, v in busy.items())}.\n"
-        + "".join(f"{v.label}: {v.version}. " for v in variants)
+        + "Servers: "
+        + "; ".join(dict.fromkeys(v.version for v in variants))
+        + "."
         + "\n\nCells: median (min–max) over the rounds; `·` = not run for that server; "
         "(cut) = a run hit its time budget (the rate of what it did).\n\n"
         + render(runs, variants, wls)
