@@ -94,7 +94,7 @@ def test_a_store_dir_that_is_a_file_is_fatal(kind, tmp_path):
     assert "[FTL] Can't start JetStream: storage directory is not a directory" in r.stderr
 
 
-async def _fill(port: int) -> None:
+async def _fill(port: int, consumer: bool = False) -> None:
     nc = await nats.connect(f"nats://127.0.0.1:{port}")
     js = nc.jetstream()
     await js.add_stream(name="S", subjects=["s.>"])
@@ -102,6 +102,8 @@ async def _fill(port: int) -> None:
     for _ in range(3):
         await js.publish("s.a", b"hello")
     await js.publish("m", b"0123456789")
+    if consumer:
+        await js.add_consumer("S", durable_name="D")
     await nc.close()
 
 
@@ -110,14 +112,14 @@ def test_jsz_varz_and_healthz(kind, tmp_path):
     args = ("-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js", "-sd", str(tmp_path))
     with served(*args, kind=kind) as s:
         port = _monitor_port(s)
-        asyncio.run(_fill(s.port))
+        asyncio.run(_fill(s.port, consumer=True))
         status, jsz = _get(port, "/jsz")
         assert status == 200
         assert jsz["config"]["store_dir"] == f"{tmp_path}/jetstream"
         # nats-server's accounting: 16 + subject + payload per message in memory, 30 + ... in
         # files.
         assert (jsz["memory"], jsz["storage"]) == (16 + 1 + 10, 3 * (30 + 3 + 5))
-        assert (jsz["streams"], jsz["consumers"], jsz["messages"]) == (2, 0, 4)
+        assert (jsz["streams"], jsz["consumers"], jsz["messages"]) == (2, 1, 4)
         assert jsz["bytes"] == jsz["memory"] + jsz["storage"]
         assert jsz["accounts"] == 1 and jsz["api"]["errors"] == 0 and jsz["api"]["total"] >= 2
         assert "account_details" not in jsz
@@ -130,6 +132,14 @@ def test_jsz_varz_and_healthz(kind, tmp_path):
         assert by_name["M"]["cluster"]["leader"]
         _, no_cfg = _get(port, "/jsz?streams=true")
         assert all("config" not in d for d in no_cfg["account_details"][0]["stream_detail"])
+        assert all(
+            "consumer_detail" not in d for d in no_cfg["account_details"][0]["stream_detail"]
+        )
+        _, with_consumers = _get(port, "/jsz?consumers=true")
+        details = {d["name"]: d for d in with_consumers["account_details"][0]["stream_detail"]}
+        [d] = details["S"]["consumer_detail"]
+        assert (d["name"], d["stream_name"], d["num_pending"]) == ("D", "S", 3)
+        assert "config" not in d
         _, varz = _get(port, "/varz")
         assert varz["jetstream"]["stats"]["storage"] == jsz["storage"]
         assert set(varz["jetstream"]["stats"]) >= {"memory", "storage", "accounts", "api"}
@@ -147,6 +157,7 @@ def test_jsz_varz_and_healthz(kind, tmp_path):
                 404,
                 {"status": "unavailable", "error": 'JetStream account "FOO" not found'},
             ),
+            "/healthz?account=$G&stream=S&consumer=D": (200, {"status": "ok"}),
             "/healthz?account=$G&stream=S&consumer=Y": (
                 404,
                 {

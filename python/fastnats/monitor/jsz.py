@@ -77,7 +77,7 @@ def jsz(
 
     native = monitor.native
     doc: dict[str, Any] = {"server_id": native.server_id or "", "now": rfc3339(time.time_ns())}
-    js = native.jetstream(accounts=True, streams=streams, config=config)
+    js = native.jetstream(accounts=True, streams=streams, consumers=consumers, config=config)
     if js is None or monitor.jetstream_config is None:
         doc["disabled"] = True
         doc["config"] = {"max_memory": 0, "max_storage": 0}

@@ -363,13 +363,15 @@ impl NativeServer {
 
     /// JetStream's monitoring figures while it runs, else `None`: `stats` (usage and API
     /// counts), `totals` (streams, consumers, messages, bytes) and, with `accounts`,
-    /// `account_details` (with each stream when `streams`, its config when `config`).
-    #[pyo3(signature = (accounts = false, streams = false, config = false))]
+    /// `account_details` (with each stream when `streams`, its consumers when `consumers`,
+    /// configs when `config`).
+    #[pyo3(signature = (accounts = false, streams = false, consumers = false, config = false))]
     fn jetstream<'py>(
         &self,
         py: Python<'py>,
         accounts: bool,
         streams: bool,
+        consumers: bool,
         config: bool,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let Some(js) = self.jetstream.lock().clone() else {
@@ -379,7 +381,7 @@ impl NativeServer {
         d.set_item("stats", pythonize::pythonize(py, &js.stats())?)?;
         d.set_item("totals", pythonize::pythonize(py, &js.totals())?)?;
         if accounts {
-            let details = js.account_details(streams, config);
+            let details = js.account_details(streams, consumers, config);
             d.set_item("account_details", pythonize::pythonize(py, &details)?)?;
         }
         Ok(Some(d))

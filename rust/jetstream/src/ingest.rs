@@ -128,6 +128,7 @@ impl InternalHandler for Ingest {
         out.flush();
         drop(out);
         stream.state.lock().ack_buf = buf;
+        stream.consumers.notify();
     }
 }
 
@@ -208,9 +209,9 @@ impl Ingest {
         if self.ctx.limits_exceeded(cfg.storage) {
             return Outcome::Refused(ApiError::insufficient_resources());
         }
-        // Interest retention with no consumers (none exist yet in this slice): nothing is
-        // interested, the sequence is consumed without storing (nats-server `SkipMsg`).
-        if cfg.retention == RetentionPolicy::Interest {
+        // Interest retention with no consumer for this subject: the sequence is consumed
+        // without storing (nats-server `SkipMsg`).
+        if cfg.retention == RetentionPolicy::Interest && self.interest_skips(subject) {
             return match st.store.skip_msgs(1, now) {
                 Ok(seq) => {
                     self.remember(st, msg_id, seq, now, cfg);

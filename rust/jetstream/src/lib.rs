@@ -16,7 +16,8 @@
 //!
 //! [`JetStream::start`] attaches to a running [`Engine`] as internal clients:
 //!
-//! - one subscription on `$JS.API.>` ([`service`], [`stream_api`]);
+//! - the API subscriptions ([`service::API_SUBJECTS`]: `$JS.API.>` but for the subjects
+//!   streams and consumers serve themselves; [`service`], [`stream_api`], [`consumer_api`]);
 //! - per stream, one subscription on all its subjects for ingest ([`ingest`]: checks, store,
 //!   one `sync` per batch, then the PubAcks) and, with `allow_direct`, two for DIRECT.GET
 //!   ([`direct`]);
@@ -46,6 +47,8 @@
 )]
 
 pub mod api;
+pub mod consumer;
+pub mod consumer_api;
 pub mod dedup;
 pub mod direct;
 pub mod headers;
@@ -131,6 +134,9 @@ pub struct Ctx {
     usage: [AtomicI64; 2],
     /// Wakes the timer task (a stream's expiry may be sooner now).
     timer_wake: tokio::sync::Notify,
+    /// What consumers deliver through ([`consumer::pump::send`]): each batch of deliveries
+    /// flushes each recipient once.
+    pub deliveries: Mutex<fastnats_server::internal::Publisher>,
 }
 
 impl Ctx {
@@ -275,7 +281,7 @@ impl JsAccount {
 pub struct JetStream {
     ctx: Arc<Ctx>,
     account: Arc<JsAccount>,
-    api: Mutex<Option<InternalSubscription>>,
+    api: Mutex<Vec<InternalSubscription>>,
     timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -297,6 +303,7 @@ impl JetStream {
             .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
         let runtime = engine.runtime().clone();
         let ctx = Arc::new(Ctx {
+            deliveries: Mutex::new(engine.publisher()),
             engine,
             opts,
             usage: [AtomicI64::new(0), AtomicI64::new(0)],
@@ -313,7 +320,7 @@ impl JetStream {
         let js = Arc::new(JetStream {
             ctx: ctx.clone(),
             account: account.clone(),
-            api: Mutex::new(None),
+            api: Mutex::new(Vec::new()),
             timer: Mutex::new(None),
         });
         js.restore(&streams_dir)?;
@@ -321,7 +328,10 @@ impl JetStream {
             ctx: ctx.clone(),
             account,
         });
-        *js.api.lock() = Some(ctx.subscribe("$JS.API.>", API_MAX_PENDING, API_STALL, service)?);
+        for subject in service::API_SUBJECTS {
+            let sub = ctx.subscribe(subject, API_MAX_PENDING, API_STALL, service.clone())?;
+            js.api.lock().push(sub);
+        }
         *js.timer.lock() = Some(runtime.spawn(timer_loop(Arc::downgrade(&js))));
         Ok(js)
     }
@@ -365,6 +375,7 @@ impl JetStream {
                 self.ctx.add_usage(cfg.storage, st.store.state().bytes, 0);
             }
             self.ctx.attach(&s)?;
+            consumer::start::restore(&self.ctx, &s);
             // Go's `time.Since(start).Round(time.Millisecond)`.
             let took = (started.elapsed().as_nanos() + 500_000) / 1_000_000;
             fastnats_server::log_at!(
@@ -395,12 +406,13 @@ impl JetStream {
     /// Stops serving: unsubscribes everything, stops the timer, syncs every store and
     /// drops the streams (their files are closed once the last handler is done with them).
     pub fn shutdown(&self) {
-        self.api.lock().take();
+        self.api.lock().clear();
         if let Some(t) = self.timer.lock().take() {
             t.abort();
         }
         for s in self.account.all() {
             s.stop();
+            s.consumers.stop_all();
             let mut st = s.state.lock();
             if let Err(e) = st.store.sync() {
                 fastnats_server::log_at!(

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
-use crate::api::{ClusterInfo, StreamConfig, StreamState, Timestamp};
+use crate::api::{ClusterInfo, ConsumerInfo, StreamConfig, StreamState, Timestamp};
 use crate::JetStream;
 
 /// nats-server's `JetStreamAPIStats`.
@@ -66,6 +66,9 @@ pub struct StreamDetail {
     pub config: Option<StreamConfig>,
     /// Its state.
     pub state: StreamState,
+    /// Its consumers (with `consumers=true`; their configs with `config=true`).
+    #[serde(rename = "consumer_detail", skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<ConsumerInfo>,
 }
 
 /// One account in `/jsz`'s `account_details`.
@@ -107,6 +110,7 @@ impl JetStream {
         for s in self.account().all() {
             let st = s.state.lock().store.state();
             t.streams += 1;
+            t.consumers += s.consumers.len() as u64;
             t.messages += st.msgs;
             t.bytes += st.bytes;
         }
@@ -114,10 +118,15 @@ impl JetStream {
     }
 
     /// `account_details`: the account `$G` (nats-server shows reserved limits of an account
-    /// without any as `u64::MAX`), with its streams when `streams`, their configs when
-    /// `config`.
+    /// without any as `u64::MAX`), with its streams when `streams`, their consumers when
+    /// `consumers`, the configs of both when `config`.
     #[must_use]
-    pub fn account_details(&self, streams: bool, config: bool) -> Vec<AccountDetail> {
+    pub fn account_details(
+        &self,
+        streams: bool,
+        consumers: bool,
+        config: bool,
+    ) -> Vec<AccountDetail> {
         let account = self.account();
         let stats = Stats {
             reserved_memory: u64::MAX,
@@ -138,6 +147,21 @@ impl JetStream {
                         cluster: cluster.clone(),
                         config: config.then_some(info.config),
                         state: info.state,
+                        consumers: if consumers {
+                            s.consumers
+                                .all()
+                                .iter()
+                                .map(|c| {
+                                    let mut i = c.info();
+                                    if !config {
+                                        i.config = None;
+                                    }
+                                    i
+                                })
+                                .collect()
+                        } else {
+                            Vec::new()
+                        },
                     }
                 })
                 .collect()
@@ -156,8 +180,8 @@ impl JetStream {
     /// missing stream.
     #[must_use]
     pub fn consumer_names(&self, stream: &str) -> Vec<String> {
-        // Consumers are not served yet: no stream has any.
-        let _ = self.account().stream(stream);
-        Vec::new()
+        self.account().stream(stream).map_or_else(Vec::new, |s| {
+            s.consumers.all().iter().map(|c| c.name.clone()).collect()
+        })
     }
 }

@@ -1,27 +1,45 @@
-//! The `$JS.API.>` service: one internal subscription whose handler routes each request with
+//! The `$JS.API` service: internal subscriptions ([`API_SUBJECTS`]) whose handler routes each request with
 //! [`parse_api_subject`] and answers on its reply subject. Stream endpoints are in
 //! [`crate::stream_api`]; DIRECT.GET is answered by the stream's own subscriptions
 //! ([`crate::direct`]), so a stream without `allow_direct` means no responders, as in
 //! nats-server.
 //!
-//! Consumers are not in this slice: every CONSUMER.* request is answered with
-//! `stream not found` when the stream is missing, else `consumer not found` (nats-server's
-//! answer for a consumer that does not exist), and CONSUMER.CREATE with a 500
-//! `consumers are not supported yet`.
+//! Consumer endpoints are in [`crate::consumer_api`]; CONSUMER.MSG.NEXT is answered by the
+//! consumer's own subscription, so a consumer that does not exist means no responders.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use fastnats_server::internal::{InternalBatch, InternalHandler};
 
-use crate::api::responses::{
-    response_type as rt, ConsumerListBody, ConsumerNamesBody, SuccessBody,
-};
+use crate::api::responses::response_type as rt;
 use crate::api::{
     parse_api_subject, AccountInfo, AccountLimits, ApiError, ApiResponse, ApiRoute, ApiStats,
-    ConsumerInfo, JetStreamTier, StorageType,
+    JetStreamTier, StorageType,
 };
 use crate::{Ctx, JsAccount};
+
+/// What the API service subscribes: every `$JS.API` endpoint but DIRECT.GET and
+/// CONSUMER.MSG.NEXT, which streams and consumers serve on their own subscriptions (so
+/// that a stream without `allow_direct`, or a consumer that does not exist, means no
+/// responders, as on nats-server). Disjoint: no request reaches the service twice.
+pub const API_SUBJECTS: [&str; 15] = [
+    "$JS.API.INFO",
+    "$JS.API.STREAM.>",
+    "$JS.API.CONSUMER.CREATE.>",
+    "$JS.API.CONSUMER.DURABLE.>",
+    "$JS.API.CONSUMER.NAMES.>",
+    "$JS.API.CONSUMER.LIST.>",
+    "$JS.API.CONSUMER.INFO.>",
+    "$JS.API.CONSUMER.DELETE.>",
+    "$JS.API.CONSUMER.LEADER.>",
+    "$JS.API.CONSUMER.PAUSE.>",
+    "$JS.API.CONSUMER.UNPIN.>",
+    "$JS.API.CONSUMER.RESET.>",
+    "$JS.API.META.>",
+    "$JS.API.SERVER.>",
+    "$JS.API.ACCOUNT.>",
+];
 
 /// The API handler.
 pub struct ApiService {
@@ -106,6 +124,10 @@ impl ApiService {
             ctx: &self.ctx,
             account: &self.account,
         };
+        let consumers = crate::consumer_api::ConsumerApi {
+            ctx: &self.ctx,
+            account: &self.account,
+        };
         Some(match route {
             ApiRoute::AccountInfo => self.account_info(),
             ApiRoute::StreamCreate { stream } => api.create(stream, body),
@@ -117,53 +139,15 @@ impl ApiService {
             ApiRoute::StreamList => api.list(body),
             ApiRoute::StreamMsgGet { stream } => api.msg_get(stream, body),
             ApiRoute::StreamMsgDelete { stream } => api.msg_delete(stream, body),
-            ApiRoute::ConsumerCreate { stream, .. }
-            | ApiRoute::ConsumerDurableCreate { stream, .. } => {
-                self.no_consumers(stream, rt::CONSUMER_CREATE, true)
+            ApiRoute::ConsumerCreate { .. } | ApiRoute::ConsumerDurableCreate { .. } => {
+                consumers.create(route, body)
             }
-            ApiRoute::ConsumerInfo { stream, .. } => {
-                self.no_consumers(stream, rt::CONSUMER_INFO, false)
+            ApiRoute::ConsumerInfo { stream, consumer } => consumers.info(stream, consumer, body),
+            ApiRoute::ConsumerDelete { stream, consumer } => {
+                consumers.delete(stream, consumer, body)
             }
-            ApiRoute::ConsumerDelete { stream, .. } => {
-                self.no_consumers(stream, rt::CONSUMER_DELETE, false)
-            }
-            ApiRoute::ConsumerNames { stream } => match self.account.stream(stream) {
-                None => Answer::err_with(
-                    rt::CONSUMER_NAMES,
-                    ApiError::stream_not_found(),
-                    ConsumerNamesBody::default(),
-                ),
-                Some(_) => Answer::ok(
-                    rt::CONSUMER_NAMES,
-                    ConsumerNamesBody {
-                        paged: crate::api::ApiPaged {
-                            total: 0,
-                            offset: 0,
-                            limit: crate::api::responses::NAMES_LIMIT,
-                        },
-                        consumers: Vec::new(),
-                    },
-                ),
-            },
-            ApiRoute::ConsumerList { stream } => match self.account.stream(stream) {
-                None => Answer::err_with(
-                    rt::CONSUMER_LIST,
-                    ApiError::stream_not_found(),
-                    ConsumerListBody::default(),
-                ),
-                Some(_) => Answer::ok(
-                    rt::CONSUMER_LIST,
-                    ConsumerListBody {
-                        paged: crate::api::ApiPaged {
-                            total: 0,
-                            offset: 0,
-                            limit: crate::api::responses::LIST_LIMIT,
-                        },
-                        consumers: Vec::<ConsumerInfo>::new(),
-                        missing: Vec::new(),
-                    },
-                ),
-            },
+            ApiRoute::ConsumerNames { stream } => consumers.names(stream, body),
+            ApiRoute::ConsumerList { stream } => consumers.list(stream, body),
             ApiRoute::Unsupported(what) => Answer::err(
                 rt::SYSTEM,
                 ApiError::new(501, 10000, format!("{what} is not supported yet")),
@@ -174,23 +158,10 @@ impl ApiService {
         })
     }
 
-    fn no_consumers(&self, stream: &str, kind: &'static str, create: bool) -> Answer {
-        if self.account.stream(stream).is_none() {
-            return Answer::err(kind, ApiError::stream_not_found());
-        }
-        if create {
-            return Answer::err(
-                kind,
-                ApiError::new(500, 10000, "consumers are not supported yet"),
-            );
-        }
-        let _ = SuccessBody::default();
-        Answer::err(kind, ApiError::consumer_not_found())
-    }
-
     fn account_info(&self) -> Answer {
         let (mut memory, mut storage) = (0u64, 0u64);
         let streams = self.account.all();
+        let consumers: usize = streams.iter().map(|s| s.consumers.len()).sum();
         for s in &streams {
             let bytes = s.state.lock().store.state().bytes;
             match s.config.read().storage {
@@ -205,7 +176,7 @@ impl ApiService {
                 reserved_memory: 0,
                 reserved_storage: 0,
                 streams: i64::try_from(streams.len()).unwrap_or(i64::MAX),
-                consumers: 0,
+                consumers: i64::try_from(consumers).unwrap_or(i64::MAX),
                 limits: AccountLimits::default(),
             },
             domain: self.ctx.opts.domain.clone().unwrap_or_default(),

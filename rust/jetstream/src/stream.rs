@@ -96,6 +96,8 @@ pub struct Stream {
     pub subs: Mutex<Vec<InternalSubscription>>,
     /// `Store::sync` calls made by ingest (the group-commit test counts them).
     pub syncs: AtomicU64,
+    /// Its consumers.
+    pub consumers: crate::consumer::Consumers,
 }
 
 /// nats-server's PubAck prefix: `{"stream":"S", "seq":` or `{"stream":"S", "domain":"D", "seq":`.
@@ -200,6 +202,7 @@ impl Stream {
             dir,
             subs: Mutex::new(Vec::new()),
             syncs: AtomicU64::new(0),
+            consumers: crate::consumer::Consumers::default(),
         })
     }
 
@@ -227,10 +230,12 @@ impl Stream {
     pub fn info(&self, domain: Option<&str>) -> StreamInfo {
         let config = self.config.read().clone();
         let st = self.state.lock().store.state();
+        let mut state = api_state(&st);
+        state.consumer_count = i64::try_from(self.consumers.len()).unwrap_or(i64::MAX);
         StreamInfo {
             config,
             created: self.created,
-            state: api_state(&st),
+            state,
             domain: domain.unwrap_or_default().to_string(),
             cluster: None,
             ts: Timestamp::from(std::time::SystemTime::now()),

@@ -200,6 +200,7 @@ impl StreamApi<'_> {
             return err(ApiError::stream_not_found());
         };
         stream.stop();
+        stream.consumers.clear();
         let bytes = stream.state.lock().store.state().bytes;
         self.ctx.add_usage(stream.config.read().storage, 0, bytes);
         if let Some(dir) = &stream.dir {

@@ -112,6 +112,19 @@ impl Delivery {
         delivered
     }
 
+    /// Delivers `msg` to the subscribers of `route` in `account` (not its own subject), for
+    /// JetStream deliveries: no cross-account forwarding.
+    pub fn route_to(
+        &mut self,
+        account: &Account,
+        from: Origin,
+        route: &[u8],
+        msg: &Publish<'_>,
+    ) -> usize {
+        let result = self.l1.lookup(&account.index, route);
+        self.sink.fan_out(result, from, msg)
+    }
+
     /// [`Delivery::route`] in an account a message reached over `hops` bridges: matched
     /// without the publisher's cache (which holds its own account's results).
     pub(crate) fn route_in(

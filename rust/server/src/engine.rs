@@ -209,6 +209,16 @@ impl Engine {
         Publisher::new(conn, account, self.shared.stats.clone())
     }
 
+    /// Whether anyone in `$G` subscribes to a subject matching literal `subject`.
+    pub fn has_interest(&self, subject: &[u8]) -> bool {
+        !self
+            .shared
+            .global_account()
+            .index
+            .matches(subject)
+            .is_empty()
+    }
+
     /// The permissions (`None`: unrestricted) and account of whom the application acts as:
     /// configured user `user`, or the server itself in `$G`. `None` when no such user is
     /// configured.

@@ -148,6 +148,7 @@ impl InternalClient {
             reply,
             headers,
             payload,
+            route: None,
         };
         let mut delivery = self.delivery.lock();
         let delivered = route_checked(
@@ -171,6 +172,9 @@ struct Parts<'a> {
     reply: Option<&'a [u8]>,
     headers: Option<&'a [u8]>,
     payload: &'a [u8],
+    /// Routed to the subscribers of this subject instead of `subject`'s (a JetStream
+    /// delivery, see [`Publisher::publish_routed`]).
+    route: Option<&'a [u8]>,
 }
 
 /// Checks one message (subject, permissions, reply, size) and routes it from `conn` in
@@ -231,7 +235,10 @@ fn route_checked(
     if count_in {
         delivery.count_in(size);
     }
-    Ok(delivery.route(account, from, &msg))
+    Ok(match m.route {
+        Some(r) => delivery.route_to(account, from, r, &msg),
+        None => delivery.route(account, from, &msg),
+    })
 }
 
 /// The server's own batching publisher in one account (JetStream's PubAcks and consumer
@@ -285,11 +292,30 @@ impl Publisher {
         headers: Option<&[u8]>,
         payload: &[u8],
     ) -> Result<usize, PublishError> {
+        self.publish_routed(subject, subject, reply, headers, payload)
+    }
+
+    /// [`Publisher::publish`] routed to the subscribers of `route` (a consumer's deliver
+    /// subject or a pull request's inbox) while the `MSG` they get shows `subject` (the
+    /// stored message's own), as nats-server's `pa.deliver` does; not forwarded across
+    /// accounts.
+    ///
+    /// # Errors
+    /// An invalid subject or reply subject (nothing is delivered).
+    pub fn publish_routed(
+        &mut self,
+        route: &[u8],
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
         let parts = Parts {
             subject,
             reply,
             headers,
             payload,
+            route: (route != subject).then_some(route),
         };
         route_checked(
             &mut self.delivery,

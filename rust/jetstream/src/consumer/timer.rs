@@ -1,0 +1,164 @@
+//! A consumer's timer: one tokio task per consumer that sleeps until the earliest of its
+//! deadlines (a pending delivery's ack wait, a pull request's expiry or heartbeat, the push
+//! idle heartbeat, paced replay, the inactivity threshold, the next state write) or until
+//! woken, then runs [`Consumer::tick`] on a blocking thread. Deadlines are
+//! [`tokio::time::Instant`]s, so tests may run it on paused time.
+//!
+//! A push consumer is also looked at every [`PUSH_POLL`]: it delivers only while its
+//! deliver subject has a subscriber, and a new subscriber is noticed this way.
+
+use std::sync::{Arc, Weak};
+
+use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
+
+use super::persist::FLUSH_EVERY;
+use super::pump::{send, Out};
+use super::Consumer;
+
+/// How often a push consumer checks for a subscriber on its deliver subject.
+pub const PUSH_POLL: Duration = Duration::from_millis(250);
+
+/// The timer task of `weak` (ends when the consumer is gone).
+pub async fn run(weak: Weak<Consumer>, wake: Arc<Notify>) {
+    loop {
+        let deadline = {
+            let Some(c) = weak.upgrade() else { return };
+            let d = c.next_deadline();
+            if c.state.lock().closed {
+                return;
+            }
+            d
+        };
+        match deadline {
+            Some(d) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(d) => {}
+                    () = wake.notified() => {}
+                }
+            }
+            None => wake.notified().await,
+        }
+        let Some(c) = weak.upgrade() else { return };
+        if tokio::task::spawn_blocking(move || c.tick()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The heartbeat nats-server sends: last consumer and stream sequences delivered, and the
+/// outstanding flow-control subject when stalled on it.
+fn heartbeat(route: String, dseq: u64, sseq: u64, stalled: Option<&str>) -> Out {
+    let mut h = format!(
+        "NATS/1.0 100 Idle Heartbeat\r\nNats-Last-Consumer: {}\r\nNats-Last-Stream: {}\r\n",
+        dseq.saturating_sub(1),
+        sseq.saturating_sub(1)
+    );
+    if let Some(fc) = stalled {
+        h.push_str("Nats-Consumer-Stalled: ");
+        h.push_str(fc);
+        h.push_str("\r\n");
+    }
+    h.push_str("\r\n");
+    Out::status(route, h.as_bytes())
+}
+
+impl Consumer {
+    /// The earliest deadline, if any.
+    fn next_deadline(&self) -> Option<Instant> {
+        let now = Instant::now();
+        let mut st = self.state.lock();
+        if st.dirty && self.dir.is_some() && st.flush_due.is_none() {
+            st.flush_due = Some(now + FLUSH_EVERY);
+        }
+        let push = !st.cfg.is_pull();
+        if push && st.hb_due.is_none() {
+            if let Some(hb) = st.cfg.idle_heartbeat.to_std().filter(|d| !d.is_zero()) {
+                st.hb_due = Some(now + hb);
+            }
+        }
+        let mut all = vec![st.next_redeliver, st.flush_due, st.replay_due, st.hb_due];
+        for w in &st.waiting {
+            all.push(w.expires);
+            all.push(w.hb_due);
+        }
+        if let Some(t) = st.cfg.inactive_threshold.to_std().filter(|d| !d.is_zero()) {
+            all.push(Some(st.last_active + t));
+        }
+        if push {
+            all.push(Some(now + super::timer::PUSH_POLL));
+        }
+        all.into_iter().flatten().min()
+    }
+
+    /// Does what is due (see the module docs), then delivers.
+    pub fn tick(self: Arc<Self>) {
+        let now = Instant::now();
+        let mut out = Vec::new();
+        let mut inactive = false;
+        let mut flush = false;
+        {
+            let mut st = self.state.lock();
+            if st.closed {
+                return;
+            }
+            if st.next_redeliver.is_some_and(|d| d <= now) {
+                st.check_pending(now);
+            }
+            let push = !st.cfg.is_pull();
+            let active = if push {
+                let interest = self
+                    .ctx
+                    .engine
+                    .has_interest(st.cfg.deliver_subject.as_bytes());
+                if st.hb_due.is_some_and(|d| d <= now) {
+                    if interest {
+                        let fc = st.fc.fcid.clone();
+                        out.push(heartbeat(
+                            st.cfg.deliver_subject.clone(),
+                            st.dseq,
+                            st.sseq,
+                            fc.as_deref(),
+                        ));
+                    }
+                    st.hb_due = st.cfg.idle_heartbeat.to_std().map(|d| now + d);
+                }
+                interest
+            } else {
+                self.expire_waiting(&mut st, now, &mut out);
+                let (dseq, sseq) = (st.dseq, st.sseq);
+                for w in &mut st.waiting {
+                    if let (Some(due), Some(hb)) = (w.hb_due, w.hb) {
+                        if due <= now {
+                            out.push(heartbeat(w.reply.clone(), dseq, sseq, None));
+                            w.hb_due = Some(now + hb);
+                        }
+                    }
+                }
+                !st.waiting.is_empty()
+            };
+            if active {
+                st.last_active = now;
+            } else if let Some(t) = st.cfg.inactive_threshold.to_std().filter(|d| !d.is_zero()) {
+                inactive = now.duration_since(st.last_active) >= t;
+            }
+            if st.flush_due.is_some_and(|d| d <= now) {
+                st.flush_due = None;
+                flush = true;
+            }
+        }
+        send(&self.ctx, &out);
+        if inactive {
+            if let Some(stream) = self.stream.upgrade() {
+                if stream.consumers.remove(&self) {
+                    self.delete();
+                    return;
+                }
+            }
+        }
+        if flush {
+            self.flush();
+        }
+        self.pump();
+    }
+}

@@ -1,0 +1,193 @@
+"""Consumers through nats-py's JetStream API, side by side with nats-server: pull
+subscriptions (fetch, ack, nak, term, fetch timeouts), push subscriptions, ordered
+consumers, key-value watch, and a durable consumer's ack state across a restart.
+
+Every server is started on 127.0.0.1 with its own store directory and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+import pytest
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from ..dropin.procs import kinds, served
+
+pytestmark = pytest.mark.timeout(60)
+
+WAIT = 10.0
+
+
+def _args(store: Path) -> list[str]:
+    return ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", str(store)]
+
+
+def _serve(kind: str, store: Path, body: Any) -> None:
+    """Runs ``body(port)`` against a server of ``kind``."""
+    with served(*_args(store), kind=kind) as s:
+        asyncio.run(asyncio.wait_for(body(s.port), 45))
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_pull_fetch_ack_nak_and_term(kind: str, tmp_path: Path) -> None:
+    async def body(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        await js.add_stream(name="S", subjects=["s.*"])
+        for i in range(5):
+            await js.publish(f"s.{i % 2}", f"m{i}".encode(), headers={"K": str(i)})
+        psub = await js.pull_subscribe("s.*", durable="D", config=ConsumerConfig(ack_wait=30))
+        msgs = await psub.fetch(3, timeout=WAIT)
+        assert [m.data for m in msgs] == [b"m0", b"m1", b"m2"]
+        assert [m.subject for m in msgs] == ["s.0", "s.1", "s.0"]
+        assert msgs[1].headers == {"K": "1"}
+        md = msgs[2].metadata
+        assert (md.sequence.stream, md.sequence.consumer, md.num_delivered) == (3, 3, 1)
+        assert md.num_pending == 2
+        await msgs[0].ack_sync()
+        await msgs[1].ack()
+        await msgs[2].nak()
+        # The nak races the next fetch: the redelivery comes within the batch either way.
+        rest: list[Any] = []
+        while len(rest) < 3:
+            rest += await psub.fetch(3 - len(rest), timeout=WAIT)
+        by_data = {m.data: m for m in rest}
+        assert sorted(by_data) == [b"m2", b"m3", b"m4"]
+        assert by_data[b"m2"].metadata.num_delivered == 2
+        await by_data[b"m2"].term()
+        for m in rest:
+            if m.data != b"m2":
+                await m.ack_sync()
+        with pytest.raises(nats.errors.TimeoutError):
+            await psub.fetch(1, timeout=0.5)
+        info = await js.consumer_info("S", "D")
+        assert info.num_ack_pending == 0
+        assert info.num_pending == 0
+        assert info.delivered.stream_seq == 5
+        assert info.ack_floor.stream_seq == 5
+        assert info.num_redelivered == 0
+        names = await js.consumers_info("S")
+        assert [c.name for c in names] == ["D"]
+        await js.delete_consumer("S", "D")
+        with pytest.raises(nats.js.errors.NotFoundError):
+            await js.consumer_info("S", "D")
+        await nc.close()
+
+    _serve(kind, tmp_path, body)
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_push_subscriptions_and_ordered_consumers(kind: str, tmp_path: Path) -> None:
+    async def body(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        await js.add_stream(name="P", subjects=["p.>"])
+        for i in range(10):
+            await js.publish(f"p.{i}", f"v{i}".encode())
+        sub = await js.subscribe("p.>", durable="PUSH", manual_ack=True)
+        for i in range(10):
+            m = await sub.next_msg(timeout=WAIT)
+            assert (m.subject, m.data) == (f"p.{i}", f"v{i}".encode())
+            await m.ack()
+        await js.publish("p.late", b"late")
+        m = await sub.next_msg(timeout=WAIT)
+        assert m.data == b"late"
+        await m.ack_sync()
+        info = await js.consumer_info("P", "PUSH")
+        assert info.num_ack_pending == 0 and info.delivered.consumer_seq == 11
+        await sub.unsubscribe()
+
+        ordered = await js.subscribe("p.>", ordered_consumer=True)
+        seen = []
+        for _ in range(11):
+            m = await ordered.next_msg(timeout=WAIT)
+            seen.append(m.metadata.sequence.stream)
+        assert seen == list(range(1, 12))
+        await ordered.unsubscribe()
+
+        # A deliver-new push consumer with a callback.
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def cb(msg: Any) -> None:
+            await got.put(msg.data)
+            await msg.ack()
+
+        await js.subscribe("p.>", cb=cb, deliver_policy=DeliverPolicy.NEW, manual_ack=True)
+        await js.publish("p.cb", b"callback")
+        assert await asyncio.wait_for(got.get(), WAIT) == b"callback"
+        await nc.close()
+
+    _serve(kind, tmp_path, body)
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_key_value_watch(kind: str, tmp_path: Path) -> None:
+    async def body(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        kv = await js.create_key_value(bucket="B", history=5)
+        await kv.put("a", b"1")
+        await kv.put("b", b"2")
+        await kv.put("a", b"3")
+        watcher = await kv.watchall()
+        initial = []
+        while True:
+            e = await watcher.updates(timeout=WAIT)
+            if e is None:
+                break
+            initial.append((e.key, e.value))
+        assert sorted(initial) == [("a", b"3"), ("b", b"2")]
+        await kv.put("c", b"4")
+        e = await watcher.updates(timeout=WAIT)
+        assert (e.key, e.value) == ("c", b"4")
+        await kv.delete("b")
+        e = await watcher.updates(timeout=WAIT)
+        assert e.key == "b" and e.operation == "DEL"
+        await watcher.stop()
+        history = await kv.history("a")
+        assert [h.value for h in history] == [b"1", b"3"]
+        assert sorted(await kv.keys()) == ["a", "c"]
+        await nc.close()
+
+    _serve(kind, tmp_path, body)
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_acks_survive_a_restart(kind: str, tmp_path: Path) -> None:
+    async def before(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        await js.add_stream(name="R", subjects=["r"])
+        for i in range(4):
+            await js.publish("r", f"m{i}".encode())
+        psub = await js.pull_subscribe(
+            "r", durable="D", config=ConsumerConfig(ack_policy=AckPolicy.EXPLICIT)
+        )
+        msgs = await psub.fetch(2, timeout=WAIT)
+        for m in msgs:
+            await m.ack_sync()
+        await nc.close()
+
+    async def after(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        info = await js.consumer_info("R", "D")
+        assert info.ack_floor.stream_seq == 2
+        assert info.num_pending == 2
+        psub = await js.pull_subscribe_bind("D", stream="R")
+        msgs = await psub.fetch(2, timeout=WAIT)
+        assert [m.data for m in msgs] == [b"m2", b"m3"]
+        await nc.close()
+
+    with served(*_args(tmp_path), kind=kind) as s:
+        asyncio.run(asyncio.wait_for(before(s.port), 45))
+        s.send_signal(signal.SIGTERM)
+        assert s.wait() == 0
+    _serve(kind, tmp_path, after)
