@@ -7,7 +7,7 @@ TESTS ?= tests
 
 .DEFAULT_GOAL := help
 .PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
-	bench-inprocess fuzz clean
+	bench-inprocess bench-jetstream fuzz clean
 
 # What the installed package is built from: `make setup` reinstalls only when one changed.
 RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
@@ -96,6 +96,10 @@ bench-e2e:
 ## bench-inprocess: in-process services (Server.subscribe) against nats-py on nats-server
 bench-inprocess:
 	$(PYTHON) benches/inprocess.py --quick
+
+## bench-jetstream: JetStream publish, fetch, consume, KV and memory against nats-server
+bench-jetstream:
+	$(PYTHON) benches/jetstream.py --quick
 
 ## fuzz: run the parser and JetStream API fuzz targets for a bounded time (installs cargo-fuzz if missing)
 fuzz:

@@ -23,10 +23,14 @@
 //! - `manysubs` `--nsubs` subscriptions (literal, `*`, `>`), publishes spread over all of them
 //! - `idle`     `--conns` connections opened in bursts of `--batch`, CONNECT + PING/PONG, held
 //!   `--hold` seconds, re-PINGed
+//! - `jspub`    JetStream publishes with PubAcks, `--inflight` unacknowledged (see [`jetstream`])
+//! - `jsfetch`  a pull consumer without acks fetched in `--batch`es (see [`jetstream`])
+//! - `jskvget`  sequential KV gets (direct gets) of `--keys` keys (see [`jetstream`])
 //!
 //! `--user`/`--pass` log every connection in (CONNECT `"user"`/`"pass"`); `--user2`/`--pass2`
 //! are `pubsub2`'s second pair (default: the first pair's).
 
+mod jetstream;
 mod modes;
 mod report;
 mod wire;
@@ -48,8 +52,8 @@ static PRINTED: AtomicBool = AtomicBool::new(false);
 
 const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--count N] [--size BYTES] [--subs N] \
 [--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
-[--timeout SECS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
-modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle";
+[--inflight N] [--keys N] [--timeout SECS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
+modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle jspub jsfetch jskvget";
 
 /// The run's parameters (one set for every mode; each mode reads the ones it needs).
 #[derive(Clone)]
@@ -68,6 +72,10 @@ pub struct Params {
     pub warmup: u64,
     /// Publisher flow control: bytes in flight per subscriber (0 = flood).
     pub window: u64,
+    /// JetStream publishes not yet acknowledged (`jspub`; 1 = synchronous).
+    pub inflight: u64,
+    /// KV keys (`jskvget`).
+    pub keys: u64,
     pub timeout: Duration,
     pub tag: String,
     /// Credentials of every connection (of `pubsub2`'s first pair).
@@ -113,7 +121,7 @@ fn parse_args() -> Result<Params, String> {
     }
     if ![
         "pub", "pubsub", "pubsub2", "fanout", "fanin", "queue", "hpub", "reqrep", "manysubs",
-        "idle",
+        "idle", "jspub", "jsfetch", "jskvget",
     ]
     .contains(&mode.as_str())
     {
@@ -132,6 +140,8 @@ fn parse_args() -> Result<Params, String> {
         batch: 500,
         warmup: 1000,
         window: 8 << 20,
+        inflight: 256,
+        keys: 1000,
         timeout: Duration::from_secs(60),
         tag: String::new(),
         user: None,
@@ -164,6 +174,8 @@ fn parse_args() -> Result<Params, String> {
             "--batch" => p.batch = (num()? as usize).max(1),
             "--warmup" => p.warmup = num()?,
             "--window" => p.window = num()?,
+            "--inflight" => p.inflight = num()?.max(1),
+            "--keys" => p.keys = num()?.max(1),
             "--timeout" => p.timeout = Duration::from_secs_f64(secs()?),
             "--tag" => p.tag = val.clone(),
             "--user" => p.user = Some(val.clone()),
@@ -189,6 +201,8 @@ fn base_report(p: &Params) -> Report {
         .int("batch", p.batch as u64)
         .int("warmup", p.warmup)
         .int("window", p.window)
+        .int("inflight", p.inflight)
+        .int("keys", p.keys)
         .num("timeout", p.timeout.as_secs_f64());
     // The users (never the passwords) of a run that logs in.
     for (key, user) in [("user", &p.user), ("user2", &p.user2)] {
@@ -265,6 +279,9 @@ fn main() {
         "reqrep" => modes::reqrep(&p, &mut r),
         "manysubs" => modes::manysubs(&p, &mut r),
         "idle" => modes::idle(&p, &mut r),
+        "jspub" => jetstream::jspub(&p, &mut r),
+        "jsfetch" => jetstream::jsfetch(&p, &mut r),
+        "jskvget" => jetstream::jskvget(&p, &mut r),
         _ => unreachable!("checked in parse_args"),
     };
     r.num("wall_s", p.started.elapsed().as_secs_f64());

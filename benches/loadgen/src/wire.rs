@@ -9,17 +9,20 @@ use std::time::Duration;
 
 use crate::report::json_string;
 
-/// One server op, borrowed from the read buffer. Payload bytes are never exposed: they are
-/// skipped by length, so a 64 KiB message costs one header parse.
+/// One server op, borrowed from the read buffer. Payload bytes are skipped by length, so a
+/// 64 KiB message costs one header parse; only a reader made with [`Reader::whole_up_to`]
+/// exposes the payloads of small messages (JetStream replies, which must be read).
 pub enum Op<'a> {
     /// `MSG` or `HMSG` (then `hdr` is true); `size` is the (total) payload size, `first` the
     /// first byte after the MSG line (0 for an empty payload): runs that publish distinct
-    /// payloads on one subject tell whose message arrived by it.
+    /// payloads on one subject tell whose message arrived by it. `body` is the whole payload
+    /// (headers included) when it is at most the reader's `whole_up_to` bytes.
     Msg {
         reply: Option<&'a [u8]>,
         size: usize,
         hdr: bool,
         first: u8,
+        body: Option<&'a [u8]>,
     },
     Ping,
     Pong,
@@ -41,6 +44,8 @@ pub struct Reader {
     end: usize,
     /// Payload bytes (plus the trailing CRLF) of the current message still to skip.
     skip: usize,
+    /// Payloads up to this size are waited for and handed over whole (`Op::Msg::body`).
+    whole: usize,
 }
 
 impl Reader {
@@ -55,7 +60,14 @@ impl Reader {
             start: 0,
             end: 0,
             skip: 0,
+            whole: 0,
         }
+    }
+
+    /// Hand over payloads of up to `n` bytes whole (`Op::Msg::body`).
+    pub fn whole_up_to(mut self, n: usize) -> Self {
+        self.whole = n;
+        self
     }
 
     /// One `read()` from the socket, then every complete op in the buffer goes to `f`.
@@ -141,14 +153,23 @@ impl Reader {
             let line = &self.buf[self.start..self.start + line_end];
             self.start += nl + 1;
             let mut op = classify(line)?;
-            if let Op::Msg { size, first, .. } = &mut op {
+            if let Op::Msg {
+                size, first, body, ..
+            } = &mut op
+            {
                 if *size > 0 {
-                    if self.start == self.end {
-                        // The first payload byte is not here yet: parse the line again with it.
+                    let whole = *size <= self.whole;
+                    let need = if whole { *size } else { 1 };
+                    if self.end - self.start < need {
+                        // The first payload byte (or the small payload) is not here yet: parse
+                        // the line again with it.
                         self.start = line_start;
                         return Ok(());
                     }
                     *first = self.buf[self.start];
+                    if whole {
+                        *body = Some(&self.buf[self.start..self.start + *size]);
+                    }
                 }
                 self.skip = *size + 2;
             }
@@ -191,6 +212,7 @@ fn classify(line: &[u8]) -> io::Result<Op<'_>> {
             size,
             hdr,
             first: 0,
+            body: None,
         });
     }
     if line.starts_with(b"PING") {
