@@ -135,7 +135,23 @@ pub struct FileStore {
     /// A segment was created since the last directory sync.
     dir_dirty: bool,
     last_sync: Instant,
+    /// The last chunk read ahead from a segment file (see [`ReadAhead`]).
+    ahead: std::sync::Mutex<Option<ReadAhead>>,
 }
+
+/// Bytes read from a segment file past the record asked for: consumers and fetches read
+/// messages in sequence order, so the next records come from this chunk without a system
+/// call or a copy (their payloads are slices of it). One chunk per store; records in the
+/// file never change but by an erasing removal, which drops it.
+#[derive(Debug)]
+struct ReadAhead {
+    seg: u32,
+    off: u64,
+    data: Bytes,
+}
+
+/// How much a file read takes at once.
+const READ_AHEAD: usize = 64 * 1024;
 
 impl FileStore {
     /// Opens (or creates) the store in `dir`, recovering what is there (see
@@ -184,6 +200,7 @@ impl FileStore {
             unlink: Vec::new(),
             dir_dirty,
             last_sync: Instant::now(),
+            ahead: std::sync::Mutex::new(None),
         };
         store.log.enforce_all();
         store.settle()?;
@@ -296,6 +313,44 @@ fn read_ts(segs: &BTreeMap<u32, Segment>, seg: u32, loc: FileLoc) -> Result<i64>
         .ok_or(StoreError::Corrupt { seq: 0 })
 }
 
+impl FileStore {
+    /// The `len` bytes of the record at `off` in segment `seg`: from the write buffer, from
+    /// the read-ahead chunk, or with one file read of [`READ_AHEAD`] bytes kept for the next.
+    fn read_record(&self, seg: u32, s: &Segment, off: u64, len: usize) -> Result<Bytes> {
+        if off >= s.written() {
+            let mut rec = vec![0u8; len];
+            s.read_into(off, &mut rec)?;
+            return Ok(Bytes::from(rec));
+        }
+        let mut ahead = self
+            .ahead
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(a) = ahead.as_ref() {
+            if a.seg == seg && off >= a.off && off + len as u64 <= a.off + a.data.len() as u64 {
+                let start = (off - a.off) as usize;
+                return Ok(a.data.slice(start..start + len));
+            }
+        }
+        // A record is wholly in the file or wholly in the buffer: `len` bytes are there.
+        let want = (len.max(READ_AHEAD) as u64).min(s.written() - off) as usize;
+        let mut chunk = vec![0u8; want];
+        s.read_file(off, &mut chunk)?;
+        let data = Bytes::from(chunk);
+        let rec = data.slice(..len);
+        *ahead = Some(ReadAhead { seg, off, data });
+        Ok(rec)
+    }
+
+    /// Drops the read-ahead chunk (file bytes were rewritten).
+    fn forget_read_ahead(&mut self) {
+        *self
+            .ahead
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
 impl Store for FileStore {
     fn append(
         &mut self,
@@ -402,14 +457,12 @@ impl Store for FileStore {
         let (Some(s), Some(subject)) = (self.segs.get(&seg), subject) else {
             return Err(StoreError::Corrupt { seq });
         };
-        let mut rec = vec![0u8; loc.record_len()];
-        s.read_into(u64::from(loc.off), &mut rec)?;
-        let h = record::decode_header(&rec)
+        let body = self.read_record(seg, s, u64::from(loc.off), loc.record_len())?;
+        let h = record::decode_header(&body)
             .filter(|h| {
-                h.kind == Kind::Msg && h.seq == seq && record::body_ok(h, &rec[HEADER_LEN..])
+                h.kind == Kind::Msg && h.seq == seq && record::body_ok(h, &body[HEADER_LEN..])
             })
             .ok_or(StoreError::Corrupt { seq })?;
-        let body = Bytes::from(rec);
         let hdr_start = HEADER_LEN + usize::from(h.subj_len);
         let payload_start = hdr_start + h.hdr_len as usize;
         Ok(Some(StoredMsg {
@@ -427,6 +480,7 @@ impl Store for FileStore {
             return Ok(false);
         };
         if erase {
+            self.forget_read_ahead();
             if let Some(s) = self.segs.get_mut(&seg) {
                 s.rewrite(u64::from(loc.off), loc.record_len(), record::erase_in_place)?;
             }
@@ -502,5 +556,33 @@ mod tests {
         // Sealed segments are exact; only the active one has spare capacity.
         assert!(per_msg <= 16.5, "{per_msg} bytes per message");
         assert_eq!(std::mem::size_of::<crate::index::Slot<FileLoc>>(), 16);
+    }
+
+    #[test]
+    fn sequential_reads_come_from_the_read_ahead_and_an_erase_drops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = FileStoreConfig {
+            block_size: 16 * 1024,
+            ..FileStoreConfig::default()
+        };
+        let (mut s, _) = FileStore::open(dir.path(), cfg, StoreLimits::default()).unwrap();
+        for i in 0..2000u64 {
+            s.append("a.b", None, format!("m{i}").as_bytes(), 0).unwrap();
+        }
+        s.flush().unwrap();
+        // Across several segments: every record right, each segment read in a few chunks.
+        for seq in 1..=2000u64 {
+            let m = s.get(seq).unwrap().unwrap();
+            assert_eq!(m.payload, format!("m{}", seq - 1).as_bytes());
+        }
+        let cached = s.ahead.lock().unwrap().as_ref().map(|a| (a.seg, a.off));
+        assert!(cached.is_some());
+        // Erasing a record that sits in the cached chunk: it is gone, its neighbours are
+        // read again from the file.
+        assert!(s.remove(1999, true).unwrap());
+        assert!(s.ahead.lock().unwrap().is_none());
+        assert!(s.get(1999).unwrap().is_none());
+        assert_eq!(s.get(2000).unwrap().unwrap().payload, &b"m1999"[..]);
+        assert_eq!(s.get(1998).unwrap().unwrap().payload, &b"m1997"[..]);
     }
 }

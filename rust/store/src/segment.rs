@@ -124,6 +124,17 @@ impl Segment {
         self.dirty || !self.buf.is_empty()
     }
 
+    /// Bytes in the file: records below this offset are read from it, the others from the
+    /// buffer.
+    pub(crate) fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Reads `out.len()` bytes at `off` from the file only (all below [`Segment::written`]).
+    pub(crate) fn read_file(&self, off: u64, out: &mut [u8]) -> io::Result<()> {
+        self.file.read_exact_at(out, off)
+    }
+
     /// Reads `out.len()` bytes at `off`.
     pub(crate) fn read_into(&self, off: u64, out: &mut [u8]) -> io::Result<()> {
         if off >= self.written {
