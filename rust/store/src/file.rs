@@ -229,8 +229,6 @@ impl FileStore {
     /// I/O errors.
     pub fn close(mut self) -> Result<()> {
         self.cfg.sync = SyncPolicy::Always;
-        // A clean close leaves no padding behind the data.
-        self.active_seg()?.trim()?;
         self.sync()
     }
 
@@ -242,7 +240,7 @@ impl FileStore {
 
     /// Starts a new segment; the old one is sealed (and dropped if it holds no message).
     fn roll_segment(&mut self) -> Result<()> {
-        self.active_seg()?.trim()?;
+        self.active_seg()?.flush()?;
         let id = self.next_id;
         self.segs.insert(id, Segment::create(&self.dir, id)?);
         self.next_id += 1;

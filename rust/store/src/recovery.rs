@@ -8,8 +8,6 @@
 //! - where a header does not hold, the scan looks for the next offset where a whole record
 //!   holds and continues there, reporting the bytes in between as a corrupt region; so one
 //!   bad record in the middle never costs the rest of the segment;
-//! - zeros from there to the end of the file are the padding a segment grows by (see
-//!   [`crate::segment`]), not damage: the data ends there, silently, and the file is cut;
 //! - if nothing holds up to the end of the *newest* segment, that tail is a torn write (or
 //!   garbage): the file is truncated there, and the stream goes on at the next sequence. In
 //!   an older segment the same is reported as corrupt, and left alone.
@@ -140,11 +138,6 @@ fn scan(seg: u32, buf: &[u8], newest: bool, mut visit: impl FnMut(u64, &Header, 
             pos += HEADER_LEN + body.len();
             continue;
         }
-        // The zero padding ahead of the data: the end of the segment's data.
-        if buf[pos..].iter().all(|&b| b == 0) {
-            out.valid_len = pos as u64;
-            break;
-        }
         // A readable header over a complete but damaged body: skip exactly that record.
         if let Some(h) = decode_header(&buf[pos..]) {
             let len = h.record_len();
@@ -267,12 +260,6 @@ pub(crate) fn recover(dir: &Path, log: &mut Log<FileLoc>) -> Result<Recovered> {
             }
         }
         report.corrupt.extend(scan.corrupt);
-        if scan.torn.is_none() && scan.valid_len < buf.len() as u64 {
-            // Zero padding: cut, so that the data and the file end together again.
-            let f = fs::OpenOptions::new().write(true).open(&path)?;
-            f.set_len(scan.valid_len)?;
-            f.sync_all()?;
-        }
         if let Some(t) = scan.torn {
             let f = fs::OpenOptions::new().write(true).open(&path)?;
             f.set_len(t.offset)?;

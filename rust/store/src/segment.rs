@@ -6,13 +6,6 @@
 //! (`read_exact_at`), served from the buffer for bytes not yet written, so readers need only
 //! `&self`. A record is always entirely in the file or entirely in the buffer, because the
 //! buffer is written out whole.
-//!
-//! The file grows in zero-filled steps of [`GROW_STEP`] ahead of the data: a sync then
-//! writes data into blocks that exist and a size that does not change, so `fdatasync` has
-//! no metadata to commit (on ext4 ~215 µs instead of ~385 µs per sync on the machine that
-//! measured it, benches/README.md). The zeros past the data are padding: recovery takes a
-//! zero tail for the end of the data ([`crate::recovery`]), and [`Segment::trim`] cuts it
-//! off when the segment is sealed.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -21,9 +14,6 @@ use std::path::{Path, PathBuf};
 
 /// Suffix of segment files.
 const SUFFIX: &str = ".seg";
-
-/// How far ahead of the data the file is zero-filled.
-pub(crate) const GROW_STEP: u64 = 1024 * 1024;
 
 /// File name of segment `id`.
 pub(crate) fn file_name(id: u32) -> String {
@@ -47,8 +37,6 @@ pub(crate) struct Segment {
     written: u64,
     /// Bytes appended after `written`, not yet in the file.
     buf: Vec<u8>,
-    /// The file's length: data up to `written`, zeros after.
-    zeroed: u64,
     /// Written (or overwritten) since the last `fdatasync`.
     dirty: bool,
     /// Sequences of the tombstones this segment holds (rewritten elsewhere when it goes).
@@ -70,7 +58,6 @@ impl Segment {
             path,
             written: 0,
             buf: Vec::new(),
-            zeroed: 0,
             dirty: true,
             tombs: Vec::new(),
         })
@@ -86,7 +73,6 @@ impl Segment {
             path,
             written: len,
             buf: Vec::new(),
-            zeroed: len,
             dirty: false,
             tombs: Vec::new(),
         })
@@ -115,28 +101,9 @@ impl Segment {
     /// Writes the buffer out.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
-            let end = self.written + self.buf.len() as u64;
-            if end > self.zeroed {
-                let to = end.div_ceil(GROW_STEP) * GROW_STEP;
-                let zeros = vec![0u8; usize::try_from(to - self.zeroed).unwrap_or(0)];
-                self.file.write_all_at(&zeros, self.zeroed)?;
-                self.zeroed = to;
-            }
             self.file.write_all_at(&self.buf, self.written)?;
             self.written += self.buf.len() as u64;
             self.buf.clear();
-            self.dirty = true;
-        }
-        Ok(())
-    }
-
-    /// Cuts the zero padding off a segment no longer appended to (made durable by the next
-    /// sync; a crash before leaves padding that recovery takes for the end of the data).
-    pub(crate) fn trim(&mut self) -> io::Result<()> {
-        self.flush()?;
-        if self.zeroed > self.written {
-            self.file.set_len(self.written)?;
-            self.zeroed = self.written;
             self.dirty = true;
         }
         Ok(())
