@@ -7,7 +7,8 @@ fastnats is compared with nats-server 2.10.26's recording (fastnats follows 2.10
 nats-server on PATH with its own version's recording when there is one (a check of this
 test: the reference must pass it). Where fastnats answers otherwise on purpose,
 :data:`DIFFERS` says what it answers and why (the Rust transcript test's ``differs`` list
-has the same reasons).
+gives the same reasons for the checks it runs; consumer state, such as the ack floor, is
+compared only here).
 """
 
 from __future__ import annotations
