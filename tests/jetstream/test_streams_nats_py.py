@@ -2,8 +2,7 @@
 nats-server: every test asserts the same values (and the same error codes and descriptions,
 which clients compare) on both servers.
 
-One server of each kind serves the whole module; each test uses its own stream names. What
-needs a consumer (KV ``history()``, ``keys()``, watches) is skipped until consumers land.
+One server of each kind serves the whole module; each test uses its own stream names.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from nats.js.errors import (
     KeyDeletedError,
     KeyNotFoundError,
     KeyWrongLastSequenceError,
+    NoKeysError,
     NoStreamResponseError,
     NotFoundError,
 )
@@ -768,12 +768,55 @@ async def test_kv_delete_bucket(js):
         await js.key_value("GONE")
 
 
-@pytest.mark.skip(reason="KV history() and keys() need consumers (another helper's slice)")
 async def test_kv_history_and_keys(js):
     kv = await js.create_key_value(bucket="KEYS", history=3)
     await kv.put("a", b"1")
     assert await kv.keys() == ["a"]
     assert len(await kv.history("a")) == 1
+    for v in (b"2", b"3", b"4"):
+        await kv.put("a", v)
+    await kv.put("b.x", b"5")
+    await kv.put("b.y", b"6")
+    await kv.delete("b.y")
+    # history keeps the bucket's last 3 values of the key, oldest first.
+    hist = await kv.history("a")
+    assert [(e.value, e.revision) for e in hist] == [(b"2", 2), (b"3", 3), (b"4", 4)]
+    # A deleted key's history ends with its marker; keys() leaves it out.
+    hist = await kv.history("b.y")
+    assert [(e.value, e.operation) for e in hist] == [(b"6", None), (b"", "DEL")]
+    assert sorted(await kv.keys()) == ["a", "b.x"]
+    # nats-py filters the keys itself, by substring.
+    assert await kv.keys(filters=["b."]) == ["b.x"]
+    with pytest.raises(NoKeysError):
+        await kv.history("missing")
+    # Reading through consumers left the stream as it was: a's 3 values, b.x, b.y and its marker.
+    info = await js.stream_info("KV_KEYS")
+    assert info.state.messages == 6
+
+
+async def test_kv_keys_of_an_empty_bucket(js):
+    kv = await js.create_key_value(bucket="NOKEYS")
+    with pytest.raises(NoKeysError):
+        await kv.keys()
+
+
+async def test_kv_watch_with_and_without_history(js):
+    kv = await js.create_key_value(bucket="WATCH", history=5)
+    await kv.put("k", b"1")
+    await kv.put("k", b"2")
+    # include_history: every stored value, then the end-of-initial-values marker (None).
+    w = await kv.watch("k", include_history=True)
+    got = [await w.updates(timeout=5) for _ in range(3)]
+    assert [e and e.value for e in got] == [b"1", b"2", None]
+    await w.stop()
+    # By default: the key's last value, the marker, then what is put after.
+    w = await kv.watch("k")
+    got = [await w.updates(timeout=5) for _ in range(2)]
+    assert [e and e.value for e in got] == [b"2", None]
+    await kv.put("k", b"3")
+    e = await w.updates(timeout=5)
+    assert (e.key, e.value, e.revision) == ("k", b"3", 3)
+    await w.stop()
 
 
 # --- more stream behaviour ---------------------------------------------------------------------
