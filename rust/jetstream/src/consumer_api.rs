@@ -182,46 +182,49 @@ impl ConsumerApi<'_> {
         }
     }
 
+    /// The page of stream `stream`'s consumers a NAMES or LIST request asks for.
+    fn page(
+        &self,
+        stream: &str,
+        body: &[u8],
+        limit: usize,
+    ) -> Result<(ApiPaged, Vec<Arc<Consumer>>), ApiError> {
+        let req = self.paged(body)?;
+        let s = self
+            .account
+            .stream(stream)
+            .ok_or_else(ApiError::stream_not_found)?;
+        let all = s.consumers.all();
+        let (paged, range) = ApiPaged::page(all.len(), req.offset, limit);
+        Ok((paged, all[range].to_vec()))
+    }
+
     /// CONSUMER.NAMES.
     pub fn names(&self, stream: &str, body: &[u8]) -> Answer {
-        let err = |e| Answer::err_with(rt::CONSUMER_NAMES, e, ConsumerNamesBody::default());
-        let req = match self.paged(body) {
-            Ok(r) => r,
-            Err(e) => return err(e),
-        };
-        let Some(s) = self.account.stream(stream) else {
-            return err(ApiError::stream_not_found());
-        };
-        let all = s.consumers.all();
-        let (paged, range) = ApiPaged::page(all.len(), req.offset, NAMES_LIMIT);
-        Answer::ok(
-            rt::CONSUMER_NAMES,
-            ConsumerNamesBody {
-                paged,
-                consumers: all[range].iter().map(|c| c.name.clone()).collect(),
-            },
-        )
+        match self.page(stream, body, NAMES_LIMIT) {
+            Ok((paged, page)) => Answer::ok(
+                rt::CONSUMER_NAMES,
+                ConsumerNamesBody {
+                    paged,
+                    consumers: page.iter().map(|c| c.name.clone()).collect(),
+                },
+            ),
+            Err(e) => Answer::err_with(rt::CONSUMER_NAMES, e, ConsumerNamesBody::default()),
+        }
     }
 
     /// CONSUMER.LIST.
     pub fn list(&self, stream: &str, body: &[u8]) -> Answer {
-        let err = |e| Answer::err_with(rt::CONSUMER_LIST, e, ConsumerListBody::default());
-        let req = match self.paged(body) {
-            Ok(r) => r,
-            Err(e) => return err(e),
-        };
-        let Some(s) = self.account.stream(stream) else {
-            return err(ApiError::stream_not_found());
-        };
-        let all = s.consumers.all();
-        let (paged, range) = ApiPaged::page(all.len(), req.offset, LIST_LIMIT);
-        Answer::ok(
-            rt::CONSUMER_LIST,
-            ConsumerListBody {
-                paged,
-                consumers: all[range].iter().map(|c| c.info()).collect(),
-                missing: Vec::new(),
-            },
-        )
+        match self.page(stream, body, LIST_LIMIT) {
+            Ok((paged, page)) => Answer::ok(
+                rt::CONSUMER_LIST,
+                ConsumerListBody {
+                    paged,
+                    consumers: page.iter().map(|c| c.info()).collect(),
+                    missing: Vec::new(),
+                },
+            ),
+            Err(e) => Answer::err_with(rt::CONSUMER_LIST, e, ConsumerListBody::default()),
+        }
     }
 }

@@ -567,7 +567,8 @@ mod tests {
         };
         let (mut s, _) = FileStore::open(dir.path(), cfg, StoreLimits::default()).unwrap();
         for i in 0..2000u64 {
-            s.append("a.b", None, format!("m{i}").as_bytes(), 0).unwrap();
+            s.append("a.b", None, format!("m{i}").as_bytes(), 0)
+                .unwrap();
         }
         s.flush().unwrap();
         // Across several segments: every record right, each segment read in a few chunks.
