@@ -762,3 +762,48 @@ async fn turns_body() {
     js.shutdown();
     e.shutdown().await;
 }
+
+#[test]
+fn a_push_rate_limit_holds_back_what_exceeds_it() {
+    run(rate_body);
+}
+
+async fn rate_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let mut c = Client::connect(&e).await;
+    // A bucket of 700 bytes refilled at 1 byte a second: the first ~600-byte message goes at
+    // once, the second would need ten minutes.
+    stream(&mut c, "R", &["r"], json!({"max_msg_size": 700})).await;
+    let body = "x".repeat(600);
+    c.publish("r", &[], &body).await;
+    c.publish("r", &[], &body).await;
+    sub(&mut c, "d.r", None, 3).await;
+    let r = durable(
+        &mut c,
+        "R",
+        "L",
+        json!({"deliver_subject": "d.r", "ack_policy": "none", "rate_limit_bps": 8}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    let first = c.msg().await;
+    assert_eq!((first.subject.as_str(), first.payload.len()), ("r", 600));
+    // Held back: the consumer has delivered one and has one pending (the INFO reply is the
+    // next message this client gets, not the second delivery).
+    let i = info(&mut c, "R", "L").await;
+    assert_eq!(i["delivered"]["stream_seq"], 1, "{i}");
+    assert_eq!(i["num_pending"], 1, "{i}");
+    // A pull consumer can not have one (nats-server's error).
+    let r = durable(
+        &mut c,
+        "R",
+        "PL",
+        json!({"ack_policy": "explicit", "rate_limit_bps": 8}),
+    )
+    .await;
+    assert_eq!(r["error"]["err_code"], 10086, "{r}");
+    js.shutdown();
+    e.shutdown().await;
+}

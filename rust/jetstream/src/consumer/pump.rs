@@ -254,7 +254,36 @@ struct Effects {
     wake: bool,
 }
 
+/// Takes `sz` bytes from the rate limit's bucket (refilled since it was last counted), or
+/// says when there will be enough (nats-server's `rate.Limiter` reservation). A message larger
+/// than the bucket waits for a full bucket and then goes.
+fn rate_limited(st: &mut ConsumerState, burst: f64, sz: i64, now: Instant) -> Option<Instant> {
+    #[allow(clippy::cast_precision_loss)] // a rate in bytes per second
+    let per_sec = st.cfg.rate_limit_bps as f64 / 8.0;
+    let (tokens, at) = st.rate.unwrap_or((burst, now));
+    let tokens = (tokens + now.saturating_duration_since(at).as_secs_f64() * per_sec).min(burst);
+    #[allow(clippy::cast_precision_loss)]
+    let need = (sz as f64).min(burst);
+    if tokens >= need {
+        st.rate = Some((tokens - need, now));
+        return None;
+    }
+    st.rate = Some((tokens, now));
+    Some(now + Duration::from_secs_f64((need - tokens) / per_sec))
+}
+
 impl Consumer {
+    /// The rate limit's bucket depth: the stream's `max_msg_size`, else the server's
+    /// `max_payload` (nats-server's burst).
+    #[allow(clippy::cast_precision_loss)]
+    fn rate_burst(&self, max_msg_size: i32) -> f64 {
+        if max_msg_size > 0 {
+            f64::from(max_msg_size)
+        } else {
+            self.ctx.engine.shared().config().max_payload as f64
+        }
+    }
+
     /// Delivers what can be delivered now (see the module docs).
     pub fn pump(&self) {
         let Some(stream) = self.stream.upgrade() else {
@@ -319,7 +348,10 @@ impl Consumer {
         }
         let filters: Vec<String> = st.cfg.filters().iter().map(ToString::to_string).collect();
         let filters: Vec<&str> = filters.iter().map(String::as_str).collect();
-        let retention = stream.config.read().retention;
+        let (retention, burst) = {
+            let cfg = stream.config.read();
+            (cfg.retention, self.rate_burst(cfg.max_msg_size))
+        };
         let wall = now_nanos();
         let store_guard = stream.state.lock();
         let store = &*store_guard.store;
@@ -393,6 +425,13 @@ impl Consumer {
                     }
                 }
                 st.replay_last = Some((m.ts, now));
+            }
+            if push && st.cfg.rate_limit_bps > 0 {
+                if let Some(due) = rate_limited(st, burst, sz, now) {
+                    st.replay_due = Some(due);
+                    fx.wake = true;
+                    break;
+                }
             }
             let route = if push {
                 st.cfg.deliver_subject.clone()

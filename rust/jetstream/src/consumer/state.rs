@@ -107,8 +107,12 @@ pub struct ConsumerState {
     pub replay_until: u64,
     /// The stored time of the last message delivered while replaying, and when it was sent.
     pub replay_last: Option<(i64, Instant)>,
-    /// Paced replay: nothing more before this.
+    /// Paced replay or the rate limit: nothing more is pushed before this.
     pub replay_due: Option<Instant>,
+    /// `rate_limit_bps`: the bytes that may be pushed now and when that was counted (a token
+    /// bucket of nats-server's shape: refilled at `rate_limit_bps / 8` bytes a second, as
+    /// deep as the largest message the stream takes).
+    pub rate: Option<(f64, Instant)>,
     /// Changed since last written to disk.
     pub dirty: bool,
     /// When the change is to be written.
@@ -148,6 +152,7 @@ impl ConsumerState {
             replay_until: 0,
             replay_last: None,
             replay_due: None,
+            rate: None,
             dirty: true,
             flush_due: None,
             closed: false,
