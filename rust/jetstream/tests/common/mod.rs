@@ -107,6 +107,22 @@ impl Client {
 
     async fn read_msg(&mut self) -> Msg {
         loop {
+            if let Some(m) = self.read_item().await {
+                return m;
+            }
+        }
+    }
+
+    /// Waits for a PONG, keeping the deliveries that come before it for [`Client::msg`].
+    pub async fn pong(&mut self) {
+        while let Some(m) = self.read_item().await {
+            self.skipped.push_back(m);
+        }
+    }
+
+    /// The next message, or `None` for a PONG (PINGs are skipped).
+    async fn read_item(&mut self) -> Option<Msg> {
+        loop {
             let l = self.line().await;
             let text = String::from_utf8(l).unwrap();
             let parts: Vec<&str> = text.split(' ').collect();
@@ -120,20 +136,21 @@ impl Client {
                     parts[parts.len() - 2].parse::<usize>().unwrap(),
                     parts.last().unwrap().parse::<usize>().unwrap(),
                 ),
-                "PONG" | "PING" => continue,
+                "PONG" => return None,
+                "PING" => continue,
                 other => panic!("unexpected {other:?} in {text:?}"),
             };
             while self.buf.len() < total + 2 {
                 self.fill().await;
             }
             let data: Vec<u8> = self.buf.drain(..total + 2).collect();
-            return Msg {
+            return Some(Msg {
                 subject: parts[1].to_string(),
                 sid: parts[2].to_string(),
                 reply,
                 headers: data[..hlen].to_vec(),
                 payload: data[hlen..total].to_vec(),
-            };
+            });
         }
     }
 
