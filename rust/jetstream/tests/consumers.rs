@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{engine, run, start_js, Client, Msg};
+use common::{engine, run, start_js, started, Client, Msg};
 use serde_json::{json, Value};
 
 /// Creates stream `name` on `subjects` with extra config fields.
@@ -80,10 +80,7 @@ fn the_consumer_api_creates_lists_and_deletes() {
 }
 
 async fn api_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "S", &["s.>"], json!({})).await;
     for i in 0..3 {
         c.publish("s.a", &[], &format!("m{i}")).await;
@@ -185,10 +182,7 @@ fn pull_requests_get_messages_and_status_replies() {
 }
 
 async fn pull_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "P", &["p.*"], json!({})).await;
     for i in 1..=5 {
         c.publish(&format!("p.{}", i % 2), &[("K", "v")], &format!("m{i}"))
@@ -323,10 +317,7 @@ fn unacked_messages_come_back_and_naks_redeliver() {
 }
 
 async fn redeliver_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "R", &["r"], json!({})).await;
     c.publish("r", &[], "one").await;
     c.publish("r", &[], "two").await;
@@ -449,10 +440,7 @@ fn push_consumers_deliver_with_heartbeats_and_flow_control() {
 }
 
 async fn push_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "Q", &["q.>"], json!({})).await;
     for i in 1..=3 {
         c.publish("q.x", &[("A", "b")], &format!("m{i}")).await;
@@ -563,10 +551,7 @@ fn retention_removes_what_consumers_are_done_with() {
 }
 
 async fn retention_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     // Work queue: an acked message leaves the stream.
     stream(&mut c, "W", &["w.*"], json!({"retention": "workqueue"})).await;
     c.publish("w.a", &[], "1").await;
@@ -659,10 +644,7 @@ fn deliver_policies_pick_their_start() {
 }
 
 async fn policies_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "L", &["l.*"], json!({"storage": "memory"})).await;
     for (s, v) in [
         ("l.a", "a1"),
@@ -733,10 +715,7 @@ fn waiting_pull_requests_take_turns() {
 }
 
 async fn turns_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     stream(&mut c, "T", &["t"], json!({})).await;
     durable(&mut c, "T", "C", json!({"ack_policy": "none"})).await;
     pull(&mut c, "T", "C", r#"{"batch":2}"#).await;
@@ -770,10 +749,7 @@ fn a_push_rate_limit_holds_back_what_exceeds_it() {
 }
 
 async fn rate_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     // A bucket of 700 bytes refilled at 1 byte a second: the first ~600-byte message goes at
     // once, the second would need ten minutes.
     stream(&mut c, "R", &["r"], json!({"max_msg_size": 700})).await;

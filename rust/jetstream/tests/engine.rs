@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{engine, run, start_js, Client, WAIT};
+use common::{engine, run, start_js, started, Client, WAIT};
 use fastnats_jetstream::{JetStream, JetStreamOptions};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,10 +18,7 @@ fn streams_store_ack_and_answer_the_api() {
 }
 
 async fn streams_store_ack_and_answer_the_api_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
 
     let r = c
         .request(
@@ -288,10 +285,7 @@ fn messages_queued_during_a_batch_share_one_sync() {
 #[allow(clippy::await_holding_lock)]
 async fn messages_queued_during_a_batch_share_one_sync_body() {
     const N: usize = 500;
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     let r = c
         .request(
             "$JS.API.STREAM.CREATE.G",
@@ -338,10 +332,7 @@ fn messages_on_two_subjects_are_stored_in_publish_order() {
 #[allow(clippy::await_holding_lock)]
 async fn messages_on_two_subjects_are_stored_in_publish_order_body() {
     const N: usize = 200;
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     let r = c
         .request(
             "$JS.API.STREAM.CREATE.O",
@@ -505,10 +496,7 @@ fn measure_async_publishes_with_acks() {
 
 async fn measure_async_publishes_with_acks_body() {
     const N: usize = 100_000;
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, _e, js, mut c) = started().await;
     let r = c
         .request(
             "$JS.API.STREAM.CREATE.P",
@@ -560,10 +548,7 @@ fn subject_transforms_and_republish_apply_to_stored_messages() {
 }
 
 async fn subject_transforms_and_republish_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = engine().await;
-    let js = start_js(&e, dir.path());
-    let mut c = Client::connect(&e).await;
+    let (_dir, e, js, mut c) = started().await;
     let r = c
         .request(
             "$JS.API.STREAM.CREATE.T",

@@ -233,3 +233,13 @@ pub fn run<F: std::future::Future<Output = ()> + 'static>(body: fn() -> F) {
 pub fn start_js(engine: &Arc<Engine>, dir: &std::path::Path) -> Arc<JetStream> {
     JetStream::start(engine.clone(), JetStreamOptions::new(dir)).unwrap()
 }
+
+/// What most tests start with: a store directory (deleted when dropped), an engine,
+/// JetStream on both, and a connected client.
+pub async fn started() -> (tempfile::TempDir, Arc<Engine>, Arc<JetStream>, Client) {
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine().await;
+    let js = start_js(&e, dir.path());
+    let c = Client::connect(&e).await;
+    (dir, e, js, c)
+}
