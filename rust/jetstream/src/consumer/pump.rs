@@ -88,8 +88,8 @@ impl Out {
     }
 }
 
-/// Publishes `out`, in order: the one place consumers publish (a batching publisher can
-/// replace it).
+/// Publishes `out`, in order, through the shared batching publisher (one flush per
+/// recipient for the whole batch): the one place consumers publish.
 pub fn send(ctx: &Ctx, out: &[Out]) {
     if out.is_empty() {
         return;
