@@ -163,6 +163,14 @@ pub enum CloseReason {
     MaxAccountConnectionsExceeded,
     /// Operator mode: the user JWT expired while connected.
     AuthenticationExpired,
+    /// A route to a server already connected by another route, or to this server itself.
+    DuplicateRoute,
+    /// A route whose peer is in another cluster.
+    ClusterNameConflict,
+    /// A route whose peer has this server's name.
+    DuplicateServerName,
+    /// A client connected to the cluster port (its CONNECT had `lang`).
+    WrongPort,
 }
 
 impl CloseReason {
@@ -190,6 +198,10 @@ impl CloseReason {
             ServerShutdown => "Server Shutdown",
             MaxAccountConnectionsExceeded => "Maximum Account Connections Exceeded",
             AuthenticationExpired => "Authentication Expired",
+            DuplicateRoute => "Duplicate Route",
+            ClusterNameConflict => "Cluster Name Conflict",
+            DuplicateServerName => "Duplicate Server Name",
+            WrongPort => "Incorrect Port",
         }
     }
 }

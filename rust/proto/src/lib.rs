@@ -18,6 +18,9 @@
 //!   nats-server closes silently), whether the connection closes, and the close reason. The
 //!   texts are a contract with every NATS client, which prefix-match them.
 //! - [`limits`]: the per-connection parse limits (`max_control_line`, `max_payload`).
+//! - [`route`]: the route dialect between the servers of a cluster (`RS+`, `RS-`, `RMSG`,
+//!   `HMSG` with account and queue lists), parsed by [`route::parse_route`] with the same
+//!   rules and tests as the client ops, and its encoders.
 //!
 //! Testing: `tests/parser_table.rs` (every op's accepted spellings, each also checked at every
 //! prefix and split), `tests/parser_errors.rs` (the must-fail list with exact errors),
@@ -53,9 +56,11 @@ pub mod headers;
 pub mod info;
 pub mod limits;
 pub mod parser;
+pub mod route;
 
 pub use connect::{ConnectInfo, ConnectOptions};
 pub use error::{CloseReason, ProtoError};
 pub use info::ServerInfo;
 pub use limits::Limits;
-pub use parser::{parse, ClientOp, Parsed, Publish};
+pub use parser::{parse, ClientOp, ParseStep, Parsed, Publish};
+pub use route::{parse_route, route_limits, RouteOp, RouteParsed, RoutedMsg};

@@ -100,11 +100,12 @@ pub enum ClientOp<'a> {
     Err(&'a [u8]),
 }
 
-/// The result of one [`parse`] call.
+/// The result of one parse call: an op of the dialect `O` ([`ClientOp`] for [`parse`],
+/// [`crate::route::RouteOp`] for [`crate::route::parse_route`]), or "more bytes".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Parsed<'a> {
+pub enum ParseStep<O> {
     /// A complete op and the number of bytes it took from the front of the buffer.
-    Op(ClientOp<'a>, usize),
+    Op(O, usize),
     /// More bytes are needed. `needed` is the total length, from the start of the buffer, that
     /// the op will take, when it is known (its control line is complete and announced a size).
     Incomplete {
@@ -113,11 +114,14 @@ pub enum Parsed<'a> {
     },
 }
 
+/// The result of one [`parse`] call.
+pub type Parsed<'a> = ParseStep<ClientOp<'a>>;
+
 const INCOMPLETE: Parsed<'static> = Parsed::Incomplete { needed: None };
 
 /// Extra bytes tolerated beyond `max_control_line` on a still-unterminated line (blanks after
 /// an op name, junk after `PING`), so a client cannot make the caller buffer without bound.
-const LINE_SLACK: usize = 4096;
+pub(crate) const LINE_SLACK: usize = 4096;
 
 /// Most arguments any client op takes is 4 (`HPUB s r h t`); one more detects "too many".
 const MAX_ARGS: usize = 5;
@@ -394,7 +398,7 @@ fn is_sep<const CRLF: bool>(b: u8) -> bool {
 }
 
 #[inline]
-fn trim_start_blanks(s: &[u8]) -> &[u8] {
+pub(crate) fn trim_start_blanks(s: &[u8]) -> &[u8] {
     let start = s
         .iter()
         .position(|&b| b != b' ' && b != b'\t')
