@@ -163,10 +163,7 @@ const INCOMPLETE: RouteParsed<'static> = ParseStep::Incomplete { needed: None };
 /// # Errors
 ///
 /// A malformed op or one over `limits`; every one closes the route.
-pub fn parse_route<'a>(
-    buf: &'a [u8],
-    limits: &Limits,
-) -> Result<RouteParsed<'a>, ProtoError> {
+pub fn parse_route<'a>(buf: &'a [u8], limits: &Limits) -> Result<RouteParsed<'a>, ProtoError> {
     if buf.is_empty() {
         return Ok(INCOMPLETE);
     }
@@ -304,7 +301,11 @@ fn parse_msg<'a>(
             (reply, span)
         }
     };
-    let header_field = if hmsg { t.next().unwrap_or_default() } else { &arg[..0] };
+    let header_field = if hmsg {
+        t.next().unwrap_or_default()
+    } else {
+        &arg[..0]
+    };
     let size_field = t.next().unwrap_or_default();
     let Some(size) = parse_size(size_field) else {
         return Err(ProtoError::ProtocolViolation);
@@ -374,7 +375,12 @@ fn tokens(arg: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// `RS+ <account> <subject>\r\n` or, for a queue group, `RS+ <account> <subject> <queue>
 /// <weight>\r\n`.
-pub fn write_rs_plus(out: &mut Vec<u8>, account: &[u8], subject: &[u8], queue: Option<(&[u8], u32)>) {
+pub fn write_rs_plus(
+    out: &mut Vec<u8>,
+    account: &[u8],
+    subject: &[u8],
+    queue: Option<(&[u8], u32)>,
+) {
     out.extend_from_slice(b"RS+ ");
     out.extend_from_slice(account);
     out.push(b' ');

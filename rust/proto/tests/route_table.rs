@@ -51,7 +51,11 @@ fn own(op: &RouteOp<'_>) -> Op {
             account,
             subject,
             queue,
-        } => Op::Unsub(account.to_vec(), subject.to_vec(), queue.map(<[u8]>::to_vec)),
+        } => Op::Unsub(
+            account.to_vec(),
+            subject.to_vec(),
+            queue.map(<[u8]>::to_vec),
+        ),
         RouteOp::Msg(m) => Op::Msg {
             account: m.account.to_vec(),
             subject: m.msg.subject.to_vec(),
@@ -152,9 +156,15 @@ fn msg(
 #[test]
 fn handshake_and_keepalive_ops() {
     check(&[
-        (b"INFO {\"server_id\":\"N1\"}\r\n", Op::Info(v(b"{\"server_id\":\"N1\"}"))),
+        (
+            b"INFO {\"server_id\":\"N1\"}\r\n",
+            Op::Info(v(b"{\"server_id\":\"N1\"}")),
+        ),
         (b"info {}\n", Op::Info(v(b"{}"))),
-        (b"CONNECT {\"name\":\"N2\"}\r\n", Op::Connect(v(b"{\"name\":\"N2\"}"))),
+        (
+            b"CONNECT {\"name\":\"N2\"}\r\n",
+            Op::Connect(v(b"{\"name\":\"N2\"}")),
+        ),
         (b"PING\r\n", Op::Ping),
         (b"pong\n", Op::Pong),
         (b"+OK\r\n", Op::Ok),
@@ -200,7 +210,14 @@ fn messages() {
         ),
         (
             b"RMSG $G foo + _INBOX.1 q1 q2 2\r\nhi\r\n",
-            msg(b"$G", b"foo", Some(b"_INBOX.1"), &[b"q1", b"q2"], None, b"hi"),
+            msg(
+                b"$G",
+                b"foo",
+                Some(b"_INBOX.1"),
+                &[b"q1", b"q2"],
+                None,
+                b"hi",
+            ),
         ),
         (
             b"rmsg A foo | q1 2\r\nhi\r\n",
@@ -216,7 +233,14 @@ fn messages() {
         ),
         (
             b"HMSG $G foo + r q 12 12\r\nNATS/1.0\r\n\r\n\r\n",
-            msg(b"$G", b"foo", Some(b"r"), &[b"q"], Some(12), b"NATS/1.0\r\n\r\n"),
+            msg(
+                b"$G",
+                b"foo",
+                Some(b"r"),
+                &[b"q"],
+                Some(12),
+                b"NATS/1.0\r\n\r\n",
+            ),
         ),
         // A zero header size is a plain message.
         (
@@ -314,8 +338,6 @@ fn encoders_read_back() {
         write_routed_msg(&mut out, m.account, &m.msg, m.queues());
         assert_eq!(out, input, "{}", String::from_utf8_lossy(input));
         let line = out.iter().position(|&b| b == b'\n').unwrap() + 1;
-        assert!(
-            fastnats_proto::route::routed_msg_line_len(m.account, &m.msg, m.queues()) >= line
-        );
+        assert!(fastnats_proto::route::routed_msg_line_len(m.account, &m.msg, m.queues()) >= line);
     }
 }
