@@ -47,6 +47,7 @@
 )]
 
 pub mod api;
+pub mod commit;
 pub mod consumer;
 pub mod consumer_api;
 pub mod dedup;

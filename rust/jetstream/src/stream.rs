@@ -49,8 +49,6 @@ pub struct StreamState {
     pub last_msg_id: String,
     /// The PubAck prefix, `{"stream":"S", "seq":` (with the domain when set).
     pub ack_prefix: Vec<u8>,
-    /// Reused for the acks of a batch.
-    pub ack_buf: Vec<u8>,
     /// The config's subject transform and republish rule, compiled.
     pub rules: Rules,
 }
@@ -98,6 +96,9 @@ pub struct Stream {
     pub syncs: AtomicU64,
     /// Its consumers.
     pub consumers: crate::consumer::Consumers,
+    /// The last sequence whose sync has completed: consumers deliver nothing past it (see
+    /// [`crate::commit`]).
+    pub durable: AtomicU64,
 }
 
 /// nats-server's PubAck prefix: `{"stream":"S", "seq":` or `{"stream":"S", "domain":"D", "seq":`.
@@ -187,6 +188,7 @@ impl Stream {
         }
         let (dedup, last_msg_id) =
             Dedup::rebuild(store.as_ref(), cfg.duplicate_window.0, now_nanos());
+        let durable = AtomicU64::new(store.state().last_seq);
         Ok(Stream {
             name: cfg.name.clone(),
             created,
@@ -195,7 +197,6 @@ impl Stream {
                 dedup,
                 last_msg_id,
                 ack_prefix: ack_prefix(&cfg.name, domain),
-                ack_buf: Vec::with_capacity(4096),
                 rules: Rules::of(&cfg),
             })),
             config: RwLock::new(cfg),
@@ -203,6 +204,7 @@ impl Stream {
             subs: Mutex::new(Vec::new()),
             syncs: AtomicU64::new(0),
             consumers: crate::consumer::Consumers::default(),
+            durable,
         })
     }
 
