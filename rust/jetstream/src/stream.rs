@@ -39,6 +39,15 @@ pub struct MetaFile {
     pub config: StreamConfig,
 }
 
+/// A stream's internal subscriptions.
+#[derive(Default)]
+pub struct Subs {
+    /// Ingest, on all its subjects.
+    pub ingest: Option<InternalSubscription>,
+    /// DIRECT.GET, with `allow_direct`.
+    pub direct: Vec<InternalSubscription>,
+}
+
 /// What the ingest handler changes under one lock.
 pub struct StreamState {
     /// The messages.
@@ -91,7 +100,7 @@ pub struct Stream {
     /// Its directory (file streams).
     pub dir: Option<PathBuf>,
     /// Its internal subscriptions (dropping them unsubscribes).
-    pub subs: Mutex<Vec<InternalSubscription>>,
+    pub subs: Mutex<Subs>,
     /// `Store::sync` calls made by ingest (the group-commit test counts them).
     pub syncs: AtomicU64,
     /// Its consumers.
@@ -201,7 +210,7 @@ impl Stream {
             })),
             config: RwLock::new(cfg),
             dir,
-            subs: Mutex::new(Vec::new()),
+            subs: Mutex::new(Subs::default()),
             syncs: AtomicU64::new(0),
             consumers: crate::consumer::Consumers::default(),
             durable,
@@ -251,7 +260,7 @@ impl Stream {
 
     /// Stops its subscriptions.
     pub fn stop(&self) {
-        self.subs.lock().clear();
+        *self.subs.lock() = Subs::default();
     }
 }
 

@@ -434,6 +434,66 @@ impl InternalSubscription {
         Ok(this)
     }
 
+    /// Changes the subjects to `subjects`, in place: the same handler and queue, and no
+    /// moment where a message matching both the old and the new subjects finds neither or
+    /// both (the index swaps them under one lock). On an error nothing changes.
+    ///
+    /// # Errors
+    /// An invalid subject, or one the subscription's permissions forbid.
+    pub fn resubscribe(&mut self, subjects: &[&[u8]]) -> Result<(), SubscribeError> {
+        let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
+        let perms = self.conn.perms.read().clone();
+        let queue = self.subs.first().and_then(|s| s.queue.clone());
+        for subject in subjects {
+            if !is_valid_subject(subject) {
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            if perms
+                .as_ref()
+                .is_some_and(|p| !p.can_subscribe(subject, queue.as_deref()))
+            {
+                return Err(SubscribeError::PermissionViolation(text(subject)));
+            }
+        }
+        // Fresh sids, after the highest in use: old and new are both in the sid map for a
+        // moment.
+        let next = self
+            .subs
+            .iter()
+            .filter_map(|s| std::str::from_utf8(&s.sid).ok()?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        let mut sid = itoa::Buffer::new();
+        let new: Vec<SubRef> = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, subject)| {
+                let sid = sid.format(next + i + 1).as_bytes();
+                SubRef::new(self.conn.clone(), subject, queue.as_deref(), sid)
+            })
+            .collect();
+        if let Some(p) = &perms {
+            for subject in subjects {
+                self.conn.filter_deliveries_for(p, subject);
+            }
+        }
+        self.conn
+            .account()
+            .index
+            .replace(&self.subs, &new)
+            .map_err(|_| SubscribeError::InvalidSubject(text(subjects[0])))?;
+        let mut map = self.conn.subs.lock();
+        for old in &self.subs {
+            map.remove(&old.sid);
+        }
+        for sub in &new {
+            map.insert(sub.sid.clone(), sub.clone());
+        }
+        drop(map);
+        self.subs = new;
+        Ok(())
+    }
+
     /// Stops the subscription: no message is handed to the handler after this returns,
     /// except one of a batch already being handled.
     pub fn unsubscribe(&self) {

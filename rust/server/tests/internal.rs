@@ -466,3 +466,34 @@ async fn a_handler_may_take_a_batch_on_the_delivery_task_or_leave_it_to_the_pool
     assert_eq!(seen, want);
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribe_swaps_the_subjects_in_place() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let before = engine.stats().subscriptions;
+    let mut sub = engine
+        .subscribe_internal_many(&[b"a.*"], None, 1 << 20, 1 << 20, h.clone())
+        .unwrap();
+    assert_eq!(engine.publish(b"a.x", None, None, b"1", None), Ok(1));
+    sub.resubscribe(&[b"a.>", b"b"]).unwrap();
+    // Old and new both match a.x: it still arrives once.
+    assert_eq!(engine.publish(b"a.x", None, None, b"2", None), Ok(1));
+    assert_eq!(engine.publish(b"a.x.y", None, None, b"3", None), Ok(1));
+    assert_eq!(engine.publish(b"b", None, None, b"4", None), Ok(1));
+    assert!(sub.resubscribe(&[b"c", b"bad..subject"]).is_err());
+    assert_eq!(
+        engine.publish(b"b", None, None, b"5", None),
+        Ok(1),
+        "unchanged"
+    );
+    sub.resubscribe(&[b"c"]).unwrap();
+    assert_eq!(engine.publish(b"a.x", None, None, b"-", None), Ok(0));
+    assert_eq!(engine.publish(b"c", None, None, b"6", None), Ok(1));
+    eventually("six messages handled", || h.count() == 6).await;
+    let got: Vec<Vec<u8>> = h.got.lock().unwrap().iter().map(|g| g.3.clone()).collect();
+    assert_eq!(got, [b"1", b"2", b"3", b"4", b"5", b"6"]);
+    assert_eq!(engine.stats().subscriptions, before + 1);
+    drop(sub);
+    engine.shutdown().await;
+}
