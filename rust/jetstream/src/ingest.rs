@@ -206,8 +206,11 @@ impl Ingest {
         if hdr.len() > MAX_HEADER {
             return Outcome::Refused(ApiError::stream_header_exceeds_maximum());
         }
-        if self.ctx.limits_exceeded(cfg.storage) {
-            return Outcome::Refused(ApiError::insufficient_resources());
+        if let Some(e) =
+            self.ctx
+                .refuse_store(cfg.storage, subject.len(), hdr.len(), m.payload.len())
+        {
+            return Outcome::Refused(e);
         }
         // Interest retention with no consumer for this subject: the sequence is consumed
         // without storing (nats-server `SkipMsg`).

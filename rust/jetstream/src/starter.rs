@@ -44,7 +44,7 @@ impl JetStreamStarter for Starter {
         }
         let opts = options(config);
         log_banner(&opts);
-        let js = JetStream::start(engine.clone(), opts).map_err(|e| e.to_string())?;
+        let js = JetStream::start(engine, &opts).map_err(|e| e.to_string())?;
         *self.slot.lock() = Some(js);
         Ok(Box::new(Stopper(self.slot.clone())))
     }
