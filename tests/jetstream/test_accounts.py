@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -314,3 +316,47 @@ def test_configs_that_stop_the_server(kind, tmp_path, accounts, message):
     r = run(*_args(conf), kind=kind)
     assert r.returncode == 1
     assert message in r.stderr
+
+
+def _get(port: int, path: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_monitoring_lists_each_account(kind, tmp_path):
+    conf = _conf(tmp_path, a="jetstream: enabled", b="jetstream: {max_mem: 512KB}")
+
+    async def fill(port: int) -> None:
+        for user, storage in (("a", "file"), ("b", "memory")):
+            nc = await _connect(port, user)
+            js = nc.jetstream()
+            await js.add_stream(name="S", subjects=["s"], storage=storage)
+            await js.publish("s", b"hello")
+            await nc.close()
+
+    with served(*_args(conf), "-m", "-1", kind=kind) as s:
+        monitor = int(s.log.find(r"Starting http monitor on \S+:(\d+)$")[1])
+        asyncio.run(fill(s.port))
+        status, jsz = _get(monitor, "/jsz?accounts=true")
+        assert status == 200
+        assert (jsz["accounts"], jsz["streams"], jsz["messages"]) == (2, 2, 2)
+        details = {d["name"]: d for d in jsz["account_details"]}
+        assert sorted(details) == ["A", "B"]
+        assert (details["A"]["memory"], details["B"]["storage"]) == (0, 0)
+        assert details["A"]["storage"] > 0 and details["B"]["memory"] > 0
+        assert details["A"]["reserved_memory"] == 2**64 - 1
+        assert details["B"]["reserved_memory"] == 512 * 1024
+        # (nats-server looks for file streams only: B's memory stream is not found.)
+        assert _get(monitor, "/healthz?account=A&stream=S") == (200, {"status": "ok"})
+        assert _get(monitor, "/healthz?account=SYS") == (
+            404,
+            {"status": "unavailable", "error": 'JetStream account "SYS" not found'},
+        )
+        for account, enabled in (("A", True), ("SYS", False)):
+            _, accountz = _get(monitor, f"/accountz?acc={account}")
+            assert accountz["account_detail"]["jetstream_enabled"] is enabled
+        s.stop()

@@ -121,8 +121,8 @@ impl JetStream {
         t
     }
 
-    /// `account_details`: every account served (nats-server shows reserved limits of an
-    /// account without any as `u64::MAX`), with its streams when `streams`, their
+    /// `account_details`: every account served (with its limits as reserved bytes, as
+    /// nats-server shows them: `u64::MAX` without one), with its streams when `streams`, their
     /// consumers when `consumers`, the configs of both when `config`.
     #[must_use]
     pub fn account_details(
@@ -153,8 +153,9 @@ fn detail(served: &crate::Served, streams: bool, consumers: bool, config: bool) 
     let stats = Stats {
         memory: ctx.account_usage(crate::api::StorageType::Memory),
         storage: ctx.account_usage(crate::api::StorageType::File),
-        reserved_memory: u64::MAX,
-        reserved_storage: u64::MAX,
+        // The account's limits, as Go's `uint64` of them (-1, no limit: `u64::MAX`).
+        reserved_memory: ctx.limits.max_memory as u64,
+        reserved_storage: ctx.limits.max_storage as u64,
         accounts: 0,
         ha_assets: 0,
         api: ApiStats {
