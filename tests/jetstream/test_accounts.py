@@ -17,12 +17,14 @@ from typing import Any
 import nats
 import pytest
 
+from ..accounts import jwtgen
 from ..dropin.procs import kinds, run, served
 
 pytestmark = pytest.mark.timeout(90)
 
 NOT_ENABLED = {"code": 503, "err_code": 10039, "description": "JetStream not enabled for account"}
 API = "io.nats.jetstream.api.v1."
+UNLIMITED = jwtgen.UNLIMITED_ACCOUNT
 
 
 def _conf(tmp_path: Path, a: str = "", b: str = "", s: str = "", extra: str = "") -> Path:
@@ -360,3 +362,75 @@ def test_monitoring_lists_each_account(kind, tmp_path):
             _, accountz = _get(monitor, f"/accountz?acc={account}")
             assert accountz["account_detail"]["jetstream_enabled"] is enabled
         s.stop()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_operator_mode_serves_accounts_whose_jwt_has_jetstream_limits(kind, tmp_path):
+    conf = _operator_conf(tmp_path, system=True)
+    creds = {}
+    for label, account in (("on", JS_ON), ("off", JS_OFF)):
+        user = jwtgen.key("user", f"js-{label}")
+        token = jwtgen.user_jwt(user, account, label)
+        creds[label] = jwtgen.write_creds(tmp_path, token, user.seed)
+
+    async def info(port: int, label: str) -> Any:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}", user_credentials=creds[label])
+        try:
+            return json.loads((await nc.request("$JS.API.INFO", b"", timeout=1)).data)
+        finally:
+            await nc.close()
+
+    with served(*_args(conf), kind=kind) as s:
+        on = asyncio.run(info(s.port, "on"))
+        assert on["limits"] == {
+            "max_memory": -1,
+            "max_storage": 1024 * 1024,
+            "max_streams": 2,
+            "max_consumers": -1,
+            "max_ack_pending": -1,
+            "memory_max_stream_bytes": -1,
+            "storage_max_stream_bytes": -1,
+            "max_bytes_required": False,
+        }
+        off = asyncio.run(info(s.port, "off"))
+        assert off == {"type": API + "account_info_response", "error": NOT_ENABLED}
+        s.stop()
+
+
+JS_OP = jwtgen.key("operator", "js-op")
+JS_ON = jwtgen.key("account", "js-on")
+JS_OFF = jwtgen.key("account", "js-off")
+JS_SYS = jwtgen.key("account", "js-sys")
+
+
+def _operator_conf(tmp_path: Path, *, system: bool) -> Path:
+    """Operator mode (MEMORY resolver) with account "on" (JWT JetStream limits: unlimited
+    memory, 1 MiB disk, 2 streams) and "off" (none), and with ``system`` a system account."""
+    js_limits = {"mem_storage": -1, "disk_storage": 1024 * 1024, "streams": 2, "consumer": -1}
+    accounts = [
+        (JS_ON, jwtgen.account_jwt(JS_ON, JS_OP, "on", limits={**UNLIMITED, **js_limits})),
+        (JS_OFF, jwtgen.account_jwt(JS_OFF, JS_OP, "off")),
+    ]
+    extra = {}
+    if system:
+        accounts.append((JS_SYS, jwtgen.account_jwt(JS_SYS, JS_OP, "SYS")))
+        extra["system_account"] = JS_SYS.public
+    operator = jwtgen.operator_jwt(JS_OP, "js-op", **extra)
+    (tmp_path / "op.jwt").write_text(jwtgen.decorate(operator, "operator"))
+    conf = tmp_path / "server.conf"
+    conf.write_text(
+        f'operator: "{tmp_path / "op.jwt"}"\nresolver: MEMORY\nresolver_preload: {{\n'
+        + "".join(f'  {k.public}: "{token}"\n' for k, token in accounts)
+        + f"}}\njetstream {{store_dir: {json.dumps(str(tmp_path))}}}\n"
+    )
+    return conf
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_operator_mode_without_a_system_account_stops_jetstream(kind, tmp_path):
+    r = run(*_args(_operator_conf(tmp_path, system=False)), kind=kind)
+    assert r.returncode == 1
+    assert (
+        "[FTL] Can't start JetStream: setting up internal jetstream subscriptions failed: "
+        "system account not setup"
+    ) in r.stderr

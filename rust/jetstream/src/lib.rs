@@ -126,6 +126,9 @@ pub enum JsStartError {
     /// starts).
     #[error("Not allowed to enable JetStream on the system account")]
     SystemAccount,
+    /// Operator mode without a system account (nats-server's text).
+    #[error("setting up internal jetstream subscriptions failed: system account not setup")]
+    NoSystemAccount,
     /// An account to serve does not exist.
     #[error("jetstream account not registered")]
     NoAccount(String),
@@ -394,6 +397,9 @@ impl JetStream {
             .is_some_and(|name| opts.accounts.contains_key(name))
         {
             return Err(JsStartError::SystemAccount);
+        }
+        if system.is_none() && engine.shared().authorizer().operator().is_some() {
+            return Err(JsStartError::NoSystemAccount);
         }
         let data_dir = opts.store_dir.join("jetstream");
         check_data_dir(&data_dir)?;

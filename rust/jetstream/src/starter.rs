@@ -86,23 +86,29 @@ pub fn options(config: &JetStreamConfig) -> JetStreamOptions {
 
 /// The accounts JetStream serves and their limits, as nats-server picks them: `$G` alone
 /// (without limits) when no account but `$G` and the system account is configured, else
-/// the accounts whose config enables JetStream (none in operator mode: account JWTs'
-/// limits are not read).
+/// the accounts whose config enables JetStream; in operator mode the accounts known at
+/// start whose JWT has JetStream limits.
 #[must_use]
 pub fn served_accounts(engine: &Engine) -> BTreeMap<String, AccountLimits> {
     let shared = engine.shared();
     let config = shared.config();
     let system = shared.system_account_name();
-    let operator = shared.authorizer().operator().is_some();
-    let others = config
-        .accounts
-        .keys()
-        .any(|name| name != GLOBAL_ACCOUNT && Some(name) != system.as_ref());
-    if !operator && !others {
-        return BTreeMap::from([(GLOBAL_ACCOUNT.to_string(), AccountLimits::default())]);
-    }
-    config
-        .accounts
+    let authorizer = shared.authorizer();
+    let accounts = match authorizer.operator() {
+        // The account JWTs known at start (their JetStream limits).
+        Some(operator) => operator.snapshot().0,
+        None => {
+            let others = config
+                .accounts
+                .keys()
+                .any(|name| name != GLOBAL_ACCOUNT && Some(name) != system.as_ref());
+            if !others {
+                return BTreeMap::from([(GLOBAL_ACCOUNT.to_string(), AccountLimits::default())]);
+            }
+            config.accounts.clone()
+        }
+    };
+    accounts
         .iter()
         .filter_map(|(name, account)| {
             let js = account.jetstream?;
