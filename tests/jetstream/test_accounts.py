@@ -18,6 +18,7 @@ import nats
 import pytest
 
 from ..accounts import jwtgen
+from ..conftest import start_fastnats_server
 from ..dropin.procs import kinds, run, served
 
 pytestmark = pytest.mark.timeout(90)
@@ -434,3 +435,56 @@ def test_operator_mode_without_a_system_account_stops_jetstream(kind, tmp_path):
         "[FTL] Can't start JetStream: setting up internal jetstream subscriptions failed: "
         "system account not setup"
     ) in r.stderr
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_per_stream_bytes_and_max_ack_pending_limits(kind, tmp_path):
+    limits = "jetstream: {max_ack_pending: 7, mem_max_stream_bytes: 1000}"
+    conf = _conf(tmp_path, a=limits)
+
+    def ask(port: int, subject: str, body: dict[str, Any]) -> Any:
+        return asyncio.run(_request(port, "a", subject, json.dumps(body).encode()))
+
+    with served(*_args(conf), kind=kind) as s:
+        mem = {"name": "M", "subjects": ["m"], "storage": "memory", "max_bytes": 2000}
+        assert _error(ask(s.port, "$JS.API.STREAM.CREATE.M", mem)) == (
+            400,
+            10122,
+            "stream max bytes exceeds account limit max stream bytes",
+        )
+        del mem["max_bytes"]
+        assert ask(s.port, "$JS.API.STREAM.CREATE.M", mem)["config"]["max_bytes"] == -1
+        cfg: dict[str, Any] = {"ack_policy": "explicit", "max_ack_pending": 8}
+        create = "$JS.API.CONSUMER.CREATE.M"
+        assert _error(ask(s.port, create, {"stream_name": "M", "config": cfg})) == (
+            400,
+            10121,
+            "consumer max ack pending exceeds system limit of 7",
+        )
+        del cfg["max_ack_pending"]
+        answer = ask(s.port, create, {"stream_name": "M", "config": cfg})
+        assert answer["config"]["max_ack_pending"] == 7
+        s.stop()
+
+
+def test_embedded_account_jetstream_options(tmp_path):
+    srv = start_fastnats_server(
+        accounts={
+            "A": {"users": [{"user": "a", "password": "a"}], "jetstream": True},
+            "B": {"users": [{"user": "b", "password": "b"}], "jetstream": {"max_streams": 3}},
+            "C": {"users": [{"user": "c", "password": "c"}], "jetstream": False},
+        },
+        jetstream={"store_dir": str(tmp_path)},
+    )
+    try:
+        a = asyncio.run(_request(srv.port, "a", "$JS.API.INFO"))
+        b = asyncio.run(_request(srv.port, "b", "$JS.API.INFO"))
+        c = asyncio.run(_request(srv.port, "c", "$JS.API.INFO"))
+        assert (a["limits"]["max_streams"], b["limits"]["max_streams"]) == (-1, 3)
+        assert c["error"] == NOT_ENABLED
+    finally:
+        srv.stop()
+    with pytest.raises(ValueError, match=r"accounts\.A\.jetstream: unknown key \"max_stream\""):
+        start_fastnats_server(
+            accounts={"A": {"jetstream": {"max_stream": 3}}}, jetstream={"store_dir": str(tmp_path)}
+        )
