@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT",
+    "AccountJetStreamOptions",
     "AccountOptions",
     "ImportSource",
     "JetStreamOptions",
@@ -115,14 +116,33 @@ class ServiceImport(TypedDict, total=False):
     to: str
 
 
+class AccountJetStreamOptions(TypedDict, total=False):
+    """An account's JetStream limits (nats-server's ``JetStreamAccountLimits``; bytes and
+    counts, -1, the default, is no limit): the account's memory and file storage, streams,
+    consumers per stream, a consumer's ``max_ack_pending``, a memory or file stream's
+    ``max_bytes``, and whether every stream must set ``max_bytes``."""
+
+    max_memory: int
+    max_storage: int
+    max_streams: int
+    max_consumers: int
+    max_ack_pending: int
+    memory_max_stream_bytes: int
+    storage_max_stream_bytes: int
+    max_bytes_required: bool
+
+
 class AccountOptions(TypedDict, total=False):
     """One account of the ``accounts`` option: its users (entries as in
-    ``authorization["users"]``), their ``default_permissions``, its exports and imports."""
+    ``authorization["users"]``), their ``default_permissions``, its exports and imports,
+    and ``jetstream``: ``True`` or its limits to enable JetStream for it (when any account
+    enables it, only those that do have JetStream; when none does, only ``$G`` has it)."""
 
     users: list[Mapping[str, Any]]
     default_permissions: Mapping[str, Any]
     exports: list[StreamExport | ServiceExport]
     imports: list[StreamImport | ServiceImport]
+    jetstream: bool | AccountJetStreamOptions
 
 
 class ResolverOptions(TypedDict, total=False):
@@ -312,7 +332,14 @@ def _accounts(name: str, value: Any) -> dict[str, Any] | None:
     for account, options in accounts.items():
         if not isinstance(account, str) or not isinstance(options, Mapping):
             raise _fail(name, "a dict of account name (str) -> dict", value)
-    return {account: dict(options) for account, options in accounts.items()}
+    out = {account: dict(options) for account, options in accounts.items()}
+    for options in out.values():
+        js = options.get("jetstream")
+        if js is True:
+            options["jetstream"] = {}
+        elif js is False or js is None:
+            options.pop("jetstream", None)
+    return out
 
 
 def _store_size(name: str, value: Any) -> int:

@@ -88,6 +88,47 @@ MAPPED: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("accounts { A { jetstream: disabled } }", {"accounts": {"A": {}}}),
+    ("accounts { A { jetstream: false } }", {"accounts": {"A": {}}}),
+    ("accounts { A { jetstream: enabled } }", {"accounts": {"A": {"jetstream": {}}}}),
+    ("accounts { A { jetstream: true } }", {"accounts": {"A": {"jetstream": {}}}}),
+    (
+        "accounts { A { jetstream: {max_mem: 1KB, store: 2KB, streams: 2, consumers: 3, "
+        "max_bytes_required: true, mem_max_stream_bytes: 512, disk_max_stream_bytes: 1024, "
+        "max_ack_pending: 7} } }",
+        {
+            "accounts": {
+                "A": {
+                    "jetstream": {
+                        "max_memory": 1024,
+                        "max_storage": 2048,
+                        "max_streams": 2,
+                        "max_consumers": 3,
+                        "max_bytes_required": True,
+                        "memory_max_stream_bytes": 512,
+                        "storage_max_stream_bytes": 1024,
+                        "max_ack_pending": 7,
+                    }
+                }
+            }
+        },
+    ),
+    (
+        "accounts { A { jetstream: {memory: 1, max_file: 2, max_store: 3, max_stream_bytes: "
+        "false, store_max_stream_bytes: 4, memory_max_stream_bytes: 5} } }",
+        {
+            "accounts": {
+                "A": {
+                    "jetstream": {
+                        "max_memory": 1,
+                        "max_storage": 3,
+                        "max_bytes_required": False,
+                        "storage_max_stream_bytes": 4,
+                        "memory_max_stream_bytes": 5,
+                    }
+                }
+            }
+        },
+    ),
     ("accounts { A {} }\nsystem_account: A", {"accounts": {"A": {}}, "system_account": "A"}),
     ("system: SYS", {"system_account": "SYS"}),
     ("no_system_account: true", {"no_system_account": True}),
@@ -226,7 +267,37 @@ ERRORS: list[tuple[str, str, bool]] = [
         '"limits" is not supported by fastnats (account limits)',
         False,
     ),
-    ("accounts { A { jetstream: enabled } }", '"jetstream" is not supported by fastnats', False),
+    (
+        "accounts { A { jetstream: maybe } }",
+        "Expected 'enabled' or 'disabled' for string value, got 'maybe'",
+        True,
+    ),
+    (
+        "accounts { A { jetstream: 5 } }",
+        "Expected map, bool or string to define JetStream, got int64",
+        True,
+    ),
+    ("accounts { A { jetstream: {foo: 1} } }", 'unknown field "foo"', True),
+    (
+        "accounts { A { jetstream: {max_mem: true} } }",
+        'Expected a parseable size for "max_mem", got true',
+        True,
+    ),
+    (
+        "accounts { A { jetstream: {streams: abc} } }",
+        'Expected a parseable size for "streams", got abc',
+        True,
+    ),
+    (
+        "accounts { A { jetstream: {max_bytes_required: 1} } }",
+        'Expected a parseable bool for "max_bytes_required", got 1',
+        True,
+    ),
+    (
+        "accounts { A { jetstream: {cluster_traffic: owner} } }",
+        '"cluster_traffic" is not supported by fastnats (JetStream clustering)',
+        False,
+    ),
     ("accounts { A { mappings: {a: b} } }", '"mappings" is not supported by fastnats', False),
     ('accounts { A { msg_trace: "t" } }', '"msg_trace" is not supported by fastnats', False),
     ("accounts { A { nkey: x } }", '"nkey" is not supported by fastnats', False),

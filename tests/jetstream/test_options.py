@@ -275,8 +275,8 @@ REFUSED: list[tuple[str, list[str], bool]] = [
         False,
     ),
     (
-        "jetstream: enabled\naccounts { A { jetstream: enabled } }",
-        ['f.conf:2:16: "jetstream" is not supported by fastnats (per-account JetStream)'],
+        "jetstream: enabled\naccounts { A { jetstream: {cluster_traffic: owner} } }",
+        ['f.conf:2:28: "cluster_traffic" is not supported by fastnats (JetStream clustering)'],
         False,
     ),
 ]

@@ -15,9 +15,13 @@ folded::
                        {"service": {"account": "A", "subject": "svc"}, "to": "a.svc"}]}}
 
 ``accounts: [A, B]`` (names only) gives accounts without users. ``response_type`` is
-``singleton``, ``stream`` or ``chunked`` (``single``/``chunk`` folded). Keys nats-server
-knows for what fastnats lacks (``jetstream`` unless switched off: the account form has no
-JetStream setting yet, whether or not the server's JetStream is on; ``limits``, ``mappings``,
+``singleton``, ``stream`` or ``chunked`` (``single``/``chunk`` folded). ``jetstream`` is
+``enabled``/``disabled`` (``true``/``false``) or a map of limits (nats-server's keys and
+aliases: ``max_memory``, ``max_store``, ``max_streams``, ``max_consumers``,
+``max_ack_pending``, ``mem_max_stream_bytes``, ``disk_max_stream_bytes``,
+``max_bytes_required``), given to the engine as ``{"jetstream": {limits}}`` (``{}`` when
+enabled without limits; no key when disabled). Keys nats-server knows for what fastnats
+lacks (``cluster_traffic`` in ``jetstream``; ``limits``, ``mappings``,
 ``msg_trace``, an account ``nkey``, an export's ``latency``, ``account_token_position`` or
 ``allow_trace``, an import's ``share`` or ``allow_trace``) are refused by name; unknown keys
 are ``unknown field``.
@@ -36,7 +40,7 @@ from typing import Any
 
 from .nodes import used_as_variable
 from .units import go_quote, go_type, parse_duration
-from .users import BlockParser, Report
+from .users import BlockParser, Report, go_value
 
 __all__ = ["RESERVED_ACCOUNT", "parse_accounts", "users_conflict"]
 
@@ -44,13 +48,30 @@ RESERVED_ACCOUNT = "$G"
 """The global account: users of the ``authorization`` block belong to it."""
 
 _UNSUPPORTED_ACCOUNT = {
-    "jetstream": "per-account JetStream",
     "limits": "account limits",
     "mappings": "subject mappings",
     "maps": "subject mappings",
     "msg_trace": "message tracing",
     "trace_dest": "message tracing",
     "nkey": "account nkeys (operator/JWT mode)",
+}
+# nats-server's account JetStream limit keys (opts.go parseJetStreamForAccount): alias ->
+# the engine's name and whether the value is a bool.
+_JS_LIMITS = {
+    **dict.fromkeys(("max_memory", "max_mem", "mem", "memory"), ("max_memory", False)),
+    **dict.fromkeys(("max_store", "max_file", "max_disk", "store", "disk"), ("max_storage", False)),
+    **dict.fromkeys(("max_streams", "streams"), ("max_streams", False)),
+    **dict.fromkeys(("max_consumers", "consumers"), ("max_consumers", False)),
+    **dict.fromkeys(
+        ("max_bytes_required", "max_stream_bytes", "max_bytes"), ("max_bytes_required", True)
+    ),
+    **dict.fromkeys(
+        ("mem_max_stream_bytes", "memory_max_stream_bytes"), ("memory_max_stream_bytes", False)
+    ),
+    **dict.fromkeys(
+        ("disk_max_stream_bytes", "store_max_stream_bytes"), ("storage_max_stream_bytes", False)
+    ),
+    "max_ack_pending": ("max_ack_pending", False),
 }
 _UNSUPPORTED_EXPORT = {
     "latency": "service latency tracking",
@@ -70,13 +91,6 @@ _RESPONSE_TYPES = {
 }
 _RESPONSE_KEYS = ("response", "response_type")
 _THRESHOLD_KEYS = ("threshold", "response_threshold", "response_max_time", "response_time")
-
-
-def _switched_off(value: Any) -> bool:
-    """``jetstream: false`` / ``"disabled"`` in an account turns nothing on."""
-    if isinstance(value, bool):
-        return not value
-    return isinstance(value, str) and value.lower() in ("disabled", "disable")
 
 
 class _Parser(BlockParser):
@@ -146,11 +160,55 @@ class _Parser(BlockParser):
                 self.put(out, "exports", self.entries(block, key, value, "Exports", self.export))
             elif name == "imports":
                 self.put(out, "imports", self.entries(block, key, value, "Imports", self.import_))
+            elif name == "jetstream":
+                out.pop("jetstream", None)
+                self.put(out, "jetstream", self.jetstream(block, key, value))
             elif name in _UNSUPPORTED_ACCOUNT:
-                if not (name == "jetstream" and _switched_off(value)):
-                    self.refused(block, key, _UNSUPPORTED_ACCOUNT)
+                self.refused(block, key, _UNSUPPORTED_ACCOUNT)
             else:
                 self.unknown(block, key)
+        return out
+
+    def jetstream(self, block: Any, key: str, value: Any) -> dict[str, Any] | None:
+        """An account's ``jetstream``: its limits (``{}``: enabled without limits), None
+        when disabled or in error."""
+        if isinstance(value, bool):
+            return {} if value else None
+        if isinstance(value, str):
+            if value.lower() in ("enabled", "enable"):
+                return {}
+            if value.lower() in ("disabled", "disable"):
+                return None
+            self.report(
+                block, key, f"Expected 'enabled' or 'disabled' for string value, got '{value}'"
+            )
+            return None
+        if not isinstance(value, dict):
+            what = "int64" if isinstance(value, int) else go_type(value)
+            self.report(block, key, f"Expected map, bool or string to define JetStream, got {what}")
+            return None
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            name = k.lower()
+            if name == "cluster_traffic":
+                self.report(value, k, f'"{k}" is not supported by fastnats (JetStream clustering)')
+                continue
+            if name not in _JS_LIMITS:
+                self.unknown(value, k)
+                continue
+            target, is_bool = _JS_LIMITS[name]
+            if is_bool:
+                if not isinstance(v, bool):
+                    self.report(
+                        value, k, f"Expected a parseable bool for {go_quote(k)}, got {go_value(v)}"
+                    )
+                    continue
+            elif isinstance(v, bool) or not isinstance(v, int):
+                self.report(
+                    value, k, f"Expected a parseable size for {go_quote(k)}, got {go_value(v)}"
+                )
+                continue
+            out[target] = v
         return out
 
     def entries(self, block: Any, key: str, value: Any, what: str, parse: Any) -> list[Any] | None:

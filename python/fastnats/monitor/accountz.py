@@ -54,6 +54,12 @@ def _import(imp: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _jetstream_enabled(native: Any, name: str) -> bool:
+    """Whether JetStream serves account ``name``."""
+    js = native.jetstream(accounts=True)
+    return js is not None and any(d["name"] == name for d in js["account_details"])
+
+
 def _detail(monitor: MonitorState, config: dict[str, Any], name: str) -> dict[str, Any]:
     native = monitor.native
     account = accounts.configured(config).get(name, {})
@@ -67,7 +73,7 @@ def _detail(monitor: MonitorState, config: dict[str, Any], name: str) -> dict[st
         {
             "expired": False,
             "complete": True,
-            "jetstream_enabled": False,
+            "jetstream_enabled": _jetstream_enabled(native, name),
             "leafnode_connections": 0,
             "client_connections": sum(1 for c in native.connections() if accounts.of(c) == name),
             "subscriptions": stats["num_subscriptions"],

@@ -54,7 +54,7 @@ def healthz(monitor: MonitorState, query: Query) -> tuple[int, dict[str, Any]]:
         where = {"account": account, "stream": stream}
         text = f"JetStream stream {quote(stream)} not found on account {quote(account)}"
         return 404, _problem(details, "STREAM", where, text)
-    if consumer and consumer not in monitor.native.jetstream_consumer_names(stream):
+    if consumer and consumer not in monitor.native.jetstream_consumer_names(account, stream):
         where = {"account": account, "stream": stream, "consumer": consumer}
         text = (
             f"JetStream consumer {quote(consumer)} not found for stream {quote(stream)} "

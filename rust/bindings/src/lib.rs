@@ -387,12 +387,13 @@ impl NativeServer {
         Ok(Some(d))
     }
 
-    /// The names of stream `stream`'s consumers (empty without JetStream or the stream).
-    fn jetstream_consumer_names(&self, stream: &str) -> Vec<String> {
+    /// The names of stream `stream`'s consumers in account `account` (empty without
+    /// JetStream, the account or the stream).
+    fn jetstream_consumer_names(&self, account: &str, stream: &str) -> Vec<String> {
         self.jetstream
             .lock()
             .clone()
-            .map_or_else(Vec::new, |js| js.consumer_names(stream))
+            .map_or_else(Vec::new, |js| js.consumer_names(account, stream))
     }
 
     /// Counters at this moment: in/out msgs and bytes, connections, subscriptions, ...

@@ -181,7 +181,8 @@ impl Committer {
             if let Some(e) = failed {
                 fastnats_server::log_at!(
                     fastnats_server::log::Level::Error,
-                    "JetStream failed to sync stream '$G > {name}': {e}"
+                    "JetStream failed to sync stream '{} > {name}': {e}",
+                    self.ctx.account_name()
                 );
             } else {
                 for r in &c.republished {

@@ -14,8 +14,8 @@ use crate::api::responses::{
 use crate::api::{
     check_consumer_config, check_consumer_create, check_consumer_name, check_consumer_update,
     check_empty_request, check_workqueue_consumer, consumer_config_defaults,
-    consumer_ephemeral_defaults, decode_request, is_empty_request, AccountLimits, ApiError,
-    ApiPaged, ApiRoute, ConsumerAction, ConsumerConfig, CreateConsumerRequest, JsLimits, Timestamp,
+    consumer_ephemeral_defaults, decode_request, is_empty_request, ApiError, ApiPaged, ApiRoute,
+    ConsumerAction, ConsumerConfig, CreateConsumerRequest, JsLimits, Timestamp,
 };
 use crate::consumer::{start, Consumer};
 use crate::service::Answer;
@@ -54,7 +54,7 @@ impl ConsumerApi<'_> {
             return err(ApiError::stream_not_found());
         };
         let scfg = stream.config.read().clone();
-        let (limits, account) = (JsLimits::default(), AccountLimits::default());
+        let (limits, account) = (JsLimits::default(), self.ctx.limits.clone());
         let mut cfg = req.config;
         consumer_config_defaults(&mut cfg, &scfg, &limits, &account);
         if let Err(e) = check_consumer_config(&cfg, &scfg, &limits, &account) {
@@ -97,9 +97,12 @@ impl ConsumerApi<'_> {
         if req.action == ConsumerAction::Update {
             return err(ApiError::consumer_does_not_exist());
         }
-        if scfg.max_consumers > 0
-            && i64::try_from(all.len()).unwrap_or(i64::MAX) >= scfg.max_consumers
-        {
+        // The stream's limit, or the account's when lower (nats-server's `maxc`).
+        let mut maxc = scfg.max_consumers;
+        if maxc <= 0 || (account.max_consumers > 0 && account.max_consumers < maxc) {
+            maxc = account.max_consumers;
+        }
+        if maxc > 0 && i64::try_from(all.len()).unwrap_or(i64::MAX) >= maxc {
             return err(ApiError::maximum_consumers_limit());
         }
         if let Err(e) = check_workqueue_consumer(&cfg, &scfg, &others) {

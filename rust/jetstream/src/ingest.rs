@@ -178,8 +178,11 @@ impl Ingest {
         if hdr.len() > MAX_HEADER {
             return Outcome::Refused(ApiError::stream_header_exceeds_maximum());
         }
-        if self.ctx.limits_exceeded(cfg.storage) {
-            return Outcome::Refused(ApiError::insufficient_resources());
+        if let Some(e) =
+            self.ctx
+                .refuse_store(cfg.storage, subject.len(), hdr.len(), m.payload.len())
+        {
+            return Outcome::Refused(e);
         }
         // Interest retention with no consumer for this subject: the sequence is consumed
         // without storing (nats-server `SkipMsg`).
@@ -235,7 +238,8 @@ impl Ingest {
         if let Err(e) = purged {
             fastnats_server::log_at!(
                 fastnats_server::log::Level::Error,
-                "JetStream rollup on stream '$G > {}' failed: {e}",
+                "JetStream rollup on stream '{} > {}' failed: {e}",
+                self.ctx.account_name(),
                 cfg.name
             );
         }

@@ -68,6 +68,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use fastnats_server::engine::InAccount;
 use fastnats_server::internal::{InternalHandler, InternalSubscription, SubscribeError};
 use fastnats_server::Engine;
 use parking_lot::{Mutex, RwLock};
@@ -75,7 +76,7 @@ use parking_lot::{Mutex, RwLock};
 pub use options::{JetStreamOptions, Sync};
 pub use stream::Stream;
 
-use api::StorageType;
+use api::{AccountLimits, ApiError, StorageType};
 
 /// Bytes waiting for a stream's ingest past which its publishers wait for it (the engine's
 /// [`Connection::hold_publishers_at`](fastnats_server::connection::Connection::hold_publishers_at):
@@ -122,19 +123,44 @@ pub enum JsStartError {
     /// An internal subscription was refused.
     #[error("JetStream could not subscribe: {0}")]
     Subscribe(#[from] SubscribeError),
+    /// The system account was given JetStream (nats-server's text, before JetStream
+    /// starts).
+    #[error("Not allowed to enable JetStream on the system account")]
+    SystemAccount,
+    /// Operator mode without a system account (nats-server's text).
+    #[error("setting up internal jetstream subscriptions failed: system account not setup")]
+    NoSystemAccount,
+    /// An account to serve does not exist.
+    #[error("jetstream account not registered")]
+    NoAccount(String),
+    /// The accounts' limits add up past the server's (nats-server's text and error).
+    #[error("Error enabling jetstream on configured accounts: {0}")]
+    Insufficient(ApiError),
 }
 
-/// What the handlers share: the engine to publish through, the options, the server-wide
-/// usage per storage type.
-pub struct Ctx {
-    /// The engine.
-    pub engine: Arc<Engine>,
-    /// The options.
-    pub opts: JetStreamOptions,
+/// What every account's [`Ctx`] shares: the server-wide usage per storage type, and the
+/// timer's wake-up.
+pub struct ServerWide {
     /// Bytes stored, memory then file.
     usage: [AtomicI64; 2],
     /// Wakes the timer task (a stream's expiry may be sooner now).
     timer_wake: tokio::sync::Notify,
+}
+
+/// What the handlers of one account share: the engine in that account to publish and
+/// subscribe through, the options, the account's limits and usage, and the server-wide
+/// usage per storage type.
+pub struct Ctx {
+    /// The engine, in the account served.
+    pub engine: InAccount,
+    /// The options.
+    pub opts: JetStreamOptions,
+    /// The account's limits.
+    pub limits: AccountLimits,
+    /// Server-wide state.
+    server: Arc<ServerWide>,
+    /// The account's bytes stored, memory then file.
+    usage: [AtomicI64; 2],
     /// What consumers deliver through ([`consumer::pump::send`]): each batch of deliveries
     /// flushes each recipient once.
     pub deliveries: Mutex<fastnats_server::internal::Publisher>,
@@ -143,7 +169,13 @@ pub struct Ctx {
 impl Ctx {
     /// Sends a reply as the server (errors are dropped: the requester is gone).
     pub fn reply(&self, subject: &[u8], headers: Option<&[u8]>, payload: &[u8]) {
-        let _ = self.engine.publish(subject, None, headers, payload, None);
+        let _ = self.engine.publish(subject, None, headers, payload);
+    }
+
+    /// The account's name.
+    #[must_use]
+    pub fn account_name(&self) -> &str {
+        self.engine.account_name()
     }
 
     /// Records a store's byte count going from `before` to `after`.
@@ -151,8 +183,44 @@ impl Ctx {
         let delta =
             i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX);
         if delta != 0 {
-            self.usage[ingest::storage_index(storage)].fetch_add(delta, Ordering::Relaxed);
+            let i = ingest::storage_index(storage);
+            self.server.usage[i].fetch_add(delta, Ordering::Relaxed);
+            self.usage[i].fetch_add(delta, Ordering::Relaxed);
         }
+    }
+
+    /// Whether storing a message of `subject`, `hdr` and `payload` bytes is refused for
+    /// lack of room: the server's limit for this storage type passed (nats-server's
+    /// `limitsExceeded`: insufficient resources), else the account's limit that the
+    /// message would pass (`wouldExceedLimits`: resource limits exceeded for account).
+    #[must_use]
+    pub fn refuse_store(
+        &self,
+        storage: StorageType,
+        subject: usize,
+        hdr: usize,
+        payload: usize,
+    ) -> Option<ApiError> {
+        if self.limits_exceeded(storage) {
+            return Some(ApiError::insufficient_resources());
+        }
+        let (limit, size) = match storage {
+            StorageType::Memory => (self.limits.max_memory, subject + hdr + payload + 16),
+            StorageType::File => (
+                self.limits.max_storage,
+                30 + subject + payload + if hdr > 0 { 4 + hdr } else { 0 },
+            ),
+        };
+        let used = self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed);
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        (limit >= 0 && used.saturating_add(size) > limit).then(ApiError::account_resources_exceeded)
+    }
+
+    /// The account's bytes stored in streams of this storage type.
+    #[must_use]
+    pub fn account_usage(&self, storage: StorageType) -> u64 {
+        u64::try_from(self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed))
+            .unwrap_or(0)
     }
 
     /// Whether the server's limit for this storage type is passed (nats-server's
@@ -163,13 +231,14 @@ impl Ctx {
             StorageType::Memory => self.opts.max_memory,
             StorageType::File => self.opts.max_file,
         };
-        limit >= 0 && self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed) > limit
+        limit >= 0
+            && self.server.usage[ingest::storage_index(storage)].load(Ordering::Relaxed) > limit
     }
 
     /// Bytes stored in streams of this storage type.
     #[must_use]
     pub fn usage_bytes(&self, storage: StorageType) -> u64 {
-        u64::try_from(self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed))
+        u64::try_from(self.server.usage[ingest::storage_index(storage)].load(Ordering::Relaxed))
             .unwrap_or(0)
     }
 
@@ -191,7 +260,7 @@ impl Ctx {
 
     /// A stream's expiry may have moved earlier.
     pub fn expiry_changed(&self) {
-        self.timer_wake.notify_one();
+        self.server.timer_wake.notify_one();
     }
 
     fn subscribe(
@@ -276,7 +345,7 @@ impl Ctx {
 
 /// A JetStream account: its streams and API counters.
 pub struct JsAccount {
-    /// The account's name (`$G`).
+    /// The account's name.
     pub name: String,
     /// `<store_dir>/jetstream/<account>/streams`.
     pub streams_dir: PathBuf,
@@ -302,6 +371,18 @@ impl JsAccount {
         self.streams.read().values().cloned().collect()
     }
 
+    /// How many streams.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.streams.read().len()
+    }
+
+    /// Whether there is no stream.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.streams.read().is_empty()
+    }
+
     /// Adds a stream.
     pub fn insert(&self, stream: Arc<Stream>) {
         self.streams.write().insert(stream.name.clone(), stream);
@@ -313,128 +394,184 @@ impl JsAccount {
     }
 }
 
+/// One account JetStream serves: its handlers' context, its streams, its API subscriptions.
+pub struct Served {
+    /// What its handlers share.
+    pub ctx: Arc<Ctx>,
+    /// Its streams and counters.
+    pub account: Arc<JsAccount>,
+    api: Mutex<Vec<InternalSubscription>>,
+}
+
 /// JetStream, running on an engine.
 pub struct JetStream {
-    ctx: Arc<Ctx>,
-    account: Arc<JsAccount>,
-    api: Mutex<Vec<InternalSubscription>>,
+    server: Arc<ServerWide>,
+    /// The accounts served, by name.
+    accounts: BTreeMap<String, Served>,
+    /// The answers of accounts without JetStream (10039).
+    not_enabled: Mutex<Vec<InternalSubscription>>,
     timer: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl JetStream {
-    /// Opens the store directory, restores its streams and starts serving `$JS.API.>` and
-    /// the streams' subjects on `engine`.
+    /// Opens the store directory, restores the streams of each account of
+    /// `opts.accounts` and starts serving `$JS.API.>` and the streams' subjects in each of
+    /// them on `engine`; the engine's other accounts answer that JetStream is not enabled
+    /// for them.
     ///
     /// # Errors
-    /// The store directory cannot be made or read, a stream cannot be restored, or a
-    /// subscription is refused.
+    /// The store directory cannot be made or read, an account is the system account or
+    /// does not exist, the accounts' limits pass the server's, a stream cannot be restored,
+    /// or a subscription is refused.
     pub fn start(
-        engine: Arc<Engine>,
-        opts: JetStreamOptions,
+        engine: &Arc<Engine>,
+        opts: &JetStreamOptions,
     ) -> Result<Arc<JetStream>, JsStartError> {
+        let system = engine.shared().system_account_name();
+        if system
+            .as_deref()
+            .is_some_and(|name| opts.accounts.contains_key(name))
+        {
+            return Err(JsStartError::SystemAccount);
+        }
+        if system.is_none() && engine.shared().authorizer().operator().is_some() {
+            return Err(JsStartError::NoSystemAccount);
+        }
         let data_dir = opts.store_dir.join("jetstream");
         check_data_dir(&data_dir)?;
-        let streams_dir = data_dir.join("$G").join("streams");
-        std::fs::create_dir_all(&streams_dir)
-            .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
+        sufficient_resources(opts)?;
         let runtime = engine.runtime().clone();
-        let ctx = Arc::new(Ctx {
-            deliveries: Mutex::new(engine.publisher()),
-            engine,
-            opts,
+        let server = Arc::new(ServerWide {
             usage: [AtomicI64::new(0), AtomicI64::new(0)],
             timer_wake: tokio::sync::Notify::new(),
         });
-        let account = Arc::new(JsAccount {
-            name: "$G".into(),
-            streams_dir: streams_dir.clone(),
-            streams: RwLock::new(BTreeMap::new()),
-            admin: Mutex::new(()),
-            api_total: AtomicU64::new(0),
-            api_errors: AtomicU64::new(0),
-        });
+        let mut accounts = BTreeMap::new();
+        for (name, limits) in &opts.accounts {
+            let handle = engine
+                .in_account(Some(name))
+                .ok_or_else(|| JsStartError::NoAccount(name.clone()))?;
+            let streams_dir = data_dir.join(name).join("streams");
+            std::fs::create_dir_all(&streams_dir)
+                .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
+            let ctx = Arc::new(Ctx {
+                deliveries: Mutex::new(handle.publisher()),
+                engine: handle,
+                opts: opts.clone(),
+                limits: limits.clone(),
+                server: server.clone(),
+                usage: [AtomicI64::new(0), AtomicI64::new(0)],
+            });
+            let account = Arc::new(JsAccount {
+                name: name.clone(),
+                streams_dir,
+                streams: RwLock::new(BTreeMap::new()),
+                admin: Mutex::new(()),
+                api_total: AtomicU64::new(0),
+                api_errors: AtomicU64::new(0),
+            });
+            let served = Served {
+                ctx,
+                account,
+                api: Mutex::new(Vec::new()),
+            };
+            accounts.insert(name.clone(), served);
+        }
         let js = Arc::new(JetStream {
-            ctx: ctx.clone(),
-            account: account.clone(),
-            api: Mutex::new(Vec::new()),
+            server,
+            accounts,
+            not_enabled: Mutex::new(Vec::new()),
             timer: Mutex::new(None),
         });
-        js.restore(&streams_dir)?;
-        let service = Arc::new(service::ApiService {
-            ctx: ctx.clone(),
-            account,
-        });
-        for subject in service::API_SUBJECTS {
-            let sub = ctx.subscribe(subject, API_MAX_PENDING, API_STALL, service.clone())?;
-            js.api.lock().push(sub);
+        for served in js.accounts.values() {
+            restore(served)?;
+            let service = Arc::new(service::ApiService {
+                ctx: served.ctx.clone(),
+                account: served.account.clone(),
+            });
+            for subject in service::API_SUBJECTS {
+                let sub =
+                    served
+                        .ctx
+                        .subscribe(subject, API_MAX_PENDING, API_STALL, service.clone())?;
+                served.api.lock().push(sub);
+            }
         }
+        js.answer_not_enabled(engine, system.as_deref())?;
         *js.timer.lock() = Some(runtime.spawn(timer_loop(Arc::downgrade(&js))));
         Ok(js)
     }
 
-    fn restore(&self, streams_dir: &std::path::Path) -> Result<(), JsStartError> {
-        let entries = std::fs::read_dir(streams_dir)
-            .map_err(|e| JsStartError::StoreDir(streams_dir.to_path_buf(), e))?;
-        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        dirs.sort();
-        for dir in dirs.into_iter().filter(|d| d.is_dir()) {
-            let meta = match stream::read_meta_file(&dir) {
-                Ok(m) => m,
-                Err(e) => {
-                    fastnats_server::log_at!(
-                        fastnats_server::log::Level::Warn,
-                        "  Error unmarshalling stream metafile {:?}: {e}",
-                        dir.join(stream::META_FILE)
-                    );
-                    continue;
-                }
-            };
-            let name = meta.config.name.clone();
-            fastnats_server::log_at!(
-                fastnats_server::log::Level::Info,
-                "  Starting restore for stream '$G > {name}'"
-            );
-            let started = std::time::Instant::now();
-            let s = Stream::open(
-                meta.config,
-                meta.created,
-                streams_dir,
-                self.ctx.opts.sync,
-                self.ctx.opts.domain.as_deref(),
-                false,
-            )
-            .map_err(|e| JsStartError::Restore(name.clone(), e))?;
-            let s = Arc::new(s);
-            {
-                let st = s.state.lock();
-                let cfg = s.config.read();
-                self.ctx.add_usage(cfg.storage, st.store.state().bytes, 0);
+    /// Subscribes the answers of the engine's accounts that JetStream does not serve: 503
+    /// / 10039 on every endpoint (the system account's as `system_response` but for INFO,
+    /// and on DIRECT.GET too).
+    fn answer_not_enabled(
+        &self,
+        engine: &Arc<Engine>,
+        system: Option<&str>,
+    ) -> Result<(), JsStartError> {
+        let mut names: Vec<String> = engine
+            .shared()
+            .accounts()
+            .iter()
+            .map(|a| a.name().to_string())
+            .collect();
+        names.push(engine.shared().global_account().name().to_string());
+        names.sort();
+        names.dedup();
+        for name in names {
+            if self.accounts.contains_key(&name) {
+                continue;
             }
-            self.ctx.attach(&s)?;
-            consumer::start::restore(&self.ctx, &s);
-            // Go's `time.Since(start).Round(time.Millisecond)`.
-            let took = (started.elapsed().as_nanos() + 500_000) / 1_000_000;
-            fastnats_server::log_at!(
-                fastnats_server::log::Level::Info,
-                "  Restored {} messages for stream '$G > {name}' in {}",
-                api::gofmt::comma(s.state.lock().store.state().msgs),
-                api::gofmt::go_duration(i64::try_from(took).unwrap_or(i64::MAX) * 1_000_000)
-            );
-            self.account.insert(s);
+            let Some(handle) = engine.in_account(Some(&name)) else {
+                continue;
+            };
+            let is_system = system == Some(name.as_str());
+            let handler = Arc::new(service::NotEnabled {
+                engine: handle.clone(),
+                system: is_system,
+            });
+            let subjects: &[&str] = if is_system {
+                &["$JS.API.>"]
+            } else {
+                &service::API_SUBJECTS
+            };
+            for subject in subjects {
+                let sub = handle.subscribe_internal(
+                    subject.as_bytes(),
+                    None,
+                    API_MAX_PENDING,
+                    API_STALL,
+                    handler.clone(),
+                )?;
+                self.not_enabled.lock().push(sub);
+            }
         }
         Ok(())
     }
 
-    /// The account `$G`.
+    /// The account `name`, if JetStream serves it.
     #[must_use]
-    pub fn account(&self) -> &Arc<JsAccount> {
-        &self.account
+    pub fn served(&self, name: &str) -> Option<&Served> {
+        self.accounts.get(name)
     }
 
-    /// How many times ingest synced stream `name` (the group-commit test counts them).
+    /// Every account served, by name.
+    pub fn served_accounts(&self) -> impl Iterator<Item = &Served> {
+        self.accounts.values()
+    }
+
+    /// The account `$G`, if JetStream serves it.
+    #[must_use]
+    pub fn account(&self) -> Option<&Arc<JsAccount>> {
+        self.served(fastnats_server::account::GLOBAL_ACCOUNT)
+            .map(|s| &s.account)
+    }
+
+    /// How many times ingest synced stream `name` of `$G` (the group-commit test counts
+    /// them).
     #[must_use]
     pub fn stream_syncs(&self, name: &str) -> Option<u64> {
-        self.account
+        self.account()?
             .stream(name)
             .map(|s| s.syncs.load(Ordering::Relaxed))
     }
@@ -442,23 +579,30 @@ impl JetStream {
     /// Stops serving: unsubscribes everything, stops the timer, syncs every store and
     /// drops the streams (their files are closed once the last handler is done with them).
     pub fn shutdown(&self) {
-        self.api.lock().clear();
+        self.not_enabled.lock().clear();
+        for served in self.accounts.values() {
+            served.api.lock().clear();
+        }
         if let Some(t) = self.timer.lock().take() {
             t.abort();
         }
-        for s in self.account.all() {
-            s.stop();
-            s.consumers.stop_all();
-            let mut st = s.state.lock();
-            if let Err(e) = st.store.sync() {
-                fastnats_server::log_at!(
-                    fastnats_server::log::Level::Error,
-                    "JetStream failed to sync stream '$G > {}' on shutdown: {e}",
-                    s.name
-                );
+        for served in self.accounts.values() {
+            let account = &served.account;
+            for s in account.all() {
+                s.stop();
+                s.consumers.stop_all();
+                let mut st = s.state.lock();
+                if let Err(e) = st.store.sync() {
+                    fastnats_server::log_at!(
+                        fastnats_server::log::Level::Error,
+                        "JetStream failed to sync stream '{} > {}' on shutdown: {e}",
+                        account.name,
+                        s.name
+                    );
+                }
+                drop(st);
+                account.remove(&s.name);
             }
-            drop(st);
-            self.account.remove(&s.name);
         }
     }
 }
@@ -467,6 +611,89 @@ impl Drop for JetStream {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// nats-server's `sufficientResources` on a single server: the accounts' `max_memory` and
+/// `max_storage` limits (those above 0) must fit in the server's, in all.
+fn sufficient_resources(opts: &JetStreamOptions) -> Result<(), JsStartError> {
+    let (mut memory, mut storage) = (0i64, 0i64);
+    for limits in opts.accounts.values() {
+        if limits.max_memory > 0 {
+            memory = memory.saturating_add(limits.max_memory);
+        }
+        if limits.max_storage > 0 {
+            storage = storage.saturating_add(limits.max_storage);
+        }
+        // Checked account by account, as nats-server enables them one after the other.
+        if opts.max_memory >= 0 && memory > opts.max_memory {
+            return Err(JsStartError::Insufficient(
+                ApiError::memory_resources_exceeded(),
+            ));
+        }
+        if opts.max_file >= 0 && storage > opts.max_file {
+            return Err(JsStartError::Insufficient(
+                ApiError::storage_resources_exceeded(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Restores the streams of an account from its streams directory.
+fn restore(served: &Served) -> Result<(), JsStartError> {
+    let (ctx, account) = (&served.ctx, &served.account);
+    let streams_dir = &account.streams_dir;
+    let entries = std::fs::read_dir(streams_dir)
+        .map_err(|e| JsStartError::StoreDir(streams_dir.clone(), e))?;
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    dirs.sort();
+    for dir in dirs.into_iter().filter(|d| d.is_dir()) {
+        let meta = match stream::read_meta_file(&dir) {
+            Ok(m) => m,
+            Err(e) => {
+                fastnats_server::log_at!(
+                    fastnats_server::log::Level::Warn,
+                    "  Error unmarshalling stream metafile {:?}: {e}",
+                    dir.join(stream::META_FILE)
+                );
+                continue;
+            }
+        };
+        let name = meta.config.name.clone();
+        let acc = &account.name;
+        fastnats_server::log_at!(
+            fastnats_server::log::Level::Info,
+            "  Starting restore for stream '{acc} > {name}'"
+        );
+        let started = std::time::Instant::now();
+        let s = Stream::open(
+            meta.config,
+            meta.created,
+            streams_dir,
+            ctx.opts.sync,
+            ctx.opts.domain.as_deref(),
+            false,
+        )
+        .map_err(|e| JsStartError::Restore(name.clone(), e))?;
+        let s = Arc::new(s);
+        {
+            let st = s.state.lock();
+            let cfg = s.config.read();
+            ctx.add_usage(cfg.storage, st.store.state().bytes, 0);
+        }
+        ctx.attach(&s)?;
+        consumer::start::restore(ctx, &s);
+        // Go's `time.Since(start).Round(time.Millisecond)`.
+        let took = (started.elapsed().as_nanos() + 500_000) / 1_000_000;
+        fastnats_server::log_at!(
+            fastnats_server::log::Level::Info,
+            "  Restored {} messages for stream '{acc} > {name}' in {}",
+            api::gofmt::comma(s.state.lock().store.state().msgs),
+            api::gofmt::go_duration(i64::try_from(took).unwrap_or(i64::MAX) * 1_000_000)
+        );
+        account.insert(s);
+    }
+    Ok(())
 }
 
 /// nats-server's checks of the data directory at start: made if missing, else it must be a
@@ -492,24 +719,27 @@ async fn timer_loop(js: std::sync::Weak<JetStream>) {
     let mut last_sync = tokio::time::Instant::now();
     loop {
         let Some(j) = js.upgrade() else { return };
-        let ctx = j.ctx.clone();
-        let streams = j.account.all();
+        let server = j.server.clone();
+        let streams: Vec<(Arc<Ctx>, Arc<Stream>)> = j
+            .accounts
+            .values()
+            .flat_map(|a| a.account.all().into_iter().map(|s| (a.ctx.clone(), s)))
+            .collect();
+        let sync_policy = j.accounts.values().next().map(|a| a.ctx.opts.sync);
         drop(j);
         let now = stream::now_nanos();
         let mut next: Option<i64> = None;
-        let interval = match ctx.opts.sync {
-            Sync::Interval(d) => Some(d),
-            Sync::Always => None,
+        let interval = match sync_policy {
+            Some(Sync::Interval(d)) => Some(d),
+            Some(Sync::Always) | None => None,
         };
         let sync_now = interval.is_some_and(|d| last_sync.elapsed() >= d);
         if sync_now {
             last_sync = tokio::time::Instant::now();
         }
-        let work = streams.clone();
-        let ctx2 = ctx.clone();
         let expired = tokio::task::spawn_blocking(move || {
             let mut next: Option<i64> = None;
-            for s in &work {
+            for (ctx, s) in &streams {
                 let storage = s.config.read().storage;
                 let mut st = s.state.lock();
                 if st.store.next_expiry().is_some_and(|t| t <= now) {
@@ -517,7 +747,7 @@ async fn timer_loop(js: std::sync::Weak<JetStream>) {
                     if st.store.expire(now).is_ok() {
                         let _ = st.store.sync();
                     }
-                    ctx2.add_usage(storage, st.store.state().bytes, before);
+                    ctx.add_usage(storage, st.store.state().bytes, before);
                 } else if sync_now {
                     let _ = st.store.sync();
                 }
@@ -541,7 +771,7 @@ async fn timer_loop(js: std::sync::Weak<JetStream>) {
         }
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            () = ctx.timer_wake.notified() => {}
+            () = server.timer_wake.notified() => {}
         }
     }
 }

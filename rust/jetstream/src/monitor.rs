@@ -87,27 +87,31 @@ pub struct AccountDetail {
 }
 
 impl JetStream {
-    /// Server-wide usage and API counts.
+    /// Server-wide usage and API counts (over every account served).
     #[must_use]
     pub fn stats(&self) -> Stats {
-        let account = self.account();
+        let mut api = ApiStats::default();
+        for served in self.served_accounts() {
+            api.total += served.account.api_total.load(Ordering::Relaxed);
+            api.errors += served.account.api_errors.load(Ordering::Relaxed);
+        }
+        let ctx = self.served_accounts().next().map(|s| s.ctx.clone());
         Stats {
-            memory: self.ctx.usage_bytes(crate::api::StorageType::Memory),
-            storage: self.ctx.usage_bytes(crate::api::StorageType::File),
-            accounts: 1,
-            api: ApiStats {
-                total: account.api_total.load(Ordering::Relaxed),
-                errors: account.api_errors.load(Ordering::Relaxed),
-            },
+            memory: ctx
+                .as_ref()
+                .map_or(0, |c| c.usage_bytes(crate::api::StorageType::Memory)),
+            storage: ctx.map_or(0, |c| c.usage_bytes(crate::api::StorageType::File)),
+            accounts: self.served_accounts().count() as u64,
+            api,
             ..Stats::default()
         }
     }
 
-    /// Streams, consumers, messages and bytes over every stream.
+    /// Streams, consumers, messages and bytes over every stream of every account.
     #[must_use]
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
-        for s in self.account().all() {
+        for s in self.served_accounts().flat_map(|a| a.account.all()) {
             let st = s.state.lock().store.state();
             t.streams += 1;
             t.consumers += s.consumers.len() as u64;
@@ -117,9 +121,9 @@ impl JetStream {
         t
     }
 
-    /// `account_details`: the account `$G` (nats-server shows reserved limits of an account
-    /// without any as `u64::MAX`), with its streams when `streams`, their consumers when
-    /// `consumers`, the configs of both when `config`.
+    /// `account_details`: every account served (with its limits as reserved bytes, as
+    /// nats-server shows them: `u64::MAX` without one), with its streams when `streams`, their
+    /// consumers when `consumers`, the configs of both when `config`.
     #[must_use]
     pub fn account_details(
         &self,
@@ -127,61 +131,76 @@ impl JetStream {
         consumers: bool,
         config: bool,
     ) -> Vec<AccountDetail> {
-        let account = self.account();
-        let stats = Stats {
-            reserved_memory: u64::MAX,
-            reserved_storage: u64::MAX,
-            accounts: 0,
-            ..self.stats()
-        };
-        let cluster = self.ctx.cluster_info();
-        let stream_detail = if streams {
-            account
-                .all()
-                .iter()
-                .map(|s| {
-                    let info = s.info(None);
-                    StreamDetail {
-                        name: s.name.clone(),
-                        created: s.created,
-                        cluster: cluster.clone(),
-                        config: config.then_some(info.config),
-                        state: info.state,
-                        consumers: if consumers {
-                            s.consumers
-                                .all()
-                                .iter()
-                                .map(|c| {
-                                    let mut i = c.info();
-                                    if !config {
-                                        i.config = None;
-                                    }
-                                    i
-                                })
-                                .collect()
-                        } else {
-                            Vec::new()
-                        },
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        vec![AccountDetail {
-            name: account.name.clone(),
-            id: account.name.clone(),
-            stats,
-            stream_detail,
-        }]
+        self.served_accounts()
+            .map(|served| detail(served, streams, consumers, config))
+            .collect()
     }
 
-    /// The names of stream `stream`'s consumers (`/healthz?consumer=`), sorted; empty for a
-    /// missing stream.
+    /// The names of stream `stream`'s consumers in account `account`
+    /// (`/healthz?consumer=`), sorted; empty for a missing account or stream.
     #[must_use]
-    pub fn consumer_names(&self, stream: &str) -> Vec<String> {
-        self.account().stream(stream).map_or_else(Vec::new, |s| {
-            s.consumers.all().iter().map(|c| c.name.clone()).collect()
-        })
+    pub fn consumer_names(&self, account: &str, stream: &str) -> Vec<String> {
+        self.served(account)
+            .and_then(|a| a.account.stream(stream))
+            .map_or_else(Vec::new, |s| {
+                s.consumers.all().iter().map(|c| c.name.clone()).collect()
+            })
+    }
+}
+
+fn detail(served: &crate::Served, streams: bool, consumers: bool, config: bool) -> AccountDetail {
+    let (ctx, account) = (&served.ctx, &served.account);
+    let stats = Stats {
+        memory: ctx.account_usage(crate::api::StorageType::Memory),
+        storage: ctx.account_usage(crate::api::StorageType::File),
+        // The account's limits, as Go's `uint64` of them (-1, no limit: `u64::MAX`).
+        reserved_memory: ctx.limits.max_memory as u64,
+        reserved_storage: ctx.limits.max_storage as u64,
+        accounts: 0,
+        ha_assets: 0,
+        api: ApiStats {
+            total: account.api_total.load(Ordering::Relaxed),
+            errors: account.api_errors.load(Ordering::Relaxed),
+        },
+    };
+    let cluster = ctx.cluster_info();
+    let stream_detail = if streams {
+        account
+            .all()
+            .iter()
+            .map(|s| {
+                let info = s.info(None);
+                StreamDetail {
+                    name: s.name.clone(),
+                    created: s.created,
+                    cluster: cluster.clone(),
+                    config: config.then_some(info.config),
+                    state: info.state,
+                    consumers: if consumers {
+                        s.consumers
+                            .all()
+                            .iter()
+                            .map(|c| {
+                                let mut i = c.info();
+                                if !config {
+                                    i.config = None;
+                                }
+                                i
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    AccountDetail {
+        name: account.name.clone(),
+        id: account.name.clone(),
+        stats,
+        stream_detail,
     }
 }

@@ -1,6 +1,7 @@
 //! What JetStream is started with. Defined here, not in the engine's config: the bindings map
 //! `Config.jetstream` onto it, so this crate does not depend on how options are spelt.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub struct JetStreamOptions {
     /// Most bytes that may wait for one stream's ingest ([`crate::INGEST_MAX_PENDING`] by
     /// default; tests lower it).
     pub ingest_max_pending: usize,
+    /// The accounts served and their limits (only `$G`, without limits, by default).
+    pub accounts: BTreeMap<String, crate::api::AccountLimits>,
 }
 
 impl JetStreamOptions {
@@ -48,6 +51,10 @@ impl JetStreamOptions {
             sync: Sync::Always,
             ingest_stall: crate::INGEST_STALL,
             ingest_max_pending: crate::INGEST_MAX_PENDING,
+            accounts: BTreeMap::from([(
+                fastnats_server::account::GLOBAL_ACCOUNT.to_string(),
+                crate::api::AccountLimits::default(),
+            )]),
         }
     }
 }

@@ -12,9 +12,12 @@ use std::sync::Arc;
 
 use fastnats_server::internal::{InternalBatch, InternalHandler};
 
-use crate::api::responses::response_type as rt;
+use crate::api::responses::{
+    response_type as rt, ConsumerListBody, ConsumerNamesBody, StreamListBody, StreamNamesBody,
+    StreamPurgeBody,
+};
 use crate::api::{
-    parse_api_subject, AccountInfo, AccountLimits, ApiError, ApiResponse, ApiRoute, ApiStats,
+    parse_api_subject, AccountInfo, ApiError, ApiPaged, ApiResponse, ApiRoute, ApiStats,
     JetStreamTier, StorageType,
 };
 use crate::{Ctx, JsAccount};
@@ -45,7 +48,7 @@ pub const API_SUBJECTS: [&str; 15] = [
 pub struct ApiService {
     /// Shared JetStream state.
     pub ctx: Arc<Ctx>,
-    /// The account served (`$G` in this slice).
+    /// The account served.
     pub account: Arc<JsAccount>,
 }
 
@@ -177,7 +180,7 @@ impl ApiService {
                 reserved_storage: 0,
                 streams: i64::try_from(streams.len()).unwrap_or(i64::MAX),
                 consumers: i64::try_from(consumers).unwrap_or(i64::MAX),
-                limits: AccountLimits::default(),
+                limits: self.ctx.limits.clone(),
             },
             domain: self.ctx.opts.domain.clone().unwrap_or_default(),
             api: ApiStats {
@@ -189,5 +192,83 @@ impl ApiService {
             tiers: Default::default(),
         };
         Answer::ok(rt::ACCOUNT_INFO, info)
+    }
+}
+
+/// What answers in an account JetStream does not serve (nats-server's answers when the
+/// account is not enabled): 503 / 10039 on each endpoint, in its own response type with
+/// the zero body nats-server writes. In the system account every `$JS.API` subject is
+/// answered, as `system_response` but for INFO.
+pub struct NotEnabled {
+    /// The engine in that account.
+    pub engine: fastnats_server::engine::InAccount,
+    /// It is the system account.
+    pub system: bool,
+}
+
+impl NotEnabled {
+    /// The answer to `route` (`None`: none, as for DIRECT.GET outside the system account).
+    #[must_use]
+    pub fn answer(&self, route: Option<ApiRoute<'_>>) -> Option<Answer> {
+        let e = ApiError::not_enabled_for_account;
+        let route = match route {
+            Some(ApiRoute::AccountInfo) => return Some(Answer::err(rt::ACCOUNT_INFO, e())),
+            _ if self.system => return Some(Answer::err(rt::SYSTEM, e())),
+            Some(r) => r,
+            None => return None,
+        };
+        Some(match route {
+            ApiRoute::AccountInfo => Answer::err(rt::ACCOUNT_INFO, e()),
+            ApiRoute::StreamCreate { .. } => Answer::err(rt::STREAM_CREATE, e()),
+            ApiRoute::StreamUpdate { .. } => Answer::err(rt::STREAM_UPDATE, e()),
+            ApiRoute::StreamInfo { .. } => {
+                Answer::err_with(rt::STREAM_INFO, e(), ApiPaged::default())
+            }
+            ApiRoute::StreamDelete { .. } => Answer::err(rt::STREAM_DELETE, e()),
+            ApiRoute::StreamPurge { .. } => {
+                Answer::err_with(rt::STREAM_PURGE, e(), StreamPurgeBody::default())
+            }
+            ApiRoute::StreamNames => {
+                Answer::err_with(rt::STREAM_NAMES, e(), StreamNamesBody::default())
+            }
+            ApiRoute::StreamList => {
+                Answer::err_with(rt::STREAM_LIST, e(), StreamListBody::default())
+            }
+            ApiRoute::StreamMsgGet { .. } => Answer::err(rt::STREAM_MSG_GET, e()),
+            ApiRoute::StreamMsgDelete { .. } => Answer::err(rt::STREAM_MSG_DELETE, e()),
+            ApiRoute::ConsumerCreate { .. } | ApiRoute::ConsumerDurableCreate { .. } => {
+                Answer::err(rt::CONSUMER_CREATE, e())
+            }
+            ApiRoute::ConsumerInfo { .. } => Answer::err(rt::CONSUMER_INFO, e()),
+            ApiRoute::ConsumerDelete { .. } => Answer::err(rt::CONSUMER_DELETE, e()),
+            ApiRoute::ConsumerNames { .. } => {
+                Answer::err_with(rt::CONSUMER_NAMES, e(), ConsumerNamesBody::default())
+            }
+            ApiRoute::ConsumerList { .. } => {
+                Answer::err_with(rt::CONSUMER_LIST, e(), ConsumerListBody::default())
+            }
+            // What an account with JetStream answers too.
+            ApiRoute::Unsupported(what) => Answer::err(
+                rt::SYSTEM,
+                ApiError::new(501, 10000, format!("{what} is not supported yet")),
+            ),
+            ApiRoute::DirectGet { .. }
+            | ApiRoute::DirectGetLastBySubject { .. }
+            | ApiRoute::ConsumerNext { .. } => return None,
+        })
+    }
+}
+
+impl InternalHandler for NotEnabled {
+    fn deliver(&self, batch: &InternalBatch) {
+        for m in batch.iter() {
+            let Some(reply) = m.reply else { continue };
+            let route = std::str::from_utf8(m.subject)
+                .ok()
+                .and_then(parse_api_subject);
+            if let Some(a) = self.answer(route) {
+                let _ = self.engine.publish(reply, None, None, &a.body);
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! `API Level:` lines and `Took … to start JetStream`; fastnats speaks the 2.10 API level and
 //! leaves them out, as a 2.10 server does.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fastnats_server::config::JetStreamConfig;
@@ -17,6 +18,9 @@ use fastnats_server::log::Level;
 use fastnats_server::{log_at, Engine};
 use parking_lot::Mutex;
 
+use fastnats_server::account::GLOBAL_ACCOUNT;
+
+use crate::api::AccountLimits;
 use crate::{JetStream, JetStreamOptions, Sync};
 
 /// Where the running JetStream is kept for whoever serves its monitoring (`/jsz`).
@@ -42,9 +46,10 @@ impl JetStreamStarter for Starter {
                 "Temporary storage directory used, data could be lost on system reboot"
             );
         }
-        let opts = options(config);
+        let mut opts = options(config);
+        opts.accounts = served_accounts(engine);
         log_banner(&opts);
-        let js = JetStream::start(engine.clone(), opts).map_err(|e| e.to_string())?;
+        let js = JetStream::start(engine, &opts).map_err(|e| e.to_string())?;
         *self.slot.lock() = Some(js);
         Ok(Box::new(Stopper(self.slot.clone())))
     }
@@ -77,6 +82,49 @@ pub fn options(config: &JetStreamConfig) -> JetStreamOptions {
         },
         ..JetStreamOptions::new(config.store_dir.clone())
     }
+}
+
+/// The accounts JetStream serves and their limits, as nats-server picks them: `$G` alone
+/// (without limits) when no account but `$G` and the system account is configured, else
+/// the accounts whose config enables JetStream; in operator mode the accounts known at
+/// start whose JWT has JetStream limits.
+#[must_use]
+pub fn served_accounts(engine: &Engine) -> BTreeMap<String, AccountLimits> {
+    let shared = engine.shared();
+    let config = shared.config();
+    let system = shared.system_account_name();
+    let authorizer = shared.authorizer();
+    let accounts = match authorizer.operator() {
+        // The account JWTs known at start (their JetStream limits).
+        Some(operator) => operator.snapshot().0,
+        None => {
+            let others = config
+                .accounts
+                .keys()
+                .any(|name| name != GLOBAL_ACCOUNT && Some(name) != system.as_ref());
+            if !others {
+                return BTreeMap::from([(GLOBAL_ACCOUNT.to_string(), AccountLimits::default())]);
+            }
+            config.accounts.clone()
+        }
+    };
+    accounts
+        .iter()
+        .filter_map(|(name, account)| {
+            let js = account.jetstream?;
+            let limits = AccountLimits {
+                max_memory: js.max_memory,
+                max_storage: js.max_storage,
+                max_streams: js.max_streams,
+                max_consumers: js.max_consumers,
+                max_ack_pending: js.max_ack_pending,
+                memory_max_stream_bytes: js.memory_max_stream_bytes,
+                storage_max_stream_bytes: js.storage_max_stream_bytes,
+                max_bytes_required: js.max_bytes_required,
+            };
+            Some((name.clone(), limits))
+        })
+        .collect()
 }
 
 fn log_banner(opts: &JetStreamOptions) {

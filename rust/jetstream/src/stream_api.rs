@@ -11,7 +11,7 @@ use crate::api::responses::{
 use crate::api::{
     check_msg_delete, check_msg_get, check_purge, check_stream_config, check_stream_create,
     check_stream_update, check_stream_update_request, decode_request, is_empty_request,
-    stream_subjects_overlap, subjects_collide, AccountLimits, ApiError, ApiPaged, JsLimits,
+    stream_subjects_overlap, subjects_collide, ApiError, ApiPaged, JsLimits, StorageType,
     StoredMsg, StreamConfig, Timestamp,
 };
 use crate::service::Answer;
@@ -37,6 +37,46 @@ impl StreamApi<'_> {
         })
     }
 
+    /// nats-server's `jsNonClusteredStreamLimitsCheck` of a stream create's config as
+    /// given: the account's stream count (a stream of the same name not counted), its
+    /// consumer limit against the stream's, then the bytes its `max_bytes` would reserve
+    /// (at least 1 when negative) beside the other streams' of that storage type.
+    fn limits_check(&self, cfg: &StreamConfig) -> Result<(), ApiError> {
+        let limits = &self.ctx.limits;
+        let others: Vec<Arc<Stream>> = self
+            .account
+            .all()
+            .into_iter()
+            .filter(|s| s.name != cfg.name)
+            .collect();
+        if limits.max_streams > 0
+            && i64::try_from(others.len()).unwrap_or(i64::MAX) >= limits.max_streams
+        {
+            return Err(ApiError::maximum_streams_limit());
+        }
+        if cfg.max_consumers > 0
+            && limits.max_consumers > 0
+            && cfg.max_consumers > limits.max_consumers
+        {
+            return Err(ApiError::maximum_consumers_limit());
+        }
+        let reserved: i64 = others
+            .iter()
+            .map(|s| s.config.read().clone())
+            .filter(|c| c.storage == cfg.storage && c.max_bytes > 0)
+            .map(|c| c.max_bytes)
+            .fold(0i64, i64::saturating_add);
+        let add = if cfg.max_bytes < 0 { 1 } else { cfg.max_bytes };
+        let (limit, exceeded): (i64, fn() -> ApiError) = match cfg.storage {
+            StorageType::Memory => (limits.max_memory, ApiError::memory_resources_exceeded),
+            StorageType::File => (limits.max_storage, ApiError::storage_resources_exceeded),
+        };
+        if limit >= 0 && (reserved > limit || add > limit - reserved) {
+            return Err(exceeded());
+        }
+        Ok(())
+    }
+
     /// STREAM.CREATE.
     pub fn create(&self, name: &str, body: &[u8]) -> Answer {
         let err = |e| Answer::err(rt::STREAM_CREATE, e);
@@ -47,7 +87,10 @@ impl StreamApi<'_> {
         if let Err(e) = check_stream_create(name, &cfg) {
             return err(e);
         }
-        let cfg = match check_stream_config(&cfg, &JsLimits::default(), &AccountLimits::default()) {
+        if let Err(e) = self.limits_check(&cfg) {
+            return err(e);
+        }
+        let cfg = match check_stream_config(&cfg, &JsLimits::default(), &self.ctx.limits) {
             Ok(c) => c,
             Err(e) => return err(e),
         };
@@ -100,15 +143,11 @@ impl StreamApi<'_> {
             Ok(c) => c,
             Err(e) => return err(e),
         };
-        let cfg = match check_stream_update_request(
-            name,
-            &cfg,
-            &JsLimits::default(),
-            &AccountLimits::default(),
-        ) {
-            Ok(c) => c,
-            Err(e) => return err(e),
-        };
+        let cfg =
+            match check_stream_update_request(name, &cfg, &JsLimits::default(), &self.ctx.limits) {
+                Ok(c) => c,
+                Err(e) => return err(e),
+            };
         let _guard = self.account.admin.lock();
         let Some(stream) = self.account.stream(name) else {
             return err(ApiError::stream_not_found());

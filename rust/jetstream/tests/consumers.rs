@@ -800,7 +800,7 @@ async fn durable_cap_body() {
     for i in 1..=3 {
         c.publish("d", &[], &format!("m{i}")).await;
     }
-    let s = js.account().stream("D").unwrap();
+    let s = js.account().unwrap().stream("D").unwrap();
     assert_eq!(s.durable.load(SeqCst), 3, "acknowledged means durable");
     s.durable.store(1, SeqCst);
     let r = durable(&mut c, "D", "C", json!({"ack_policy": "none"})).await;

@@ -293,7 +293,7 @@ async fn messages_queued_during_a_batch_share_one_sync_body() {
         )
         .await;
     assert_eq!(r["did_create"], true);
-    let stream = js.account().stream("G").unwrap();
+    let stream = js.account().unwrap().stream("G").unwrap();
     {
         // Hold the stream: the first batch's handler waits here, the rest queue up.
         let held = stream.state.lock();
@@ -340,7 +340,7 @@ async fn messages_on_two_subjects_are_stored_in_publish_order_body() {
         )
         .await;
     assert_eq!(r["did_create"], true);
-    let stream = js.account().stream("O").unwrap();
+    let stream = js.account().unwrap().stream("O").unwrap();
     {
         let held = stream.state.lock();
         let mut all = Vec::new();
@@ -421,7 +421,7 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
     let mut opts = JetStreamOptions::new(dir.path());
     opts.ingest_stall = STALL;
     opts.ingest_max_pending = CAP;
-    let js = JetStream::start(e.clone(), opts).unwrap();
+    let js = JetStream::start(&e, &opts).unwrap();
     let mut c = Client::connect(&e).await;
     let r = c
         .request(
@@ -430,7 +430,7 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
         )
         .await;
     assert_eq!(r["did_create"], true);
-    let stream = js.account().stream("F").unwrap();
+    let stream = js.account().unwrap().stream("F").unwrap();
     let flood = Client::connect(&e).await;
     let mut all = Vec::new();
     for i in 0..N {

@@ -200,23 +200,33 @@ impl Engine {
         )
     }
 
-    /// A batching publisher of the server's own in `$G` (see [`Publisher`]): what a handler
-    /// answering a batch of messages (JetStream's PubAcks) publishes through, flushing each
-    /// recipient once per batch.
+    /// A batching publisher of the server's own in `$G` (see [`InAccount::publisher`]).
     pub fn publisher(&self) -> Publisher {
-        let account = self.shared.global_account().clone();
-        let conn = crate::internal::internal_connection(self.shared.next_cid(), account.clone(), 0);
-        Publisher::new(conn, account, self.shared.stats.clone())
+        self.global().publisher()
     }
 
     /// Whether anyone in `$G` subscribes to a subject matching literal `subject`.
     pub fn has_interest(&self, subject: &[u8]) -> bool {
-        !self
-            .shared
-            .global_account()
-            .index
-            .matches(subject)
-            .is_empty()
+        self.global().has_interest(subject)
+    }
+
+    /// The server itself in `$G` (see [`InAccount`]).
+    fn global(&self) -> InAccount {
+        InAccount {
+            shared: self.shared.clone(),
+            runtime: self.runtime.clone(),
+            account: self.shared.global_account().clone(),
+        }
+    }
+
+    /// The server itself in account `name` (`None`: `$G`), as JetStream serves each of its
+    /// accounts; `None` when no such account exists.
+    pub fn in_account(&self, name: Option<&str>) -> Option<InAccount> {
+        Some(InAccount {
+            shared: self.shared.clone(),
+            runtime: self.runtime.clone(),
+            account: self.shared.account(name)?,
+        })
     }
 
     /// The permissions (`None`: unrestricted) and account of whom the application acts as:
@@ -257,9 +267,8 @@ impl Engine {
         InternalSubscription::start(&self.runtime, conn, &[subject], queue, perms, handler)
     }
 
-    /// Subscribes `handler` to `subject` in `$G` as the server itself (JetStream's API),
-    /// with its own slow-consumer limit `max_pending` and fast-producer stall threshold
-    /// `stall_threshold`: see [`Engine::subscribe_internal_many`].
+    /// Subscribes `handler` to `subject` in `$G` as the server itself: see
+    /// [`InAccount::subscribe_internal`].
     pub fn subscribe_internal(
         &self,
         subject: &[u8],
@@ -268,17 +277,17 @@ impl Engine {
         stall_threshold: usize,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        self.subscribe_internal_many(&[subject], queue, max_pending, stall_threshold, handler)
+        self.global().subscribe_internal_many(
+            &[subject],
+            queue,
+            max_pending,
+            stall_threshold,
+            handler,
+        )
     }
 
-    /// Subscribes `handler` to every subject of `subjects` in `$G` as the server itself, on
-    /// one internal connection with one delivery loop (JetStream's stream ingest: messages
-    /// on any of a stream's subjects reach it in the order they were delivered, and a
-    /// batch spans them all). Subjects that overlap deliver a message once per match.
-    /// Publishers wait for it rather than cut it: past `stall_threshold` bytes pending, a
-    /// publisher that delivered to it waits until it drains, and `max_pending` is a hard
-    /// cap on memory past which a delivery is refused without closing it (see
-    /// [`crate::connection::Connection::hold_publishers_at`]).
+    /// Subscribes `handler` to every subject of `subjects` in `$G` as the server itself: see
+    /// [`InAccount::subscribe_internal_many`].
     pub fn subscribe_internal_many(
         &self,
         subjects: &[&[u8]],
@@ -287,11 +296,13 @@ impl Engine {
         stall_threshold: usize,
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
-        let account = self.shared.global_account().clone();
-        let conn =
-            crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
-        conn.hold_publishers_at(stall_threshold.min(max_pending));
-        InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
+        self.global().subscribe_internal_many(
+            subjects,
+            queue,
+            max_pending,
+            stall_threshold,
+            handler,
+        )
     }
 
     /// `server_name`, or the server id when none was configured.
@@ -331,5 +342,111 @@ impl Engine {
     /// [`Engine::shutdown`] begins. Shut down afterwards.
     pub async fn lame_duck(&self, duration: Duration, grace: Duration) {
         crate::lame_duck::run(&self.shared, duration, grace).await;
+    }
+}
+
+/// The server itself in one account: what JetStream serves an account through (its API,
+/// its streams' ingest, PubAcks and deliveries stay in that account). Obtained from
+/// [`Engine::in_account`]; the `$G` methods of [`Engine`] are this in `$G`.
+#[derive(Clone)]
+pub struct InAccount {
+    shared: Arc<Shared>,
+    runtime: tokio::runtime::Handle,
+    account: Arc<Account>,
+}
+
+impl InAccount {
+    /// The account's name.
+    pub fn account_name(&self) -> &str {
+        self.account.name()
+    }
+
+    /// State shared with the connection tasks.
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The runtime the engine runs on.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
+    /// `server_name`, or the server id when none was configured.
+    pub fn server_name(&self) -> String {
+        self.shared.info.read().server_name.clone()
+    }
+
+    /// Publishes a message as the server itself in this account (no permissions apply;
+    /// the server's `max_payload` does); returns how many subscribers got it.
+    pub fn publish(
+        &self,
+        subject: &[u8],
+        reply: Option<&[u8]>,
+        headers: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Result<usize, PublishError> {
+        let max_payload = self.shared.config().max_payload;
+        self.shared.internal_client().publish(
+            &self.account,
+            subject,
+            reply,
+            headers,
+            payload,
+            max_payload,
+            None,
+        )
+    }
+
+    /// A batching publisher of the server's own in this account (see [`Publisher`]): what
+    /// a handler answering a batch of messages (JetStream's PubAcks) publishes through,
+    /// flushing each recipient once per batch.
+    pub fn publisher(&self) -> Publisher {
+        let conn =
+            crate::internal::internal_connection(self.shared.next_cid(), self.account.clone(), 0);
+        Publisher::new(conn, self.account.clone(), self.shared.stats.clone())
+    }
+
+    /// Whether anyone in this account subscribes to a subject matching literal `subject`.
+    pub fn has_interest(&self, subject: &[u8]) -> bool {
+        !self.account.index.matches(subject).is_empty()
+    }
+
+    /// Subscribes `handler` to `subject` in this account as the server itself (JetStream's
+    /// API), with its own slow-consumer limit `max_pending` and fast-producer stall
+    /// threshold `stall_threshold`: see [`InAccount::subscribe_internal_many`].
+    pub fn subscribe_internal(
+        &self,
+        subject: &[u8],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        stall_threshold: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        self.subscribe_internal_many(&[subject], queue, max_pending, stall_threshold, handler)
+    }
+
+    /// Subscribes `handler` to every subject of `subjects` in this account as the server
+    /// itself, on one internal connection with one delivery loop (JetStream's stream
+    /// ingest: messages on any of a stream's subjects reach it in the order they were
+    /// delivered, and a batch spans them all). Subjects that overlap deliver a message once
+    /// per match. Publishers wait for it rather than cut it: past `stall_threshold` bytes
+    /// pending, a publisher that delivered to it waits until it drains, and `max_pending`
+    /// is a hard cap on memory past which a delivery is refused without closing it (see
+    /// [`crate::connection::Connection::hold_publishers_at`]).
+    pub fn subscribe_internal_many(
+        &self,
+        subjects: &[&[u8]],
+        queue: Option<&[u8]>,
+        max_pending: usize,
+        stall_threshold: usize,
+        handler: Arc<dyn InternalHandler>,
+    ) -> Result<InternalSubscription, SubscribeError> {
+        let conn = crate::internal::internal_connection(
+            self.shared.next_cid(),
+            self.account.clone(),
+            max_pending,
+        );
+        conn.hold_publishers_at(stall_threshold.min(max_pending));
+        InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 }

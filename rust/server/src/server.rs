@@ -38,6 +38,9 @@ pub enum StartError {
     /// can not be restored).
     #[error("Can't start JetStream: {0}")]
     JetStream(String),
+    /// The system account's config enables JetStream (nats-server's text).
+    #[error("Not allowed to enable JetStream on the system account")]
+    JetStreamSystemAccount,
 }
 
 /// A running server. Dropping it stops it.
@@ -82,6 +85,18 @@ impl Server {
             runtime: Mutex::new(Some(runtime)),
             started: Instant::now(),
         };
+        if js_config.is_some() {
+            // nats-server checks this before JetStream starts (not with `-t`).
+            let system = server.engine.shared().system_account_name();
+            let config = server.engine.shared().config();
+            if system
+                .and_then(|name| config.accounts.get(&name))
+                .is_some_and(|a| a.jetstream.is_some())
+            {
+                server.stop();
+                return Err(StartError::JetStreamSystemAccount);
+            }
+        }
         if let (Some(js), Some(starter)) = (js_config, starter) {
             match starter.start(&server.engine, &js) {
                 Ok(running) => *server.jetstream.lock() = Some(running),

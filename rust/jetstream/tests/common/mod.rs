@@ -231,7 +231,7 @@ pub fn run<F: std::future::Future<Output = ()> + 'static>(body: fn() -> F) {
 }
 
 pub fn start_js(engine: &Arc<Engine>, dir: &std::path::Path) -> Arc<JetStream> {
-    JetStream::start(engine.clone(), JetStreamOptions::new(dir)).unwrap()
+    JetStream::start(engine, &JetStreamOptions::new(dir)).unwrap()
 }
 
 /// What most tests start with: a store directory (deleted when dropped), an engine,

@@ -42,6 +42,48 @@ pub struct AccountConfig {
     /// What it takes from other accounts.
     #[serde(deserialize_with = "crate::forms::null_as_default")]
     pub imports: Vec<Import>,
+    /// Its JetStream limits when JetStream is enabled for it (nats-server's account
+    /// `jetstream`: `enabled` is every limit at -1); `None`: not enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jetstream: Option<AccountJetStream>,
+}
+
+/// An account's JetStream limits (nats-server's `JetStreamAccountLimits`); -1 is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountJetStream {
+    /// Bytes in memory streams.
+    pub max_memory: i64,
+    /// Bytes in file streams.
+    pub max_storage: i64,
+    /// Streams.
+    pub max_streams: i64,
+    /// Consumers per stream.
+    pub max_consumers: i64,
+    /// A consumer's `max_ack_pending`.
+    pub max_ack_pending: i64,
+    /// A memory stream's `max_bytes`.
+    pub memory_max_stream_bytes: i64,
+    /// A file stream's `max_bytes`.
+    pub storage_max_stream_bytes: i64,
+    /// Every stream must set `max_bytes`.
+    pub max_bytes_required: bool,
+}
+
+impl Default for AccountJetStream {
+    /// No limits (`jetstream: enabled`).
+    fn default() -> Self {
+        AccountJetStream {
+            max_memory: -1,
+            max_storage: -1,
+            max_streams: -1,
+            max_consumers: -1,
+            max_ack_pending: -1,
+            memory_max_stream_bytes: -1,
+            storage_max_stream_bytes: -1,
+            max_bytes_required: false,
+        }
+    }
 }
 
 /// How many responses a service import's reply mapping lets through.

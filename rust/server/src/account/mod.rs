@@ -25,8 +25,8 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 pub use config::{
-    check, AccountConfig, AccountError, Accounts, Export, Import, ImportPlans, ImportSource,
-    ResponseType, ServiceImportPlan, StreamImportPlan, DEFAULT_RESPONSE_THRESHOLD,
+    check, AccountConfig, AccountError, AccountJetStream, Accounts, Export, Import, ImportPlans,
+    ImportSource, ResponseType, ServiceImportPlan, StreamImportPlan, DEFAULT_RESPONSE_THRESHOLD,
 };
 pub use registry::AccountSet;
 pub use stats::{AccountCounts, AccountStats};

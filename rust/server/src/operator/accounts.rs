@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::OperatorMode;
 use crate::account::{
-    check, AccountConfig, Accounts, Export, Import, ImportPlans, ImportSource, ResponseType,
+    check, AccountConfig, AccountJetStream, Accounts, Export, Import, ImportPlans, ImportSource,
+    ResponseType,
 };
 use crate::jwt::{AccountClaims, ExportType};
 use crate::log::Level;
@@ -106,7 +107,59 @@ fn exports_of(claims: &AccountClaims) -> AccountConfig {
                 .then(|| Duration::from_nanos(e.response_threshold as u64)),
         });
     }
+    acc.jetstream = jetstream_of(&claims.limits.jetstream);
     acc
+}
+
+/// An account JWT's JetStream limits as nats-server reads them (`UpdateAccountClaims`):
+/// enabled when `mem_storage` or `disk_storage` is not 0 (`-1` is unlimited), or, with
+/// `tiered_limits`, when a tier's is; then the flat limits, or the `R1` tier's (what a
+/// single server's streams use; none: not enabled here). Stream and consumer counts of 0
+/// are unlimited; the per-stream byte limits and `max_ack_pending` are unlimited unless
+/// above 0.
+fn jetstream_of(raw: &serde_json::Map<String, serde_json::Value>) -> Option<AccountJetStream> {
+    let int = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
+        m.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0)
+    };
+    let enabled = |m: &serde_json::Map<String, serde_json::Value>| {
+        int(m, "mem_storage") != 0 || int(m, "disk_storage") != 0
+    };
+    let tiers = raw
+        .get("tiered_limits")
+        .and_then(serde_json::Value::as_object)
+        .filter(|t| !t.is_empty());
+    let limits = match tiers {
+        Some(tiers) => {
+            if !tiers
+                .values()
+                .filter_map(serde_json::Value::as_object)
+                .any(enabled)
+            {
+                return None;
+            }
+            if enabled(raw) {
+                raw
+            } else {
+                tiers.get("R1").and_then(serde_json::Value::as_object)?
+            }
+        }
+        None if enabled(raw) => raw,
+        None => return None,
+    };
+    let unlimited_unless_positive = |v: i64| if v > 0 { v } else { -1 };
+    Some(AccountJetStream {
+        max_memory: int(limits, "mem_storage"),
+        max_storage: int(limits, "disk_storage"),
+        max_streams: int(limits, "streams"),
+        max_consumers: int(limits, "consumer"),
+        max_ack_pending: unlimited_unless_positive(int(limits, "max_ack_pending")),
+        memory_max_stream_bytes: unlimited_unless_positive(int(limits, "mem_max_stream_bytes")),
+        storage_max_stream_bytes: unlimited_unless_positive(int(limits, "disk_max_stream_bytes")),
+        max_bytes_required: limits
+            .get("max_bytes_required")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+    })
 }
 
 /// An account JWT's import in the `accounts` option's form, as nats-server reads it:
