@@ -18,6 +18,7 @@ import nats.js.errors
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from ..conftest import reference_server
 from ..dropin.procs import kinds, served
 
 pytestmark = pytest.mark.timeout(60)
@@ -191,3 +192,91 @@ def test_acks_survive_a_restart(kind: str, tmp_path: Path) -> None:
         s.send_signal(signal.SIGTERM)
         assert s.wait() == 0
     _serve(kind, tmp_path, after)
+
+
+def _seqs(info: Any) -> tuple[int, ...]:
+    return (
+        info.num_pending,
+        info.num_ack_pending,
+        info.delivered.consumer_seq,
+        info.delivered.stream_seq,
+        info.ack_floor.consumer_seq,
+        info.ack_floor.stream_seq,
+    )
+
+
+# (num_pending, num_ack_pending, delivered dseq, delivered sseq, ack floor dseq, sseq) of
+# consumers ALL (no filter), A (q.a) and B (q.b) after each step, measured on nats-server
+# 2.10.26 (what nats-server's `consumer.purge` does, and fastnats too).
+PURGE_STEPS: list[tuple[str, dict[str, tuple[int, ...]]]] = [
+    # 10 messages on q.a, q.b alternately; each consumer fetched 4 and acked its 2nd.
+    ("start", {"ALL": (6, 3, 4, 4, 0, 0), "A": (1, 3, 4, 7, 0, 0), "B": (1, 3, 4, 8, 0, 0)}),
+    # ALL is wider: its pending 1 (below the new first) and 3 (purged) go, the ack floor
+    # takes dseq 3 but the stream floor stays first - 1. A has nothing left. B stays.
+    (
+        "subject q.a",
+        {"ALL": (3, 1, 4, 4, 3, 1), "A": (0, 0, 4, 10, 4, 10), "B": (1, 3, 4, 8, 0, 0)},
+    ),
+    # 4 more (11..14); purged below 13: every consumer starts at 13, nothing pending.
+    ("seq 13", {"ALL": (2, 0, 4, 12, 4, 12), "A": (1, 0, 4, 12, 4, 12), "B": (1, 0, 4, 12, 4, 12)}),
+    # Nothing removed, yet B (within q.b) moves to q.b's first left (14); A is not concerned.
+    (
+        "subject q.b keep 1",
+        {"ALL": (2, 0, 4, 12, 4, 12), "A": (1, 0, 4, 12, 4, 12), "B": (1, 0, 4, 13, 4, 13)},
+    ),
+    ("keep 1", {"ALL": (1, 0, 4, 13, 4, 13), "A": (0, 0, 4, 13, 4, 13), "B": (1, 0, 4, 13, 4, 13)}),
+    ("all", {"ALL": (0, 0, 4, 14, 4, 14), "A": (0, 0, 4, 14, 4, 14), "B": (0, 0, 4, 14, 4, 14)}),
+]
+
+
+def _purge_steps(kind: str) -> list[tuple[str, dict[str, tuple[int, ...]]]]:
+    """PURGE_STEPS as ``kind`` shows them: 2.11+ differs in two places (measured on
+    2.15.1): ALL's stream ack floor after the filtered purge is 3 (the dropped pending's),
+    and A's num_pending after "keep 1" is a stale 1 (its message 13 was purged)."""
+    version = reference_server()
+    if kind == "fastnats" or version is None or version[1] < (2, 11, 0):
+        return PURGE_STEPS
+    steps = [(name, dict(by)) for name, by in PURGE_STEPS]
+    steps[1][1]["ALL"] = (3, 1, 4, 4, 3, 3)
+    steps[4][1]["A"] = (1, 0, 4, 13, 4, 13)
+    return steps
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_purges_adjust_consumers(kind: str, tmp_path: Path) -> None:
+    async def body(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        await js.add_stream(name="Q", subjects=["q.*"])
+        for i in range(10):
+            await js.publish("q.a" if i % 2 == 0 else "q.b", f"m{i}".encode())
+        subs = {
+            "ALL": await js.pull_subscribe("q.*", durable="ALL", stream="Q"),
+            "A": await js.pull_subscribe("q.a", durable="A", stream="Q"),
+            "B": await js.pull_subscribe("q.b", durable="B", stream="Q"),
+        }
+        for sub in subs.values():
+            msgs = await sub.fetch(4, timeout=WAIT)
+            assert len(msgs) == 4
+            await msgs[1].ack_sync()
+
+        async def state() -> dict[str, tuple[int, ...]]:
+            return {n: _seqs(await js.consumer_info("Q", n)) for n in subs}
+
+        got = [("start", await state())]
+        await js.purge_stream("Q", subject="q.a")
+        got.append(("subject q.a", await state()))
+        for i in range(4):
+            await js.publish("q.a" if i % 2 == 0 else "q.b", b"more")
+        await js.purge_stream("Q", seq=13)
+        got.append(("seq 13", await state()))
+        await js.purge_stream("Q", subject="q.b", keep=1)
+        got.append(("subject q.b keep 1", await state()))
+        await js.purge_stream("Q", keep=1)
+        got.append(("keep 1", await state()))
+        await js.purge_stream("Q")
+        got.append(("all", await state()))
+        await nc.close()
+        assert got == _purge_steps(kind)
+
+    _serve(kind, tmp_path, body)

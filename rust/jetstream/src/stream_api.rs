@@ -245,6 +245,22 @@ impl StreamApi<'_> {
         let result = result.and_then(|n| st.store.sync().map(|()| n));
         let after = st.store.state().bytes;
         self.ctx.add_usage(cfg.storage, after, before);
+        let state = st.store.state();
+        let moved = crate::consumer::purge::Purged {
+            filter,
+            first_seq: state.first_seq,
+            filter_first: filter.map_or(state.first_seq, |f| {
+                st.store
+                    .next_matching_seq(state.first_seq, &[f])
+                    .unwrap_or(0)
+            }),
+            last_seq: state.last_seq,
+        };
+        drop(st);
+        drop(cfg);
+        if result.is_ok() {
+            crate::consumer::purge::purged(&stream, moved);
+        }
         match result {
             Ok(purged) => Answer::ok(
                 rt::STREAM_PURGE,

@@ -27,6 +27,7 @@
 pub mod handlers;
 pub mod persist;
 pub mod pump;
+pub mod purge;
 pub mod retention;
 pub mod start;
 pub mod state;
