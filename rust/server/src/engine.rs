@@ -278,7 +278,8 @@ impl Engine {
     /// Publishers wait for it rather than cut it: past `stall_threshold` bytes pending, a
     /// publisher that delivered to it waits until it drains, and `max_pending` is a hard
     /// cap on memory past which a delivery is refused without closing it (see
-    /// [`crate::connection::Connection::hold_publishers_at`]).
+    /// [`crate::connection::Connection::hold_publishers_at`]); `handler` is told of each
+    /// refusal ([`InternalHandler::refused`]).
     pub fn subscribe_internal_many(
         &self,
         subjects: &[&[u8]],
@@ -291,6 +292,7 @@ impl Engine {
         let conn =
             crate::internal::internal_connection(self.shared.next_cid(), account, max_pending);
         conn.hold_publishers_at(stall_threshold.min(max_pending));
+        conn.tell_refusals_to(handler.clone());
         InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 
