@@ -8,6 +8,7 @@ Every server is started on 127.0.0.1 with its own store directory and stopped by
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -278,5 +279,181 @@ def test_purges_adjust_consumers(kind: str, tmp_path: Path) -> None:
         got.append(("all", await state()))
         await nc.close()
         assert got == _purge_steps(kind)
+
+    _serve(kind, tmp_path, body)
+
+
+def _event(msg: Any) -> tuple[str, dict[str, Any]]:
+    """An advisory's subject and fields, ids and times checked for shape and left out."""
+    body = json.loads(msg.data)
+    keys = list(body)
+    assert keys[:3] == ["type", "id", "timestamp"], keys
+    assert isinstance(body.pop("id"), str) and body.pop("timestamp").endswith("Z")
+    if "ack_time" in body:
+        assert body.pop("ack_time") > 0
+    return msg.subject, body
+
+
+# The advisories of one session (below), in order, as nats-server 2.15.1 and 2.10.26 send
+# them (ids, timestamps and ack_time aside).
+_ADV = "io.nats.jetstream.advisory.v1."
+ADVISORIES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "$JS.EVENT.ADVISORY.STREAM.CREATED.V",
+        {"type": _ADV + "stream_action", "stream": "V", "action": "create"},
+    ),
+    (
+        "$JS.EVENT.ADVISORY.STREAM.UPDATED.V",
+        {"type": _ADV + "stream_action", "stream": "V", "action": "modify"},
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.CREATED.V.C",
+        {"type": _ADV + "consumer_action", "stream": "V", "consumer": "C", "action": "create"},
+    ),
+    (
+        "$JS.EVENT.METRIC.CONSUMER.ACK.V.C",
+        {
+            "type": "io.nats.jetstream.metric.v1.consumer_ack",
+            "stream": "V",
+            "consumer": "C",
+            "consumer_seq": 1,
+            "stream_seq": 1,
+            "deliveries": 1,
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.V.C",
+        {
+            "type": _ADV + "nak",
+            "stream": "V",
+            "consumer": "C",
+            "consumer_seq": 2,
+            "stream_seq": 2,
+            "deliveries": 1,
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.V.C",
+        {
+            "type": _ADV + "terminated",
+            "stream": "V",
+            "consumer": "C",
+            "consumer_seq": 3,
+            "stream_seq": 3,
+            "deliveries": 1,
+            "reason": "bad one",
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.V.C",
+        {
+            "type": _ADV + "nak",
+            "stream": "V",
+            "consumer": "C",
+            "consumer_seq": 4,
+            "stream_seq": 2,
+            "deliveries": 2,
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.V.C",
+        {
+            "type": _ADV + "max_deliver",
+            "stream": "V",
+            "consumer": "C",
+            "stream_seq": 2,
+            "deliveries": 2,
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.V.C",
+        {
+            "type": _ADV + "terminated",
+            "stream": "V",
+            "consumer": "C",
+            "consumer_seq": 5,
+            "stream_seq": 4,
+            "deliveries": 1,
+        },
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.DELETED.V.C",
+        {"type": _ADV + "consumer_action", "stream": "V", "consumer": "C", "action": "delete"},
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.CREATED.V.D",
+        {"type": _ADV + "consumer_action", "stream": "V", "consumer": "D", "action": "create"},
+    ),
+    (
+        "$JS.EVENT.ADVISORY.CONSUMER.DELETED.V.D",
+        {"type": _ADV + "consumer_action", "stream": "V", "consumer": "D", "action": "delete"},
+    ),
+    (
+        "$JS.EVENT.ADVISORY.STREAM.DELETED.V",
+        {"type": _ADV + "stream_action", "stream": "V", "action": "delete"},
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_advisories_and_ack_metrics(kind: str, tmp_path: Path) -> None:
+    async def body(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        events = await nc.subscribe("$JS.EVENT.>")
+        got: list[tuple[str, dict[str, Any]]] = []
+
+        async def until(n: int) -> None:
+            while len(got) < n:
+                msg = await events.next_msg(timeout=WAIT)
+                # fastnats does not send the API audit (it needs the requester's details).
+                if msg.subject != "$JS.EVENT.ADVISORY.API":
+                    got.append(_event(msg))
+
+        await js.add_stream(name="V", subjects=["v.*"])
+        await until(1)
+        await js.update_stream(name="V", subjects=["v.*"], description="d")
+        await until(2)
+        for i in range(4):
+            await js.publish(f"v.{i}", b"x")
+        cfg = ConsumerConfig(
+            durable_name="C",
+            ack_policy=AckPolicy.EXPLICIT,
+            max_deliver=2,
+            sample_freq="100%",
+            ack_wait=30,
+        )
+        await js.add_consumer("V", cfg)
+        await until(3)
+        psub = await js.pull_subscribe_bind("C", stream="V")
+        msgs = await psub.fetch(3, timeout=WAIT)
+        await msgs[0].ack_sync()
+        await until(4)
+        await msgs[1].nak()
+        await until(5)
+        await nc.request(msgs[2].reply, b"+TERM bad one", timeout=WAIT)
+        await until(6)
+        (again,) = await psub.fetch(1, timeout=WAIT)
+        assert again.metadata.sequence.stream == 2
+        await again.nak()
+        await until(7)
+        # The next delivery of 2 would pass max_deliver: advisory, then 4 comes instead.
+        (last,) = await psub.fetch(1, timeout=WAIT)
+        assert last.metadata.sequence.stream == 4
+        await until(8)
+        await last.term()
+        await until(9)
+        await js.delete_consumer("V", "C")
+        await until(10)
+        await js.add_consumer("V", ConsumerConfig(durable_name="D"))
+        await until(11)
+        await js.delete_stream("V")
+        await until(13)
+        await nc.flush()
+        while events.pending_msgs:
+            extra = await events.next_msg(timeout=WAIT)
+            assert extra.subject == "$JS.EVENT.ADVISORY.API", extra.subject
+        await nc.close()
+        assert got == ADVISORIES
 
     _serve(kind, tmp_path, body)

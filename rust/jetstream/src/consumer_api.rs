@@ -135,6 +135,7 @@ impl ConsumerApi<'_> {
         c.save_meta().map_err(ApiError::consumer_store_failed)?;
         c.start().map_err(ApiError::consumer_create)?;
         stream.consumers.insert(c.clone());
+        crate::advisories::consumer_action(&c, crate::advisories::Action::Create);
         // The first deliveries come from the timer, so that the create reply (sent when
         // this returns) is usually first, as on nats-server.
         c.wake_timer();

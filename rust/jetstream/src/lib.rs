@@ -46,6 +46,7 @@
     clippy::uninlined_format_args
 )]
 
+pub mod advisories;
 pub mod api;
 pub mod consumer;
 pub mod consumer_api;

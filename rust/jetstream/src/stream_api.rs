@@ -84,6 +84,7 @@ impl StreamApi<'_> {
             return err(ApiError::stream_create(e));
         }
         self.account.insert(stream.clone());
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Create);
         Answer::ok(
             rt::STREAM_CREATE,
             StreamCreateBody {
@@ -145,6 +146,7 @@ impl StreamApi<'_> {
             return err(ApiError::stream_update(e));
         }
         self.ctx.expiry_changed();
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Modify);
         Answer::ok(rt::STREAM_UPDATE, stream.info(self.domain()))
     }
 
@@ -214,6 +216,7 @@ impl StreamApi<'_> {
                 return err(ApiError::stream_delete(e));
             }
         }
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Delete);
         Answer::ok(rt::STREAM_DELETE, SuccessBody { success: true })
     }
 

@@ -259,6 +259,7 @@ impl Consumer {
             t.abort();
         }
         if deleted {
+            crate::advisories::consumer_action(self, crate::advisories::Action::Delete);
             let out = waiting
                 .into_iter()
                 .map(|reply| pump::Out::status(reply, b"NATS/1.0 409 Consumer Deleted\r\n\r\n"))

@@ -119,6 +119,9 @@ pub struct ConsumerState {
     pub flush_due: Option<Instant>,
     /// Deleted or stopped: no more deliveries.
     pub closed: bool,
+    /// Messages that reached `max_deliver` since the last look: stream sequence and
+    /// deliveries (for the advisory, sent once the lock is released).
+    pub exceeded: Vec<(u64, u64)>,
 }
 
 impl ConsumerState {
@@ -156,6 +159,7 @@ impl ConsumerState {
             dirty: true,
             flush_due: None,
             closed: false,
+            exceeded: Vec::new(),
         }
     }
 
@@ -271,12 +275,20 @@ impl ConsumerState {
     }
 
     /// nats-server's `processNak`: redeliver now, or after `delay` (counted from now).
-    pub fn nak(&mut self, sseq: u64, dseq: u64, delay: Option<Duration>, now: Instant, wall: i64) {
+    /// Whether it applied (the delivery is pending: its advisory is sent then).
+    pub fn nak(
+        &mut self,
+        sseq: u64,
+        dseq: u64,
+        delay: Option<Duration>,
+        now: Instant,
+        wall: i64,
+    ) -> bool {
         if dseq <= self.adflr || dseq > self.dseq {
-            return;
+            return false;
         }
         let Some(p) = self.pending.get_mut(&sseq) else {
-            return;
+            return false;
         };
         match delay {
             Some(d) => {
@@ -293,6 +305,7 @@ impl ConsumerState {
             }
         }
         self.dirty = true;
+        true
     }
 
     /// nats-server's `progressUpdate` (`+WPI`): the ack wait starts again.
@@ -415,7 +428,8 @@ mod tests {
         let mut st = explicit();
         deliver(&mut st, 1);
         deliver(&mut st, 2);
-        st.nak(1, 1, None, Instant::now(), 2);
+        assert!(st.nak(1, 1, None, Instant::now(), 2));
+        assert!(!st.nak(9, 9, None, Instant::now(), 2), "not pending");
         assert!(st.rdq.contains(&1));
         let later = Instant::now() + Duration::from_secs(31);
         st.check_pending(later);
