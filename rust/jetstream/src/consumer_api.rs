@@ -115,7 +115,13 @@ impl ConsumerApi<'_> {
         }
         consumer_ephemeral_defaults(&mut cfg);
         match self.add(&stream, name, cfg) {
-            Ok(c) => Answer::ok(rt::CONSUMER_CREATE, c.info()),
+            Ok(c) => {
+                // The reply's state first (a consumer of a stream on `$JS.EVENT.>` does not
+                // count its own advisory), then the advisory, then the reply.
+                let answer = Answer::ok(rt::CONSUMER_CREATE, c.info());
+                crate::advisories::consumer_action(&c, crate::advisories::Action::Create);
+                answer
+            }
             Err(e) => err(e),
         }
     }
@@ -135,7 +141,6 @@ impl ConsumerApi<'_> {
         c.save_meta().map_err(ApiError::consumer_store_failed)?;
         c.start().map_err(ApiError::consumer_create)?;
         stream.consumers.insert(c.clone());
-        crate::advisories::consumer_action(&c, crate::advisories::Action::Create);
         // The first deliveries come from the timer, so that the create reply (sent when
         // this returns) is usually first, as on nats-server.
         c.wake_timer();

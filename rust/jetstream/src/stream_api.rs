@@ -84,14 +84,17 @@ impl StreamApi<'_> {
             return err(ApiError::stream_create(e));
         }
         self.account.insert(stream.clone());
-        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Create);
-        Answer::ok(
+        // The reply's state is taken first: a stream on `$JS.EVENT.>` stores its own
+        // advisory after it, as on nats-server.
+        let answer = Answer::ok(
             rt::STREAM_CREATE,
             StreamCreateBody {
                 info: stream.info(self.domain()),
                 did_create: true,
             },
-        )
+        );
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Create);
+        answer
     }
 
     /// STREAM.UPDATE.
@@ -146,8 +149,9 @@ impl StreamApi<'_> {
             return err(ApiError::stream_update(e));
         }
         self.ctx.expiry_changed();
+        let answer = Answer::ok(rt::STREAM_UPDATE, stream.info(self.domain()));
         crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Modify);
-        Answer::ok(rt::STREAM_UPDATE, stream.info(self.domain()))
+        answer
     }
 
     /// STREAM.INFO.
