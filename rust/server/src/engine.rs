@@ -209,6 +209,12 @@ impl Engine {
         Publisher::new(conn, account, self.shared.stats.clone())
     }
 
+    /// Notified after each subscription made in `$G` (see
+    /// [`crate::index::SubIndex::added`]).
+    pub fn subscriptions_added(&self) -> Arc<tokio::sync::Notify> {
+        self.shared.global_account().index.added()
+    }
+
     /// Whether anyone in `$G` subscribes to a subject matching literal `subject`.
     pub fn has_interest(&self, subject: &[u8]) -> bool {
         !self
