@@ -195,6 +195,57 @@ def test_acks_survive_a_restart(kind: str, tmp_path: Path) -> None:
     _serve(kind, tmp_path, after)
 
 
+@pytest.mark.parametrize("kind", kinds())
+def test_last_per_subject_progress_across_a_restart(kind: str, tmp_path: Path) -> None:
+    """A `last_per_subject` consumer stopped halfway through the last messages goes on,
+    after a restart, from where it was with every message (the list of last messages is
+    not kept), on nats-server 2.10.26 and 2.15.1 as on fastnats. Not compared:
+    num_pending after the restart (nats-server counts subjects, 4; fastnats the 6
+    messages it will deliver)."""
+
+    async def before(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        await js.add_stream(name="L", subjects=["l.*"])
+        for s in ["a", "b", "b", "c", "c", "d"]:
+            await js.publish(f"l.{s}", s.encode())
+        cfg = ConsumerConfig(
+            durable_name="P",
+            deliver_policy=DeliverPolicy.LAST_PER_SUBJECT,
+            filter_subject="l.*",
+            ack_policy=AckPolicy.EXPLICIT,
+        )
+        await js.add_consumer("L", cfg)
+        psub = await js.pull_subscribe_bind("P", stream="L")
+        (first,) = await psub.fetch(1, timeout=WAIT)
+        assert (first.subject, first.metadata.sequence.stream) == ("l.a", 1)
+        await first.ack_sync()
+        await js.publish("l.e", b"e")
+        await nc.close()
+
+    async def after(port: int) -> None:
+        nc = await nats.connect(f"nats://127.0.0.1:{port}")
+        js = nc.jetstream()
+        info = await js.consumer_info("L", "P")
+        assert (info.delivered.stream_seq, info.ack_floor.stream_seq) == (1, 1)
+        psub = await js.pull_subscribe_bind("P", stream="L")
+        got: list[tuple[str, int]] = []
+        while len(got) < 6:
+            for m in await psub.fetch(6 - len(got), timeout=WAIT):
+                got.append((m.subject, m.metadata.sequence.stream))
+                await m.ack_sync()
+        assert got == [("l.b", 2), ("l.b", 3), ("l.c", 4), ("l.c", 5), ("l.d", 6), ("l.e", 7)]
+        with pytest.raises(nats.errors.TimeoutError):
+            await psub.fetch(1, timeout=0.5)
+        await nc.close()
+
+    with served(*_args(tmp_path), kind=kind) as s:
+        asyncio.run(asyncio.wait_for(before(s.port), 45))
+        s.send_signal(signal.SIGTERM)
+        assert s.wait() == 0
+    _serve(kind, tmp_path, after)
+
+
 def _seqs(info: Any) -> tuple[int, ...]:
     return (
         info.num_pending,
