@@ -436,6 +436,16 @@ ADVISORIES: list[tuple[str, dict[str, Any]]] = [
         {"type": _ADV + "consumer_action", "stream": "V", "consumer": "D", "action": "create"},
     ),
     (
+        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.V.D",
+        {
+            "type": _ADV + "max_deliver",
+            "stream": "V",
+            "consumer": "D",
+            "stream_seq": 1,
+            "deliveries": 1,
+        },
+    ),
+    (
         "$JS.EVENT.ADVISORY.CONSUMER.DELETED.V.D",
         {"type": _ADV + "consumer_action", "stream": "V", "consumer": "D", "action": "delete"},
     ),
@@ -496,10 +506,15 @@ def test_advisories_and_ack_metrics(kind: str, tmp_path: Path) -> None:
         await until(9)
         await js.delete_consumer("V", "C")
         await until(10)
-        await js.add_consumer("V", ConsumerConfig(durable_name="D"))
+        cfg = ConsumerConfig(durable_name="D", max_deliver=1, ack_wait=0.3)
+        await js.add_consumer("V", cfg)
         await until(11)
+        psub = await js.pull_subscribe_bind("D", stream="V")
+        await psub.fetch(1, timeout=WAIT)
+        # Its ack wait passes: the advisory comes without another pull request.
+        await until(12)
         await js.delete_stream("V")
-        await until(13)
+        await until(14)
         await nc.flush()
         while events.pending_msgs:
             extra = await events.next_msg(timeout=WAIT)

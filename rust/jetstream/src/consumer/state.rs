@@ -320,15 +320,31 @@ impl ConsumerState {
     }
 
     /// Moves the pending deliveries whose deadline passed to the redelivery queue and
-    /// recomputes the earliest deadline (nats-server's `checkPending`).
+    /// recomputes the earliest deadline (nats-server's `checkPending`). One already
+    /// delivered `max_deliver` times leaves pending instead, noted in `exceeded` for its
+    /// advisory (nats-server's `hasMaxDeliveries`: no further pull request is needed).
     pub fn check_pending(&mut self, now: Instant) {
+        let max = u64::try_from(self.cfg.max_deliver).ok().filter(|m| *m > 0);
         let mut next: Option<Instant> = None;
+        let mut exhausted = Vec::new();
         for (seq, p) in &self.pending {
             if p.deadline <= now {
-                self.rdq.insert(*seq);
+                if self.rdq.contains(seq) {
+                    continue;
+                }
+                let dc = self.rdc.get(seq).copied().unwrap_or(0) + 1;
+                if max.is_some_and(|m| dc >= m) {
+                    exhausted.push((*seq, dc));
+                } else {
+                    self.rdq.insert(*seq);
+                }
             } else {
                 next = Some(next.map_or(p.deadline, |n| n.min(p.deadline)));
             }
+        }
+        for (seq, dc) in exhausted {
+            self.exceeded.push((seq, dc));
+            self.drop_exhausted(seq);
         }
         // Queued ones are timed again when redelivered.
         self.next_redeliver = next;
@@ -435,6 +451,19 @@ mod tests {
         st.check_pending(later);
         assert!(st.rdq.contains(&2));
         assert!(st.needs_ack(2) && st.needs_ack(5) && !st.needs_ack(0));
+    }
+
+    #[test]
+    fn an_expired_delivery_at_max_deliver_leaves_pending() {
+        let mut st = explicit();
+        st.cfg.max_deliver = 1;
+        deliver(&mut st, 1);
+        deliver(&mut st, 2);
+        st.ack(2, 2, 5);
+        st.check_pending(Instant::now() + Duration::from_secs(31));
+        assert!(st.pending.is_empty() && st.rdq.is_empty());
+        assert_eq!(st.exceeded, vec![(1, 1)]);
+        assert_eq!((st.adflr, st.asflr), (2, 2));
     }
 
     #[test]
