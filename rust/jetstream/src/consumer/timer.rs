@@ -24,8 +24,10 @@ pub async fn run(weak: Weak<Consumer>, wake: Arc<Notify>) {
     let Some(added) = weak.upgrade().map(|c| c.ctx.engine.subscriptions_added()) else {
         return;
     };
-    // Made before each tick's interest check: a subscription made after the check wakes it.
+    // Made before each interest check: a subscription made after the check wakes it.
     let mut subscribed = Box::pin(added.clone().notified_owned());
+    // Whether the last tick found a push consumer without a subscriber.
+    let mut ticked_unbound = false;
     loop {
         let (deadline, unbound) = {
             let Some(c) = weak.upgrade() else { return };
@@ -34,8 +36,11 @@ pub async fn run(weak: Weak<Consumer>, wake: Arc<Notify>) {
             if st.closed {
                 return;
             }
-            let unbound =
-                !st.cfg.is_pull() && !c.ctx.engine.has_interest(st.cfg.deliver_subject.as_bytes());
+            // Unbound now, or when the tick looked: a subscription made since then has
+            // fired `subscribed` already and must get its tick.
+            let unbound = ticked_unbound
+                || (!st.cfg.is_pull()
+                    && !c.ctx.engine.has_interest(st.cfg.deliver_subject.as_bytes()));
             (d, unbound)
         };
         let sleep = async {
@@ -51,8 +56,9 @@ pub async fn run(weak: Weak<Consumer>, wake: Arc<Notify>) {
         }
         subscribed = Box::pin(added.clone().notified_owned());
         let Some(c) = weak.upgrade() else { return };
-        if tokio::task::spawn_blocking(move || c.tick()).await.is_err() {
-            return;
+        match tokio::task::spawn_blocking(move || c.tick()).await {
+            Ok(unbound) => ticked_unbound = unbound,
+            Err(_) => return,
         }
     }
 }
@@ -99,16 +105,18 @@ impl Consumer {
         all.into_iter().flatten().min()
     }
 
-    /// Does what is due (see the module docs), then delivers.
-    pub fn tick(self: Arc<Self>) {
+    /// Does what is due (see the module docs), then delivers. Returns whether it found a
+    /// push consumer without a subscriber on its deliver subject.
+    pub fn tick(self: Arc<Self>) -> bool {
         let now = Instant::now();
         let mut out = Vec::new();
         let mut inactive = false;
         let mut flush = false;
+        let unbound;
         {
             let mut st = self.state.lock();
             if st.closed {
-                return;
+                return false;
             }
             if st.next_redeliver.is_some_and(|d| d <= now) {
                 st.check_pending(now);
@@ -145,6 +153,7 @@ impl Consumer {
                 }
                 !st.waiting.is_empty()
             };
+            unbound = push && !active;
             if active {
                 st.last_active = now;
             } else if let Some(t) = st.cfg.inactive_threshold.to_std().filter(|d| !d.is_zero()) {
@@ -160,7 +169,7 @@ impl Consumer {
             if let Some(stream) = self.stream.upgrade() {
                 if stream.consumers.remove(&self) {
                     self.delete();
-                    return;
+                    return false;
                 }
             }
         }
@@ -168,5 +177,6 @@ impl Consumer {
             self.flush();
         }
         self.pump();
+        unbound
     }
 }
