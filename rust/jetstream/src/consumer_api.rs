@@ -118,7 +118,13 @@ impl ConsumerApi<'_> {
         }
         consumer_ephemeral_defaults(&mut cfg);
         match self.add(&stream, name, cfg) {
-            Ok(c) => Answer::ok(rt::CONSUMER_CREATE, c.info()),
+            Ok(c) => {
+                // The reply's state first (a consumer of a stream on `$JS.EVENT.>` does not
+                // count its own advisory), then the advisory, then the reply.
+                let answer = Answer::ok(rt::CONSUMER_CREATE, c.info());
+                crate::advisories::consumer_action(&c, crate::advisories::Action::Create);
+                answer
+            }
             Err(e) => err(e),
         }
     }

@@ -15,6 +15,7 @@
 //! `{"error":{...},"stream":"S","seq":0}`; a stored one `{"stream":"S", "seq":N}` written
 //! with itoa into buffers the committer hands back for reuse.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 
 use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
@@ -25,6 +26,9 @@ use crate::headers;
 use crate::republish::Republished;
 use crate::stream::{now_nanos, Stream, StreamState};
 use crate::Ctx;
+
+/// The status of a publish refused past the ingest queue's cap (nats-server's).
+pub const TOO_MANY_REQUESTS: &[u8] = b"NATS/1.0 429 Too Many Requests\r\n\r\n";
 
 /// Header blocks larger than this are refused (`math.MaxUint16`).
 const MAX_HEADER: usize = u16::MAX as usize;
@@ -37,6 +41,9 @@ pub struct Ingest {
     pub ctx: Arc<Ctx>,
     /// Makes each batch durable and answers it, while the next one is stored.
     commit: Arc<Committer>,
+    /// When a refusal past the cap was last logged, Unix seconds (logged once a second at
+    /// most, as nats-server's `RateLimitWarnf`).
+    refusal_logged: AtomicI64,
 }
 
 impl Ingest {
@@ -48,6 +55,7 @@ impl Ingest {
             stream,
             ctx,
             commit,
+            refusal_logged: AtomicI64::new(0),
         }
     }
 }
@@ -65,6 +73,34 @@ enum Outcome {
 }
 
 impl InternalHandler for Ingest {
+    /// A publish past the ingest queue's cap ([`crate::INGEST_MAX_PENDING`]): nats-server
+    /// 2.11+'s answer, `NATS/1.0 429 Too Many Requests` with a PubAck error, to a publish
+    /// with a reply (2.10 had no cap). Sent from a task: this runs inside the publisher's
+    /// delivery.
+    fn refused(&self, msg: &InternalMsg<'_>) {
+        let Some(stream) = self.stream.upgrade() else {
+            return;
+        };
+        let secs = now_nanos() / 1_000_000_000;
+        if self.refusal_logged.swap(secs, Ordering::Relaxed) != secs {
+            fastnats_server::log_at!(
+                fastnats_server::log::Level::Warn,
+                "Dropping messages due to excessive stream ingest rate on '{}' > '{}': IPQ size limit reached",
+                self.ctx.account_name(),
+                stream.name
+            );
+        }
+        let Some(reply) = msg.reply else {
+            return;
+        };
+        let body = refusal(&stream.name, ApiError::stream_too_many_requests());
+        let reply = reply.to_vec();
+        let ctx = self.ctx.clone();
+        self.ctx.engine.runtime().spawn(async move {
+            ctx.reply(&reply, Some(TOO_MANY_REQUESTS), &body);
+        });
+    }
+
     fn deliver(&self, batch: &InternalBatch) {
         let Some(stream) = self.stream.upgrade() else {
             return;

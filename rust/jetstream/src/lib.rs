@@ -46,6 +46,7 @@
     clippy::uninlined_format_args
 )]
 
+pub mod advisories;
 pub mod api;
 pub mod commit;
 pub mod consumer;
@@ -89,8 +90,8 @@ use api::{AccountLimits, ApiError, StorageType};
 /// store writes, so a larger value buys no throughput, only memory and latency.
 pub const INGEST_STALL: usize = 8 * 1024 * 1024;
 /// Most bytes that may wait for one stream's ingest: a hard cap on memory past which a
-/// delivery is refused (the publisher gets no ack, or no-responders) while the
-/// subscription stays open.
+/// delivery is refused (a publish with a reply is answered `429 Too Many Requests`, see
+/// [`ingest::TOO_MANY_REQUESTS`]) while the subscription stays open.
 ///
 /// Why 128 MiB, nats-server's own cap on a stream's ingest queue
 /// (`streamDefaultMaxQueueBytes`, where it answers 429): each publisher waits as soon as

@@ -127,13 +127,17 @@ impl StreamApi<'_> {
             return err(ApiError::stream_create(e));
         }
         self.account.insert(stream.clone());
-        Answer::ok(
+        // The reply's state is taken first: a stream on `$JS.EVENT.>` stores its own
+        // advisory after it, as on nats-server.
+        let answer = Answer::ok(
             rt::STREAM_CREATE,
             StreamCreateBody {
                 info: stream.info(self.domain()),
                 did_create: true,
             },
-        )
+        );
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Create);
+        answer
     }
 
     /// STREAM.UPDATE.
@@ -183,7 +187,9 @@ impl StreamApi<'_> {
             return err(ApiError::stream_update(e));
         }
         self.ctx.expiry_changed();
-        Answer::ok(rt::STREAM_UPDATE, stream.info(self.domain()))
+        let answer = Answer::ok(rt::STREAM_UPDATE, stream.info(self.domain()));
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Modify);
+        answer
     }
 
     /// STREAM.INFO.
@@ -252,6 +258,7 @@ impl StreamApi<'_> {
                 return err(ApiError::stream_delete(e));
             }
         }
+        crate::advisories::stream_action(self.ctx, name, crate::advisories::Action::Delete);
         Answer::ok(rt::STREAM_DELETE, SuccessBody { success: true })
     }
 
@@ -283,6 +290,22 @@ impl StreamApi<'_> {
         let result = result.and_then(|n| st.store.sync().map(|()| n));
         let after = st.store.state().bytes;
         self.ctx.add_usage(cfg.storage, after, before);
+        let state = st.store.state();
+        let moved = crate::consumer::purge::Purged {
+            filter,
+            first_seq: state.first_seq,
+            filter_first: filter.map_or(state.first_seq, |f| {
+                st.store
+                    .next_matching_seq(state.first_seq, &[f])
+                    .unwrap_or(0)
+            }),
+            last_seq: state.last_seq,
+        };
+        drop(st);
+        drop(cfg);
+        if result.is_ok() {
+            crate::consumer::purge::purged(&stream, moved);
+        }
         match result {
             Ok(purged) => Answer::ok(
                 rt::STREAM_PURGE,

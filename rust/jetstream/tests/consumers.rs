@@ -813,3 +813,39 @@ async fn durable_cap_body() {
     assert_eq!(c.msg().await.text(), "m2");
     assert_eq!(c.msg().await.text(), "m3");
 }
+
+#[test]
+fn a_push_consumer_serves_a_late_subscriber_at_once() {
+    run(late_subscriber_body);
+}
+
+/// Nothing polls: without heartbeats, ack waits or new messages, only the subscription
+/// itself can make the consumer deliver (a lost wake-up fails on the read timeout).
+async fn late_subscriber_body() {
+    let (_dir, e, js, mut c) = started().await;
+    // In memory: no state writes to wake the consumer either.
+    stream(&mut c, "LS", &["ls.>"], json!({"storage": "memory"})).await;
+    for i in 1..=3 {
+        c.publish("ls.x", &[], &format!("m{i}")).await;
+    }
+    let r = durable(
+        &mut c,
+        "LS",
+        "P",
+        json!({"deliver_subject": "d.late", "ack_policy": "none"}),
+    )
+    .await;
+    assert!(r.get("error").is_none(), "{r}");
+    // Unrelated subscriptions wake it for nothing.
+    sub(&mut c, "other.subject", None, 7).await;
+    let r = info(&mut c, "LS", "P").await;
+    assert_eq!(r["delivered"]["stream_seq"], 0, "{r}");
+    assert_eq!(r["push_bound"], json!(null), "{r}");
+    sub(&mut c, "d.late", None, 8).await;
+    for i in 1..=3 {
+        let m = c.msg().await;
+        assert_eq!((m.sid.as_str(), m.text()), ("8", format!("m{i}")));
+    }
+    js.shutdown();
+    e.shutdown().await;
+}

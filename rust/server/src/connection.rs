@@ -34,6 +34,20 @@ pub struct ClientMeta {
     pub user_name: String,
 }
 
+/// Who is told of refused deliveries ([`Connection::tell_refusals_to`]).
+#[derive(Default)]
+struct Refusals(std::sync::OnceLock<Arc<dyn crate::internal::InternalHandler>>);
+
+impl std::fmt::Debug for Refusals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Some(..)"
+        } else {
+            "None"
+        })
+    }
+}
+
 /// The shared face of a connection.
 #[derive(Debug)]
 pub struct Connection {
@@ -68,6 +82,9 @@ pub struct Connection {
     /// Whether publishers wait for this connection for as long as it takes instead of
     /// briefly (see [`Connection::hold_publishers_at`]).
     holds_publishers: AtomicBool,
+    /// Told of each delivery refused past `max_pending` (see
+    /// [`Connection::hold_publishers_at`]).
+    refusals: Refusals,
     /// Messages received from this connection.
     pub in_msgs: AtomicU64,
     /// Payload bytes received from this connection.
@@ -123,6 +140,7 @@ impl Connection {
             max_pending,
             stall_at: std::sync::atomic::AtomicUsize::new(max_pending / 4 * 3),
             holds_publishers: AtomicBool::new(false),
+            refusals: Refusals::default(),
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
             subs: Mutex::new(SubMap::default()),
@@ -223,6 +241,27 @@ impl Connection {
     pub fn hold_publishers_at(&self, bytes: usize) {
         self.stall_at.store(bytes, Ordering::Relaxed);
         self.holds_publishers.store(true, Ordering::Relaxed);
+    }
+
+    /// Has `handler` told of each delivery this connection refuses past its `max_pending`
+    /// ([`crate::internal::InternalHandler::refused`]; the first handler set stays).
+    pub fn tell_refusals_to(&self, handler: Arc<dyn crate::internal::InternalHandler>) {
+        let _ = self.refusals.0.set(handler);
+    }
+
+    /// Tells the refusal handler, if any, that `msg` was refused (cold: only past the cap).
+    #[cold]
+    pub fn refused(&self, msg: &fastnats_proto::Publish<'_>) {
+        if let Some(h) = self.refusals.0.get() {
+            let hl = msg.header_len.unwrap_or(0).min(msg.data.len());
+            let (headers, payload) = msg.data.split_at(hl);
+            h.refused(&crate::internal::InternalMsg {
+                subject: msg.subject,
+                reply: msg.reply,
+                headers: (hl > 0).then_some(headers),
+                payload,
+            });
+        }
     }
 
     /// Whether publishers wait for this connection until it drains (see

@@ -255,7 +255,7 @@ impl Sink {
             let pending = out.pending() + Outbound::msg_size(conn.kind, msg, &sub.sid, headers);
             if pending > conn.max_pending {
                 drop(out);
-                self.over_limit(conn);
+                self.over_limit(conn, msg);
                 return false;
             }
             (pending, out.push_msg(conn.kind, msg, &sub.sid, headers))
@@ -273,11 +273,12 @@ impl Sink {
     }
 
     /// A recipient whose queue would pass `max_pending`: one that holds its publishers
-    /// (see [`Connection::hold_publishers_at`]) only refuses this message and stalls the
-    /// publisher; any other is a slow consumer.
+    /// (see [`Connection::hold_publishers_at`]) only refuses this message (telling its
+    /// refusal handler) and stalls the publisher; any other is a slow consumer.
     #[cold]
-    fn over_limit(&mut self, conn: &Arc<Connection>) {
+    fn over_limit(&mut self, conn: &Arc<Connection>, msg: &Publish<'_>) {
         if conn.holds_publishers() {
+            conn.refused(msg);
             if self.stalled.is_none() {
                 self.stalled = Some(conn.clone());
             }

@@ -205,6 +205,12 @@ impl Engine {
         self.global().publisher()
     }
 
+    /// Notified after each subscription made in `$G` (see
+    /// [`InAccount::subscriptions_added`]).
+    pub fn subscriptions_added(&self) -> Arc<tokio::sync::Notify> {
+        self.global().subscriptions_added()
+    }
+
     /// Whether anyone in `$G` subscribes to a subject matching literal `subject`.
     pub fn has_interest(&self, subject: &[u8]) -> bool {
         self.global().has_interest(subject)
@@ -406,6 +412,12 @@ impl InAccount {
         Publisher::new(conn, self.account.clone(), self.shared.stats.clone())
     }
 
+    /// Notified after each subscription made in this account (see
+    /// [`crate::index::SubIndex::added`]).
+    pub fn subscriptions_added(&self) -> Arc<tokio::sync::Notify> {
+        self.account.index.added()
+    }
+
     /// Whether anyone in this account subscribes to a subject matching literal `subject`.
     pub fn has_interest(&self, subject: &[u8]) -> bool {
         !self.account.index.matches(subject).is_empty()
@@ -432,7 +444,8 @@ impl InAccount {
     /// per match. Publishers wait for it rather than cut it: past `stall_threshold` bytes
     /// pending, a publisher that delivered to it waits until it drains, and `max_pending`
     /// is a hard cap on memory past which a delivery is refused without closing it (see
-    /// [`crate::connection::Connection::hold_publishers_at`]).
+    /// [`crate::connection::Connection::hold_publishers_at`]); `handler` is told of each
+    /// refusal ([`InternalHandler::refused`]).
     pub fn subscribe_internal_many(
         &self,
         subjects: &[&[u8]],
@@ -447,6 +460,7 @@ impl InAccount {
             max_pending,
         );
         conn.hold_publishers_at(stall_threshold.min(max_pending));
+        conn.tell_refusals_to(handler.clone());
         InternalSubscription::start(&self.runtime, conn, subjects, queue, None, handler)
     }
 }

@@ -19,6 +19,8 @@ pub type Matches = Arc<MatchResult<SubRef>>;
 pub struct SubIndex {
     list: Mutex<Sublist<SubRef>>,
     generation: AtomicU64,
+    /// Woken (`notify_waiters`) after every insert: see [`SubIndex::added`].
+    added: Arc<tokio::sync::Notify>,
 }
 
 impl SubIndex {
@@ -27,7 +29,16 @@ impl SubIndex {
         SubIndex {
             list: Mutex::new(Sublist::with_cache(cache)),
             generation: AtomicU64::new(0),
+            added: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Notified after each subscription is added: an internal client waiting for someone
+    /// to subscribe (a JetStream push consumer without a subscriber) creates a
+    /// [`tokio::sync::Notify::notified`] future, checks for interest, then awaits it
+    /// (a future counts `notify_waiters` calls made after its creation, so none is lost).
+    pub fn added(&self) -> Arc<tokio::sync::Notify> {
+        self.added.clone()
     }
 
     /// The generation readers tag cached results with; it changes on every insert/remove.
@@ -42,6 +53,8 @@ impl SubIndex {
         let (subject, queue) = (sub.subject.clone(), sub.queue.clone());
         list.insert(&subject, queue.as_deref(), sub)?;
         self.generation.store(list.generation(), Ordering::Release);
+        drop(list);
+        self.added.notify_waiters();
         Ok(())
     }
 

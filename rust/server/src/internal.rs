@@ -374,6 +374,17 @@ pub trait InternalHandler: Send + Sync {
         let _ = batch;
         false
     }
+
+    /// A message refused because the subscription's queue is at its cap (only for a
+    /// subscription whose publishers wait for it, [`crate::Engine::subscribe_internal_many`]:
+    /// the message is not delivered, the publisher is not told). Called synchronously on
+    /// the publisher's thread, once per refused message, so the handler can answer it
+    /// (JetStream's `429 Too Many Requests`). It may run inside another internal
+    /// publisher's publish, holding that publisher's lock: it must be quick and must not
+    /// publish through the engine itself (hand the answer to a task). Nothing by default.
+    fn refused(&self, msg: &InternalMsg<'_>) {
+        let _ = msg;
+    }
 }
 
 /// A subscription of the embedding application: one internal connection, one delivery

@@ -4,7 +4,7 @@
 //! nats-server's order (sorted by name).
 //!
 //! Generated from nats-server v2.10.29's `server/errors.json` (plus two consumer errors of
-//! 2.11+, marked, that `consumer_checks` uses) by a throwaway script; regenerate rather than
+//! 2.11+ that `consumer_checks` uses and the ingest's 429, marked) by a throwaway script; regenerate rather than
 //! edit, and keep the texts byte for byte.
 
 use std::fmt::Display;
@@ -331,6 +331,9 @@ api_errors! {
     STREAM_TEMPLATE_CREATE stream_template_create(err) = 500, 10066, "{err}";
     /// `{err}` (500, `JSStreamTemplateDeleteErrF`).
     STREAM_TEMPLATE_DELETE stream_template_delete(err) = 500, 10067, "{err}";
+    /// `too many requests` (429, `JSStreamTooManyRequests`). Since nats-server 2.11: the
+    /// answer to a publish past a stream's ingest queue cap.
+    STREAM_TOO_MANY_REQUESTS stream_too_many_requests() = 429, 10167, "too many requests";
     /// `template not found` (404, `JSStreamTemplateNotFoundErr`).
     STREAM_TEMPLATE_NOT_FOUND stream_template_not_found() = 404, 10068, "template not found";
     /// `{err}` (500, `JSStreamUpdateErrF`).

@@ -15,11 +15,13 @@ use fastnats_server::internal::{
 };
 use tokio::time::{Duration, Instant};
 
-use crate::api::{check_next_request, parse_next_request, Nanos, RetentionPolicy};
+use crate::advisories;
+use crate::api::{check_next_request, parse_next_request, AckPolicy, Nanos, RetentionPolicy};
 use crate::stream::now_nanos;
 
 use super::pump::{send, Out};
-use super::state::Waiting;
+use super::state::{ConsumerState, Waiting};
+use super::subjects::AckInfo;
 use super::{retention, subjects, Consumer};
 
 /// Pull requests and acks queued for one consumer past this many bytes close its
@@ -181,8 +183,10 @@ impl InternalHandler for AckHandler {
             let mut st = c.state.lock();
             st.last_active = now;
             if body.is_empty() || body == ACK || body == OK {
+                out.extend(c.sample_ack(&st, &info, wall));
                 released.extend(st.ack(info.sseq, info.dseq, wall));
             } else if let Some(rest) = body.strip_prefix(NXT) {
+                out.extend(c.sample_ack(&st, &info, wall));
                 released.extend(st.ack(info.sseq, info.dseq, wall));
                 drop(st);
                 if let Some(r) = reply {
@@ -191,12 +195,18 @@ impl InternalHandler for AckHandler {
                 answer = false;
             } else if let Some(rest) = body.strip_prefix(NAK) {
                 let delay = nak_delay(rest);
-                st.nak(info.sseq, info.dseq, delay, now, wall);
+                if st.nak(info.sseq, info.dseq, delay, now, wall) {
+                    out.extend(advisories::nak(&c, info.dseq, info.sseq, info.dc));
+                }
                 woke |= delay.is_some();
             } else if body == WPI {
                 st.progress(info.sseq, now, wall);
-            } else if body.starts_with(TERM) {
+            } else if let Some(reason) = body.strip_prefix(TERM) {
                 released.extend(st.ack(info.sseq, info.dseq, wall));
+                let reason = String::from_utf8_lossy(reason.trim_ascii());
+                out.extend(advisories::terminated(
+                    &c, info.dseq, info.sseq, info.dc, &reason,
+                ));
             } else {
                 answer = false;
             }
@@ -220,6 +230,21 @@ impl InternalHandler for AckHandler {
         }
         send(&c.ctx, &out);
         c.pump();
+    }
+}
+
+impl Consumer {
+    /// The ack metric of an explicit ack of a pending delivery, if `sample_freq` samples
+    /// it (nats-server's `sampleAck`, before the ack is applied).
+    fn sample_ack(&self, st: &ConsumerState, info: &AckInfo, wall: i64) -> Option<Out> {
+        if st.cfg.ack_policy != AckPolicy::Explicit || st.cfg.sample_freq.is_empty() {
+            return None;
+        }
+        let p = st.pending.get(&info.sseq)?;
+        if !advisories::should_sample(&st.cfg.sample_freq) {
+            return None;
+        }
+        advisories::ack_metric(self, info.dseq, info.sseq, wall - p.ts, info.dc)
     }
 }
 

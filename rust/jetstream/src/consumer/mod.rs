@@ -27,6 +27,7 @@
 pub mod handlers;
 pub mod persist;
 pub mod pump;
+pub mod purge;
 pub mod retention;
 pub mod start;
 pub mod state;
@@ -239,7 +240,8 @@ impl Consumer {
     fn log_error(&self, what: &str, e: &dyn std::fmt::Display) {
         fastnats_server::log_at!(
             fastnats_server::log::Level::Error,
-            "JetStream consumer '$G > {} > {}' failed to {what}: {e}",
+            "JetStream consumer '{} > {} > {}' failed to {what}: {e}",
+            self.ctx.account_name(),
             self.stream_name,
             self.name
         );
@@ -258,6 +260,7 @@ impl Consumer {
             t.abort();
         }
         if deleted {
+            crate::advisories::consumer_action(self, crate::advisories::Action::Delete);
             let out = waiting
                 .into_iter()
                 .map(|reply| pump::Out::status(reply, b"NATS/1.0 409 Consumer Deleted\r\n\r\n"))

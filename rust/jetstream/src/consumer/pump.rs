@@ -179,6 +179,9 @@ fn next_candidate(
         let dc = st.rdc.get(&seq).copied().unwrap_or(0) + 2;
         if st.cfg.max_deliver > 0 && dc > st.cfg.max_deliver.unsigned_abs() {
             st.rdq.remove(&seq);
+            if st.pending.contains_key(&seq) {
+                st.exceeded.push((seq, dc - 1));
+            }
             st.drop_exhausted(seq);
             continue;
         }
@@ -299,7 +302,16 @@ impl Consumer {
                 if st.closed {
                     return;
                 }
-                self.gather(&mut st, &stream)
+                let mut fx = self.gather(&mut st, &stream);
+                if !st.exceeded.is_empty() {
+                    // As nats-server, the advisory before the delivery that replaces it.
+                    let advisories: Vec<Out> = std::mem::take(&mut st.exceeded)
+                        .into_iter()
+                        .filter_map(|(seq, dc)| crate::advisories::max_deliver(self, seq, dc))
+                        .collect();
+                    fx.out.splice(0..0, advisories);
+                }
+                fx
             };
             if fx.wake {
                 self.wake_timer();

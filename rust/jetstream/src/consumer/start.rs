@@ -148,8 +148,9 @@ pub fn restore(ctx: &Arc<Ctx>, stream: &Arc<Stream>) {
             Ok(c) => stream.consumers.insert(c),
             Err(e) => fastnats_server::log_at!(
                 fastnats_server::log::Level::Warn,
-                "  Error restoring consumer {:?} of stream '$G > {}': {e}",
+                "  Error restoring consumer {:?} of stream '{} > {}': {e}",
                 d,
+                ctx.account_name(),
                 stream.name
             ),
         }
@@ -163,7 +164,8 @@ fn restore_one(ctx: &Arc<Ctx>, stream: &Arc<Stream>, dir: &Path) -> std::io::Res
         Err(e) => {
             fastnats_server::log_at!(
                 fastnats_server::log::Level::Warn,
-                "  Consumer '$G > {} > {}' state unreadable ({e}), starting over",
+                "  Consumer '{} > {} > {}' state unreadable ({e}), starting over",
+                ctx.account_name(),
                 stream.name,
                 meta.name
             );

@@ -119,6 +119,9 @@ pub struct ConsumerState {
     pub flush_due: Option<Instant>,
     /// Deleted or stopped: no more deliveries.
     pub closed: bool,
+    /// Messages that reached `max_deliver` since the last look: stream sequence and
+    /// deliveries (for the advisory, sent once the lock is released).
+    pub exceeded: Vec<(u64, u64)>,
 }
 
 impl ConsumerState {
@@ -156,6 +159,7 @@ impl ConsumerState {
             dirty: true,
             flush_due: None,
             closed: false,
+            exceeded: Vec::new(),
         }
     }
 
@@ -271,12 +275,20 @@ impl ConsumerState {
     }
 
     /// nats-server's `processNak`: redeliver now, or after `delay` (counted from now).
-    pub fn nak(&mut self, sseq: u64, dseq: u64, delay: Option<Duration>, now: Instant, wall: i64) {
+    /// Whether it applied (the delivery is pending: its advisory is sent then).
+    pub fn nak(
+        &mut self,
+        sseq: u64,
+        dseq: u64,
+        delay: Option<Duration>,
+        now: Instant,
+        wall: i64,
+    ) -> bool {
         if dseq <= self.adflr || dseq > self.dseq {
-            return;
+            return false;
         }
         let Some(p) = self.pending.get_mut(&sseq) else {
-            return;
+            return false;
         };
         match delay {
             Some(d) => {
@@ -293,6 +305,7 @@ impl ConsumerState {
             }
         }
         self.dirty = true;
+        true
     }
 
     /// nats-server's `progressUpdate` (`+WPI`): the ack wait starts again.
@@ -307,15 +320,31 @@ impl ConsumerState {
     }
 
     /// Moves the pending deliveries whose deadline passed to the redelivery queue and
-    /// recomputes the earliest deadline (nats-server's `checkPending`).
+    /// recomputes the earliest deadline (nats-server's `checkPending`). One already
+    /// delivered `max_deliver` times leaves pending instead, noted in `exceeded` for its
+    /// advisory (nats-server's `hasMaxDeliveries`: no further pull request is needed).
     pub fn check_pending(&mut self, now: Instant) {
+        let max = u64::try_from(self.cfg.max_deliver).ok().filter(|m| *m > 0);
         let mut next: Option<Instant> = None;
+        let mut exhausted = Vec::new();
         for (seq, p) in &self.pending {
             if p.deadline <= now {
-                self.rdq.insert(*seq);
+                if self.rdq.contains(seq) {
+                    continue;
+                }
+                let dc = self.rdc.get(seq).copied().unwrap_or(0) + 1;
+                if max.is_some_and(|m| dc >= m) {
+                    exhausted.push((*seq, dc));
+                } else {
+                    self.rdq.insert(*seq);
+                }
             } else {
                 next = Some(next.map_or(p.deadline, |n| n.min(p.deadline)));
             }
+        }
+        for (seq, dc) in exhausted {
+            self.exceeded.push((seq, dc));
+            self.drop_exhausted(seq);
         }
         // Queued ones are timed again when redelivered.
         self.next_redeliver = next;
@@ -415,12 +444,26 @@ mod tests {
         let mut st = explicit();
         deliver(&mut st, 1);
         deliver(&mut st, 2);
-        st.nak(1, 1, None, Instant::now(), 2);
+        assert!(st.nak(1, 1, None, Instant::now(), 2));
+        assert!(!st.nak(9, 9, None, Instant::now(), 2), "not pending");
         assert!(st.rdq.contains(&1));
         let later = Instant::now() + Duration::from_secs(31);
         st.check_pending(later);
         assert!(st.rdq.contains(&2));
         assert!(st.needs_ack(2) && st.needs_ack(5) && !st.needs_ack(0));
+    }
+
+    #[test]
+    fn an_expired_delivery_at_max_deliver_leaves_pending() {
+        let mut st = explicit();
+        st.cfg.max_deliver = 1;
+        deliver(&mut st, 1);
+        deliver(&mut st, 2);
+        st.ack(2, 2, 5);
+        st.check_pending(Instant::now() + Duration::from_secs(31));
+        assert!(st.pending.is_empty() && st.rdq.is_empty());
+        assert_eq!(st.exceeded, vec![(1, 1)]);
+        assert_eq!((st.adflr, st.asflr), (2, 2));
     }
 
     #[test]

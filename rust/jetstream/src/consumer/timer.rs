@@ -4,44 +4,61 @@
 //! woken, then runs [`Consumer::tick`] on a blocking thread. Deadlines are
 //! [`tokio::time::Instant`]s, so tests may run it on paused time.
 //!
-//! A push consumer is also looked at every [`PUSH_POLL`]: it delivers only while its
-//! deliver subject has a subscriber, and a new subscriber is noticed this way.
+//! A push consumer delivers only while its deliver subject has a subscriber; while it has
+//! none its timer also wakes when anyone in the account subscribes
+//! ([`fastnats_server::Engine::subscriptions_added`]), so a new subscriber is served at
+//! once, without polling. (Any subscription in the account wakes such consumers, each for
+//! one interest check.)
 
 use std::sync::{Arc, Weak};
 
 use tokio::sync::Notify;
-use tokio::time::{Duration, Instant};
+use tokio::time::Instant;
 
 use super::persist::FLUSH_EVERY;
 use super::pump::{send, Out};
 use super::Consumer;
 
-/// How often a push consumer checks for a subscriber on its deliver subject.
-pub const PUSH_POLL: Duration = Duration::from_millis(250);
-
 /// The timer task of `weak` (ends when the consumer is gone).
 pub async fn run(weak: Weak<Consumer>, wake: Arc<Notify>) {
+    let Some(added) = weak.upgrade().map(|c| c.ctx.engine.subscriptions_added()) else {
+        return;
+    };
+    // Made before each interest check: a subscription made after the check wakes it.
+    let mut subscribed = Box::pin(added.clone().notified_owned());
+    // Whether the last tick found a push consumer without a subscriber.
+    let mut ticked_unbound = false;
     loop {
-        let deadline = {
+        let (deadline, unbound) = {
             let Some(c) = weak.upgrade() else { return };
             let d = c.next_deadline();
-            if c.state.lock().closed {
+            let st = c.state.lock();
+            if st.closed {
                 return;
             }
-            d
+            // Unbound now, or when the tick looked: a subscription made since then has
+            // fired `subscribed` already and must get its tick.
+            let unbound = ticked_unbound
+                || (!st.cfg.is_pull()
+                    && !c.ctx.engine.has_interest(st.cfg.deliver_subject.as_bytes()));
+            (d, unbound)
         };
-        match deadline {
-            Some(d) => {
-                tokio::select! {
-                    () = tokio::time::sleep_until(d) => {}
-                    () = wake.notified() => {}
-                }
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
             }
-            None => wake.notified().await,
+        };
+        tokio::select! {
+            () = sleep => {}
+            () = wake.notified() => {}
+            () = subscribed.as_mut(), if unbound => {}
         }
+        subscribed = Box::pin(added.clone().notified_owned());
         let Some(c) = weak.upgrade() else { return };
-        if tokio::task::spawn_blocking(move || c.tick()).await.is_err() {
-            return;
+        match tokio::task::spawn_blocking(move || c.tick()).await {
+            Ok(unbound) => ticked_unbound = unbound,
+            Err(_) => return,
         }
     }
 }
@@ -85,22 +102,21 @@ impl Consumer {
         if let Some(t) = st.cfg.inactive_threshold.to_std().filter(|d| !d.is_zero()) {
             all.push(Some(st.last_active + t));
         }
-        if push {
-            all.push(Some(now + super::timer::PUSH_POLL));
-        }
         all.into_iter().flatten().min()
     }
 
-    /// Does what is due (see the module docs), then delivers.
-    pub fn tick(self: Arc<Self>) {
+    /// Does what is due (see the module docs), then delivers. Returns whether it found a
+    /// push consumer without a subscriber on its deliver subject.
+    pub fn tick(self: Arc<Self>) -> bool {
         let now = Instant::now();
         let mut out = Vec::new();
         let mut inactive = false;
         let mut flush = false;
+        let unbound;
         {
             let mut st = self.state.lock();
             if st.closed {
-                return;
+                return false;
             }
             if st.next_redeliver.is_some_and(|d| d <= now) {
                 st.check_pending(now);
@@ -137,6 +153,7 @@ impl Consumer {
                 }
                 !st.waiting.is_empty()
             };
+            unbound = push && !active;
             if active {
                 st.last_active = now;
             } else if let Some(t) = st.cfg.inactive_threshold.to_std().filter(|d| !d.is_zero()) {
@@ -152,7 +169,7 @@ impl Consumer {
             if let Some(stream) = self.stream.upgrade() {
                 if stream.consumers.remove(&self) {
                     self.delete();
-                    return;
+                    return false;
                 }
             }
         }
@@ -160,5 +177,6 @@ impl Consumer {
             self.flush();
         }
         self.pump();
+        unbound
     }
 }

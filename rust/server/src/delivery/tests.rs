@@ -314,6 +314,55 @@ fn a_consumer_that_holds_its_publishers_refuses_past_its_cap_and_stays_open() {
     assert_eq!(w.stats.slow_consumers.load(Relaxed), 0);
 }
 
+/// A refused message: subject, reply, payload.
+type Refused = (Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+
+/// Records what it is told was refused.
+#[derive(Default)]
+struct Refusals(parking_lot::Mutex<Vec<Refused>>);
+
+impl crate::internal::InternalHandler for Refusals {
+    fn deliver(&self, _batch: &crate::internal::InternalBatch) {}
+
+    fn refused(&self, msg: &crate::internal::InternalMsg<'_>) {
+        self.0.lock().push((
+            msg.subject.to_vec(),
+            msg.reply.map(<[u8]>::to_vec),
+            msg.payload.to_vec(),
+        ));
+    }
+}
+
+#[test]
+fn each_refusal_past_the_cap_is_told_to_the_handler() {
+    let mut w = World::new();
+    let held = conn_in(&w.account, 1, 64);
+    held.hold_publishers_at(16);
+    let told = Arc::new(Refusals::default());
+    held.tell_refusals_to(told.clone());
+    subscribe(&held, "foo", None, "1");
+    let payload = [b'x'; 40];
+    assert_eq!(w.route(9, &publish(b"foo", &payload, b"40")), 1);
+    assert!(told.0.lock().is_empty(), "a delivery is not a refusal");
+    let refused = Publish {
+        reply: Some(b"_INBOX.1"),
+        ..publish(b"foo", &payload, b"40")
+    };
+    assert_eq!(w.route(9, &refused), 0);
+    assert_eq!(w.route(9, &publish(b"foo", &payload, b"40")), 0);
+    let told = told.0.lock();
+    assert_eq!(told.len(), 2);
+    assert_eq!(
+        told[0],
+        (
+            b"foo".to_vec(),
+            Some(b"_INBOX.1".to_vec()),
+            payload.to_vec()
+        )
+    );
+    assert_eq!(told[1].1, None);
+}
+
 #[test]
 fn headers_go_to_subscribers_that_negotiated_them() {
     let mut w = World::new();
