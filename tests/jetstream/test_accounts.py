@@ -488,3 +488,20 @@ def test_embedded_account_jetstream_options(tmp_path):
         start_fastnats_server(
             accounts={"A": {"jetstream": {"max_stream": 3}}}, jetstream={"store_dir": str(tmp_path)}
         )
+
+
+def test_a_reload_that_changes_the_jetstream_accounts_is_refused(tmp_path):
+    user = {"user": "a", "password": "a"}
+    accounts = {"A": {"users": [user], "jetstream": True}, "B": {}}
+    srv = start_fastnats_server(accounts=accounts, jetstream={"store_dir": str(tmp_path)})
+    try:
+        srv.reload(accounts={**accounts, "C": {}})  # no change to who has JetStream
+        changed = {**accounts, "B": {"jetstream": {"max_streams": 1}}}
+        with pytest.raises(
+            ValueError,
+            match=r"config reload not supported for JetStream accounts: old=\[A\], new=\[A B\]",
+        ):
+            srv.reload(accounts=changed)
+        assert asyncio.run(_request(srv.port, "a", "$JS.API.INFO"))["streams"] == 0
+    finally:
+        srv.stop()
