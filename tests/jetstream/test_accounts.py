@@ -505,3 +505,30 @@ def test_a_reload_that_changes_the_jetstream_accounts_is_refused(tmp_path):
         assert asyncio.run(_request(srv.port, "a", "$JS.API.INFO"))["streams"] == 0
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_streams_reserve_their_max_bytes(kind, tmp_path):
+    """Against the account's limits and, over every account, the server's (1 MB of memory
+    here); account info and /jsz show what is reserved."""
+    conf = _conf(tmp_path, a="jetstream: enabled", b="jetstream: enabled")
+
+    def create(port: int, user: str, name: str, max_bytes: int) -> Any:
+        cfg = {"name": name, "subjects": [name], "storage": "memory", "max_bytes": max_bytes}
+        body = json.dumps(cfg).encode()
+        return asyncio.run(_request(port, user, f"$JS.API.STREAM.CREATE.{name}", body))
+
+    with served(*_args(conf), "-m", "-1", kind=kind) as s:
+        monitor = int(s.log.find(r"Starting http monitor on \S+:(\d+)$")[1])
+        assert "error" not in create(s.port, "a", "X", 600 * 1024)
+        info = asyncio.run(_request(s.port, "a", "$JS.API.INFO"))
+        assert (info["reserved_memory"], info["reserved_storage"]) == (600 * 1024, 0)
+        assert _error(create(s.port, "b", "Y", 600 * 1024)) == (
+            500,
+            10028,
+            "insufficient memory resources available",
+        )
+        assert "error" not in create(s.port, "b", "Y", 400 * 1024)
+        _, jsz = _get(monitor, "/jsz")
+        assert (jsz["reserved_memory"], jsz["reserved_storage"]) == (1000 * 1024, 0)
+        s.stop()
