@@ -532,3 +532,25 @@ def test_streams_reserve_their_max_bytes(kind, tmp_path):
         _, jsz = _get(monitor, "/jsz")
         assert (jsz["reserved_memory"], jsz["reserved_storage"]) == (1000 * 1024, 0)
         s.stop()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_an_update_reserves_what_a_larger_max_bytes_adds(kind, tmp_path):
+    conf = _conf(tmp_path, a="jetstream: {max_mem: 4KB}", b="jetstream: enabled")
+
+    def send(port: int, user: str, verb: str, name: str, max_bytes: int) -> Any:
+        cfg = {"name": name, "subjects": [name], "storage": "memory", "max_bytes": max_bytes}
+        body = json.dumps(cfg).encode()
+        return asyncio.run(_request(port, user, f"$JS.API.STREAM.{verb}.{name}", body))
+
+    memory = (500, 10028, "insufficient memory resources available")
+    with served(*_args(conf), kind=kind) as s:
+        assert "error" not in send(s.port, "a", "CREATE", "X", 3000)
+        assert "error" not in send(s.port, "a", "UPDATE", "X", 4096)
+        assert _error(send(s.port, "a", "UPDATE", "X", 4097)) == memory
+        assert "error" not in send(s.port, "a", "UPDATE", "X", 1000)
+        # The server's 1 MB: B's stream grows past what is left beside A's.
+        assert "error" not in send(s.port, "b", "CREATE", "Y", 600 * 1024)
+        assert _error(send(s.port, "b", "UPDATE", "Y", 1024 * 1024)) == memory
+        assert "error" not in send(s.port, "b", "UPDATE", "Y", 1024 * 1024 - 1000)
+        s.stop()

@@ -93,6 +93,53 @@ impl StreamApi<'_> {
         Ok(())
     }
 
+    /// nats-server's limits check of a stream update: the consumer limit, then only what
+    /// a larger `max_bytes` adds to the reservations, against the account's limit (beside
+    /// its other streams) and the server's (beside every stream, this one's old
+    /// `max_bytes` included).
+    fn update_limits_check(&self, old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+        let limits = &self.ctx.limits;
+        if new.max_consumers > 0
+            && limits.max_consumers > 0
+            && new.max_consumers > limits.max_consumers
+        {
+            return Err(ApiError::maximum_consumers_limit());
+        }
+        let diff = (new.max_bytes.max(0) - old.max_bytes.max(0)).max(0);
+        let others: i64 = self
+            .account
+            .all()
+            .iter()
+            .filter(|s| s.name != new.name)
+            .map(|s| s.config.read().clone())
+            .filter(|c| c.storage == new.storage && c.max_bytes > 0)
+            .map(|c| c.max_bytes)
+            .fold(0i64, i64::saturating_add);
+        let reserved = others.saturating_add(new.max_bytes.max(0) - diff);
+        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match new.storage {
+            StorageType::Memory => (
+                limits.max_memory,
+                self.ctx.opts.max_memory,
+                ApiError::memory_resources_exceeded,
+            ),
+            StorageType::File => (
+                limits.max_storage,
+                self.ctx.opts.max_file,
+                ApiError::storage_resources_exceeded,
+            ),
+        };
+        if limit >= 0 && (reserved > limit || diff > limit - reserved) {
+            return Err(exceeded());
+        }
+        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(new.storage)];
+        if server_limit >= 0
+            && (server_reserved > server_limit || diff > server_limit - server_reserved)
+        {
+            return Err(exceeded());
+        }
+        Ok(())
+    }
+
     /// STREAM.CREATE.
     pub fn create(&self, name: &str, body: &[u8]) -> Answer {
         let err = |e| Answer::err(rt::STREAM_CREATE, e);
@@ -173,6 +220,9 @@ impl StreamApi<'_> {
             Ok(c) => c,
             Err(e) => return err(e),
         };
+        if let Err(e) = self.update_limits_check(&old, &new) {
+            return err(e);
+        }
         if self.overlaps(&new) {
             return err(ApiError::stream_subject_overlap());
         }
