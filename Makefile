@@ -101,10 +101,11 @@ bench-inprocess:
 bench-jetstream:
 	$(PYTHON) benches/jetstream.py --quick
 
-## fuzz: run the parser and JetStream API fuzz targets for a bounded time (installs cargo-fuzz if missing)
+## fuzz: run the client and route parser and JetStream API fuzz targets for a bounded time (installs cargo-fuzz if missing)
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parser -- -max_total_time=60 -dict=parser.dict
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run route -- -max_total_time=60
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run jsapi -- -max_total_time=60
 
 ## clean: remove build outputs, the stamps and the in-place extension

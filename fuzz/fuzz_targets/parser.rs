@@ -8,13 +8,12 @@
 //!   that keeps the unconsumed bytes, and `parse` is called until it wants more;
 //! - byte by byte, for short streams.
 //!
-//! Checked: no panic; an op consumes at least 1 and at most the buffered bytes;
-//! `Incomplete { needed: Some(n) }` has n > buffered, stays the same until the op completes and
-//! the op then takes exactly n bytes; every way of feeding gives the same ops, the same error
-//! and the same leftover.
+//! Checked: no panic, and the parser contract of `common` (every way of feeding agrees).
 #![no_main]
 
-use fastnats_proto::{parse, ClientOp, Limits, Parsed, ProtoError};
+mod common;
+
+use fastnats_proto::{parse, ClientOp, Limits};
 use libfuzzer_sys::fuzz_target;
 
 /// An owned op, to compare ops parsed from different buffers.
@@ -66,92 +65,6 @@ fn own(op: &ClientOp<'_>) -> Op {
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    ops: Vec<(Op, usize)>,
-    error: Option<ProtoError>,
-    leftover: usize,
-}
-
-/// The server's read loop over the given chunks, with the contract checks.
-fn feed<'a>(chunks: impl Iterator<Item = &'a [u8]>, limits: &Limits) -> Outcome {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut ops = Vec::new();
-    let mut announced: Option<usize> = None;
-    for chunk in chunks {
-        buf.extend_from_slice(chunk);
-        let mut pos = 0;
-        loop {
-            let rest = &buf[pos..];
-            match parse(rest, limits) {
-                Ok(Parsed::Op(op, used)) => {
-                    assert!(
-                        used > 0 && used <= rest.len(),
-                        "used {used} of {}",
-                        rest.len()
-                    );
-                    if let Some(n) = announced.take() {
-                        assert_eq!(n, used, "announced {n}, took {used}");
-                    }
-                    ops.push((own(&op), used));
-                    pos += used;
-                }
-                Ok(Parsed::Incomplete { needed }) => {
-                    match (needed, announced) {
-                        (Some(n), prev) => {
-                            assert!(n > rest.len(), "needed {n} with {} buffered", rest.len());
-                            assert!(prev.is_none() || prev == Some(n), "needed changed");
-                            announced = Some(n);
-                        }
-                        (None, prev) => assert_eq!(prev, None, "needed went back to None"),
-                    }
-                    break;
-                }
-                Err(e) => {
-                    return Outcome {
-                        ops,
-                        error: Some(e),
-                        leftover: 0,
-                    }
-                }
-            }
-        }
-        buf.drain(..pos);
-    }
-    Outcome {
-        ops,
-        error: None,
-        leftover: buf.len(),
-    }
-}
-
-/// Chunk sizes from a xorshift generator: mostly small, sometimes large.
-struct Chunks<'a> {
-    rest: &'a [u8],
-    state: u64,
-}
-
-impl<'a> Iterator for Chunks<'a> {
-    type Item = &'a [u8];
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        let r = self.state;
-        let n = match r & 3 {
-            0 => 1 + (r >> 8) as usize % 4,
-            1 | 2 => 1 + (r >> 8) as usize % 64,
-            _ => 1 + (r >> 8) as usize % 4096,
-        };
-        let (a, b) = self.rest.split_at(n.min(self.rest.len()));
-        self.rest = b;
-        Some(a)
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     if data.len() < 9 {
         return;
@@ -164,26 +77,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut seed = [0u8; 8];
     seed.copy_from_slice(&data[1..9]);
-    let stream = &data[9..];
-
-    let whole = feed(std::iter::once(stream), &limits);
-    let used: usize = whole.ops.iter().map(|(_, n)| n).sum();
-    assert!(used + whole.leftover <= stream.len());
-    if whole.error.is_none() {
-        assert_eq!(used + whole.leftover, stream.len());
-    }
-
-    let split = feed(
-        Chunks {
-            rest: stream,
-            state: u64::from_le_bytes(seed) | 1,
-        },
-        &limits,
-    );
-    assert_eq!(split, whole, "split vs whole");
-
-    if stream.len() <= 512 {
-        let bytes = feed(stream.chunks(1), &limits);
-        assert_eq!(bytes, whole, "bytewise vs whole");
-    }
+    common::check_all_feeds(&data[9..], seed, |b| {
+        common::owned(parse(b, &limits), own)
+    });
 });

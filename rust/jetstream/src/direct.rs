@@ -9,12 +9,12 @@ mod batch;
 
 use std::sync::Weak;
 
-use fastnats_server::internal::{InternalBatch, InternalHandler};
+use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
 use fastnats_store::StoredMsg;
 
 use crate::api::{check_direct_get, check_direct_get_last_by_subject, MsgGetRequest, Timestamp};
 use crate::headers;
-use crate::stream::Stream;
+use crate::stream::{Stream, StreamState};
 use crate::Ctx;
 
 /// The message a get request names: `seq`, `next_by_subj` from `seq`, or `last_by_subj`.
@@ -22,7 +22,11 @@ use crate::Ctx;
 /// # Errors
 /// The store's.
 pub fn lookup(stream: &Stream, req: &MsgGetRequest) -> fastnats_store::Result<Option<StoredMsg>> {
-    let st = stream.state.lock();
+    lookup_in(&stream.state.lock(), req)
+}
+
+/// [`lookup`] in a stream state already locked.
+fn lookup_in(st: &StreamState, req: &MsgGetRequest) -> fastnats_store::Result<Option<StoredMsg>> {
     if !req.next_by_subj.is_empty() {
         st.store
             .next_matching(req.seq, &[req.next_by_subj.as_str()])
@@ -50,43 +54,88 @@ impl InternalHandler for Direct {
         };
         let mut hdr = Vec::with_capacity(256);
         for m in batch.iter() {
-            let Some(reply) = m.reply else {
+            let Some((reply, req)) = self.request(&m) else {
                 continue;
-            };
-            let subject = std::str::from_utf8(m.subject).unwrap_or_default();
-            let req = match subject.strip_prefix(self.prefix.as_str()) {
-                Some(rest) => check_direct_get_last_by_subject(rest, m.payload),
-                None => check_direct_get(m.payload),
-            };
-            let req = match req {
-                Ok(r) => r,
-                Err(status) => {
-                    self.ctx.reply(reply, Some(&status.header()), b"");
-                    continue;
-                }
             };
             if batch::is_multi(&req) {
                 for r in batch::replies(&stream, &req) {
                     self.ctx.reply(reply, Some(&r.hdr), &r.payload);
                 }
-                continue;
+            } else {
+                self.answer(&stream, reply, lookup(&stream, &req), &mut hdr);
             }
-            match lookup(&stream, &req) {
-                Ok(Some(msg)) => {
-                    hdr.clear();
-                    hdr.extend_from_slice(msg.headers.as_deref().unwrap_or_default());
-                    let ts = Timestamp::from_unix_nanos(msg.ts).to_rfc3339();
-                    let mut seq = itoa::Buffer::new();
-                    headers::append(&mut hdr, "Nats-Stream", &stream.name);
-                    headers::append(&mut hdr, "Nats-Subject", &msg.subject);
-                    headers::append(&mut hdr, "Nats-Sequence", seq.format(msg.seq));
-                    headers::append(&mut hdr, "Nats-Time-Stamp", &ts);
-                    self.ctx.reply(reply, Some(&hdr), &msg.payload);
-                }
-                _ => self
-                    .ctx
-                    .reply(reply, Some(b"NATS/1.0 404 Message Not Found\r\n\r\n"), b""),
+        }
+    }
+
+    /// One single get (what a KV get sends) is answered on the delivery task when the
+    /// stream's lock is free: a lookup in the index and one read, no thread hand-off. The
+    /// lock is released before the reply is published, as everywhere.
+    fn try_deliver_now(&self, batch: &InternalBatch) -> bool {
+        let mut msgs = batch.iter();
+        let (Some(m), None) = (msgs.next(), msgs.next()) else {
+            return false;
+        };
+        let Some(stream) = self.stream.upgrade() else {
+            return true;
+        };
+        let Some((reply, req)) = self.request(&m) else {
+            return true;
+        };
+        if batch::is_multi(&req) {
+            return false;
+        }
+        let Some(st) = stream.state.try_lock() else {
+            return false;
+        };
+        let found = lookup_in(&st, &req);
+        drop(st);
+        self.answer(&stream, reply, found, &mut Vec::with_capacity(256));
+        true
+    }
+}
+
+impl Direct {
+    /// The reply subject and the checked request of `m`; `None` when there is nothing more
+    /// to do (no reply subject, or a bad request already answered with its status).
+    fn request<'m>(&self, m: &InternalMsg<'m>) -> Option<(&'m [u8], MsgGetRequest)> {
+        let reply = m.reply?;
+        let subject = std::str::from_utf8(m.subject).unwrap_or_default();
+        let req = match subject.strip_prefix(self.prefix.as_str()) {
+            Some(rest) => check_direct_get_last_by_subject(rest, m.payload),
+            None => check_direct_get(m.payload),
+        };
+        match req {
+            Ok(r) => Some((reply, r)),
+            Err(status) => {
+                self.ctx.reply(reply, Some(&status.header()), b"");
+                None
             }
+        }
+    }
+
+    /// Answers a single get with the message found (its headers extended) or 404.
+    fn answer(
+        &self,
+        stream: &Stream,
+        reply: &[u8],
+        found: fastnats_store::Result<Option<StoredMsg>>,
+        hdr: &mut Vec<u8>,
+    ) {
+        match found {
+            Ok(Some(msg)) => {
+                hdr.clear();
+                hdr.extend_from_slice(msg.headers.as_deref().unwrap_or_default());
+                let ts = Timestamp::from_unix_nanos(msg.ts).to_rfc3339();
+                let mut seq = itoa::Buffer::new();
+                headers::append(hdr, "Nats-Stream", &stream.name);
+                headers::append(hdr, "Nats-Subject", &msg.subject);
+                headers::append(hdr, "Nats-Sequence", seq.format(msg.seq));
+                headers::append(hdr, "Nats-Time-Stamp", &ts);
+                self.ctx.reply(reply, Some(hdr), &msg.payload);
+            }
+            _ => self
+                .ctx
+                .reply(reply, Some(b"NATS/1.0 404 Message Not Found\r\n\r\n"), b""),
         }
     }
 }

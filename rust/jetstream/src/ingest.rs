@@ -1,11 +1,11 @@
 //! The publish path: one internal subscription per stream on its subjects. Its handler gets
 //! every message queued since the last batch, checks and stores each under one lock of the
-//! stream, makes the batch durable with **one** `Store::sync` (group commit: whatever arrives
-//! while a batch is being stored waits in the subscription and forms the next batch), and
-//! only then sends the PubAcks, through the handler's own batching publisher: one flush per
-//! requester per batch, not one per ack. The stream's `subject_transform` is applied to each
-//! subject first; `republish`ed copies ([`crate::republish`]) leave after the sync, before
-//! the PubAcks.
+//! stream, begins **one** sync for the batch (group commit: whatever arrives meanwhile waits
+//! in the subscription and forms the next batch) and hands the flush and the PubAcks to the
+//! stream's [`Committer`] ([`crate::commit`]), which flushes while the next batch is stored
+//! and only then sends the PubAcks, one flush per requester per round. The stream's
+//! `subject_transform` is applied to each subject first; `republish`ed copies
+//! ([`crate::republish`]) leave after the flush, before the PubAcks.
 //!
 //! The checks and their order are nats-server 2.10's `processJetStreamMsg`: sealed,
 //! `Nats-Expected-Stream`, the `Nats-Msg-Id` duplicate window, `Nats-Expected-Last-Subject-
@@ -13,15 +13,14 @@
 //! `max_msg_size`, the header size, the server's storage limits, then the store (whose
 //! discard-new refusal is `stream_store_failed`). A refused message gets
 //! `{"error":{...},"stream":"S","seq":0}`; a stored one `{"stream":"S", "seq":N}` written
-//! with itoa into a buffer reused from batch to batch.
+//! with itoa into buffers the committer hands back for reuse.
 
-use std::ops::Range;
 use std::sync::{Arc, Weak};
 
-use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg, Publisher};
-use parking_lot::Mutex;
+use fastnats_server::internal::{InternalBatch, InternalHandler, InternalMsg};
 
 use crate::api::{ApiError, PubAck, PubAckResponse, RetentionPolicy, StorageType, StreamConfig};
+use crate::commit::Committer;
 use crate::headers;
 use crate::republish::Republished;
 use crate::stream::{now_nanos, Stream, StreamState};
@@ -36,17 +35,20 @@ pub struct Ingest {
     pub stream: Weak<Stream>,
     /// Shared JetStream state.
     pub ctx: Arc<Ctx>,
-    /// Sends a batch's PubAcks, flushing each requester once per batch (the handler runs
-    /// one batch at a time, so the lock is never contended).
-    acks: Mutex<Publisher>,
+    /// Makes each batch durable and answers it, while the next one is stored.
+    commit: Arc<Committer>,
 }
 
 impl Ingest {
     /// The ingest handler of `stream`.
     #[must_use]
     pub fn new(stream: Weak<Stream>, ctx: Arc<Ctx>) -> Ingest {
-        let acks = Mutex::new(ctx.engine.publisher());
-        Ingest { stream, ctx, acks }
+        let commit = Committer::new(stream.clone(), ctx.clone());
+        Ingest {
+            stream,
+            ctx,
+            commit,
+        }
     }
 }
 
@@ -67,20 +69,17 @@ impl InternalHandler for Ingest {
         let Some(stream) = self.stream.upgrade() else {
             return;
         };
+        let mut commit = self.commit.fresh();
         let cfg = stream.config.read();
         let mut st = stream.state.lock();
-        let mut buf = std::mem::take(&mut st.ack_buf);
-        buf.clear();
-        let mut acks: Vec<(&[u8], Range<usize>)> = Vec::new();
         let before = st.store.state().bytes;
         let mut stored = false;
         let now = now_nanos();
         if cfg.duplicate_window.0 > 0 {
             st.dedup.expire(now, cfg.duplicate_window.0);
         }
-        let mut republished = Vec::new();
         for m in batch.iter() {
-            let outcome = self.process(&cfg, &mut st, &m, now, &mut republished);
+            let outcome = self.process(&cfg, &mut st, &m, now, &mut commit.republished);
             stored |= matches!(outcome, Outcome::Stored(_));
             let Some(reply) = m
                 .reply
@@ -88,47 +87,20 @@ impl InternalHandler for Ingest {
             else {
                 continue;
             };
-            let start = buf.len();
-            write_ack(&mut buf, &st.ack_prefix, &cfg.name, outcome);
-            acks.push((reply, start..buf.len()));
+            let start = commit.bodies.len();
+            write_ack(&mut commit.bodies, &st.ack_prefix, &cfg.name, outcome);
+            commit.ack(reply, start);
         }
-        let mut sync_error = None;
         if stored {
-            if let Err(e) = st.store.sync() {
-                sync_error = Some(e.to_string());
-            }
+            commit.job = Some(st.store.begin_sync().map_err(|e| e.to_string()));
             stream.count_sync();
         }
+        commit.last_seq = st.store.state().last_seq;
         let after = st.store.state().bytes;
         self.ctx.add_usage(cfg.storage, after, before);
-        let name = cfg.name.clone();
         drop(st);
         drop(cfg);
-        if let Some(e) = &sync_error {
-            fastnats_server::log_at!(
-                fastnats_server::log::Level::Error,
-                "JetStream failed to sync stream '$G > {name}': {e}"
-            );
-        }
-        let mut out = self.acks.lock();
-        if sync_error.is_none() {
-            for r in &republished {
-                // A destination the transform makes invalid is not republished.
-                let _ = out.publish(r.subject.as_bytes(), None, Some(&r.headers), &r.payload);
-            }
-        }
-        for (reply, range) in &acks {
-            let body = match &sync_error {
-                None => &buf[range.clone()],
-                Some(e) => &refusal(&name, ApiError::stream_store_failed(e))[..],
-            };
-            // An invalid reply subject gets no ack (the requester cannot be answered).
-            let _ = out.publish(reply, None, None, body);
-        }
-        out.flush();
-        drop(out);
-        stream.state.lock().ack_buf = buf;
-        stream.consumers.notify();
+        self.commit.submit(commit);
     }
 }
 
@@ -266,7 +238,8 @@ impl Ingest {
         if let Err(e) = purged {
             fastnats_server::log_at!(
                 fastnats_server::log::Level::Error,
-                "JetStream rollup on stream '$G > {}' failed: {e}",
+                "JetStream rollup on stream '{} > {}' failed: {e}",
+                self.ctx.account_name(),
                 cfg.name
             );
         }
@@ -311,7 +284,7 @@ fn write_ack(buf: &mut Vec<u8>, prefix: &[u8], name: &str, outcome: Outcome) {
 }
 
 /// `{"error":{...},"stream":"S","seq":0}`: nats-server's reply to a refused publish.
-fn refusal(name: &str, error: ApiError) -> Vec<u8> {
+pub(crate) fn refusal(name: &str, error: ApiError) -> Vec<u8> {
     let resp = PubAckResponse {
         error: Some(error),
         ack: Some(PubAck {

@@ -47,6 +47,7 @@
 )]
 
 pub mod api;
+pub mod commit;
 pub mod consumer;
 pub mod consumer_api;
 pub mod dedup;
@@ -312,26 +313,61 @@ impl Ctx {
         // stream's subjects never overlap (the config checks), so none arrives twice.
         let subjects: Vec<&[u8]> = cfg.subjects.iter().map(String::as_bytes).collect();
         let handler = Arc::new(ingest::Ingest::new(Arc::downgrade(stream), self.clone()));
-        let mut subs = vec![self.engine.subscribe_internal_many(
+        let ingest = self.engine.subscribe_internal_many(
             &subjects,
             None,
             self.opts.ingest_max_pending,
             self.opts.ingest_stall,
             handler,
-        )?];
-        if cfg.allow_direct {
-            let base = format!("$JS.API.DIRECT.GET.{}", cfg.name);
-            let handler = Arc::new(direct::Direct {
-                stream: Arc::downgrade(stream),
-                ctx: self.clone(),
-                prefix: format!("{base}."),
-            });
-            subs.push(self.subscribe(&base, API_MAX_PENDING, API_STALL, handler.clone())?);
-            subs.push(self.subscribe(&format!("{base}.>"), API_MAX_PENDING, API_STALL, handler)?);
-        }
-        *stream.subs.lock() = subs;
+        )?;
+        let direct = self.direct_subs(stream, &cfg)?;
+        *stream.subs.lock() = stream::Subs {
+            ingest: Some(ingest),
+            direct,
+        };
         self.expiry_changed();
         Ok(())
+    }
+
+    /// Follows an update of the stream's subjects or `allow_direct`: ingest changes its
+    /// subjects in place (a publish during the update is stored or refused, never left
+    /// without responders), direct get starts or stops.
+    ///
+    /// # Errors
+    /// A refused subscription.
+    pub fn reattach(self: &Arc<Self>, stream: &Arc<Stream>) -> Result<(), SubscribeError> {
+        let cfg = stream.config.read().clone();
+        let mut subs = stream.subs.lock();
+        if let Some(ingest) = subs.ingest.as_mut() {
+            let subjects: Vec<&[u8]> = cfg.subjects.iter().map(String::as_bytes).collect();
+            ingest.resubscribe(&subjects)?;
+        }
+        // Direct get is on exactly when it has its subscriptions.
+        if cfg.allow_direct == subs.direct.is_empty() {
+            subs.direct = self.direct_subs(stream, &cfg)?;
+        }
+        Ok(())
+    }
+
+    /// The two DIRECT.GET subscriptions of a stream with `allow_direct`.
+    fn direct_subs(
+        self: &Arc<Self>,
+        stream: &Arc<Stream>,
+        cfg: &api::StreamConfig,
+    ) -> Result<Vec<InternalSubscription>, SubscribeError> {
+        if !cfg.allow_direct {
+            return Ok(Vec::new());
+        }
+        let base = format!("$JS.API.DIRECT.GET.{}", cfg.name);
+        let handler = Arc::new(direct::Direct {
+            stream: Arc::downgrade(stream),
+            ctx: self.clone(),
+            prefix: format!("{base}."),
+        });
+        Ok(vec![
+            self.subscribe(&base, API_MAX_PENDING, API_STALL, handler.clone())?,
+            self.subscribe(&format!("{base}.>"), API_MAX_PENDING, API_STALL, handler)?,
+        ])
     }
 }
 

@@ -39,6 +39,15 @@ pub struct MetaFile {
     pub config: StreamConfig,
 }
 
+/// A stream's internal subscriptions.
+#[derive(Default)]
+pub struct Subs {
+    /// Ingest, on all its subjects.
+    pub ingest: Option<InternalSubscription>,
+    /// DIRECT.GET, with `allow_direct`.
+    pub direct: Vec<InternalSubscription>,
+}
+
 /// What the ingest handler changes under one lock.
 pub struct StreamState {
     /// The messages.
@@ -49,8 +58,6 @@ pub struct StreamState {
     pub last_msg_id: String,
     /// The PubAck prefix, `{"stream":"S", "seq":` (with the domain when set).
     pub ack_prefix: Vec<u8>,
-    /// Reused for the acks of a batch.
-    pub ack_buf: Vec<u8>,
     /// The config's subject transform and republish rule, compiled.
     pub rules: Rules,
 }
@@ -93,11 +100,14 @@ pub struct Stream {
     /// Its directory (file streams).
     pub dir: Option<PathBuf>,
     /// Its internal subscriptions (dropping them unsubscribes).
-    pub subs: Mutex<Vec<InternalSubscription>>,
+    pub subs: Mutex<Subs>,
     /// `Store::sync` calls made by ingest (the group-commit test counts them).
     pub syncs: AtomicU64,
     /// Its consumers.
     pub consumers: crate::consumer::Consumers,
+    /// The last sequence whose sync has completed: consumers deliver nothing past it (see
+    /// [`crate::commit`]).
+    pub durable: AtomicU64,
 }
 
 /// nats-server's PubAck prefix: `{"stream":"S", "seq":` or `{"stream":"S", "domain":"D", "seq":`.
@@ -187,6 +197,7 @@ impl Stream {
         }
         let (dedup, last_msg_id) =
             Dedup::rebuild(store.as_ref(), cfg.duplicate_window.0, now_nanos());
+        let durable = AtomicU64::new(store.state().last_seq);
         Ok(Stream {
             name: cfg.name.clone(),
             created,
@@ -195,14 +206,14 @@ impl Stream {
                 dedup,
                 last_msg_id,
                 ack_prefix: ack_prefix(&cfg.name, domain),
-                ack_buf: Vec::with_capacity(4096),
                 rules: Rules::of(&cfg),
             })),
             config: RwLock::new(cfg),
             dir,
-            subs: Mutex::new(Vec::new()),
+            subs: Mutex::new(Subs::default()),
             syncs: AtomicU64::new(0),
             consumers: crate::consumer::Consumers::default(),
+            durable,
         })
     }
 
@@ -249,7 +260,7 @@ impl Stream {
 
     /// Stops its subscriptions.
     pub fn stop(&self) {
-        self.subs.lock().clear();
+        *self.subs.lock() = Subs::default();
     }
 }
 

@@ -241,8 +241,7 @@ impl StreamApi<'_> {
         }
         stream.set_config(new.clone());
         if old.subjects != new.subjects || old.allow_direct != new.allow_direct {
-            stream.stop();
-            if let Err(e) = self.ctx.attach(&stream) {
+            if let Err(e) = self.ctx.reattach(&stream) {
                 return err(ApiError::stream_update(e));
             }
         }

@@ -784,3 +784,32 @@ async fn rate_body() {
     js.shutdown();
     e.shutdown().await;
 }
+
+#[test]
+fn consumers_deliver_nothing_past_the_durable_sequence() {
+    run(durable_cap_body);
+}
+
+/// Ingest flushes a batch while the next one is stored (`commit.rs`); a message written but
+/// not yet flushed must not reach a consumer. Here the flush of 2 and 3 is "still running"
+/// (the durable mark held back by hand): a pull gets 1 only, then the rest once it moves.
+async fn durable_cap_body() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (_dir, _e, js, mut c) = started().await;
+    stream(&mut c, "D", &["d"], json!({})).await;
+    for i in 1..=3 {
+        c.publish("d", &[], &format!("m{i}")).await;
+    }
+    let s = js.account().unwrap().stream("D").unwrap();
+    assert_eq!(s.durable.load(SeqCst), 3, "acknowledged means durable");
+    s.durable.store(1, SeqCst);
+    let r = durable(&mut c, "D", "C", json!({"ack_policy": "none"})).await;
+    assert!(r.get("error").is_none(), "{r}");
+    pull(&mut c, "D", "C", r#"{"batch":3,"no_wait":true}"#).await;
+    assert_eq!(c.msg().await.text(), "m1");
+    assert_eq!(c.msg().await.hdr(), "NATS/1.0 404 No Messages\r\n\r\n");
+    s.durable.store(3, SeqCst);
+    pull(&mut c, "D", "C", r#"{"batch":3,"no_wait":true}"#).await;
+    assert_eq!(c.msg().await.text(), "m2");
+    assert_eq!(c.msg().await.text(), "m3");
+}

@@ -449,7 +449,7 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
         wr.write_all(&all).await.unwrap();
         wr
     });
-    let delivered = || stream.subs.lock()[0].delivered() as usize;
+    let delivered = || stream.subs.lock().ingest.as_ref().unwrap().delivered() as usize;
     for _ in 0..10_000 {
         if delivered() * RECORD > STALL {
             break;
@@ -460,7 +460,17 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
     // Longer than a client's brief stall (10 ms): a publisher that stopped waiting would
     // now push the queue past its cap. Nothing is timed; this only gives it the chance.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(stream.subs.lock()[0].closed().is_none(), "not cut");
+    assert!(
+        stream
+            .subs
+            .lock()
+            .ingest
+            .as_ref()
+            .unwrap()
+            .closed()
+            .is_none(),
+        "not cut"
+    );
     assert!(
         delivered() * RECORD <= STALL + 2 * 65536,
         "the queue stopped near the threshold: {} bytes",
@@ -481,7 +491,14 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
     let _ = writer.await;
     let r = c.request("$JS.API.STREAM.INFO.F", "").await;
     assert_eq!(r["state"]["messages"], N);
-    assert!(stream.subs.lock()[0].closed().is_none());
+    assert!(stream
+        .subs
+        .lock()
+        .ingest
+        .as_ref()
+        .unwrap()
+        .closed()
+        .is_none());
     js.shutdown();
     e.shutdown().await;
 }

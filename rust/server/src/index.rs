@@ -62,6 +62,30 @@ impl SubIndex {
         self.generation.store(list.generation(), Ordering::Release);
     }
 
+    /// Puts `new` in the place of `old` under one lock, so no message finds neither (a
+    /// JetStream stream whose subjects change). On an invalid subject nothing changes.
+    pub fn replace(
+        &self,
+        old: &[SubRef],
+        new: &[SubRef],
+    ) -> Result<(), fastnats_sublist::InvalidSubject> {
+        let mut list = self.list.lock();
+        for (i, sub) in new.iter().enumerate() {
+            if let Err(e) = list.insert(&sub.subject, sub.queue.as_deref(), sub.clone()) {
+                for s in &new[..i] {
+                    list.remove(&s.subject, s.queue.as_deref(), s);
+                }
+                self.generation.store(list.generation(), Ordering::Release);
+                return Err(e);
+            }
+        }
+        for sub in old {
+            list.remove(&sub.subject, sub.queue.as_deref(), sub);
+        }
+        self.generation.store(list.generation(), Ordering::Release);
+        Ok(())
+    }
+
     #[inline]
     /// The subscriptions matching a literal subject (from the sublist's cache when warm).
     pub fn matches(&self, subject: &[u8]) -> Matches {

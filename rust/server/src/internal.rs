@@ -364,6 +364,16 @@ pub trait InternalHandler: Send + Sync {
     /// thread, one batch at a time per subscription; the subscription's queue fills up (and
     /// eventually overflows, closing it as a slow consumer) while this runs.
     fn deliver(&self, batch: &InternalBatch);
+
+    /// Handles `batch` on the delivery task itself, if that can be done at once without
+    /// blocking (no lock to wait for, no disk to flush); returns `false`, having done
+    /// nothing, to have it go to [`InternalHandler::deliver`] on a blocking thread as usual.
+    /// A request/reply handler saves a thread hand-off per request this way (JetStream's
+    /// direct get). The default never does.
+    fn try_deliver_now(&self, batch: &InternalBatch) -> bool {
+        let _ = batch;
+        false
+    }
 }
 
 /// A subscription of the embedding application: one internal connection, one delivery
@@ -422,6 +432,66 @@ impl InternalSubscription {
         }
         runtime.spawn(deliver_loop(conn, handler));
         Ok(this)
+    }
+
+    /// Changes the subjects to `subjects`, in place: the same handler and queue, and no
+    /// moment where a message matching both the old and the new subjects finds neither or
+    /// both (the index swaps them under one lock). On an error nothing changes.
+    ///
+    /// # Errors
+    /// An invalid subject, or one the subscription's permissions forbid.
+    pub fn resubscribe(&mut self, subjects: &[&[u8]]) -> Result<(), SubscribeError> {
+        let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
+        let perms = self.conn.perms.read().clone();
+        let queue = self.subs.first().and_then(|s| s.queue.clone());
+        for subject in subjects {
+            if !is_valid_subject(subject) {
+                return Err(SubscribeError::InvalidSubject(text(subject)));
+            }
+            if perms
+                .as_ref()
+                .is_some_and(|p| !p.can_subscribe(subject, queue.as_deref()))
+            {
+                return Err(SubscribeError::PermissionViolation(text(subject)));
+            }
+        }
+        // Fresh sids, after the highest in use: old and new are both in the sid map for a
+        // moment.
+        let next = self
+            .subs
+            .iter()
+            .filter_map(|s| std::str::from_utf8(&s.sid).ok()?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        let mut sid = itoa::Buffer::new();
+        let new: Vec<SubRef> = subjects
+            .iter()
+            .enumerate()
+            .map(|(i, subject)| {
+                let sid = sid.format(next + i + 1).as_bytes();
+                SubRef::new(self.conn.clone(), subject, queue.as_deref(), sid)
+            })
+            .collect();
+        if let Some(p) = &perms {
+            for subject in subjects {
+                self.conn.filter_deliveries_for(p, subject);
+            }
+        }
+        self.conn
+            .account()
+            .index
+            .replace(&self.subs, &new)
+            .map_err(|_| SubscribeError::InvalidSubject(text(subjects[0])))?;
+        let mut map = self.conn.subs.lock();
+        for old in &self.subs {
+            map.remove(&old.sid);
+        }
+        for sub in &new {
+            map.insert(sub.sid.clone(), sub.clone());
+        }
+        drop(map);
+        self.subs = new;
+        Ok(())
     }
 
     /// Stops the subscription: no message is handed to the handler after this returns,
@@ -485,8 +555,20 @@ async fn deliver_loop(conn: Arc<Connection>, handler: Arc<dyn InternalHandler>) 
             conn.wake.notified().await;
             continue;
         }
-        let h = handler.clone();
-        let handled = tokio::task::spawn_blocking(move || h.deliver(&InternalBatch(batch))).await;
+        let batch = InternalBatch(batch);
+        let now = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handler.try_deliver_now(&batch)
+        }));
+        let handled = match now {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                let h = handler.clone();
+                tokio::task::spawn_blocking(move || h.deliver(&batch))
+                    .await
+                    .map_err(|_| ())
+            }
+            Err(_) => Err(()),
+        };
         conn.out.lock().in_flight = 0;
         conn.drained.notify_waiters();
         if handled.is_err() {

@@ -420,3 +420,80 @@ async fn the_application_acting_as_a_user_gets_its_permissions() {
     assert_eq!(h.got.lock().unwrap()[0].3, b"shown".to_vec());
     engine.shutdown().await;
 }
+
+/// Answers on the delivery task what it can (payload `now`), the rest on the pool.
+#[derive(Default)]
+struct Split {
+    seen: Mutex<Vec<(String, &'static str)>>,
+}
+
+impl InternalHandler for Split {
+    fn deliver(&self, batch: &InternalBatch) {
+        for m in batch.iter() {
+            let p = String::from_utf8_lossy(m.payload).into_owned();
+            self.seen.lock().unwrap().push((p, "deliver"));
+        }
+    }
+
+    fn try_deliver_now(&self, batch: &InternalBatch) -> bool {
+        if batch.iter().any(|m| m.payload != b"now") {
+            return false;
+        }
+        for _ in batch.iter() {
+            self.seen.lock().unwrap().push(("now".into(), "now"));
+        }
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_may_take_a_batch_on_the_delivery_task_or_leave_it_to_the_pool() {
+    let engine = start_default().await;
+    let h = Arc::new(Split::default());
+    let _sub = engine
+        .subscribe(b"svc", None, None, None, h.clone())
+        .unwrap();
+    let mut publ = Client::connected(&engine).await;
+    for (i, body) in ["now", "later", "now"].iter().enumerate() {
+        publ.send(format!("PUB svc {}\r\n{body}\r\n", body.len()).as_bytes())
+            .await;
+        publ.sync().await;
+        eventually("handled", || h.seen.lock().unwrap().len() == i + 1).await;
+    }
+    let seen = h.seen.lock().unwrap().clone();
+    let want = [("now", "now"), ("later", "deliver"), ("now", "now")];
+    let seen: Vec<(&str, &str)> = seen.iter().map(|(p, w)| (p.as_str(), *w)).collect();
+    assert_eq!(seen, want);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribe_swaps_the_subjects_in_place() {
+    let engine = start_default().await;
+    let h = Arc::new(Collect::default());
+    let before = engine.stats().subscriptions;
+    let mut sub = engine
+        .subscribe_internal_many(&[b"a.*"], None, 1 << 20, 1 << 20, h.clone())
+        .unwrap();
+    assert_eq!(engine.publish(b"a.x", None, None, b"1", None), Ok(1));
+    sub.resubscribe(&[b"a.>", b"b"]).unwrap();
+    // Old and new both match a.x: it still arrives once.
+    assert_eq!(engine.publish(b"a.x", None, None, b"2", None), Ok(1));
+    assert_eq!(engine.publish(b"a.x.y", None, None, b"3", None), Ok(1));
+    assert_eq!(engine.publish(b"b", None, None, b"4", None), Ok(1));
+    assert!(sub.resubscribe(&[b"c", b"bad..subject"]).is_err());
+    assert_eq!(
+        engine.publish(b"b", None, None, b"5", None),
+        Ok(1),
+        "unchanged"
+    );
+    sub.resubscribe(&[b"c"]).unwrap();
+    assert_eq!(engine.publish(b"a.x", None, None, b"-", None), Ok(0));
+    assert_eq!(engine.publish(b"c", None, None, b"6", None), Ok(1));
+    eventually("six messages handled", || h.count() == 6).await;
+    let got: Vec<Vec<u8>> = h.got.lock().unwrap().iter().map(|g| g.3.clone()).collect();
+    assert_eq!(got, [b"1", b"2", b"3", b"4", b"5", b"6"]);
+    assert_eq!(engine.stats().subscriptions, before + 1);
+    drop(sub);
+    engine.shutdown().await;
+}

@@ -35,6 +35,7 @@ use crate::record::{self, Kind, HEADER_LEN, MAX_RECORD};
 use crate::recovery::{recover, RecoveryReport};
 use crate::segment::Segment;
 use crate::store::{log_forwards, Store};
+use crate::sync_job::SyncJob;
 
 /// When [`Store::sync`] really calls `fdatasync`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -420,28 +421,20 @@ impl Store for FileStore {
         Ok(())
     }
 
-    fn sync(&mut self) -> Result<()> {
+    fn begin_sync(&mut self) -> Result<SyncJob> {
         self.flush()?;
         if let SyncPolicy::Interval(every) = self.cfg.sync {
             if self.last_sync.elapsed() < every {
-                return Ok(());
+                return Ok(SyncJob::default());
             }
         }
+        let mut files = Vec::new();
         for seg in self.segs.values_mut().filter(|s| s.is_dirty()) {
-            seg.sync()?;
+            files.extend(seg.take_for_sync()?);
         }
-        if self.dir_dirty {
-            sync_dir(&self.dir)?;
-            self.dir_dirty = false;
-        }
-        for path in self.unlink.drain(..) {
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
-                _ => {}
-            }
-        }
+        let dir = std::mem::take(&mut self.dir_dirty).then(|| self.dir.clone());
         self.last_sync = Instant::now();
-        Ok(())
+        Ok(SyncJob::new(files, dir, std::mem::take(&mut self.unlink)))
     }
 
     fn get(&self, seq: u64) -> Result<Option<StoredMsg>> {

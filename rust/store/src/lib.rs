@@ -40,6 +40,8 @@
 //! Durability: a message is on disk once [`Store::sync`] returned (one `fdatasync` for all
 //! messages appended since, per segment written); removals and purges are durable at the same
 //! point. Files of segments that no longer hold messages are deleted after a sync.
+//! [`Store::begin_sync`] splits a sync in two: the writes under the owner's lock, the
+//! flushes ([`SyncJob`]) after it, so the next batch is stored while this one flushes.
 //!
 //! # Modules
 //!
@@ -76,6 +78,7 @@ mod mem;
 mod segment;
 mod store;
 mod subjects;
+mod sync_job;
 
 pub use atomic::atomic_write;
 pub use error::{Result, StoreError};
@@ -85,3 +88,4 @@ pub use mem::MemStore;
 pub use msg::{StoredMsg, StreamState, SubjectState};
 pub use recovery::{CorruptRegion, RecoveryReport, TornTail};
 pub use store::Store;
+pub use sync_job::SyncJob;

@@ -13,6 +13,7 @@ use crate::limits::StoreLimits;
 use crate::log::{Loc, Log};
 use crate::msg::StoredMsg;
 use crate::store::{log_forwards, Store};
+use crate::sync_job::SyncJob;
 
 /// Sequences per index chunk.
 const CHUNK: usize = 64 * 1024;
@@ -105,8 +106,8 @@ impl Store for MemStore {
         Ok(())
     }
 
-    fn sync(&mut self) -> Result<()> {
-        Ok(())
+    fn begin_sync(&mut self) -> Result<SyncJob> {
+        Ok(SyncJob::default())
     }
 
     fn get(&self, seq: u64) -> Result<Option<StoredMsg>> {

@@ -2,7 +2,7 @@
 //! appended until it reaches the block size, then sealed (never appended to again).
 //!
 //! Appends go to an in-memory write buffer; [`Segment::flush`] writes it out with one
-//! positional write and [`Segment::sync`] adds `fdatasync`. Reads are positional
+//! positional write and [`Segment::take_for_sync`] hands the file out for its `fdatasync`. Reads are positional
 //! (`read_exact_at`), served from the buffer for bytes not yet written, so readers need only
 //! `&self`. A record is always entirely in the file or entirely in the buffer, because the
 //! buffer is written out whole.
@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Suffix of segment files.
 const SUFFIX: &str = ".seg";
@@ -31,7 +32,8 @@ pub(crate) fn parse_name(name: &str) -> Option<u32> {
 #[derive(Debug)]
 pub(crate) struct Segment {
     pub id: u32,
-    file: File,
+    /// Shared with the [`crate::SyncJob`]s that flush it outside the store's lock.
+    file: Arc<File>,
     path: PathBuf,
     /// Bytes in the file.
     written: u64,
@@ -54,7 +56,7 @@ impl Segment {
             .open(&path)?;
         Ok(Segment {
             id,
-            file,
+            file: Arc::new(file),
             path,
             written: 0,
             buf: Vec::new(),
@@ -69,7 +71,7 @@ impl Segment {
         let file = OpenOptions::new().read(true).write(true).open(&path)?;
         Ok(Segment {
             id,
-            file,
+            file: Arc::new(file),
             path,
             written: len,
             buf: Vec::new(),
@@ -109,14 +111,11 @@ impl Segment {
         Ok(())
     }
 
-    /// Writes the buffer out and makes the file durable.
-    pub(crate) fn sync(&mut self) -> io::Result<()> {
+    /// Writes the buffer out; the file to `fdatasync` when it was written since the last
+    /// time (the caller flushes it, possibly after releasing the store).
+    pub(crate) fn take_for_sync(&mut self) -> io::Result<Option<Arc<File>>> {
         self.flush()?;
-        if self.dirty {
-            self.file.sync_data()?;
-            self.dirty = false;
-        }
-        Ok(())
+        Ok(std::mem::take(&mut self.dirty).then(|| self.file.clone()))
     }
 
     /// Whether bytes were written since the last sync.
@@ -202,7 +201,9 @@ mod tests {
         let mut out = [0u8; 5];
         s.read_into(0, &mut out).unwrap();
         assert_eq!(&out, b"hello");
-        s.sync().unwrap();
+        let file = s.take_for_sync().unwrap().expect("written: to flush");
+        file.sync_data().unwrap();
+        assert!(s.take_for_sync().unwrap().is_none(), "flushed once");
         s.buf_mut().extend_from_slice(b"world");
         s.read_into(0, &mut out).unwrap();
         assert_eq!(&out, b"hello");

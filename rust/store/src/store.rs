@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::limits::{LimitExceeded, StoreLimits};
 use crate::msg::{StoredMsg, StreamState, SubjectState};
+use crate::sync_job::SyncJob;
 
 /// A stream's message storage.
 ///
@@ -52,7 +53,17 @@ pub trait Store: Send {
     ///
     /// # Errors
     /// I/O errors.
-    fn sync(&mut self) -> Result<()>;
+    fn sync(&mut self) -> Result<()> {
+        Ok(self.begin_sync()?.run()?)
+    }
+
+    /// The first half of [`Store::sync`]: writes everything out and returns the flushes
+    /// still to do, to be run without the store's lock (in the order begun; see
+    /// [`SyncJob`]). What was stored before this call is durable once the job has run.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn begin_sync(&mut self) -> Result<SyncJob>;
 
     /// The message with sequence `seq`, if stored.
     ///

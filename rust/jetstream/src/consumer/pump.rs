@@ -21,6 +21,7 @@
 //! The sizes nats-server counts for `max_bytes` and flow control are subject + ack reply +
 //! headers + payload.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -168,6 +169,7 @@ fn next_candidate(
     st: &mut ConsumerState,
     store: &dyn Store,
     filters: &[&str],
+    durable: u64,
 ) -> Option<Candidate> {
     while let Some(&seq) = st.rdq.first() {
         if !st.pending.contains_key(&seq) {
@@ -207,7 +209,9 @@ fn next_candidate(
             st.sseq = st.sseq.max(st.lss_resume);
         }
     }
-    let seq = store.next_matching_seq(st.sseq, filters)?;
+    let seq = store
+        .next_matching_seq(st.sseq, filters)
+        .filter(|&s| s <= durable)?;
     match store.get(seq) {
         Ok(Some(msg)) => Some(Candidate {
             msg,
@@ -355,6 +359,8 @@ impl Consumer {
         let wall = now_nanos();
         let store_guard = stream.state.lock();
         let store = &*store_guard.store;
+        // A sequence written but not yet flushed is not delivered (see crate::commit).
+        let durable = stream.durable.load(Ordering::Acquire);
         refresh_pending(st, store, false);
         let mut reply = String::with_capacity(self.ack_prefix.len() + 48);
         let mut eos = false;
@@ -373,7 +379,7 @@ impl Consumer {
             } else if st.waiting.is_empty() {
                 break;
             }
-            let Some(c) = next_candidate(st, store, &filters) else {
+            let Some(c) = next_candidate(st, store, &filters, durable) else {
                 eos = true;
                 break;
             };
