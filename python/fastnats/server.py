@@ -106,8 +106,11 @@ class Server:
         with ``accounts`` to make it private) and imports (``{"stream": {"account": a,
         "subject": s}, "prefix": p}`` or ``"to"``; ``{"service": {...}, "to": t}``). Users
         of ``authorization`` stay in the global account ``$G``; its ``no_auth_user`` may
-        name an account's user. See the README's Accounts section and
-        :class:`fastnats.options.AccountOptions`. None: the global account only.
+        name an account's user. ``"jetstream": True`` or a dict of limits
+        (:class:`fastnats.options.AccountJetStreamOptions`) gives the account JetStream;
+        once any account is configured only those that do have it. See the README's
+        Accounts section and :class:`fastnats.options.AccountOptions`. None: the global
+        account only.
     system_account (str | None): the account named as nats-server's system account (default
         ``$SYS``; in operator mode the operator JWT's, else none): its users see the
         server's events and requests (README: The system account).

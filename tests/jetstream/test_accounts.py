@@ -488,3 +488,69 @@ def test_embedded_account_jetstream_options(tmp_path):
         start_fastnats_server(
             accounts={"A": {"jetstream": {"max_stream": 3}}}, jetstream={"store_dir": str(tmp_path)}
         )
+
+
+def test_a_reload_that_changes_the_jetstream_accounts_is_refused(tmp_path):
+    user = {"user": "a", "password": "a"}
+    accounts = {"A": {"users": [user], "jetstream": True}, "B": {}}
+    srv = start_fastnats_server(accounts=accounts, jetstream={"store_dir": str(tmp_path)})
+    try:
+        srv.reload(accounts={**accounts, "C": {}})  # no change to who has JetStream
+        changed = {**accounts, "B": {"jetstream": {"max_streams": 1}}}
+        with pytest.raises(
+            ValueError,
+            match=r"config reload not supported for JetStream accounts: old=\[A\], new=\[A B\]",
+        ):
+            srv.reload(accounts=changed)
+        assert asyncio.run(_request(srv.port, "a", "$JS.API.INFO"))["streams"] == 0
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_streams_reserve_their_max_bytes(kind, tmp_path):
+    """Against the account's limits and, over every account, the server's (1 MB of memory
+    here); account info and /jsz show what is reserved."""
+    conf = _conf(tmp_path, a="jetstream: enabled", b="jetstream: enabled")
+
+    def create(port: int, user: str, name: str, max_bytes: int) -> Any:
+        cfg = {"name": name, "subjects": [name], "storage": "memory", "max_bytes": max_bytes}
+        body = json.dumps(cfg).encode()
+        return asyncio.run(_request(port, user, f"$JS.API.STREAM.CREATE.{name}", body))
+
+    with served(*_args(conf), "-m", "-1", kind=kind) as s:
+        monitor = int(s.log.find(r"Starting http monitor on \S+:(\d+)$")[1])
+        assert "error" not in create(s.port, "a", "X", 600 * 1024)
+        info = asyncio.run(_request(s.port, "a", "$JS.API.INFO"))
+        assert (info["reserved_memory"], info["reserved_storage"]) == (600 * 1024, 0)
+        assert _error(create(s.port, "b", "Y", 600 * 1024)) == (
+            500,
+            10028,
+            "insufficient memory resources available",
+        )
+        assert "error" not in create(s.port, "b", "Y", 400 * 1024)
+        _, jsz = _get(monitor, "/jsz")
+        assert (jsz["reserved_memory"], jsz["reserved_storage"]) == (1000 * 1024, 0)
+        s.stop()
+
+
+@pytest.mark.parametrize("kind", kinds())
+def test_an_update_reserves_what_a_larger_max_bytes_adds(kind, tmp_path):
+    conf = _conf(tmp_path, a="jetstream: {max_mem: 4KB}", b="jetstream: enabled")
+
+    def send(port: int, user: str, verb: str, name: str, max_bytes: int) -> Any:
+        cfg = {"name": name, "subjects": [name], "storage": "memory", "max_bytes": max_bytes}
+        body = json.dumps(cfg).encode()
+        return asyncio.run(_request(port, user, f"$JS.API.STREAM.{verb}.{name}", body))
+
+    memory = (500, 10028, "insufficient memory resources available")
+    with served(*_args(conf), kind=kind) as s:
+        assert "error" not in send(s.port, "a", "CREATE", "X", 3000)
+        assert "error" not in send(s.port, "a", "UPDATE", "X", 4096)
+        assert _error(send(s.port, "a", "UPDATE", "X", 4097)) == memory
+        assert "error" not in send(s.port, "a", "UPDATE", "X", 1000)
+        # The server's 1 MB: B's stream grows past what is left beside A's.
+        assert "error" not in send(s.port, "b", "CREATE", "Y", 600 * 1024)
+        assert _error(send(s.port, "b", "UPDATE", "Y", 1024 * 1024)) == memory
+        assert "error" not in send(s.port, "b", "UPDATE", "Y", 1024 * 1024 - 1000)
+        s.stop()

@@ -146,6 +146,28 @@ pub struct ServerWide {
     usage: [AtomicI64; 2],
     /// Wakes the timer task (a stream's expiry may be sooner now).
     timer_wake: tokio::sync::Notify,
+    /// Every account served (for the server-wide reservations).
+    accounts: RwLock<Vec<std::sync::Weak<JsAccount>>>,
+}
+
+impl ServerWide {
+    /// The bytes the streams of every account reserve with their `max_bytes`, memory then
+    /// file (nats-server's `memReserved`, `storeReserved`).
+    #[must_use]
+    pub fn reserved(&self) -> [i64; 2] {
+        let mut total = [0i64; 2];
+        for account in self
+            .accounts
+            .read()
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+        {
+            let r = account.reserved();
+            total[0] = total[0].saturating_add(r[0]);
+            total[1] = total[1].saturating_add(r[1]);
+        }
+        total
+    }
 }
 
 /// What the handlers of one account share: the engine in that account to publish and
@@ -215,6 +237,12 @@ impl Ctx {
         let used = self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed);
         let size = i64::try_from(size).unwrap_or(i64::MAX);
         (limit >= 0 && used.saturating_add(size) > limit).then(ApiError::account_resources_exceeded)
+    }
+
+    /// What the streams of every account reserve, memory then file.
+    #[must_use]
+    pub fn server_reserved(&self) -> [i64; 2] {
+        self.server.reserved()
     }
 
     /// The account's bytes stored in streams of this storage type.
@@ -372,6 +400,21 @@ impl JsAccount {
         self.streams.read().values().cloned().collect()
     }
 
+    /// The bytes its streams reserve with their `max_bytes` (those above 0), memory then
+    /// file (nats-server's `reservedStorage`).
+    #[must_use]
+    pub fn reserved(&self) -> [i64; 2] {
+        let mut total = [0i64; 2];
+        for s in self.all() {
+            let cfg = s.config.read();
+            if cfg.max_bytes > 0 {
+                let i = ingest::storage_index(cfg.storage);
+                total[i] = total[i].saturating_add(cfg.max_bytes);
+            }
+        }
+        total
+    }
+
     /// How many streams.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -445,6 +488,7 @@ impl JetStream {
         let server = Arc::new(ServerWide {
             usage: [AtomicI64::new(0), AtomicI64::new(0)],
             timer_wake: tokio::sync::Notify::new(),
+            accounts: RwLock::new(Vec::new()),
         });
         let mut accounts = BTreeMap::new();
         for (name, limits) in &opts.accounts {
@@ -470,6 +514,7 @@ impl JetStream {
                 api_total: AtomicU64::new(0),
                 api_errors: AtomicU64::new(0),
             });
+            server.accounts.write().push(Arc::downgrade(&account));
             let served = Served {
                 ctx,
                 account,

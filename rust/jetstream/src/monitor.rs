@@ -96,11 +96,16 @@ impl JetStream {
             api.errors += served.account.api_errors.load(Ordering::Relaxed);
         }
         let ctx = self.served_accounts().next().map(|s| s.ctx.clone());
+        let ctx_reserved = ctx.as_ref().map_or([0, 0], |c| {
+            c.server_reserved().map(|r| u64::try_from(r).unwrap_or(0))
+        });
         Stats {
             memory: ctx
                 .as_ref()
                 .map_or(0, |c| c.usage_bytes(crate::api::StorageType::Memory)),
             storage: ctx.map_or(0, |c| c.usage_bytes(crate::api::StorageType::File)),
+            reserved_memory: ctx_reserved[0],
+            reserved_storage: ctx_reserved[1],
             accounts: self.served_accounts().count() as u64,
             api,
             ..Stats::default()

@@ -172,12 +172,13 @@ impl ApiService {
                 StorageType::File => storage += bytes,
             }
         }
+        let reserved = self.account.reserved();
         let info = AccountInfo {
             usage: JetStreamTier {
                 memory,
                 storage,
-                reserved_memory: 0,
-                reserved_storage: 0,
+                reserved_memory: u64::try_from(reserved[0]).unwrap_or(0),
+                reserved_storage: u64::try_from(reserved[1]).unwrap_or(0),
                 streams: i64::try_from(streams.len()).unwrap_or(i64::MAX),
                 consumers: i64::try_from(consumers).unwrap_or(i64::MAX),
                 limits: self.ctx.limits.clone(),

@@ -40,7 +40,8 @@ impl StreamApi<'_> {
     /// nats-server's `jsNonClusteredStreamLimitsCheck` of a stream create's config as
     /// given: the account's stream count (a stream of the same name not counted), its
     /// consumer limit against the stream's, then the bytes its `max_bytes` would reserve
-    /// (at least 1 when negative) beside the other streams' of that storage type.
+    /// (at least 1 when negative) beside the account's other streams' of that storage type,
+    /// and beside every stream's against the server's limit.
     fn limits_check(&self, cfg: &StreamConfig) -> Result<(), ApiError> {
         let limits = &self.ctx.limits;
         let others: Vec<Arc<Stream>> = self
@@ -67,11 +68,73 @@ impl StreamApi<'_> {
             .map(|c| c.max_bytes)
             .fold(0i64, i64::saturating_add);
         let add = if cfg.max_bytes < 0 { 1 } else { cfg.max_bytes };
-        let (limit, exceeded): (i64, fn() -> ApiError) = match cfg.storage {
-            StorageType::Memory => (limits.max_memory, ApiError::memory_resources_exceeded),
-            StorageType::File => (limits.max_storage, ApiError::storage_resources_exceeded),
+        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match cfg.storage {
+            StorageType::Memory => (
+                limits.max_memory,
+                self.ctx.opts.max_memory,
+                ApiError::memory_resources_exceeded,
+            ),
+            StorageType::File => (
+                limits.max_storage,
+                self.ctx.opts.max_file,
+                ApiError::storage_resources_exceeded,
+            ),
         };
         if limit >= 0 && (reserved > limit || add > limit - reserved) {
+            return Err(exceeded());
+        }
+        // Then the server's: what every stream of every account reserves.
+        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(cfg.storage)];
+        if server_limit >= 0
+            && (server_reserved > server_limit || add > server_limit - server_reserved)
+        {
+            return Err(exceeded());
+        }
+        Ok(())
+    }
+
+    /// nats-server's limits check of a stream update: the consumer limit, then only what
+    /// a larger `max_bytes` adds to the reservations, against the account's limit (beside
+    /// its other streams) and the server's (beside every stream, this one's old
+    /// `max_bytes` included).
+    fn update_limits_check(&self, old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+        let limits = &self.ctx.limits;
+        if new.max_consumers > 0
+            && limits.max_consumers > 0
+            && new.max_consumers > limits.max_consumers
+        {
+            return Err(ApiError::maximum_consumers_limit());
+        }
+        let diff = (new.max_bytes.max(0) - old.max_bytes.max(0)).max(0);
+        let others: i64 = self
+            .account
+            .all()
+            .iter()
+            .filter(|s| s.name != new.name)
+            .map(|s| s.config.read().clone())
+            .filter(|c| c.storage == new.storage && c.max_bytes > 0)
+            .map(|c| c.max_bytes)
+            .fold(0i64, i64::saturating_add);
+        let reserved = others.saturating_add(new.max_bytes.max(0) - diff);
+        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match new.storage {
+            StorageType::Memory => (
+                limits.max_memory,
+                self.ctx.opts.max_memory,
+                ApiError::memory_resources_exceeded,
+            ),
+            StorageType::File => (
+                limits.max_storage,
+                self.ctx.opts.max_file,
+                ApiError::storage_resources_exceeded,
+            ),
+        };
+        if limit >= 0 && (reserved > limit || diff > limit - reserved) {
+            return Err(exceeded());
+        }
+        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(new.storage)];
+        if server_limit >= 0
+            && (server_reserved > server_limit || diff > server_limit - server_reserved)
+        {
             return Err(exceeded());
         }
         Ok(())
@@ -161,6 +224,9 @@ impl StreamApi<'_> {
             Ok(c) => c,
             Err(e) => return err(e),
         };
+        if let Err(e) = self.update_limits_check(&old, &new) {
+            return err(e);
+        }
         if self.overlaps(&new) {
             return err(ApiError::stream_subject_overlap());
         }

@@ -77,6 +77,18 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
             new: jetstream_state(new),
         });
     }
+    // Which accounts JetStream serves, and their limits, is decided at start too.
+    if old.jetstream.is_some() && jetstream_accounts(old) != jetstream_accounts(new) {
+        let names = |c: &Config| {
+            let list: Vec<String> = jetstream_accounts(c).into_keys().collect();
+            format!("[{}]", list.join(" "))
+        };
+        return Err(ConfigError::NotReloadable {
+            name: "JetStream accounts",
+            old: names(old),
+            new: names(new),
+        });
+    }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;
@@ -96,6 +108,28 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
         &old.system_account_name(),
         &new.system_account_name(),
     )
+}
+
+/// The accounts JetStream serves with `config` and their limits (as the JetStream crate's
+/// starter picks them outside operator mode): `$G` alone without other accounts, else the
+/// accounts whose config enables it.
+fn jetstream_accounts(
+    config: &Config,
+) -> std::collections::BTreeMap<String, Option<crate::account::AccountJetStream>> {
+    let system = config.system_account_name();
+    let others = config
+        .accounts
+        .keys()
+        .any(|n| n != crate::account::GLOBAL_ACCOUNT && Some(n.as_str()) != system);
+    if !others {
+        return [(crate::account::GLOBAL_ACCOUNT.to_string(), None)].into();
+    }
+    config
+        .accounts
+        .iter()
+        .filter(|(_, a)| a.jetstream.is_some())
+        .map(|(n, a)| (n.clone(), a.jetstream))
+        .collect()
 }
 
 /// How a refused JetStream reload shows each side.

@@ -208,3 +208,51 @@ fn import_of(importer: &str, im: &crate::jwt::Import) -> Option<Import> {
         ExportType::Unknown => None,
     }
 }
+
+#[cfg(test)]
+mod jetstream_tests {
+    use super::jetstream_of;
+    use crate::account::AccountJetStream;
+
+    fn of(json: serde_json::Value) -> Option<AccountJetStream> {
+        jetstream_of(json.as_object().expect("a map"))
+    }
+
+    #[test]
+    fn flat_limits_enable_jetstream_when_a_storage_is_not_zero() {
+        assert_eq!(of(serde_json::json!({})), None);
+        assert_eq!(of(serde_json::json!({"streams": 3})), None);
+        let js = of(serde_json::json!({
+            "mem_storage": -1, "disk_storage": 1024, "streams": 2, "consumer": 0,
+            "max_ack_pending": 0, "mem_max_stream_bytes": 5, "max_bytes_required": true
+        }))
+        .expect("enabled");
+        assert_eq!(
+            js,
+            AccountJetStream {
+                max_memory: -1,
+                max_storage: 1024,
+                max_streams: 2,
+                max_consumers: 0,
+                max_ack_pending: -1,
+                memory_max_stream_bytes: 5,
+                storage_max_stream_bytes: -1,
+                max_bytes_required: true,
+            }
+        );
+    }
+
+    #[test]
+    fn tiered_limits_use_the_r1_tier() {
+        let tiers = serde_json::json!({"tiered_limits": {
+            "R1": {"disk_storage": 10, "streams": 4},
+            "R3": {"mem_storage": 20}
+        }});
+        let js = of(tiers).expect("enabled");
+        assert_eq!((js.max_storage, js.max_memory, js.max_streams), (10, 0, 4));
+        let no_r1 = serde_json::json!({"tiered_limits": {"R3": {"mem_storage": 20}}});
+        assert_eq!(of(no_r1), None);
+        let none_enabled = serde_json::json!({"tiered_limits": {"R1": {"streams": 1}}});
+        assert_eq!(of(none_enabled), None);
+    }
+}
