@@ -281,6 +281,9 @@ def reference_config(options: dict[str, Any]) -> str:
         if key == "system_account":
             lines.append(f"system_account: {json.dumps(value)}")
             continue
+        if key == "jetstream":  # True, or a block in nats-server's own keys (store_dir, ...)
+            lines.append(f"jetstream: {'enabled' if value is True else json.dumps(value)}")
+            continue
         if key not in _PLAIN_OPTIONS and key not in _DURATION_OPTIONS:
             raise TypeError(f"option {key!r} has no nats-server config equivalent")
         lines.append(f"{key}: {_conf_value(key, value)}")

@@ -635,6 +635,12 @@ class Server:
         """``/accstatz`` as a dict: per-account counts; ``unused`` lists idle accounts too."""
         return self._monitoring().accstatz(**params)
 
+    def jsz(self, **params: Any) -> dict[str, Any]:
+        """``/jsz`` as a dict: JetStream's usage (``disabled`` without it); ``accounts``,
+        ``streams``, ``consumers``, ``config``, ``acc``, ``offset``, ``limit`` as the
+        endpoint's query."""
+        return self._monitoring().jsz(**params)
+
     def metrics(self) -> str:
         """``/metrics``: the figures in Prometheus text format."""
         return self._monitoring().metrics()

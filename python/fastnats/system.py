@@ -3,7 +3,7 @@
 nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
 ``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
-``STATSZ``, ``IDZ``, ``ACCOUNTZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
+``STATSZ``, ``IDZ``, ``ACCOUNTZ``, ``JSZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
 ``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
 engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A
 reply is
@@ -49,7 +49,9 @@ STATSZ_INTERVAL = 10.0
 
 _log = logging.getLogger("fastnats.system")
 
-_SERVER_Z = frozenset({"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ"})
+_SERVER_Z = frozenset(
+    {"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
+)
 _ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
 # nats-server's ConnState: the `state` option of a CONNZ request.
 _CONN_STATES = {0: "open", 1: "closed", 2: "all"}
@@ -185,6 +187,8 @@ class SystemServices:
             return _statz(monitor, options, account)
         if z == "CONNZ":
             return monitor.connz(**_connz_params(options, account))
+        if z == "JSZ":
+            return monitor.jsz(**_jsz_params(options))
         return monitor.subsz(**_subsz_params(options, account))
 
     def _reply(self, key: str, value: Any) -> bytes:
@@ -229,6 +233,20 @@ def _subsz_params(options: dict[str, Any], account: str | None) -> dict[str, Any
         "limit": options.get("limit") or None,
         "test": options.get("test") or None,
         "acc": account or options.get("account") or None,
+    }
+
+
+def _jsz_params(options: dict[str, Any]) -> dict[str, Any]:
+    """A JSZ request's options (nats-server's ``JSzOptions`` JSON) as ``jsz()``'s; nats-server
+    answers with ``/jsz``'s document, ``disabled`` without JetStream."""
+    return {
+        "acc": options.get("account") or None,
+        "accounts": bool(options.get("accounts")),
+        "streams": bool(options.get("streams")),
+        "consumers": bool(options.get("consumer")),
+        "config": bool(options.get("config")),
+        "offset": options.get("offset") or None,
+        "limit": options.get("limit") or None,
     }
 
 

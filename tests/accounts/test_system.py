@@ -70,6 +70,34 @@ async def test_ping_z_requests_wrap_the_endpoint_documents(start_server, z, key)
         await sys.close()
 
 
+@pytest.mark.parametrize("jetstream", [False, True])
+async def test_jsz_answers_with_the_jsz_document(start_server, tmp_path, jetstream):
+    accounts = ACCOUNTS
+    options: dict[str, Any] = {}
+    if jetstream:
+        accounts = {**ACCOUNTS, "A": {**ACCOUNTS["A"], "jetstream": True}}
+        options["jetstream"] = {"store_dir": str(tmp_path / "js")}
+    srv = start_server(accounts=accounts, system_account="SYS", **options)
+    sys = await as_user(srv, "sys")
+    try:
+        reply = await request(sys, "$SYS.REQ.SERVER.PING.JSZ")
+        assert set(reply) == {"server", "data"}
+        data = reply["data"]
+        assert data["accounts"] == (1 if jetstream else 0)
+        assert data.get("disabled", False) is not jetstream
+        assert "account_details" not in data
+        reply = await request(sys, "$SYS.REQ.SERVER.PING.JSZ", b'{"accounts": true}')
+        details = reply["data"].get("account_details") or []
+        assert [d["name"] for d in details] == (["A"] if jetstream else [])
+        if srv.native is not None:  # embedded: the same document from Server.jsz()
+            local = srv.native.jsz(accounts=True)
+            assert [d["name"] for d in local.get("account_details") or []] == [
+                d["name"] for d in details
+            ]
+    finally:
+        await sys.close()
+
+
 async def test_idz_and_a_filter_that_selects_no_server(start_server):
     srv = system_server(start_server)
     sys = await as_user(srv, "sys")

@@ -1,6 +1,6 @@
 """The monitoring of one server as :class:`fastnats.Server` uses it: the shared
 :class:`~.state.MonitorState` plus the documents as dicts (``Server.varz()``, ``connz()``,
-``subsz()``, ``accountz()``, ``accstatz()``, ``metrics()``).
+``subsz()``, ``accountz()``, ``accstatz()``, ``jsz()``, ``metrics()``).
 
 This module imports the endpoint modules; they import :mod:`.state`, never this one.
 """
@@ -12,6 +12,7 @@ from typing import Any
 from . import accountz as _accountz
 from . import accstatz as _accstatz
 from . import connz as _connz
+from . import jsz as _jsz
 from . import metrics as _metrics
 from . import subsz as _subsz
 from . import varz as _varz
@@ -22,8 +23,8 @@ __all__ = ["Monitor"]
 
 
 class Monitor(MonitorState):
-    """Builds ``/varz``, ``/connz``, ``/subsz``, ``/accountz``, ``/accstatz`` and ``/metrics``
-    for one native server."""
+    """Builds ``/varz``, ``/connz``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/jsz`` and
+    ``/metrics`` for one native server."""
 
     # snapshots from Python -----------------------------------------------------------------
     def varz(self) -> dict[str, Any]:
@@ -37,6 +38,9 @@ class Monitor(MonitorState):
 
     def accountz(self, **params: Any) -> dict[str, Any]:
         return _accountz.accountz(self, query_from_kwargs(params, _accountz.PARAMS))
+
+    def jsz(self, **params: Any) -> dict[str, Any]:
+        return _jsz.jsz(self, query_from_kwargs(params, _jsz.PARAMS))
 
     def accstatz(self, **params: Any) -> dict[str, Any]:
         return _accstatz.accstatz(self, query_from_kwargs(params, _accstatz.PARAMS))
