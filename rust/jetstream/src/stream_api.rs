@@ -44,31 +44,69 @@ impl StreamApi<'_> {
     /// and beside every stream's against the server's limit.
     fn limits_check(&self, cfg: &StreamConfig) -> Result<(), ApiError> {
         let limits = &self.ctx.limits;
-        let others: Vec<Arc<Stream>> = self
+        let others = self
             .account
             .all()
-            .into_iter()
+            .iter()
             .filter(|s| s.name != cfg.name)
-            .collect();
-        if limits.max_streams > 0
-            && i64::try_from(others.len()).unwrap_or(i64::MAX) >= limits.max_streams
+            .count();
+        if limits.max_streams > 0 && i64::try_from(others).unwrap_or(i64::MAX) >= limits.max_streams
         {
             return Err(ApiError::maximum_streams_limit());
         }
+        self.consumer_limit_check(cfg)?;
+        let add = if cfg.max_bytes < 0 { 1 } else { cfg.max_bytes };
+        self.reservation_check(cfg.storage, self.reserved_by_others(cfg), add)
+    }
+
+    /// nats-server's limits check of a stream update: the consumer limit, then only what
+    /// a larger `max_bytes` adds to the reservations, against the account's limit (beside
+    /// its other streams) and the server's (beside every stream, this one's old
+    /// `max_bytes` included).
+    fn update_limits_check(&self, old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
+        self.consumer_limit_check(new)?;
+        let diff = (new.max_bytes.max(0) - old.max_bytes.max(0)).max(0);
+        let reserved = self
+            .reserved_by_others(new)
+            .saturating_add(new.max_bytes.max(0) - diff);
+        self.reservation_check(new.storage, reserved, diff)
+    }
+
+    /// A stream's `max_consumers` may not pass the account's.
+    fn consumer_limit_check(&self, cfg: &StreamConfig) -> Result<(), ApiError> {
+        let limits = &self.ctx.limits;
         if cfg.max_consumers > 0
             && limits.max_consumers > 0
             && cfg.max_consumers > limits.max_consumers
         {
             return Err(ApiError::maximum_consumers_limit());
         }
-        let reserved: i64 = others
+        Ok(())
+    }
+
+    /// What the account's other streams of `cfg`'s storage type reserve (`max_bytes`).
+    fn reserved_by_others(&self, cfg: &StreamConfig) -> i64 {
+        self.account
+            .all()
             .iter()
+            .filter(|s| s.name != cfg.name)
             .map(|s| s.config.read().clone())
             .filter(|c| c.storage == cfg.storage && c.max_bytes > 0)
             .map(|c| c.max_bytes)
-            .fold(0i64, i64::saturating_add);
-        let add = if cfg.max_bytes < 0 { 1 } else { cfg.max_bytes };
-        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match cfg.storage {
+            .fold(0i64, i64::saturating_add)
+    }
+
+    /// Whether `add` more reserved bytes of `storage` fit: beside `reserved` under the
+    /// account's limit, and beside what every stream of every account reserves under the
+    /// server's.
+    fn reservation_check(
+        &self,
+        storage: StorageType,
+        reserved: i64,
+        add: i64,
+    ) -> Result<(), ApiError> {
+        let limits = &self.ctx.limits;
+        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match storage {
             StorageType::Memory => (
                 limits.max_memory,
                 self.ctx.opts.max_memory,
@@ -83,57 +121,9 @@ impl StreamApi<'_> {
         if limit >= 0 && (reserved > limit || add > limit - reserved) {
             return Err(exceeded());
         }
-        // Then the server's: what every stream of every account reserves.
-        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(cfg.storage)];
+        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(storage)];
         if server_limit >= 0
             && (server_reserved > server_limit || add > server_limit - server_reserved)
-        {
-            return Err(exceeded());
-        }
-        Ok(())
-    }
-
-    /// nats-server's limits check of a stream update: the consumer limit, then only what
-    /// a larger `max_bytes` adds to the reservations, against the account's limit (beside
-    /// its other streams) and the server's (beside every stream, this one's old
-    /// `max_bytes` included).
-    fn update_limits_check(&self, old: &StreamConfig, new: &StreamConfig) -> Result<(), ApiError> {
-        let limits = &self.ctx.limits;
-        if new.max_consumers > 0
-            && limits.max_consumers > 0
-            && new.max_consumers > limits.max_consumers
-        {
-            return Err(ApiError::maximum_consumers_limit());
-        }
-        let diff = (new.max_bytes.max(0) - old.max_bytes.max(0)).max(0);
-        let others: i64 = self
-            .account
-            .all()
-            .iter()
-            .filter(|s| s.name != new.name)
-            .map(|s| s.config.read().clone())
-            .filter(|c| c.storage == new.storage && c.max_bytes > 0)
-            .map(|c| c.max_bytes)
-            .fold(0i64, i64::saturating_add);
-        let reserved = others.saturating_add(new.max_bytes.max(0) - diff);
-        let (limit, server_limit, exceeded): (i64, i64, fn() -> ApiError) = match new.storage {
-            StorageType::Memory => (
-                limits.max_memory,
-                self.ctx.opts.max_memory,
-                ApiError::memory_resources_exceeded,
-            ),
-            StorageType::File => (
-                limits.max_storage,
-                self.ctx.opts.max_file,
-                ApiError::storage_resources_exceeded,
-            ),
-        };
-        if limit >= 0 && (reserved > limit || diff > limit - reserved) {
-            return Err(exceeded());
-        }
-        let server_reserved = self.ctx.server_reserved()[crate::ingest::storage_index(new.storage)];
-        if server_limit >= 0
-            && (server_reserved > server_limit || diff > server_limit - server_reserved)
         {
             return Err(exceeded());
         }
