@@ -17,7 +17,8 @@
 //! Visibility: a message is readable from the store as soon as it is written, but consumers
 //! deliver only up to [`Stream::durable`] (set here once the flushes have run), so nothing
 //! is delivered that a crash could still take back — a later message would otherwise reuse
-//! its sequence after the restart.
+//! its sequence after the restart. A flush that fails still moves the mark: its publishers
+//! get `stream_store_failed`, but the messages stay in the store and are served.
 //!
 //! A commit with nothing to flush (a memory stream, `sync_interval` between its syncs, a
 //! batch of refusals) is answered at once on the handler's thread when no commit is pending

@@ -460,17 +460,7 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
     // Longer than a client's brief stall (10 ms): a publisher that stopped waiting would
     // now push the queue past its cap. Nothing is timed; this only gives it the chance.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        stream
-            .subs
-            .lock()
-            .ingest
-            .as_ref()
-            .unwrap()
-            .closed()
-            .is_none(),
-        "not cut"
-    );
+    assert!(common::ingest_open(&stream), "not cut");
     assert!(
         delivered() * RECORD <= STALL + 2 * 65536,
         "the queue stopped near the threshold: {} bytes",
@@ -491,14 +481,7 @@ async fn a_flood_stalls_its_publisher_and_is_stored_whole_body() {
     let _ = writer.await;
     let r = c.request("$JS.API.STREAM.INFO.F", "").await;
     assert_eq!(r["state"]["messages"], N);
-    assert!(stream
-        .subs
-        .lock()
-        .ingest
-        .as_ref()
-        .unwrap()
-        .closed()
-        .is_none());
+    assert!(common::ingest_open(&stream));
     js.shutdown();
     e.shutdown().await;
 }

@@ -82,17 +82,7 @@ async fn publishes_past_the_ingest_cap_get_429_body() {
     }
     let r = c.request("$JS.API.STREAM.INFO.F", "").await;
     assert_eq!(r["state"]["messages"], accepted);
-    assert!(
-        stream
-            .subs
-            .lock()
-            .ingest
-            .as_ref()
-            .unwrap()
-            .closed()
-            .is_none(),
-        "not cut"
-    );
+    assert!(common::ingest_open(&stream), "not cut");
     // A publish now that the queue drained is stored again.
     assert_eq!(
         c.publish("f", &[], "after").await,

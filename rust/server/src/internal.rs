@@ -410,17 +410,7 @@ impl InternalSubscription {
         handler: Arc<dyn InternalHandler>,
     ) -> Result<InternalSubscription, SubscribeError> {
         let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
-        for subject in subjects {
-            if !is_valid_subject(subject) {
-                return Err(SubscribeError::InvalidSubject(text(subject)));
-            }
-            if perms
-                .as_ref()
-                .is_some_and(|p| !p.can_subscribe(subject, queue))
-            {
-                return Err(SubscribeError::PermissionViolation(text(subject)));
-            }
-        }
+        check_subjects(subjects, queue, perms.as_deref())?;
         conn.set_permissions(perms.clone());
         let mut this = InternalSubscription {
             conn: conn.clone(),
@@ -455,17 +445,7 @@ impl InternalSubscription {
         let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
         let perms = self.conn.perms.read().clone();
         let queue = self.subs.first().and_then(|s| s.queue.clone());
-        for subject in subjects {
-            if !is_valid_subject(subject) {
-                return Err(SubscribeError::InvalidSubject(text(subject)));
-            }
-            if perms
-                .as_ref()
-                .is_some_and(|p| !p.can_subscribe(subject, queue.as_deref()))
-            {
-                return Err(SubscribeError::PermissionViolation(text(subject)));
-            }
-        }
+        check_subjects(subjects, queue.as_deref(), perms.as_deref())?;
         // Fresh sids, after the highest in use: old and new are both in the sid map for a
         // moment.
         let next = self
@@ -531,6 +511,24 @@ impl Drop for InternalSubscription {
     fn drop(&mut self) {
         self.unsubscribe();
     }
+}
+
+/// Refuses an invalid subject, or one `perms` do not let the subscription take.
+fn check_subjects(
+    subjects: &[&[u8]],
+    queue: Option<&[u8]>,
+    perms: Option<&CompiledPermissions>,
+) -> Result<(), SubscribeError> {
+    let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
+    for subject in subjects {
+        if !is_valid_subject(subject) {
+            return Err(SubscribeError::InvalidSubject(text(subject)));
+        }
+        if perms.is_some_and(|p| !p.can_subscribe(subject, queue)) {
+            return Err(SubscribeError::PermissionViolation(text(subject)));
+        }
+    }
+    Ok(())
 }
 
 /// A connection of the server's own (never registered; no socket).

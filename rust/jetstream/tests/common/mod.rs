@@ -243,3 +243,15 @@ pub async fn started() -> (tempfile::TempDir, Arc<Engine>, Arc<JetStream>, Clien
     let c = Client::connect(&e).await;
     (dir, e, js, c)
 }
+
+/// Whether `stream`'s ingest subscription is still open (publishers are held back, never
+/// cut as a slow consumer).
+#[allow(dead_code)] // not every test binary uses it
+pub fn ingest_open(stream: &fastnats_jetstream::Stream) -> bool {
+    stream
+        .subs
+        .lock()
+        .ingest
+        .as_ref()
+        .is_some_and(|s| s.closed().is_none())
+}
