@@ -228,10 +228,13 @@ impl Ctx {
             return Some(ApiError::insufficient_resources());
         }
         let (limit, size) = match storage {
-            StorageType::Memory => (self.limits.max_memory, subject + hdr + payload + 16),
+            StorageType::Memory => (
+                self.limits.max_memory,
+                fastnats_store::MemStore::msg_size(subject, hdr, payload),
+            ),
             StorageType::File => (
                 self.limits.max_storage,
-                30 + subject + payload + if hdr > 0 { 4 + hdr } else { 0 },
+                fastnats_store::FileStore::msg_size(subject, hdr, payload),
             ),
         };
         let used = self.usage[ingest::storage_index(storage)].load(Ordering::Relaxed);

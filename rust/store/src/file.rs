@@ -155,6 +155,13 @@ struct ReadAhead {
 const READ_AHEAD: usize = 64 * 1024;
 
 impl FileStore {
+    /// The bytes a message counts for in a file store (nats-server's `fileStoreMsgSize`), as
+    /// limits and usage see them: for checks made before storing.
+    #[must_use]
+    pub fn msg_size(subject_len: usize, hdr_len: usize, payload_len: usize) -> u64 {
+        FileLoc::size_of(subject_len, hdr_len, payload_len)
+    }
+
     /// Opens (or creates) the store in `dir`, recovering what is there (see
     /// [`crate::recovery`]), and enforces `limits`.
     ///

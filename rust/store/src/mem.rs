@@ -50,6 +50,13 @@ pub struct MemStore {
 }
 
 impl MemStore {
+    /// The bytes a message counts for in a memory store (nats-server's `memStoreMsgSize`),
+    /// as limits and usage see them: for checks made before storing.
+    #[must_use]
+    pub fn msg_size(subject_len: usize, hdr_len: usize, payload_len: usize) -> u64 {
+        MemLoc::size_of(subject_len, hdr_len, payload_len)
+    }
+
     /// An empty store with these limits.
     #[must_use]
     pub fn new(limits: StoreLimits) -> Self {
