@@ -17,6 +17,7 @@ use crate::auth::AuthConfig;
 pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
 pub use crate::jetstream_config::{JetStreamConfig, JetStreamSync};
+pub use crate::route::config::{ClusterConfig, RouteAuth};
 use crate::operator::ResolverConfig;
 use crate::tls::TlsConfig;
 
@@ -93,6 +94,8 @@ pub struct Config {
     pub resolver_preload: BTreeMap<String, String>,
     /// JetStream's settings; `None` (the default) is JetStream off.
     pub jetstream: Option<JetStreamConfig>,
+    /// Cluster routes (nats-server's `cluster {}`); `None` (the default): no cluster.
+    pub cluster: Option<ClusterConfig>,
 }
 
 impl Default for Config {
@@ -123,6 +126,7 @@ impl Default for Config {
             resolver: None,
             resolver_preload: BTreeMap::new(),
             jetstream: None,
+            cluster: None,
         }
     }
 }
@@ -176,6 +180,9 @@ impl Config {
         positive("max_control_line", self.max_control_line > 0)?;
         positive("ping_interval", !self.ping_interval.is_zero())?;
         positive("write_deadline", !self.write_deadline.is_zero())?;
+        if let Some(cluster) = &self.cluster {
+            cluster.check()?;
+        }
         self.jetstream
             .as_ref()
             .map_or(Ok(()), JetStreamConfig::check)

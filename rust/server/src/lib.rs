@@ -118,6 +118,7 @@ pub mod operator;
 pub mod outbound;
 pub mod reader;
 pub mod reload;
+pub mod route;
 pub mod server;
 pub mod shared;
 pub mod stats;

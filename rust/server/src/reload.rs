@@ -89,6 +89,9 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
             new: names(new),
         });
     }
+    // The cluster is joined at start: its settings wait for a restart (nats-server reloads
+    // some of them, such as the route list and the authorization).
+    check("Cluster", &old.cluster, &new.cluster)?;
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;
