@@ -139,6 +139,39 @@ impl NativeServer {
         self.config.lock().host.clone()
     }
 
+    /// The bound route port, when the server is in a cluster and running.
+    fn cluster_port(&self) -> Option<u16> {
+        let server = self.server()?;
+        let cluster = server.shared().cluster.as_ref()?;
+        cluster.addr.get().map(std::net::SocketAddr::port)
+    }
+
+    /// The cluster's name (a random one until a peer's replaces it, when not configured);
+    /// None outside a cluster.
+    fn cluster_name(&self) -> Option<String> {
+        let server = self.server()?;
+        server.shared().cluster.as_ref().map(|c| c.name())
+    }
+
+    /// The client URLs of the cluster (`connect_urls`): this server's, then its peers'.
+    fn connect_urls(&self) -> Vec<String> {
+        self.server()
+            .and_then(|s| s.shared().cluster.as_ref().map(|c| c.connect_urls()))
+            .unwrap_or_default()
+    }
+
+    /// The registered routes, for `/routez` (a list of dicts; see `RouteSnapshot`).
+    fn routes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let routes = self
+            .server()
+            .and_then(|s| {
+                let shared = s.shared().clone();
+                shared.cluster.as_ref().map(|c| c.snapshot(&shared))
+            })
+            .unwrap_or_default();
+        Ok(pythonize::pythonize(py, &routes)?)
+    }
+
     #[getter]
     fn server_id(&self) -> Option<String> {
         self.server().map(|s| s.server_id())

@@ -373,6 +373,12 @@ fn tokens(arg: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|w| !w.is_empty())
 }
 
+/// Whether the blank-separated list `list` (a routed message's queue names) holds `word`.
+#[must_use]
+pub fn has_token(list: &[u8], word: &[u8]) -> bool {
+    tokens(list).any(|w| w == word)
+}
+
 /// `RS+ <account> <subject>\r\n` or, for a queue group, `RS+ <account> <subject> <queue>
 /// <weight>\r\n`.
 pub fn write_rs_plus(

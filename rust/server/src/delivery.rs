@@ -28,9 +28,40 @@ use crate::account::{links, Account};
 use crate::connection::Connection;
 use crate::flush::FlushSet;
 use crate::index::{L1Cache, Matches};
+use crate::kind::Kind;
 use crate::outbound::{CloseMode, Outbound};
 use crate::stats::{LocalCounts, ServerStats};
 use crate::subscription::{self, SubRef};
+
+/// One route a message goes to: a subscription of it that matched (its sid is the
+/// account's name), and the queue groups it was picked for.
+struct RouteTarget<'a> {
+    sub: &'a SubRef,
+    queues: Vec<&'a [u8]>,
+}
+
+impl<'a> RouteTarget<'a> {
+    /// Records that `sub` (of a route) matched, for `queue` when it is a queue member.
+    fn note(routes: &mut Vec<RouteTarget<'a>>, sub: &'a SubRef, queue: Option<&'a [u8]>) {
+        let target = match routes
+            .iter_mut()
+            .position(|t| t.sub.conn.cid == sub.conn.cid)
+        {
+            Some(i) => &mut routes[i],
+            None => {
+                routes.push(RouteTarget {
+                    sub,
+                    queues: Vec::new(),
+                });
+                let last = routes.len() - 1;
+                &mut routes[last]
+            }
+        };
+        if let Some(q) = queue {
+            target.queues.push(q);
+        }
+    }
+}
 
 /// While more input is waiting, recipients with less than this queued are flushed later.
 const DEFER_MAX: usize = 64 * 1024;
@@ -105,7 +136,7 @@ impl Delivery {
     /// [`crate::account::links`]). Returns how many subscribers got it.
     pub fn route(&mut self, account: &Account, from: Origin, msg: &Publish<'_>) -> usize {
         let result = self.l1.lookup(&account.index, msg.subject);
-        let mut delivered = self.sink.fan_out(result, from, msg);
+        let mut delivered = self.sink.fan_out(result, from, msg, None);
         if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, 0);
         }
@@ -122,7 +153,23 @@ impl Delivery {
         msg: &Publish<'_>,
     ) -> usize {
         let result = self.l1.lookup(&account.index, route);
-        self.sink.fan_out(result, from, msg)
+        self.sink.fan_out(result, from, msg, None)
+    }
+
+    /// Delivers a message that came over a route to this server's own subscribers only (the
+    /// one-hop rule: never to another route) — every plain subscriber, and one local member
+    /// of each queue group the sending server named in `queues` (blank-separated; it picked
+    /// this server for them). No cross-account forwarding: the publishing server crossed
+    /// the account bridges already, its peers have the same accounts.
+    pub fn route_from_peer(
+        &mut self,
+        account: &Account,
+        from: Origin,
+        msg: &Publish<'_>,
+        queues: &[u8],
+    ) -> usize {
+        let result = self.l1.lookup(&account.index, msg.subject);
+        self.sink.fan_out(result, from, msg, Some(queues))
     }
 
     /// [`Delivery::route`] in an account a message reached over `hops` bridges: matched
@@ -136,7 +183,7 @@ impl Delivery {
     ) -> usize {
         let result = account.index.matches(msg.subject);
         let sent = self.sink.counts.sent();
-        let mut delivered = self.sink.fan_out(&result, from, msg);
+        let mut delivered = self.sink.fan_out(&result, from, msg, None);
         self.sink.counts.cross(sent, &account.stats);
         if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, hops);
@@ -201,13 +248,38 @@ impl Delivery {
 impl Sink {
     /// The local part of a delivery (inlined: it was part of `route` before accounts, and a
     /// call per message showed in profiles of pure publishing).
+    ///
+    /// Routes among the matches (subscriptions of [`Kind::Route`] connections) get the
+    /// message once per route, however many of their subscriptions matched, with the names
+    /// of the queue groups whose pick fell on them: they are collected while the matches are
+    /// walked and sent at the end. `from_route` is set (to the queue names the sender
+    /// picked this server for) when the message came over a route: then no route gets it,
+    /// and only the named queue groups, among their local members.
     #[inline]
-    fn fan_out(&mut self, result: &Matches, from: Origin, msg: &Publish<'_>) -> usize {
+    fn fan_out(
+        &mut self,
+        result: &Matches,
+        from: Origin,
+        msg: &Publish<'_>,
+        from_route: Option<&[u8]>,
+    ) -> usize {
         let mut delivered = 0usize;
+        let mut routes: Vec<RouteTarget<'_>> = Vec::new();
         for sub in &result.psubs {
+            if sub.conn.kind == Kind::Route {
+                if from_route.is_none() {
+                    RouteTarget::note(&mut routes, sub, None);
+                }
+                continue;
+            }
             delivered += usize::from(self.deliver(sub, from, msg));
         }
         for group in &result.qsubs {
+            if let Some(named) = from_route {
+                if !fastnats_proto::route::has_token(named, &group.name) {
+                    continue;
+                }
+            }
             let n = group.members.len();
             let start = self.rng.gen_range(0..n);
             for i in 0..n {
@@ -216,13 +288,51 @@ impl Sink {
                 } else {
                     start + i
                 };
-                if self.deliver(&group.members[idx], from, msg) {
+                let member = &group.members[idx];
+                if member.conn.kind == Kind::Route {
+                    if from_route.is_none() && !member.conn.is_closed() {
+                        RouteTarget::note(&mut routes, member, Some(&group.name));
+                        break;
+                    }
+                    continue;
+                }
+                if self.deliver(member, from, msg) {
                     delivered += 1;
                     break;
                 }
             }
         }
+        for target in &routes {
+            delivered += usize::from(self.deliver_routed(target, msg));
+        }
         delivered
+    }
+
+    /// Appends `msg` for one route (see [`Sink::fan_out`]); false if it could not take it.
+    #[cold]
+    fn deliver_routed(&mut self, target: &RouteTarget<'_>, msg: &Publish<'_>) -> bool {
+        let conn = &target.sub.conn;
+        if conn.is_closed() {
+            return false;
+        }
+        let account = &target.sub.sid;
+        let bytes = {
+            let mut out = conn.out.lock();
+            if out.close.is_some() {
+                return false;
+            }
+            let pending = out.pending() + Outbound::routed_size(account, msg, &target.queues);
+            if pending > conn.max_pending {
+                drop(out);
+                self.over_limit(conn, msg);
+                return false;
+            }
+            out.push_routed(account, msg, &target.queues)
+        };
+        self.flush.add(conn);
+        self.counts.out_msgs += 1;
+        self.counts.out_bytes += bytes as u64;
+        true
     }
 
     /// Appends `msg` for `sub`; false if the subscriber could not take it (echo off,

@@ -21,6 +21,8 @@ use crate::hooks::Hooks;
 use crate::internal::{
     InternalHandler, InternalSubscription, PublishError, Publisher, SubscribeError,
 };
+use crate::log::Level;
+use crate::log_at;
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -95,8 +97,51 @@ impl Engine {
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };
-        let (shared, drained) = Shared::new(compiled, hooks, info);
+        let cluster = match &config.cluster {
+            Some(c) => {
+                let bind_to = format!("{}:{}", c.host, c.port);
+                let routes = crate::accept::bind(&bind_to)
+                    .await
+                    .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+                let route_addr = routes
+                    .local_addr()
+                    .map_err(|e| StartError::Bind(bind_to, e))?;
+                let cluster = Arc::new(crate::route::cluster::Cluster::new(
+                    c.clone(),
+                    &info,
+                    addr.port(),
+                ));
+                cluster.set_listener(route_addr);
+                Some((cluster, routes))
+            }
+            None => None,
+        };
+        let (shared, drained) = Shared::new(
+            compiled,
+            hooks,
+            info,
+            cluster.as_ref().map(|(c, _)| c.clone()),
+        );
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
+        if let Some((cluster, routes)) = cluster {
+            log_at!(Level::Info, "Cluster name is {}", cluster.name());
+            if let Some(a) = cluster.addr.get() {
+                log_at!(Level::Info, "Listening for route connections on {a}");
+            }
+            if cluster.config.pool_size > 0 {
+                log_at!(
+                    Level::Warn,
+                    "Route pool_size {} is not used: fastnats opens one route per server",
+                    cluster.config.pool_size
+                );
+            }
+            tokio::spawn(crate::route::dial::accept_loop(
+                shared.clone(),
+                cluster.clone(),
+                routes,
+            ));
+            crate::route::dial::solicit_configured(&shared, &cluster);
+        }
         let engine = Engine {
             runtime: tokio::runtime::Handle::current(),
             shared,
@@ -336,6 +381,9 @@ impl Engine {
         }
         for c in self.shared.client_list() {
             c.close(CloseReason::ServerShutdown, CloseMode::Flush);
+        }
+        if let Some(cluster) = &self.shared.cluster {
+            cluster.close_all();
         }
         let drained = self.drained.lock().take();
         if let Some(mut drained) = drained {

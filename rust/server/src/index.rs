@@ -10,6 +10,7 @@ use std::sync::Arc;
 use fastnats_sublist::{MatchResult, Sublist};
 use parking_lot::Mutex;
 
+use crate::route::interest::{Interest, Peers};
 use crate::subscription::SubRef;
 
 /// A match result shared between the index's cache and publishers' caches.
@@ -18,6 +19,9 @@ pub type Matches = Arc<MatchResult<SubRef>>;
 /// A subject index (one per account).
 pub struct SubIndex {
     list: Mutex<Sublist<SubRef>>,
+    /// Set when the server is in a cluster: the account's interest as its routes hear of
+    /// it, changed under the same lock as `list` (see [`crate::route::interest`]).
+    routes: Mutex<Option<Interest>>,
     generation: AtomicU64,
     /// Woken (`notify_waiters`) after every insert: see [`SubIndex::added`].
     added: Arc<tokio::sync::Notify>,
@@ -28,6 +32,7 @@ impl SubIndex {
     pub fn new(cache: bool) -> Self {
         SubIndex {
             list: Mutex::new(Sublist::with_cache(cache)),
+            routes: Mutex::new(None),
             generation: AtomicU64::new(0),
             added: Arc::new(tokio::sync::Notify::new()),
         }
@@ -51,8 +56,9 @@ impl SubIndex {
     pub fn insert(&self, sub: SubRef) -> Result<(), fastnats_sublist::InvalidSubject> {
         let mut list = self.list.lock();
         let (subject, queue) = (sub.subject.clone(), sub.queue.clone());
-        list.insert(&subject, queue.as_deref(), sub)?;
+        list.insert(&subject, queue.as_deref(), sub.clone())?;
         self.generation.store(list.generation(), Ordering::Release);
+        self.tell_routes(|i| i.added(&sub));
         drop(list);
         self.added.notify_waiters();
         Ok(())
@@ -63,16 +69,58 @@ impl SubIndex {
         let mut list = self.list.lock();
         let removed = list.remove(&sub.subject, sub.queue.as_deref(), sub);
         self.generation.store(list.generation(), Ordering::Release);
+        if removed {
+            self.tell_routes(|i| i.removed(sub));
+        }
         removed
     }
 
     /// Removes many subscriptions under one lock (a closing connection).
     pub fn remove_all<'a>(&self, subs: impl IntoIterator<Item = &'a SubRef>) {
         let mut list = self.list.lock();
+        let mut routes = self.routes.lock();
         for sub in subs {
-            list.remove(&sub.subject, sub.queue.as_deref(), sub);
+            if list.remove(&sub.subject, sub.queue.as_deref(), sub) {
+                if let Some(i) = routes.as_mut() {
+                    i.removed(sub);
+                }
+            }
+        }
+        if let Some(i) = routes.as_mut() {
+            i.flush();
         }
         self.generation.store(list.generation(), Ordering::Release);
+    }
+
+    /// Starts counting this index's interest for the cluster's routes (`account` names it
+    /// in `RS+`/`RS-`): called when the account is created, before it has subscriptions.
+    pub fn feed_routes(&self, account: &str, peers: &Arc<Peers>) {
+        let _list = self.list.lock();
+        let mut routes = self.routes.lock();
+        if routes.is_none() {
+            *routes = Some(Interest::new(account, peers.clone()));
+        }
+    }
+
+    /// Queues this index's announced interest (one `RS+` per subject and queue group) to a
+    /// route that just registered, under the index lock (see [`Peers::register`]).
+    pub fn snapshot_routes(&self, route: &crate::connection::Connection) {
+        let _list = self.list.lock();
+        if let Some(i) = self.routes.lock().as_ref() {
+            let mut out = Vec::new();
+            i.snapshot(&mut out);
+            route.queue(&out);
+        }
+    }
+
+    /// Applies one change to the route interest, if counted, and sends what it built. The
+    /// caller holds the list lock (the order of changes is the order of the protocol).
+    #[inline]
+    fn tell_routes(&self, change: impl FnOnce(&mut Interest)) {
+        if let Some(i) = self.routes.lock().as_mut() {
+            change(i);
+            i.flush();
+        }
     }
 
     /// Puts `new` in the place of `old` under one lock, so no message finds neither (a
@@ -92,10 +140,17 @@ impl SubIndex {
                 return Err(e);
             }
         }
+        let mut removed = Vec::new();
         for sub in old {
-            list.remove(&sub.subject, sub.queue.as_deref(), sub);
+            if list.remove(&sub.subject, sub.queue.as_deref(), sub) {
+                removed.push(sub);
+            }
         }
         self.generation.store(list.generation(), Ordering::Release);
+        self.tell_routes(|i| {
+            new.iter().for_each(|s| i.added(s));
+            removed.into_iter().for_each(|s| i.removed(s));
+        });
         Ok(())
     }
 

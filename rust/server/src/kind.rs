@@ -13,6 +13,11 @@
 pub enum Kind {
     /// A NATS client speaking the client protocol (`PUB`/`SUB`, `MSG`/`HMSG`).
     Client,
+    /// Another server of the cluster, over a route (see [`crate::route`]): its subscriptions
+    /// are the interest it announced (`RS+`), each with the account's name as its sid, and a
+    /// message for it goes out once per route as `RMSG`/`HMSG` with the queue groups it was
+    /// picked for (see [`crate::delivery`]).
+    Route,
     /// The server's own clients (see [`crate::internal`]): the embedding application
     /// publishes and subscribes through them without a socket. They are never registered,
     /// so `/connz` does not list them; a message delivered to one is queued as a compact
@@ -25,6 +30,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Client => "Client",
+            Kind::Route => "Router",
             Kind::Internal => "Internal",
         }
     }

@@ -64,7 +64,31 @@ impl Outbound {
                 encode::msg_line_len(msg.subject, sid, msg.reply, (0, header_len)) + data.len() + 2
             }
             Kind::Internal => crate::internal::record_len(msg),
+            Kind::Route => Self::routed_size(sid, msg, &[]),
         }
+    }
+
+    /// Bytes `msg` takes as `RMSG`/`HMSG` in `account` naming `queues`.
+    #[inline]
+    pub fn routed_size(account: &[u8], msg: &Publish<'_>, queues: &[&[u8]]) -> usize {
+        fastnats_proto::route::routed_msg_line_len(account, msg, queues.iter().copied())
+            + msg.data.len()
+            + 2
+    }
+
+    /// Appends `msg` as `RMSG`/`HMSG` in `account` for the queue groups `queues` (a route
+    /// recipient); returns the payload bytes counted as delivered.
+    #[inline]
+    pub fn push_routed(&mut self, account: &[u8], msg: &Publish<'_>, queues: &[&[u8]]) -> usize {
+        fastnats_proto::route::write_routed_msg(
+            &mut self.buf,
+            account,
+            msg,
+            queues.iter().copied(),
+        );
+        self.msgs += 1;
+        self.bytes += msg.data.len() as u64;
+        msg.data.len()
     }
 
     /// Appends `msg` for subscription `sid`, framed for `kind`; returns the payload bytes
@@ -73,6 +97,7 @@ impl Outbound {
     #[inline]
     pub fn push_msg(&mut self, kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
+            Kind::Route => self.push_routed(sid, msg, &[]),
             Kind::Internal => {
                 crate::internal::write_record(&mut self.buf, msg);
                 self.msgs += 1;

@@ -61,6 +61,8 @@ pub struct Shared {
     pub(crate) hooks: Hooks,
     /// The TLS acceptor and its settings, rebuilt on reload.
     tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
+    /// The cluster this server is a node of (`cluster {}`), if any.
+    pub cluster: Option<Arc<crate::route::cluster::Cluster>>,
 }
 
 impl Shared {
@@ -70,6 +72,7 @@ impl Shared {
         compiled: CompiledConfig,
         hooks: Hooks,
         info: ServerInfo,
+        cluster: Option<Arc<crate::route::cluster::Cluster>>,
     ) -> (Arc<Shared>, mpsc::Receiver<()>) {
         let CompiledConfig {
             config,
@@ -79,6 +82,7 @@ impl Shared {
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let accounts = build_accounts(None, &config, &authorizer, &imports);
+        feed_routes(&accounts, cluster.as_deref());
         let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
@@ -103,6 +107,7 @@ impl Shared {
             authorizer: RwLock::new(Arc::new(authorizer)),
             hooks,
             tls: RwLock::new(tls),
+            cluster,
         });
         (shared, drain_rx)
     }
@@ -179,6 +184,7 @@ impl Shared {
                 &authorizer,
                 &imports,
             ));
+            feed_routes(&accounts, self.cluster.as_deref());
         }
         *self.tls.write() = tls;
         let advertise_auth =
@@ -207,6 +213,7 @@ impl Shared {
             &authorizer,
             &crate::account::ImportPlans::default(),
         ));
+        feed_routes(&accounts, self.cluster.as_deref());
     }
 
     /// Makes every connection refresh its copy of the configuration (and permissions).
@@ -293,6 +300,16 @@ impl Shared {
     /// Every connection currently registered.
     pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
         self.clients.lock().values().cloned().collect()
+    }
+}
+
+/// In a cluster, makes every account's index count its interest for the routes (accounts
+/// that had it keep it; new ones have no subscriptions yet).
+fn feed_routes(accounts: &AccountSet, cluster: Option<&crate::route::cluster::Cluster>) {
+    if let Some(cluster) = cluster {
+        for account in accounts.iter() {
+            account.index.feed_routes(account.name(), &cluster.peers);
+        }
     }
 }
 

@@ -649,7 +649,7 @@ impl Reader {
 /// waits; the stalled consumer's writer runs meanwhile. A consumer that holds its publishers
 /// (a JetStream stream's ingest, see [`Connection::hold_publishers_at`]) is waited for
 /// until it drains below its threshold, with no time limit: that is its backpressure.
-async fn stall(consumer: &Connection, me: &Connection) {
+pub(crate) async fn stall(consumer: &Connection, me: &Connection) {
     let deadline = (!consumer.holds_publishers()).then(|| Instant::now() + STALL_MAX);
     loop {
         if consumer.is_closed()

@@ -120,7 +120,10 @@ impl ClusterConfig {
             message,
         };
         if self.name.contains([' ', '\t', '\r', '\n']) {
-            return Err(invalid("name", "Cluster name cannot contain spaces or new lines".into()));
+            return Err(invalid(
+                "name",
+                "Cluster name cannot contain spaces or new lines".into(),
+            ));
         }
         if !UNCOMPRESSED.contains(&self.compression.to_ascii_lowercase().as_str()) {
             return Err(invalid(
