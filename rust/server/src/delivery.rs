@@ -416,4 +416,6 @@ impl Sink {
 }
 
 #[cfg(test)]
+mod route_tests;
+#[cfg(test)]
 mod tests;

@@ -46,7 +46,7 @@ impl World {
     }
 }
 
-fn conn_in(account: &Arc<Account>, cid: u64, max_pending: usize) -> Arc<Connection> {
+pub(super) fn conn_in(account: &Arc<Account>, cid: u64, max_pending: usize) -> Arc<Connection> {
     let addr = "127.0.0.1:4222".parse().expect("address");
     Arc::new(Connection::new(
         cid,
@@ -57,7 +57,12 @@ fn conn_in(account: &Arc<Account>, cid: u64, max_pending: usize) -> Arc<Connecti
     ))
 }
 
-fn subscribe(conn: &Arc<Connection>, subject: &str, queue: Option<&str>, sid: &str) -> SubRef {
+pub(super) fn subscribe(
+    conn: &Arc<Connection>,
+    subject: &str,
+    queue: Option<&str>,
+    sid: &str,
+) -> SubRef {
     let sub = SubRef::new(
         conn.clone(),
         subject.as_bytes(),
@@ -72,7 +77,7 @@ fn subscribe(conn: &Arc<Connection>, subject: &str, queue: Option<&str>, sid: &s
     sub
 }
 
-fn publish<'a>(subject: &'a [u8], data: &'a [u8], size: &'a [u8]) -> Publish<'a> {
+pub(super) fn publish<'a>(subject: &'a [u8], data: &'a [u8], size: &'a [u8]) -> Publish<'a> {
     Publish {
         subject,
         reply: None,
@@ -83,7 +88,7 @@ fn publish<'a>(subject: &'a [u8], data: &'a [u8], size: &'a [u8]) -> Publish<'a>
     }
 }
 
-fn queued(conn: &Connection) -> String {
+pub(super) fn queued(conn: &Connection) -> String {
     String::from_utf8_lossy(&conn.out.lock().buf).into_owned()
 }
 
