@@ -124,7 +124,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
                 if cfg.handshake_first {
                     me.queue(&hello);
                 }
-                let (rd, wr) = tokio::io::split(tls);
+                let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(tls));
                 (ReadSock::Tls(rd), WriteSock::Tls(wr))
             }
             Err(e) => {

@@ -26,6 +26,20 @@ pub struct CompiledConfig {
     /// The acceptor and the settings it was built from (the handshake needs `timeout` and
     /// `handshake_first`).
     pub tls: Option<(TlsAcceptor, TlsConfig)>,
+    /// TLS on routes (`cluster.tls`): both sides of a route, built at start (taken by the
+    /// engine; a reload may not change the cluster).
+    pub route_tls: Option<RouteTls>,
+}
+
+/// The two sides of TLS on routes.
+#[derive(Clone)]
+pub struct RouteTls {
+    /// Accepting routes.
+    pub acceptor: TlsAcceptor,
+    /// Dialling routes.
+    pub connector: tokio_rustls::TlsConnector,
+    /// The handshake's time limit.
+    pub timeout: std::time::Duration,
 }
 
 impl Config {
@@ -51,11 +65,20 @@ impl Config {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,
         };
+        let route_tls = match self.cluster.as_ref().and_then(|c| c.tls.as_ref()) {
+            Some(t) => Some(RouteTls {
+                acceptor: crate::tls::server_config(t)?.into(),
+                connector: crate::tls::client_config(t)?.into(),
+                timeout: t.timeout,
+            }),
+            None => None,
+        };
         Ok(CompiledConfig {
             config: self.clone(),
             imports,
             authorizer,
             tls,
+            route_tls,
         })
     }
 }

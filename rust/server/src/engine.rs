@@ -97,6 +97,9 @@ impl Engine {
             fastnats: VERSION.to_string(),
             ..ServerInfo::default()
         };
+        let mut compiled = compiled;
+        let route_tls = compiled.route_tls.take();
+        let config = &compiled.config;
         let cluster = match &config.cluster {
             Some(c) => {
                 let bind_to = format!("{}:{}", c.host, c.port);
@@ -110,6 +113,7 @@ impl Engine {
                     c.clone(),
                     &info,
                     addr.port(),
+                    route_tls,
                 ));
                 cluster.set_listener(route_addr);
                 Some((cluster, routes))

@@ -9,13 +9,13 @@ use std::io;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
-use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsStream;
 
 /// The read half of a connection's socket.
 pub enum ReadSock {
     /// Plain TCP.
     Tcp(OwnedReadHalf),
-    /// TLS over TCP.
+    /// TLS over TCP (a client's or a route's, either side).
     Tls(ReadHalf<TlsStream<TcpStream>>),
 }
 

@@ -79,6 +79,7 @@ impl Shared {
             imports,
             authorizer,
             tls,
+            route_tls: _,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let accounts = build_accounts(None, &config, &authorizer, &imports);
@@ -175,6 +176,7 @@ impl Shared {
             imports,
             authorizer,
             tls,
+            route_tls: _,
         } = compiled;
         {
             let mut accounts = self.accounts.write();

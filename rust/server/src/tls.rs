@@ -139,3 +139,41 @@ pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
     let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
     Some(parsed.subject().to_string())
 }
+
+/// The rustls config of the dialling side of a route: the peer's certificate is verified
+/// against `ca_file` (required: there is no system root store to fall back on) and the
+/// route URL's host, and `cert_file`/`key_file` are presented as this server's certificate
+/// (a peer with `verify` asks for it). Read once per start, like [`server_config`].
+pub fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
+    let ca = cfg.ca_file.as_deref().ok_or_else(|| {
+        ConfigError::Tls("cluster tls requires a ca_file to verify the other servers".to_string())
+    })?;
+    let mut roots = RootCertStore::empty();
+    for c in certs("CA", ca)? {
+        roots.add(c).map_err(|e| ConfigError::TlsParse {
+            what: "CA",
+            path: ca.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    }
+    let chain = certs("certificate", &cfg.cert_file)?;
+    let key = PrivateKeyDer::from_pem_reader(open("key", &cfg.key_file)?).map_err(|e| {
+        ConfigError::TlsParse {
+            what: "key",
+            path: cfg.key_file.clone(),
+            reason: e.to_string(),
+        }
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Tls(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| ConfigError::TlsKeyPair {
+            cert: cfg.cert_file.clone(),
+            key: cfg.key_file.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(Arc::new(config))
+}

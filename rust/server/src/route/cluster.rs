@@ -108,12 +108,19 @@ pub struct Cluster {
     info: RwLock<RouteInfo>,
     /// This server's own client URLs (`host:port`), first in `connect_urls`.
     own_client_urls: Vec<String>,
+    /// TLS on routes (`cluster.tls`), both sides.
+    pub tls: Option<crate::compiled::RouteTls>,
 }
 
 impl Cluster {
     /// The cluster state for `config`; `info` is the client INFO (id, name, limits), `port`
     /// the bound client port.
-    pub fn new(config: ClusterConfig, info: &fastnats_proto::ServerInfo, port: u16) -> Self {
+    pub fn new(
+        config: ClusterConfig,
+        info: &fastnats_proto::ServerInfo,
+        port: u16,
+        tls: Option<crate::compiled::RouteTls>,
+    ) -> Self {
         let dynamic = config.name.is_empty();
         let name = if dynamic {
             crate::accept::new_server_id()[1..23].to_string()
@@ -128,6 +135,8 @@ impl Cluster {
             go: info.go.clone(),
             headers: info.headers,
             auth_required: config.authorization.is_some(),
+            tls_required: tls.is_some(),
+            tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
             max_payload: info.max_payload,
             ..RouteInfo::default()
         };
@@ -143,6 +152,7 @@ impl Cluster {
             addr: OnceLock::new(),
             info: RwLock::new(route_info),
             config,
+            tls,
         }
     }
 

@@ -82,8 +82,19 @@ pub async fn serve(
         addr,
     ));
     me.headers.store(true, Relaxed);
-    let (rd, wr) = stream.into_split();
-    me.out.lock().socket = Some(WriteSock::Tcp(wr));
+    let rd = match handshake(&cluster, stream, dialled.as_ref()).await {
+        Ok((rd, wr)) => {
+            me.out.lock().socket = Some(wr);
+            rd
+        }
+        Err(e) => {
+            log_at!(
+                Level::Error,
+                "{addr} - rid:{cid} - TLS route handshake error: {e}"
+            );
+            return Outcome::default();
+        }
+    };
     if let Some(d) = &dialled {
         let auth = cluster.config.authorization.as_ref();
         let connect = RouteConnect {
@@ -138,7 +149,7 @@ pub async fn serve(
         me,
     };
     drop(config);
-    reader.run(ReadSock::Tcp(rd)).await;
+    reader.run(rd).await;
     let _ = writer.await;
     drop(drain);
     Outcome {
@@ -149,6 +160,36 @@ pub async fn serve(
 }
 
 /// The peer's interest: account name, subject, queue group.
+/// TLS first on a route, when the cluster has it (nats-server's routes handshake before
+/// INFO), bounded by the TLS timeout.
+async fn handshake(
+    cluster: &Cluster,
+    stream: TcpStream,
+    dialled: Option<&Dialled>,
+) -> std::io::Result<(ReadSock, WriteSock)> {
+    let Some(tls) = &cluster.tls else {
+        let (rd, wr) = stream.into_split();
+        return Ok((ReadSock::Tcp(rd), WriteSock::Tcp(wr)));
+    };
+    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timeout");
+    let stream: tokio_rustls::TlsStream<TcpStream> = match dialled {
+        Some(d) => {
+            let name = rustls_pki_types::ServerName::try_from(d.url.host.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            tokio::time::timeout(tls.timeout, tls.connector.connect(name, stream))
+                .await
+                .map_err(|_| timed_out())??
+                .into()
+        }
+        None => tokio::time::timeout(tls.timeout, tls.acceptor.accept(stream))
+            .await
+            .map_err(|_| timed_out())??
+            .into(),
+    };
+    let (rd, wr) = tokio::io::split(stream);
+    Ok((ReadSock::Tls(rd), WriteSock::Tls(wr)))
+}
+
 type SubKey = (Box<[u8]>, Box<[u8]>, Option<Box<[u8]>>);
 
 /// The key of a peer's interest in its connection's subscription map (one entry per subject
