@@ -23,6 +23,9 @@ pub async fn run(shared: &Shared, duration: Duration, grace: Duration) {
         "Entering lame duck mode, stop accepting new clients"
     );
     shared.stop_accept.notify_one();
+    if let Some(cluster) = &shared.cluster {
+        cluster.announce_lame_duck();
+    }
 
     let mut info = shared.info.read().clone();
     info.ldm = true;

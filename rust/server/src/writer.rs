@@ -56,7 +56,13 @@ pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
         let Some(mut socket) = socket else {
             break; // the socket is gone: the connection is closing
         };
-        let deadline = shared.config().write_deadline;
+        let deadline = match (&shared.cluster, me.kind) {
+            (Some(cluster), crate::kind::Kind::Route) => cluster
+                .config
+                .write_deadline
+                .unwrap_or_else(|| shared.config().write_deadline),
+            _ => shared.config().write_deadline,
+        };
         let written = tokio::select! {
             r = tokio::time::timeout(deadline, socket.write_all(&data)) => Some(r),
             _ = discarded(&me) => None,

@@ -383,6 +383,20 @@ impl Cluster {
         self.dialing.lock().remove(url);
     }
 
+    /// Tells every peer this server entered lame duck mode: they withdraw its client URLs
+    /// from their clients' `connect_urls` (nats-server sends its route INFO with `ldm`).
+    pub fn announce_lame_duck(&self) {
+        let mut info = self.info.read().clone();
+        info.cluster = self.name();
+        info.dynamic = self.is_dynamic();
+        info.ldm = true;
+        let line = info.to_line();
+        for r in self.routes() {
+            r.conn.queue(&line);
+            r.conn.flush();
+        }
+    }
+
     /// Closes every route (shutdown).
     pub fn close_all(&self) {
         let routes: Vec<Arc<Connection>> = self
