@@ -12,9 +12,13 @@
 //! Routes get 16 times a client's `max_control_line` (queue lists make long lines):
 //! [`route_limits`] derives a route's limits from the server's.
 //!
-//! Not read here: leaf-origin interest (`LS+`/`LS-`/`LMSG`), which a peer sends only to a
-//! route that announced `lnoc` in its CONNECT, and pinned-account routes (no account in the
-//! ops), which a peer opens only to a route that announced a pool.
+//! The leaf-node dialect is the same without the account (a leaf connection is bound to one):
+//! `LS+`/`LS-`/`LMSG` and `HMSG`, read by [`parse_leaf`] and written by the `write_ls_*` and
+//! `write_leaf_msg` functions.
+//!
+//! Not read here: leaf-origin interest on routes (`LS+ <origin> ...`), which a peer sends
+//! only to a route that announced `lnoc` in its CONNECT, and pinned-account routes (no
+//! account in the ops), which a peer opens only to a route that announced a pool.
 
 use crate::encode::CRLF;
 use crate::error::ProtoError;
@@ -118,6 +122,27 @@ enum Name {
     Hmsg,
 }
 
+/// Which dialect a connection speaks: a route's ops carry the account, a leaf node's do not
+/// (the connection is bound to one account) and are named `LS+`/`LS-`/`LMSG`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dialect {
+    Route,
+    Leaf,
+}
+
+const LEAF_NAMES: [(&[u8], Name); 10] = [
+    (b"info", Name::Info),
+    (b"connect", Name::Connect),
+    (b"ping", Name::Ping),
+    (b"pong", Name::Pong),
+    (b"+ok", Name::Ok),
+    (b"-err", Name::Err),
+    (b"ls+", Name::Sub),
+    (b"ls-", Name::Unsub),
+    (b"lmsg", Name::Rmsg),
+    (b"hmsg", Name::Hmsg),
+];
+
 const NAMES: [(&[u8], Name); 10] = [
     (b"info", Name::Info),
     (b"connect", Name::Connect),
@@ -133,9 +158,13 @@ const NAMES: [(&[u8], Name); 10] = [
 
 /// Which op starts `buf`, and its name's length; `Ok(None)` while `buf` is a proper prefix
 /// of one or more names.
-fn identify(buf: &[u8]) -> Result<Option<(Name, usize)>, ProtoError> {
+fn identify(buf: &[u8], dialect: Dialect) -> Result<Option<(Name, usize)>, ProtoError> {
     let mut prefix_of_some = false;
-    for (name, op) in NAMES {
+    let names = match dialect {
+        Dialect::Route => &NAMES,
+        Dialect::Leaf => &LEAF_NAMES,
+    };
+    for &(name, op) in names {
         let have = buf.len().min(name.len());
         if buf[..have]
             .iter()
@@ -164,10 +193,30 @@ const INCOMPLETE: RouteParsed<'static> = ParseStep::Incomplete { needed: None };
 ///
 /// A malformed op or one over `limits`; every one closes the route.
 pub fn parse_route<'a>(buf: &'a [u8], limits: &Limits) -> Result<RouteParsed<'a>, ProtoError> {
+    parse_dialect(buf, limits, Dialect::Route)
+}
+
+/// Parses one leaf-node op from the front of `buf`: the route dialect without the account
+/// (`LS+ <subject> [<queue> <weight>]`, `LS- <subject> [<queue>]`, `LMSG <subject> [...]
+/// <size>`, `HMSG <subject> [...] <hdr> <size>`); the ops' `account` is empty. `limits` as
+/// for routes ([`route_limits`]).
+///
+/// # Errors
+///
+/// A malformed op or one over `limits`; every one closes the connection.
+pub fn parse_leaf<'a>(buf: &'a [u8], limits: &Limits) -> Result<RouteParsed<'a>, ProtoError> {
+    parse_dialect(buf, limits, Dialect::Leaf)
+}
+
+fn parse_dialect<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    dialect: Dialect,
+) -> Result<RouteParsed<'a>, ProtoError> {
     if buf.is_empty() {
         return Ok(INCOMPLETE);
     }
-    let Some((name, name_len)) = identify(buf)? else {
+    let Some((name, name_len)) = identify(buf, dialect)? else {
         return Ok(INCOMPLETE);
     };
     if matches!(
@@ -215,19 +264,31 @@ pub fn parse_route<'a>(buf: &'a [u8], limits: &Limits) -> Result<RouteParsed<'a>
         Name::Info => RouteOp::Info(arg),
         Name::Connect => RouteOp::Connect(arg),
         Name::Err => RouteOp::Err(arg),
-        Name::Sub => parse_sub(arg)?,
-        Name::Unsub => parse_unsub(arg)?,
+        Name::Sub => parse_sub(arg, dialect)?,
+        Name::Unsub => parse_unsub(arg, dialect)?,
         Name::Rmsg | Name::Hmsg => {
-            return parse_msg(name == Name::Hmsg, buf, line_end, arg, limits);
+            return parse_msg(name == Name::Hmsg, buf, line_end, arg, limits, dialect);
         }
     };
     Ok(ParseStep::Op(op, line_end))
 }
 
-/// `RS+ <account> <subject> [<queue> <weight>]`.
-fn parse_sub(arg: &[u8]) -> Result<RouteOp<'_>, ProtoError> {
+/// The account of a route op (its first word), or the empty account of a leaf op.
+fn account_of<'a>(
+    t: &mut impl Iterator<Item = &'a [u8]>,
+    arg: &'a [u8],
+    dialect: Dialect,
+) -> Option<&'a [u8]> {
+    match dialect {
+        Dialect::Route => t.next(),
+        Dialect::Leaf => Some(&arg[..0]),
+    }
+}
+
+/// `RS+ <account> <subject> [<queue> <weight>]` (`LS+` without the account).
+fn parse_sub(arg: &[u8], dialect: Dialect) -> Result<RouteOp<'_>, ProtoError> {
     let mut t = tokens(arg);
-    let (Some(account), Some(subject)) = (t.next(), t.next()) else {
+    let (Some(account), Some(subject)) = (account_of(&mut t, arg, dialect), t.next()) else {
         return Err(ProtoError::ProtocolViolation);
     };
     let queue = match (t.next(), t.next(), t.next()) {
@@ -246,10 +307,10 @@ fn parse_sub(arg: &[u8]) -> Result<RouteOp<'_>, ProtoError> {
     })
 }
 
-/// `RS- <account> <subject> [<queue>]`.
-fn parse_unsub(arg: &[u8]) -> Result<RouteOp<'_>, ProtoError> {
+/// `RS- <account> <subject> [<queue>]` (`LS-` without the account).
+fn parse_unsub(arg: &[u8], dialect: Dialect) -> Result<RouteOp<'_>, ProtoError> {
     let mut t = tokens(arg);
-    let (Some(account), Some(subject)) = (t.next(), t.next()) else {
+    let (Some(account), Some(subject)) = (account_of(&mut t, arg, dialect), t.next()) else {
         return Err(ProtoError::ProtocolViolation);
     };
     let queue = t.next();
@@ -271,17 +332,19 @@ fn parse_msg<'a>(
     line_end: usize,
     arg: &'a [u8],
     limits: &Limits,
+    dialect: Dialect,
 ) -> Result<RouteParsed<'a>, ProtoError> {
     let n = tokens(arg).count();
     let sizes = if hmsg { 2 } else { 1 };
-    if n < 2 + sizes {
+    let fixed = if dialect == Dialect::Route { 2 } else { 1 };
+    if n < fixed + sizes {
         return Err(ProtoError::ProtocolViolation);
     }
     let mut t = tokens(arg);
-    let (Some(account), Some(subject)) = (t.next(), t.next()) else {
+    let (Some(account), Some(subject)) = (account_of(&mut t, arg, dialect), t.next()) else {
         return Err(ProtoError::ProtocolViolation);
     };
-    let middle = n - 2 - sizes;
+    let middle = n - fixed - sizes;
     let (reply, queues) = match middle {
         0 => (None, &arg[..0]),
         1 => (t.next(), &arg[..0]),
@@ -443,13 +506,34 @@ pub fn write_routed_msg_line<'q>(
     msg: &Publish<'_>,
     queues: impl Iterator<Item = &'q [u8]>,
 ) {
+    write_msg_line(out, b"RMSG ", Some(account), msg, queues);
+}
+
+/// The leaf-node form of [`write_routed_msg_line`]: `LMSG`/`HMSG` without the account.
+pub fn write_leaf_msg_line<'q>(
+    out: &mut Vec<u8>,
+    msg: &Publish<'_>,
+    queues: impl Iterator<Item = &'q [u8]>,
+) {
+    write_msg_line(out, b"LMSG ", None, msg, queues);
+}
+
+fn write_msg_line<'q>(
+    out: &mut Vec<u8>,
+    op: &[u8],
+    account: Option<&[u8]>,
+    msg: &Publish<'_>,
+    queues: impl Iterator<Item = &'q [u8]>,
+) {
     out.extend_from_slice(if msg.header_len.is_some() {
         b"HMSG "
     } else {
-        b"RMSG "
+        op
     });
-    out.extend_from_slice(account);
-    out.push(b' ');
+    if let Some(account) = account {
+        out.extend_from_slice(account);
+        out.push(b' ');
+    }
     out.extend_from_slice(msg.subject);
     out.push(b' ');
     let mut queues = queues.peekable();
@@ -487,5 +571,40 @@ pub fn write_routed_msg<'q>(
 ) {
     write_routed_msg_line(out, account, msg, queues);
     out.extend_from_slice(msg.data);
+    out.extend_from_slice(CRLF);
+}
+
+/// A whole leaf message: [`write_leaf_msg_line`], the data, CRLF.
+pub fn write_leaf_msg<'q>(
+    out: &mut Vec<u8>,
+    msg: &Publish<'_>,
+    queues: impl Iterator<Item = &'q [u8]>,
+) {
+    write_leaf_msg_line(out, msg, queues);
+    out.extend_from_slice(msg.data);
+    out.extend_from_slice(CRLF);
+}
+
+/// `LS+ <subject>\r\n` or, for a queue group, `LS+ <subject> <queue> <weight>\r\n`.
+pub fn write_ls_plus(out: &mut Vec<u8>, subject: &[u8], queue: Option<(&[u8], u32)>) {
+    out.extend_from_slice(b"LS+ ");
+    out.extend_from_slice(subject);
+    if let Some((q, weight)) = queue {
+        out.push(b' ');
+        out.extend_from_slice(q);
+        out.push(b' ');
+        out.extend_from_slice(itoa::Buffer::new().format(weight).as_bytes());
+    }
+    out.extend_from_slice(CRLF);
+}
+
+/// `LS- <subject>[ <queue>]\r\n`.
+pub fn write_ls_minus(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>) {
+    out.extend_from_slice(b"LS- ");
+    out.extend_from_slice(subject);
+    if let Some(q) = queue {
+        out.push(b' ');
+        out.extend_from_slice(q);
+    }
     out.extend_from_slice(CRLF);
 }
