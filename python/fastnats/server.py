@@ -20,7 +20,7 @@ from .errors import BindError, ConfigError, NoRespondersError
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
 from .services import Handler, Msg, Subscription, batch_callback
-from .tls import apply_tls_defaults
+from .tls import apply_tls_defaults, normalize_tls
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import AccountOptions, JetStreamOptions, ReloadOptions, ResolverOptions
+    from .options import (
+        AccountOptions,
+        ClusterOptions,
+        JetStreamOptions,
+        ReloadOptions,
+        ResolverOptions,
+    )
     from .system import SystemServices
 
 
@@ -57,6 +63,9 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
     (:class:`fastnats.ConfigError` naming the path)."""
     native = {k: v for k, v in options.items() if k not in MONITORING_OPTIONS}
     apply_tls_defaults(native)
+    cluster = native.get("cluster")
+    if cluster is not None and cluster.get("tls") is not None:
+        native["cluster"] = {**cluster, "tls": normalize_tls(cluster["tls"])}
     return native
 
 
@@ -133,6 +142,11 @@ class Server:
         :class:`fastnats.options.JetStreamOptions`). Checked here, but JetStream is not
         available yet: :meth:`start` raises :class:`fastnats.ConfigError` while it is set.
         None/False (the default): off.
+    cluster (Mapping | None): join a NATS cluster over routes, as nats-server's ``cluster``
+        block: ``{"name": "c1", "host": "127.0.0.1", "port": 6222, "routes":
+        ["nats-route://user:pw@peer:6222"], "authorization": {"user": ..., "password":
+        ...}, ...}`` (see :class:`fastnats.options.ClusterOptions`; ``port`` ``0`` or ``-1``
+        picks a free one). None (the default): no cluster.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
         picks a free port, read it
@@ -194,6 +208,7 @@ class Server:
         resolver: str | ResolverOptions | None = DEFAULT,
         resolver_preload: Mapping[str, str] | None = DEFAULT,
         jetstream: bool | JetStreamOptions | None = DEFAULT,
+        cluster: ClusterOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -230,6 +245,7 @@ class Server:
             "resolver": resolver,
             "resolver_preload": resolver_preload,
             "jetstream": jetstream,
+            "cluster": cluster,
             "http_host": http_host,
             "http_port": http_port,
         }
