@@ -233,6 +233,11 @@ class _Process:
         if self.server.http_port is not None:
             host = self.server.http_host or ""
             ports["monitoring"] = files.client_urls(host, self.server.http_port, "http")
+        cluster = self.settings.server.get("cluster")
+        cluster_port = self.server.cluster_port
+        if cluster is not None and cluster_port:
+            scheme = "tls" if cluster.get("tls") else "nats"
+            ports["cluster"] = files.client_urls(cluster.get("host", ""), cluster_port, scheme)
         path = files.ports_file_path(directory)
         try:
             self.ports_file = files.write_ports_file(directory, ports)

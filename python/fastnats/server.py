@@ -148,9 +148,9 @@ class Server:
         ...}, ...}`` (see :class:`fastnats.options.ClusterOptions`; ``port`` ``0`` or ``-1``
         picks a free one). None (the default): no cluster.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
-        ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
-        picks a free port, read it
-        from :attr:`http_port`. None (the default): no monitoring.
+        ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``);
+        ``0`` or ``-1`` picks a free port, read it from :attr:`http_port`. None (the
+        default): no monitoring.
     http_host (str | None): interface of the monitoring endpoints (None: ``host``).
     auth (callable | None): ``auth(client: dict)`` gets the client's CONNECT (``user``,
         ``password``, ``token``, ``nkey``, ``nkey_verified``, ``client_ip``, ...) and
@@ -445,6 +445,14 @@ class Server:
         return self._native.port
 
     @property
+    def cluster_port(self) -> int | None:
+        """The route listener's port (the bound one once started), or None without a
+        cluster."""
+        if self._native.config().get("cluster") is None:
+            return None
+        return self._native.cluster_port()
+
+    @property
     def url(self) -> str:
         """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
         host = self.host
@@ -638,6 +646,11 @@ class Server:
         ``"detail"``), ``offset``, ``limit``, ``cid``, ``state`` (``open``/``closed``/``all``),
         ``auth``. A bad value raises ``ValueError`` with nats-server's message."""
         return self._monitoring().connz(**params)
+
+    def routez(self, **params: Any) -> dict[str, Any]:
+        """``/routez`` as a dict: the route connections to the cluster's other servers.
+        Parameter: ``subs`` (bool or ``"detail"``)."""
+        return self._monitoring().routez(**params)
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``, ``acc``."""
