@@ -453,6 +453,14 @@ class Server:
         return self._native.cluster_port()
 
     @property
+    def cluster_name(self) -> str | None:
+        """The cluster's name as the server runs with it (a configured one, or the one
+        learned from the first peer), or None without a cluster."""
+        if self._native.config().get("cluster") is None:
+            return None
+        return self._native.cluster_name()
+
+    @property
     def url(self) -> str:
         """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
         host = self.host
