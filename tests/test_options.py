@@ -580,3 +580,15 @@ def test_from_config_reads_the_cluster_block(tmp_path):
     cluster = fastnats.Server.from_config(conf).config()["cluster"]
     assert (cluster["name"], cluster["host"], cluster["port"]) == ("c1", HOST, 0)
     assert cluster["routes"] == ["nats://127.0.0.1:1"]
+
+
+def test_cluster_tls_takes_the_tls_options_forms(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    tls = {"cert_file": tmp_path / "c.pem", "key_file": tmp_path / "k.pem", "timeout": "1500ms"}
+    config = fastnats.Server(cluster={"tls": tls}).config()["cluster"]["tls"]
+    assert config["cert_file"] == str(tmp_path / "c.pem")
+    assert config["timeout"] == 1.5
