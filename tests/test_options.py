@@ -455,3 +455,140 @@ def test_logtime_utc_help_and_readme_say_what_the_logger_does():
     row = next(line for line in readme.splitlines() if "`--logtime_utc`" in line)
     assert "always UTC" in row
     assert "Log timestamps are UTC" in readme
+
+
+# --------------------------------------------------------------------------------------
+# cluster=
+# --------------------------------------------------------------------------------------
+
+
+def test_cluster_option_in_the_engines_units():
+    config = fastnats.Server(
+        cluster={
+            "name": "c1",
+            "host": HOST,
+            "port": -1,
+            "routes": ("nats-route://u:p@127.0.0.1:6222", "nats://127.0.0.1:6223"),
+            "authorization": {"user": "u", "password": "p", "timeout": "500ms"},
+            "ping_interval": "20s",
+            "write_deadline": 2,
+            "ping_max": 3,
+            "no_advertise": True,
+            "connect_retries": 5,
+            "connect_backoff": True,
+            "advertise": "h:6222",
+            "pool_size": 3,
+            "compression": False,
+        }
+    ).config()["cluster"]
+    assert config == {
+        "name": "c1",
+        "host": HOST,
+        "port": 0,
+        "advertise": "h:6222",
+        "routes": ["nats-route://u:p@127.0.0.1:6222", "nats://127.0.0.1:6223"],
+        "no_advertise": True,
+        "connect_retries": 5,
+        "connect_backoff": True,
+        "authorization": {"user": "u", "password": "p", "timeout": 0.5},
+        "tls": None,
+        "ping_interval": 20.0,
+        "ping_max": 3,
+        "write_deadline": 2.0,
+        "pool_size": 3,
+        "compression": "off",
+    }
+    assert fastnats.Server().config()["cluster"] is None
+    assert fastnats.Server(cluster=None).config()["cluster"] is None
+    assert fastnats.Server(cluster={}).config()["cluster"]["port"] == 6222
+
+
+COMPRESSION = "compression mode {} is not supported by fastnats (routes are not compressed)"
+
+
+@pytest.mark.parametrize(
+    ("cluster", "message"),
+    [
+        (
+            5,
+            "cluster: must be None or a dict (name, host, port, routes, authorization, ...), not 5",
+        ),
+        ({"port": 70000}, f"cluster.port: must be {PORT}, not 70000"),
+        ({"port": "6222"}, f"cluster.port: must be {PORT}, not '6222'"),
+        (
+            {"name": "a b"},
+            "cluster.name: must be a string without spaces or line breaks, not 'a b'",
+        ),
+        ({"host": None}, "cluster.host: must be a string, not None"),
+        (
+            {"routes": "nats://h:1"},
+            "cluster.routes: must be a list of route URLs (str), not 'nats://h:1'",
+        ),
+        ({"routes": [1]}, "cluster.routes: must be a list of route URLs (str), not [1]"),
+        ({"no_advertise": 1}, "cluster.no_advertise: must be True or False, not 1"),
+        (
+            {"connect_retries": -1},
+            "cluster.connect_retries: must be an integer from 0 to 4294967295, not -1",
+        ),
+        (
+            {"ping_interval": "x"},
+            f"cluster.ping_interval: must be a positive duration in seconds {DURATION}, not 'x'",
+        ),
+        (
+            {"authorization": {"user": "u"}},
+            "cluster.authorization.password: must be a string, not None",
+        ),
+        (
+            {"authorization": {"user": "u", "password": "p", "timeout": -1}},
+            f"cluster.authorization.timeout: must be a positive duration in seconds {DURATION}, "
+            "not -1",
+        ),
+        (
+            {"authorization": {"user": "u", "password": "p", "token": "t"}},
+            'cluster.authorization: unknown key "token"',
+        ),
+        ({"compression": True}, "cluster.compression: " + COMPRESSION.format('"on"')),
+        ({"compression": "s2_best"}, "cluster.compression: " + COMPRESSION.format('"s2_best"')),
+        (
+            {"compression": 0},
+            'cluster.compression: must be False or a mode string ("off", "disabled", "accept"), '
+            "not 0",
+        ),
+        (
+            {"routes": ["nats-route://"]},
+            'cluster.routes[0]: error parsing url "nats-route://": no host',
+        ),
+        ({"pool": 3}, 'cluster: unknown key "pool"'),
+    ],
+)
+def test_cluster_error_texts(cluster, message):
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(cluster=cluster)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("mode", ["off", "OFF", "disabled", "accept"])
+def test_cluster_compression_modes_that_mean_uncompressed(mode):
+    assert fastnats.Server(cluster={"compression": mode}).config()["cluster"]["compression"] == mode
+
+
+def test_from_config_reads_the_cluster_block(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(
+        'cluster { name: c1, listen: "127.0.0.1:-1", routes: ["nats://127.0.0.1:1"] }\n'
+    )
+    cluster = fastnats.Server.from_config(conf).config()["cluster"]
+    assert (cluster["name"], cluster["host"], cluster["port"]) == ("c1", HOST, 0)
+    assert cluster["routes"] == ["nats://127.0.0.1:1"]
+
+
+def test_cluster_tls_takes_the_tls_options_forms(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    tls = {"cert_file": tmp_path / "c.pem", "key_file": tmp_path / "k.pem", "timeout": "1500ms"}
+    config = fastnats.Server(cluster={"tls": tls}).config()["cluster"]["tls"]
+    assert config["cert_file"] == str(tmp_path / "c.pem")
+    assert config["timeout"] == 1.5

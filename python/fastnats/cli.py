@@ -15,12 +15,16 @@ Flags are nats-server's, parsed the way nats-server parses them (Go's ``flag`` p
 
 Flags given on the command line override the config file (``-c``), as in nats-server
 (``--user``/``--pass``/``--auth`` replace the file's single user, password and token; see
-:mod:`fastnats.settings`). A flag for a subsystem fastnats does not have (clustering,
-HTTPS monitoring, profiling) fails with one line naming it, unless its value switches it
-off (``-ms 0``). ``-js`` and ``-sd`` are read as nats-server reads them (``-sd`` alone does
-not enable JetStream) and carried to the server, which refuses to start with JetStream
-until fastnats has it. ``--auth_hook module:attr`` and ``--plugin NAME``
-(repeatable) are fastnats' own: a Python auth hook and ``fastnats.plugins`` plugins.
+:mod:`fastnats.settings`). A flag for a subsystem fastnats does not have (HTTPS
+monitoring, profiling) fails with one line naming it, unless its value switches it
+off (``-ms 0``). The cluster flags (``--routes``, ``--cluster``/``--cluster_listen``,
+``--cluster_name``, ``--cluster_advertise``, ``--no_advertise``, ``--connect_retries``) are
+laid over the file's ``cluster`` block as nats-server does it
+(:func:`fastnats.settings.merge_cluster_flags`). ``-js`` and ``-sd`` are read as nats-server
+reads them (``-sd`` alone does not enable JetStream) and carried to the server, which
+refuses to start with JetStream until fastnats has it. ``--auth_hook module:attr`` and
+``--plugin NAME`` (repeatable) are fastnats' own: a Python auth hook and
+``fastnats.plugins`` plugins.
 
 This module only parses argv into :class:`fastnats.settings.Options` and dispatches; the
 settings (file and flags merged) are :mod:`fastnats.settings`, serving is
@@ -89,15 +93,23 @@ Authorization Options:
         --auth_hook <module:attr>    Python auth hook deciding every connection (fastnats only)
         --plugin <name>              Enable a fastnats.plugins plugin (fastnats only; repeatable)
 
+Cluster Options:
+        --routes <rurl-1, rurl-2>    Routes to solicit and connect
+        --cluster <cluster-url>      Cluster URL for solicited routes (nats://host:port,
+                                     nats://user:pass@host:port; port -1 for random)
+        --cluster_name <string>      Cluster Name, if not set one will be dynamically generated
+        --no_advertise <bool>        Do not advertise known cluster information to clients
+        --cluster_advertise <string> Cluster URL to advertise to other servers
+        --connect_retries <number>   For implicit routes, number of connect retries
+        --cluster_listen <url>       Cluster url from which members can solicit routes
+
 Common Options:
     -h, --help                       Show this message
     -v, --version                    Show version
 
 Accepted for compatibility, but fastnats does not have these yet and refuses to start when
 they are switched on: -ms/--https_port (HTTPS monitoring), --client_advertise,
---routes, --cluster, --cluster_listen, --cluster_name,
---cluster_advertise, --no_advertise, --connect_retries (clustering), --profile
-(profiling), --log_size_limit (size-based rotation).
+--profile (profiling), --log_size_limit (size-based rotation).
 """
 
 
@@ -181,13 +193,13 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "tlscacert": ("str", "tlscacert"),
     "help_tls": ("bool", "help_tls"),
     # cluster
-    "routes": ("str", "cluster"),
-    "cluster": ("str", "cluster"),
-    "cluster_listen": ("str", "cluster"),
-    "cluster_name": ("str", "cluster"),
-    "cluster_advertise": ("str", "cluster"),
-    "no_advertise": ("bool", "cluster"),
-    "connect_retries": ("int", "cluster"),
+    "routes": ("str", "routes"),
+    "cluster": ("str", "cluster_listen"),
+    "cluster_listen": ("str", "cluster_listen"),
+    "cluster_name": ("str", "cluster_name"),
+    "cluster_advertise": ("str", "cluster_advertise"),
+    "no_advertise": ("bool", "no_advertise"),
+    "connect_retries": ("int", "connect_retries"),
     # profiling
     "profile": ("int", "profile"),
     # common
@@ -201,7 +213,6 @@ _FLAGS: dict[str, tuple[str, str]] = {
 _UNSUPPORTED: dict[str, str] = {
     "https_port": "HTTPS monitoring",
     "client_advertise": "advertising a client URL",
-    "cluster": "clustering",
     "profile": "profiling",
     "log_size_limit": "log rotation by size; rotate with SIGUSR1",
 }
@@ -290,6 +301,20 @@ def _apply(opts: Options, typed: str, name: str, canonical: str, value: Any) -> 
         opts.misc["http_port"] = _port(name, value)
     elif canonical in _TLS_FLAGS:
         opts.tls[_TLS_FLAGS[canonical]] = value
+    elif canonical == "routes":
+        opts.routes = value
+    elif canonical == "cluster_listen":
+        opts.cluster_listen = value
+    elif canonical == "cluster_name":
+        opts.cluster["name"] = value
+    elif canonical == "cluster_advertise":
+        opts.cluster["advertise"] = value
+    elif canonical == "no_advertise":
+        opts.cluster["no_advertise"] = value
+    elif canonical == "connect_retries":
+        if not 0 <= value <= 0xFFFFFFFF:
+            raise UsageError(f"invalid value {value} for flag -{name}: must be 0..4294967295")
+        opts.cluster["connect_retries"] = value
     elif canonical == "help_tls":
         opts.show_tls_help = value
     elif canonical == "help":

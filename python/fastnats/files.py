@@ -143,7 +143,8 @@ def client_urls(host: str, port: int, scheme: str = "nats") -> list[str]:
 
 
 def write_ports_file(directory: str, ports: dict[str, list[str]]) -> str:
-    """Writes the ports file (``{"nats": [urls], "monitoring": [urls]}``) into ``directory``;
+    """Writes the ports file (``{"nats": [urls], "monitoring": [urls], "cluster": [urls]}``,
+    as nats-server's, which leaves out what does not listen) into ``directory``;
     returns its path. Raises OSError."""
     path = ports_file_path(directory)
     data = json.dumps(ports, separators=(",", ":")).encode()

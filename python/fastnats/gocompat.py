@@ -13,7 +13,9 @@ module):
 * :func:`format_float` -- ``%v`` of a ``float64`` (``strconv.FormatFloat(f, 'g', -1, 64)``);
 * :func:`parse_duration` -- ``time.ParseDuration``, in integer nanoseconds, with its messages;
 * :func:`duration_string` -- ``time.Duration.String()`` (``1h2m3.5s``, ``1.5ms``, ``0s``);
-* :func:`rfc3339` -- a ``time.Time`` in UTC as ``encoding/json`` writes it (``RFC3339Nano``).
+* :func:`rfc3339` -- a ``time.Time`` in UTC as ``encoding/json`` writes it (``RFC3339Nano``);
+* :func:`url_parse` -- ``net/url.Parse``'s verdict (scheme, user, password, host) and errors;
+* :func:`split_host_port` -- ``net.SplitHostPort`` with its errors.
 
 Go strings are bytes, Python strings are code points. Text that came from bytes that are not
 UTF-8 reaches here decoded with ``surrogateescape`` (U+DC80..U+DCFF stand for those bytes);
@@ -42,6 +44,9 @@ __all__ = [
     "parse_uint",
     "quote",
     "rfc3339",
+    "split_host_port",
+    "url_parse",
+    "GoURL",
 ]
 
 INT64_MIN = -(1 << 63)
@@ -430,3 +435,166 @@ def rfc3339(ns: int) -> str:
     if frac:
         text += "." + f"{frac:09d}".rstrip("0")
     return text + "Z"
+
+
+# --------------------------------------------------------------------------------------------
+# net/url.Parse and net.SplitHostPort
+# --------------------------------------------------------------------------------------------
+
+
+class GoURL:
+    """What ``url.Parse`` found: ``scheme`` (lower case), ``user`` and ``password`` (None when
+    absent, percent-decoded), ``host`` (``host:port`` as written), ``opaque``, ``path``."""
+
+    __slots__ = ("scheme", "user", "password", "host", "opaque", "path")
+
+    def __init__(self) -> None:
+        self.scheme = ""
+        self.user: str | None = None
+        self.password: str | None = None
+        self.host = ""
+        self.opaque = ""
+        self.path = ""
+
+
+_HEX = "0123456789abcdefABCDEF"
+_USERINFO_EXTRA = frozenset("-._:~!$&'()*+,;=%@")
+_HOST_ALLOWED = frozenset("-_.~!$&'()*+,;=:[]<>\"")
+
+
+def _unescape(s: str, host: bool) -> str:
+    """Go's ``url.unescape`` (its checks; the decoding only as far as callers need it)."""
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "%":
+            if i + 2 >= len(s) or s[i + 1] not in _HEX or s[i + 2] not in _HEX:
+                raise ValueError(f"invalid URL escape {quote(s[i : i + 3])}")
+            out.append(int(s[i + 1 : i + 3], 16))
+            i += 3
+            continue
+        if host and ord(c) < 0x80 and not (c.isascii() and c.isalnum()) and c not in _HOST_ALLOWED:
+            raise ValueError(f"invalid character {quote(c)} in host name")
+        out += c.encode("utf-8", "surrogateescape")
+        i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _valid_optional_port(port: str) -> bool:
+    return port == "" or (port[0] == ":" and all("0" <= c <= "9" for c in port[1:]))
+
+
+def _parse_host(host: str) -> str:
+    if host.startswith("["):
+        end = host.rfind("]")
+        if end < 0:
+            raise ValueError("missing ']' in host")
+        if not _valid_optional_port(host[end + 1 :]):
+            raise ValueError(f"invalid port {quote(host[end + 1 :])} after host")
+    else:
+        colon = host.rfind(":")
+        if colon >= 0 and not _valid_optional_port(host[colon:]):
+            raise ValueError(f"invalid port {quote(host[colon:])} after host")
+    return _unescape(host, host=True)
+
+
+def _get_scheme(raw: str) -> tuple[str, str]:
+    for i, c in enumerate(raw):
+        if c.isascii() and c.isalpha():
+            continue
+        if c.isascii() and (c.isdigit() or c in "+-."):
+            if i == 0:
+                return "", raw
+            continue
+        if c == ":":
+            if i == 0:
+                raise ValueError("missing protocol scheme")
+            return raw[:i], raw[i + 1 :]
+        return "", raw
+    return "", raw
+
+
+def url_parse(raw: str) -> GoURL:
+    """Go's ``url.Parse(raw)``: raises ValueError with Go's text (``parse "x": first path
+    segment in URL cannot contain colon``) where Go fails."""
+    text, _, fragment = raw.partition("#")
+    try:
+        url = _url_parse(text)
+    except ValueError as e:
+        raise ValueError(f"parse {quote(text)}: {e}") from None
+    try:
+        _unescape(fragment, host=False)
+    except ValueError as e:
+        raise ValueError(f"parse {quote(raw)}: {e}") from None
+    return url
+
+
+def _url_parse(raw: str) -> GoURL:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        raise ValueError("net/url: invalid control character in URL")
+    url = GoURL()
+    scheme, rest = _get_scheme(raw)
+    url.scheme = scheme.lower()
+    if rest.endswith("?") and rest.count("?") == 1:
+        rest = rest[:-1]
+    else:
+        rest = rest.partition("?")[0]
+    if not rest.startswith("/"):
+        if url.scheme:
+            url.opaque = rest
+            return url
+        if ":" in rest.partition("/")[0]:
+            raise ValueError("first path segment in URL cannot contain colon")
+    if (url.scheme or not rest.startswith("///")) and rest.startswith("//"):
+        authority, slash, path = rest[2:].partition("/")
+        rest = slash + path
+        at = authority.rfind("@")
+        url.host = _parse_host(authority[at + 1 :])
+        if at >= 0:
+            userinfo = authority[:at]
+            if not all((c.isascii() and c.isalnum()) or c in _USERINFO_EXTRA for c in userinfo):
+                raise ValueError("net/url: invalid userinfo")
+            user, colon, password = userinfo.partition(":")
+            url.user = _unescape(user, host=False)
+            url.password = _unescape(password, host=False) if colon else None
+    url.path = _unescape(rest, host=False)
+    return url
+
+
+def split_host_port(hostport: str) -> tuple[str, str]:
+    """Go's ``net.SplitHostPort``: ``host:port``, ``[v6]:port``, ``:port``; raises ValueError
+    with Go's text (``address x: missing port in address``)."""
+
+    def fail(why: str) -> ValueError:
+        return ValueError(f"address {hostport}: {why}")
+
+    colon = hostport.rfind(":")
+    if colon < 0:
+        raise fail("missing port in address")
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0:
+            raise fail("missing ']' in address")
+        if end + 1 == len(hostport):
+            raise fail("missing port in address")
+        if end + 1 != colon:
+            raise fail(
+                "too many colons in address"
+                if hostport[end + 1] == ":"
+                else "missing port in address"
+            )
+        host = hostport[1:end]
+        if "[" in hostport[1:] or "]" in hostport[end + 1 :]:
+            raise fail(
+                "unexpected '[' in address" if "[" in hostport[1:] else "unexpected ']' in address"
+            )
+    else:
+        host = hostport[:colon]
+        if ":" in host:
+            raise fail("too many colons in address")
+        if "[" in hostport:
+            raise fail("unexpected '[' in address")
+        if "]" in hostport:
+            raise fail("unexpected ']' in address")
+    return host, hostport[colon + 1 :]

@@ -37,6 +37,8 @@ __all__ = [
     "DEFAULT",
     "AccountJetStreamOptions",
     "AccountOptions",
+    "ClusterAuthorization",
+    "ClusterOptions",
     "ImportSource",
     "JetStreamOptions",
     "ReloadOptions",
@@ -176,6 +178,45 @@ class JetStreamOptions(TypedDict, total=False):
     sync_interval: float | str
 
 
+class ClusterAuthorization(TypedDict, total=False):
+    """The one user of a cluster: peers present it, and this server presents it when a route
+    URL has no credentials of its own; ``timeout`` (seconds) is how long a dialling peer has
+    to send its CONNECT (2 s)."""
+
+    user: str
+    password: str
+    timeout: float | str
+
+
+class ClusterOptions(TypedDict, total=False):
+    """The ``cluster`` option (nats-server's ``cluster`` block): ``name`` (no spaces; empty:
+    the first peer's), ``host`` and ``port`` of the route listener (``"0.0.0.0"``, 6222;
+    ``0`` or ``-1``: a free port), ``advertise`` (``"host:port"`` peers should dial),
+    ``routes`` (URLs to dial, ``nats-route://[user:password@]host:port``, retried for ever),
+    ``authorization``, ``tls`` (as the top-level ``tls``), ``no_advertise`` (do not tell
+    clients about the peers' client URLs), ``connect_retries`` (attempts at a route learned
+    from a peer), ``connect_backoff``, ``ping_interval``/``write_deadline`` (seconds or Go
+    durations; default: the server's) and ``ping_max``; ``pool_size`` (read, not used: one
+    route per peer) and ``compression`` (``False``/``"off"``, ``"disabled"``,
+    ``"accept"``: routes are not compressed)."""
+
+    name: str
+    host: str
+    port: int
+    advertise: str | None
+    routes: list[str]
+    authorization: ClusterAuthorization | None
+    tls: Mapping[str, Any] | None
+    no_advertise: bool
+    connect_retries: int
+    connect_backoff: bool
+    ping_interval: float | str
+    ping_max: int
+    write_deadline: float | str
+    pool_size: int
+    compression: bool | str
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -204,6 +245,7 @@ class ReloadOptions(TypedDict, total=False):
     resolver: str | ResolverOptions | None
     resolver_preload: Mapping[str, str] | None
     jetstream: bool | JetStreamOptions | None
+    cluster: ClusterOptions | None
     http_host: str | None
     http_port: int | None
 
@@ -394,6 +436,68 @@ def _jetstream(name: str, value: Any) -> dict[str, Any] | None:
     return out
 
 
+def _cluster_auth(name: str, value: Any) -> dict[str, Any] | None:
+    given = _mapping(name, value, "user, password, timeout")
+    if given is None:
+        return None
+    auth = dict(given)
+    for key in ("user", "password"):
+        if not isinstance(auth.get(key), str):
+            raise _fail(f"{name}.{key}", "a string", auth.get(key))
+    if "timeout" in auth:
+        auth["timeout"] = _duration(f"{name}.timeout", auth["timeout"], positive=True)
+    return auth
+
+
+def _cluster(name: str, value: Any) -> dict[str, Any] | None:
+    """None (no cluster) or a :class:`ClusterOptions` dict in the engine's units (ports,
+    seconds); keys it does not know are left for the engine to refuse by name."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _fail(name, "None or a dict (name, host, port, routes, authorization, ...)", value)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        path = f"{name}.{key}"
+        if key == "name":
+            text = _string(path, v)
+            if text is not None and any(c in text for c in " \t\r\n"):
+                raise _fail(path, "a string without spaces or line breaks", v)
+            out[key] = text
+        elif key == "host":
+            out[key] = _string(path, v)
+        elif key == "advertise":
+            out[key] = _string(path, v, none=True)
+        elif key == "port":
+            out[key] = _port(path, v)
+        elif key == "routes":
+            if not isinstance(v, list | tuple) or not all(isinstance(u, str) for u in v):
+                raise _fail(path, "a list of route URLs (str)", v)
+            out[key] = list(v)
+        elif key == "authorization":
+            out[key] = _cluster_auth(path, v)
+        elif key == "tls":
+            out[key] = _mapping(path, v, "cert_file, key_file, ca_file, verify, timeout")
+        elif key in ("no_advertise", "connect_backoff"):
+            out[key] = _boolean(path, v)
+        elif key in ("connect_retries", "ping_max"):
+            out[key] = _integer(path, v, 0, _UINT32_MAX, f"an integer from 0 to {_UINT32_MAX}")
+        elif key in ("ping_interval", "write_deadline"):
+            out[key] = _duration(path, v, positive=True)
+        elif key == "pool_size":
+            out[key] = _integer(path, v, -(1 << 63), _INT64_MAX, "an integer")
+        elif key == "compression":
+            if isinstance(v, bool):
+                out[key] = "on" if v else "off"
+            elif isinstance(v, str):
+                out[key] = v  # which modes run is the engine's check (one message)
+            else:
+                raise _fail(path, 'False or a mode string ("off", "disabled", "accept")', v)
+        else:
+            out[key] = v
+    return out
+
+
 def _check(name: str, value: Any) -> Any:
     if name in ("host", "http_host"):
         return _string(name, value, none=name == "http_host")
@@ -436,6 +540,8 @@ def _check(name: str, value: Any) -> Any:
         return _mapping(name, value, "type and dir, or the string MEMORY")
     if name == "jetstream":
         return _jetstream(name, value)
+    if name == "cluster":
+        return _cluster(name, value)
     if name == "resolver_preload":
         preload = _mapping(name, value, "account public key -> account JWT")
         if preload is not None and not all(

@@ -4,8 +4,9 @@
    A bad file is one line ``fastnats: file:line:col: message`` and exit code 1.
 2. Logging (:mod:`fastnats.logs`), then nats-server's start-up lines: ``Starting
    nats-server``, ``Version``, ``Git``, ``Name``, ``ID``, ``Using configuration file``,
-   ``Listening for client connections on HOST:PORT``, ``Server is ready``. A fatal start-up
-   error is ``[FTL] <reason>`` and exit code 1.
+   ``Listening for client connections on HOST:PORT``, ``Server is ready``; with a cluster
+   also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
+   HOST:PORT``. A fatal start-up error is ``[FTL] <reason>`` and exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
 
@@ -201,6 +202,9 @@ class _Process:
         except (ValueError, RuntimeError) as e:  # refused only at start: "Can't start JetStream"
             logs.fatal(str(e))
             return False
+        cluster = self.settings.server.get("cluster")
+        if cluster is not None:
+            logs.info(f"  Cluster:  {self.server.cluster_name}")
         logs.info(f"  Name:     {self.server.server_name}")
         logs.info(f"  ID:       {self.server.server_id}")
         if self.settings.config_file:
@@ -221,8 +225,20 @@ class _Process:
                     'Clients that are not using "TLS Handshake First" option will fail to connect'
                 )
         logs.info("Server is ready")
+        if cluster is not None:
+            self.log_cluster(cluster)
         self.write_ports_file(self.settings.misc.get("ports_file_dir"))
         return True
+
+    def log_cluster(self, cluster: dict[str, Any]) -> None:
+        """nats-server's lines once routing starts (name, dynamic-name warning, listener)."""
+        logs.info(f"Cluster name is {self.server.cluster_name}")
+        if not cluster.get("name"):
+            logs.warn("Cluster name was dynamically generated, consider setting one")
+        host = cluster.get("host", "0.0.0.0")
+        if ":" in host:
+            host = f"[{host}]"
+        logs.info(f"Listening for route connections on {host}:{self.server.cluster_port}")
 
     # files -------------------------------------------------------------------------------
     def write_ports_file(self, directory: str | None) -> None:
@@ -233,6 +249,11 @@ class _Process:
         if self.server.http_port is not None:
             host = self.server.http_host or ""
             ports["monitoring"] = files.client_urls(host, self.server.http_port, "http")
+        cluster = self.settings.server.get("cluster")
+        cluster_port = self.server.cluster_port
+        if cluster is not None and cluster_port:
+            scheme = "tls" if cluster.get("tls") else "nats"
+            ports["cluster"] = files.client_urls(cluster.get("host", ""), cluster_port, scheme)
         path = files.ports_file_path(directory)
         try:
             self.ports_file = files.write_ports_file(directory, ports)

@@ -20,7 +20,7 @@ from .errors import BindError, ConfigError, NoRespondersError
 from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
 from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
 from .services import Handler, Msg, Subscription, batch_callback
-from .tls import apply_tls_defaults
+from .tls import apply_tls_defaults, normalize_tls
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
     from .monitor.http import MonitorListener
-    from .options import AccountOptions, JetStreamOptions, ReloadOptions, ResolverOptions
+    from .options import (
+        AccountOptions,
+        ClusterOptions,
+        JetStreamOptions,
+        ReloadOptions,
+        ResolverOptions,
+    )
     from .system import SystemServices
 
 
@@ -57,6 +63,9 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
     (:class:`fastnats.ConfigError` naming the path)."""
     native = {k: v for k, v in options.items() if k not in MONITORING_OPTIONS}
     apply_tls_defaults(native)
+    cluster = native.get("cluster")
+    if cluster is not None and cluster.get("tls") is not None:
+        native["cluster"] = {**cluster, "tls": normalize_tls(cluster["tls"])}
     return native
 
 
@@ -133,10 +142,15 @@ class Server:
         :class:`fastnats.options.JetStreamOptions`). Checked here, but JetStream is not
         available yet: :meth:`start` raises :class:`fastnats.ConfigError` while it is set.
         None/False (the default): off.
+    cluster (Mapping | None): join a NATS cluster over routes, as nats-server's ``cluster``
+        block: ``{"name": "c1", "host": "127.0.0.1", "port": 6222, "routes":
+        ["nats-route://user:pw@peer:6222"], "authorization": {"user": ..., "password":
+        ...}, ...}`` (see :class:`fastnats.options.ClusterOptions`; ``port`` ``0`` or ``-1``
+        picks a free one). None (the default): no cluster.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
-        ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``); ``0`` or ``-1``
-        picks a free port, read it
-        from :attr:`http_port`. None (the default): no monitoring.
+        ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``);
+        ``0`` or ``-1`` picks a free port, read it from :attr:`http_port`. None (the
+        default): no monitoring.
     http_host (str | None): interface of the monitoring endpoints (None: ``host``).
     auth (callable | None): ``auth(client: dict)`` gets the client's CONNECT (``user``,
         ``password``, ``token``, ``nkey``, ``nkey_verified``, ``client_ip``, ...) and
@@ -194,6 +208,7 @@ class Server:
         resolver: str | ResolverOptions | None = DEFAULT,
         resolver_preload: Mapping[str, str] | None = DEFAULT,
         jetstream: bool | JetStreamOptions | None = DEFAULT,
+        cluster: ClusterOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -230,6 +245,7 @@ class Server:
             "resolver": resolver,
             "resolver_preload": resolver_preload,
             "jetstream": jetstream,
+            "cluster": cluster,
             "http_host": http_host,
             "http_port": http_port,
         }
@@ -429,6 +445,22 @@ class Server:
         return self._native.port
 
     @property
+    def cluster_port(self) -> int | None:
+        """The route listener's port (the bound one once started), or None without a
+        cluster."""
+        if self._native.config().get("cluster") is None:
+            return None
+        return self._native.cluster_port()
+
+    @property
+    def cluster_name(self) -> str | None:
+        """The cluster's name as the server runs with it (a configured one, or the one
+        learned from the first peer), or None without a cluster."""
+        if self._native.config().get("cluster") is None:
+            return None
+        return self._native.cluster_name()
+
+    @property
     def url(self) -> str:
         """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
         host = self.host
@@ -622,6 +654,11 @@ class Server:
         ``"detail"``), ``offset``, ``limit``, ``cid``, ``state`` (``open``/``closed``/``all``),
         ``auth``. A bad value raises ``ValueError`` with nats-server's message."""
         return self._monitoring().connz(**params)
+
+    def routez(self, **params: Any) -> dict[str, Any]:
+        """``/routez`` as a dict: the route connections to the cluster's other servers.
+        Parameter: ``subs`` (bool or ``"detail"``)."""
+        return self._monitoring().routez(**params)
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``, ``acc``."""

@@ -66,6 +66,13 @@ class Options:
     """``-js``/``--jetstream`` (None: not given)."""
     store_dir: str | None = None
     """``-sd``/``--store_dir`` (None: not given). See :func:`merge_jetstream_flags`."""
+    cluster_listen: str | None = None
+    """``--cluster``/``--cluster_listen`` (None: not given). See :func:`merge_cluster_flags`."""
+    routes: str | None = None
+    """``--routes`` as given, a comma-separated list (None: not given)."""
+    cluster: dict[str, Any] = field(default_factory=dict)
+    """``--cluster_name``, ``--cluster_advertise``, ``--no_advertise``, ``--connect_retries``
+    given, as ``name``, ``advertise``, ``no_advertise``, ``connect_retries``."""
 
 
 @dataclass
@@ -131,6 +138,7 @@ def load_settings(opts: Options) -> Settings:
     if opts.tls:
         settings.server["tls"] = merge_tls_flags(settings.server.get("tls"), opts.tls)
     merge_jetstream_flags(settings, opts)
+    merge_cluster_flags(settings, opts)
     settings.logging.update(opts.logging)
     settings.misc.update(opts.misc)
     port = opts.server.get("port")
@@ -188,6 +196,92 @@ def merge_jetstream_flags(settings: Settings, opts: Options) -> None:
     enabled = opts.jetstream if opts.jetstream is not None else on is not None
     if enabled:
         settings.server["jetstream"] = options
+
+
+def _cluster_url(text: str) -> tuple[str, int, dict[str, str] | None]:
+    """nats-server's ``overrideCluster``: ``(host, port, credentials)`` of a ``--cluster``
+    URL (port ``-1``: random, given back as -1)."""
+    from .gocompat import split_host_port, url_parse
+
+    wants_random = text.endswith(":-1")
+    if wants_random:
+        text = text[:-3] + ":0"
+    try:
+        url = url_parse(text)
+        host, port_text = split_host_port(url.host)
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
+    if wants_random:
+        port = -1
+    elif port_text:
+        port = int(port_text)  # url_parse let digits only through
+    else:
+        raise SettingsError("unexpected EOF")  # fmt.Sscan of an empty port
+    credentials = None
+    if url.user is not None:
+        if url.password is None:
+            raise SettingsError("expected cluster password to be set")
+        credentials = {"user": url.user, "password": url.password}
+    return host, port, credentials
+
+
+def merge_cluster_flags(settings: Settings, opts: Options) -> None:
+    """The cluster flags over the file's ``cluster`` block, with nats-server's outcome:
+
+    * ``--cluster``/``--cluster_listen nats://[user:pass@]host:port`` sets the listener's
+      host and port (``-1``: random; ``""`` or port 0: no clustering) and the cluster's
+      credentials: the URL's, or none (a file's ``authorization`` user is dropped);
+    * ``--routes a,b`` replaces the file's routes (``""`` removes them); routes need a
+      cluster listener (the file's, or ``--cluster``);
+    * ``--cluster_name``, ``--cluster_advertise``, ``--no_advertise``, ``--connect_retries``
+      replace the file's values.
+
+    A file's ``cluster`` block without a port (kept in ``misc``) clusters once
+    ``--cluster`` gives one. Leaves ``settings.server["cluster"]`` set only when a route
+    listener is configured."""
+    from .gocompat import quote, url_parse
+
+    listening = settings.server.pop("cluster", None)
+    idle = settings.misc.pop("cluster", None)
+    options = dict(listening if listening is not None else idle or {})
+    on = listening is not None
+    for key, value in opts.cluster.items():
+        options[key] = value
+    for key in ("name", "advertise"):
+        if options.get(key) == "":
+            del options[key]
+    if opts.cluster_listen is not None:
+        if opts.cluster_listen == "":
+            on = False
+        else:
+            host, port, credentials = _cluster_url(opts.cluster_listen)
+            options["host"] = host
+            if not 0 <= port <= 65535 and port != -1:
+                raise SettingsError(f"invalid cluster port {port}: must be 0..65535, or -1")
+            on = port != 0
+            options["port"] = 0 if port == -1 else port
+            if credentials is None:
+                options.pop("authorization", None)
+            else:
+                options["authorization"] = {**options.get("authorization", {}), **credentials}
+        if not options.get("host"):
+            options.pop("host", None)
+    if opts.routes is not None:
+        routes = [r.strip() for r in opts.routes.split(",")] if opts.routes else []
+        for route in routes:
+            try:
+                url_parse(route)
+            except ValueError:
+                raise SettingsError(f"error parsing route url [{quote(route)}]") from None
+        if routes and not opts.cluster_listen and not on and "host" not in options:
+            raise SettingsError("solicited routes require cluster capabilities, e.g. --cluster")
+        options["routes"] = routes
+    if on:
+        settings.server["cluster"] = options
+        return
+    options.pop("port", None)
+    if options:
+        settings.misc["cluster"] = options
 
 
 def merge_tls_flags(tls: dict[str, Any] | None, flags: dict[str, Any]) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
-``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``SUBSZ``, ``HEALTHZ``,
+``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``ROUTEZ``, ``SUBSZ``, ``HEALTHZ``,
 ``STATSZ``, ``IDZ``, ``ACCOUNTZ``, ``JSZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
 ``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
 engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A
@@ -50,7 +50,7 @@ STATSZ_INTERVAL = 10.0
 _log = logging.getLogger("fastnats.system")
 
 _SERVER_Z = frozenset(
-    {"VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
+    {"VARZ", "CONNZ", "ROUTEZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
 )
 _ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
 # nats-server's ConnState: the `state` option of a CONNZ request.
@@ -166,10 +166,16 @@ class SystemServices:
         return bool(
             (name and name not in info.get("name", ""))
             or (host and host not in info.get("host", ""))
-            or options.get("cluster")
+            or (options.get("cluster") and not self._in_cluster(options["cluster"]))
             or options.get("domain")
             or options.get("tags")
         )
+
+    def _in_cluster(self, wanted: Any) -> bool:
+        """nats-server's cluster filter: the cluster's name contains ``wanted``."""
+        if self._native.config().get("cluster") is None:
+            return False  # no cluster name
+        return isinstance(wanted, str) and wanted in self._native.cluster_name()
 
     def _document(self, z: str, options: dict[str, Any], account: str | None) -> Any:
         monitor = self._monitor()
@@ -189,6 +195,9 @@ class SystemServices:
             return monitor.connz(**_connz_params(options, account))
         if z == "JSZ":
             return monitor.jsz(**_jsz_params(options))
+        if z == "ROUTEZ":
+            subs: bool | str = "detail" if options.get("subscriptions_detail") else False
+            return monitor.routez(subs=subs or bool(options.get("subscriptions")))
         return monitor.subsz(**_subsz_params(options, account))
 
     def _reply(self, key: str, value: Any) -> bytes:

@@ -52,7 +52,7 @@ async def test_server_ping_answers_statsz(start_server):
 @pytest.mark.parametrize(
     ("z", "key"),
     [("VARZ", "server_id"), ("CONNZ", "num_connections"), ("SUBSZ", "num_subscriptions"),
-     ("HEALTHZ", "status")],
+     ("HEALTHZ", "status"), ("ROUTEZ", "num_routes")],
 )
 async def test_ping_z_requests_wrap_the_endpoint_documents(start_server, z, key):
     srv = system_server(start_server)
@@ -106,9 +106,9 @@ async def test_idz_and_a_filter_that_selects_no_server(start_server):
         assert set(idz) == {"name", "host", "id"}
         inbox = sys.new_inbox()
         sub = await sys.subscribe(inbox)
-        await sys.publish(
-            "$SYS.REQ.SERVER.PING.VARZ", b'{"server_name": "no-such-server"}', reply=inbox
-        )
+        # a server outside a cluster has no cluster name: a cluster filter never selects it
+        for body in (b'{"server_name": "no-such-server"}', b'{"cluster": "c"}'):
+            await sys.publish("$SYS.REQ.SERVER.PING.VARZ", body, reply=inbox)
         await sync(sys)
         with pytest.raises(asyncio.TimeoutError):
             await sub.next_msg(timeout=0.5)

@@ -188,8 +188,8 @@ def test_unsupported_keys(key: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("cluster {\n  port: 6222\n}", '"cluster" is not supported by fastnats (clustering)'),
-        ("Cluster { }", '"Cluster" is not supported by fastnats (clustering)'),
+        ("gateway {\n  port: 7222\n}", '"gateway" is not supported by fastnats (gateways)'),
+        ("LeafNodes { }", '"LeafNodes" is not supported by fastnats (leaf nodes)'),
         (
             "default_js_domain { A: hub }",
             '"default_js_domain" is not supported by fastnats (JetStream domains for accounts)',
@@ -303,10 +303,10 @@ def test_invalid_values(text: str, message: str) -> None:
 
 
 def test_all_errors_are_collected() -> None:
-    e = error_of("port: x\ncluster {}\nnope: 1\nmax_payload: 1MB\ndebug: 3\n")
+    e = error_of("port: x\ngateway {}\nnope: 1\nmax_payload: 1MB\ndebug: 3\n")
     assert [str(x) for x in e.errors] == [
         'f.conf:1:1: invalid value for "port": expected an integer, got string "x"',
-        'f.conf:2:1: "cluster" is not supported by fastnats (clustering)',
+        'f.conf:2:1: "gateway" is not supported by fastnats (gateways)',
         'f.conf:3:1: unknown field "nope"',
         'f.conf:5:1: invalid value for "debug": expected a boolean (true/false), got integer 3',
     ]

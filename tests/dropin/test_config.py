@@ -105,7 +105,8 @@ BAD_FILES = [
     ("port: 4222\nmax_payload = {\n", 3, "end of file"),
     ("port: $NOPE\n", 1, "variable reference for 'NOPE' on line 1 can not be found"),
     ('max_payload: "x"\n', 1, "max_payload"),
-    ("port: 4222\ncluster {\n  port: 6222\n}\n", 2, '"cluster" is not supported by fastnats'),
+    ("port: 4222\ngateway {\n  port: 7222\n}\n", 2, '"gateway" is not supported by fastnats'),
+    ("port: 4222\ncluster {\n  pool_size: x\n}\n", 3, 'invalid value for "pool_size"'),
     ("jetstream {\n  cipher: aes\n}\n", 2, '"cipher" in jetstream is not supported by fastnats'),
     ("tls {\n  cert_file: c.pem\n}\n", 1, "missing 'key_file' in TLS configuration"),
 ]

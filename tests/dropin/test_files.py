@@ -93,6 +93,26 @@ def test_ports_file(kind, tmp_path, how):
     assert _ports_files(tmp_path) == []  # removed at exit, by both
 
 
+def test_ports_file_lists_the_cluster_listener(kind, tmp_path):
+    from fastnats import _fastnats
+
+    if kind == "fastnats" and not hasattr(_fastnats.NativeServer, "cluster_port"):
+        pytest.skip("needs the route engine (NativeServer.cluster_port)")
+    conf = tmp_path / "c.conf"
+    conf.write_text(
+        f'listen: 127.0.0.1:-1\nports_file_dir: "{tmp_path}"\n'
+        'cluster { name: c1, listen: "127.0.0.1:-1" }\n'
+    )
+    with served("-c", str(conf), kind=kind) as s:
+        _, ports = _wait_ports_file(tmp_path)
+        assert list(ports) == ["nats", "cluster"]
+        (url,) = ports["cluster"]
+        assert url.startswith("nats://127.0.0.1:")
+        assert int(url.rsplit(":", 1)[1]) not in (0, s.port)
+        s.send_signal(signal.SIGINT)
+        assert s.wait() == 0
+
+
 def test_ports_file_on_all_interfaces_lists_loopback(kind, tmp_path):
     with served("-p", "-1", "--ports_file_dir", str(tmp_path), kind=kind) as s:
         _, ports = _wait_ports_file(tmp_path)

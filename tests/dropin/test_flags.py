@@ -299,13 +299,6 @@ UNSUPPORTED = [
     (["-ms", "8222"], "-ms", "HTTPS monitoring"),
     (["--https_port", "8222"], "--https_port", "HTTPS monitoring"),
     (["--client_advertise", "h:4222"], "--client_advertise", "client URL"),
-    (["--routes", "nats://h:6222"], "--routes", "clustering"),
-    (["--cluster", "nats://0.0.0.0:6222"], "--cluster", "clustering"),
-    (["--cluster_listen", "nats://0.0.0.0:6222"], "--cluster_listen", "clustering"),
-    (["--cluster_name", "c"], "--cluster_name", "clustering"),
-    (["--cluster_advertise", "h:6222"], "--cluster_advertise", "clustering"),
-    (["--no_advertise"], "--no_advertise", "clustering"),
-    (["--connect_retries", "3"], "--connect_retries", "clustering"),
     (["--profile", "6060"], "--profile", "profiling"),
     (["--log_size_limit", "1000"], "--log_size_limit", "rotation"),
 ]
@@ -329,15 +322,153 @@ def test_unsupported_flags_fail_with_one_line_naming_them(args, flag, feature):
         ["-js=false"],
         ["-sd", "/tmp/js"],
         ["-m", "0"],
-        ["--routes="],
         ["--profile", "0"],
-        ["--cluster_name", ""],
-        ["--no_advertise=false"],
     ],
 )
 def test_unsupported_flags_switched_off_are_accepted(args):
     opts = parsed(*args)
     assert opts.unsupported == []
+
+
+# --------------------------------------------------------------------------------------
+# Cluster flags (laid over the file's cluster block as nats-server does)
+# --------------------------------------------------------------------------------------
+
+
+def cluster_settings(*args: str, conf: str | None = None, tmp_path=None):
+    from fastnats.settings import load_settings
+
+    argv = list(args)
+    if conf is not None:
+        path = tmp_path / "c.conf"
+        path.write_text(conf)
+        argv = ["-c", str(path), *argv]
+    settings = load_settings(parsed(*argv))
+    return settings.server.get("cluster"), settings.misc.get("cluster")
+
+
+CLUSTER_FLAGS = [
+    (["--cluster", "nats://127.0.0.1:6333"], None, {"host": "127.0.0.1", "port": 6333}),
+    (["--cluster_listen", "nats://127.0.0.1:-1"], None, {"host": "127.0.0.1", "port": 0}),
+    (["--cluster", "nats://:6333"], None, {"port": 6333}),
+    (
+        ["--cluster", "nats://ru:p%40ss@127.0.0.1:6333"],
+        None,
+        {"host": "127.0.0.1", "port": 6333, "authorization": {"user": "ru", "password": "p@ss"}},
+    ),
+    (
+        ["--cluster", "nats://127.0.0.1:6333", "--routes", "nats://a:1, nats-route://b:2"],
+        None,
+        {"host": "127.0.0.1", "port": 6333, "routes": ["nats://a:1", "nats-route://b:2"]},
+    ),
+    (
+        ["--cluster=nats://h:1", "--cluster_name", "c9", "--cluster_advertise", "h:9"],
+        None,
+        {"host": "h", "port": 1, "name": "c9", "advertise": "h:9"},
+    ),
+    (
+        ["--cluster=nats://h:1", "--no_advertise", "--connect_retries", "0x10"],
+        None,
+        {"host": "h", "port": 1, "no_advertise": True, "connect_retries": 16},
+    ),
+    # over a file
+    (
+        ["--cluster_name", "c9", "--routes", "nats://c:3"],
+        'cluster { name: c1, port: 6333, routes: ["nats://a:1"] }',
+        {"name": "c9", "port": 6333, "routes": ["nats://c:3"]},
+    ),
+    (["--routes="], 'cluster { port: 6333, routes: ["nats://a:1"] }', {"port": 6333, "routes": []}),
+    (["--cluster_name="], "cluster { name: c1, port: 6333 }", {"port": 6333}),
+    (
+        ["--cluster", "nats://127.0.0.1:7000"],
+        "cluster { port: 6333, authorization { user: u, password: p } }",
+        {"host": "127.0.0.1", "port": 7000},  # the URL has no user: nor does the cluster
+    ),
+    (
+        ["--cluster", "nats://x:y@127.0.0.1:7000"],
+        "cluster { port: 6333, authorization { user: u, password: p, timeout: 3 } }",
+        {
+            "host": "127.0.0.1",
+            "port": 7000,
+            "authorization": {"user": "x", "password": "y", "timeout": 3.0},
+        },
+    ),
+    # a block without a port clusters once --cluster gives one
+    (
+        ["--cluster", "nats://127.0.0.1:-1"],
+        'cluster { name: c1, routes: ["nats://a:1"] }',
+        {"name": "c1", "host": "127.0.0.1", "port": 0, "routes": ["nats://a:1"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "conf", "expected"), CLUSTER_FLAGS, ids=repr)
+def test_cluster_flags(tmp_path, args, conf, expected):
+    assert cluster_settings(*args, conf=conf, tmp_path=tmp_path)[0] == expected
+
+
+def test_cluster_flags_without_a_listener_leave_clustering_off(tmp_path):
+    assert cluster_settings("--cluster_name", "c1") == (None, {"name": "c1"})
+    assert cluster_settings("--cluster", "") == (None, None)
+    on, off = cluster_settings(
+        "--cluster=", conf="cluster { name: c1, port: 6333 }", tmp_path=tmp_path
+    )
+    assert (on, off) == (None, {"name": "c1"})
+    on, off = cluster_settings("--cluster", "nats://h:0")
+    assert (on, off) == (None, {"host": "h"})
+
+
+# nats-server's messages for bad cluster flags (it exits 1 before serving, as fastnats does).
+CLUSTER_FLAG_ERRORS = [
+    (
+        ["--routes", "nats://127.0.0.1:1"],
+        "solicited routes require cluster capabilities, e.g. --cluster",
+    ),
+    (["--cluster", "nats://127.0.0.1"], "address 127.0.0.1: missing port in address"),
+    (
+        ["--cluster", "127.0.0.1:6222"],
+        'parse "127.0.0.1:6222": first path segment in URL cannot contain colon',
+    ),
+    (["--cluster", "nats://u@127.0.0.1:6222"], "expected cluster password to be set"),
+    (
+        ["--cluster", "nats://127.0.0.1:abc"],
+        'parse "nats://127.0.0.1:abc": invalid port ":abc" after host',
+    ),
+    (["--cluster", "nats://[::1"], """parse "nats://[::1": missing ']' in host"""),
+    (
+        ["--cluster", "nats://127.0.0.1:-2"],
+        'parse "nats://127.0.0.1:-2": invalid port ":-2" after host',
+    ),
+    (["--connect_retries", "x"], 'invalid value "x" for flag -connect_retries: parse error'),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CLUSTER_FLAG_ERRORS, ids=repr)
+def test_cluster_flag_errors_read_as_nats_servers(kind, args, message):
+    r = run("-a", "127.0.0.1", "-p", "-1", *args, kind=kind)
+    assert message in r.stderr
+    if kind == "fastnats":
+        assert (r.returncode, r.stdout) == (1, "")
+        assert r.stderr == f"fastnats: {message}\n"
+
+
+def test_a_file_without_cluster_port_refuses_routes_flag_as_nats_server(tmp_path):
+    with pytest.raises(ValueError, match="solicited routes require cluster capabilities"):
+        cluster_settings("--routes", "nats://a:1", conf="cluster { name: c1 }", tmp_path=tmp_path)
+
+
+def test_cluster_flags_are_in_the_help():
+    r = run("--help")
+    for flag in (
+        "--routes",
+        "--cluster ",
+        "--cluster_listen",
+        "--cluster_name",
+        "--no_advertise",
+        "--cluster_advertise",
+        "--connect_retries",
+    ):
+        assert flag in r.stdout.split("Cluster Options:")[1].split("Common Options:")[0], flag
 
 
 # --------------------------------------------------------------------------------------

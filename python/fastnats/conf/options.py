@@ -26,6 +26,8 @@ result is a :class:`ServerConfig`:
     ``resolver_preload`` (account public key -> JWT). ``jetstream`` (when the file enables
     JetStream) is its settings with canonical keys: ``store_dir``, ``max_memory_store``,
     ``max_file_store``, ``domain``, ``sync_interval`` (see :mod:`fastnats.conf.jetstream`).
+    ``cluster`` (when the ``cluster`` block has a port) is the engine's ``cluster`` option
+    (see :mod:`fastnats.conf.cluster`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -37,7 +39,9 @@ result is a :class:`ServerConfig`:
     ``lame_duck_duration``/``lame_duck_grace_period`` (float seconds), ``server_tags``,
     ``server_metadata``, ``write_timeout``, ``max_closed_clients``,
     ``connect_error_reports``, ``reconnect_error_reports``, ``no_fast_producer_stall``,
-    ``prof_port``, ``prof_block_rate``, ``feature_flags``; and the fastnats-only keys (which
+    ``prof_port``, ``prof_block_rate``, ``feature_flags``; ``cluster``: the settings of a
+    ``cluster`` block without a port (no clustering, as in nats-server), which ``--cluster``
+    switches on; and the fastnats-only keys (which
     nats-server would reject) ``auth_hook`` (a ``"module:attr"`` string naming a Python auth
     hook) and ``plugins`` (a list of ``fastnats.plugins`` entry-point names). ``jetstream``:
     the JetStream settings of a file that does not enable JetStream (a top-level
@@ -49,8 +53,8 @@ result is a :class:`ServerConfig`:
     informational lines worth logging at startup (settings accepted but without effect).
 
 Keys are case-insensitive, as in nats-server. A key nats-server knows for a subsystem fastnats
-does not have is an error naming it (``"cluster" is not supported by fastnats
-(clustering)``); any other unknown key is ``unknown field "x"`` unless it is only there to be
+does not have is an error naming it (``"gateway" is not supported by fastnats
+(gateways)``); any other unknown key is ``unknown field "x"`` unless it is only there to be
 referenced as a ``$variable``. All problems are collected; the :class:`ConfigError` raised
 carries them all in ``errors``.
 """
@@ -66,6 +70,7 @@ from typing import Any
 from ..gocompat import NumError, atoi
 from .accounts import parse_accounts, users_conflict
 from .authorization import conflicts, parse_authorization
+from .cluster import ClusterParser
 from .errors import ConfigError, Position
 from .jetstream import JetStreamParser
 from .nodes import ConfigDict, position_of, used_as_variable
@@ -99,10 +104,7 @@ def load_config(
     return config_from_dict(parsed, source=name)
 
 
-_CLUSTERING = "clustering"
-
 UNSUPPORTED: dict[str, str] = {
-    "cluster": _CLUSTERING,
     "gateway": "gateways",
     "leaf": "leaf nodes",
     "leafnodes": "leaf nodes",
@@ -617,6 +619,26 @@ class _Mapper:
             preload[name] = v
         self.out.server["resolver_preload"] = preload
 
+    # cluster (fastnats.conf.cluster)
+    def k_cluster(self, key: str, value: Any) -> None:
+        parser = ClusterParser(self.report_at, self.warn_at)
+        parser.block(self.config, key)
+        outcome = parser.result()
+        self.out.server.pop("cluster", None)  # a later block replaces an earlier one
+        self.out.misc.pop("cluster", None)
+        if outcome is None:
+            return
+        listening, options = outcome
+        self.out.notes.extend(f"{self.where(key)}{note}" for note in parser.notes)
+        if listening:
+            self.out.server["cluster"] = options
+        else:
+            self.out.misc["cluster"] = options
+            self.out.notes.append(
+                f"{self.where(key)}the cluster block has no port: no clustering "
+                "(as in nats-server; --cluster gives one)"
+            )
+
     # tls
     def k_tls(self, key: str, value: Any) -> None:
         tls = parse_tls(self.config, key, self.report_at)
@@ -748,6 +770,8 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "account_resolver": (_Mapper.k_resolver, "resolver"),
     "accounts_resolver": (_Mapper.k_resolver, "resolver"),
     "resolver_preload": (_Mapper.k_resolver_preload, "resolver_preload"),
+    # cluster
+    "cluster": (_Mapper.k_cluster, "cluster"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
     # JetStream

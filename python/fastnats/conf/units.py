@@ -4,6 +4,8 @@
   the same for ``m``, ``g``, ``t``, ``p``, ``e`` (powers of 1000 or 1024); case-insensitive.
 * Durations are Go ``time.ParseDuration`` strings (:mod:`fastnats.gocompat`), held as float
   seconds; :func:`go_type` is Go's ``%T`` of a config value, for messages.
+* Listen addresses (:func:`parse_listen`) are nats-server's ``parseListen``: a port, or
+  ``"host:port"`` / ``":port"`` / ``"[v6]:port"``.
 
 ``go_quote`` is :func:`fastnats.gocompat.quote` (``strconv.Quote``), re-exported for the
 config modules that import it from here.
@@ -24,6 +26,7 @@ __all__ = [
     "go_quote",
     "go_type",
     "parse_duration",
+    "parse_listen",
 ]
 
 
@@ -59,6 +62,23 @@ def parse_duration(text: str) -> float:
 def format_duration(seconds: float) -> str:
     """Seconds as Go's ``time.Duration.String()`` (``90.0`` -> ``1m30s``)."""
     return gocompat.duration_string(round(seconds * 1e9))
+
+
+def parse_listen(value: Any) -> tuple[str | None, int]:
+    """nats-server's ``parseListen``: ``(host, port)``, host None when only a port (an
+    integer) is given. Raises ValueError with nats-server's text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None, value
+    if not isinstance(value, str):
+        raise ValueError(f"expected port or host:port, got {go_type(value)}")
+    try:
+        host, port = gocompat.split_host_port(value)
+    except ValueError:
+        raise ValueError(f"could not parse address string {go_quote(value)}") from None
+    try:
+        return host, gocompat.atoi(port)
+    except gocompat.NumError:
+        raise ValueError(f"could not parse port {go_quote(port)}") from None
 
 
 def go_type(value: Any) -> str:

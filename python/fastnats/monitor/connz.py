@@ -24,7 +24,7 @@ from typing import Any
 
 from ..gocompat import duration_string, rfc3339
 from . import accounts, clock
-from .params import BadRequest, Query, decode_bool, decode_int, decode_uint64
+from .params import BadRequest, Query, decode_bool, decode_int, decode_subs, decode_uint64
 from .state import MonitorState
 
 __all__ = ["PARAMS", "connz", "decode_state", "decode_subs"]
@@ -67,13 +67,6 @@ def decode_state(query: Query) -> str:
     if lowered in ("any", "all"):
         return ALL
     raise BadRequest(f"Error decoding state for {value}")
-
-
-def decode_subs(query: Query) -> tuple[bool, bool]:
-    """``subs``: (list subjects, list details)."""
-    if query.get("subs", "").lower() == "detail":
-        return False, True
-    return decode_bool(query, "subs"), False
 
 
 def _row(snap: dict[str, Any]) -> _Row:

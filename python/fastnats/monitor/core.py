@@ -1,6 +1,6 @@
 """The monitoring of one server as :class:`fastnats.Server` uses it: the shared
 :class:`~.state.MonitorState` plus the documents as dicts (``Server.varz()``, ``connz()``,
-``subsz()``, ``accountz()``, ``accstatz()``, ``jsz()``, ``metrics()``).
+``routez()``, ``subsz()``, ``accountz()``, ``accstatz()``, ``jsz()``, ``metrics()``).
 
 This module imports the endpoint modules; they import :mod:`.state`, never this one.
 """
@@ -14,6 +14,7 @@ from . import accstatz as _accstatz
 from . import connz as _connz
 from . import jsz as _jsz
 from . import metrics as _metrics
+from . import routez as _routez
 from . import subsz as _subsz
 from . import varz as _varz
 from .params import query_from_kwargs
@@ -23,8 +24,8 @@ __all__ = ["Monitor"]
 
 
 class Monitor(MonitorState):
-    """Builds ``/varz``, ``/connz``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/jsz`` and
-    ``/metrics`` for one native server."""
+    """Builds ``/varz``, ``/connz``, ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``,
+    ``/jsz`` and ``/metrics`` for one native server."""
 
     # snapshots from Python -----------------------------------------------------------------
     def varz(self) -> dict[str, Any]:
@@ -32,6 +33,9 @@ class Monitor(MonitorState):
 
     def connz(self, **params: Any) -> dict[str, Any]:
         return _connz.connz(self, query_from_kwargs(params, _connz.PARAMS))
+
+    def routez(self, **params: Any) -> dict[str, Any]:
+        return _routez.routez(self, query_from_kwargs(params, _routez.PARAMS))
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         return _subsz.subsz(self, query_from_kwargs(params, _subsz.PARAMS))

@@ -26,6 +26,7 @@ from . import connz as _connz
 from . import healthz as _healthz
 from . import jsz as _jsz
 from . import metrics as _metrics
+from . import routez as _routez
 from . import subsz as _subsz
 from . import varz as _varz
 from .params import BadRequest, Query
@@ -84,6 +85,7 @@ def _root(monitor: MonitorState, query: Query) -> Response:
         for title, path in (
             ("General", "/varz"),
             ("Connections", "/connz"),
+            ("Routes", "/routez"),
             ("Accounts", "/accountz"),
             ("Account Stats", "/accstatz"),
             ("Subscriptions", "/subsz"),
@@ -123,6 +125,10 @@ def _connz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_connz.connz(monitor, query, lambda: monitor.count_request("/connz")))
 
 
+def _routez_route(monitor: MonitorState, query: Query) -> Response:
+    return _json(_routez.routez(monitor, query, lambda: monitor.count_request("/routez")))
+
+
 def _subsz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_subsz.subsz(monitor, query, lambda: monitor.count_request("/subsz")))
 
@@ -154,6 +160,7 @@ ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
     "/": _root,
     "/varz": _varz_route,
     "/connz": _connz_route,
+    "/routez": _routez_route,
     "/subsz": _subsz_route,
     "/subscriptionsz": _subsz_route,
     "/accountz": _accountz_route,

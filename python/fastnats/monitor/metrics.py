@@ -1,4 +1,4 @@
-"""``/metrics``: the ``/varz``, ``/subsz`` and ``/accstatz`` figures in Prometheus text
+"""``/metrics``: the ``/varz``, ``/subsz``, ``/accstatz`` and ``/routez`` figures in Prometheus text
 format 0.0.4.
 
 Every name starts with ``fastnats_``. Counters (``_total``) only grow while the server runs;
@@ -6,7 +6,9 @@ gauges are a value at scrape time. The tables are the single place names and hel
 README.md lists them for operators. The per-account series (``fastnats_account_*``, labelled
 ``account``) are ``/accstatz?unused=1``'s figures: connections and subscriptions are gauges,
 the message, byte and slow-consumer counts are the account's counters (closed connections'
-traffic included).
+traffic included). The per-route series (``fastnats_route_*``, labelled ``remote_id`` and
+``remote_name``) are ``/routez``'s figures for each route connection; ``fastnats_routes``
+counts them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 from typing import Any
 
 from .. import _fastnats
-from . import accstatz, usage
+from . import accstatz, routez, usage
 from .state import MonitorState
 
 __all__ = ["ACCOUNT_METRICS", "CONTENT_TYPE", "METRICS", "metrics"]
@@ -175,6 +177,53 @@ ACCOUNT_METRICS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+# (name, type, help, key of a route snapshot entry; "#subscriptions" is the list's length).
+ROUTE_METRICS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "fastnats_route_in_msgs_total",
+        "counter",
+        "Messages received over the route, by peer (/routez in_msgs).",
+        "in_msgs",
+    ),
+    (
+        "fastnats_route_in_bytes_total",
+        "counter",
+        "Payload bytes received over the route, by peer (/routez in_bytes).",
+        "in_bytes",
+    ),
+    (
+        "fastnats_route_out_msgs_total",
+        "counter",
+        "Messages sent over the route, by peer (/routez out_msgs).",
+        "out_msgs",
+    ),
+    (
+        "fastnats_route_out_bytes_total",
+        "counter",
+        "Payload bytes sent over the route, by peer (/routez out_bytes).",
+        "out_bytes",
+    ),
+    (
+        "fastnats_route_pending_bytes",
+        "gauge",
+        "Bytes queued for the route now, by peer (/routez pending_size).",
+        "pending_size",
+    ),
+    (
+        "fastnats_route_subscriptions",
+        "gauge",
+        "Interest the peer registered over the route, by peer (/routez subscriptions).",
+        "#subscriptions",
+    ),
+    (
+        "fastnats_route_rtt_seconds",
+        "gauge",
+        "Round-trip time last measured on the route, by peer (/routez rtt).",
+        "rtt",
+    ),
+)
+
+
 def _field(entry: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         entry = entry[part]
@@ -250,6 +299,21 @@ def metrics(monitor: MonitorState) -> str:
         for entry in per_account:
             value = _field(entry, key)
             lines.append(f'{name}{{account="{_label(entry["acc"])}"}} {_number(value)}')
+    route_rows = sorted(routez.routes(native), key=lambda r: r["rid"])
+    _family(lines, "fastnats_routes", "gauge", "Route connections open now (/routez num_routes).")
+    lines.append(f"fastnats_routes {len(route_rows)}")
+    for name, kind, help_text, key in ROUTE_METRICS:
+        _family(lines, name, kind, help_text)
+        for row in route_rows:
+            if key == "#subscriptions":
+                value = len(row.get("subscriptions") or [])
+            else:
+                value = row.get(key) or 0
+            peer = (
+                f'remote_id="{_label(row["remote_id"])}",'
+                f'remote_name="{_label(row.get("remote_name") or "")}"'
+            )
+            lines.append(f"{name}{{{peer}}} {_number(value)}")
     _family(
         lines,
         "fastnats_http_requests_total",

@@ -17,6 +17,7 @@ __all__ = [
     "Query",
     "decode_bool",
     "decode_int",
+    "decode_subs",
     "decode_uint64",
     "query_from_kwargs",
 ]
@@ -53,6 +54,14 @@ def decode_int(query: Query, param: str) -> int:
         return atoi(value)
     except NumError as e:
         raise BadRequest(f"Error decoding int for '{param}': {e}") from None
+
+
+def decode_subs(query: Query) -> tuple[bool, bool]:
+    """nats-server's ``decodeSubs``: ``subs`` as (list subjects, list details); ``detail``
+    (any case) asks for the details, anything else is a bool."""
+    if query.get("subs", "").lower() == "detail":
+        return False, True
+    return decode_bool(query, "subs"), False
 
 
 def decode_uint64(query: Query, param: str) -> int:

@@ -3,9 +3,17 @@
 Field names, order and units follow nats-server's ``Varz`` struct: durations from the config
 (``ping_interval``, ``write_deadline``) in nanoseconds, ``uptime`` as ``1h2m3s``, times as
 RFC 3339 UTC. Fields nats-server omits when empty (``omitempty``) are omitted here on the same
-condition. What fastnats does not have (clustering, gateways, leaf nodes, MQTT, WebSocket)
-appears as the same empty objects nats-server shows when those are not configured, and so
-does JetStream when it is off.
+condition. What fastnats does not have (gateways, leaf nodes, MQTT, WebSocket) appears as
+the same empty objects nats-server shows when those are not configured, and so do JetStream
+when it is off and ``cluster`` without a cluster.
+
+With a cluster: ``cluster`` is nats-server's ``ClusterOptsVarz`` (``name`` the cluster's
+name as it runs, ``addr`` and ``cluster_port`` the route listener, ``auth_timeout``,
+``urls`` the configured routes' ``host:port``, ``tls_timeout``, ``tls_required`` and
+``tls_verify`` (both set with route TLS, as nats-server does), ``pool_size`` (-1: fastnats
+does not pool routes), ``write_deadline``); ``connect_urls`` the client URLs of the cluster
+(this server's and its peers'); ``routes`` the route connections and ``remotes`` the distinct
+peers they reach.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ import time
 from typing import Any
 
 from .. import _fastnats
-from ..gocompat import rfc3339
-from . import accounts, clock, jsz, usage
+from ..gocompat import rfc3339, url_parse
+from . import accounts, clock, jsz, routez, usage
 from .state import MonitorState
 
 __all__ = ["varz"]
@@ -55,6 +63,12 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
         "host": config["host"],
         "port": native.port,
     }
+    cluster = config.get("cluster")
+    route_rows = routez.routes(native)
+    if cluster is not None:
+        urls = list(native.connect_urls())
+        if urls:  # omitempty
+            v["connect_urls"] = urls
     tls = config.get("tls")
     if tls:  # omitempty in nats-server
         v["tls_required"] = True
@@ -75,7 +89,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "max_control_line": config["max_control_line"],
             "max_payload": config["max_payload"],
             "max_pending": config["max_pending"],
-            "cluster": {},
+            "cluster": _cluster(native, cluster),
             "gateway": {},
             "leaf": {},
             "mqtt": {},
@@ -92,8 +106,8 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "cpu": cpu,
             "connections": stats.get("connections", 0),
             "total_connections": stats.get("total_connections", 0),
-            "routes": 0,
-            "remotes": 0,
+            "routes": len(route_rows),
+            "remotes": len({r["remote_id"] for r in route_rows}),
             "leafnodes": 0,
             "in_msgs": stats.get("in_msgs", 0),
             "in_bytes": stats.get("in_bytes", 0),
@@ -116,6 +130,39 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
         }
     )
     return v
+
+
+def _cluster(native: Any, cluster: dict[str, Any] | None) -> dict[str, Any]:
+    """nats-server's ``ClusterOptsVarz`` (fields left out when empty, as its omitempty)."""
+    if cluster is None:
+        return {}
+    tls = cluster.get("tls")
+    tls_timeout = float((tls or {}).get("timeout") or TLS_TIMEOUT)
+    auth_timeout = (cluster.get("authorization") or {}).get("timeout")
+    if not auth_timeout:  # nats-server's getDefaultAuthTimeout
+        auth_timeout = tls_timeout + 1.0 if tls else AUTH_TIMEOUT
+    doc: dict[str, Any] = {
+        "name": native.cluster_name(),
+        "addr": cluster.get("host") or "",
+        "cluster_port": native.cluster_port() or 0,
+        "auth_timeout": auth_timeout,
+        "urls": [_host_port(u) for u in cluster.get("routes") or []],
+        "tls_timeout": tls_timeout,
+        "tls_required": bool(tls),
+        "tls_verify": bool(tls),
+        "pool_size": -1,
+    }
+    if cluster.get("write_deadline"):
+        doc["write_deadline"] = _ns(cluster["write_deadline"])
+    return {k: v for k, v in doc.items() if v}
+
+
+def _host_port(url: str) -> str:
+    """nats-server's ``urlsToStrings``: a route URL's ``host:port`` (without credentials)."""
+    try:
+        return url_parse(url if "://" in url else f"nats-route://{url}").host
+    except ValueError:
+        return url
 
 
 def _jetstream(monitor: MonitorState) -> dict[str, Any]:
