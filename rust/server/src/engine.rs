@@ -21,8 +21,6 @@ use crate::hooks::Hooks;
 use crate::internal::{
     InternalHandler, InternalSubscription, PublishError, Publisher, SubscribeError,
 };
-use crate::log::Level;
-use crate::log_at;
 use crate::outbound::CloseMode;
 use crate::server::{StartError, VERSION};
 use crate::shared::Shared;
@@ -128,17 +126,6 @@ impl Engine {
         );
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
         if let Some((cluster, routes)) = cluster {
-            log_at!(Level::Info, "Cluster name is {}", cluster.name());
-            if let Some(a) = cluster.addr.get() {
-                log_at!(Level::Info, "Listening for route connections on {a}");
-            }
-            if cluster.config.pool_size > 0 {
-                log_at!(
-                    Level::Warn,
-                    "Route pool_size {} is not used: fastnats opens one route per server",
-                    cluster.config.pool_size
-                );
-            }
             tokio::spawn(crate::route::dial::accept_loop(
                 shared.clone(),
                 cluster.clone(),

@@ -91,7 +91,13 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
     }
     // The cluster is joined at start: its settings wait for a restart (nats-server reloads
     // some of them, such as the route list and the authorization).
-    check("Cluster", &old.cluster, &new.cluster)?;
+    if old.cluster != new.cluster {
+        return Err(ConfigError::NotReloadable {
+            name: "Cluster",
+            old: redacted(old),
+            new: redacted(new),
+        });
+    }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;
@@ -111,6 +117,23 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
         &old.system_account_name(),
         &new.system_account_name(),
     )
+}
+
+/// The cluster settings for a log line, without the route password or URL credentials.
+fn redacted(config: &Config) -> String {
+    let Some(c) = &config.cluster else {
+        return "None".to_string();
+    };
+    let mut c = c.clone();
+    if let Some(a) = c.authorization.as_mut() {
+        a.password = "[REDACTED]".to_string();
+    }
+    for r in &mut c.routes {
+        if let Ok(u) = crate::route::url::RouteUrl::parse(r) {
+            *r = u.host_port;
+        }
+    }
+    format!("{c:?}")
 }
 
 /// The accounts JetStream serves with `config` and their limits (as the JetStream crate's

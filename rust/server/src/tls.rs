@@ -141,20 +141,28 @@ pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
 }
 
 /// The rustls config of the dialling side of a route: the peer's certificate is verified
-/// against `ca_file` (required: there is no system root store to fall back on) and the
-/// route URL's host, and `cert_file`/`key_file` are presented as this server's certificate
-/// (a peer with `verify` asks for it). Read once per start, like [`server_config`].
+/// against `ca_file`, or the system's trusted roots without one (as Go's TLS does for
+/// nats-server), and the route URL's host; `cert_file`/`key_file` are presented as this
+/// server's certificate (a peer with `verify` asks for it). Read once per start, like
+/// [`server_config`].
 pub fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
-    let ca = cfg.ca_file.as_deref().ok_or_else(|| {
-        ConfigError::Tls("cluster tls requires a ca_file to verify the other servers".to_string())
-    })?;
     let mut roots = RootCertStore::empty();
-    for c in certs("CA", ca)? {
-        roots.add(c).map_err(|e| ConfigError::TlsParse {
-            what: "CA",
-            path: ca.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    match cfg.ca_file.as_deref() {
+        Some(ca) => {
+            for c in certs("CA", ca)? {
+                roots.add(c).map_err(|e| ConfigError::TlsParse {
+                    what: "CA",
+                    path: ca.to_path_buf(),
+                    reason: e.to_string(),
+                })?;
+            }
+        }
+        None => {
+            // Certificates the system store holds but rustls can not use are skipped.
+            for c in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(c);
+            }
+        }
     }
     let chain = certs("certificate", &cfg.cert_file)?;
     let key = PrivateKeyDer::from_pem_reader(open("key", &cfg.key_file)?).map_err(|e| {
