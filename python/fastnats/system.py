@@ -175,7 +175,8 @@ class SystemServices:
         """nats-server's cluster filter: the cluster's name contains ``wanted``."""
         if self._native.config().get("cluster") is None:
             return False  # no cluster name
-        return isinstance(wanted, str) and wanted in self._native.cluster_name()
+        name = self._native.cluster_name()
+        return isinstance(wanted, str) and name is not None and wanted in name
 
     def _document(self, z: str, options: dict[str, Any], account: str | None) -> Any:
         monitor = self._monitor()
