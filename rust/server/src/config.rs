@@ -18,6 +18,7 @@ pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
 pub use crate::jetstream_config::{JetStreamConfig, JetStreamSync};
 use crate::operator::ResolverConfig;
+pub use crate::leaf::config::{LeafAuth, LeafNodeConfig, LeafUser, RemoteLeaf, RemoteTls};
 pub use crate::route::config::{ClusterConfig, RouteAuth};
 use crate::tls::TlsConfig;
 
@@ -96,6 +97,8 @@ pub struct Config {
     pub jetstream: Option<JetStreamConfig>,
     /// Cluster routes (nats-server's `cluster {}`); `None` (the default): no cluster.
     pub cluster: Option<ClusterConfig>,
+    /// Leaf nodes (nats-server's `leafnodes {}`); `None` (the default): none.
+    pub leafnodes: Option<LeafNodeConfig>,
 }
 
 impl Default for Config {
@@ -127,6 +130,7 @@ impl Default for Config {
             resolver_preload: BTreeMap::new(),
             jetstream: None,
             cluster: None,
+            leafnodes: None,
         }
     }
 }
@@ -182,6 +186,9 @@ impl Config {
         positive("write_deadline", !self.write_deadline.is_zero())?;
         if let Some(cluster) = &self.cluster {
             cluster.check()?;
+        }
+        if let Some(leafnodes) = &self.leafnodes {
+            leafnodes.check()?;
         }
         self.jetstream
             .as_ref()

@@ -111,6 +111,7 @@ pub mod io;
 pub mod jetstream_config;
 pub mod jwt;
 pub mod kind;
+pub mod leaf;
 pub mod lame_duck;
 pub mod log;
 pub mod monitor;

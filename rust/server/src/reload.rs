@@ -98,6 +98,17 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
             new: redacted(new),
         });
     }
+    if old.leafnodes != new.leafnodes {
+        let describe = |c: &Config| match &c.leafnodes {
+            None => "None".to_string(),
+            Some(l) => format!("listen {:?}:{:?}, {} remotes", l.host, l.port, l.remotes.len()),
+        };
+        return Err(ConfigError::NotReloadable {
+            name: "LeafNode",
+            old: describe(old),
+            new: describe(new),
+        });
+    }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;

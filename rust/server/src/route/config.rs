@@ -112,6 +112,11 @@ fn default_auth_timeout() -> Duration {
 /// `accept`, which compresses only when the peer asks; fastnats never asks or answers).
 const UNCOMPRESSED: [&str; 4] = ["off", "disabled", "accept", ""];
 
+/// Whether a `compression` setting means no compression.
+pub(crate) fn is_uncompressed(mode: &str) -> bool {
+    UNCOMPRESSED.contains(&mode.to_ascii_lowercase().as_str())
+}
+
 impl ClusterConfig {
     /// nats-server's start-up checks of the block (names, compression, URLs).
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
@@ -125,7 +130,7 @@ impl ClusterConfig {
                 "Cluster name cannot contain spaces or new lines".into(),
             ));
         }
-        if !UNCOMPRESSED.contains(&self.compression.to_ascii_lowercase().as_str()) {
+        if !is_uncompressed(&self.compression) {
             return Err(invalid(
                 "compression",
                 format!(
