@@ -180,6 +180,13 @@ impl LeafNodeConfig {
             path: format!("leafnodes.{path}"),
             message,
         };
+        // Until the engine serves leaf connections (issue 14, in progress).
+        if std::env::var_os("FASTNATS_LEAFNODES_WIP").is_none() {
+            return Err(ConfigError::Invalid {
+                path: "leafnodes".into(),
+                message: "leaf nodes are not supported by fastnats yet".into(),
+            });
+        }
         if !crate::route::config::is_uncompressed(&self.compression) {
             return Err(invalid(
                 "compression".into(),
