@@ -22,7 +22,7 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::account::Account;
 use crate::connection::Connection;
-use crate::delivery::{Delivery, Origin};
+use crate::delivery::{Delivery, Hop, HopKind, Origin};
 use crate::io::{ReadSock, WriteSock};
 use crate::kind::Kind;
 use crate::log::Level;
@@ -587,7 +587,15 @@ impl RouteReader {
             echo: true,
         };
         self.delivery
-            .route_from_peer(&acc, from, &msg.msg, msg.queues);
+            .route_from_peer(
+                &acc,
+                from,
+                &msg.msg,
+                Hop {
+                    kind: HopKind::Route,
+                    queues: Some(msg.queues),
+                },
+            );
         if !Arc::ptr_eq(&acc, &self.account) {
             self.account = acc;
         }
