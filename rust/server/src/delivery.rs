@@ -65,14 +65,14 @@ impl Hop<'_> {
 
     /// Whether routes may get it (nats-server: not from a route, not from a spoke's leaf).
     #[inline]
-    fn to_routes(&self) -> bool {
+    fn reaches_routes(self) -> bool {
         matches!(self.kind, HopKind::Local | HopKind::Leaf)
     }
 
     /// Whether leaf connection `leaf` may get it: a route's message goes only to leaf nodes
     /// this server is the hub of (not up to its own hubs: their cluster has it).
     #[inline]
-    fn to_leaf(&self, leaf: &Connection) -> bool {
+    fn reaches_leaf(self, leaf: &Connection) -> bool {
         self.kind != HopKind::Route || !leaf.spoke.load(Relaxed)
     }
 }
@@ -301,18 +301,24 @@ impl Sink {
     /// weigh by their member counts); a leaf connection's member only when none of those
     /// took it, as nats-server picks.
     #[inline]
-    fn fan_out(&mut self, result: &Matches, from: Origin, msg: &Publish<'_>, hop: Hop<'_>) -> usize {
+    fn fan_out(
+        &mut self,
+        result: &Matches,
+        from: Origin,
+        msg: &Publish<'_>,
+        hop: Hop<'_>,
+    ) -> usize {
         let mut delivered = 0usize;
         let mut remotes: Vec<RouteTarget<'_>> = Vec::new();
         for sub in &result.psubs {
             match sub.conn.kind {
                 Kind::Route => {
-                    if hop.to_routes() {
+                    if hop.reaches_routes() {
                         RouteTarget::note(&mut remotes, sub, None);
                     }
                 }
                 Kind::Leaf => {
-                    if sub.conn.cid != from.cid && hop.to_leaf(&sub.conn) {
+                    if sub.conn.cid != from.cid && hop.reaches_leaf(&sub.conn) {
                         RouteTarget::note(&mut remotes, sub, None);
                     }
                 }

@@ -85,7 +85,12 @@ fn a_message_from_a_route_never_goes_to_another_route() {
     remote(&account, &other, "foo", Some("g"));
     let local = conn_in(&account, 1, 1 << 20);
     subscribe(&local, "foo", None, "1");
-    let n = d.route_from_peer(&account, from(50), &publish(b"foo", b"x", b"1"), routed(b"g"));
+    let n = d.route_from_peer(
+        &account,
+        from(50),
+        &publish(b"foo", b"x", b"1"),
+        routed(b"g"),
+    );
     assert_eq!(n, 1);
     assert_eq!(queued(&other), "");
     assert_eq!(queued(&local), "MSG foo 1 1\r\nx\r\n");
@@ -99,14 +104,24 @@ fn a_routed_message_reaches_only_the_queue_groups_it_names() {
     let b = conn_in(&account, 2, 1 << 20);
     subscribe(&a, "foo", Some("named"), "1");
     subscribe(&b, "foo", Some("other"), "2");
-    d.route_from_peer(&account, from(50), &publish(b"foo", b"x", b"1"), routed(b"x named"));
+    d.route_from_peer(
+        &account,
+        from(50),
+        &publish(b"foo", b"x", b"1"),
+        routed(b"x named"),
+    );
     assert_eq!(queued(&a), "MSG foo 1 1\r\nx\r\n");
     assert_eq!(queued(&b), "");
     // Named, but its only member is across another route: nobody here gets it.
     let r = route_conn(51);
     remote(&account, &r, "bar", Some("g"));
     assert_eq!(
-        d.route_from_peer(&account, from(50), &publish(b"bar", b"x", b"1"), routed(b"g")),
+        d.route_from_peer(
+            &account,
+            from(50),
+            &publish(b"bar", b"x", b"1"),
+            routed(b"g")
+        ),
         0
     );
     assert_eq!(queued(&r), "");

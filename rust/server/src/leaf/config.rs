@@ -102,7 +102,7 @@ pub struct LeafUser {
 }
 
 /// One remote: a hub this server dials as a leaf.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemoteLeaf {
     /// The hub's URLs (`nats-leaf://[user:pw@]host:port`, `tls://`), tried in turn.
@@ -125,22 +125,6 @@ pub struct RemoteLeaf {
     /// Try `urls` in order instead of shuffled.
     #[serde(deserialize_with = "strict_bool")]
     pub no_randomize: bool,
-}
-
-impl Default for RemoteLeaf {
-    fn default() -> Self {
-        RemoteLeaf {
-            urls: Vec::new(),
-            account: None,
-            credentials: None,
-            nkey: None,
-            tls: None,
-            deny_imports: Vec::new(),
-            deny_exports: Vec::new(),
-            hub: false,
-            no_randomize: false,
-        }
-    }
 }
 
 /// TLS of a remote: all files optional (a certificate only when the hub verifies).
