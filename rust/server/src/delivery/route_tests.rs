@@ -149,7 +149,7 @@ fn queue_members_are_weighted_by_node() {
 fn interest_is_counted_per_subject_and_sent_on_change() {
     let peers = Arc::new(Peers::default());
     let account = Arc::new(Account::new("acc", true));
-    account.index.feed_routes("acc", &peers);
+    account.index.feed_routes("acc", &peers, false);
     let r = route_conn(50);
     peers.register(r.clone());
     let c = conn_in(&account, 1, 1 << 20);

@@ -164,12 +164,11 @@ impl LeafNodeConfig {
             path: format!("leafnodes.{path}"),
             message,
         };
-        // Until the engine serves leaf connections (issue 14, in progress).
-        if std::env::var_os("FASTNATS_LEAFNODES_WIP").is_none() {
-            return Err(ConfigError::Invalid {
-                path: "leafnodes".into(),
-                message: "leaf nodes are not supported by fastnats yet".into(),
-            });
+        if self.tls.is_some() {
+            return Err(invalid(
+                "tls".into(),
+                "TLS on leaf connections is not supported by fastnats yet".into(),
+            ));
         }
         if !crate::route::config::is_uncompressed(&self.compression) {
             return Err(invalid(
@@ -187,6 +186,12 @@ impl LeafNodeConfig {
             for (j, url) in r.urls.iter().enumerate() {
                 crate::route::url::RouteUrl::parse_with_port(url, 7422)
                     .map_err(|e| invalid(format!("remotes[{i}].urls[{j}]"), e))?;
+            }
+            if r.tls.is_some() || r.urls.iter().any(|u| u.starts_with("tls://")) {
+                return Err(invalid(
+                    format!("remotes[{i}].tls"),
+                    "TLS on leaf connections is not supported by fastnats yet".into(),
+                ));
             }
             if r.credentials.is_some() && r.nkey.is_some() {
                 return Err(invalid(
