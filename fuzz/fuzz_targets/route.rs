@@ -1,18 +1,24 @@
 //! Fuzz target for `fastnats_proto::parse_route`, the route dialect (`RS+`, `RS-`, `RMSG`,
-//! `HMSG`, INFO/CONNECT/PING/PONG/+OK/-ERR).
+//! `HMSG`, INFO/CONNECT/PING/PONG/+OK/-ERR), and `parse_leaf`, the leaf-node dialect (the
+//! same without the account: `LS+`, `LS-`, `LMSG`).
 //!
-//! Input layout as the `parser` target's: byte 0 picks the limits (a tiny or the default
+//! Input layout as the `parser` target's: byte 0 picks the dialect (bit 0: leaf) and the
+//! limits (a tiny or the default
 //! max_control_line, a tiny or the default max_payload; routes always carry headers), bytes
 //! 1..9 seed the chunk sizes, the rest is the peer's byte stream.
 //!
 //! Checked: no panic; the parser contract of `common` (whole, chunked and bytewise feeds
 //! agree); and each interest or message op, written back with the dialect's encoders
-//! (`write_rs_plus`, `write_rs_minus`, `write_routed_msg`), parses to the same op.
+//! (`write_rs_plus`, `write_rs_minus`, `write_routed_msg`; `write_ls_plus`,
+//! `write_ls_minus`, `write_leaf_msg`), parses to the same op.
 #![no_main]
 
 mod common;
 
-use fastnats_proto::route::{write_routed_msg, write_rs_minus, write_rs_plus};
+use fastnats_proto::route::{
+    parse_leaf, write_leaf_msg, write_ls_minus, write_ls_plus, write_routed_msg, write_rs_minus,
+    write_rs_plus,
+};
 use fastnats_proto::{parse_route, Limits, ParseStep, RouteOp};
 use libfuzzer_sys::fuzz_target;
 
@@ -72,9 +78,18 @@ fn own(op: &RouteOp<'_>) -> Op {
     }
 }
 
-/// The op written back with the encoders, for the ops that have one.
-fn encode(op: &RouteOp<'_>) -> Option<Vec<u8>> {
+/// The op written back with the encoders of its dialect, for the ops that have one.
+fn encode(op: &RouteOp<'_>, leaf: bool) -> Option<Vec<u8>> {
     let mut out = Vec::new();
+    if leaf {
+        match *op {
+            RouteOp::Sub { subject, queue, .. } => write_ls_plus(&mut out, subject, queue),
+            RouteOp::Unsub { subject, queue, .. } => write_ls_minus(&mut out, subject, queue),
+            RouteOp::Msg(m) => write_leaf_msg(&mut out, &m.msg, m.queues()),
+            _ => return None,
+        }
+        return Some(out);
+    }
     match *op {
         RouteOp::Sub {
             account,
@@ -97,6 +112,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let sel = data[0];
+    let leaf = sel & 1 == 1;
+    let parse = if leaf { parse_leaf } else { parse_route };
     let limits = Limits {
         headers: true,
         max_control_line: [4096, 16, 64, 1][(sel >> 1 & 3) as usize],
@@ -106,7 +123,7 @@ fuzz_target!(|data: &[u8]| {
     seed.copy_from_slice(&data[1..9]);
     let stream = &data[9..];
     common::check_all_feeds(stream, seed, |b| {
-        common::owned(parse_route(b, &limits), own)
+        common::owned(parse(b, &limits), own)
     });
 
     // Round trip: what the encoders write for a parsed op parses back to it (with roomy
@@ -117,9 +134,9 @@ fuzz_target!(|data: &[u8]| {
         max_payload: 1 << 20,
     };
     let mut pos = 0;
-    while let Ok(ParseStep::Op(op, used)) = parse_route(&stream[pos..], &limits) {
-        if let Some(bytes) = encode(&op) {
-            match parse_route(&bytes, &roomy) {
+    while let Ok(ParseStep::Op(op, used)) = parse(&stream[pos..], &limits) {
+        if let Some(bytes) = encode(&op, leaf) {
+            match parse(&bytes, &roomy) {
                 Ok(ParseStep::Op(again, n)) => {
                     assert_eq!(n, bytes.len(), "took all it wrote");
                     assert_eq!(own(&again), own(&op), "round trip");
