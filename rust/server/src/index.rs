@@ -105,12 +105,17 @@ impl SubIndex {
 
     /// Starts telling leaf connection `conn` of this index's interest (see
     /// [`Interest::attach_leaf`]), under the index lock; false without leaf nodes.
-    pub fn attach_leaf(&self, conn: Arc<crate::connection::Connection>, spoke: bool) -> bool {
+    pub fn attach_leaf(
+        &self,
+        conn: Arc<crate::connection::Connection>,
+        spoke: bool,
+        deny: Option<Arc<crate::auth::CompiledPermissions>>,
+    ) -> bool {
         let _list = self.list.lock();
         self.routes
             .lock()
             .as_mut()
-            .is_some_and(|i| i.attach_leaf(conn, spoke))
+            .is_some_and(|i| i.attach_leaf(conn, spoke, deny))
     }
 
     /// Stops telling leaf connection `cid`.

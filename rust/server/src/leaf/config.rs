@@ -193,6 +193,20 @@ impl LeafNodeConfig {
                     "TLS on leaf connections is not supported by fastnats yet".into(),
                 ));
             }
+            for (what, list) in [
+                ("deny_imports", &r.deny_imports),
+                ("deny_exports", &r.deny_exports),
+            ] {
+                let p = crate::auth::Permissions {
+                    subscribe: Some(crate::auth::SubjectPermission {
+                        allow: Vec::new(),
+                        deny: list.clone(),
+                    }),
+                    ..crate::auth::Permissions::default()
+                };
+                crate::auth::CompiledPermissions::compile(&p)
+                    .map_err(|e| invalid(format!("remotes[{i}].{what}"), e))?;
+            }
             if r.credentials.is_some() && r.nkey.is_some() {
                 return Err(invalid(
                     format!("remotes[{i}]"),

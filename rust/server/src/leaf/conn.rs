@@ -21,7 +21,7 @@ use fastnats_proto::route::{parse_leaf, route_limits, RouteOp, RouteParsed, Rout
 use fastnats_proto::{CloseReason, ConnectInfo, ConnectOptions, Limits, ProtoError};
 use tokio::net::TcpStream;
 
-use crate::auth::{AuthOutcome, AuthRequest};
+use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Permissions, SubjectPermission};
 use crate::connection::Connection;
 use crate::delivery::{Hop, HopKind, Origin};
 use crate::io::{ReadSock, WriteSock};
@@ -115,6 +115,7 @@ pub async fn serve(
         nonce,
         state: State::Start,
         lds: None,
+        deny_imports: None,
         outcome: Outcome::default(),
     };
     drop(config);
@@ -146,7 +147,25 @@ struct LeafProtocol {
     state: State,
     /// The bound account's loop-detection subject.
     lds: Option<Box<[u8]>>,
+    /// A remote's `deny_imports`: what is not taken from the hub (nor asked of it).
+    deny_imports: Option<Arc<CompiledPermissions>>,
     outcome: Outcome,
+}
+
+/// A deny list as permissions whose delivery filter matches it.
+fn deny_list(subjects: &[String]) -> Option<Arc<CompiledPermissions>> {
+    if subjects.is_empty() {
+        return None;
+    }
+    let p = Permissions {
+        subscribe: Some(SubjectPermission {
+            allow: Vec::new(),
+            deny: subjects.to_vec(),
+        }),
+        ..Permissions::default()
+    };
+    // Checked as subjects when the config was compiled.
+    CompiledPermissions::compile(&p).ok().map(Arc::new)
 }
 
 impl Protocol for LeafProtocol {
@@ -196,6 +215,9 @@ impl Protocol for LeafProtocol {
                     self.outcome.looped = true;
                     io.fail(&text, CloseReason::ProtocolViolation);
                     return;
+                }
+                if io.me.denies_delivery(subject) {
+                    return; // a subject this server does not export to the hub
                 }
                 let acc = io.me.account();
                 io.interest.add(&io.me, &acc, subject, queue);
@@ -421,6 +443,13 @@ impl LeafProtocol {
         } else {
             info.server_name.clone()
         };
+        self.deny_imports = deny_list(&d.remote.deny_imports);
+        if let Some(exports) = deny_list(&d.remote.deny_exports) {
+            io.me.set_permissions(Some(exports));
+            io.me
+                .filter_deliveries
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
         self.finish(io, account, name, !d.remote.hub);
     }
 
@@ -448,7 +477,9 @@ impl LeafProtocol {
             spoke,
             started: SystemTime::now(),
         });
-        account.index.attach_leaf(io.me.clone(), spoke);
+        account
+            .index
+            .attach_leaf(io.me.clone(), spoke, self.deny_imports.clone());
         io.me.flush();
         log_at!(
             Level::Info,
@@ -462,6 +493,13 @@ impl LeafProtocol {
     /// `LMSG`/`HMSG`: delivered in the bound account.
     fn message(&mut self, io: &mut PeerIo, msg: &RoutedMsg<'_>) {
         io.delivery.count_in(msg.msg.data.len());
+        if self
+            .deny_imports
+            .as_ref()
+            .is_some_and(|d| d.deny_delivery(msg.msg.subject))
+        {
+            return;
+        }
         let acc = io.account.clone();
         let from = Origin {
             cid: io.me.cid,

@@ -87,6 +87,8 @@ struct LeafFeed {
     conn: Arc<Connection>,
     /// It leads to a hub this server dialled: routes' interest is not passed up.
     spoke: bool,
+    /// Subjects it is not told of (a remote's `deny_imports`).
+    deny: Option<Arc<crate::auth::CompiledPermissions>>,
     counts: Counts,
     pending: Vec<u8>,
 }
@@ -189,7 +191,10 @@ impl Interest {
             count(routed, &key, up);
         }
         for leaf in &mut self.leafs {
-            if leaf.conn.cid == sub.conn.cid || (leaf.spoke && from_route) {
+            if leaf.conn.cid == sub.conn.cid
+                || (leaf.spoke && from_route)
+                || leaf.deny.as_ref().is_some_and(|d| d.deny_delivery(&key.0))
+            {
                 continue;
             }
             if let Some(n) = count(&mut leaf.counts, &key, up) {
@@ -229,13 +234,22 @@ impl Interest {
     }
 
     /// Starts telling leaf connection `conn` of this account's interest: every subscription
-    /// (but routes' when `spoke`: it leads to a hub), and the loop-detection subject, are
-    /// queued to it now. False when leaf nodes are not configured.
-    pub fn attach_leaf(&mut self, conn: Arc<Connection>, spoke: bool) -> bool {
+    /// (but routes' when `spoke`: it leads to a hub; none that `deny` filters), and the
+    /// loop-detection subject, are queued to it now. False when leaf nodes are not
+    /// configured.
+    pub fn attach_leaf(
+        &mut self,
+        conn: Arc<Connection>,
+        spoke: bool,
+        deny: Option<Arc<crate::auth::CompiledPermissions>>,
+    ) -> bool {
         let Some((every, routed)) = self.every.as_ref() else {
             return false;
         };
         let mut counts = every.clone();
+        if let Some(d) = &deny {
+            counts.retain(|(subject, _), _| !d.deny_delivery(subject));
+        }
         if spoke {
             for (key, n) in routed {
                 if let Some(c) = counts.get_mut(key) {
@@ -253,6 +267,7 @@ impl Interest {
         self.leafs.push(LeafFeed {
             conn,
             spoke,
+            deny,
             counts,
             pending: Vec::new(),
         });
