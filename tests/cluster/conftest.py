@@ -136,9 +136,9 @@ class Node:
         self.starts += 1
         try:
             self.proc.log.expect(r"\] Server is ready$", timeout=START_TIMEOUT)
-        except AssertionError:
+        except AssertionError as e:
             self.kill()
-            raise
+            raise AssertionError(f"{self.name} did not start ({self.config}): {e}") from None
         self.server_id = self.varz()["server_id"]
         return self
 

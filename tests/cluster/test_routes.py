@@ -44,6 +44,7 @@ MESH_SPECS: list[tuple[tuple[str, ...], str]] = [
     (("fastnats", "fastnats", "2.15"), "all"),
     (("2.15", "fastnats", "2.12"), "seed"),
     (("fastnats", "2.15", "2.11", "2.14"), "seed"),
+    (("fastnats", "fastnats", "fastnats"), "seed"),
 ]
 
 
@@ -52,6 +53,10 @@ def spec_id(kinds: Sequence[str], topology: str) -> str:
 
 
 MESHES = [pytest.param(k, t, id=spec_id(k, t)) for k, t in MESH_SPECS]
+WITH_NATS_SERVER = [
+    pytest.param(k, t, id=spec_id(k, t)) for k, t in MESH_SPECS if set(k) != {"fastnats"}
+]
+WITH_FASTNATS = [pytest.param(k, t, id=spec_id(k, t)) for k, t in MESH_SPECS if "fastnats" in k]
 
 # Two nodes, node 1 dialling node 0: (acceptor, dialer).
 PAIRS = [
@@ -457,39 +462,105 @@ async def serves_clients(node: Node) -> None:
     await exchange(node, node, f"alive.{node.index}")
 
 
-@pytest.mark.parametrize("kinds,topology", MESHES)
-async def test_kill_9_and_restart_rejoins(
-    start_mesh: MeshFactory, kinds: tuple[str, ...], topology: str
-) -> None:
-    """``kill -9`` the last nats-server node: it leaves every /routez and every connect_urls;
-    started again on its ports, it rejoins the full mesh and traffic flows both ways."""
-    mesh = start_mesh(kinds, topology)
-    victim = max(i for i, k in enumerate(kinds) if k != "fastnats")
+class RawClient:
+    """A raw protocol client (CONNECT with ``protocol: 1``, so it gets async INFOs) that
+    reads the INFO lines a server sends it."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.sock = socket.create_connection((HOST, node.port), timeout=WAIT)
+        self.buf = b""
+        self.info = self._next_info()
+        self.sock.sendall(
+            b'CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":true,'
+            b'"no_responders":true}\r\nPING\r\n'
+        )
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            assert chunk, f"{self.node.name} closed the connection"
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _next_info(self) -> dict[str, Any]:
+        while True:
+            line = self._line()
+            if line == b"PING":
+                self.sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"INFO "):
+                return dict(json.loads(line[5:]))
+
+    def wait_urls(self, want: set[str], what: str) -> None:
+        """Reads INFOs until one has exactly ``want`` as connect_urls (bounded by the socket
+        timeout and ``WAIT``)."""
+        deadline = time.monotonic() + WAIT
+        while set(self.info.get("connect_urls") or []) != want:
+            assert time.monotonic() < deadline, f"no INFO with {sorted(want)}: {what}"
+            self.info = self._next_info()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def kill_9_and_restart(mesh: Mesh, victim: int) -> None:
+    """``kill -9`` node ``victim``: it leaves every /routez and every connect_urls (/varz, and
+    an async INFO to connected clients); started again on its ports, it rejoins the full mesh,
+    is announced again, and traffic flows both ways between it and every other node."""
     gone = mesh.nodes[victim]
     old_id = gone.server_id
-    mesh.kill(victim)
     survivors = [n for n in mesh.nodes if n is not gone]
-    for node in survivors:
-        wait_for(
-            lambda nd=node: old_id not in nd.route_peers(),
-            f"{node.name} dropping the killed {gone.name}",
-        )
-        wait_for(
-            lambda nd=node: gone.client_address not in (nd.varz().get("connect_urls") or []),
-            f"{node.name} dropping {gone.client_address} from connect_urls",
-        )
-    mesh.wait_full()  # the survivors still route to each other
-    mesh.restart(victim)
-    mesh.wait_full()
     everyone = {n.client_address for n in mesh.nodes}
-    for node in mesh.nodes:
-        wait_for(
-            lambda nd=node: set(nd.varz().get("connect_urls") or []) == everyone,
-            f"{node.name}'s connect_urls with the restarted node",
-        )
+    watchers = [RawClient(n) for n in survivors]
+    try:
+        for w in watchers:
+            w.wait_urls(everyone, f"{w.node.name} before the kill")
+        mesh.kill(victim)
+        for node, w in zip(survivors, watchers, strict=True):
+            wait_for(
+                lambda nd=node: old_id not in nd.route_peers(),
+                f"{node.name} dropping the killed {gone.name}",
+            )
+            wait_for(
+                lambda nd=node: gone.client_address not in (nd.varz().get("connect_urls") or []),
+                f"{node.name} dropping {gone.client_address} from /varz connect_urls",
+            )
+            w.wait_urls(everyone - {gone.client_address}, f"{node.name} after the kill")
+        mesh.wait_full()  # the survivors still route to each other
+        mesh.restart(victim)
+        mesh.wait_full()
+        for node, w in zip(survivors, watchers, strict=True):
+            wait_for(
+                lambda nd=node: set(nd.varz().get("connect_urls") or []) == everyone,
+                f"{node.name}'s /varz connect_urls with the restarted node",
+            )
+            w.wait_urls(everyone, f"{node.name} after the restart")
+    finally:
+        for w in watchers:
+            w.close()
     for node in survivors:
         await exchange(node, gone, f"back.{node.index}.to.{victim}")
         await exchange(gone, node, f"back.{victim}.to.{node.index}")
+
+
+@pytest.mark.parametrize("kinds,topology", WITH_NATS_SERVER)
+async def test_kill_9_nats_server_node_and_restart(
+    start_mesh: MeshFactory, kinds: tuple[str, ...], topology: str
+) -> None:
+    """The last nats-server node of the mesh killed and restarted."""
+    mesh = start_mesh(kinds, topology)
+    await kill_9_and_restart(mesh, max(i for i, k in enumerate(kinds) if k != "fastnats"))
+
+
+@pytest.mark.parametrize("kinds,topology", WITH_FASTNATS)
+async def test_kill_9_fastnats_node_and_restart(
+    start_mesh: MeshFactory, kinds: tuple[str, ...], topology: str
+) -> None:
+    """The first fastnats node of the mesh killed and restarted (the seed, in a fastnats-seeded
+    mesh: the others keep their gossiped routes and dial it again)."""
+    mesh = start_mesh(kinds, topology)
+    await kill_9_and_restart(mesh, kinds.index("fastnats"))
 
 
 async def observe_no_route(mesh: Mesh, checked: Sequence[Node]) -> None:
