@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import time
 from collections import Counter
@@ -210,6 +211,11 @@ def test_full_mesh_in_every_routez(quiet_mesh: Mesh) -> None:
         for other in mesh.nodes:
             if other is not node:
                 assert names[other.server_id] == other.name
+        if mesh.topology == "seed":
+            # Routes to the seed were configured; the others came from its gossip.
+            seed = mesh.nodes[0].server_id
+            for r in routes:
+                assert r["is_configured"] == (node.index > 0 and r["remote_id"] == seed), r
         varz = node.varz()
         assert varz["cluster"]["name"] == mesh.cluster_name
         assert varz["cluster"]["cluster_port"] == node.cluster_port
@@ -262,6 +268,34 @@ async def test_pubsub_with_headers_across_every_pair(quiet_mesh: Mesh) -> None:
                     assert m.headers.get("X-From") == str(i)
                     assert m.headers.get("X-Seq") == str(k)
             assert len(inbox.msgs) == n * count + n  # nothing else, no duplicate
+    finally:
+        await close_all(clients)
+
+
+async def test_large_messages_across_every_pair(quiet_mesh: Mesh) -> None:
+    """A 512 KiB payload with headers, from every node to every other, arrives intact."""
+    mesh = quiet_mesh
+    clients = await connect_all(mesh.nodes)
+    try:
+        inboxes = [Inbox() for _ in clients]
+        for j, (nc, inbox) in enumerate(zip(clients, inboxes, strict=True)):
+            await nc.subscribe(f"big.*.{j}", cb=inbox.on_msg)
+            await nc.flush()
+        for i, pub in enumerate(clients):
+            for j, inbox in enumerate(inboxes):
+                if i == j:
+                    continue
+                await probe_until(pub, f"big.probe.{j}", lambda b=inbox: b.probes > 0, f"{i}->{j}")
+                payload = os.urandom(512 * 1024)
+                await pub.publish(f"big.{i}.{j}", payload, headers={"X-Big": f"{i}>{j}"})
+                await pub.flush()
+                await until(
+                    lambda b=inbox, s=f"big.{i}.{j}": any(m.subject == s for m in b.msgs),
+                    f"the big message {i} -> {j}",
+                )
+                (msg,) = [m for m in inbox.msgs if m.subject == f"big.{i}.{j}"]
+                assert msg.data == payload
+                assert msg.headers is not None and msg.headers.get("X-Big") == f"{i}>{j}"
     finally:
         await close_all(clients)
 
@@ -513,6 +547,11 @@ async def kill_9_and_restart(mesh: Mesh, victim: int) -> None:
     survivors = [n for n in mesh.nodes if n is not gone]
     everyone = {n.client_address for n in mesh.nodes}
     watchers = [RawClient(n) for n in survivors]
+    standing = await connect_all(survivors)  # subscribed before the node comes back
+    inboxes = [Inbox() for _ in survivors]
+    for node, nc, inbox in zip(survivors, standing, inboxes, strict=True):
+        await nc.subscribe(f"standing.{node.index}", cb=inbox.on_msg)
+        await nc.flush()
     try:
         for w in watchers:
             w.wait_urls(everyone, f"{w.node.name} before the kill")
@@ -536,9 +575,22 @@ async def kill_9_and_restart(mesh: Mesh, victim: int) -> None:
                 f"{node.name}'s /varz connect_urls with the restarted node",
             )
             w.wait_urls(everyone, f"{node.name} after the restart")
+        # The interest that existed before the route formed came with it.
+        back = await connect(gone)
+        try:
+            for node, inbox in zip(survivors, inboxes, strict=True):
+                await probe_until(
+                    back,
+                    f"standing.{node.index}",
+                    lambda b=inbox: b.probes > 0,
+                    f"{node.name}'s standing subscription from the restarted {gone.name}",
+                )
+        finally:
+            await back.close()
     finally:
         for w in watchers:
             w.close()
+        await close_all(standing)
     for node in survivors:
         await exchange(node, gone, f"back.{node.index}.to.{victim}")
         await exchange(gone, node, f"back.{victim}.to.{node.index}")
