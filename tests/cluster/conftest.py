@@ -106,6 +106,7 @@ class Node:
     http_port: int
     cluster_port: int
     config: Path
+    args: list[str] = field(default_factory=list)
     proc: Proc | None = None
     server_id: str = ""
     starts: int = 0
@@ -124,10 +125,10 @@ class Node:
 
     def argv(self) -> list[str]:
         if self.kind == "fastnats":
-            return [sys.executable, "-m", "fastnats", "serve", "-c", str(self.config)]
+            return [sys.executable, "-m", "fastnats", "serve", "-c", str(self.config), *self.args]
         found = peer_server(self.kind)
         assert found is not None, f"no nats-server {self.kind}"
-        return [found[0], "-c", str(self.config)]
+        return [found[0], "-c", str(self.config), *self.args]
 
     def start(self) -> Node:
         assert self.proc is None or not self.proc.running(), f"{self.name} is running"
@@ -151,6 +152,10 @@ class Node:
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.running()
+
+    def signal(self, sig: int) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, sig)
 
     def log(self) -> str:
         if self.proc is None:
@@ -247,9 +252,11 @@ def node_config(
     cluster_name: str | None,
     authorization: dict[str, str] | None,
     extra: str,
+    cluster_extra: str = "",
 ) -> str:
     """The node's config file, in nats-server's format (fastnats reads it too)."""
     cluster = [f"  listen: {json.dumps(f'{HOST}:{node.cluster_port}')}"]
+    cluster += [f"  {line.strip()}" for line in cluster_extra.splitlines() if line.strip()]
     if cluster_name is not None:
         cluster.append(f"  name: {json.dumps(cluster_name)}")
     if authorization:
@@ -295,14 +302,17 @@ class MeshFactory:
         authorization: dict[str, str] | None = None,
         credentials: Sequence[tuple[str, str] | None] | None = None,
         extra: str = "",
+        cluster_extra: str = "",
+        args: Sequence[str] = (),
         wait: bool = True,
     ) -> Mesh:
         """A started mesh of ``kinds``. ``names``: per-node cluster names (default
         ``cluster_name`` for all); ``authorization``: every node's cluster
         ``authorization`` block; ``credentials``: per-node user and password put in that
         node's route URLs (default: ``authorization``'s); ``extra``: config text appended to
-        every node's file. ``wait``: wait for the full mesh (else only for each node to be
-        ready)."""
+        every node's file, ``cluster_extra`` to its ``cluster {}`` block; ``args``: command
+        line arguments of every node. ``wait``: wait for the full mesh (else only for each
+        node to be ready)."""
         require_kinds(kinds)
         assert topology in ("all", "seed"), topology
         self.count += 1
@@ -317,6 +327,7 @@ class MeshFactory:
                 http_port=ports[3 * i + 1],
                 cluster_port=ports[3 * i + 2],
                 config=directory / f"n{i}.conf",
+                args=list(args),
             )
             for i, kind in enumerate(kinds)
         ]
@@ -331,7 +342,14 @@ class MeshFactory:
                 peers = [nodes[0]] if node.index else []
             name = names[node.index] if names is not None else cluster_name
             node.config.write_text(
-                node_config(node, [route_url(o, creds) for o in peers], name, authorization, extra)
+                node_config(
+                    node,
+                    [route_url(o, creds) for o in peers],
+                    name,
+                    authorization,
+                    extra,
+                    cluster_extra,
+                )
             )
         mesh = Mesh(
             nodes=nodes, topology=topology, cluster_name=cluster_name or "", directory=directory

@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -690,3 +692,59 @@ async def test_other_cluster_name_forms_no_route(
     for node in mesh.nodes:
         if node.kind != "fastnats":  # each side refuses the other's dial, as nats-server does
             assert "Router connection closed: Cluster Name Conflict" in node.log(), node.name
+
+
+# Two nodes, each routing to the other: node 1 is the one stopped.
+STALL_PAIRS = [
+    pytest.param(("2.15", "2.15"), id="2.15+2.15"),
+    pytest.param(("2.15", "2.10"), id="2.15+2.10"),
+    pytest.param(("fastnats", "2.15"), id="fastnats+2.15"),
+    pytest.param(("2.15", "fastnats"), id="2.15+fastnats"),
+]
+
+
+@pytest.mark.parametrize("kinds", STALL_PAIRS)
+async def test_stale_route_dropped_then_formed_again(
+    start_mesh: MeshFactory, kinds: tuple[str, str]
+) -> None:
+    """Node 1 stopped (SIGSTOP) answers no PING: node 0 closes the route as stale after
+    ``ping_max`` unanswered PINGs (nats-server: "Stale Connection", ~0.8 s with 250 ms x 2);
+    continued (SIGCONT), the route forms again and carries traffic."""
+    mesh = start_mesh(kinds, "all", cluster_extra='ping_interval: "250ms"\nping_max: 2')
+    watcher, stalled = mesh.nodes
+    stalled.signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: not watcher.route_peers(), f"{watcher.name} dropping the stalled route")
+        assert watcher.running()
+        await serves_clients(watcher)
+    finally:
+        stalled.signal(signal.SIGCONT)
+    mesh.wait_full()
+    await exchange(watcher, stalled, "stall.0.to.1")
+    await exchange(stalled, watcher, "stall.1.to.0")
+    if watcher.kind != "fastnats":
+        assert "Router connection closed: Stale Connection" in watcher.log()
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        pytest.param(("2.15", "2.10"), id="2.15+2.10"),
+        pytest.param(("fastnats", "2.15"), id="fastnats+2.15"),
+    ],
+)
+def test_ports_file_lists_the_cluster_listener(
+    start_mesh: MeshFactory, kinds: tuple[str, str], tmp_path: Path
+) -> None:
+    """``--ports_file_dir``: each node's ``<name>_<pid>.ports`` lists its cluster listener
+    (nats-server: ``{"nats": [...], "monitoring": [...], "cluster": ["nats://HOST:PORT"]}``)."""
+    ports_dir = tmp_path / "ports"
+    ports_dir.mkdir()
+    mesh = start_mesh(kinds, "all", args=["--ports_file_dir", str(ports_dir)])
+    for node in mesh.nodes:
+        assert node.proc is not None
+        (path,) = ports_dir.glob(f"*_{node.proc.pid}.ports")
+        ports = json.loads(path.read_text())
+        assert ports["nats"] == [f"nats://{HOST}:{node.port}"], ports
+        assert ports["monitoring"] == [f"http://{HOST}:{node.http_port}"], ports
+        assert ports["cluster"] == [f"nats://{HOST}:{node.cluster_port}"], ports
