@@ -15,6 +15,7 @@ nats-server's dialer to retry (it retries a configured route every second).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -743,8 +744,79 @@ def test_ports_file_lists_the_cluster_listener(
     mesh = start_mesh(kinds, "all", args=["--ports_file_dir", str(ports_dir)])
     for node in mesh.nodes:
         assert node.proc is not None
-        (path,) = ports_dir.glob(f"*_{node.proc.pid}.ports")
-        ports = json.loads(path.read_text())
+        pattern = f"*_{node.proc.pid}.ports"
+
+        def read(pattern: str = pattern) -> Any:
+            (path,) = ports_dir.glob(pattern)  # ValueError (retried) until it is there
+            return json.loads(path.read_text())  # ValueError (retried) until complete
+
+        # nats-server writes it once its listeners are up, around "Server is ready".
+        ports = wait_for(read, f"{node.name}'s {pattern}")
         assert ports["nats"] == [f"nats://{HOST}:{node.port}"], ports
         assert ports["monitoring"] == [f"http://{HOST}:{node.http_port}"], ports
         assert ports["cluster"] == [f"nats://{HOST}:{node.cluster_port}"], ports
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+# Node 0 floods node 1, stopped.
+FLOOD_PAIRS = [
+    pytest.param(("2.15", "2.15"), id="2.15>2.15"),
+    pytest.param(("2.10", "2.15"), id="2.10>2.15"),
+    pytest.param(("fastnats", "2.15"), id="fastnats>2.15"),
+    pytest.param(("fastnats", "2.10"), id="fastnats>2.10"),
+]
+
+
+@pytest.mark.parametrize("kinds", FLOOD_PAIRS)
+async def test_route_to_a_stalled_peer_stays_bounded(
+    start_mesh: MeshFactory, kinds: tuple[str, str]
+) -> None:
+    """Node 1 stopped (SIGSTOP) with a subscriber; node 0's client floods it with 64 KiB
+    messages. Node 0 closes the route that carries them as a slow consumer (write_deadline
+    500 ms; nats-server: "Slow Consumer Detected: WriteDeadline of 500ms exceeded", after
+    ~60 MB, peak RSS < 100 MiB), keeps its memory bounded, keeps serving clients; node 1
+    continued, the route forms again and carries traffic."""
+    mesh = start_mesh(kinds, "all", extra='write_deadline: "500ms"')
+    flooder, stalled = mesh.nodes
+    sub = await connect(stalled)
+    pub = await connect(flooder)
+    try:
+        await sub.subscribe("flood", cb=Inbox().on_msg)
+        await sub.flush()
+        wait_for(lambda: "flood" in route_subjects(flooder, stalled), "the flood interest")
+        stalled.signal(signal.SIGSTOP)
+        try:
+            payload, sent, limit = b"x" * 65536, 0, 4 << 30
+            deadline = time.monotonic() + 30
+            while "flood" in route_subjects(flooder, stalled):
+                assert time.monotonic() < deadline and sent < limit, (
+                    f"{flooder.name} still routes to the stalled node after {sent >> 20} MiB"
+                )
+                for _ in range(100):
+                    await pub.publish("flood", payload)
+                await pub.flush()
+                sent += 100 * len(payload)
+            assert flooder.running()
+            assert int(flooder.varz().get("slow_consumers") or 0) >= 1
+            assert flooder.proc is not None
+            rss = peak_rss_mib(flooder.proc.pid)
+            assert rss < 512, f"{flooder.name} peaked at {rss:.0f} MiB"
+            await serves_clients(flooder)
+        finally:
+            stalled.signal(signal.SIGCONT)
+    finally:
+        await close_all([pub])
+        with contextlib.suppress(Exception):  # its server may have dropped it meanwhile
+            await sub.close()
+    mesh.wait_full()
+    await exchange(flooder, stalled, "flood.after.0.to.1")
+    await exchange(stalled, flooder, "flood.after.1.to.0")
+    if flooder.kind != "fastnats":
+        assert "Slow Consumer Detected: WriteDeadline of 500ms exceeded" in flooder.log()
