@@ -499,6 +499,59 @@ async def serves_clients(node: Node) -> None:
     await exchange(node, node, f"alive.{node.index}")
 
 
+def route_connections(node: Node) -> set[tuple[int, str]]:
+    return {(int(r["rid"]), r["remote_id"]) for r in node.routez().get("routes") or []}
+
+
+@pytest.mark.parametrize("kinds,topology", MESHES)
+async def test_a_fresh_mesh_keeps_its_routes_and_loses_nothing(
+    start_mesh: MeshFactory, kinds: tuple[str, ...], topology: str
+) -> None:
+    """Right after the mesh formed, every node publishes a numbered message every 10 ms for
+    ~1.5 s to subscribers on every other node: each gets every message once, in order, and no
+    route connection that carried them is closed meanwhile (nats-server settles duplicate
+    routes during the handshake; a node that replaces an established route later drops what
+    was in flight on it). Pooled connections may still be added (nats-server 2.10+)."""
+    mesh = start_mesh(kinds, topology)
+    before = [route_connections(n) for n in mesh.nodes]
+    n, count = len(mesh.nodes), 150
+    clients = await connect_all(mesh.nodes)
+    try:
+        inboxes = [Inbox() for _ in range(n)]
+        for nc, inbox in zip(clients, inboxes, strict=True):
+            await nc.subscribe("steady.>", cb=inbox.on_msg)
+            await nc.flush()
+        for i, pub in enumerate(clients):
+            for j, inbox in enumerate(inboxes):
+                if i != j:
+                    seen = inbox.probes
+                    await probe_until(
+                        pub, f"steady.probe.{i}", lambda b=inbox, s=seen: b.probes > s, f"{i}->{j}"
+                    )
+
+        async def publish(i: int) -> None:
+            for k in range(count):
+                await clients[i].publish(f"steady.{i}", str(k).encode())
+                await clients[i].flush()
+                await asyncio.sleep(0.01)
+
+        await asyncio.gather(*(publish(i) for i in range(n)))
+        for j, inbox in enumerate(inboxes):
+            await until(
+                lambda b=inbox: len(b.msgs) >= n * count,
+                f"every message at node {j} (got {len(inbox.msgs)} of {n * count})",
+            )
+        for j, inbox in enumerate(inboxes):
+            for i in range(n):
+                got = [m.data for m in inbox.msgs if m.subject == f"steady.{i}"]
+                assert got == [str(k).encode() for k in range(count)], f"node {i} -> node {j}"
+    finally:
+        await close_all(clients)
+    for node, had in zip(mesh.nodes, before, strict=True):
+        closed = had - route_connections(node)
+        assert not closed, f"{node.name} closed established routes {closed}\n{node.log()}"
+
+
 class RawClient:
     """A raw protocol client (CONNECT with ``protocol: 1``, so it gets async INFOs) that
     reads the INFO lines a server sends it."""
