@@ -873,3 +873,59 @@ async def test_route_to_a_stalled_peer_stays_bounded(
     await exchange(stalled, flooder, "flood.after.1.to.0")
     if flooder.kind != "fastnats":
         assert "Slow Consumer Detected: WriteDeadline of 500ms exceeded" in flooder.log()
+
+
+# Node 0 holds the subscriptions; node 1 joins.
+JOIN_PAIRS = [
+    pytest.param(("2.15", "2.15"), id="2.15<-2.15"),
+    pytest.param(("2.10", "2.15"), id="2.10<-2.15"),
+    pytest.param(("fastnats", "2.15"), id="fastnats<-2.15"),
+    pytest.param(("2.15", "fastnats"), id="2.15<-fastnats"),
+    pytest.param(("fastnats", "fastnats"), id="fastnats<-fastnats"),
+]
+
+
+@pytest.mark.parametrize("kinds", JOIN_PAIRS)
+async def test_subscriptions_made_while_the_route_forms_all_arrive(
+    start_mesh: MeshFactory, kinds: tuple[str, str]
+) -> None:
+    """A client of node 0 keeps subscribing to new subjects while node 1 starts and the route
+    forms, and a while after: node 1 learns every one of them (none falls between the
+    interest sent when the route registers and the RS+ sent after)."""
+    mesh = start_mesh(kinds, "all")
+    first, joiner = mesh.nodes
+    mesh.kill(1)
+    wait_for(lambda: not first.route_peers(), f"{first.name} dropping {joiner.name}")
+    nc = await connect(first)
+    try:
+        subjects: list[str] = []
+        done = asyncio.Event()
+
+        async def churn() -> None:
+            while not done.is_set():
+                subject = f"join.{len(subjects)}"
+                await nc.subscribe(subject)
+                subjects.append(subject)
+                if len(subjects) % 20 == 0:
+                    await nc.flush()
+
+        task = asyncio.create_task(churn())
+        try:
+            await until(lambda: len(subjects) >= 100, "the first subscriptions")
+            await asyncio.to_thread(mesh.restart, 1)
+            await asyncio.to_thread(mesh.wait_full)
+            formed_at = len(subjects)
+            await until(lambda: len(subjects) >= formed_at + 200, "subscriptions after the route")
+        finally:
+            done.set()
+            await task
+        await nc.flush()
+        want = set(subjects)
+        wait_for(
+            lambda: want <= route_subjects(joiner, first),
+            f"{joiner.name} knowing all {len(want)} subscriptions of {first.name}",
+        )
+        missing = want - route_subjects(joiner, first)
+        assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
+    finally:
+        await nc.close()
