@@ -929,3 +929,40 @@ async def test_subscriptions_made_while_the_route_forms_all_arrive(
         assert not missing, f"{len(missing)} lost, e.g. {sorted(missing)[:5]}"
     finally:
         await nc.close()
+
+
+LAME_DUCK_MESHES = [
+    pytest.param(("2.15", "2.15", "2.15"), id="2.15+2.15+2.15"),
+    pytest.param(("2.15", "2.10", "2.12"), id="2.15+2.10+2.12"),
+    pytest.param(("fastnats", "2.15", "2.10"), id="fastnats+2.15+2.10"),
+    pytest.param(("2.15", "fastnats", "2.10"), id="2.15+fastnats+2.10"),
+]
+
+
+@pytest.mark.parametrize("kinds", LAME_DUCK_MESHES)
+def test_lame_duck_withdraws_the_client_url(
+    start_mesh: MeshFactory, kinds: tuple[str, ...]
+) -> None:
+    """Node 0 enters lame duck mode (SIGUSR2) with a client still connected, so it stays up
+    for its 10 s grace period: the other nodes withdraw its client URL from /varz and tell
+    their clients in an async INFO, while their routes to it stay up."""
+    mesh = start_mesh(kinds, "all")
+    duck, others = mesh.nodes[0], mesh.nodes[1:]
+    everyone = {n.client_address for n in mesh.nodes}
+    held = RawClient(duck)  # keeps the duck in its grace period
+    watchers = [RawClient(n) for n in others]
+    try:
+        for w in watchers:
+            w.wait_urls(everyone, f"{w.node.name} before lame duck mode")
+        duck.signal(signal.SIGUSR2)
+        for node, w in zip(others, watchers, strict=True):
+            wait_for(
+                lambda nd=node: duck.client_address not in (nd.varz().get("connect_urls") or []),
+                f"{node.name} withdrawing {duck.name}'s URL from /varz",
+            )
+            w.wait_urls(everyone - {duck.client_address}, f"{node.name}'s clients told")
+            assert duck.server_id in node.route_peers(), f"{node.name} dropped the route"
+        assert duck.running()
+    finally:
+        for c in [held, *watchers]:
+            c.close()
