@@ -302,7 +302,7 @@ class MeshFactory:
         authorization: dict[str, str] | None = None,
         credentials: Sequence[tuple[str, str] | None] | None = None,
         extra: str = "",
-        cluster_extra: str = "",
+        cluster_extra: str | Sequence[str] = "",
         args: Sequence[str] = (),
         wait: bool = True,
     ) -> Mesh:
@@ -310,7 +310,8 @@ class MeshFactory:
         ``cluster_name`` for all); ``authorization``: every node's cluster
         ``authorization`` block; ``credentials``: per-node user and password put in that
         node's route URLs (default: ``authorization``'s); ``extra``: config text appended to
-        every node's file, ``cluster_extra`` to its ``cluster {}`` block; ``args``: command
+        every node's file, ``cluster_extra`` to its ``cluster {}`` block (one text for all,
+        or one per node); ``args``: command
         line arguments of every node. ``wait``: wait for the full mesh (else only for each
         node to be ready)."""
         require_kinds(kinds)
@@ -348,7 +349,7 @@ class MeshFactory:
                     name,
                     authorization,
                     extra,
-                    cluster_extra,
+                    cluster_extra if isinstance(cluster_extra, str) else cluster_extra[node.index],
                 )
             )
         mesh = Mesh(

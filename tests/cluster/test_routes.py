@@ -1026,3 +1026,29 @@ async def test_queue_members_share_evenly_across_nodes(
         )
     finally:
         await close_all(clients)
+
+
+NO_ADVERTISE_MESHES = [
+    pytest.param(("2.15", "2.15", "2.15"), id="2.15+2.15+2.15"),
+    pytest.param(("2.10", "2.15", "2.15"), id="2.10+2.15+2.15"),
+    pytest.param(("fastnats", "2.15", "2.10"), id="fastnats+2.15+2.10"),
+    pytest.param(("2.15", "fastnats", "2.10"), id="2.15+fastnats+2.10"),
+]
+
+
+@pytest.mark.parametrize("kinds", NO_ADVERTISE_MESHES)
+def test_no_advertise(start_mesh: MeshFactory, kinds: tuple[str, ...]) -> None:
+    """Node 0 has ``cluster { no_advertise: true }``: its clients get no connect_urls (INFO
+    and /varz have none), and the other nodes leave its URL out of theirs (as nats-server
+    2.10 and 2.15 do)."""
+    mesh = start_mesh(kinds, "all", cluster_extra=["no_advertise: true", "", ""])
+    quiet, others = mesh.nodes[0], mesh.nodes[1:]
+    rest = {n.client_address for n in others}
+    for node in others:
+        wait_for(
+            lambda nd=node: set(raw_info(nd).get("connect_urls") or []) == rest,
+            f"{node.name}'s connect_urls = {sorted(rest)}, without {quiet.name}",
+        )
+        assert set(node.varz().get("connect_urls") or []) == rest, node.name
+    assert not raw_info(quiet).get("connect_urls"), quiet.name
+    assert not quiet.varz().get("connect_urls"), quiet.name
