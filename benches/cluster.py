@@ -111,7 +111,7 @@ class Workload:
     mode: str
     args: dict[str, Any]
     sub_nodes: tuple[int, ...]  # the nodes (1-based) the subscribers connect to, in turn
-    timeout: float = 90.0
+    timeout: float = 30.0  # a run that loses messages waits this long
 
 
 def workloads(quick: bool) -> list[Workload]:
