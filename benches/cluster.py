@@ -158,6 +158,7 @@ class Node:
     lines: list[str] = field(default_factory=list)
     server_id: str = ""
     ready: bool = False
+    cut: int | None = None  # log lines before the mesh was stopped
 
     def argv(self, binaries: dict[str, list[str]], pinned: bool) -> list[str]:
         cores = SERVER_CORE if pinned else f"{SERVER_CORE},{GEN_CORE}"
@@ -247,6 +248,8 @@ class Mesh:
 
     def stop(self) -> None:
         for node in self.nodes:
+            node.cut = len(node.lines)
+        for node in self.nodes:
             if node.proc is not None and node.proc.poll() is None:
                 node.proc.send_signal(signal.SIGTERM)
         for node in self.nodes:
@@ -259,9 +262,14 @@ class Mesh:
                 node.proc.wait(5)
 
     def log_tail(self) -> list[str]:
+        """Each node's route events, errors and warnings logged before the mesh was stopped
+        (``stop()`` cuts the logs first), else its last lines."""
+        interesting = re.compile(r"\[(ERR|WRN)\]|Slow Consumer|connection closed|Duplicate")
         out = []
         for n in self.nodes:
-            out += [f"n{n.index}-{n.kind}: {ln}" for ln in n.lines[-4:]]
+            lines = n.lines[: n.cut] if n.cut is not None else n.lines
+            picked = [ln for ln in lines if interesting.search(ln)] or lines
+            out += [f"n{n.index}-{n.kind}: {ln}" for ln in picked[-8:]]
         return out
 
 
