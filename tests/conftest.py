@@ -53,7 +53,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,28 @@ def reference_server() -> tuple[str, tuple[int, int, int]] | None:
         if version is not None and (best is None or version > best[1]):
             best = (found, version)
     return best
+
+
+REPO = Path(__file__).resolve().parent.parent
+PEERS_DIR = REPO / ".peers"  # `make peers`: .peers/<version>/bin/nats-server
+
+
+@cache
+def peer_server(version: str) -> tuple[str, tuple[int, int, int]] | None:
+    """``(path, version)`` of the newest nats-server whose version starts with ``version``
+    (``"2.10"``, ``"2.12.8"``): the reference server (``reference_server()``) or one that
+    ``make peers`` installed under ``.peers/``; None when there is none."""
+    wanted = tuple(int(x) for x in version.split("."))
+    candidates: list[tuple[str, tuple[int, int, int]]] = []
+    ref = reference_server()
+    if ref is not None:
+        candidates.append(ref)
+    for binary in sorted(PEERS_DIR.glob("*/bin/nats-server")):
+        found = _version_of(str(binary))
+        if found is not None:
+            candidates.append((str(binary), found))
+    matching = [c for c in candidates if c[1][: len(wanted)] == wanted]
+    return max(matching, key=lambda c: c[1]) if matching else None
 
 
 # --------------------------------------------------------------------------------------

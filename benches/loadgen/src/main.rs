@@ -50,7 +50,7 @@ pub static DELIVERED: AtomicU64 = AtomicU64::new(0);
 /// Set by whoever prints the one result line (the run or the watchdog).
 static PRINTED: AtomicBool = AtomicBool::new(false);
 
-const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--count N] [--size BYTES] [--subs N] \
+const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--sub-addr HOST:PORT]... [--count N] [--size BYTES] [--subs N] \
 [--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
 [--inflight N] [--keys N] [--timeout SECS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
 modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle jspub jsfetch jskvget";
@@ -60,6 +60,9 @@ modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle jspub jsf
 pub struct Params {
     pub mode: String,
     pub addr: String,
+    /// Where the subscribers of `pubsub`, `hpub`, `fanout` and `queue` connect, in turn
+    /// (`--sub-addr`, repeatable: other servers of a cluster); empty = `addr`.
+    pub sub_addrs: Vec<String>,
     pub count: u64,
     pub size: usize,
     pub subs: usize,
@@ -88,6 +91,15 @@ pub struct Params {
 }
 
 impl Params {
+    /// The server subscriber `i` connects to.
+    pub fn sub_addr(&self, i: usize) -> &str {
+        if self.sub_addrs.is_empty() {
+            &self.addr
+        } else {
+            &self.sub_addrs[i % self.sub_addrs.len()]
+        }
+    }
+
     /// A subject prefix unique to this run, so nothing else on the server can interfere.
     pub fn subject(&self, what: &str) -> String {
         format!("bench.{}.{what}", std::process::id())
@@ -130,6 +142,7 @@ fn parse_args() -> Result<Params, String> {
     let mut p = Params {
         mode,
         addr: "127.0.0.1:4222".into(),
+        sub_addrs: Vec::new(),
         count: 1_000_000,
         size: 128,
         subs: 4,
@@ -164,6 +177,7 @@ fn parse_args() -> Result<Params, String> {
         };
         match flag.as_str() {
             "--addr" => p.addr = val.clone(),
+            "--sub-addr" => p.sub_addrs.push(val.clone()),
             "--count" => p.count = num()?.max(1),
             "--size" => p.size = num()? as usize,
             "--subs" => p.subs = (num()? as usize).max(1),
@@ -184,6 +198,17 @@ fn parse_args() -> Result<Params, String> {
             "--pass2" => p.pass2 = Some(val.clone()),
             _ => return Err(format!("unknown flag {flag}")),
         }
+    }
+    if !p.sub_addrs.is_empty()
+        && !matches!(
+            p.mode.as_str(),
+            "pubsub" | "hpub" | "fanout" | "fanin" | "queue"
+        )
+    {
+        return Err(format!(
+            "--sub-addr works with pubsub, hpub, fanout, fanin and queue, not {}",
+            p.mode
+        ));
     }
     Ok(p)
 }
@@ -214,6 +239,12 @@ fn base_report(p: &Params) -> Report {
     r.str("tool", "fastnats-loadgen")
         .str("mode", p.mode.clone())
         .str("addr", p.addr.clone());
+    if !p.sub_addrs.is_empty() {
+        r.set(
+            "sub_addrs",
+            Val::Arr(p.sub_addrs.iter().map(|a| Val::Str(a.clone())).collect()),
+        );
+    }
     if !p.tag.is_empty() {
         r.str("tag", p.tag.clone());
     }

@@ -216,11 +216,100 @@ fn spawn_pub(
 }
 
 fn subscribe(p: &Params, name: &str, sub_line: &str, hello: &Hello) -> Result<Client, String> {
-    let mut c = Client::connect(&p.addr, name, hello, p.timeout)?;
+    subscribe_at(&p.addr, p, name, sub_line, hello)
+}
+
+fn subscribe_at(
+    addr: &str,
+    p: &Params,
+    name: &str,
+    sub_line: &str,
+    hello: &Hello,
+) -> Result<Client, String> {
+    let mut c = Client::connect(addr, name, hello, p.timeout)?;
     c.write(sub_line.as_bytes())
         .map_err(|e| format!("{name} SUB: {e}"))?;
     c.flush().map_err(|e| format!("{name} SUB flush: {e}"))?;
     Ok(c)
+}
+
+/// The subject of the interest probes (`--sub-addr`): every remote subscriber also subscribes
+/// to it, with sid 2, right after its own subscription.
+fn probe_subject(p: &Params) -> String {
+    p.subject("probe")
+}
+
+/// Subscriber `i` of a flow, on its `--sub-addr` (else `--addr`). On another server it also
+/// subscribes to the probe subject, after `sub_line`, so a server that routes it a probe has
+/// learned the subscription too (a route carries one account's interest in order).
+fn flow_subscriber(p: &Params, i: usize, name: &str, sub_line: &str) -> Result<Client, String> {
+    let line = if p.sub_addrs.is_empty() {
+        sub_line.to_string()
+    } else {
+        format!("{sub_line}SUB {} 2\r\n", probe_subject(p))
+    };
+    subscribe_at(p.sub_addr(i), p, name, &line, &p.hello())
+}
+
+/// With subscribers on other servers of a cluster: publish probes (each followed by
+/// PING/PONG) from the publisher's connection until every subscriber got one, so the
+/// publisher's server knows all their subscriptions before the measured run; then each
+/// subscriber drops the probe subscription (UNSUB, then PING/PONG: probes still arriving are
+/// read and discarded before the PONG). Bounded by the run's timeout.
+fn await_remote_interest(p: &Params, publisher: &mut Client, subs: &mut [Client]) -> Outcome {
+    if p.sub_addrs.is_empty() || subs.is_empty() {
+        return Ok(());
+    }
+    let probe = pub_msg(&probe_subject(p), None, b"");
+    let deadline = p.started + p.timeout;
+    let mut seen = vec![false; subs.len()];
+    for s in subs.iter() {
+        s.sock
+            .set_read_timeout(Some(Duration::from_millis(5)))
+            .map_err(|e| format!("read timeout: {e}"))?;
+    }
+    let mut probes = 0u64;
+    while seen.iter().any(|s| !s) {
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "interest of {} of {} subscribers never reached the publisher's server",
+                seen.iter().filter(|s| !**s).count(),
+                subs.len()
+            ));
+        }
+        publisher
+            .write(&probe)
+            .map_err(|e| format!("probe write: {e}"))?;
+        publisher.flush().map_err(|e| format!("probe flush: {e}"))?;
+        probes += 1;
+        for (i, s) in subs.iter_mut().enumerate() {
+            if seen[i] {
+                continue;
+            }
+            let mut got = false;
+            match s.reader.read_some(&s.sock, |op| {
+                if let Op::Msg { .. } = op {
+                    got = true;
+                }
+            }) {
+                Ok(_) => {}
+                Err(e) if is_timeout(&e) => {}
+                Err(e) => return Err(format!("subscriber {i} probe read: {e}")),
+            }
+            seen[i] |= got;
+        }
+    }
+    for (i, s) in subs.iter_mut().enumerate() {
+        s.sock
+            .set_read_timeout(Some(p.timeout))
+            .map_err(|e| format!("read timeout: {e}"))?;
+        s.write(b"UNSUB 2\r\n")
+            .map_err(|e| format!("subscriber {i} UNSUB: {e}"))?;
+        s.flush()
+            .map_err(|e| format!("subscriber {i} UNSUB flush: {e}"))?;
+    }
+    eprintln!("loadgen: remote interest seen after {probes} probe(s)");
+    Ok(())
 }
 
 /// A publisher of `count` messages, gated to `--window` bytes in flight per subscriber
@@ -280,7 +369,11 @@ struct Flow {
     iso: Vec<Isolation>,
 }
 
-fn run_flow(p: &Params, flow: Flow, r: &mut Report) -> Outcome {
+fn run_flow(p: &Params, mut flow: Flow, r: &mut Report) -> Outcome {
+    if let Some(first) = flow.pubs.first_mut() {
+        // Every publisher is on `--addr`: one learning the interest is enough.
+        await_remote_interest(p, &mut first.client, &mut flow.subs)?;
+    }
     let published: u64 = flow.pubs.iter().map(|x| x.count).sum();
     r.int("published", published).int("expected", flow.expected);
     let tr = Tracker::new(flow.expected);
@@ -422,7 +515,7 @@ pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {
 
 pub fn pubsub(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("pubsub");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
+    let sub = flow_subscriber(p, 0, "sub", &format!("SUB {subj} 1\r\n"))?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
@@ -495,7 +588,7 @@ pub fn pubsub2(p: &Params, r: &mut Report) -> Outcome {
 
 pub fn hpub(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("hpub");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
+    let sub = flow_subscriber(p, 0, "sub", &format!("SUB {subj} 1\r\n"))?;
     let buf = Arc::new(PubBuffer::repeated(&hpub_msg(&subj, &payload(p.size))));
     let flow = Flow {
         pubs: vec![publisher(p, "pub", buf, p.count, 1)?],
@@ -521,14 +614,7 @@ fn r_get_int(r: &Report, key: &str) -> Option<u64> {
 pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("fanout");
     let subs = (0..p.subs)
-        .map(|i| {
-            subscribe(
-                p,
-                &format!("sub{i}"),
-                &format!("SUB {subj} 1\r\n"),
-                &p.hello(),
-            )
-        })
+        .map(|i| flow_subscriber(p, i, &format!("sub{i}"), &format!("SUB {subj} 1\r\n")))
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
@@ -544,7 +630,7 @@ pub fn fanout(p: &Params, r: &mut Report) -> Outcome {
 
 pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("fanin");
-    let sub = subscribe(p, "sub", &format!("SUB {subj} 1\r\n"), &p.hello())?;
+    let sub = flow_subscriber(p, 0, "sub", &format!("SUB {subj} 1\r\n"))?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let n = p.pubs as u64;
     let pubs = (0..p.pubs)
@@ -567,14 +653,7 @@ pub fn fanin(p: &Params, r: &mut Report) -> Outcome {
 pub fn queue(p: &Params, r: &mut Report) -> Outcome {
     let subj = p.subject("queue");
     let subs = (0..p.subs)
-        .map(|i| {
-            subscribe(
-                p,
-                &format!("q{i}"),
-                &format!("SUB {subj} workers 1\r\n"),
-                &p.hello(),
-            )
-        })
+        .map(|i| flow_subscriber(p, i, &format!("q{i}"), &format!("SUB {subj} workers 1\r\n")))
         .collect::<Result<Vec<_>, _>>()?;
     let buf = Arc::new(PubBuffer::repeated(&pub_msg(&subj, None, &payload(p.size))));
     let flow = Flow {
