@@ -331,45 +331,60 @@ impl Sink {
                     continue;
                 }
             }
-            let n = group.members.len();
-            let start = self.rng.gen_range(0..n);
-            let mut fallback: Option<&SubRef> = None;
+            // One member picked at random among those that may take it here (local members,
+            // and routes unless the message came from one), then the next ones in turn; a
+            // leaf connection's member only when none of them took it.
+            let eligible = |m: &SubRef| match m.conn.kind {
+                Kind::Route => hop.kind != HopKind::Route && !m.conn.is_closed(),
+                Kind::Leaf => false,
+                _ => true,
+            };
+            let members = &group.members;
+            let n = members.len();
             let mut taken = false;
-            for i in 0..n {
-                let idx = if start + i >= n {
-                    start + i - n
-                } else {
-                    start + i
-                };
-                let member = &group.members[idx];
-                match member.conn.kind {
-                    Kind::Route => {
-                        if hop.kind == HopKind::Route || member.conn.is_closed() {
-                            continue;
-                        }
+            // A random member; when it may not take the message, a random one of those that
+            // may (both uniform among them; the second pass only runs with routes or leaf
+            // connections in the group).
+            let first = self.rng.gen_range(0..n);
+            let start = if eligible(&members[first]) {
+                Some(first)
+            } else {
+                let count = members.iter().filter(|m| eligible(m)).count();
+                (count > 0).then(|| {
+                    let k = self.rng.gen_range(0..count);
+                    members
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, m)| eligible(m))
+                        .nth(k)
+                        .map_or(0, |(i, _)| i)
+                })
+            };
+            if let Some(start) = start {
+                for i in 0..n {
+                    let member = &members[(start + i) % n];
+                    if !eligible(member) {
+                        continue;
+                    }
+                    if member.conn.kind == Kind::Route {
                         RouteTarget::note(&mut remotes, member, Some(&group.name));
                         taken = true;
                         break;
                     }
-                    Kind::Leaf => {
-                        if fallback.is_none()
-                            && member.conn.cid != from.cid
-                            && !member.conn.is_closed()
-                        {
-                            fallback = Some(member);
-                        }
-                    }
-                    _ => {
-                        if self.deliver(member, from, msg) {
-                            delivered += 1;
-                            taken = true;
-                            break;
-                        }
+                    if self.deliver(member, from, msg) {
+                        delivered += 1;
+                        taken = true;
+                        break;
                     }
                 }
             }
-            if let (false, Some(leaf)) = (taken, fallback) {
-                RouteTarget::note(&mut remotes, leaf, Some(&group.name));
+            if !taken {
+                let leaf = members.iter().find(|m| {
+                    m.conn.kind == Kind::Leaf && m.conn.cid != from.cid && !m.conn.is_closed()
+                });
+                if let Some(leaf) = leaf {
+                    RouteTarget::note(&mut remotes, leaf, Some(&group.name));
+                }
             }
         }
         for target in &remotes {

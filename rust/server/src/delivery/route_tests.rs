@@ -180,3 +180,27 @@ fn interest_is_counted_per_subject_and_sent_on_change() {
     account.index.snapshot_routes(&late);
     assert_eq!(queued(&late), "RS+ acc baz\r\n");
 }
+
+#[test]
+fn a_routed_message_picks_evenly_among_the_local_members() {
+    let account = Arc::new(Account::new("$G", true));
+    let mut d = Delivery::new(Arc::new(ServerStats::default()));
+    let r = route_conn(50);
+    let locals: Vec<_> = (1..=3).map(|cid| conn_in(&account, cid, 1 << 20)).collect();
+    // Route members first in the group: they must not pass their share to the member
+    // after them.
+    for _ in 0..3 {
+        remote(&account, &r, "w", Some("g"));
+    }
+    for (i, c) in locals.iter().enumerate() {
+        subscribe(c, "w", Some("g"), &i.to_string());
+    }
+    for _ in 0..3000 {
+        d.route_from_peer(&account, from(50), &publish(b"w", b"x", b"1"), routed(b"g"));
+    }
+    for c in &locals {
+        let share = c.out.lock().msgs as f64 / 3000.0;
+        assert!((0.28..0.39).contains(&share), "{share}");
+    }
+    assert_eq!(queued(&r), "");
+}

@@ -231,21 +231,14 @@ impl Cluster {
             return Err(Refused::ShuttingDown);
         }
         let id = route.info.server_id.clone();
-        let replaced = {
+        {
             let mut routes = self.routes.lock();
-            let replaced = match routes.get(&id) {
-                Some(existing) if !self.keeps_new(existing, &route) => {
-                    return Err(Refused::Duplicate);
-                }
-                Some(existing) => Some(existing.conn.clone()),
-                None => None,
-            };
+            if routes.contains_key(&id) {
+                // nats-server keeps the route it has and closes the new one; doing the same
+                // keeps a mixed cluster from closing both.
+                return Err(Refused::Duplicate);
+            }
             routes.insert(id.clone(), route.clone());
-            replaced
-        };
-        if let Some(old) = replaced {
-            self.peers.unregister(old.cid);
-            old.close(CloseReason::DuplicateRoute, CloseMode::Flush);
         }
         self.peers.register(route.conn.clone());
         for account in shared.accounts() {
@@ -261,17 +254,6 @@ impl Cluster {
         self.forward(&route);
         self.connect_urls_changed(shared);
         Ok(())
-    }
-
-    /// Of two routes to the same server, the one dialled by the server with the smaller id
-    /// stays (both ends apply the same rule, so they keep the same connection); of two
-    /// dialled by the same server, the first.
-    fn keeps_new(&self, existing: &Route, new: &Route) -> bool {
-        if existing.solicited == new.solicited {
-            return false;
-        }
-        let we_dial_first = self.server_id.as_str() < new.info.server_id.as_str();
-        new.solicited == we_dial_first
     }
 
     /// Removes route `cid` (its connection ended); returns the peer's id if it was
@@ -446,9 +428,12 @@ impl Cluster {
         }
     }
 
-    /// Every client URL of the cluster: this server's, then its peers' (none of ours with
-    /// `no_advertise`).
+    /// Every client URL of the cluster: this server's, then its peers'; none with
+    /// `no_advertise` (nats-server then tells its clients of no other server).
     pub fn connect_urls(&self) -> Vec<String> {
+        if self.config.no_advertise {
+            return Vec::new();
+        }
         let mut urls = self.own_client_urls.clone();
         let mut peers: Vec<Route> = self.routes.lock().values().cloned().collect();
         peers.sort_by_key(|r| r.started);

@@ -2,8 +2,9 @@
 //! (retried for ever), and of routes learned through gossip (`connect_retries` times).
 //!
 //! A dialer whose route is up, or whose peer is reached over another connection (a
-//! duplicate: both servers dialled each other), waits until that route is gone, then dials
-//! again at once and after that every second (or with a doubling delay up to 30 s under
+//! duplicate: both servers dialled each other, and the route registered first stays, as
+//! in nats-server), waits until that route is gone, then dials again within 100 ms and
+//! after that every second (or with a doubling delay up to 30 s under
 //! `connect_backoff`), as nats-server's `reConnectToRoute`/`connectToRoute` do. A URL that
 //! leads back to this server is not dialled again.
 
@@ -111,6 +112,7 @@ async fn dial_loop(shared: Arc<Shared>, cluster: Arc<Cluster>, url: RouteUrl, co
                     url: url.clone(),
                     configured,
                 };
+                let began = std::time::Instant::now();
                 let outcome =
                     serve(shared.clone(), cluster.clone(), stream, addr, Some(dialled)).await;
                 if outcome.remote_id.as_deref() == Some(cluster.server_id.as_str()) {
@@ -121,11 +123,23 @@ async fn dial_loop(shared: Arc<Shared>, cluster: Arc<Cluster>, url: RouteUrl, co
                     );
                     break;
                 }
-                if outcome.registered {
+                if outcome.registered && began.elapsed() >= RECONNECT {
+                    // A route that was up: dial again soon (a random moment, so two servers
+                    // that lost their route to each other do not dial in step), then every
+                    // second. One that ended at once (refused credentials) waits like a
+                    // failed dial.
                     failures = 0;
                     delay = RECONNECT;
                     peer.clone_from(&outcome.remote_id);
-                    continue; // at once, then every second
+                    let jitter = Duration::from_millis(rand::Rng::gen_range(
+                        &mut rand::thread_rng(),
+                        10..100,
+                    ));
+                    tokio::select! {
+                        () = tokio::time::sleep(jitter) => {}
+                        () = shared.shutting_down() => break,
+                    }
+                    continue;
                 }
                 if let Some(id) = outcome.remote_id {
                     if cluster.has(&id) {
@@ -160,8 +174,11 @@ async fn dial_loop(shared: Arc<Shared>, cluster: Arc<Cluster>, url: RouteUrl, co
             );
             break;
         }
+        // Up to 100 ms of jitter, as nats-server: two servers that refused each other's
+        // duplicate do not dial in step again.
+        let jitter = Duration::from_millis(rand::Rng::gen_range(&mut rand::thread_rng(), 0..100));
         tokio::select! {
-            () = tokio::time::sleep(delay) => {}
+            () = tokio::time::sleep(delay + jitter) => {}
             () = shared.shutting_down() => break,
         }
         if cluster.config.connect_backoff {
