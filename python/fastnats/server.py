@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         AccountOptions,
         ClusterOptions,
         JetStreamOptions,
+        LeafNodeOptions,
         ReloadOptions,
         ResolverOptions,
     )
@@ -66,6 +67,18 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
     cluster = native.get("cluster")
     if cluster is not None and cluster.get("tls") is not None:
         native["cluster"] = {**cluster, "tls": normalize_tls(cluster["tls"])}
+    leafnodes = native.get("leafnodes")
+    if leafnodes is not None:
+        leafnodes = dict(leafnodes)
+        if leafnodes.get("tls") is not None:
+            leafnodes["tls"] = normalize_tls(leafnodes["tls"])
+        remotes = leafnodes.get("remotes")
+        if isinstance(remotes, list):
+            leafnodes["remotes"] = [
+                {**r, "tls": normalize_tls(r["tls"])} if r.get("tls") is not None else r
+                for r in remotes
+            ]
+        native["leafnodes"] = leafnodes
     return native
 
 
@@ -147,8 +160,17 @@ class Server:
         ["nats-route://user:pw@peer:6222"], "authorization": {"user": ..., "password":
         ...}, ...}`` (see :class:`fastnats.options.ClusterOptions`; ``port`` ``0`` or ``-1``
         picks a free one). None (the default): no cluster.
+    leafnodes (Mapping | None): leaf nodes, as nats-server's ``leafnodes`` block: a listener
+        nats-server leaf nodes dial into (``{"host": "127.0.0.1", "port": 7422,
+        "authorization": {"users": [{"user": ..., "password": ..., "account": "A"}]}}``)
+        and the hubs this server is a leaf of (``"remotes": [{"urls":
+        ["nats-leaf://user:pw@hub:7422"], "account": "A"}]``); see
+        :class:`fastnats.options.LeafNodeOptions` (``port`` ``0`` or ``-1`` picks a free
+        one, read it from :attr:`leaf_port`; no ``port``: nothing listens). None (the
+        default): no leaf nodes.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
-        ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``);
+        ``/routez``, ``/leafz``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``,
+        ``/metrics``);
         ``0`` or ``-1`` picks a free port, read it from :attr:`http_port`. None (the
         default): no monitoring.
     http_host (str | None): interface of the monitoring endpoints (None: ``host``).
@@ -209,6 +231,7 @@ class Server:
         resolver_preload: Mapping[str, str] | None = DEFAULT,
         jetstream: bool | JetStreamOptions | None = DEFAULT,
         cluster: ClusterOptions | None = DEFAULT,
+        leafnodes: LeafNodeOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -246,6 +269,7 @@ class Server:
             "resolver_preload": resolver_preload,
             "jetstream": jetstream,
             "cluster": cluster,
+            "leafnodes": leafnodes,
             "http_host": http_host,
             "http_port": http_port,
         }
@@ -459,6 +483,15 @@ class Server:
         if self._native.config().get("cluster") is None:
             return None
         return self._native.cluster_name()
+
+    @property
+    def leaf_port(self) -> int | None:
+        """The port leaf nodes dial into (the bound one once started), or None when nothing
+        listens for them (no ``leafnodes``, or no ``port`` in it)."""
+        leafnodes = self._native.config().get("leafnodes")
+        if leafnodes is None or leafnodes.get("port") is None:
+            return None
+        return self._native.leaf_port()
 
     @property
     def url(self) -> str:
