@@ -693,6 +693,11 @@ class Server:
         Parameter: ``subs`` (bool or ``"detail"``)."""
         return self._monitoring().routez(**params)
 
+    def leafz(self, **params: Any) -> dict[str, Any]:
+        """``/leafz`` as a dict: the leaf node connections (to hubs and from leaf nodes).
+        Parameters: ``subs`` (bool), ``acc`` (only that account's connections)."""
+        return self._monitoring().leafz(**params)
+
     def subsz(self, **params: Any) -> dict[str, Any]:
         """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``, ``acc``."""
         return self._monitoring().subsz(**params)
