@@ -6,7 +6,9 @@
    nats-server``, ``Version``, ``Git``, ``Name``, ``ID``, ``Using configuration file``,
    ``Listening for client connections on HOST:PORT``, ``Server is ready``; with a cluster
    also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
-   HOST:PORT``. A fatal start-up error is ``[FTL] <reason>`` and exit code 1.
+   HOST:PORT``; with a leaf node listener ``Listening for leafnode connections on HOST:PORT``
+   before the client line, as nats-server. A fatal start-up error is ``[FTL] <reason>`` and
+   exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
 
@@ -216,6 +218,7 @@ class _Process:
             logs.info(note)
         if self.server.http_port is not None:
             logs.info(f"Starting http monitor on {self.server.http_host}:{self.server.http_port}")
+        self.log_leafnodes(self.settings.server.get("leafnodes"))
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
         tls = self.settings.server.get("tls")
         if tls:
@@ -239,6 +242,16 @@ class _Process:
         if ":" in host:
             host = f"[{host}]"
         logs.info(f"Listening for route connections on {host}:{self.server.cluster_port}")
+
+    def log_leafnodes(self, leafnodes: dict[str, Any] | None) -> None:
+        """nats-server's line once the leaf node listener listens (none for a leaf only)."""
+        port = self.server.leaf_port
+        if leafnodes is None or port is None:
+            return
+        host = leafnodes.get("host", "0.0.0.0")
+        if ":" in host:
+            host = f"[{host}]"
+        logs.info(f"Listening for leafnode connections on {host}:{port}")
 
     # files -------------------------------------------------------------------------------
     def write_ports_file(self, directory: str | None) -> None:
