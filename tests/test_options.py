@@ -855,3 +855,12 @@ def test_leafnodes_tls_takes_the_tls_options_forms(leaf_engine, tmp_path):
                 "remotes": [{"urls": ["tls://h:1"], "tls": {"ca_file": tmp_path / "bad.pem"}}]
             }
         )
+
+
+def test_leafnodes_reload_refuses_a_change_and_takes_the_same(leaf_engine):
+    leafnodes = {"remotes": [{"urls": ["nats-leaf://127.0.0.1:1"]}]}
+    with fastnats.Server(host=HOST, port=0, leafnodes=leafnodes) as server:
+        with pytest.raises(fastnats.ConfigError, match="config reload not supported for LeafNode"):
+            server.reload(leafnodes={"remotes": [{"urls": ["nats-leaf://127.0.0.1:2"]}]})
+        server.reload(leafnodes=leafnodes, max_payload="2MB")
+        assert server.config()["max_payload"] == 2 * 1024 * 1024
