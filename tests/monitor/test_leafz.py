@@ -10,6 +10,7 @@ measured with a hub and a leaf in two accounts) whatever the leaf engine's state
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -282,3 +283,14 @@ def test_server_leafz_without_leafnodes():
         assert server.leafz(subs=True, acc="A")["leafnodes"] == 0
         assert server.leafz()["server_id"] == server.varz()["server_id"]
         assert server.leaf_port is None
+
+
+def test_accountz_counts_the_accounts_leaf_connections():
+    def leaf_connections(leafs: list[dict[str, Any]]) -> int:
+        m = monitor(HUB, leafs)
+        m.config_load_time_ns = time.time_ns()  # a server that did not start has no start time
+        return m.accountz(acc="$G")["account_detail"]["leafnode_connections"]
+
+    assert leaf_connections(LEAFS) == 0  # in A and B
+    assert leaf_connections([{**LEAFS[0], "account": "$G"}, LEAFS[1]]) == 1
+    assert leaf_connections([{**leaf, "account": "$G"} for leaf in LEAFS]) == 2
