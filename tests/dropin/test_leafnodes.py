@@ -1,7 +1,8 @@
 """A server with a ``leafnodes`` block, fastnats and nats-server side by side: the start-up
 line, the ports file (nats-server 2.15.1 lists no leaf node listener in it), ``/varz``'s leaf
-section and an empty ``/leafz`` (leaf traffic itself is tested with real hubs and leaves in
-the leaf node tests).
+section and ``/leafz``: empty, then with nats-server on the other side of two leaf
+connections (hub or leaf; fields, order, ``is_spoke``, ``name``, subjects without queue
+names, message counts; the traffic itself is the leaf node tests').
 
 fastnats' side needs the leaf engine (``NativeServer.leaf_port``); without it only
 nats-server's side runs, which pins down what fastnats must show.
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import urllib.request
 from pathlib import Path
 
 import pytest
 from fastnats import _fastnats
 
-from .procs import served, wait_until
+from .procs import Proc, served, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -89,3 +91,141 @@ def test_a_leaf_only_server_does_not_listen_for_leaf_nodes(leaf_kind, tmp_path):
                 {"local_account": "$G", "urls": ["127.0.0.1:1"], "deny": {"exports": ["x.>"]}}
             ]
         }
+
+
+ACCOUNTS = (
+    "accounts { A { users: [{user: ua, password: pa}] }, B { users: [{user: ub, password: pb}] } }"
+)
+
+
+def _client(address: tuple[str, int], user: str, password: str) -> socket.socket:
+    sock = socket.create_connection(address, timeout=10)
+    sock.recv(4096)  # INFO
+    sock.sendall(f'CONNECT {{"user":"{user}","pass":"{password}","verbose":false}}\r\n'.encode())
+    return sock
+
+
+def _flush(sock: socket.socket) -> None:
+    sock.sendall(b"PING\r\n")
+    data = b""
+    while b"PONG\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, "connection closed"
+        data += chunk
+
+
+def _leaf_port(proc: Proc) -> int:
+    for line in proc.log.lines:
+        m = re.search(r"Listening for leafnode connections on 127\.0\.0\.1:(\d+)$", line)
+        if m:
+            return int(m[1])
+    raise AssertionError("no leaf node listener line:\n" + "\n".join(proc.log.lines))
+
+
+def _monitoring(directory: Path) -> str:
+    wait_until(lambda: list(directory.glob("*.ports")), "the ports file")
+    return json.loads(next(directory.glob("*.ports")).read_text())["monitoring"][0]
+
+
+@pytest.mark.parametrize("role", ["hub", "leaf"])
+def test_leafz_with_nats_server_on_the_other_side(leaf_kind, tmp_path, role):
+    """The side under test (``leaf_kind``) is the hub or the leaf; nats-server is the other.
+    Two leaf connections (accounts A and B), interest and a message in A."""
+    hub_dir, leaf_dir = tmp_path / "hub", tmp_path / "leaf"
+    hub_dir.mkdir()
+    leaf_dir.mkdir()
+    hub_kind, leaf_side_kind = (
+        (leaf_kind, "nats-server") if role == "hub" else ("nats-server", leaf_kind)
+    )
+    hub_conf = hub_dir / "hub.conf"
+    hub_conf.write_text(
+        f'listen: "127.0.0.1:-1"\nhttp: "127.0.0.1:-1"\nports_file_dir: "{hub_dir}"\n'
+        f"{ACCOUNTS}\n"
+        'leafnodes { listen: "127.0.0.1:-1", authorization { users: [\n'
+        "  {user: la, password: pla, account: A}, {user: lb, password: plb, account: B} ] } }\n"
+    )
+    with served("-c", str(hub_conf), kind=hub_kind, env=ENV) as hub:
+        port = _leaf_port(hub)
+        leaf_conf = leaf_dir / "leaf.conf"
+        leaf_conf.write_text(
+            f'listen: "127.0.0.1:-1"\nhttp: "127.0.0.1:-1"\nports_file_dir: "{leaf_dir}"\n'
+            f"{ACCOUNTS}\n"
+            "leafnodes { remotes: [\n"
+            f'  {{ url: "nats-leaf://la:pla@127.0.0.1:{port}", account: A }},\n'
+            f'  {{ url: "nats-leaf://lb:plb@127.0.0.1:{port}", account: B }} ] }}\n'
+        )
+        with served("-c", str(leaf_conf), kind=leaf_side_kind, env=ENV) as leaf:
+            hub_http, leaf_http = _monitoring(hub_dir), _monitoring(leaf_dir)
+            tested, other = (hub_http, leaf_http) if role == "hub" else (leaf_http, hub_http)
+            on_leaf = _client(leaf.address, "ua", "pa")
+            on_hub = _client(hub.address, "ua", "pa")
+            try:
+                on_leaf.sendall(b"SUB foo.> 1\r\nSUB bar q1 2\r\n")
+                _flush(on_leaf)
+                on_hub.sendall(b"SUB hubsub.x 1\r\n")
+                _flush(on_hub)
+
+                def registered() -> bool:
+                    hub_a = _get(f"{hub_http}/leafz?subs=1&acc=A")["leafs"]
+                    leaf_a = _get(f"{leaf_http}/leafz?subs=1&acc=A")["leafs"]
+                    return bool(
+                        hub_a
+                        and leaf_a
+                        and {"foo.>", "bar"} <= set(hub_a[0].get("subscriptions_list", []))
+                        and "hubsub.x" in leaf_a[0].get("subscriptions_list", [])
+                    )
+
+                wait_until(registered, "the interest of both sides over the leaf connections")
+                on_hub.sendall(b"PUB foo.1 5\r\nhello\r\n")
+                _flush(on_hub)
+                counter = "out_msgs" if role == "hub" else "in_msgs"
+
+                def counted() -> bool:
+                    return _get(f"{tested}/leafz?acc=A")["leafs"][0][counter] == 1
+
+                wait_until(counted, "the message counted")
+                doc = _get(f"{tested}/leafz?subs=1")
+                assert list(doc) == ["server_id", "now", "leafnodes", "leafs"]
+                assert doc["leafnodes"] == 2
+                assert sorted(leaf["account"] for leaf in doc["leafs"]) == ["A", "B"]
+                other_name = _get(f"{other}/varz")["server_name"]
+                for leaf_info in doc["leafs"]:
+                    listed = ["subscriptions_list"] if leaf_info["subscriptions"] else []
+                    assert list(leaf_info) == [
+                        "id",
+                        "name",
+                        "is_spoke",
+                        "account",
+                        "ip",
+                        "port",
+                        "rtt",
+                        "in_msgs",
+                        "out_msgs",
+                        "in_bytes",
+                        "out_bytes",
+                        "subscriptions",
+                        *listed,
+                        "compression",
+                    ]
+                    assert leaf_info["is_spoke"] is (role == "leaf")
+                    assert leaf_info["name"] == other_name
+                    assert leaf_info["ip"] == "127.0.0.1"
+                    assert (leaf_info["port"] == port) is (role == "leaf")
+                    assert leaf_info["subscriptions"] == len(
+                        leaf_info.get("subscriptions_list", [])
+                    )
+                    assert leaf_info["compression"] == (
+                        "off" if leaf_kind == "fastnats" else "s2_uncompressed"
+                    )
+                (a,) = _get(f"{tested}/leafz?subs=1&acc=A")["leafs"]
+                if role == "hub":  # the leaf's interest, subjects only (no queue names)
+                    assert {"foo.>", "bar"} <= set(a["subscriptions_list"])
+                    assert "bar q1" not in a["subscriptions_list"]
+                    assert (a["out_msgs"], a["out_bytes"]) == (1, 5)
+                else:
+                    assert "hubsub.x" in a["subscriptions_list"]
+                    assert (a["in_msgs"], a["in_bytes"]) == (1, 5)
+                assert _get(f"{tested}/varz")["leafnodes"] == 2
+            finally:
+                on_leaf.close()
+                on_hub.close()
