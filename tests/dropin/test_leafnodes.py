@@ -43,6 +43,22 @@ def _conf(tmp_path: Path, leafnodes: str) -> Path:
     return path
 
 
+def _read_ports(directory: Path) -> dict | None:
+    for path in directory.glob("*.ports"):
+        try:
+            return json.loads(path.read_text())
+        except ValueError:  # being written
+            return None
+    return None
+
+
+def _ports(directory: Path) -> dict:
+    wait_until(lambda: _read_ports(directory), "the ports file")
+    ports = _read_ports(directory)
+    assert ports is not None
+    return ports
+
+
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as r:
         return json.loads(r.read())
@@ -60,8 +76,7 @@ def test_start_up_line_ports_file_varz_and_leafz_of_a_hub(leaf_kind, tmp_path):
         leaf_port = int(m[1])
         client = next(i for i, x in enumerate(lines) if "Listening for client connections" in x)
         assert leaf < client  # nats-server: the leaf listener first
-        wait_until(lambda: list(tmp_path.glob("*.ports")), "the ports file")
-        ports = json.loads(next(tmp_path.glob("*.ports")).read_text())
+        ports = _ports(tmp_path)
         assert list(ports) == ["nats", "monitoring"]  # no leaf node entry in nats-server's
         http = ports["monitoring"][0]
         varz = _get(f"{http}/varz")
@@ -83,9 +98,8 @@ def test_a_leaf_only_server_does_not_listen_for_leaf_nodes(leaf_kind, tmp_path):
         'remotes: [ { url: "nats-leaf://127.0.0.1:1", deny_exports: ["x.>"] } ]',
     )
     with served("-c", str(conf), kind=leaf_kind, env=ENV) as s:
-        wait_until(lambda: list(tmp_path.glob("*.ports")), "the ports file")
+        http = _ports(tmp_path)["monitoring"][0]
         assert not any("Listening for leafnode connections" in x for x in s.log.lines)
-        http = json.loads(next(tmp_path.glob("*.ports")).read_text())["monitoring"][0]
         assert _get(f"{http}/varz")["leaf"] == {
             "remotes": [
                 {"local_account": "$G", "urls": ["127.0.0.1:1"], "deny": {"exports": ["x.>"]}}
@@ -123,8 +137,7 @@ def _leaf_port(proc: Proc) -> int:
 
 
 def _monitoring(directory: Path) -> str:
-    wait_until(lambda: list(directory.glob("*.ports")), "the ports file")
-    return json.loads(next(directory.glob("*.ports")).read_text())["monitoring"][0]
+    return _ports(directory)["monitoring"][0]
 
 
 @pytest.mark.parametrize("role", ["hub", "leaf"])
