@@ -160,6 +160,25 @@ impl NativeServer {
             .unwrap_or_default()
     }
 
+    /// The bound leaf-node port, when the server listens for leaf nodes and runs.
+    fn leaf_port(&self) -> Option<u16> {
+        let server = self.server()?;
+        let leafs = server.shared().leafnodes.as_ref()?;
+        leafs.addr.get().map(std::net::SocketAddr::port)
+    }
+
+    /// The leaf connections, for `/leafz` (a list of dicts; see `LeafSnapshot`).
+    fn leafs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let leafs = self
+            .server()
+            .and_then(|s| {
+                let shared = s.shared().clone();
+                shared.leafnodes.as_ref().map(|l| l.snapshot(&shared))
+            })
+            .unwrap_or_default();
+        Ok(pythonize::pythonize(py, &leafs)?)
+    }
+
     /// The registered routes, for `/routez` (a list of dicts; see `RouteSnapshot`).
     fn routes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let routes = self

@@ -171,6 +171,10 @@ pub enum CloseReason {
     DuplicateServerName,
     /// A client connected to the cluster port (its CONNECT had `lang`).
     WrongPort,
+    /// A leaf node of the hub's own cluster.
+    ClusterNamesIdentical,
+    /// A leaf connection bound to an account this server does not have.
+    MissingAccount,
 }
 
 impl CloseReason {
@@ -202,6 +206,8 @@ impl CloseReason {
             ClusterNameConflict => "Cluster Name Conflict",
             DuplicateServerName => "Duplicate Server Name",
             WrongPort => "Incorrect Port",
+            ClusterNamesIdentical => "Cluster Names Identical",
+            MissingAccount => "Missing Account",
         }
     }
 }

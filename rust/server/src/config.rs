@@ -17,8 +17,8 @@ use crate::auth::AuthConfig;
 pub use crate::config_error::ConfigError;
 use crate::forms::{null_as_default, seconds, strict_bool};
 pub use crate::jetstream_config::{JetStreamConfig, JetStreamSync};
-use crate::operator::ResolverConfig;
 pub use crate::leaf::config::{LeafAuth, LeafNodeConfig, LeafUser, RemoteLeaf, RemoteTls};
+use crate::operator::ResolverConfig;
 pub use crate::route::config::{ClusterConfig, RouteAuth};
 use crate::tls::TlsConfig;
 

@@ -114,6 +114,9 @@ pub struct Connection {
     pub credentials: Mutex<Option<(fastnats_proto::ConnectInfo, Option<String>)>>,
     /// The TLS client certificate's subject, when the client presented one.
     pub tls_subject: Mutex<Option<String>>,
+    /// A leaf connection this server dialled to a hub (nats-server's "spoke" side): the hub's
+    /// interest is not passed on to routes, and messages from it not sent to routes.
+    pub spoke: AtomicBool,
 }
 
 impl Connection {
@@ -154,6 +157,7 @@ impl Connection {
             responses: Mutex::new(None),
             credentials: Mutex::new(None),
             tls_subject: Mutex::new(None),
+            spoke: AtomicBool::new(false),
         }
     }
 

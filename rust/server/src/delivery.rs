@@ -33,6 +33,50 @@ use crate::outbound::{CloseMode, Outbound};
 use crate::stats::{LocalCounts, ServerStats};
 use crate::subscription::{self, SubRef};
 
+/// Where a message came from, as far as the servers it may go on to are concerned.
+#[derive(Debug, Clone, Copy)]
+pub struct Hop<'a> {
+    /// The kind of connection it came over.
+    pub kind: HopKind,
+    /// The queue groups the sending server picked this one for (blank-separated); `None`
+    /// for a message published here (every queue group).
+    pub queues: Option<&'a [u8]>,
+}
+
+/// The kind of connection a message came over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HopKind {
+    /// Published on this server (a client, the server itself).
+    Local,
+    /// From a route: to no other route.
+    Route,
+    /// From a leaf connection to a hub this server dialled (a spoke's): not to routes.
+    SpokeLeaf,
+    /// From a leaf node that dialled this server (this server is its hub).
+    Leaf,
+}
+
+impl Hop<'_> {
+    /// A message published on this server.
+    pub const LOCAL: Hop<'static> = Hop {
+        kind: HopKind::Local,
+        queues: None,
+    };
+
+    /// Whether routes may get it (nats-server: not from a route, not from a spoke's leaf).
+    #[inline]
+    fn reaches_routes(self) -> bool {
+        matches!(self.kind, HopKind::Local | HopKind::Leaf)
+    }
+
+    /// Whether leaf connection `leaf` may get it: a route's message goes only to leaf nodes
+    /// this server is the hub of (not up to its own hubs: their cluster has it).
+    #[inline]
+    fn reaches_leaf(self, leaf: &Connection) -> bool {
+        self.kind != HopKind::Route || !leaf.spoke.load(Relaxed)
+    }
+}
+
 /// One route a message goes to: a subscription of it that matched (its sid is the
 /// account's name), and the queue groups it was picked for.
 struct RouteTarget<'a> {
@@ -136,7 +180,7 @@ impl Delivery {
     /// [`crate::account::links`]). Returns how many subscribers got it.
     pub fn route(&mut self, account: &Account, from: Origin, msg: &Publish<'_>) -> usize {
         let result = self.l1.lookup(&account.index, msg.subject);
-        let mut delivered = self.sink.fan_out(result, from, msg, None);
+        let mut delivered = self.sink.fan_out(result, from, msg, Hop::LOCAL);
         if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, 0);
         }
@@ -153,23 +197,22 @@ impl Delivery {
         msg: &Publish<'_>,
     ) -> usize {
         let result = self.l1.lookup(&account.index, route);
-        self.sink.fan_out(result, from, msg, None)
+        self.sink.fan_out(result, from, msg, Hop::LOCAL)
     }
 
-    /// Delivers a message that came over a route to this server's own subscribers only (the
-    /// one-hop rule: never to another route) — every plain subscriber, and one local member
-    /// of each queue group the sending server named in `queues` (blank-separated; it picked
-    /// this server for them). No cross-account forwarding: the publishing server crossed
-    /// the account bridges already, its peers have the same accounts.
+    /// Delivers a message that came from another server (see [`Hop`]): to every plain
+    /// subscriber, and to one member of each queue group the sender named (it picked this
+    /// server for them); a route's message to no other route (the one-hop rule). No
+    /// cross-account forwarding: the publishing server crossed the account bridges already.
     pub fn route_from_peer(
         &mut self,
         account: &Account,
         from: Origin,
         msg: &Publish<'_>,
-        queues: &[u8],
+        hop: Hop<'_>,
     ) -> usize {
         let result = self.l1.lookup(&account.index, msg.subject);
-        self.sink.fan_out(result, from, msg, Some(queues))
+        self.sink.fan_out(result, from, msg, hop)
     }
 
     /// [`Delivery::route`] in an account a message reached over `hops` bridges: matched
@@ -183,7 +226,7 @@ impl Delivery {
     ) -> usize {
         let result = account.index.matches(msg.subject);
         let sent = self.sink.counts.sent();
-        let mut delivered = self.sink.fan_out(&result, from, msg, None);
+        let mut delivered = self.sink.fan_out(&result, from, msg, Hop::LOCAL);
         self.sink.counts.cross(sent, &account.stats);
         if account.may_cross(msg.subject) {
             delivered += links::forward(self, account, from, msg, hops);
@@ -249,39 +292,49 @@ impl Sink {
     /// The local part of a delivery (inlined: it was part of `route` before accounts, and a
     /// call per message showed in profiles of pure publishing).
     ///
-    /// Routes among the matches (subscriptions of [`Kind::Route`] connections) get the
-    /// message once per route, however many of their subscriptions matched, with the names
-    /// of the queue groups whose pick fell on them: they are collected while the matches are
-    /// walked and sent at the end. `from_route` is set (to the queue names the sender
-    /// picked this server for) when the message came over a route: then no route gets it,
-    /// and only the named queue groups, among their local members.
+    /// Other servers among the matches (subscriptions of [`Kind::Route`] and [`Kind::Leaf`]
+    /// connections) get the message once per connection, however many of their
+    /// subscriptions matched, with the names of the queue groups whose pick fell on them:
+    /// they are collected while the matches are walked and sent at the end. Which of them
+    /// may get it, and which queue groups, depends on where it came from (see [`Hop`]).
+    /// A queue group's member is picked at random among local and route members (routes
+    /// weigh by their member counts); a leaf connection's member only when none of those
+    /// took it, as nats-server picks.
     #[inline]
     fn fan_out(
         &mut self,
         result: &Matches,
         from: Origin,
         msg: &Publish<'_>,
-        from_route: Option<&[u8]>,
+        hop: Hop<'_>,
     ) -> usize {
         let mut delivered = 0usize;
-        let mut routes: Vec<RouteTarget<'_>> = Vec::new();
+        let mut remotes: Vec<RouteTarget<'_>> = Vec::new();
         for sub in &result.psubs {
-            if sub.conn.kind == Kind::Route {
-                if from_route.is_none() {
-                    RouteTarget::note(&mut routes, sub, None);
+            match sub.conn.kind {
+                Kind::Route => {
+                    if hop.reaches_routes() {
+                        RouteTarget::note(&mut remotes, sub, None);
+                    }
                 }
-                continue;
+                Kind::Leaf => {
+                    if sub.conn.cid != from.cid && hop.reaches_leaf(&sub.conn) {
+                        RouteTarget::note(&mut remotes, sub, None);
+                    }
+                }
+                _ => delivered += usize::from(self.deliver(sub, from, msg)),
             }
-            delivered += usize::from(self.deliver(sub, from, msg));
         }
         for group in &result.qsubs {
-            if let Some(named) = from_route {
+            if let Some(named) = hop.queues {
                 if !fastnats_proto::route::has_token(named, &group.name) {
                     continue;
                 }
             }
             let n = group.members.len();
             let start = self.rng.gen_range(0..n);
+            let mut fallback: Option<&SubRef> = None;
+            let mut taken = false;
             for i in 0..n {
                 let idx = if start + i >= n {
                     start + i - n
@@ -289,20 +342,37 @@ impl Sink {
                     start + i
                 };
                 let member = &group.members[idx];
-                if member.conn.kind == Kind::Route {
-                    if from_route.is_none() && !member.conn.is_closed() {
-                        RouteTarget::note(&mut routes, member, Some(&group.name));
+                match member.conn.kind {
+                    Kind::Route => {
+                        if hop.kind == HopKind::Route || member.conn.is_closed() {
+                            continue;
+                        }
+                        RouteTarget::note(&mut remotes, member, Some(&group.name));
+                        taken = true;
                         break;
                     }
-                    continue;
-                }
-                if self.deliver(member, from, msg) {
-                    delivered += 1;
-                    break;
+                    Kind::Leaf => {
+                        if fallback.is_none()
+                            && member.conn.cid != from.cid
+                            && !member.conn.is_closed()
+                        {
+                            fallback = Some(member);
+                        }
+                    }
+                    _ => {
+                        if self.deliver(member, from, msg) {
+                            delivered += 1;
+                            taken = true;
+                            break;
+                        }
+                    }
                 }
             }
+            if let (false, Some(leaf)) = (taken, fallback) {
+                RouteTarget::note(&mut remotes, leaf, Some(&group.name));
+            }
         }
-        for target in &routes {
+        for target in &remotes {
             delivered += usize::from(self.deliver_routed(target, msg));
         }
         delivered
@@ -312,7 +382,7 @@ impl Sink {
     #[cold]
     fn deliver_routed(&mut self, target: &RouteTarget<'_>, msg: &Publish<'_>) -> bool {
         let conn = &target.sub.conn;
-        if conn.is_closed() {
+        if conn.is_closed() || conn.denies_delivery(msg.subject) {
             return false;
         }
         let account = &target.sub.sid;
@@ -327,7 +397,7 @@ impl Sink {
                 self.over_limit(conn, msg);
                 return false;
             }
-            out.push_routed(account, msg, &target.queues)
+            out.push_routed(account, msg, &target.queues, conn.kind == Kind::Leaf)
         };
         self.flush.add(conn);
         self.counts.out_msgs += 1;

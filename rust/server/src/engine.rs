@@ -118,11 +118,33 @@ impl Engine {
             }
             None => None,
         };
+        let leafnodes = match &config.leafnodes {
+            Some(l) => {
+                let nodes = Arc::new(crate::leaf::nodes::LeafNodes::new(l.clone(), &info));
+                let listener = match l.port {
+                    Some(port) => {
+                        let bind_to = format!("{}:{port}", l.host);
+                        let listener = crate::accept::bind(&bind_to)
+                            .await
+                            .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+                        let leaf_addr = listener
+                            .local_addr()
+                            .map_err(|e| StartError::Bind(bind_to, e))?;
+                        nodes.set_listener(leaf_addr);
+                        Some(listener)
+                    }
+                    None => None,
+                };
+                Some((nodes, listener))
+            }
+            None => None,
+        };
         let (shared, drained) = Shared::new(
             compiled,
             hooks,
             info,
             cluster.as_ref().map(|(c, _)| c.clone()),
+            leafnodes.as_ref().map(|(l, _)| l.clone()),
         );
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
         if let Some((cluster, routes)) = cluster {
@@ -132,6 +154,16 @@ impl Engine {
                 routes,
             ));
             crate::route::dial::solicit_configured(&shared, &cluster);
+        }
+        if let Some((nodes, listener)) = leafnodes {
+            if let Some(listener) = listener {
+                tokio::spawn(crate::leaf::dial::accept_loop(
+                    shared.clone(),
+                    nodes.clone(),
+                    listener,
+                ));
+            }
+            crate::leaf::dial::solicit_remotes(&shared, &nodes);
         }
         let engine = Engine {
             runtime: tokio::runtime::Handle::current(),
@@ -375,6 +407,9 @@ impl Engine {
         }
         if let Some(cluster) = &self.shared.cluster {
             cluster.close_all();
+        }
+        if let Some(leafs) = &self.shared.leafnodes {
+            leafs.close_all();
         }
         let drained = self.drained.lock().take();
         if let Some(mut drained) = drained {

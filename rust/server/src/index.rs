@@ -93,13 +93,37 @@ impl SubIndex {
     }
 
     /// Starts counting this index's interest for the cluster's routes (`account` names it
-    /// in `RS+`/`RS-`): called when the account is created, before it has subscriptions.
-    pub fn feed_routes(&self, account: &str, peers: &Arc<Peers>) {
+    /// in `RS+`/`RS-`) and, with `leafs`, for leaf connections: called when the account is
+    /// created, before it has subscriptions.
+    pub fn feed_routes(&self, account: &str, peers: &Arc<Peers>, leafs: bool) {
         let _list = self.list.lock();
         let mut routes = self.routes.lock();
         if routes.is_none() {
-            *routes = Some(Interest::new(account, peers.clone()));
+            *routes = Some(Interest::new(account, peers.clone(), leafs));
         }
+    }
+
+    /// Starts telling leaf connection `conn` of this index's interest (see
+    /// [`Interest::attach_leaf`]), under the index lock; false without leaf nodes.
+    pub fn attach_leaf(&self, conn: Arc<crate::connection::Connection>, spoke: bool) -> bool {
+        let _list = self.list.lock();
+        self.routes
+            .lock()
+            .as_mut()
+            .is_some_and(|i| i.attach_leaf(conn, spoke))
+    }
+
+    /// Stops telling leaf connection `cid`.
+    pub fn detach_leaf(&self, cid: u64) {
+        let _list = self.list.lock();
+        if let Some(i) = self.routes.lock().as_mut() {
+            i.detach_leaf(cid);
+        }
+    }
+
+    /// The account's loop-detection subject, with leaf nodes.
+    pub fn leaf_loop_subject(&self) -> Option<Box<[u8]>> {
+        self.routes.lock().as_ref().map(|i| i.lds().into())
     }
 
     /// Queues this index's announced interest (one `RS+` per subject and queue group) to a

@@ -18,6 +18,12 @@ pub enum Kind {
     /// message for it goes out once per route as `RMSG`/`HMSG` with the queue groups it was
     /// picked for (see [`crate::delivery`]).
     Route,
+    /// A leaf node connection (see [`crate::leaf`]), bound to one account: like a route, its
+    /// subscriptions are the interest the other side announced (`LS+`) and a message goes to
+    /// it once per connection as `LMSG`/`HMSG` with the queue groups picked for it; unlike a
+    /// route, messages pass on from it to routes and other leaf connections, and its queue
+    /// members are chosen only when no local or route member can take a message.
+    Leaf,
     /// The server's own clients (see [`crate::internal`]): the embedding application
     /// publishes and subscribes through them without a socket. They are never registered,
     /// so `/connz` does not list them; a message delivered to one is queued as a compact
@@ -31,6 +37,7 @@ impl Kind {
         match self {
             Kind::Client => "Client",
             Kind::Route => "Router",
+            Kind::Leaf => "Leafnode",
             Kind::Internal => "Internal",
         }
     }

@@ -64,7 +64,7 @@ impl Outbound {
                 encode::msg_line_len(msg.subject, sid, msg.reply, (0, header_len)) + data.len() + 2
             }
             Kind::Internal => crate::internal::record_len(msg),
-            Kind::Route => Self::routed_size(sid, msg, &[]),
+            Kind::Route | Kind::Leaf => Self::routed_size(sid, msg, &[]),
         }
     }
 
@@ -77,15 +77,22 @@ impl Outbound {
     }
 
     /// Appends `msg` as `RMSG`/`HMSG` in `account` for the queue groups `queues` (a route
-    /// recipient); returns the payload bytes counted as delivered.
+    /// recipient), or as `LMSG`/`HMSG` when `leaf` (the account is the connection's);
+    /// returns the payload bytes counted as delivered.
     #[inline]
-    pub fn push_routed(&mut self, account: &[u8], msg: &Publish<'_>, queues: &[&[u8]]) -> usize {
-        fastnats_proto::route::write_routed_msg(
-            &mut self.buf,
-            account,
-            msg,
-            queues.iter().copied(),
-        );
+    pub fn push_routed(
+        &mut self,
+        account: &[u8],
+        msg: &Publish<'_>,
+        queues: &[&[u8]],
+        leaf: bool,
+    ) -> usize {
+        let queues = queues.iter().copied();
+        if leaf {
+            fastnats_proto::route::write_leaf_msg(&mut self.buf, msg, queues);
+        } else {
+            fastnats_proto::route::write_routed_msg(&mut self.buf, account, msg, queues);
+        }
         self.msgs += 1;
         self.bytes += msg.data.len() as u64;
         msg.data.len()
@@ -97,7 +104,8 @@ impl Outbound {
     #[inline]
     pub fn push_msg(&mut self, kind: Kind, msg: &Publish<'_>, sid: &[u8], headers: bool) -> usize {
         match kind {
-            Kind::Route => self.push_routed(sid, msg, &[]),
+            Kind::Route => self.push_routed(sid, msg, &[], false),
+            Kind::Leaf => self.push_routed(sid, msg, &[], true),
             Kind::Internal => {
                 crate::internal::write_record(&mut self.buf, msg);
                 self.msgs += 1;

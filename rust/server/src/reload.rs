@@ -101,7 +101,12 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
     if old.leafnodes != new.leafnodes {
         let describe = |c: &Config| match &c.leafnodes {
             None => "None".to_string(),
-            Some(l) => format!("listen {:?}:{:?}, {} remotes", l.host, l.port, l.remotes.len()),
+            Some(l) => format!(
+                "listen {:?}:{:?}, {} remotes",
+                l.host,
+                l.port,
+                l.remotes.len()
+            ),
         };
         return Err(ConfigError::NotReloadable {
             name: "LeafNode",

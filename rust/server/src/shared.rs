@@ -63,6 +63,8 @@ pub struct Shared {
     tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
     /// The cluster this server is a node of (`cluster {}`), if any.
     pub cluster: Option<Arc<crate::route::cluster::Cluster>>,
+    /// Leaf nodes (`leafnodes {}`), if configured.
+    pub leafnodes: Option<Arc<crate::leaf::nodes::LeafNodes>>,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
         hooks: Hooks,
         info: ServerInfo,
         cluster: Option<Arc<crate::route::cluster::Cluster>>,
+        leafnodes: Option<Arc<crate::leaf::nodes::LeafNodes>>,
     ) -> (Arc<Shared>, mpsc::Receiver<()>) {
         let CompiledConfig {
             config,
@@ -83,7 +86,7 @@ impl Shared {
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let accounts = build_accounts(None, &config, &authorizer, &imports);
-        feed_routes(&accounts, cluster.as_deref());
+        feed_routes(&accounts, cluster.as_deref(), &config);
         let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
         let shared = Arc::new(Shared {
@@ -109,6 +112,7 @@ impl Shared {
             hooks,
             tls: RwLock::new(tls),
             cluster,
+            leafnodes,
         });
         (shared, drain_rx)
     }
@@ -186,7 +190,7 @@ impl Shared {
                 &authorizer,
                 &imports,
             ));
-            feed_routes(&accounts, self.cluster.as_deref());
+            feed_routes(&accounts, self.cluster.as_deref(), &config);
         }
         *self.tls.write() = tls;
         let advertise_auth =
@@ -215,7 +219,7 @@ impl Shared {
             &authorizer,
             &crate::account::ImportPlans::default(),
         ));
-        feed_routes(&accounts, self.cluster.as_deref());
+        feed_routes(&accounts, self.cluster.as_deref(), &config);
     }
 
     /// Makes every connection refresh its copy of the configuration (and permissions).
@@ -305,13 +309,21 @@ impl Shared {
     }
 }
 
-/// In a cluster, makes every account's index count its interest for the routes (accounts
-/// that had it keep it; new ones have no subscriptions yet).
-fn feed_routes(accounts: &AccountSet, cluster: Option<&crate::route::cluster::Cluster>) {
-    if let Some(cluster) = cluster {
-        for account in accounts.iter() {
-            account.index.feed_routes(account.name(), &cluster.peers);
-        }
+/// In a cluster or with leaf nodes, makes every account's index count its interest for
+/// the routes and leaf connections (accounts that had it keep it; new ones have no
+/// subscriptions yet).
+fn feed_routes(
+    accounts: &AccountSet,
+    cluster: Option<&crate::route::cluster::Cluster>,
+    config: &Config,
+) {
+    let leafs = config.leafnodes.is_some();
+    if cluster.is_none() && !leafs {
+        return;
+    }
+    let peers = cluster.map_or_else(Default::default, |c| c.peers.clone());
+    for account in accounts.iter() {
+        account.index.feed_routes(account.name(), &peers, leafs);
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::tests::{conn_in, publish, queued, subscribe};
-use super::{Delivery, Origin};
+use super::{Delivery, Hop, HopKind, Origin};
 use crate::account::Account;
 use crate::connection::Connection;
 use crate::kind::Kind;
@@ -32,6 +32,13 @@ fn remote(account: &Account, route: &Arc<Connection>, subject: &str, queue: Opti
         account.name().as_bytes(),
     );
     account.index.insert(sub).expect("valid subject");
+}
+
+fn routed(queues: &[u8]) -> Hop<'_> {
+    Hop {
+        kind: HopKind::Route,
+        queues: Some(queues),
+    }
 }
 
 fn from(cid: u64) -> Origin {
@@ -78,7 +85,12 @@ fn a_message_from_a_route_never_goes_to_another_route() {
     remote(&account, &other, "foo", Some("g"));
     let local = conn_in(&account, 1, 1 << 20);
     subscribe(&local, "foo", None, "1");
-    let n = d.route_from_peer(&account, from(50), &publish(b"foo", b"x", b"1"), b"g");
+    let n = d.route_from_peer(
+        &account,
+        from(50),
+        &publish(b"foo", b"x", b"1"),
+        routed(b"g"),
+    );
     assert_eq!(n, 1);
     assert_eq!(queued(&other), "");
     assert_eq!(queued(&local), "MSG foo 1 1\r\nx\r\n");
@@ -92,14 +104,24 @@ fn a_routed_message_reaches_only_the_queue_groups_it_names() {
     let b = conn_in(&account, 2, 1 << 20);
     subscribe(&a, "foo", Some("named"), "1");
     subscribe(&b, "foo", Some("other"), "2");
-    d.route_from_peer(&account, from(50), &publish(b"foo", b"x", b"1"), b"x named");
+    d.route_from_peer(
+        &account,
+        from(50),
+        &publish(b"foo", b"x", b"1"),
+        routed(b"x named"),
+    );
     assert_eq!(queued(&a), "MSG foo 1 1\r\nx\r\n");
     assert_eq!(queued(&b), "");
     // Named, but its only member is across another route: nobody here gets it.
     let r = route_conn(51);
     remote(&account, &r, "bar", Some("g"));
     assert_eq!(
-        d.route_from_peer(&account, from(50), &publish(b"bar", b"x", b"1"), b"g"),
+        d.route_from_peer(
+            &account,
+            from(50),
+            &publish(b"bar", b"x", b"1"),
+            routed(b"g")
+        ),
         0
     );
     assert_eq!(queued(&r), "");
@@ -127,7 +149,7 @@ fn queue_members_are_weighted_by_node() {
 fn interest_is_counted_per_subject_and_sent_on_change() {
     let peers = Arc::new(Peers::default());
     let account = Arc::new(Account::new("acc", true));
-    account.index.feed_routes("acc", &peers);
+    account.index.feed_routes("acc", &peers, false);
     let r = route_conn(50);
     peers.register(r.clone());
     let c = conn_in(&account, 1, 1 << 20);

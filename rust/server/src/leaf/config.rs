@@ -102,7 +102,7 @@ pub struct LeafUser {
 }
 
 /// One remote: a hub this server dials as a leaf.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RemoteLeaf {
     /// The hub's URLs (`nats-leaf://[user:pw@]host:port`, `tls://`), tried in turn.
@@ -125,22 +125,6 @@ pub struct RemoteLeaf {
     /// Try `urls` in order instead of shuffled.
     #[serde(deserialize_with = "strict_bool")]
     pub no_randomize: bool,
-}
-
-impl Default for RemoteLeaf {
-    fn default() -> Self {
-        RemoteLeaf {
-            urls: Vec::new(),
-            account: None,
-            credentials: None,
-            nkey: None,
-            tls: None,
-            deny_imports: Vec::new(),
-            deny_exports: Vec::new(),
-            hub: false,
-            no_randomize: false,
-        }
-    }
 }
 
 /// TLS of a remote: all files optional (a certificate only when the hub verifies).
@@ -180,12 +164,11 @@ impl LeafNodeConfig {
             path: format!("leafnodes.{path}"),
             message,
         };
-        // Until the engine serves leaf connections (issue 14, in progress).
-        if std::env::var_os("FASTNATS_LEAFNODES_WIP").is_none() {
-            return Err(ConfigError::Invalid {
-                path: "leafnodes".into(),
-                message: "leaf nodes are not supported by fastnats yet".into(),
-            });
+        if self.tls.is_some() {
+            return Err(invalid(
+                "tls".into(),
+                "TLS on leaf connections is not supported by fastnats yet".into(),
+            ));
         }
         if !crate::route::config::is_uncompressed(&self.compression) {
             return Err(invalid(
@@ -203,6 +186,12 @@ impl LeafNodeConfig {
             for (j, url) in r.urls.iter().enumerate() {
                 crate::route::url::RouteUrl::parse_with_port(url, 7422)
                     .map_err(|e| invalid(format!("remotes[{i}].urls[{j}]"), e))?;
+            }
+            if r.tls.is_some() || r.urls.iter().any(|u| u.starts_with("tls://")) {
+                return Err(invalid(
+                    format!("remotes[{i}].tls"),
+                    "TLS on leaf connections is not supported by fastnats yet".into(),
+                ));
             }
             if r.credentials.is_some() && r.nkey.is_some() {
                 return Err(invalid(

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fastnats_proto::route::{write_rs_minus, write_rs_plus};
+use fastnats_proto::route::{write_ls_minus, write_ls_plus, write_rs_minus, write_rs_plus};
 use parking_lot::RwLock;
 
 use crate::connection::Connection;
@@ -59,89 +59,159 @@ impl Peers {
 }
 
 type Key = (Box<[u8]>, Option<Box<[u8]>>);
+type Counts = HashMap<Key, u32, foldhash::fast::RandomState>;
 
-/// One account's local interest, counted for its routes.
+/// One account's local interest, counted for its routes, and for its leaf connections.
 #[derive(Debug)]
 pub struct Interest {
     account: Box<[u8]>,
-    counts: HashMap<Key, u32, foldhash::fast::RandomState>,
+    /// What routes are told of: the subscriptions of clients, of the server itself and of
+    /// leaf nodes this server is the hub of.
+    counts: Counts,
     peers: Arc<Peers>,
+    /// Every subscription, and those of routes (kept when leaf nodes are configured: a new
+    /// leaf connection is told of all but routes' when it leads to a hub).
+    every: Option<(Counts, Counts)>,
+    /// The leaf connections bound to this account, each with what it was told.
+    leafs: Vec<LeafFeed>,
+    /// This account's loop-detection subject (`$LDS.<id>`), announced to every leaf
+    /// connection: a leaf that hears it back from its hub is in a loop.
+    lds: Box<[u8]>,
     /// Protocol built by the current change, sent when it is complete.
     pending: Vec<u8>,
 }
 
-/// Whether `sub` is interest this server announces (not interest a route told it of).
+/// What one leaf connection was told.
+#[derive(Debug)]
+struct LeafFeed {
+    conn: Arc<Connection>,
+    /// It leads to a hub this server dialled: routes' interest is not passed up.
+    spoke: bool,
+    counts: Counts,
+    pending: Vec<u8>,
+}
+
+/// Whether `sub` is interest this server announces to routes (not interest a route told
+/// it of, nor a hub's).
 fn announced(sub: &SubRef) -> bool {
-    sub.conn.kind != Kind::Route
+    match sub.conn.kind {
+        Kind::Route => false,
+        Kind::Leaf => !sub.conn.spoke.load(std::sync::atomic::Ordering::Relaxed),
+        _ => true,
+    }
+}
+
+/// Counts one more (`up`) or one less subscription under `key`; returns the new count, or
+/// `None` when the key was not counted.
+fn count(counts: &mut Counts, key: &Key, up: bool) -> Option<u32> {
+    if up {
+        let n = counts.entry(key.clone()).or_insert(0);
+        *n += 1;
+        Some(*n)
+    } else {
+        let n = counts.get_mut(key)?;
+        *n -= 1;
+        let left = *n;
+        if left == 0 {
+            counts.remove(key);
+        }
+        Some(left)
+    }
+}
+
+/// The protocol for a count that moved to `n` (`route`: `RS+`/`RS-` in `account`, else
+/// `LS+`/`LS-`): a plain subject is announced at its first and withdrawn at its last, a
+/// queue group announced with each new weight and withdrawn at zero.
+fn announce(out: &mut Vec<u8>, route: Option<&[u8]>, key: &Key, up: bool, n: u32) {
+    let (subject, queue) = (&key.0, key.1.as_deref());
+    match (queue, n) {
+        (None, 1) if up => match route {
+            Some(a) => write_rs_plus(out, a, subject, None),
+            None => write_ls_plus(out, subject, None),
+        },
+        (_, 0) => match route {
+            Some(a) => write_rs_minus(out, a, subject, queue),
+            None => write_ls_minus(out, subject, queue),
+        },
+        (Some(q), n) => match route {
+            Some(a) => write_rs_plus(out, a, subject, Some((q, n))),
+            None => write_ls_plus(out, subject, Some((q, n))),
+        },
+        (None, _) => {}
+    }
 }
 
 impl Interest {
-    /// Counting for `account`, sending changes to `peers`.
-    pub fn new(account: &str, peers: Arc<Peers>) -> Self {
+    /// Counting for `account`, sending changes to `peers`; `leafs`: also for leaf
+    /// connections.
+    pub fn new(account: &str, peers: Arc<Peers>, leafs: bool) -> Self {
         Interest {
             account: account.as_bytes().into(),
             counts: HashMap::default(),
             peers,
+            every: leafs.then(Default::default),
+            leafs: Vec::new(),
+            lds: format!("$LDS.{}", &crate::accept::new_server_id()[1..23])
+                .into_bytes()
+                .into(),
             pending: Vec::new(),
         }
     }
 
+    /// This account's loop-detection subject.
+    pub fn lds(&self) -> &[u8] {
+        &self.lds
+    }
+
     /// Counts a subscription added to the index (call [`Interest::flush`] after a batch).
     pub fn added(&mut self, sub: &SubRef) {
-        if !announced(sub) {
-            return;
-        }
-        let n = self
-            .counts
-            .entry((sub.subject.clone(), sub.queue.clone()))
-            .or_insert(0);
-        *n += 1;
-        match &sub.queue {
-            None if *n == 1 => write_rs_plus(&mut self.pending, &self.account, &sub.subject, None),
-            None => {}
-            Some(q) => {
-                let n = *n;
-                write_rs_plus(&mut self.pending, &self.account, &sub.subject, Some((q, n)));
-            }
-        }
+        self.changed(sub, true);
     }
 
     /// Counts a subscription removed from the index (call [`Interest::flush`] after a batch).
     pub fn removed(&mut self, sub: &SubRef) {
-        if !announced(sub) {
-            return;
+        self.changed(sub, false);
+    }
+
+    fn changed(&mut self, sub: &SubRef, up: bool) {
+        let key: Key = (sub.subject.clone(), sub.queue.clone());
+        if announced(sub) {
+            if let Some(n) = count(&mut self.counts, &key, up) {
+                announce(&mut self.pending, Some(&self.account), &key, up, n);
+            }
         }
-        let key = (sub.subject.clone(), sub.queue.clone());
-        let Some(n) = self.counts.get_mut(&key) else {
+        let Some((every, routed)) = self.every.as_mut() else {
             return;
         };
-        *n -= 1;
-        let left = *n;
-        if left == 0 {
-            self.counts.remove(&key);
-            write_rs_minus(
-                &mut self.pending,
-                &self.account,
-                &sub.subject,
-                sub.queue.as_deref(),
-            );
-        } else if let Some(q) = &sub.queue {
-            write_rs_plus(
-                &mut self.pending,
-                &self.account,
-                &sub.subject,
-                Some((q, left)),
-            );
+        count(every, &key, up);
+        let from_route = sub.conn.kind == Kind::Route;
+        if from_route {
+            count(routed, &key, up);
+        }
+        for leaf in &mut self.leafs {
+            if leaf.conn.cid == sub.conn.cid || (leaf.spoke && from_route) {
+                continue;
+            }
+            if let Some(n) = count(&mut leaf.counts, &key, up) {
+                announce(&mut leaf.pending, None, &key, up, n);
+            }
         }
     }
 
-    /// Sends what the changes since the last flush built to every route.
+    /// Sends what the changes since the last flush built to every route and leaf.
     pub fn flush(&mut self) {
         if !self.pending.is_empty() {
             self.peers.send(&self.pending);
             self.pending.clear();
             if self.pending.capacity() > 64 * 1024 {
                 self.pending = Vec::new();
+            }
+        }
+        for leaf in &mut self.leafs {
+            if !leaf.pending.is_empty() {
+                leaf.conn.queue(&leaf.pending);
+                leaf.conn.wake.notify_one();
+                leaf.pending = Vec::new();
             }
         }
     }
@@ -156,5 +226,41 @@ impl Interest {
                 queue.as_deref().map(|q| (q, *n)),
             );
         }
+    }
+
+    /// Starts telling leaf connection `conn` of this account's interest: every subscription
+    /// (but routes' when `spoke`: it leads to a hub), and the loop-detection subject, are
+    /// queued to it now. False when leaf nodes are not configured.
+    pub fn attach_leaf(&mut self, conn: Arc<Connection>, spoke: bool) -> bool {
+        let Some((every, routed)) = self.every.as_ref() else {
+            return false;
+        };
+        let mut counts = every.clone();
+        if spoke {
+            for (key, n) in routed {
+                if let Some(c) = counts.get_mut(key) {
+                    *c = c.saturating_sub(*n);
+                }
+            }
+            counts.retain(|_, n| *n > 0);
+        }
+        let mut out = Vec::new();
+        for ((subject, queue), n) in &counts {
+            write_ls_plus(&mut out, subject, queue.as_deref().map(|q| (q, *n)));
+        }
+        write_ls_plus(&mut out, &self.lds, None);
+        conn.queue(&out);
+        self.leafs.push(LeafFeed {
+            conn,
+            spoke,
+            counts,
+            pending: Vec::new(),
+        });
+        true
+    }
+
+    /// Stops telling leaf connection `cid`.
+    pub fn detach_leaf(&mut self, cid: u64) {
+        self.leafs.retain(|l| l.conn.cid != cid);
     }
 }

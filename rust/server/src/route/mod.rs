@@ -6,6 +6,7 @@
 //! - [`conn`]: one route connection (handshake, interest, messages, keep-alive).
 //! - [`dial`]: the route listener and the dialers.
 //! - [`interest`]: what local subscriptions tell the routes (`RS+`/`RS-`).
+//! - [`peer`]: the reader loop and remote interest table routes and leaf connections share.
 //! - [`info`]: the route INFO and CONNECT documents.
 //!
 //! Declined, as nats-server lets a peer decline them: route pooling and pinned-account
@@ -17,6 +18,7 @@ pub mod conn;
 pub mod dial;
 pub mod info;
 pub mod interest;
+pub mod peer;
 pub mod url;
 
 pub use config::{ClusterConfig, RouteAuth};
