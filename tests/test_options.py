@@ -601,13 +601,7 @@ def test_cluster_tls_takes_the_tls_options_forms(tmp_path):
 SEED = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
 
 
-@pytest.fixture
-def leaf_engine(monkeypatch):
-    """The engine takes a ``leafnodes`` option only with this set, until it serves them."""
-    monkeypatch.setenv("FASTNATS_LEAFNODES_WIP", "1")
-
-
-def test_leafnodes_option_in_the_engines_units(leaf_engine, tmp_path):
+def test_leafnodes_option_in_the_engines_units(tmp_path):
     config = fastnats.Server(
         leafnodes={
             "host": HOST,
@@ -625,10 +619,9 @@ def test_leafnodes_option_in_the_engines_units(leaf_engine, tmp_path):
             "compression": False,
             "remotes": [
                 {
-                    "urls": (" nats-leaf://u:p@127.0.0.1:7422", "tls://127.0.0.1:7423"),
+                    "urls": (" nats-leaf://u:p@127.0.0.1:7422", "nats://127.0.0.1:7423"),
                     "account": "A",
                     "credentials": tmp_path / "l.creds",
-                    "tls": {"timeout": "3s", "handshake_first": True},
                     "deny_imports": ("a.>",),
                     "deny_exports": ["b.*"],
                     "hub": False,
@@ -659,17 +652,11 @@ def test_leafnodes_option_in_the_engines_units(leaf_engine, tmp_path):
         "compression": "off",
         "remotes": [
             {
-                "urls": ["nats-leaf://u:p@127.0.0.1:7422", "tls://127.0.0.1:7423"],
+                "urls": ["nats-leaf://u:p@127.0.0.1:7422", "nats://127.0.0.1:7423"],
                 "account": "A",
                 "credentials": str(tmp_path / "l.creds"),
                 "nkey": None,
-                "tls": {
-                    "cert_file": None,
-                    "key_file": None,
-                    "ca_file": None,
-                    "timeout": 3.0,
-                    "handshake_first": True,
-                },
+                "tls": None,
                 "deny_imports": ["a.>"],
                 "deny_exports": ["b.*"],
                 "hub": False,
@@ -804,19 +791,19 @@ LEAF_COMPRESSION = (
         ({"pool": 3}, 'leafnodes: unknown key "pool"'),
     ],
 )
-def test_leafnodes_error_texts(leaf_engine, leafnodes, message):
+def test_leafnodes_error_texts(leafnodes, message):
     with pytest.raises(fastnats.ConfigError) as info:
         fastnats.Server(leafnodes=leafnodes)
     assert str(info.value) == message
 
 
 @pytest.mark.parametrize("mode", ["off", "OFF", "disabled", "accept"])
-def test_leafnodes_compression_modes_that_mean_uncompressed(leaf_engine, mode):
+def test_leafnodes_compression_modes_that_mean_uncompressed(mode):
     config = fastnats.Server(leafnodes={"compression": mode}).config()["leafnodes"]
     assert config["compression"] == mode
 
 
-def test_from_config_reads_the_leafnodes_block(leaf_engine, tmp_path):
+def test_from_config_reads_the_leafnodes_block(tmp_path):
     conf = tmp_path / "c.conf"
     conf.write_text(
         "accounts { A { users: [{user: a, password: a}] } }\n"
@@ -832,32 +819,32 @@ def test_from_config_reads_the_leafnodes_block(leaf_engine, tmp_path):
     ]
 
 
-def test_leafnodes_tls_takes_the_tls_options_forms(leaf_engine, tmp_path):
+def test_leafnodes_tls_takes_the_tls_options_forms_then_the_engine_refuses_it(tmp_path):
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
     cert.cert_chain_pems[0].write_to_path(str(tmp_path / "c.pem"))
     cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    tls = {"cert_file": tmp_path / "c.pem", "key_file": tmp_path / "k.pem", "timeout": "1500ms"}
-    remote_tls = {"ca_file": tmp_path / "ca.pem", "timeout": "250ms"}
-    config = fastnats.Server(
-        leafnodes={"tls": tls, "remotes": [{"urls": ["tls://h:1"], "tls": remote_tls}]}
-    ).config()["leafnodes"]
-    assert config["tls"]["cert_file"] == str(tmp_path / "c.pem")
-    assert config["tls"]["timeout"] == 1.5
-    assert config["remotes"][0]["tls"]["ca_file"] == str(tmp_path / "ca.pem")
-    assert config["remotes"][0]["tls"]["timeout"] == 0.25
     (tmp_path / "bad.pem").write_text("not a certificate")
+    refused = "TLS on leaf connections is not supported by fastnats yet"
+    tls = {"cert_file": tmp_path / "c.pem", "key_file": tmp_path / "k.pem", "timeout": "1500ms"}
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes={"tls": tls})
+    assert str(info.value) == f"leafnodes.tls: {refused}"
+    remote = {"urls": ["nats://h:1"], "tls": {"ca_file": tmp_path / "ca.pem", "timeout": "250ms"}}
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes={"remotes": [remote]})
+    assert str(info.value) == f"leafnodes.remotes[0].tls: {refused}"
+    # the tls forms are checked first, as the top-level tls option's
+    bad = {"urls": ["nats://h:1"], "tls": {"ca_file": tmp_path / "bad.pem"}}
     with pytest.raises(fastnats.ConfigError, match="no certificate found in CA file"):
-        fastnats.Server(
-            leafnodes={
-                "remotes": [{"urls": ["tls://h:1"], "tls": {"ca_file": tmp_path / "bad.pem"}}]
-            }
-        )
+        fastnats.Server(leafnodes={"remotes": [bad]})
+    with pytest.raises(fastnats.ConfigError, match="tls.timeout: time: invalid duration"):
+        fastnats.Server(leafnodes={"remotes": [{"urls": ["nats://h:1"], "tls": {"timeout": "x"}}]})
 
 
-def test_leafnodes_reload_refuses_a_change_and_takes_the_same(leaf_engine):
+def test_leafnodes_reload_refuses_a_change_and_takes_the_same():
     leafnodes = {"remotes": [{"urls": ["nats-leaf://127.0.0.1:1"]}]}
     with fastnats.Server(host=HOST, port=0, leafnodes=leafnodes) as server:
         with pytest.raises(fastnats.ConfigError, match="config reload not supported for LeafNode"):

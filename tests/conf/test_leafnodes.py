@@ -192,12 +192,16 @@ def test_forms(text: str, leafnodes: dict[str, Any]) -> None:
     assert leafnodes_of(text) == leafnodes
 
 
-def test_the_engine_takes_every_form_it_does_not_refuse_by_mode(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("FASTNATS_LEAFNODES_WIP", "1")  # until the engine serves leaf nodes
+def _uses_tls(leafnodes: dict[str, Any]) -> bool:
+    return "tls" in leafnodes or any(
+        "tls" in r or any(u.startswith("tls://") for u in r.get("urls", []))
+        for r in leafnodes.get("remotes", [])
+    )
+
+
+def test_the_engine_takes_every_form_it_does_not_refuse_by_mode_or_tls() -> None:
     for text, leafnodes in FORMS:
-        if leafnodes.get("compression") in ("on", "s2_auto") or "tls" in leafnodes:
+        if leafnodes.get("compression") in ("on", "s2_auto") or _uses_tls(leafnodes):
             continue
         native = _fastnats.NativeServer({"leafnodes": leafnodes}).config()["leafnodes"]
         assert native["port"] == leafnodes["port"], text
@@ -207,10 +211,7 @@ def test_the_engine_takes_every_form_it_does_not_refuse_by_mode(
 
 
 @pytest.mark.parametrize("mode", ["true", "s2_fast", "s2_auto", '"not supported"'])
-def test_compression_modes_are_refused_by_the_engine_with_one_message(
-    monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
-    monkeypatch.setenv("FASTNATS_LEAFNODES_WIP", "1")
+def test_compression_modes_are_refused_by_the_engine_with_one_message(mode: str) -> None:
     leafnodes = leafnodes_of(f"leafnodes {{ port: 1, compression: {mode} }}")
     with pytest.raises(ValueError) as info:
         _fastnats.NativeServer({"leafnodes": leafnodes})
@@ -219,6 +220,24 @@ def test_compression_modes_are_refused_by_the_engine_with_one_message(
         f'leafnodes.compression: compression mode "{shown}" is not supported by fastnats '
         "(leaf connections are not compressed)"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("leafnodes { port: 1, tls { cert_file: c.pem, key_file: k.pem } }", "leafnodes.tls"),
+        (
+            'leafnodes { remotes: [ { url: "nats://h:1", tls { ca_file: ca.pem } } ] }',
+            "leafnodes.remotes[0].tls",
+        ),
+        ('leafnodes { remotes: [ { url: "tls://h:1" } ] }', "leafnodes.remotes[0].tls"),
+    ],
+)
+def test_tls_is_read_and_refused_by_the_engine_for_now(text: str, path: str) -> None:
+    leafnodes = leafnodes_of(text)
+    with pytest.raises(ValueError) as info:
+        _fastnats.NativeServer({"leafnodes": leafnodes})
+    assert str(info.value) == f"{path}: TLS on leaf connections is not supported by fastnats yet"
 
 
 def test_a_block_without_port_or_remote_does_nothing_and_says_so() -> None:
