@@ -7,7 +7,8 @@
    ``Listening for client connections on HOST:PORT``, ``Server is ready``; with a cluster
    also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
    HOST:PORT``; with a leaf node listener ``Listening for leafnode connections on HOST:PORT``
-   before the client line, as nats-server. A fatal start-up error is ``[FTL] <reason>`` and
+   (and ``Advertise address for leafnode is set to HOST:PORT``) before the client line, as
+   nats-server. A fatal start-up error is ``[FTL] <reason>`` and
    exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
@@ -252,6 +253,11 @@ class _Process:
         if ":" in host:
             host = f"[{host}]"
         logs.info(f"Listening for leafnode connections on {host}:{port}")
+        advertise = leafnodes.get("advertise")
+        if advertise:
+            shown = _advertised(advertise, port)
+            if shown is not None:
+                logs.info(f"Advertise address for leafnode is set to {shown}")
 
     # files -------------------------------------------------------------------------------
     def write_ports_file(self, directory: str | None) -> None:
@@ -431,3 +437,24 @@ class _Process:
                 if before.get(key) != after.get(key):
                     lines.append(f"{key} = {_format(key, after.get(key, ''))}")
         return lines
+
+
+def _advertised(advertise: str, port: int) -> str | None:
+    """nats-server's ``parseHostPort(advertise, port)`` as ``host:port`` (the bound port
+    where the address has none, or 0 or -1); None when it does not parse."""
+    from .gocompat import NumError, atoi, split_host_port
+
+    try:
+        host, text = split_host_port(advertise)
+    except ValueError as e:
+        if "missing port" not in str(e):
+            return None
+        host, text = advertise, str(port)
+    try:
+        given = atoi(text.strip())
+    except NumError:
+        return None
+    host = host.strip()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port if given in (0, -1) else given}"

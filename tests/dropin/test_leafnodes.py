@@ -89,6 +89,26 @@ def test_start_up_line_ports_file_varz_and_leafz_of_a_hub(leaf_kind, tmp_path):
         assert (leafz["leafnodes"], leafz["leafs"]) == (0, [])
 
 
+@pytest.mark.parametrize(
+    ("advertise", "shown"), [("h1:1234", "h1:1234"), ("h2", "h2:{port}"), ("h3:-1", "h3:{port}")]
+)
+def test_the_advertised_address_is_logged(leaf_kind, tmp_path, advertise, shown):
+    conf = _conf(tmp_path, f'listen: "127.0.0.1:-1", advertise: "{advertise}"')
+    with served("-c", str(conf), kind=leaf_kind) as s:
+        wait_until(
+            lambda: any("Advertise address for leafnode" in x for x in s.log.lines),
+            "the advertise line",
+        )
+        lines = s.log.lines
+        (listening,) = [x for x in lines if "Listening for leafnode connections on" in x]
+        port = int(listening.rsplit(":", 1)[1])
+        (line,) = [x for x in lines if "Advertise address for leafnode" in x]
+        assert line.endswith(
+            f"[INF] Advertise address for leafnode is set to {shown.format(port=port)}"
+        )
+        assert lines.index(listening) < lines.index(line)
+
+
 def test_a_leaf_only_server_does_not_listen_for_leaf_nodes(leaf_kind, tmp_path):
     conf = _conf(
         tmp_path,
