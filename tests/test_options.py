@@ -851,3 +851,37 @@ def test_leafnodes_reload_refuses_a_change_and_takes_the_same():
             server.reload(leafnodes={"remotes": [{"urls": ["nats-leaf://127.0.0.1:2"]}]})
         server.reload(leafnodes=leafnodes, max_payload="2MB")
         assert server.config()["max_payload"] == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("leafnodes", "where"),
+    [
+        ({"port": -1, "authorization": {"account": "NOPE"}}, "authorization"),
+        (
+            {
+                "port": -1,
+                "authorization": {"users": [{"user": "u", "password": "p", "account": "NOPE"}]},
+            },
+            "authorization",
+        ),
+        ({"remotes": [{"urls": ["nats://127.0.0.1:1"], "account": "NOPE"}]}, "remote"),
+    ],
+)
+def test_leafnodes_name_accounts_that_exist(leafnodes, where):
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes=leafnodes)
+    assert str(info.value) == f'cannot find local account "NOPE" specified in leafnode {where}'
+    known = {"A": {"users": [{"user": "a", "password": "a"}]}}
+    fastnats.Server(accounts={"NOPE": known["A"]}, leafnodes=leafnodes)
+    remote = {"urls": ["nats://127.0.0.1:1"]}
+    for account, options in (
+        ("$G", {}),
+        ("$SYS", {}),
+        ("A", {"accounts": known}),
+        ("S", {"accounts": {**known, "S": {}}, "system_account": "S"}),
+    ):
+        fastnats.Server(leafnodes={"remotes": [{**remote, "account": account}]}, **options)
+    with pytest.raises(fastnats.ConfigError, match='account "\\$SYS" specified in leafnode'):
+        fastnats.Server(
+            no_system_account=True, leafnodes={"remotes": [{**remote, "account": "$SYS"}]}
+        )

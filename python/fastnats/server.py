@@ -79,7 +79,30 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
                 for r in remotes
             ]
         native["leafnodes"] = leafnodes
+        _check_leaf_accounts(native, leafnodes)
     return native
+
+
+def _check_leaf_accounts(native: Mapping[str, Any], leafnodes: Mapping[str, Any]) -> None:
+    """nats-server's start-up check (``validateLeafNode``) outside operator mode: the
+    accounts the leaf node authorization and the remotes bind to exist (``$G``, the
+    configured accounts, the system account)."""
+    from .gocompat import quote
+
+    if native.get("operator") or native.get("trusted_keys"):
+        return  # the accounts are JWTs, known once asked for
+    known = {"", "$G", *(native.get("accounts") or {})}
+    if native.get("system_account") is None and not native.get("no_system_account"):
+        known.add("$SYS")
+    auth = leafnodes.get("authorization") or {}
+    wanted = [(auth.get("account"), "authorization")]
+    wanted += [(u.get("account"), "authorization") for u in auth.get("users") or []]
+    wanted += [(r.get("account"), "remote") for r in leafnodes.get("remotes") or []]
+    for account, where in wanted:
+        if account is not None and account not in known:
+            raise ConfigError(
+                f"cannot find local account {quote(account)} specified in leafnode {where}"
+            )
 
 
 class Server:

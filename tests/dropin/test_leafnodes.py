@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from fastnats import _fastnats
 
-from .procs import Proc, served, wait_until
+from .procs import Proc, run, served, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -260,3 +260,33 @@ def test_leafz_with_nats_server_on_the_other_side(leaf_kind, tmp_path, role):
             finally:
                 on_leaf.close()
                 on_hub.close()
+
+
+@pytest.mark.parametrize(
+    ("leafnodes", "where"),
+    [
+        (
+            'listen: "127.0.0.1:-1", authorization { user: l, password: p, account: NOPE }',
+            "authorization",
+        ),
+        (
+            'listen: "127.0.0.1:-1",'
+            " authorization { users: [{user: l, password: p, account: NOPE}] }",
+            "authorization",
+        ),
+        ('remotes: [ { url: "nats-leaf://127.0.0.1:1", account: NOPE } ]', "remote"),
+    ],
+)
+def test_an_unknown_account_stops_the_start(kind, tmp_path, leafnodes, where):
+    conf = tmp_path / "c.conf"
+    conf.write_text(
+        'listen: "127.0.0.1:-1"\naccounts { A { users: [{user: a, password: a}] } }\n'
+        f"leafnodes {{ {leafnodes} }}\n"
+    )
+    r = run("-c", str(conf), kind=kind)
+    assert r.returncode == 1
+    assert r.stderr == f'{kind}: cannot find local account "NOPE" specified in leafnode {where}\n'
+    ok = conf.read_text().replace("NOPE", "A")
+    conf.write_text(ok)
+    with served("-c", str(conf), kind=kind):
+        pass

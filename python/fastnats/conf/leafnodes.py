@@ -47,8 +47,8 @@ remote urls=[...], account="$G"``, ``subject "a..b" is not a valid subject``, th
 warning above 60 s). Keys fastnats does not have are refused by name (:data:`UNSUPPORTED`,
 :data:`UNSUPPORTED_REMOTE`, :data:`UNSUPPORTED_AUTH`) unless their value switches them off
 (``false``, ``0``, ``"0s"``, ``write_timeout: default``), which leaves nats-server doing
-what fastnats does. Whether the accounts named exist is the engine's check at start-up (as
-nats-server's, whose ``-t`` does not check it).
+what fastnats does. Whether the accounts named exist is checked when the server is built
+(:func:`fastnats.server`; nats-server checks it at start-up, not with ``-t``).
 """
 
 from __future__ import annotations
