@@ -603,6 +603,7 @@ SEED = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
 
 def test_leafnodes_option_in_the_engines_units(tmp_path):
     config = fastnats.Server(
+        accounts={"A": {"users": [{"user": "ua", "password": "pa"}]}},
         leafnodes={
             "host": HOST,
             "port": -1,
@@ -630,7 +631,7 @@ def test_leafnodes_option_in_the_engines_units(tmp_path):
                 },
                 {"urls": ["nats://127.0.0.1:7424"], "nkey": SEED, "hub": True},
             ],
-        }
+        },
     ).config()["leafnodes"]
     assert config == {
         "host": HOST,
