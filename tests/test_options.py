@@ -592,3 +592,297 @@ def test_cluster_tls_takes_the_tls_options_forms(tmp_path):
     config = fastnats.Server(cluster={"tls": tls}).config()["cluster"]["tls"]
     assert config["cert_file"] == str(tmp_path / "c.pem")
     assert config["timeout"] == 1.5
+
+
+# --------------------------------------------------------------------------------------
+# leafnodes=
+# --------------------------------------------------------------------------------------
+
+SEED = "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY"
+
+
+def test_leafnodes_option_in_the_engines_units(tmp_path):
+    config = fastnats.Server(
+        accounts={"A": {"users": [{"user": "ua", "password": "pa"}]}},
+        leafnodes={
+            "host": HOST,
+            "port": -1,
+            "advertise": "h:7422",
+            "no_advertise": True,
+            "reconnect": "250ms",
+            "authorization": {
+                "timeout": "1s",
+                "users": [
+                    {"user": "a", "password": "pa", "account": "A"},
+                    {"user": "b", "password": "pb"},
+                ],
+            },
+            "compression": False,
+            "remotes": [
+                {
+                    "urls": (" nats-leaf://u:p@127.0.0.1:7422", "nats://127.0.0.1:7423"),
+                    "account": "A",
+                    "credentials": tmp_path / "l.creds",
+                    "deny_imports": ("a.>",),
+                    "deny_exports": ["b.*"],
+                    "hub": False,
+                    "no_randomize": True,
+                    "compression": "off",
+                },
+                {"urls": ["nats://127.0.0.1:7424"], "nkey": SEED, "hub": True},
+            ],
+        },
+    ).config()["leafnodes"]
+    assert config == {
+        "host": HOST,
+        "port": 0,
+        "advertise": "h:7422",
+        "no_advertise": True,
+        "reconnect": 0.25,
+        "authorization": {
+            "user": None,
+            "password": None,
+            "account": None,
+            "timeout": 1.0,
+            "users": [
+                {"user": "a", "password": "pa", "account": "A"},
+                {"user": "b", "password": "pb", "account": None},
+            ],
+        },
+        "tls": None,
+        "compression": "off",
+        "remotes": [
+            {
+                "urls": ["nats-leaf://u:p@127.0.0.1:7422", "nats://127.0.0.1:7423"],
+                "account": "A",
+                "credentials": str(tmp_path / "l.creds"),
+                "nkey": None,
+                "tls": None,
+                "deny_imports": ["a.>"],
+                "deny_exports": ["b.*"],
+                "hub": False,
+                "no_randomize": True,
+            },
+            {
+                "urls": ["nats://127.0.0.1:7424"],
+                "account": None,
+                "credentials": None,
+                "nkey": SEED,
+                "tls": None,
+                "deny_imports": [],
+                "deny_exports": [],
+                "hub": True,
+                "no_randomize": False,
+            },
+        ],
+    }
+    assert fastnats.Server().config()["leafnodes"] is None
+    assert fastnats.Server(leafnodes=None).config()["leafnodes"] is None
+    leaf_only = fastnats.Server(leafnodes={"remotes": [{"urls": ["nats://h"]}]})
+    assert leaf_only.config()["leafnodes"]["port"] is None
+    assert leaf_only.leaf_port is None
+    assert fastnats.Server(leafnodes={"port": None}).config()["leafnodes"]["port"] is None
+
+
+LEAF_COMPRESSION = (
+    "compression mode {} is not supported by fastnats (leaf connections are not compressed)"
+)
+
+
+@pytest.mark.parametrize(
+    ("leafnodes", "message"),
+    [
+        (5, "leafnodes: must be None or a dict (host, port, authorization, remotes, ...), not 5"),
+        ({"port": 70000}, f"leafnodes.port: must be {PORT}, not 70000"),
+        ({"port": "7422"}, f"leafnodes.port: must be {PORT}, not '7422'"),
+        ({"host": None}, "leafnodes.host: must be a string, not None"),
+        ({"no_advertise": 1}, "leafnodes.no_advertise: must be True or False, not 1"),
+        (
+            {"reconnect": "x"},
+            f"leafnodes.reconnect: must be a positive duration in seconds {DURATION}, not 'x'",
+        ),
+        (
+            {"authorization": {"user": 1}},
+            "leafnodes.authorization.user: must be a string, not 1",
+        ),
+        (
+            {"authorization": {"users": [{"user": "u"}]}},
+            "leafnodes.authorization.users[0].password: must be a string, not None",
+        ),
+        (
+            {"authorization": {"users": {"user": "u"}}},
+            "leafnodes.authorization.users: must be a list of dicts (user, password, account), "
+            "not {'user': 'u'}",
+        ),
+        (
+            {"authorization": {"user": "a", "users": [{"user": "b", "password": "c"}]}},
+            "leafnodes.authorization: can not have a single user/pass and a users array",
+        ),
+        (
+            {
+                "authorization": {
+                    "users": [{"user": "b", "password": "c"}, {"user": "b", "password": "d"}]
+                }
+            },
+            'leafnodes.authorization: duplicate user "b" detected in leafnode authorization',
+        ),
+        ({"authorization": {"token": "t"}}, 'leafnodes.authorization: unknown key "token"'),
+        ({"compression": True}, "leafnodes.compression: " + LEAF_COMPRESSION.format('"on"')),
+        (
+            {"compression": "s2_auto"},
+            "leafnodes.compression: " + LEAF_COMPRESSION.format('"s2_auto"'),
+        ),
+        (
+            {"compression": 0},
+            'leafnodes.compression: must be False or a mode string ("off", "disabled", '
+            '"accept"), not 0',
+        ),
+        (
+            {"remotes": {"urls": ["nats://h"]}},
+            "leafnodes.remotes: must be a list of dicts (urls, account, ...), "
+            "not {'urls': ['nats://h']}",
+        ),
+        (
+            {"remotes": ["nats://h"]},
+            "leafnodes.remotes[0]: must be a dict (urls, account, credentials, nkey, tls, ...), "
+            "not 'nats://h'",
+        ),
+        (
+            {"remotes": [{"urls": "nats://h"}]},
+            "leafnodes.remotes[0].urls: must be a list of URLs (str), not 'nats://h'",
+        ),
+        ({"remotes": [{"urls": []}]}, "leafnodes.remotes[0]: missing url"),
+        ({"remotes": [{"url": "nats://h"}]}, 'leafnodes.remotes[0]: unknown key "url"'),
+        (
+            {"remotes": [{"urls": ["nats://"]}]},
+            'leafnodes.remotes[0].urls[0]: error parsing url "nats://": no host',
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "nkey": "SUx"}]},
+            "leafnodes.remotes[0].nkey: must be a user nkey seed (\"SU...\") or None, not 'SUx'",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "nkey": SEED, "credentials": "/x.creds"}]},
+            "leafnodes.remotes[0]: Remote leafnode can not have both creds and nkey defined",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "credentials": 5}]},
+            "leafnodes.remotes[0].credentials: must be a path (str or os.PathLike) or None, not 5",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "deny_imports": "a"}]},
+            "leafnodes.remotes[0].deny_imports: must be a list of subjects (str), not 'a'",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "deny_exports": ["a..b"]}]},
+            "leafnodes.remotes[0].deny_exports: must be a list of subjects (str), not ['a..b']",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "hub": "yes"}]},
+            "leafnodes.remotes[0].hub: must be True or False, not 'yes'",
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "compression": "s2_fast"}]},
+            "leafnodes.remotes[0].compression: " + LEAF_COMPRESSION.format('"s2_fast"'),
+        ),
+        (
+            {"remotes": [{"urls": ["nats://h"], "tls": {"verify": True}}]},
+            'leafnodes.remotes[0].tls: unknown key "verify"',
+        ),
+        ({"pool": 3}, 'leafnodes: unknown key "pool"'),
+    ],
+)
+def test_leafnodes_error_texts(leafnodes, message):
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes=leafnodes)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("mode", ["off", "OFF", "disabled", "accept"])
+def test_leafnodes_compression_modes_that_mean_uncompressed(mode):
+    config = fastnats.Server(leafnodes={"compression": mode}).config()["leafnodes"]
+    assert config["compression"] == mode
+
+
+def test_from_config_reads_the_leafnodes_block(tmp_path):
+    conf = tmp_path / "c.conf"
+    conf.write_text(
+        "accounts { A { users: [{user: a, password: a}] } }\n"
+        'leafnodes { listen: "127.0.0.1:-1", authorization { user: l, password: p, account: A }\n'
+        '  remotes: [ { url: "nats-leaf://127.0.0.1:1", account: A, deny_exports: x } ] }\n'
+    )
+    leafnodes = fastnats.Server.from_config(conf).config()["leafnodes"]
+    assert (leafnodes["host"], leafnodes["port"]) == (HOST, 0)
+    assert leafnodes["authorization"]["user"] == "l"
+    assert leafnodes["authorization"]["account"] == "A"
+    assert [(r["urls"], r["account"], r["deny_exports"]) for r in leafnodes["remotes"]] == [
+        (["nats-leaf://127.0.0.1:1"], "A", ["x"])
+    ]
+
+
+def test_leafnodes_tls_takes_the_tls_options_forms_then_the_engine_refuses_it(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "c.pem"))
+    cert.private_key_pem.write_to_path(str(tmp_path / "k.pem"))
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    refused = "TLS on leaf connections is not supported by fastnats yet"
+    tls = {"cert_file": tmp_path / "c.pem", "key_file": tmp_path / "k.pem", "timeout": "1500ms"}
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes={"tls": tls})
+    assert str(info.value) == f"leafnodes.tls: {refused}"
+    remote = {"urls": ["nats://h:1"], "tls": {"ca_file": tmp_path / "ca.pem", "timeout": "250ms"}}
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes={"remotes": [remote]})
+    assert str(info.value) == f"leafnodes.remotes[0].tls: {refused}"
+    # the tls forms are checked first, as the top-level tls option's
+    bad = {"urls": ["nats://h:1"], "tls": {"ca_file": tmp_path / "bad.pem"}}
+    with pytest.raises(fastnats.ConfigError, match="no certificate found in CA file"):
+        fastnats.Server(leafnodes={"remotes": [bad]})
+    with pytest.raises(fastnats.ConfigError, match="tls.timeout: time: invalid duration"):
+        fastnats.Server(leafnodes={"remotes": [{"urls": ["nats://h:1"], "tls": {"timeout": "x"}}]})
+
+
+def test_leafnodes_reload_refuses_a_change_and_takes_the_same():
+    leafnodes = {"remotes": [{"urls": ["nats-leaf://127.0.0.1:1"]}]}
+    with fastnats.Server(host=HOST, port=0, leafnodes=leafnodes) as server:
+        with pytest.raises(fastnats.ConfigError, match="config reload not supported for LeafNode"):
+            server.reload(leafnodes={"remotes": [{"urls": ["nats-leaf://127.0.0.1:2"]}]})
+        server.reload(leafnodes=leafnodes, max_payload="2MB")
+        assert server.config()["max_payload"] == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("leafnodes", "where"),
+    [
+        ({"port": -1, "authorization": {"account": "NOPE"}}, "authorization"),
+        (
+            {
+                "port": -1,
+                "authorization": {"users": [{"user": "u", "password": "p", "account": "NOPE"}]},
+            },
+            "authorization",
+        ),
+        ({"remotes": [{"urls": ["nats://127.0.0.1:1"], "account": "NOPE"}]}, "remote"),
+    ],
+)
+def test_leafnodes_name_accounts_that_exist(leafnodes, where):
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(leafnodes=leafnodes)
+    assert str(info.value) == f'cannot find local account "NOPE" specified in leafnode {where}'
+    known = {"A": {"users": [{"user": "a", "password": "a"}]}}
+    fastnats.Server(accounts={"NOPE": known["A"]}, leafnodes=leafnodes)
+    remote = {"urls": ["nats://127.0.0.1:1"]}
+    for account, options in (
+        ("$G", {}),
+        ("$SYS", {}),
+        ("A", {"accounts": known}),
+        ("S", {"accounts": {**known, "S": {}}, "system_account": "S"}),
+    ):
+        fastnats.Server(leafnodes={"remotes": [{**remote, "account": account}]}, **options)
+    with pytest.raises(fastnats.ConfigError, match='account "\\$SYS" specified in leafnode'):
+        fastnats.Server(
+            no_system_account=True, leafnodes={"remotes": [{**remote, "account": "$SYS"}]}
+        )

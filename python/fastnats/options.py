@@ -41,7 +41,12 @@ __all__ = [
     "ClusterOptions",
     "ImportSource",
     "JetStreamOptions",
+    "LeafNodeAuthorization",
+    "LeafNodeOptions",
+    "LeafNodeUser",
     "ReloadOptions",
+    "RemoteLeafOptions",
+    "RemoteLeafTLS",
     "ResolverOptions",
     "ServerOptions",
     "ServiceExport",
@@ -217,6 +222,79 @@ class ClusterOptions(TypedDict, total=False):
     compression: bool | str
 
 
+class LeafNodeUser(TypedDict, total=False):
+    """One user leaf nodes may present, with the account its leaf connection is bound to
+    (``$G`` when absent)."""
+
+    user: str
+    password: str
+    account: str | None
+
+
+class LeafNodeAuthorization(TypedDict, total=False):
+    """Who may dial in as a leaf node: one ``user``/``password`` (or none) with the
+    ``account`` such leaves are bound to, or several ``users``; ``timeout`` (seconds) is how
+    long a leaf has to send its CONNECT."""
+
+    user: str
+    password: str
+    account: str | None
+    timeout: float | str
+    users: list[LeafNodeUser]
+
+
+class RemoteLeafTLS(TypedDict, total=False):
+    """TLS to a hub: every file optional (``ca_file`` the CA that signed the hub's
+    certificate, the system's roots without one; a certificate and key when the hub asks for
+    one), ``timeout`` (seconds, 2), ``handshake_first``."""
+
+    cert_file: str | os.PathLike[str]
+    key_file: str | os.PathLike[str]
+    ca_file: str | os.PathLike[str]
+    timeout: float | str
+    handshake_first: bool
+
+
+class RemoteLeafOptions(TypedDict, total=False):
+    """A hub this server is a leaf of (one entry of ``leafnodes["remotes"]``): ``urls``
+    (``nats-leaf://[user:password@]host[:7422]`` or ``tls://...``, tried in turn),
+    ``account`` (the local account bound to the connection, ``$G`` when absent),
+    ``credentials`` (a ``.creds`` file) or ``nkey`` (a user seed, ``SU...``),
+    ``tls``, ``deny_imports``/``deny_exports`` (subjects not taken from / not sent to the
+    hub), ``hub`` (this side is the hub of the connection), ``no_randomize`` (try ``urls``
+    in order)."""
+
+    urls: list[str]
+    account: str | None
+    credentials: str | os.PathLike[str] | None
+    nkey: str | None
+    tls: RemoteLeafTLS | None
+    deny_imports: list[str]
+    deny_exports: list[str]
+    hub: bool
+    no_randomize: bool
+
+
+class LeafNodeOptions(TypedDict, total=False):
+    """The ``leafnodes`` option (nats-server's ``leafnodes`` block): ``host`` and ``port``
+    of the listener leaf nodes dial into (``"0.0.0.0"``; ``0`` or ``-1``: a free port;
+    ``None``, the default: nothing listens, a leaf-only server), ``advertise`` (``host:port``
+    leaves should dial), ``no_advertise``, ``authorization``, ``tls`` (as the top-level
+    ``tls``), ``compression`` (``False``/``"off"``, ``"disabled"``, ``"accept"``: leaf
+    connections are not compressed), ``reconnect`` (seconds or a Go duration between
+    attempts at a remote, 1 s) and ``remotes`` (the hubs this server is a leaf of)."""
+
+    host: str
+    port: int | None
+    advertise: str | None
+    no_advertise: bool
+    reconnect: float | str
+    authorization: LeafNodeAuthorization | None
+    tls: Mapping[str, Any] | None
+    compression: bool | str
+    remotes: list[RemoteLeafOptions]
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -246,6 +324,7 @@ class ReloadOptions(TypedDict, total=False):
     resolver_preload: Mapping[str, str] | None
     jetstream: bool | JetStreamOptions | None
     cluster: ClusterOptions | None
+    leafnodes: LeafNodeOptions | None
     http_host: str | None
     http_port: int | None
 
@@ -498,6 +577,137 @@ def _cluster(name: str, value: Any) -> dict[str, Any] | None:
     return out
 
 
+def _compression(path: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value  # which modes run is the engine's check (one message)
+    raise _fail(path, 'False or a mode string ("off", "disabled", "accept")', value)
+
+
+def _subjects(path: str, value: Any) -> list[str]:
+    from .conf.leafnodes import is_valid_subject
+
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(s, str) and is_valid_subject(s) for s in value
+    ):
+        raise _fail(path, "a list of subjects (str)", value)
+    return list(value)
+
+
+def _leaf_auth(name: str, value: Any) -> dict[str, Any] | None:
+    """nats-server's leaf authorization: one user or a users list, each with an account."""
+    from .gocompat import quote
+
+    given = _mapping(name, value, "user, password, account, timeout, users")
+    if given is None:
+        return None
+    auth = dict(given)
+    for key in ("user", "password"):
+        if key in auth:
+            _string(f"{name}.{key}", auth[key])
+    if "account" in auth:
+        _string(f"{name}.account", auth["account"], none=True)
+    if "timeout" in auth:
+        auth["timeout"] = _duration(f"{name}.timeout", auth["timeout"], positive=True)
+    if "users" in auth:
+        users = auth["users"]
+        if not isinstance(users, list | tuple) or not all(isinstance(u, Mapping) for u in users):
+            raise _fail(f"{name}.users", "a list of dicts (user, password, account)", users)
+        seen: set[str] = set()
+        auth["users"] = [dict(u) for u in users]
+        for i, user in enumerate(auth["users"]):
+            path = f"{name}.users[{i}]"
+            for key in ("user", "password"):
+                if not isinstance(user.get(key), str):
+                    raise _fail(f"{path}.{key}", "a string", user.get(key))
+            if "account" in user:
+                _string(f"{path}.account", user["account"], none=True)
+            if user["user"] in seen:
+                raise ConfigError(
+                    f"{name}: duplicate user {quote(user['user'])} detected in leafnode "
+                    "authorization"
+                )
+            seen.add(user["user"])
+        if auth["users"] and auth.get("user"):
+            raise ConfigError(f"{name}: can not have a single user/pass and a users array")
+    return auth
+
+
+def _remote_leaf(name: str, value: Any) -> dict[str, Any]:
+    from .conf.leafnodes import is_user_seed, remote_compression_error
+
+    if not isinstance(value, Mapping):
+        raise _fail(name, "a dict (urls, account, credentials, nkey, tls, ...)", value)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        path = f"{name}.{key}"
+        if key == "urls":
+            if not isinstance(v, list | tuple) or not all(isinstance(u, str) for u in v):
+                raise _fail(path, "a list of URLs (str)", v)
+            out[key] = [u.strip() for u in v]
+        elif key == "account":
+            out[key] = _string(path, v, none=True)
+        elif key == "credentials":
+            if v is not None and not isinstance(v, str | os.PathLike):
+                raise _fail(path, "a path (str or os.PathLike) or None", v)
+            out[key] = None if v is None else os.path.expanduser(os.fspath(v))
+        elif key == "nkey":
+            if v is not None and not (isinstance(v, str) and is_user_seed(v)):
+                raise _fail(path, 'a user nkey seed ("SU...") or None', v)
+            out[key] = v
+        elif key == "tls":
+            out[key] = _mapping(path, v, "cert_file, key_file, ca_file, timeout, handshake_first")
+        elif key in ("deny_imports", "deny_exports"):
+            out[key] = _subjects(path, v)
+        elif key in ("hub", "no_randomize"):
+            out[key] = _boolean(path, v)
+        elif key == "compression":  # the engine's remotes are never compressed
+            why = remote_compression_error(_compression(path, v))
+            if why is not None:
+                raise ConfigError(f"{path}: {why}")
+        else:
+            out[key] = v
+    if out.get("credentials") and out.get("nkey"):
+        raise ConfigError(f"{name}: Remote leafnode can not have both creds and nkey defined")
+    return out
+
+
+def _leafnodes(name: str, value: Any) -> dict[str, Any] | None:
+    """None (no leaf nodes) or a :class:`LeafNodeOptions` dict in the engine's units (ports,
+    seconds); keys it does not know are left for the engine to refuse by name."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _fail(name, "None or a dict (host, port, authorization, remotes, ...)", value)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        path = f"{name}.{key}"
+        if key == "host":
+            out[key] = _string(path, v)
+        elif key == "advertise":
+            out[key] = _string(path, v, none=True)
+        elif key == "port":
+            out[key] = None if v is None else _port(path, v)
+        elif key == "no_advertise":
+            out[key] = _boolean(path, v)
+        elif key == "reconnect":
+            out[key] = _duration(path, v, positive=True)
+        elif key == "authorization":
+            out[key] = _leaf_auth(path, v)
+        elif key == "tls":
+            out[key] = _mapping(path, v, "cert_file, key_file, ca_file, verify, timeout")
+        elif key == "compression":
+            out[key] = _compression(path, v)
+        elif key == "remotes":
+            if not isinstance(v, list | tuple):
+                raise _fail(path, "a list of dicts (urls, account, ...)", v)
+            out[key] = [_remote_leaf(f"{path}[{i}]", r) for i, r in enumerate(v)]
+        else:
+            out[key] = v
+    return out
+
+
 def _check(name: str, value: Any) -> Any:
     if name in ("host", "http_host"):
         return _string(name, value, none=name == "http_host")
@@ -542,6 +752,8 @@ def _check(name: str, value: Any) -> Any:
         return _jetstream(name, value)
     if name == "cluster":
         return _cluster(name, value)
+    if name == "leafnodes":
+        return _leafnodes(name, value)
     if name == "resolver_preload":
         preload = _mapping(name, value, "account public key -> account JWT")
         if preload is not None and not all(

@@ -6,7 +6,10 @@
    nats-server``, ``Version``, ``Git``, ``Name``, ``ID``, ``Using configuration file``,
    ``Listening for client connections on HOST:PORT``, ``Server is ready``; with a cluster
    also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
-   HOST:PORT``. A fatal start-up error is ``[FTL] <reason>`` and exit code 1.
+   HOST:PORT``; with a leaf node listener ``Listening for leafnode connections on HOST:PORT``
+   (and ``Advertise address for leafnode is set to HOST:PORT``) before the client line, as
+   nats-server. A fatal start-up error is ``[FTL] <reason>`` and
+   exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
 
@@ -216,6 +219,7 @@ class _Process:
             logs.info(note)
         if self.server.http_port is not None:
             logs.info(f"Starting http monitor on {self.server.http_host}:{self.server.http_port}")
+        self.log_leafnodes(self.settings.server.get("leafnodes"))
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
         tls = self.settings.server.get("tls")
         if tls:
@@ -239,6 +243,21 @@ class _Process:
         if ":" in host:
             host = f"[{host}]"
         logs.info(f"Listening for route connections on {host}:{self.server.cluster_port}")
+
+    def log_leafnodes(self, leafnodes: dict[str, Any] | None) -> None:
+        """nats-server's line once the leaf node listener listens (none for a leaf only)."""
+        port = self.server.leaf_port
+        if leafnodes is None or port is None:
+            return
+        host = leafnodes.get("host", "0.0.0.0")
+        if ":" in host:
+            host = f"[{host}]"
+        logs.info(f"Listening for leafnode connections on {host}:{port}")
+        advertise = leafnodes.get("advertise")
+        if advertise:
+            shown = _advertised(advertise, port)
+            if shown is not None:
+                logs.info(f"Advertise address for leafnode is set to {shown}")
 
     # files -------------------------------------------------------------------------------
     def write_ports_file(self, directory: str | None) -> None:
@@ -418,3 +437,24 @@ class _Process:
                 if before.get(key) != after.get(key):
                     lines.append(f"{key} = {_format(key, after.get(key, ''))}")
         return lines
+
+
+def _advertised(advertise: str, port: int) -> str | None:
+    """nats-server's ``parseHostPort(advertise, port)`` as ``host:port`` (the bound port
+    where the address has none, or 0 or -1); None when it does not parse."""
+    from .gocompat import NumError, atoi, split_host_port
+
+    try:
+        host, text = split_host_port(advertise)
+    except ValueError as e:
+        if "missing port" not in str(e):
+            return None
+        host, text = advertise, str(port)
+    try:
+        given = atoi(text.strip())
+    except NumError:
+        return None
+    host = host.strip()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port if given in (0, -1) else given}"

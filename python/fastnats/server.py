@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         AccountOptions,
         ClusterOptions,
         JetStreamOptions,
+        LeafNodeOptions,
         ReloadOptions,
         ResolverOptions,
     )
@@ -66,7 +67,42 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
     cluster = native.get("cluster")
     if cluster is not None and cluster.get("tls") is not None:
         native["cluster"] = {**cluster, "tls": normalize_tls(cluster["tls"])}
+    leafnodes = native.get("leafnodes")
+    if leafnodes is not None:
+        leafnodes = dict(leafnodes)
+        if leafnodes.get("tls") is not None:
+            leafnodes["tls"] = normalize_tls(leafnodes["tls"])
+        remotes = leafnodes.get("remotes")
+        if isinstance(remotes, list):
+            leafnodes["remotes"] = [
+                {**r, "tls": normalize_tls(r["tls"])} if r.get("tls") is not None else r
+                for r in remotes
+            ]
+        native["leafnodes"] = leafnodes
+        _check_leaf_accounts(native, leafnodes)
     return native
+
+
+def _check_leaf_accounts(native: Mapping[str, Any], leafnodes: Mapping[str, Any]) -> None:
+    """nats-server's start-up check (``validateLeafNode``) outside operator mode: the
+    accounts the leaf node authorization and the remotes bind to exist (``$G``, the
+    configured accounts, the system account)."""
+    from .gocompat import quote
+
+    if native.get("operator") or native.get("trusted_keys"):
+        return  # the accounts are JWTs, known once asked for
+    known = {"", "$G", *(native.get("accounts") or {})}
+    if native.get("system_account") is None and not native.get("no_system_account"):
+        known.add("$SYS")
+    auth = leafnodes.get("authorization") or {}
+    wanted = [(auth.get("account"), "authorization")]
+    wanted += [(u.get("account"), "authorization") for u in auth.get("users") or []]
+    wanted += [(r.get("account"), "remote") for r in leafnodes.get("remotes") or []]
+    for account, where in wanted:
+        if account is not None and account not in known:
+            raise ConfigError(
+                f"cannot find local account {quote(account)} specified in leafnode {where}"
+            )
 
 
 class Server:
@@ -147,8 +183,17 @@ class Server:
         ["nats-route://user:pw@peer:6222"], "authorization": {"user": ..., "password":
         ...}, ...}`` (see :class:`fastnats.options.ClusterOptions`; ``port`` ``0`` or ``-1``
         picks a free one). None (the default): no cluster.
+    leafnodes (Mapping | None): leaf nodes, as nats-server's ``leafnodes`` block: a listener
+        nats-server leaf nodes dial into (``{"host": "127.0.0.1", "port": 7422,
+        "authorization": {"users": [{"user": ..., "password": ..., "account": "A"}]}}``)
+        and the hubs this server is a leaf of (``"remotes": [{"urls":
+        ["nats-leaf://user:pw@hub:7422"], "account": "A"}]``); see
+        :class:`fastnats.options.LeafNodeOptions` (``port`` ``0`` or ``-1`` picks a free
+        one, read it from :attr:`leaf_port`; no ``port``: nothing listens). None (the
+        default): no leaf nodes.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
-        ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``, ``/metrics``);
+        ``/routez``, ``/leafz``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``,
+        ``/metrics``);
         ``0`` or ``-1`` picks a free port, read it from :attr:`http_port`. None (the
         default): no monitoring.
     http_host (str | None): interface of the monitoring endpoints (None: ``host``).
@@ -209,6 +254,7 @@ class Server:
         resolver_preload: Mapping[str, str] | None = DEFAULT,
         jetstream: bool | JetStreamOptions | None = DEFAULT,
         cluster: ClusterOptions | None = DEFAULT,
+        leafnodes: LeafNodeOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -246,6 +292,7 @@ class Server:
             "resolver_preload": resolver_preload,
             "jetstream": jetstream,
             "cluster": cluster,
+            "leafnodes": leafnodes,
             "http_host": http_host,
             "http_port": http_port,
         }
@@ -461,6 +508,15 @@ class Server:
         return self._native.cluster_name()
 
     @property
+    def leaf_port(self) -> int | None:
+        """The port leaf nodes dial into (the bound one once started), or None when nothing
+        listens for them (no ``leafnodes``, or no ``port`` in it)."""
+        leafnodes = self._native.config().get("leafnodes")
+        if leafnodes is None or leafnodes.get("port") is None:
+            return None
+        return self._native.leaf_port()
+
+    @property
     def url(self) -> str:
         """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
         host = self.host
@@ -659,6 +715,11 @@ class Server:
         """``/routez`` as a dict: the route connections to the cluster's other servers.
         Parameter: ``subs`` (bool or ``"detail"``)."""
         return self._monitoring().routez(**params)
+
+    def leafz(self, **params: Any) -> dict[str, Any]:
+        """``/leafz`` as a dict: the leaf node connections (to hubs and from leaf nodes).
+        Parameters: ``subs`` (bool), ``acc`` (only that account's connections)."""
+        return self._monitoring().leafz(**params)
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         """``/subsz`` as a dict. Parameters: ``subs``, ``offset``, ``limit``, ``test``, ``acc``."""

@@ -2,15 +2,15 @@
 
 nats-server serves its monitoring documents on the system account too:
 ``$SYS.REQ.SERVER.PING`` (statsz, from every server), ``$SYS.REQ.SERVER.PING.<Z>`` and
-``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``ROUTEZ``, ``SUBSZ``, ``HEALTHZ``,
-``STATSZ``, ``IDZ``, ``ACCOUNTZ``, ``JSZ``, and ``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.SUBSZ`` /
-``.STATZ`` / ``.INFO`` for one account (every account reaches its own through the imports the
-engine gives it); ``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A
-reply is
+``$SYS.REQ.SERVER.<server id>.<Z>`` for ``VARZ``, ``CONNZ``, ``ROUTEZ``, ``LEAFZ``, ``SUBSZ``,
+``HEALTHZ``, ``STATSZ``, ``IDZ``, ``ACCOUNTZ``, ``JSZ``, and
+``$SYS.REQ.ACCOUNT.<account>.CONNZ`` / ``.LEAFZ`` / ``.SUBSZ`` / ``.STATZ`` / ``.INFO`` for
+one account (every account reaches its own through the imports the engine gives it);
+``$SYS.REQ.ACCOUNT.PING.STATZ`` for every account with connections. A reply is
 ``{"server": {...}, "data": <the document>}`` (``IDZ``: the document alone;
-``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's options
-as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``, ``tags``,
-``domain``): a server they do not select stays silent.
+``$SYS.REQ.SERVER.PING``: ``{"server", "statsz"}``); a request body is the endpoint's
+options as JSON plus nats-server's server filters (``server_name``, ``host``, ``cluster``,
+``tags``, ``domain``): a server they do not select stays silent.
 
 The documents are the monitoring endpoints' (:mod:`fastnats.monitor`, imported on the first
 request). The handlers are in-process subscriptions in the system account: they run on a
@@ -50,9 +50,9 @@ STATSZ_INTERVAL = 10.0
 _log = logging.getLogger("fastnats.system")
 
 _SERVER_Z = frozenset(
-    {"VARZ", "CONNZ", "ROUTEZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
+    {"VARZ", "CONNZ", "ROUTEZ", "LEAFZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
 )
-_ACCOUNT_Z = frozenset({"CONNZ", "SUBSZ", "STATZ", "INFO"})
+_ACCOUNT_Z = frozenset({"CONNZ", "LEAFZ", "SUBSZ", "STATZ", "INFO"})
 # nats-server's ConnState: the `state` option of a CONNZ request.
 _CONN_STATES = {0: "open", 1: "closed", 2: "all"}
 
@@ -196,6 +196,11 @@ class SystemServices:
             return monitor.connz(**_connz_params(options, account))
         if z == "JSZ":
             return monitor.jsz(**_jsz_params(options))
+        if z == "LEAFZ":  # nats-server's LeafzOptions: subscriptions, account
+            return monitor.leafz(
+                subs=bool(options.get("subscriptions")),
+                acc=account or options.get("account") or None,
+            )
         if z == "ROUTEZ":
             subs: bool | str = "detail" if options.get("subscriptions_detail") else False
             return monitor.routez(subs=subs or bool(options.get("subscriptions")))

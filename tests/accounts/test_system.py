@@ -52,7 +52,7 @@ async def test_server_ping_answers_statsz(start_server):
 @pytest.mark.parametrize(
     ("z", "key"),
     [("VARZ", "server_id"), ("CONNZ", "num_connections"), ("SUBSZ", "num_subscriptions"),
-     ("HEALTHZ", "status"), ("ROUTEZ", "num_routes")],
+     ("HEALTHZ", "status"), ("ROUTEZ", "num_routes"), ("LEAFZ", "leafnodes")],
 )
 async def test_ping_z_requests_wrap_the_endpoint_documents(start_server, z, key):
     srv = system_server(start_server)
@@ -131,6 +131,8 @@ async def test_account_connz_and_subsz_are_limited_to_the_account(start_server):
         assert own["num_connections"] == 1
         own = (await request(a, "$SYS.REQ.SERVER.PING.CONNZ"))["data"]
         assert own["num_connections"] == 1
+        leafz = (await request(sys, "$SYS.REQ.ACCOUNT.A.LEAFZ"))["data"]
+        assert (leafz["leafnodes"], leafz["leafs"]) == (0, [])
     finally:
         await a.close()
         await sys.close()

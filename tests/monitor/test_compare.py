@@ -378,6 +378,14 @@ def test_subsz_counts(pair: Pair) -> None:
     ]
 
 
+@pytest.mark.parametrize("query", ["", "?subs=1", "?acc=A", "?subs=true&acc=$G"])
+def test_leafz_without_leaf_nodes(pair: Pair, query: str) -> None:
+    fn, ref = _same(pair, f"/leafz{query}")
+    assert list(fn) == list(ref) == ["server_id", "now", "leafnodes", "leafs"]
+    assert (fn["leafnodes"], fn["leafs"]) == (ref["leafnodes"], ref["leafs"]) == (0, [])
+    assert RFC3339.fullmatch(fn["now"]) and RFC3339.fullmatch(ref["now"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad parameters: HTTP 400 and nats-server's exact text
 # ---------------------------------------------------------------------------------------------
@@ -422,6 +430,8 @@ BAD = [
     "/subsz?test=foo.*&subs=x",
     "/subsz?limit=x&offset=y",
     "/subscriptionsz?subs=x",
+    "/leafz?subs=x",
+    "/leafz?subs=detail",  # nats-server's leafz decodes a bool only
     "/healthz?details=zz",
     "/healthz?js-enabled-only=x",
     "/healthz?js-server-only=x&details=y",
@@ -516,7 +526,7 @@ def test_index_page(pair: Pair) -> None:
         reply = m.get("/")
         assert reply.status == 200
         assert reply.headers["content-type"] == "text/html; charset=utf-8"
-        for path in ("varz", "connz", "subsz", "healthz"):
+        for path in ("varz", "connz", "subsz", "healthz", "leafz"):
             assert f"href=./{path}" in reply.text, (m.kind, path)
     assert "href=./metrics" in pair.fn.get("/").text
 
@@ -534,6 +544,7 @@ def test_http_req_stats(fresh_pair: Pair) -> None:
         "/connz",
         "/subsz?subs=x",  # counted before decoding
         "/subscriptionsz",  # counted as /subsz
+        "/leafz?subs=x",  # counted before decoding
         "/healthz?details=x",
         "/healthz",
         "/",
@@ -552,6 +563,7 @@ def test_http_req_stats(fresh_pair: Pair) -> None:
             "/": 1,
             "/connz": 2,
             "/healthz": 2,
+            "/leafz": 1,
             "/subsz": 2,
             "/varz": 2,
         }

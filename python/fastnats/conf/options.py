@@ -27,7 +27,9 @@ result is a :class:`ServerConfig`:
     JetStream) is its settings with canonical keys: ``store_dir``, ``max_memory_store``,
     ``max_file_store``, ``domain``, ``sync_interval`` (see :mod:`fastnats.conf.jetstream`).
     ``cluster`` (when the ``cluster`` block has a port) is the engine's ``cluster`` option
-    (see :mod:`fastnats.conf.cluster`).
+    (see :mod:`fastnats.conf.cluster`); ``leafnodes`` (from ``leafnodes`` or ``leaf``, when
+    the block has a port or a remote) the engine's ``leafnodes`` option (see
+    :mod:`fastnats.conf.leafnodes`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -73,6 +75,7 @@ from .authorization import conflicts, parse_authorization
 from .cluster import ClusterParser
 from .errors import ConfigError, Position
 from .jetstream import JetStreamParser
+from .leafnodes import LeafNodesParser
 from .nodes import ConfigDict, position_of, used_as_variable
 from .parser import load
 from .tls import parse_tls
@@ -106,8 +109,6 @@ def load_config(
 
 UNSUPPORTED: dict[str, str] = {
     "gateway": "gateways",
-    "leaf": "leaf nodes",
-    "leafnodes": "leaf nodes",
     "websocket": "WebSocket",
     "ws": "WebSocket",
     "mqtt": "MQTT",
@@ -639,6 +640,23 @@ class _Mapper:
                 "(as in nats-server; --cluster gives one)"
             )
 
+    # leaf nodes (fastnats.conf.leafnodes)
+    def k_leafnodes(self, key: str, value: Any) -> None:
+        parser = LeafNodesParser(self.report_at, self.warn_at)
+        parser.block(self.config, key)
+        self.out.server.pop("leafnodes", None)  # a later block replaces an earlier one
+        options = parser.result()
+        if not parser.ok:
+            return
+        self.out.notes.extend(f"{self.where(key)}{note}" for note in parser.notes)
+        if options is not None:
+            self.out.server["leafnodes"] = options
+        else:
+            self.out.notes.append(
+                f"{self.where(key)}the leafnodes block has no port and no remote to dial: no leaf "
+                "nodes (as in nats-server)"
+            )
+
     # tls
     def k_tls(self, key: str, value: Any) -> None:
         tls = parse_tls(self.config, key, self.report_at)
@@ -772,6 +790,9 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "resolver_preload": (_Mapper.k_resolver_preload, "resolver_preload"),
     # cluster
     "cluster": (_Mapper.k_cluster, "cluster"),
+    # leaf nodes
+    "leafnodes": (_Mapper.k_leafnodes, "leafnodes"),
+    "leaf": (_Mapper.k_leafnodes, "leafnodes"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
     # JetStream

@@ -179,11 +179,16 @@ class _Parser:
             out[name] = value
 
 
-def parse_tls(config: Any, key: str, report: Report) -> dict[str, Any] | None:
+def parse_tls(
+    config: Any, key: str, report: Report, *, client: bool = False
+) -> dict[str, Any] | None:
     """Maps ``config[key]`` (the ``tls`` block of a parsed config) onto the ``tls`` option.
 
     Problems go to ``report`` (the block's own at ``config[key]``); returns None when the
-    block can not be used."""
+    block can not be used. ``client``: the block of a connection this server dials (a leaf
+    node remote): the certificate and key are optional (both or neither), and ``verify`` is
+    read and left out (a dialling server always verifies the one it dials, as nats-server's
+    does)."""
     block = config[key]
     if not isinstance(block, dict):
         report(
@@ -210,6 +215,9 @@ def parse_tls(config: Any, key: str, report: Report) -> dict[str, Any] | None:
     if len(missing) == 1:
         report(config, key, f"missing {missing[0]!r} in TLS configuration")
         return None
+    if client:
+        tls.pop("verify", None)
+        return tls
     if missing:
         report(
             config,

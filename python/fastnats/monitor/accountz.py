@@ -1,9 +1,9 @@
 """``/accountz``: the accounts' names, or with ``acc`` one account's detail.
 
 The detail is nats-server's ``AccountInfo`` for an account of the configuration file: its
-exports and imports (from the engine's ``accounts`` option), its client connections and its
-subject-index statistics. fastnats has no JWTs, leaf nodes, JetStream or mappings, so those
-fields are absent or zero; the system account's own services (``$SYS.REQ...``) are not
+exports and imports (from the engine's ``accounts`` option), its client and leaf node
+connections and its subject-index statistics. fastnats has no JWTs or mappings, so those
+fields are absent; the system account's own services (``$SYS.REQ...``) are not
 served, so their exports, imports and internal subscriptions are absent too.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import rfc3339
-from . import accounts, clock
+from . import accounts, clock, leafz
 from .params import BadRequest, Query
 from .state import MonitorState
 from .subsz import sublist_stats
@@ -74,7 +74,7 @@ def _detail(monitor: MonitorState, config: dict[str, Any], name: str) -> dict[st
             "expired": False,
             "complete": True,
             "jetstream_enabled": _jetstream_enabled(native, name),
-            "leafnode_connections": 0,
+            "leafnode_connections": sum(1 for r in leafz.leafs(native) if r["account"] == name),
             "client_connections": sum(1 for c in native.connections() if accounts.of(c) == name),
             "subscriptions": stats["num_subscriptions"],
         }

@@ -1,6 +1,6 @@
 """The monitoring of one server as :class:`fastnats.Server` uses it: the shared
 :class:`~.state.MonitorState` plus the documents as dicts (``Server.varz()``, ``connz()``,
-``routez()``, ``subsz()``, ``accountz()``, ``accstatz()``, ``jsz()``, ``metrics()``).
+``routez()``, ``leafz()``, ``subsz()``, ``accountz()``, ``accstatz()``, ``jsz()``, ``metrics()``).
 
 This module imports the endpoint modules; they import :mod:`.state`, never this one.
 """
@@ -13,6 +13,7 @@ from . import accountz as _accountz
 from . import accstatz as _accstatz
 from . import connz as _connz
 from . import jsz as _jsz
+from . import leafz as _leafz
 from . import metrics as _metrics
 from . import routez as _routez
 from . import subsz as _subsz
@@ -24,8 +25,8 @@ __all__ = ["Monitor"]
 
 
 class Monitor(MonitorState):
-    """Builds ``/varz``, ``/connz``, ``/routez``, ``/subsz``, ``/accountz``, ``/accstatz``,
-    ``/jsz`` and ``/metrics`` for one native server."""
+    """Builds ``/varz``, ``/connz``, ``/routez``, ``/leafz``, ``/subsz``, ``/accountz``,
+    ``/accstatz``, ``/jsz`` and ``/metrics`` for one native server."""
 
     # snapshots from Python -----------------------------------------------------------------
     def varz(self) -> dict[str, Any]:
@@ -36,6 +37,9 @@ class Monitor(MonitorState):
 
     def routez(self, **params: Any) -> dict[str, Any]:
         return _routez.routez(self, query_from_kwargs(params, _routez.PARAMS))
+
+    def leafz(self, **params: Any) -> dict[str, Any]:
+        return _leafz.leafz(self, query_from_kwargs(params, _leafz.PARAMS))
 
     def subsz(self, **params: Any) -> dict[str, Any]:
         return _subsz.subsz(self, query_from_kwargs(params, _subsz.PARAMS))

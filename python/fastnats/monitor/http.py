@@ -25,6 +25,7 @@ from . import accstatz as _accstatz
 from . import connz as _connz
 from . import healthz as _healthz
 from . import jsz as _jsz
+from . import leafz as _leafz
 from . import metrics as _metrics
 from . import routez as _routez
 from . import subsz as _subsz
@@ -86,6 +87,7 @@ def _root(monitor: MonitorState, query: Query) -> Response:
             ("General", "/varz"),
             ("Connections", "/connz"),
             ("Routes", "/routez"),
+            ("LeafNodes", "/leafz"),
             ("Accounts", "/accountz"),
             ("Account Stats", "/accstatz"),
             ("Subscriptions", "/subsz"),
@@ -129,6 +131,10 @@ def _routez_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_routez.routez(monitor, query, lambda: monitor.count_request("/routez")))
 
 
+def _leafz_route(monitor: MonitorState, query: Query) -> Response:
+    return _json(_leafz.leafz(monitor, query, lambda: monitor.count_request("/leafz")))
+
+
 def _subsz_route(monitor: MonitorState, query: Query) -> Response:
     return _json(_subsz.subsz(monitor, query, lambda: monitor.count_request("/subsz")))
 
@@ -161,6 +167,7 @@ ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
     "/varz": _varz_route,
     "/connz": _connz_route,
     "/routez": _routez_route,
+    "/leafz": _leafz_route,
     "/subsz": _subsz_route,
     "/subscriptionsz": _subsz_route,
     "/accountz": _accountz_route,

@@ -1,5 +1,5 @@
-"""``/metrics``: the ``/varz``, ``/subsz``, ``/accstatz`` and ``/routez`` figures in Prometheus text
-format 0.0.4.
+"""``/metrics``: the ``/varz``, ``/subsz``, ``/accstatz``, ``/routez`` and ``/leafz`` figures in
+Prometheus text format 0.0.4.
 
 Every name starts with ``fastnats_``. Counters (``_total``) only grow while the server runs;
 gauges are a value at scrape time. The tables are the single place names and help texts live;
@@ -8,6 +8,8 @@ README.md lists them for operators. The per-account series (``fastnats_account_*
 the message, byte and slow-consumer counts are the account's counters (closed connections'
 traffic included). The per-route series (``fastnats_route_*``, labelled ``remote_id`` and
 ``remote_name``) are ``/routez``'s figures for each route connection; ``fastnats_routes``
+counts them. The per-leaf series (``fastnats_leaf_*``, labelled ``name``, the other server's
+name, and ``account``) are ``/leafz``'s figures for each leaf connection; ``fastnats_leafs``
 counts them.
 """
 
@@ -17,10 +19,10 @@ import math
 from typing import Any
 
 from .. import _fastnats
-from . import accstatz, routez, usage
+from . import accstatz, leafz, routez, usage
 from .state import MonitorState
 
-__all__ = ["ACCOUNT_METRICS", "CONTENT_TYPE", "METRICS", "metrics"]
+__all__ = ["ACCOUNT_METRICS", "CONTENT_TYPE", "LEAF_METRICS", "METRICS", "ROUTE_METRICS", "metrics"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -224,6 +226,48 @@ ROUTE_METRICS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+# (name, type, help, key of a leaf snapshot entry; "#subscriptions" is the list's length).
+LEAF_METRICS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "fastnats_leaf_in_msgs_total",
+        "counter",
+        "Messages received over the leaf connection, by server and account (/leafz in_msgs).",
+        "in_msgs",
+    ),
+    (
+        "fastnats_leaf_in_bytes_total",
+        "counter",
+        "Payload bytes received over the leaf connection, by server and account (/leafz in_bytes).",
+        "in_bytes",
+    ),
+    (
+        "fastnats_leaf_out_msgs_total",
+        "counter",
+        "Messages sent over the leaf connection, by server and account (/leafz out_msgs).",
+        "out_msgs",
+    ),
+    (
+        "fastnats_leaf_out_bytes_total",
+        "counter",
+        "Payload bytes sent over the leaf connection, by server and account (/leafz out_bytes).",
+        "out_bytes",
+    ),
+    (
+        "fastnats_leaf_subscriptions",
+        "gauge",
+        "Interest the other side registered over the leaf connection, by server and account "
+        "(/leafz subscriptions).",
+        "#subscriptions",
+    ),
+    (
+        "fastnats_leaf_rtt_seconds",
+        "gauge",
+        "Round-trip time last measured on the leaf connection, by server and account (/leafz rtt).",
+        "rtt",
+    ),
+)
+
+
 def _field(entry: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         entry = entry[part]
@@ -314,6 +358,18 @@ def metrics(monitor: MonitorState) -> str:
                 f'remote_name="{_label(row.get("remote_name") or "")}"'
             )
             lines.append(f"{name}{{{peer}}} {_number(value)}")
+    leaf_rows = leafz.leafs(native)
+    _family(lines, "fastnats_leafs", "gauge", "Leaf node connections open now (/leafz leafnodes).")
+    lines.append(f"fastnats_leafs {len(leaf_rows)}")
+    for name, kind, help_text, key in LEAF_METRICS:
+        _family(lines, name, kind, help_text)
+        for row in leaf_rows:
+            if key == "#subscriptions":
+                value = len(row.get("subscriptions") or [])
+            else:
+                value = row.get(key) or 0
+            leaf = f'name="{_label(row.get("name") or "")}",account="{_label(row["account"])}"'
+            lines.append(f"{name}{{{leaf}}} {_number(value)}")
     _family(
         lines,
         "fastnats_http_requests_total",

@@ -3,9 +3,9 @@
 Field names, order and units follow nats-server's ``Varz`` struct: durations from the config
 (``ping_interval``, ``write_deadline``) in nanoseconds, ``uptime`` as ``1h2m3s``, times as
 RFC 3339 UTC. Fields nats-server omits when empty (``omitempty``) are omitted here on the same
-condition. What fastnats does not have (gateways, leaf nodes, MQTT, WebSocket) appears as
-the same empty objects nats-server shows when those are not configured, and so do JetStream
-when it is off and ``cluster`` without a cluster.
+condition. What fastnats does not have (gateways, MQTT, WebSocket) appears as the same empty
+objects nats-server shows when those are not configured, and so do JetStream when it is off,
+``cluster`` without a cluster and ``leaf`` without leaf nodes.
 
 With a cluster: ``cluster`` is nats-server's ``ClusterOptsVarz`` (``name`` the cluster's
 name as it runs, ``addr`` and ``cluster_port`` the route listener, ``auth_timeout``,
@@ -14,6 +14,12 @@ name as it runs, ``addr`` and ``cluster_port`` the route listener, ``auth_timeou
 does not pool routes), ``write_deadline``); ``connect_urls`` the client URLs of the cluster
 (this server's and its peers'); ``routes`` the route connections and ``remotes`` the distinct
 peers they reach.
+
+With leaf nodes: ``leaf`` is nats-server's ``LeafNodeOptsVarz``: with a listener ``host``,
+``port`` (the bound one), ``auth_timeout``, ``tls_timeout``, ``tls_required`` and
+``tls_verify``; ``remotes`` the configured hubs (``local_account``, ``$G`` when none was
+given, ``urls`` as ``host:port`` with nats-server's default port 7422, ``tls_timeout`` with
+TLS, ``deny`` with ``imports``/``exports``). ``leafnodes`` counts the leaf connections.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from .. import _fastnats
 from ..gocompat import rfc3339, url_parse
-from . import accounts, clock, jsz, routez, usage
+from . import accounts, clock, jsz, leafz, routez, usage
 from .state import MonitorState
 
 __all__ = ["varz"]
@@ -31,6 +37,7 @@ __all__ = ["varz"]
 # Defaults nats-server reports for options fastnats has no knob for yet.
 AUTH_TIMEOUT = 2.0  # seconds; nats-server's DEFAULT_AUTH_TIMEOUT
 TLS_TIMEOUT = 2.0  # seconds; nats-server's DEFAULT_TLS_TIMEOUT
+LEAF_PORT = 7422  # nats-server's DEFAULT_LEAFNODE_PORT, added to remote URLs without one
 
 
 def _ns(seconds: float) -> int:
@@ -91,7 +98,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "max_pending": config["max_pending"],
             "cluster": _cluster(native, cluster),
             "gateway": {},
-            "leaf": {},
+            "leaf": _leaf(native, config.get("leafnodes")),
             "mqtt": {},
             "websocket": {},
             "jetstream": _jetstream(monitor),
@@ -108,7 +115,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "total_connections": stats.get("total_connections", 0),
             "routes": len(route_rows),
             "remotes": len({r["remote_id"] for r in route_rows}),
-            "leafnodes": 0,
+            "leafnodes": len(leafz.leafs(native)),
             "in_msgs": stats.get("in_msgs", 0),
             "in_bytes": stats.get("in_bytes", 0),
             "in_client_msgs": stats.get("in_msgs", 0),
@@ -157,12 +164,57 @@ def _cluster(native: Any, cluster: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v}
 
 
-def _host_port(url: str) -> str:
-    """nats-server's ``urlsToStrings``: a route URL's ``host:port`` (without credentials)."""
+def _leaf(native: Any, leafnodes: dict[str, Any] | None) -> dict[str, Any]:
+    """nats-server's ``LeafNodeOptsVarz`` (fields left out when empty, as its omitempty)."""
+    if leafnodes is None:
+        return {}
+    doc: dict[str, Any] = {}
+    if leafnodes.get("port") is not None:  # the listener's settings (nats-server's baseline)
+        tls = leafnodes.get("tls")
+        tls_timeout = float((tls or {}).get("timeout") or TLS_TIMEOUT)
+        auth_timeout = (leafnodes.get("authorization") or {}).get("timeout")
+        if not auth_timeout:  # nats-server's getDefaultAuthTimeout
+            auth_timeout = tls_timeout + 1.0 if tls else AUTH_TIMEOUT
+        doc = {
+            "host": leafnodes.get("host") or "",
+            "port": native.leaf_port() or 0,
+            "auth_timeout": auth_timeout,
+            "tls_timeout": tls_timeout,
+            "tls_required": bool(tls),
+            "tls_verify": bool((tls or {}).get("verify")),
+        }
+    remotes = [_remote(r) for r in leafnodes.get("remotes") or []]
+    doc["remotes"] = remotes
+    return {k: v for k, v in doc.items() if v}
+
+
+def _remote(remote: dict[str, Any]) -> dict[str, Any]:
+    """nats-server's ``RemoteLeafOptsVarz``."""
+    doc: dict[str, Any] = {"local_account": remote.get("account") or "$G"}
+    tls = remote.get("tls")
+    if tls is not None:
+        doc["tls_timeout"] = float(tls.get("timeout") or TLS_TIMEOUT)
+    doc["urls"] = [_host_port(u, LEAF_PORT) for u in remote.get("urls") or []]
+    deny = {
+        key: remote[field]
+        for key, field in (("exports", "deny_exports"), ("imports", "deny_imports"))
+        if remote.get(field)
+    }
+    if deny:
+        doc["deny"] = deny
+    return doc
+
+
+def _host_port(url: str, default_port: int | None = None) -> str:
+    """nats-server's ``urlsToStrings``: a URL's ``host:port`` (without credentials), the
+    default port added where nats-server adds it (leaf remotes)."""
     try:
-        return url_parse(url if "://" in url else f"nats-route://{url}").host
+        host = url_parse(url if "://" in url else f"nats-route://{url}").host
     except ValueError:
         return url
+    if default_port is not None and (host.endswith("]") or ":" not in host):
+        host = f"{host}:{default_port}"
+    return host
 
 
 def _jetstream(monitor: MonitorState) -> dict[str, Any]:
