@@ -232,8 +232,8 @@ def test_credentials_bind_an_account_and_a_wrong_password_forms_nothing(
 
     async def body() -> None:
         # Both still serve their clients; the bad pair formed no leaf connection.
-        for node in (bad_hub, bad_leaf):
-            c = await nats.connect(node.url)
+        for url in (bad_hub.url.replace("nats://", "nats://a:a@"), bad_leaf.url):
+            c = await nats.connect(url)
             sub = await c.subscribe("alive")
             await c.publish("alive", b"1")
             assert (await sub.next_msg(timeout=5)).data == b"1"
