@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import fastnats
+import nats.errors
 import pytest
 
 from ..conftest import peer_server
@@ -387,3 +388,77 @@ def mesh_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeshFacto
         yield factory
     finally:
         factory.stop()
+
+
+# Single servers (leaf nodes, TLS) ---------------------------------------------------
+
+
+class Servers:
+    """Starts servers from config texts in ``directory``; ``stop()`` kills them by PID."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.nodes: list[Node] = []
+
+    def start(self, kind: str, name: str, config: str, ports: list[int]) -> Node:
+        if not node_available(kind):
+            pytest.skip(f"no nats-server {kind}")
+        port, http_port, leaf_port = ports
+        path = self.directory / f"{name}.conf"
+        path.write_text(
+            f"server_name: {json.dumps(name)}\n"
+            f"listen: {json.dumps(f'{HOST}:{port}')}\n"
+            f"http: {json.dumps(f'{HOST}:{http_port}')}\n" + config
+        )
+        node = Node(
+            index=len(self.nodes),
+            kind=kind,
+            port=port,
+            http_port=http_port,
+            cluster_port=leaf_port,
+            config=path,
+        )
+        self.nodes.append(node)
+        return node.start()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.kill()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Servers]:
+    s = Servers(tmp_path)
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def leafz(node: Node) -> dict[str, Any]:
+    result: dict[str, Any] = node.get("/leafz?subs=1")
+    return result
+
+
+async def settle(*clients: Any) -> None:
+    """Flush round trips on every client (their servers have processed what they sent)."""
+    for c in clients:
+        await c.flush()
+
+
+async def interest_reaches(client: Any, watcher: Any, subject: str) -> None:
+    """Waits until a message ``client`` publishes on ``subject`` reaches ``watcher`` (a
+    subscription on the other server): the interest crossed the leaf connection."""
+    for _ in range(100):
+        await client.publish(subject, b"probe")
+        await client.flush()
+        try:
+            await watcher.next_msg(timeout=0.05)
+            while watcher.pending_msgs:
+                await watcher.next_msg(timeout=0.05)
+            return
+        except nats.errors.TimeoutError:
+            continue
+    raise AssertionError(f"interest in {subject} never crossed")
+
+

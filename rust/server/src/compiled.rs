@@ -29,6 +29,19 @@ pub struct CompiledConfig {
     /// TLS on routes (`cluster.tls`): both sides of a route, built at start (taken by the
     /// engine; a reload may not change the cluster).
     pub route_tls: Option<RouteTls>,
+    /// TLS on leaf connections (`leafnodes.tls`, each remote's `tls`), built at start
+    /// (taken by the engine).
+    pub leaf_tls: LeafTls,
+}
+
+/// TLS of leaf connections: the listener's, and each remote's (by position), when set.
+#[derive(Clone, Default)]
+pub struct LeafTls {
+    /// Accepting leaf nodes, with its settings (timeout, handshake first).
+    pub listener: Option<(TlsAcceptor, TlsConfig)>,
+    /// Dialling each remote: the connector, the handshake's time limit and whether TLS
+    /// comes before the hub's INFO.
+    pub remotes: Vec<Option<(tokio_rustls::TlsConnector, std::time::Duration, bool)>>,
 }
 
 /// The two sides of TLS on routes.
@@ -73,12 +86,38 @@ impl Config {
             }),
             None => None,
         };
+        let mut leaf_tls = LeafTls::default();
+        if let Some(leafs) = &self.leafnodes {
+            if let Some(t) = &leafs.tls {
+                leaf_tls.listener = Some((crate::tls::server_config(t)?.into(), t.clone()));
+            }
+            for r in &leafs.remotes {
+                let wants = r.tls.is_some() || r.urls.iter().any(|u| u.starts_with("tls://"));
+                let t = r.tls.clone().unwrap_or_default();
+                leaf_tls.remotes.push(if wants {
+                    let cert = match (&t.cert_file, &t.key_file) {
+                        (Some(c), Some(k)) => Some((c.as_path(), k.as_path())),
+                        (None, None) => None,
+                        _ => {
+                            return Err(ConfigError::Tls(
+                                "leafnode remote tls needs both cert_file and key_file".into(),
+                            ))
+                        }
+                    };
+                    let config = crate::tls::dialer_config(t.ca_file.as_deref(), cert)?;
+                    Some((config.into(), t.timeout, t.handshake_first))
+                } else {
+                    None
+                });
+            }
+        }
         Ok(CompiledConfig {
             config: self.clone(),
             imports,
             authorizer,
             tls,
             route_tls,
+            leaf_tls,
         })
     }
 }

@@ -97,6 +97,7 @@ impl Engine {
         };
         let mut compiled = compiled;
         let route_tls = compiled.route_tls.take();
+        let leaf_tls = std::mem::take(&mut compiled.leaf_tls);
         let config = &compiled.config;
         let cluster = match &config.cluster {
             Some(c) => {
@@ -120,7 +121,11 @@ impl Engine {
         };
         let leafnodes = match &config.leafnodes {
             Some(l) => {
-                let nodes = Arc::new(crate::leaf::nodes::LeafNodes::new(l.clone(), &info));
+                let nodes = Arc::new(crate::leaf::nodes::LeafNodes::new(
+                    l.clone(),
+                    &info,
+                    leaf_tls,
+                ));
                 let listener = match l.port {
                     Some(port) => {
                         let bind_to = format!("{}:{port}", l.host);

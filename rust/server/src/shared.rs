@@ -83,6 +83,7 @@ impl Shared {
             authorizer,
             tls,
             route_tls: _,
+            leaf_tls: _,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let accounts = build_accounts(None, &config, &authorizer, &imports);
@@ -181,6 +182,7 @@ impl Shared {
             authorizer,
             tls,
             route_tls: _,
+            leaf_tls: _,
         } = compiled;
         {
             let mut accounts = self.accounts.write();

@@ -146,8 +146,20 @@ pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
 /// server's certificate (a peer with `verify` asks for it). Read once per start, like
 /// [`server_config`].
 pub fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
+    dialer_config(
+        cfg.ca_file.as_deref(),
+        Some((&cfg.cert_file, &cfg.key_file)),
+    )
+}
+
+/// The rustls config of a dialling side: the peer verified against `ca` (the system's
+/// roots without one), and `cert` (certificate chain and key files) presented when given.
+pub fn dialer_config(
+    ca: Option<&Path>,
+    cert: Option<(&Path, &Path)>,
+) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
     let mut roots = RootCertStore::empty();
-    match cfg.ca_file.as_deref() {
+    match ca {
         Some(ca) => {
             for c in certs("CA", ca)? {
                 roots.add(c).map_err(|e| ConfigError::TlsParse {
@@ -164,24 +176,29 @@ pub fn client_config(cfg: &TlsConfig) -> Result<Arc<rustls::ClientConfig>, Confi
             }
         }
     }
-    let chain = certs("certificate", &cfg.cert_file)?;
-    let key = PrivateKeyDer::from_pem_reader(open("key", &cfg.key_file)?).map_err(|e| {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::Tls(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots);
+    let Some((cert_file, key_file)) = cert else {
+        return Ok(Arc::new(builder.with_no_client_auth()));
+    };
+    let chain = certs("certificate", cert_file)?;
+    let key = PrivateKeyDer::from_pem_reader(open("key", key_file)?).map_err(|e| {
         ConfigError::TlsParse {
             what: "key",
-            path: cfg.key_file.clone(),
+            path: key_file.to_path_buf(),
             reason: e.to_string(),
         }
     })?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ConfigError::Tls(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_client_auth_cert(chain, key)
-        .map_err(|e| ConfigError::TlsKeyPair {
-            cert: cfg.cert_file.clone(),
-            key: cfg.key_file.clone(),
-            reason: e.to_string(),
-        })?;
+    let config =
+        builder
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| ConfigError::TlsKeyPair {
+                cert: cert_file.to_path_buf(),
+                key: key_file.to_path_buf(),
+                reason: e.to_string(),
+            })?;
     Ok(Arc::new(config))
 }

@@ -164,12 +164,7 @@ impl LeafNodeConfig {
             path: format!("leafnodes.{path}"),
             message,
         };
-        if self.tls.is_some() {
-            return Err(invalid(
-                "tls".into(),
-                "TLS on leaf connections is not supported by fastnats yet".into(),
-            ));
-        }
+
         if !crate::route::config::is_uncompressed(&self.compression) {
             return Err(invalid(
                 "compression".into(),
@@ -186,12 +181,6 @@ impl LeafNodeConfig {
             for (j, url) in r.urls.iter().enumerate() {
                 crate::route::url::RouteUrl::parse_with_port(url, 7422)
                     .map_err(|e| invalid(format!("remotes[{i}].urls[{j}]"), e))?;
-            }
-            if r.tls.is_some() || r.urls.iter().any(|u| u.starts_with("tls://")) {
-                return Err(invalid(
-                    format!("remotes[{i}].tls"),
-                    "TLS on leaf connections is not supported by fastnats yet".into(),
-                ));
             }
             for (what, list) in [
                 ("deny_imports", &r.deny_imports),

@@ -39,12 +39,14 @@ use crate::shared::Shared;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A connection this server dialled as a leaf.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Dialled {
     /// The remote's configuration.
     pub remote: RemoteLeaf,
     /// The URL dialled.
     pub url: RouteUrl,
+    /// TLS to the hub: the connector, the handshake's time limit, TLS before INFO.
+    pub tls: Option<(tokio_rustls::TlsConnector, Duration, bool)>,
 }
 
 /// How a leaf connection ended, for its dialer.
@@ -80,20 +82,39 @@ pub async fn serve(
         addr,
     ));
     me.headers.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (rd, wr) = stream.into_split();
-    me.out.lock().socket = Some(WriteSock::Tcp(wr));
-    let nonce = if dialled.is_none() {
+    let hello = if dialled.is_none() {
         let nonce = crate::auth::new_nonce();
         let cluster = shared
             .cluster
             .as_ref()
             .map(|c| c.name())
             .unwrap_or_default();
-        me.queue(&leafs.info_line(cid, &addr.ip().to_string(), &nonce, &cluster));
-        Some(nonce)
+        Some((
+            nonce.clone(),
+            leafs.info_line(cid, &addr.ip().to_string(), &nonce, &cluster),
+        ))
     } else {
         None
     };
+    let (rd, wr, initial) = match handshake(
+        &leafs,
+        stream,
+        dialled.as_ref(),
+        hello.as_ref().map(|(_, line)| line.as_slice()),
+    )
+    .await
+    {
+        Ok(sides) => sides,
+        Err(e) => {
+            log_at!(
+                Level::Error,
+                "{addr} - lid:{cid} - TLS leafnode handshake error: {e}"
+            );
+            return Outcome::default();
+        }
+    };
+    me.out.lock().socket = Some(wr);
+    let nonce = hello.map(|(nonce, _)| nonce);
     let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     me.flush();
     let keep = KeepAlive {
@@ -120,10 +141,77 @@ pub async fn serve(
     };
     drop(config);
     let mut io = PeerIo::new(shared, me);
-    io.run(&mut leaf, ReadSock::Tcp(rd), keep).await;
+    io.run(&mut leaf, rd, keep, initial).await;
     let _ = writer.await;
     drop(drain);
     leaf.outcome
+}
+
+/// The socket's sides after TLS, when the connection has it (nats-server's leaf TLS: the
+/// hub's INFO in clear, then the TLS handshake the leaf starts; or TLS first with
+/// `handshake_first`). The hub's INFO is sent here (`hello`); a leaf reads it here before
+/// TLS and returns it to be handled first.
+async fn handshake(
+    leafs: &LeafNodes,
+    stream: TcpStream,
+    dialled: Option<&Dialled>,
+    hello: Option<&[u8]>,
+) -> std::io::Result<(ReadSock, WriteSock, Vec<u8>)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let timed_out = || std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timeout");
+    let mut stream = stream;
+    let plain = |stream: TcpStream, initial: Vec<u8>| {
+        let (rd, wr) = stream.into_split();
+        (ReadSock::Tcp(rd), WriteSock::Tcp(wr), initial)
+    };
+    let tls_sides = |s: tokio_rustls::TlsStream<TcpStream>, initial: Vec<u8>| {
+        let (rd, wr) = tokio::io::split(s);
+        (ReadSock::Tls(rd), WriteSock::Tls(wr), initial)
+    };
+    match (dialled, &leafs.tls.listener) {
+        (None, None) => {
+            stream.write_all(hello.unwrap_or_default()).await?;
+            Ok(plain(stream, Vec::new()))
+        }
+        (None, Some((acceptor, cfg))) => {
+            if !cfg.handshake_first {
+                stream.write_all(hello.unwrap_or_default()).await?;
+            }
+            let mut tls = tokio::time::timeout(cfg.timeout, acceptor.accept(stream))
+                .await
+                .map_err(|_| timed_out())??;
+            if cfg.handshake_first {
+                tls.write_all(hello.unwrap_or_default()).await?;
+            }
+            Ok(tls_sides(tls.into(), Vec::new()))
+        }
+        (Some(d), _) => {
+            let Some((connector, timeout, first)) = &d.tls else {
+                return Ok(plain(stream, Vec::new()));
+            };
+            let mut initial = Vec::new();
+            if !first {
+                // The hub's INFO, in clear: read up to its line end (the hub sends nothing
+                // more until this side starts TLS).
+                let mut byte = [0u8; 1];
+                while !initial.ends_with(b"\n") {
+                    if initial.len() > 64 * 1024 || stream.read(&mut byte).await? == 0 {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "no INFO from the hub",
+                        ));
+                    }
+                    initial.push(byte[0]);
+                }
+            }
+            let name = rustls_pki_types::ServerName::try_from(d.url.host.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            let tls = tokio::time::timeout(*timeout, connector.connect(name, stream))
+                .await
+                .map_err(|_| timed_out())??;
+            Ok(tls_sides(tls.into(), initial))
+        }
+    }
 }
 
 /// Where the handshake is.

@@ -45,13 +45,24 @@ pub async fn accept_loop(shared: Arc<Shared>, leafs: Arc<LeafNodes>, listener: T
 
 /// Starts a dialer for every remote.
 pub fn solicit_remotes(shared: &Arc<Shared>, leafs: &Arc<LeafNodes>) {
-    for remote in &leafs.config.remotes {
-        tokio::spawn(dial_loop(shared.clone(), leafs.clone(), remote.clone()));
+    for (i, remote) in leafs.config.remotes.iter().enumerate() {
+        let tls = leafs.tls.remotes.get(i).cloned().flatten();
+        tokio::spawn(dial_loop(
+            shared.clone(),
+            leafs.clone(),
+            remote.clone(),
+            tls,
+        ));
     }
 }
 
 /// Dials `remote` until shutdown (see the module doc).
-async fn dial_loop(shared: Arc<Shared>, leafs: Arc<LeafNodes>, remote: RemoteLeaf) {
+async fn dial_loop(
+    shared: Arc<Shared>,
+    leafs: Arc<LeafNodes>,
+    remote: RemoteLeaf,
+    tls: Option<(tokio_rustls::TlsConnector, Duration, bool)>,
+) {
     let mut urls: Vec<RouteUrl> = remote
         .urls
         .iter()
@@ -74,6 +85,7 @@ async fn dial_loop(shared: Arc<Shared>, leafs: Arc<LeafNodes>, remote: RemoteLea
                 let dialled = Dialled {
                     remote: remote.clone(),
                     url: url.clone(),
+                    tls: tls.clone(),
                 };
                 let outcome =
                     serve(shared.clone(), leafs.clone(), stream, addr, Some(dialled)).await;

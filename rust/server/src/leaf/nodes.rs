@@ -68,11 +68,17 @@ pub struct LeafNodes {
     pub addr: OnceLock<SocketAddr>,
     leafs: Mutex<HashMap<u64, Leaf>>,
     info: RwLock<LeafInfo>,
+    /// TLS of the listener and of each remote.
+    pub tls: crate::compiled::LeafTls,
 }
 
 impl LeafNodes {
     /// The leaf-node state for `config`; `info` is the client INFO (id, name, limits).
-    pub fn new(config: LeafNodeConfig, info: &fastnats_proto::ServerInfo) -> Self {
+    pub fn new(
+        config: LeafNodeConfig,
+        info: &fastnats_proto::ServerInfo,
+        tls: crate::compiled::LeafTls,
+    ) -> Self {
         let auth_required = config.authorization.as_ref().is_some_and(|a| {
             a.user.as_deref().is_some_and(|u| !u.is_empty()) || !a.users.is_empty()
         });
@@ -87,10 +93,12 @@ impl LeafNodes {
                 go: info.go.clone(),
                 headers: info.headers,
                 auth_required,
+                tls_required: tls.listener.is_some(),
                 max_payload: info.max_payload,
                 ..LeafInfo::default()
             }),
             config,
+            tls,
         }
     }
 

@@ -147,7 +147,7 @@ pub async fn serve(
     };
     drop(config);
     let mut io = PeerIo::new(shared, me);
-    io.run(&mut route, rd, keep).await;
+    io.run(&mut route, rd, keep, Vec::new()).await;
     let _ = writer.await;
     drop(drain);
     Outcome {

@@ -170,8 +170,15 @@ impl PeerIo {
     }
 
     /// Reads and handles ops until the connection closes, then removes the other server's
-    /// interest and tells the dialect.
-    pub async fn run(&mut self, proto: &mut impl Protocol, mut rd: ReadSock, keep: KeepAlive) {
+    /// interest and tells the dialect. `initial` holds bytes read before (a leaf's first
+    /// INFO, read in clear before TLS).
+    pub async fn run(
+        &mut self,
+        proto: &mut impl Protocol,
+        mut rd: ReadSock,
+        keep: KeepAlive,
+        initial: Vec<u8>,
+    ) {
         let mut ping = interval_at(Instant::now() + keep.interval, keep.interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let handshake = tokio::time::sleep(keep.handshake);
@@ -179,8 +186,12 @@ impl PeerIo {
         let me = self.me.clone();
         let closing = me.reader_wake.notified();
         tokio::pin!(closing);
-        let mut buf: Vec<u8> = Vec::new();
+        let mut buf: Vec<u8> = initial;
         let mut needed = 0usize;
+        if !buf.is_empty() {
+            let used = self.process(proto, &buf, &mut needed);
+            buf.drain(..used);
+        }
         while !self.me.is_closed() {
             let want = (16 * 1024).max(needed.saturating_sub(buf.len()));
             tokio::select! {
