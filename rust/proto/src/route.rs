@@ -450,28 +450,48 @@ pub fn write_rs_plus(
     subject: &[u8],
     queue: Option<(&[u8], u32)>,
 ) {
-    out.extend_from_slice(b"RS+ ");
-    out.extend_from_slice(account);
-    out.push(b' ');
-    out.extend_from_slice(subject);
-    if let Some((q, weight)) = queue {
-        out.push(b' ');
-        out.extend_from_slice(q);
-        out.push(b' ');
-        out.extend_from_slice(itoa::Buffer::new().format(weight).as_bytes());
-    }
-    out.extend_from_slice(CRLF);
+    write_interest(
+        out,
+        b"RS+ ",
+        Some(account),
+        subject,
+        queue.map(|(q, w)| (q, Some(w))),
+    );
 }
 
 /// `RS- <account> <subject>[ <queue>]\r\n`.
 pub fn write_rs_minus(out: &mut Vec<u8>, account: &[u8], subject: &[u8], queue: Option<&[u8]>) {
-    out.extend_from_slice(b"RS- ");
-    out.extend_from_slice(account);
-    out.push(b' ');
+    write_interest(
+        out,
+        b"RS- ",
+        Some(account),
+        subject,
+        queue.map(|q| (q, None)),
+    );
+}
+
+/// An interest op: `op`, the account (routes), the subject, and the queue group with its
+/// weight (`+` ops) or without (`-` ops).
+fn write_interest(
+    out: &mut Vec<u8>,
+    op: &[u8],
+    account: Option<&[u8]>,
+    subject: &[u8],
+    queue: Option<(&[u8], Option<u32>)>,
+) {
+    out.extend_from_slice(op);
+    if let Some(account) = account {
+        out.extend_from_slice(account);
+        out.push(b' ');
+    }
     out.extend_from_slice(subject);
-    if let Some(q) = queue {
+    if let Some((q, weight)) = queue {
         out.push(b' ');
         out.extend_from_slice(q);
+        if let Some(weight) = weight {
+            out.push(b' ');
+            out.extend_from_slice(itoa::Buffer::new().format(weight).as_bytes());
+        }
     }
     out.extend_from_slice(CRLF);
 }
@@ -587,24 +607,16 @@ pub fn write_leaf_msg<'q>(
 
 /// `LS+ <subject>\r\n` or, for a queue group, `LS+ <subject> <queue> <weight>\r\n`.
 pub fn write_ls_plus(out: &mut Vec<u8>, subject: &[u8], queue: Option<(&[u8], u32)>) {
-    out.extend_from_slice(b"LS+ ");
-    out.extend_from_slice(subject);
-    if let Some((q, weight)) = queue {
-        out.push(b' ');
-        out.extend_from_slice(q);
-        out.push(b' ');
-        out.extend_from_slice(itoa::Buffer::new().format(weight).as_bytes());
-    }
-    out.extend_from_slice(CRLF);
+    write_interest(
+        out,
+        b"LS+ ",
+        None,
+        subject,
+        queue.map(|(q, w)| (q, Some(w))),
+    );
 }
 
 /// `LS- <subject>[ <queue>]\r\n`.
 pub fn write_ls_minus(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>) {
-    out.extend_from_slice(b"LS- ");
-    out.extend_from_slice(subject);
-    if let Some(q) = queue {
-        out.push(b' ');
-        out.extend_from_slice(q);
-    }
-    out.extend_from_slice(CRLF);
+    write_interest(out, b"LS- ", None, subject, queue.map(|q| (q, None)));
 }

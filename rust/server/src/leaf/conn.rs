@@ -22,7 +22,6 @@ use fastnats_proto::{CloseReason, ConnectInfo, ConnectOptions, Limits, ProtoErro
 use tokio::net::TcpStream;
 
 use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Permissions, SubjectPermission};
-use crate::connection::Connection;
 use crate::delivery::{Hop, HopKind, Origin};
 use crate::io::{ReadSock, WriteSock};
 use crate::kind::Kind;
@@ -31,7 +30,7 @@ use crate::leaf::info::{LeafConnect, LeafInfo};
 use crate::leaf::nodes::{Leaf, LeafNodes};
 use crate::log::Level;
 use crate::log_at;
-use crate::route::peer::{KeepAlive, PeerIo, Protocol};
+use crate::route::peer::{new_connection, KeepAlive, PeerIo, Protocol};
 use crate::route::url::RouteUrl;
 use crate::shared::Shared;
 
@@ -68,20 +67,12 @@ pub async fn serve(
     addr: SocketAddr,
     dialled: Option<Dialled>,
 ) -> Outcome {
-    let _ = stream.set_nodelay(true);
     let Some(drain) = shared.drain_token() else {
         return Outcome::default();
     };
     let config = shared.config();
-    let cid = shared.next_cid();
-    let me = Arc::new(Connection::new(
-        cid,
-        Kind::Leaf,
-        shared.global_account().clone(),
-        config.max_pending,
-        addr,
-    ));
-    me.headers.store(true, std::sync::atomic::Ordering::Relaxed);
+    let me = new_connection(&shared, Kind::Leaf, addr);
+    let cid = me.cid;
     let hello = if dialled.is_none() {
         let nonce = crate::auth::new_nonce();
         let cluster = shared

@@ -26,21 +26,11 @@ pub const DEFAULT_PORT: u16 = 7422;
 
 /// Accepts leaf connections until shutdown.
 pub async fn accept_loop(shared: Arc<Shared>, leafs: Arc<LeafNodes>, listener: TcpListener) {
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            () = shared.shutting_down() => break,
-        };
-        match accepted {
-            Ok((stream, addr)) => {
-                tokio::spawn(serve(shared.clone(), leafs.clone(), stream, addr, None));
-            }
-            Err(e) => {
-                log_at!(Level::Error, "Error accepting leafnode connection: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+    let serving = shared.clone();
+    crate::route::peer::accept_loop(shared, listener, "leafnode", move |stream, addr| {
+        serve(serving.clone(), leafs.clone(), stream, addr, None)
+    })
+    .await;
 }
 
 /// Starts a dialer for every remote.

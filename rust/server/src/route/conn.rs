@@ -16,7 +16,6 @@ use fastnats_proto::{CloseReason, Limits, ProtoError};
 use tokio::net::TcpStream;
 
 use crate::account::Account;
-use crate::connection::Connection;
 use crate::delivery::{Hop, HopKind, Origin};
 use crate::io::{ReadSock, WriteSock};
 use crate::kind::Kind;
@@ -24,7 +23,7 @@ use crate::log::Level;
 use crate::log_at;
 use crate::route::cluster::{Cluster, Refused, Route};
 use crate::route::info::{RouteConnect, RouteInfo};
-use crate::route::peer::{KeepAlive, PeerIo, Protocol};
+use crate::route::peer::{new_connection, KeepAlive, PeerIo, Protocol};
 use crate::shared::Shared;
 
 /// nats-server caps the keep-alive interval of routes at 30 s.
@@ -60,20 +59,12 @@ pub async fn serve(
     addr: SocketAddr,
     dialled: Option<Dialled>,
 ) -> Outcome {
-    let _ = stream.set_nodelay(true);
     let Some(drain) = shared.drain_token() else {
         return Outcome::default();
     };
     let config = shared.config();
-    let cid = shared.next_cid();
-    let me = Arc::new(Connection::new(
-        cid,
-        Kind::Route,
-        shared.global_account().clone(),
-        config.max_pending,
-        addr,
-    ));
-    me.headers.store(true, Relaxed);
+    let me = new_connection(&shared, Kind::Route, addr);
+    let cid = me.cid;
     let rd = match handshake(&cluster, stream, dialled.as_ref()).await {
         Ok((rd, wr)) => {
             me.out.lock().socket = Some(wr);

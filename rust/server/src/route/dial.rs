@@ -30,21 +30,11 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Accepts route connections until shutdown.
 pub async fn accept_loop(shared: Arc<Shared>, cluster: Arc<Cluster>, listener: TcpListener) {
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            () = shared.shutting_down() => break,
-        };
-        match accepted {
-            Ok((stream, addr)) => {
-                tokio::spawn(serve(shared.clone(), cluster.clone(), stream, addr, None));
-            }
-            Err(e) => {
-                log_at!(Level::Error, "Error accepting route connection: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
+    let serving = shared.clone();
+    crate::route::peer::accept_loop(shared, listener, "route", move |stream, addr| {
+        serve(serving.clone(), cluster.clone(), stream, addr, None)
+    })
+    .await;
 }
 
 /// Starts a dialer for every configured route.

@@ -240,6 +240,54 @@ impl PeerIo {
     }
 }
 
+/// A new connection of `kind` (a route or a leaf connection) to the server at `addr`: in
+/// `$G` until its handshake binds it, taking headers (both dialects carry `HMSG`).
+pub fn new_connection(
+    shared: &Shared,
+    kind: crate::kind::Kind,
+    addr: std::net::SocketAddr,
+) -> Arc<Connection> {
+    let me = Arc::new(Connection::new(
+        shared.next_cid(),
+        kind,
+        shared.global_account().clone(),
+        shared.config().max_pending,
+        addr,
+    ));
+    me.headers.store(true, Relaxed);
+    me
+}
+
+/// Accepts connections on `listener` until shutdown, serving each with `serve` (the route
+/// and leaf-node listeners).
+pub async fn accept_loop<F, Fut>(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    what: &'static str,
+    serve: F,
+) where
+    F: Fn(tokio::net::TcpStream, std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future + Send + 'static,
+    Fut::Output: Send,
+{
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            () = shared.shutting_down() => break,
+        };
+        match accepted {
+            Ok((stream, addr)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve(stream, addr));
+            }
+            Err(e) => {
+                log_at!(Level::Error, "Error accepting {what} connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// The other server's interest: account name, subject, queue group.
 type SubKey = (Box<[u8]>, Box<[u8]>, Option<Box<[u8]>>);
 
