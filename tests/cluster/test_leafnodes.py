@@ -149,6 +149,11 @@ def test_credentials_bind_an_account_and_a_wrong_password_forms_nothing(
         servers, kinds, hub_top=accounts, hub_extra=hub_extra, credentials="lu:lp@"
     )
     assert leafz(hub)["leafs"][0]["account"] == "A"
+    # The account has no client, only the leaf connection: /accstatz lists it (2.15 does;
+    # 2.10 lists only accounts with client connections).
+    if kinds[0] != "2.10":
+        stat = {a["acc"]: a for a in hub.get("/accstatz")["account_statz"]}
+        assert (stat["A"]["leafnodes"], stat["A"]["conns"], stat["A"]["total_conns"]) == (1, 0, 1)
 
     bad_hub, bad_leaf = hub_and_leaf(
         servers,

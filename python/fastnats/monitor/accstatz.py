@@ -25,9 +25,10 @@ PARAMS = frozenset({"unused"})
 
 def statistics(native: Any, unused: bool) -> list[dict[str, Any]]:
     """The ``account_statz`` entries, sorted by name: the accounts with connections, with
-    ``unused`` every account the engine runs. Also :mod:`.metrics`' per-account series."""
+    ``unused`` every account the engine runs (leaf connections count as connections). Also
+    :mod:`.metrics`' per-account series."""
     entries: list[dict[str, Any]] = native.account_statz()
-    return [e for e in entries if unused or e["conns"]]
+    return [e for e in entries if unused or e["total_conns"]]
 
 
 def accstatz(

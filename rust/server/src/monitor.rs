@@ -200,7 +200,7 @@ pub fn account_statz(shared: &Shared) -> Vec<AccountStat> {
     let mut list: Vec<AccountStat> = shared
         .accounts()
         .iter()
-        .map(|a| AccountStat::of(a))
+        .map(|a| AccountStat::of(a, shared.leaf_connections(a.name())))
         .collect();
     list.sort_by(|a, b| a.acc.cmp(&b.acc));
     list

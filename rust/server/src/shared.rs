@@ -305,6 +305,13 @@ impl Shared {
         self.clients.lock().get(&cid).cloned()
     }
 
+    /// The leaf connections bound to account `name`.
+    pub fn leaf_connections(&self, name: &str) -> u64 {
+        self.leafnodes
+            .as_ref()
+            .map_or(0, |l| l.count_in(name) as u64)
+    }
+
     /// Every connection currently registered.
     pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
         self.clients.lock().values().cloned().collect()

@@ -151,6 +151,15 @@ impl LeafNodes {
         self.leafs.lock().len()
     }
 
+    /// The number of leaf connections bound to account `name`.
+    pub fn count_in(&self, name: &str) -> usize {
+        self.leafs
+            .lock()
+            .values()
+            .filter(|l| l.account == name)
+            .count()
+    }
+
     /// Closes every leaf connection (shutdown).
     pub fn close_all(&self) {
         let conns: Vec<Arc<Connection>> =

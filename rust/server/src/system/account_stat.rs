@@ -51,7 +51,7 @@ pub struct AccountStat {
     pub name: String,
     /// Client connections now.
     pub conns: u64,
-    /// Leaf node connections now (none).
+    /// Leaf node connections bound to it now.
     pub leafnodes: u64,
     /// `conns` + `leafnodes`.
     pub total_conns: u64,
@@ -66,16 +66,16 @@ pub struct AccountStat {
 }
 
 impl AccountStat {
-    /// `account`'s figures now.
-    pub fn of(account: &Account) -> Self {
+    /// `account`'s figures now, with `leafnodes` leaf connections bound to it.
+    pub fn of(account: &Account, leafnodes: u64) -> Self {
         let counts = account.stats.counts();
         let conns = account.connections();
         AccountStat {
             acc: account.name().to_string(),
             name: account.name_tag(),
             conns,
-            leafnodes: 0,
-            total_conns: conns,
+            leafnodes,
+            total_conns: conns + leafnodes,
             num_subscriptions: account.index.count() as u64,
             sent: DataStats::local(counts.out_msgs, counts.out_bytes),
             received: DataStats::local(counts.in_msgs, counts.in_bytes),
@@ -95,7 +95,7 @@ mod tests {
         account.stats.add_out(3, 15);
         account.stats.add_slow_consumer();
         assert!(account.try_join(-1));
-        let json = serde_json::to_string(&AccountStat::of(&account)).unwrap();
+        let json = serde_json::to_string(&AccountStat::of(&account, 0)).unwrap();
         let via = r#""gateways":{"msgs":0,"bytes":0},"routes":{"msgs":0,"bytes":0},"leafs":{"msgs":0,"bytes":0}"#;
         let expected = [
             r#"{"acc":"A","name":"A","conns":1,"leafnodes":0,"total_conns":1,"#,

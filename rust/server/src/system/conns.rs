@@ -56,7 +56,7 @@ fn event(shared: &Shared, account: &Account) -> Vec<u8> {
         id: event_id(),
         timestamp: rfc3339(SystemTime::now()),
         server: server_info(shared),
-        stat: AccountStat::of(account),
+        stat: AccountStat::of(account, shared.leaf_connections(account.name())),
     })
     .unwrap_or_default()
 }
