@@ -74,12 +74,16 @@ def _route(row: dict[str, Any], now_ns: int, subs: bool, detail: bool) -> dict[s
     if entries:
         if detail:
             details = []
-            for entry in entries:
+            accounts: list[str] = list(row.get("subscription_accounts") or [])
+            for i, entry in enumerate(entries):
                 subject, queue = _split(entry)
+                account = accounts[i] if i < len(accounts) else ""
                 d: dict[str, Any] = {"subject": subject}
                 if queue:
                     d["qgroup"] = queue
-                d.update({"sid": entry, "msgs": 0, "cid": row["rid"]})
+                # nats-server's key of a route's interest: R <account> <subject> [<queue>].
+                sid = f"R {account} {entry}" if account else entry
+                d.update({"sid": sid, "msgs": 0, "cid": row["rid"]})
                 details.append(d)
             info["subscriptions_list_detail"] = details
         elif subs:
