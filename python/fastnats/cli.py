@@ -408,7 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opts.show_version:
         from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
 
-        print(f"fastnats: v{__version__} (compatible with nats-server v{COMPATIBLE_NATS_VERSION})")
+        # nats-server's form first: scripts and test launchers take the version from the
+        # first " v" of `nats-server -v`, and gate features on it.
+        print(f"nats-server: v{COMPATIBLE_NATS_VERSION} (fastnats v{__version__})")
         return 0
     if opts.show_help:
         print(USAGE, end="")

@@ -257,10 +257,17 @@ def test_ok_variants_from_client_are_ignored(server, line):
         c.ping_pong()
 
 
-def test_malformed_info_from_client_closes(server):
+@pytest.mark.parametrize("arg", [b"{", b"1", b"[]", b'"x"', b"true"])
+def test_an_info_from_client_that_is_not_an_info_document_closes(server, arg):
     with connect(server) as c:
-        c.send(b"INFO {\r\nPING\r\n")
+        c.send(b"INFO " + arg + b"\r\nPING\r\n")
         c.expect_closed()
+
+
+def test_an_info_null_from_client_is_ignored(server):
+    with connect(server) as c:
+        c.send(b"INFO null\r\n")
+        c.ping_pong()
 
 
 def test_leading_blank_before_op_is_unknown(server):

@@ -72,10 +72,12 @@ impl Reader {
                 self.connect(json)
             }
             ClientOp::Info(json) => {
-                // Accepted and ignored, but it must be JSON.
-                serde_json::from_slice::<serde_json::Value>(json)
-                    .map(|_| ())
-                    .map_err(|_| ProtoError::MalformedJson)
+                // Accepted and ignored, but it must read as nats-server's INFO document: a
+                // JSON object (or null); anything else closes silently, as there.
+                match serde_json::from_slice::<serde_json::Value>(json) {
+                    Ok(serde_json::Value::Object(_) | serde_json::Value::Null) => Ok(()),
+                    _ => Err(ProtoError::MalformedJson),
+                }
             }
             ClientOp::Ok => Ok(()),
             ClientOp::Err(text) => {
