@@ -247,3 +247,29 @@ def test_a_leaf_loop_is_detected(servers: Servers, kinds: tuple[str, str]) -> No
     # Both still serve their clients.
     for node in (a, b):
         assert node.varz()["server_id"] == node.server_id
+
+
+@pytest.mark.parametrize("kinds", PAIRS)
+def test_a_leaf_signs_the_hubs_nonce_with_its_nkey(
+    servers: Servers, kinds: tuple[str, str]
+) -> None:
+    """The hub has no leaf authorization: the leaf is authenticated as a client, here by an
+    nkey user; the leaf's remote signs the hub's nonce with the seed."""
+    from ..security.creds import new_nkey_user
+
+    user = new_nkey_user()
+    hub_top = f"authorization {{ users: [ {{ nkey: {json.dumps(user.public)} }} ] }}\n"
+    hub, leaf = hub_and_leaf(
+        servers, kinds, hub_top=hub_top, remote_extra=f"  nkey: {json.dumps(user.seed)}"
+    )
+    assert leafz(hub)["leafs"][0]["name"] == "leaf"
+
+    async def body() -> None:
+        lf = await nats.connect(leaf.url)
+        h = await nats.connect(hub.url, nkeys_seed_str=user.seed)
+        sub = await h.subscribe("signed")
+        await interest_reaches(lf, sub, "signed")
+        await lf.close()
+        await h.close()
+
+    asyncio.run(body())
