@@ -579,7 +579,6 @@ impl LeafProtocol {
         {
             return;
         }
-        let acc = io.account.clone();
         let from = Origin {
             cid: io.me.cid,
             echo: false,
@@ -592,6 +591,7 @@ impl LeafProtocol {
             },
             queues: Some(msg.queues),
         };
-        io.delivery.route_from_peer(&acc, from, &msg.msg, hop);
+        io.delivery
+            .route_from_peer(&io.account, from, &msg.msg, hop);
     }
 }

@@ -282,8 +282,14 @@ fn account_named(io: &PeerIo, name: &[u8]) -> Option<Arc<Account>> {
 /// `RMSG`/`HMSG`: delivered to this server's subscribers and leaf nodes, not to routes.
 fn routed(io: &mut PeerIo, msg: &RoutedMsg<'_>) {
     io.delivery.count_in(msg.msg.data.len());
-    let Some(acc) = account_named(io, msg.account) else {
-        return;
+    // Most messages are in the account of the one before: no registry lookup for them.
+    let acc = if io.account.name().as_bytes() == msg.account {
+        io.account.clone()
+    } else {
+        let Some(acc) = account_named(io, msg.account) else {
+            return;
+        };
+        acc
     };
     let from = Origin {
         cid: io.me.cid,
