@@ -99,13 +99,7 @@ pub(crate) fn admit(
     info.client_id = cid;
     info.client_ip = addr.ip().to_string();
     if let Some(ws) = ws {
-        info.auth_required |= ws.config.auth_override();
-        info.tls_required = ws.tls.is_some();
-        info.tls_available = ws.tls.is_some();
-        info.tls_verify = ws.tls.as_ref().is_some_and(|(_, t)| t.verify);
-        info.host.clone_from(&ws.config.host);
-        info.port = ws.addr.get().map_or(ws.config.port, SocketAddr::port);
-        info.connect_urls = Vec::new();
+        ws.client_info(&mut info);
     }
     // A nonce for nkey signatures (and for a custom authenticator, which may check them).
     let nonce = {

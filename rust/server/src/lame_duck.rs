@@ -22,7 +22,7 @@ pub async fn run(shared: &Shared, duration: Duration, grace: Duration) {
         Level::Info,
         "Entering lame duck mode, stop accepting new clients"
     );
-    shared.stop_accept.notify_one();
+    shared.stop_accepting();
     if let Some(cluster) = &shared.cluster {
         cluster.announce_lame_duck();
     }
@@ -31,9 +31,14 @@ pub async fn run(shared: &Shared, duration: Duration, grace: Duration) {
     info.ldm = true;
     let mut line = Vec::new();
     encode::write_info(&mut line, &info);
+    let mut ws_line = Vec::new();
+    if let Some(ws) = &shared.websocket {
+        ws.client_info(&mut info);
+        encode::write_info(&mut ws_line, &info);
+    }
     for c in &shared.client_list() {
         if c.meta.lock().protocol >= 1 {
-            c.queue(&line);
+            c.queue(if c.websocket { &ws_line } else { &line });
             c.flush();
         }
     }

@@ -220,9 +220,9 @@ fn close_excess(shared: &Shared, max: usize) {
 /// with `Permissions Violation for Subscription to "<subject>" (sid "<sid>")`. Runs on the
 /// reloading (non-runtime) thread, where bcrypt and Python hooks may take their time.
 fn recheck(shared: &Shared) {
-    let authorizer = shared.authorizer();
     let custom = shared.hooks.authenticator.clone();
     for c in shared.client_list() {
+        let authorizer = shared.authorizer_for(c.websocket);
         let Some((connect, nonce)) = c.credentials.lock().clone() else {
             continue; // not authenticated yet: its CONNECT meets the new config
         };
@@ -230,10 +230,12 @@ fn recheck(shared: &Shared) {
         let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, subject.as_deref());
         let outcome = match (&custom, authorizer.operator()) {
             // Operator mode: the user JWT again, against the account JWTs now loaded.
-            (None, Some(op)) => match op.authenticate(&connect, nonce.as_deref(), c.addr.ip()) {
-                JwtDecision::Allowed(grant) => AuthOutcome::Allowed(grant.identity),
-                JwtDecision::Denied { .. } => AuthOutcome::Denied,
-            },
+            (None, Some(op)) => {
+                match op.authenticate(&connect, nonce.as_deref(), c.addr.ip(), c.websocket) {
+                    JwtDecision::Allowed(grant) => AuthOutcome::Allowed(grant.identity),
+                    JwtDecision::Denied { .. } => AuthOutcome::Denied,
+                }
+            }
             _ => authorizer.authenticate_with(custom.as_deref(), &req),
         };
         match outcome {

@@ -291,11 +291,19 @@ impl Shared {
         self.drain.lock().clone()
     }
 
+    /// Stops the client and WebSocket accept loops.
+    pub(crate) fn stop_accepting(&self) {
+        self.stop_accept.notify_one();
+        if let Some(ws) = &self.websocket {
+            ws.stop.notify_one();
+        }
+    }
+
     /// Marks the server as shutting down; returns false if it already was.
     pub(crate) fn begin_shutdown(&self) -> bool {
         let first = !self.shutdown.send_replace(true);
         if first {
-            self.stop_accept.notify_one();
+            self.stop_accepting();
             drop(self.drain.lock().take());
         }
         first

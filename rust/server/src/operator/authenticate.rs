@@ -43,13 +43,16 @@ fn unix_now() -> i64 {
 }
 
 impl OperatorMode {
-    /// Decides a CONNECT (see the module doc). `nonce` is the one sent in INFO.
+    /// Decides a CONNECT (see the module doc). `nonce` is the one sent in INFO; `websocket`
+    /// whether the client came over WebSocket (for `allowed_connection_types`).
     pub fn authenticate(
         &self,
         connect: &ConnectInfo,
         nonce: Option<&str>,
         ip: IpAddr,
+        websocket: bool,
     ) -> JwtDecision {
+        let conn_type = if websocket { "WEBSOCKET" } else { "STANDARD" };
         let Some(token) = connect.jwt.as_deref().filter(|s| !s.is_empty()) else {
             return deny(Level::Debug, "Authentication requires a user JWT");
         };
@@ -89,11 +92,16 @@ impl OperatorMode {
                 Err(_) => return deny(Level::Debug, "User JWT generated invalid permissions"),
             },
         };
-        let valid_for =
-            match check_connection(limits, &verified.user.claims.sub, connect, nonce, ip) {
-                Ok(v) => v,
-                Err(refusal) => return refusal,
-            };
+        let valid_for = match check_connection(
+            limits,
+            &verified.user.claims.sub,
+            connect,
+            nonce,
+            (ip, conn_type),
+        ) {
+            Ok(v) => v,
+            Err(refusal) => return refusal,
+        };
         let own = permissions_of(&limits.permissions);
         let perms = match own.or_else(|| permissions_of(&account.default_permissions)) {
             None => None,

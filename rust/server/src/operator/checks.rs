@@ -33,17 +33,18 @@ pub(super) fn chain_refusal(e: JwtError) -> JwtDecision {
 
 /// The connection's checks of the user's `limits` (its scope's template, expanded, for a
 /// scoped user), in nats-server's order. `user` is the user's public key, which signs the
-/// INFO `nonce` unless the JWT is a bearer token. `Ok`: how long the `times` window still
-/// runs (`None`: unrestricted).
+/// INFO `nonce` unless the JWT is a bearer token; `conn_type` is the connection's type in
+/// `allowed_connection_types` terms (`STANDARD`, `WEBSOCKET`). `Ok`: how long the `times`
+/// window still runs (`None`: unrestricted).
 pub(super) fn check_connection(
     limits: &UserPermissionLimits,
     user: &str,
     connect: &ConnectInfo,
     nonce: Option<&str>,
-    ip: IpAddr,
+    (ip, conn_type): (IpAddr, &str),
 ) -> Result<Option<Duration>, JwtDecision> {
     let types = &limits.allowed_connection_types;
-    if !types.is_empty() && !types.iter().any(|t| t.eq_ignore_ascii_case("STANDARD")) {
+    if !types.is_empty() && !types.iter().any(|t| t.eq_ignore_ascii_case(conn_type)) {
         return Err(deny(Level::Debug, "Connection type not allowed"));
     }
     if !limits.bearer_token {

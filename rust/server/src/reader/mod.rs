@@ -471,8 +471,10 @@ impl Reader {
         let connect = self.connect.clone();
         let nonce = self.nonce.clone();
         let ip = self.me.addr.ip();
-        let decide =
-            tokio::task::spawn_blocking(move || op.authenticate(&connect, nonce.as_deref(), ip));
+        let websocket = self.me.websocket;
+        let decide = tokio::task::spawn_blocking(move || {
+            op.authenticate(&connect, nonce.as_deref(), ip, websocket)
+        });
         let grant = match decide.await {
             Ok(crate::operator::JwtDecision::Allowed(grant)) => grant,
             Ok(crate::operator::JwtDecision::Denied { level, text }) => {

@@ -464,8 +464,9 @@ impl Cluster {
         }
         let mut line = Vec::new();
         encode::write_info(&mut line, &info);
+        // WebSocket clients keep theirs (the cluster's WebSocket URLs are not gathered).
         for c in &shared.client_list() {
-            if c.meta.lock().protocol >= 1 {
+            if !c.websocket && c.meta.lock().protocol >= 1 {
                 c.queue(&line);
                 c.flush();
             }

@@ -37,7 +37,7 @@ pub async fn accept_loop(shared: Arc<Shared>, ws: Arc<Websocket>, listener: TcpL
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
-            _ = shared.stop_accept.notified() => break,
+            _ = ws.stop.notified() => break,
         };
         match accepted {
             Ok((stream, addr)) => {

@@ -39,6 +39,8 @@ pub struct Websocket {
     pub origins: origin::OriginPolicy,
     /// The configured extra headers of the upgrade response, as raw lines.
     pub raw_headers: String,
+    /// Stops the accept loop (lame duck mode, shutdown).
+    pub stop: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Websocket {
@@ -68,7 +70,21 @@ impl Websocket {
             tls,
             origins,
             raw_headers,
+            stop: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Makes the server's INFO one for a client of this listener: its host, port and TLS
+    /// (nats-server's `generateClientInfoJSON`), its auth override, and no `connect_urls`
+    /// (the cluster's WebSocket URLs are not gathered).
+    pub fn client_info(&self, info: &mut fastnats_proto::ServerInfo) {
+        info.auth_required |= self.config.auth_override();
+        info.tls_required = self.tls.is_some();
+        info.tls_available = self.tls.is_some();
+        info.tls_verify = self.tls.as_ref().is_some_and(|(_, t)| t.verify);
+        info.host.clone_from(&self.config.host);
+        info.port = self.addr.get().map_or(self.config.port, SocketAddr::port);
+        info.connect_urls = Vec::new();
     }
 
     /// The URL clients use (`ws://` or `wss://`, the configured host and the bound port).
