@@ -57,6 +57,7 @@ pub mod info;
 pub mod limits;
 pub mod parser;
 pub mod route;
+pub mod ws;
 
 pub use connect::{ConnectInfo, ConnectOptions};
 pub use error::{CloseReason, ProtoError};

@@ -9,13 +9,13 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use super::codec::{Decoder, Encoder};
 use super::upgrade::{self, Upgraded};
 use super::Websocket;
 use crate::io::{ReadSock, WriteSock};
 use crate::log::Level;
 use crate::log_at;
 use crate::shared::Shared;
+use fastnats_proto::ws::{Decoder, Encoder};
 
 /// Accepts WebSocket clients until the server stops accepting.
 pub async fn accept_loop(shared: Arc<Shared>, ws: Arc<Websocket>, listener: TcpListener) {

@@ -10,11 +10,11 @@
 //! Written here rather than taken from a crate: the WebSocket crates on crates.io own the
 //! socket and hand out whole messages, where the reader needs the raw bytes of frames as
 //! they come (a NATS op may span frames and a frame many ops) in its own buffer, and none
-//! of them negotiates `permessage-deflate`. `httparse` parses the upgrade request, `sha1`
-//! and `base64` make the accept key, `flate2` inflates and deflates.
+//! of them negotiates `permessage-deflate`. The framing and deflate are
+//! [`fastnats_proto::ws`] (sans-IO, fuzzed); `httparse` parses the upgrade request, `sha1`
+//! and `base64` make the accept key.
 
 pub mod accept;
-pub mod codec;
 pub mod config;
 pub mod origin;
 pub mod stream;

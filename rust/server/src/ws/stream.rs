@@ -12,8 +12,8 @@ use std::sync::Arc;
 use fastnats_proto::CloseReason;
 use parking_lot::Mutex;
 
-use super::codec::{close_frame_for, Control, DecodeError, Decoder, Encoder};
 use crate::io::{ReadSock, WriteSock};
+use fastnats_proto::ws::{close_frame_for, Control, DecodeError, Decoder, Encoder};
 
 /// What the read half hands the write half.
 #[derive(Debug, Default)]
@@ -100,10 +100,13 @@ impl WsRead {
             }),
             Err(DecodeError::Protocol(message)) => {
                 let mut frame = Vec::new();
-                super::codec::frame_into(
+                fastnats_proto::ws::frame_into(
                     &mut frame,
-                    super::codec::OP_CLOSE,
-                    &super::codec::close_payload(super::codec::status::PROTOCOL_ERROR, &message),
+                    fastnats_proto::ws::OP_CLOSE,
+                    &fastnats_proto::ws::close_payload(
+                        fastnats_proto::ws::status::PROTOCOL_ERROR,
+                        &message,
+                    ),
                 );
                 *self.link.close.lock() = Some(frame);
                 Some(Err(io::Error::new(io::ErrorKind::InvalidData, message)))

@@ -1,4 +1,4 @@
-//! WebSocket framing (RFC 6455 §5) and `permessage-deflate` (RFC 7692), as nats-server
+//! The WebSocket dialect: framing (RFC 6455 §5) and `permessage-deflate` (RFC 7692), as nats-server
 //! speaks them to clients.
 //!
 //! Reading, [`Decoder`] takes the raw bytes as they come, in pieces of any size (a header may
@@ -14,7 +14,7 @@
 //! a deflate context between messages (`server_no_context_takeover`,
 //! `client_no_context_takeover`: what nats-server negotiates).
 
-use fastnats_proto::CloseReason;
+use crate::CloseReason;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 /// Opcodes (RFC 6455 §5.2).
@@ -129,6 +129,7 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder for a client that masks its frames (`masked`), with `compression`
     /// negotiated or not; inflated messages may not exceed `max_payload`.
+    #[must_use]
     pub fn new(masked: bool, compression: bool, max_payload: usize) -> Decoder {
         Decoder {
             masked,
@@ -158,6 +159,11 @@ impl Decoder {
     /// Decodes `input` (unmasking it in place), appending message payload to `out` and
     /// answers to `control`. Stops early only after a close frame (`control.close` is then
     /// set) or on an error; otherwise every byte of `input` is consumed.
+    ///
+    /// # Errors
+    ///
+    /// A frame that breaks the protocol, or a compressed message that is too large or does
+    /// not inflate (see [`DecodeError`]); reading ends there.
     pub fn decode(
         &mut self,
         input: &mut [u8],
@@ -482,6 +488,7 @@ pub fn frame_into(buf: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
 
 /// A close frame's payload: the status, then `body` cut to fit a control frame (with
 /// "..." at the end when cut, as nats-server does).
+#[must_use]
 pub fn close_payload(code: u16, body: &str) -> Vec<u8> {
     let mut out = code.to_be_bytes().to_vec();
     if body.len() > MAX_CONTROL_PAYLOAD - 2 {
@@ -499,6 +506,7 @@ pub fn close_payload(code: u16, body: &str) -> Vec<u8> {
 
 /// The close frame the server sends when it closes the connection for `reason`
 /// (nats-server's `wsEnqueueCloseMessage` mapping).
+#[must_use]
 pub fn close_frame_for(reason: CloseReason) -> Vec<u8> {
     use CloseReason as R;
     let code = match reason {
@@ -550,6 +558,7 @@ impl std::fmt::Debug for Encoder {
 impl Encoder {
     /// An encoder for a client with `compression` negotiated, that is a `browser` (frames
     /// of at most 4 KiB) and maybe one that cannot take compressed fragments.
+    #[must_use]
     pub fn new(compression: bool, browser: bool, no_compressed_fragments: bool) -> Encoder {
         Encoder {
             compression,
