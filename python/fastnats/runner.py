@@ -8,10 +8,9 @@
    also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
    HOST:PORT``; with a leaf node listener ``Listening for leafnode connections on HOST:PORT``
    (and ``Advertise address for leafnode is set to HOST:PORT``) before the client line, as
-   nats-server; with a WebSocket listener ``Listening for websocket clients on
-   ws://HOST:PORT`` (``wss://`` with TLS; without it also nats-server's warning ``Websocket
-   not configured with TLS. DO NOT USE IN PRODUCTION!``) before those. A fatal start-up
-   error is ``[FTL] <reason>`` and exit code 1.
+   nats-server; with a WebSocket listener the engine logs ``Listening for websocket clients
+   on ws://HOST:PORT`` (and nats-server's warning without TLS) before those. A fatal
+   start-up error is ``[FTL] <reason>`` and exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
 
@@ -221,7 +220,6 @@ class _Process:
             logs.info(note)
         if self.server.http_port is not None:
             logs.info(f"Starting http monitor on {self.server.http_host}:{self.server.http_port}")
-        self.log_websocket(self.settings.server.get("websocket"))
         self.log_leafnodes(self.settings.server.get("leafnodes"))
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
         tls = self.settings.server.get("tls")
@@ -246,17 +244,6 @@ class _Process:
         if ":" in host:
             host = f"[{host}]"
         logs.info(f"Listening for route connections on {host}:{self.server.cluster_port}")
-
-    def log_websocket(self, websocket: dict[str, Any] | None) -> None:
-        """nats-server's lines once the WebSocket listener listens."""
-        port = self.server.ws_port
-        if websocket is None or port is None:
-            return
-        scheme = "wss" if websocket.get("tls") else "ws"
-        host = websocket.get("host") or "0.0.0.0"
-        logs.info(f"Listening for websocket clients on {scheme}://{host}:{port}")
-        if scheme == "ws":
-            logs.warn("Websocket not configured with TLS. DO NOT USE IN PRODUCTION!")
 
     def log_leafnodes(self, leafnodes: dict[str, Any] | None) -> None:
         """nats-server's line once the leaf node listener listens (none for a leaf only)."""
