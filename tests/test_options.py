@@ -884,3 +884,112 @@ def test_leafnodes_name_accounts_that_exist(leafnodes, where):
         fastnats.Server(
             no_system_account=True, leafnodes={"remotes": [{**remote, "account": "$SYS"}]}
         )
+
+
+# --------------------------------------------------------------------------------------
+# websocket=
+# --------------------------------------------------------------------------------------
+
+
+def test_websocket_option_in_the_engines_units():
+    config = fastnats.Server(
+        authorization={"users": [{"user": "guest", "password": "g"}]},
+        websocket={
+            "host": HOST,
+            "port": -1,
+            "advertise": "ws.example.com:443",
+            "no_tls": True,
+            "same_origin": True,
+            "allowed_origins": ("https://a.example.com",),
+            "handshake_timeout": "1500ms",
+            "compression": True,
+            "authorization": {"timeout": "2s"},
+            "no_auth_user": "guest",
+            "user_cookie": "u",
+            "pass_cookie": "p",
+            "token_cookie": "t",
+            "headers": {"X-A": "b"},
+            "ping_interval": "30s",
+        },
+    ).config()["websocket"]
+    assert config == {
+        "host": HOST,
+        "port": 0,
+        "advertise": "ws.example.com:443",
+        "no_tls": True,
+        "tls": None,
+        "same_origin": True,
+        "allowed_origins": ["https://a.example.com"],
+        "handshake_timeout": 1.5,
+        "compression": True,
+        "authorization": {"user": None, "password": None, "token": None, "timeout": 2.0},
+        "no_auth_user": "guest",
+        "jwt_cookie": None,
+        "user_cookie": "u",
+        "pass_cookie": "p",
+        "token_cookie": "t",
+        "headers": {"X-A": "b"},
+        "ping_interval": 30.0,
+    }
+    assert fastnats.Server().config()["websocket"] is None
+    assert fastnats.Server(websocket=None).config()["websocket"] is None
+    server = fastnats.Server(websocket=None)
+    assert server.ws_port is None and server.ws_url is None
+
+
+def test_ws_port_and_ws_url_once_running():
+    with fastnats.Server(host=HOST, port=0, websocket={"port": 0, "no_tls": True}) as server:
+        assert server.ws_port not in (None, 0, server.port)
+        assert server.ws_url == f"ws://127.0.0.1:{server.ws_port}"
+        socket.create_connection((HOST, server.ws_port), timeout=5).close()
+
+
+def test_websocket_is_not_reloadable():
+    with fastnats.Server(host=HOST, port=0, websocket={"port": 0, "no_tls": True}) as server:
+        with pytest.raises(fastnats.ConfigError) as info:
+            server.reload(websocket={"port": 0, "no_tls": True, "compression": True})
+        assert "config reload not supported for Websocket" in str(info.value)
+        server.reload(max_payload="2MB")  # the unchanged block is no change
+
+
+@pytest.mark.parametrize(
+    ("websocket", "message"),
+    [
+        (5, "websocket: must be None or a dict (host, port, no_tls, tls, ...), not 5"),
+        ({"port": 70000}, f"websocket.port: must be {PORT}, not 70000"),
+        ({"host": None}, "websocket.host: must be a string, not None"),
+        ({"no_tls": 1}, "websocket.no_tls: must be True or False, not 1"),
+        ({"advertise": 5}, "websocket.advertise: must be a string or None, not 5"),
+        (
+            {"allowed_origins": "https://a"},
+            "websocket.allowed_origins: must be a list of origins (str), not 'https://a'",
+        ),
+        (
+            {"handshake_timeout": "x"},
+            "websocket.handshake_timeout: must be a non-negative duration in seconds "
+            f"{DURATION}, not 'x'",
+        ),
+        (
+            {"ping_interval": 0},
+            f"websocket.ping_interval: must be a positive duration in seconds {DURATION}, not 0",
+        ),
+        (
+            {"headers": {"X-A": 1}},
+            "websocket.headers: must be a dict of header name (str) -> value (str), "
+            "not {'X-A': 1}",
+        ),
+        (
+            {"authorization": {"user": 1}},
+            "websocket.authorization.user: must be a string or None, not 1",
+        ),
+        (
+            {"authorization": {"timeout": -1}},
+            f"websocket.authorization.timeout: must be a positive duration in seconds {DURATION}, "
+            "not -1",
+        ),
+    ],
+)
+def test_websocket_error_texts(websocket, message):
+    with pytest.raises(fastnats.ConfigError) as info:
+        fastnats.Server(websocket=websocket)
+    assert str(info.value) == message

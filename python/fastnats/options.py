@@ -53,6 +53,8 @@ __all__ = [
     "ServiceImport",
     "StreamExport",
     "StreamImport",
+    "WebsocketAuthorization",
+    "WebsocketOptions",
     "check_options",
 ]
 
@@ -295,6 +297,50 @@ class LeafNodeOptions(TypedDict, total=False):
     remotes: list[RemoteLeafOptions]
 
 
+class WebsocketAuthorization(TypedDict, total=False):
+    """``websocket["authorization"]`` (nats-server's simple auth): one ``user`` with its
+    ``password`` (plain or bcrypt) or a ``token`` for WebSocket clients, in place of the
+    top-level single user, token and ``no_auth_user``; ``timeout`` (seconds or a Go duration)
+    to send CONNECT in (the server's when absent)."""
+
+    user: str
+    password: str
+    token: str
+    timeout: float | str
+
+
+class WebsocketOptions(TypedDict, total=False):
+    """The ``websocket`` option (nats-server's ``websocket`` block): a listener for clients
+    that speak NATS over WebSocket. ``host`` (``"0.0.0.0"``), ``port`` (``0`` or ``-1``, the
+    default: a free one), ``advertise`` (``host:port`` sent in ``ws_connect_urls``),
+    ``no_tls`` (serve plain ``ws://``; without it ``tls`` is required) or ``tls`` (as the
+    top-level ``tls``: ``wss://``), ``same_origin``, ``allowed_origins``
+    (``scheme://host[:port]`` strings), ``handshake_timeout`` (seconds or a Go duration;
+    ``0``: none), ``compression`` (offer ``permessage-deflate``), ``authorization``
+    (:class:`WebsocketAuthorization`), ``no_auth_user`` (a ``users`` entry), ``jwt_cookie``
+    / ``user_cookie`` / ``pass_cookie`` / ``token_cookie`` (cookies standing in for CONNECT
+    fields), ``headers`` (extra headers of the upgrade response) and ``ping_interval``
+    (seconds or a Go duration; None: the server's)."""
+
+    host: str
+    port: int
+    advertise: str | None
+    no_tls: bool
+    tls: Mapping[str, Any] | None
+    same_origin: bool
+    allowed_origins: list[str]
+    handshake_timeout: float | str
+    compression: bool
+    authorization: WebsocketAuthorization | None
+    no_auth_user: str | None
+    jwt_cookie: str | None
+    user_cookie: str | None
+    pass_cookie: str | None
+    token_cookie: str | None
+    headers: Mapping[str, str]
+    ping_interval: float | str | None
+
+
 class ReloadOptions(TypedDict, total=False):
     """The options ``Server.reload()`` takes (all of ``Server``'s but the hooks)."""
 
@@ -325,6 +371,7 @@ class ReloadOptions(TypedDict, total=False):
     jetstream: bool | JetStreamOptions | None
     cluster: ClusterOptions | None
     leafnodes: LeafNodeOptions | None
+    websocket: WebsocketOptions | None
     http_host: str | None
     http_port: int | None
 
@@ -708,6 +755,68 @@ def _leafnodes(name: str, value: Any) -> dict[str, Any] | None:
     return out
 
 
+_WS_STRINGS = (
+    "advertise",
+    "no_auth_user",
+    "jwt_cookie",
+    "user_cookie",
+    "pass_cookie",
+    "token_cookie",
+)
+
+
+def _websocket(name: str, value: Any) -> dict[str, Any] | None:
+    """None (no WebSocket listener) or a :class:`WebsocketOptions` dict in the engine's units
+    (port, seconds); keys it does not know are left for the engine to refuse by name, as are
+    nats-server's checks (TLS or ``no_tls``, origins, reserved headers, ...)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _fail(name, "None or a dict (host, port, no_tls, tls, ...)", value)
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        path = f"{name}.{key}"
+        if key == "host":
+            out[key] = _string(path, v)
+        elif key == "port":
+            out[key] = _port(path, v)
+        elif key in _WS_STRINGS:
+            out[key] = _string(path, v, none=True)
+        elif key in ("no_tls", "same_origin", "compression"):
+            out[key] = _boolean(path, v)
+        elif key == "tls":
+            out[key] = _mapping(path, v, "cert_file, key_file, ca_file, verify, timeout")
+        elif key == "allowed_origins":
+            if isinstance(v, str) or not (
+                isinstance(v, list | tuple) and all(isinstance(o, str) for o in v)
+            ):
+                raise _fail(path, "a list of origins (str)", v)
+            out[key] = list(v)
+        elif key == "handshake_timeout":
+            out[key] = _duration(path, v, positive=False)
+        elif key == "ping_interval":
+            out[key] = None if v is None else _duration(path, v, positive=True)
+        elif key == "headers":
+            if not isinstance(v, Mapping) or not all(
+                isinstance(k, str) and isinstance(h, str) for k, h in v.items()
+            ):
+                raise _fail(path, "a dict of header name (str) -> value (str)", v)
+            out[key] = dict(v)
+        elif key == "authorization":
+            given = _mapping(path, v, "user, password, token, timeout")
+            auth = None if given is None else dict(given)
+            if auth is not None:
+                for k in ("user", "password", "token"):
+                    if k in auth:
+                        auth[k] = _string(f"{path}.{k}", auth[k], none=True)
+                if auth.get("timeout") is not None:
+                    auth["timeout"] = _duration(f"{path}.timeout", auth["timeout"], positive=True)
+            out[key] = auth
+        else:
+            out[key] = v
+    return out
+
+
 def _check(name: str, value: Any) -> Any:
     if name in ("host", "http_host"):
         return _string(name, value, none=name == "http_host")
@@ -754,6 +863,8 @@ def _check(name: str, value: Any) -> Any:
         return _cluster(name, value)
     if name == "leafnodes":
         return _leafnodes(name, value)
+    if name == "websocket":
+        return _websocket(name, value)
     if name == "resolver_preload":
         preload = _mapping(name, value, "account public key -> account JWT")
         if preload is not None and not all(

@@ -8,8 +8,9 @@
    also ``Cluster``, ``Cluster name is NAME`` and ``Listening for route connections on
    HOST:PORT``; with a leaf node listener ``Listening for leafnode connections on HOST:PORT``
    (and ``Advertise address for leafnode is set to HOST:PORT``) before the client line, as
-   nats-server. A fatal start-up error is ``[FTL] <reason>`` and
-   exit code 1.
+   nats-server; with a WebSocket listener the engine logs ``Listening for websocket clients
+   on ws://HOST:PORT`` (and nats-server's warning without TLS) before those. A fatal
+   start-up error is ``[FTL] <reason>`` and exit code 1.
 3. The pid file before listening, the ports file once ready (:mod:`fastnats.files`).
 4. Signals, trapped in Python and handled by the main thread, which waits in short slices:
 
@@ -273,6 +274,11 @@ class _Process:
         if cluster is not None and cluster_port:
             scheme = "tls" if cluster.get("tls") else "nats"
             ports["cluster"] = files.client_urls(cluster.get("host", ""), cluster_port, scheme)
+        websocket = self.settings.server.get("websocket")
+        ws_port = self.server.ws_port
+        if websocket is not None and ws_port:
+            scheme = "wss" if websocket.get("tls") else "ws"
+            ports["websocket"] = files.client_urls(websocket.get("host", ""), ws_port, scheme)
         path = files.ports_file_path(directory)
         try:
             self.ports_file = files.write_ports_file(directory, ports)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         LeafNodeOptions,
         ReloadOptions,
         ResolverOptions,
+        WebsocketOptions,
     )
     from .system import SystemServices
 
@@ -80,6 +81,9 @@ def _native_options(options: Mapping[str, Any]) -> dict[str, Any]:
             ]
         native["leafnodes"] = leafnodes
         _check_leaf_accounts(native, leafnodes)
+    websocket = native.get("websocket")
+    if websocket is not None and websocket.get("tls") is not None:
+        native["websocket"] = {**websocket, "tls": normalize_tls(websocket["tls"])}
     return native
 
 
@@ -103,6 +107,15 @@ def _check_leaf_accounts(native: Mapping[str, Any], leafnodes: Mapping[str, Any]
             raise ConfigError(
                 f"cannot find local account {quote(account)} specified in leafnode {where}"
             )
+
+
+def _client_host(host: str) -> str:
+    """The host part of a URL for a listener on ``host`` (loopback for all interfaces)."""
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    if ":" in host:
+        return f"[{host}]"
+    return host
 
 
 class Server:
@@ -191,6 +204,14 @@ class Server:
         :class:`fastnats.options.LeafNodeOptions` (``port`` ``0`` or ``-1`` picks a free
         one, read it from :attr:`leaf_port`; no ``port``: nothing listens). None (the
         default): no leaf nodes.
+    websocket (Mapping | None): a listener for clients that speak NATS over WebSocket
+        (browsers, nats.ws), as nats-server's ``websocket`` block: ``{"host": "127.0.0.1",
+        "port": 8080, "no_tls": True}`` or with ``"tls": {...}`` (``wss://``; one of the two
+        is required), ``allowed_origins``, ``same_origin``, ``compression``,
+        ``authorization`` (one user or a token for WebSocket clients), ``no_auth_user``,
+        cookies, ``headers``, ... (see :class:`fastnats.options.WebsocketOptions`; ``port``
+        ``0`` or ``-1``, the default, picks a free one: read it from :attr:`ws_port`). None
+        (the default): no WebSocket listener.
     http_port (int | None): turns on the monitoring endpoints (``/varz``, ``/connz``,
         ``/routez``, ``/leafz``, ``/subsz``, ``/accountz``, ``/accstatz``, ``/healthz``,
         ``/metrics``);
@@ -255,6 +276,7 @@ class Server:
         jetstream: bool | JetStreamOptions | None = DEFAULT,
         cluster: ClusterOptions | None = DEFAULT,
         leafnodes: LeafNodeOptions | None = DEFAULT,
+        websocket: WebsocketOptions | None = DEFAULT,
         http_host: str | None = None,
         http_port: int | None = None,
         auth: AuthHook | None = None,
@@ -293,6 +315,7 @@ class Server:
             "jetstream": jetstream,
             "cluster": cluster,
             "leafnodes": leafnodes,
+            "websocket": websocket,
             "http_host": http_host,
             "http_port": http_port,
         }
@@ -412,7 +435,7 @@ class Server:
         authorization. Values are checked as in the constructor; an unknown option is a
         ``TypeError``. A change to an option fixed at start (``host``, ``port``,
         ``server_name``, ``worker_threads``, ``no_header_support``,
-        ``disable_sublist_cache``, ``http_host``, ``http_port``) raises
+        ``disable_sublist_cache``, ``websocket``, ``http_host``, ``http_port``) raises
         :class:`fastnats.ConfigError` with nats-server's message (``config reload not
         supported for Port: old=4222, new=4223``) and changes nothing.
         """
@@ -517,14 +540,28 @@ class Server:
         return self._native.leaf_port()
 
     @property
+    def ws_port(self) -> int | None:
+        """The WebSocket listener's port (the bound one once started), or None without
+        ``websocket``."""
+        if self._native.config().get("websocket") is None:
+            return None
+        return self._native.ws_port()
+
+    @property
+    def ws_url(self) -> str | None:
+        """A ``ws://`` (``wss://`` with TLS) URL WebSocket clients can connect to (loopback
+        when bound to all interfaces), or None without ``websocket``."""
+        websocket = self._native.config().get("websocket")
+        port = self.ws_port
+        if websocket is None or port is None:
+            return None
+        scheme = "wss" if websocket.get("tls") else "ws"
+        return f"{scheme}://{_client_host(websocket.get('host') or '')}:{port}"
+
+    @property
     def url(self) -> str:
         """A ``nats://`` URL clients can connect to (loopback when bound to all interfaces)."""
-        host = self.host
-        if host in ("0.0.0.0", "", "::"):
-            host = "127.0.0.1"
-        elif ":" in host:
-            host = f"[{host}]"
-        return f"nats://{host}:{self.port}"
+        return f"nats://{_client_host(self.host)}:{self.port}"
 
     @property
     def server_id(self) -> str | None:

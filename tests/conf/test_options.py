@@ -189,7 +189,7 @@ def test_unsupported_keys(key: str) -> None:
     ("text", "message"),
     [
         ("gateway {\n  port: 7222\n}", '"gateway" is not supported by fastnats (gateways)'),
-        ("WebSocket { }", '"WebSocket" is not supported by fastnats (WebSocket)'),
+        ("MQTT { }", '"MQTT" is not supported by fastnats (MQTT)'),
         (
             "default_js_domain { A: hub }",
             '"default_js_domain" is not supported by fastnats (JetStream domains for accounts)',

@@ -29,7 +29,8 @@ result is a :class:`ServerConfig`:
     ``cluster`` (when the ``cluster`` block has a port) is the engine's ``cluster`` option
     (see :mod:`fastnats.conf.cluster`); ``leafnodes`` (from ``leafnodes`` or ``leaf``, when
     the block has a port or a remote) the engine's ``leafnodes`` option (see
-    :mod:`fastnats.conf.leafnodes`).
+    :mod:`fastnats.conf.leafnodes`); ``websocket`` (from ``websocket`` or ``ws``, when the
+    block has a port) the engine's ``websocket`` option (see :mod:`fastnats.conf.websocket`).
 ``logging``
     ``debug``, ``trace`` (also set by ``trace_verbose``), ``trace_verbose``, ``trace_headers``,
     ``logtime``, ``logtime_utc``, ``logfile`` (from ``logfile``/``log_file``),
@@ -80,6 +81,7 @@ from .nodes import ConfigDict, position_of, used_as_variable
 from .parser import load
 from .tls import parse_tls
 from .units import format_duration, go_quote, parse_duration
+from .websocket import WebsocketParser
 
 __all__ = ["ServerConfig", "config_from_dict", "load_config", "UNSUPPORTED"]
 
@@ -109,8 +111,6 @@ def load_config(
 
 UNSUPPORTED: dict[str, str] = {
     "gateway": "gateways",
-    "websocket": "WebSocket",
-    "ws": "WebSocket",
     "mqtt": "MQTT",
     "default_js_domain": "JetStream domains for accounts",
     "mappings": "subject mappings",
@@ -657,6 +657,22 @@ class _Mapper:
                 "nodes (as in nats-server)"
             )
 
+    # WebSocket (fastnats.conf.websocket)
+    def k_websocket(self, key: str, value: Any) -> None:
+        parser = WebsocketParser(self.report_at, self.warn_at)
+        parser.block(self.config, key)
+        self.out.server.pop("websocket", None)  # a later block replaces an earlier one
+        options = parser.result()
+        if not parser.ok:
+            return
+        if options is not None:
+            self.out.server["websocket"] = options
+        else:
+            self.out.notes.append(
+                f"{self.where(key)}the websocket block has no port: no WebSocket listener "
+                "(as in nats-server)"
+            )
+
     # tls
     def k_tls(self, key: str, value: Any) -> None:
         tls = parse_tls(self.config, key, self.report_at)
@@ -793,6 +809,9 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     # leaf nodes
     "leafnodes": (_Mapper.k_leafnodes, "leafnodes"),
     "leaf": (_Mapper.k_leafnodes, "leafnodes"),
+    # WebSocket
+    "websocket": (_Mapper.k_websocket, "websocket"),
+    "ws": (_Mapper.k_websocket, "websocket"),
     # tls
     "tls": (_Mapper.k_tls, "tls"),
     # JetStream

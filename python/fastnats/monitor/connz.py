@@ -105,7 +105,7 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
     ci: dict[str, Any] = {
         "cid": row["cid"],
         "kind": "Client",
-        "type": "nats",
+        "type": "websocket" if row.get("websocket") else "nats",
         "ip": row["ip"],
         "port": row["port"],
         "start": rfc3339(row["_start"]),

@@ -3,9 +3,10 @@
 Field names, order and units follow nats-server's ``Varz`` struct: durations from the config
 (``ping_interval``, ``write_deadline``) in nanoseconds, ``uptime`` as ``1h2m3s``, times as
 RFC 3339 UTC. Fields nats-server omits when empty (``omitempty``) are omitted here on the same
-condition. What fastnats does not have (gateways, MQTT, WebSocket) appears as the same empty
-objects nats-server shows when those are not configured, and so do JetStream when it is off,
-``cluster`` without a cluster and ``leaf`` without leaf nodes.
+condition. What fastnats does not have (gateways, MQTT) appears as the same empty objects
+nats-server shows when those are not configured, and so do JetStream when it is off,
+``cluster`` without a cluster, ``leaf`` without leaf nodes and ``websocket`` without a
+WebSocket listener.
 
 With a cluster: ``cluster`` is nats-server's ``ClusterOptsVarz`` (``name`` the cluster's
 name as it runs, ``addr`` and ``cluster_port`` the route listener, ``auth_timeout``,
@@ -20,6 +21,13 @@ With leaf nodes: ``leaf`` is nats-server's ``LeafNodeOptsVarz``: with a listener
 ``tls_verify``; ``remotes`` the configured hubs (``local_account``, ``$G`` when none was
 given, ``urls`` as ``host:port`` with nats-server's default port 7422, ``tls_timeout`` with
 TLS, ``deny`` with ``imports``/``exports``). ``leafnodes`` counts the leaf connections.
+
+With a WebSocket listener: ``websocket`` is nats-server's ``WebsocketOptsVarz``: ``host``,
+``port`` (the bound one), ``advertise``, ``no_auth_user``, ``jwt_cookie``,
+``handshake_timeout`` (nanoseconds), ``auth_timeout`` (the block's own ``authorization``
+timeout in seconds, left out without one, as nats-server), ``no_tls``, ``same_origin``,
+``allowed_origins``, ``compression``. ``tls_cert_not_after`` is not shown (nor is it for the
+other listeners).
 """
 
 from __future__ import annotations
@@ -100,7 +108,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "gateway": {},
             "leaf": _leaf(native, config.get("leafnodes")),
             "mqtt": {},
-            "websocket": {},
+            "websocket": _websocket(native, config.get("websocket")),
             "jetstream": _jetstream(monitor),
             "tls_timeout": tls["timeout"] if tls else TLS_TIMEOUT,
             "write_deadline": _ns(config["write_deadline"]),
@@ -185,6 +193,29 @@ def _leaf(native: Any, leafnodes: dict[str, Any] | None) -> dict[str, Any]:
         }
     remotes = [_remote(r) for r in leafnodes.get("remotes") or []]
     doc["remotes"] = remotes
+    return {k: v for k, v in doc.items() if v}
+
+
+def _websocket(native: Any, websocket: dict[str, Any] | None) -> dict[str, Any]:
+    """nats-server's ``WebsocketOptsVarz`` (fields left out when empty, as its omitempty):
+    ``port`` the bound one, ``handshake_timeout`` in nanoseconds, ``auth_timeout`` the
+    block's own (seconds; none: left out)."""
+    if websocket is None:
+        return {}
+    auth = websocket.get("authorization") or {}
+    doc: dict[str, Any] = {
+        "host": websocket.get("host") or "",
+        "port": native.ws_port() or 0,
+        "advertise": websocket.get("advertise") or "",
+        "no_auth_user": websocket.get("no_auth_user") or "",
+        "jwt_cookie": websocket.get("jwt_cookie") or "",
+        "handshake_timeout": _ns(websocket.get("handshake_timeout") or 0.0),
+        "auth_timeout": auth.get("timeout") or 0,
+        "no_tls": bool(websocket.get("no_tls")),
+        "same_origin": bool(websocket.get("same_origin")),
+        "allowed_origins": list(websocket.get("allowed_origins") or []),
+        "compression": bool(websocket.get("compression")),
+    }
     return {k: v for k, v in doc.items() if v}
 
 

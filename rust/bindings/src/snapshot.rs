@@ -50,5 +50,6 @@ pub fn conn<'py>(py: Python<'py>, c: &ConnSnapshot) -> PyResult<Bound<'py, PyDic
     d.set_item("subscriptions", subs)?;
     d.set_item("stop", c.stop.map(unix_seconds))?;
     d.set_item("reason", c.reason)?;
+    d.set_item("websocket", c.websocket)?;
     Ok(d)
 }
