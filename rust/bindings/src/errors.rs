@@ -65,7 +65,9 @@ pub fn start_error(e: &StartError) -> PyErr {
         StartError::Config(e) => config_error(e),
         StartError::Bind(addr, io) => bind_error(addr, io),
         StartError::Runtime(_) | StartError::System(_) => PyOSError::new_err(e.to_string()),
-        StartError::JetStream(_) | StartError::JetStreamSystemAccount => {
+        StartError::JetStream(_)
+        | StartError::JetStreamSystemAccount
+        | StartError::WebsocketBind(..) => {
             PyRuntimeError::new_err(e.to_string())
         }
     }

@@ -195,13 +195,18 @@ impl Config {
             leafnodes.check()?;
         }
         if let Some(ws) = &self.websocket {
-            let has_users = !self.auth.users.is_empty() || !self.auth.nkeys.is_empty();
+            let account_users = self.accounts.values().map(|a| &a.users);
+            let has_users = !self.auth.users.is_empty()
+                || !self.auth.nkeys.is_empty()
+                || account_users
+                    .clone()
+                    .any(|u| !u.users.is_empty() || !u.nkeys.is_empty());
             let user_exists = |name: &str| {
                 self.auth.users.iter().any(|u| u.user == name)
                     || self.auth.nkeys.iter().any(|n| n.nkey == name)
-                    || self.accounts.values().any(|a| {
-                        a.users.users.iter().any(|u| u.user == name)
-                            || a.users.nkeys.iter().any(|n| n.nkey == name)
+                    || account_users.clone().any(|a| {
+                        a.users.iter().any(|u| u.user == name)
+                            || a.nkeys.iter().any(|n| n.nkey == name)
                     })
             };
             let trusted = !self.operator.is_empty() || !self.trusted_keys.is_empty();

@@ -150,10 +150,10 @@ impl Engine {
                 let bind_to = format!("{}:{}", w.host, w.port);
                 let listener = crate::accept::bind(&bind_to)
                     .await
-                    .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+                    .map_err(|e| StartError::WebsocketBind(bind_to.clone(), e))?;
                 let ws_addr = listener
                     .local_addr()
-                    .map_err(|e| StartError::Bind(bind_to, e))?;
+                    .map_err(|e| StartError::WebsocketBind(bind_to, e))?;
                 let ws = Arc::new(crate::ws::Websocket::new(w.clone(), ws_tls));
                 let _ = ws.addr.set(ws_addr);
                 Some((ws, listener))

@@ -118,7 +118,17 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
     if old.websocket != new.websocket {
         let describe = |c: &Config| match &c.websocket {
             None => "None".to_string(),
-            Some(w) => format!("listen {:?}:{}", w.host, w.port),
+            Some(w) => {
+                let mut w = w.clone();
+                if let Some(a) = &mut w.authorization {
+                    for secret in [&mut a.password, &mut a.token] {
+                        if secret.is_some() {
+                            *secret = Some("[REDACTED]".into());
+                        }
+                    }
+                }
+                format!("{w:?}")
+            }
         };
         return Err(ConfigError::NotReloadable {
             name: "Websocket",

@@ -28,6 +28,9 @@ pub enum StartError {
     /// The address (`host:port`) and the operating system's error.
     #[error("can not listen on {0}: {1}")]
     Bind(String, #[source] std::io::Error),
+    /// The WebSocket listener's address could not be bound (nats-server's text).
+    #[error("Unable to listen for websocket connections: listen tcp {0}: {1}")]
+    WebsocketBind(String, #[source] std::io::Error),
     /// The runtime's threads could not be started.
     #[error("can not start the runtime: {0}")]
     Runtime(#[source] std::io::Error),

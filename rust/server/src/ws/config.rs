@@ -155,6 +155,14 @@ impl WebsocketConfig {
             }
         }
         if let Some(user) = self.no_auth_user.as_deref().filter(|u| !u.is_empty()) {
+            if trusted {
+                return fail("no_auth_user not compatible with Trusted Operator".into());
+            }
+            if !has_users {
+                return fail(format!(
+                    "no_auth_user: \"{user}\" present, but users/nkeys are not defined"
+                ));
+            }
             if !user_exists(user) {
                 return fail(format!(
                     "no_auth_user: \"{user}\" not present as user or nkey in authorization block or account configuration"
