@@ -167,6 +167,13 @@ impl NativeServer {
         leafs.addr.get().map(std::net::SocketAddr::port)
     }
 
+    /// The bound WebSocket port, when the server listens for WebSocket clients and runs.
+    fn ws_port(&self) -> Option<u16> {
+        let server = self.server()?;
+        let ws = server.shared().websocket.as_ref()?;
+        ws.addr.get().map(std::net::SocketAddr::port)
+    }
+
     /// The leaf connections, for `/leafz` (a list of dicts; see `LeafSnapshot`).
     fn leafs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let leafs = self

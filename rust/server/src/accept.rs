@@ -67,25 +67,46 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     }
 }
 
-/// Serves one accepted socket until it closes. `drain` is held to the end (and lent to the
-/// connection's lifecycle events): shutdown waits for every such token to be dropped.
-async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: mpsc::Sender<()>) {
-    let _ = stream.set_nodelay(true);
+/// A client accepted and registered, with its INFO ready: what the client and WebSocket
+/// listeners share once their sockets are set up.
+pub(crate) struct Admission {
+    /// The connection.
+    pub me: Arc<Connection>,
+    /// Its INFO line.
+    pub hello: Vec<u8>,
+    /// The nonce in it, if any.
+    pub nonce: Option<String>,
+    /// Whether it fits under `max_connections` (if not, it is told and closed).
+    pub admitted: bool,
+}
+
+/// Creates and registers the connection of a client at `addr`; `ws` when it came through
+/// the WebSocket listener (its INFO then names that listener, as nats-server's does).
+pub(crate) fn admit(
+    shared: &Arc<Shared>,
+    addr: SocketAddr,
+    ws: Option<&crate::ws::Websocket>,
+) -> Admission {
     let cid = shared.next_cid();
     let config = shared.config();
     let account: Arc<Account> = shared.global_account().clone();
-    let me = Arc::new(Connection::new(
-        cid,
-        Kind::Client,
-        account,
-        config.max_pending,
-        addr,
-    ));
+    let mut conn = Connection::new(cid, Kind::Client, account, config.max_pending, addr);
+    conn.websocket = ws.is_some();
+    let me = Arc::new(conn);
     shared.stats.total_connections.fetch_add(1, Relaxed);
 
     let mut info = shared.info.read().clone();
     info.client_id = cid;
     info.client_ip = addr.ip().to_string();
+    if let Some(ws) = ws {
+        info.auth_required |= ws.config.auth_override();
+        info.tls_required = ws.tls.is_some();
+        info.tls_available = ws.tls.is_some();
+        info.tls_verify = ws.tls.as_ref().is_some_and(|(_, t)| t.verify);
+        info.host.clone_from(&ws.config.host);
+        info.port = ws.addr.get().map_or(ws.config.port, SocketAddr::port);
+        info.connect_urls = Vec::new();
+    }
     // A nonce for nkey signatures (and for a custom authenticator, which may check them).
     let nonce = {
         let authorizer = shared.authorizer();
@@ -109,36 +130,72 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
         Level::Debug,
         "{addr} - cid:{cid} - Client connection created"
     );
-    let tls = if admitted { shared.tls() } else { None };
+    Admission {
+        me,
+        hello,
+        nonce,
+        admitted,
+    }
+}
+
+/// Serves one accepted socket until it closes. `drain` is held to the end (and lent to the
+/// connection's lifecycle events): shutdown waits for every such token to be dropped.
+async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: mpsc::Sender<()>) {
+    let _ = stream.set_nodelay(true);
+    let adm = admit(&shared, addr, None);
+    let (me, cid) = (adm.me.clone(), adm.me.cid);
+    let tls = if adm.admitted { shared.tls() } else { None };
     let (rd, wr) = match tls {
         None => {
-            me.queue(&hello);
+            me.queue(&adm.hello);
             let (rd, wr) = stream.into_split();
             (ReadSock::Tcp(rd), WriteSock::Tcp(wr))
         }
         // Boxed: the TLS handshake state is large and would otherwise size every
         // connection task, TLS or not.
-        Some((acceptor, cfg)) => match Box::pin(handshake(stream, &acceptor, &cfg, &hello)).await {
-            Ok(tls) => {
-                *me.tls_subject.lock() = crate::tls::peer_subject(tls.get_ref().1);
-                if cfg.handshake_first {
-                    me.queue(&hello);
+        Some((acceptor, cfg)) => {
+            match Box::pin(handshake(stream, &acceptor, &cfg, &adm.hello)).await {
+                Ok(tls) => {
+                    *me.tls_subject.lock() = crate::tls::peer_subject(tls.get_ref().1);
+                    if cfg.handshake_first {
+                        me.queue(&adm.hello);
+                    }
+                    let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(tls));
+                    (ReadSock::Tls(rd), WriteSock::Tls(wr))
                 }
-                let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(tls));
-                (ReadSock::Tls(rd), WriteSock::Tls(wr))
+                Err(e) => {
+                    log_at!(
+                        Level::Error,
+                        "{addr} - cid:{cid} - TLS handshake error: {e}"
+                    );
+                    me.close(CloseReason::TlsHandshakeError, CloseMode::Discard);
+                    crate::monitor::record_closed(&shared, &me);
+                    shared.unregister(cid);
+                    return;
+                }
             }
-            Err(e) => {
-                log_at!(
-                    Level::Error,
-                    "{addr} - cid:{cid} - TLS handshake error: {e}"
-                );
-                me.close(CloseReason::TlsHandshakeError, CloseMode::Discard);
-                crate::monitor::record_closed(&shared, &me);
-                shared.unregister(cid);
-                return;
-            }
-        },
+        }
     };
+    run(shared, adm, rd, wr, drain, None).await;
+}
+
+/// Runs an admitted client on its socket halves until it closes, then cleans up.
+/// `cookies` are a WebSocket client's credentials from its upgrade request.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    adm: Admission,
+    rd: ReadSock,
+    wr: WriteSock,
+    drain: mpsc::Sender<()>,
+    cookies: Option<crate::ws::upgrade::Cookies>,
+) {
+    let Admission {
+        me,
+        hello,
+        nonce,
+        admitted,
+    } = adm;
+    let (addr, cid) = (me.addr, me.cid);
     me.out.lock().socket = Some(wr);
     let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     if !admitted {
@@ -152,8 +209,9 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
     me.flush();
     // What only the handshake needed is not kept for the connection's lifetime (a few
     // hundred bytes per idle connection).
-    drop((hello, info, config));
+    drop(hello);
     Reader::new(shared.clone(), me.clone(), nonce, drain.clone())
+        .with_cookies(cookies)
         .run(rd)
         .await;
     let _ = writer.await;

@@ -32,6 +32,9 @@ pub struct CompiledConfig {
     /// TLS on leaf connections (`leafnodes.tls`, each remote's `tls`), built at start
     /// (taken by the engine).
     pub leaf_tls: LeafTls,
+    /// TLS on the WebSocket listener (`websocket.tls`), built at start (taken by the
+    /// engine; a reload may not change the block).
+    pub ws_tls: Option<(TlsAcceptor, TlsConfig)>,
 }
 
 /// TLS of leaf connections: the listener's, and each remote's (by position), when set.
@@ -111,6 +114,10 @@ impl Config {
                 });
             }
         }
+        let ws_tls = match self.websocket.as_ref().and_then(|w| w.tls.as_ref()) {
+            Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
+            None => None,
+        };
         Ok(CompiledConfig {
             config: self.clone(),
             imports,
@@ -118,6 +125,7 @@ impl Config {
             tls,
             route_tls,
             leaf_tls,
+            ws_tls,
         })
     }
 }

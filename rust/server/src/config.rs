@@ -21,6 +21,7 @@ pub use crate::leaf::config::{LeafAuth, LeafNodeConfig, LeafUser, RemoteLeaf, Re
 use crate::operator::ResolverConfig;
 pub use crate::route::config::{ClusterConfig, RouteAuth};
 use crate::tls::TlsConfig;
+pub use crate::ws::config::{WebsocketAuth, WebsocketConfig};
 
 /// The nats-server release whose client-facing behaviour fastnats matches. Sent as `version`
 /// in INFO, because clients gate features on it (headers, no-responders need ≥ 2.2).
@@ -99,6 +100,8 @@ pub struct Config {
     pub cluster: Option<ClusterConfig>,
     /// Leaf nodes (nats-server's `leafnodes {}`); `None` (the default): none.
     pub leafnodes: Option<LeafNodeConfig>,
+    /// WebSocket clients (nats-server's `websocket {}`); `None` (the default): none.
+    pub websocket: Option<WebsocketConfig>,
 }
 
 impl Default for Config {
@@ -131,6 +134,7 @@ impl Default for Config {
             jetstream: None,
             cluster: None,
             leafnodes: None,
+            websocket: None,
         }
     }
 }
@@ -189,6 +193,19 @@ impl Config {
         }
         if let Some(leafnodes) = &self.leafnodes {
             leafnodes.check()?;
+        }
+        if let Some(ws) = &self.websocket {
+            let has_users = !self.auth.users.is_empty() || !self.auth.nkeys.is_empty();
+            let user_exists = |name: &str| {
+                self.auth.users.iter().any(|u| u.user == name)
+                    || self.auth.nkeys.iter().any(|n| n.nkey == name)
+                    || self.accounts.values().any(|a| {
+                        a.users.users.iter().any(|u| u.user == name)
+                            || a.users.nkeys.iter().any(|n| n.nkey == name)
+                    })
+            };
+            let trusted = !self.operator.is_empty() || !self.trusted_keys.is_empty();
+            ws.check(has_users, &user_exists, trusted)?;
         }
         self.jetstream
             .as_ref()

@@ -117,6 +117,9 @@ pub struct Connection {
     /// A leaf connection this server dialled to a hub (nats-server's "spoke" side): the hub's
     /// interest is not passed on to routes, and messages from it not sent to routes.
     pub spoke: AtomicBool,
+    /// A client that connected over WebSocket (`/connz` `type: "websocket"`, its INFO names
+    /// the WebSocket listener, its auth may be the `websocket` block's).
+    pub websocket: bool,
 }
 
 impl Connection {
@@ -158,6 +161,7 @@ impl Connection {
             credentials: Mutex::new(None),
             tls_subject: Mutex::new(None),
             spoke: AtomicBool::new(false),
+            websocket: false,
         }
     }
 

@@ -98,6 +98,7 @@ impl Engine {
         let mut compiled = compiled;
         let route_tls = compiled.route_tls.take();
         let leaf_tls = std::mem::take(&mut compiled.leaf_tls);
+        let ws_tls = compiled.ws_tls.take();
         let config = &compiled.config;
         let cluster = match &config.cluster {
             Some(c) => {
@@ -144,12 +145,28 @@ impl Engine {
             }
             None => None,
         };
+        let websocket = match &config.websocket {
+            Some(w) => {
+                let bind_to = format!("{}:{}", w.host, w.port);
+                let listener = crate::accept::bind(&bind_to)
+                    .await
+                    .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
+                let ws_addr = listener
+                    .local_addr()
+                    .map_err(|e| StartError::Bind(bind_to, e))?;
+                let ws = Arc::new(crate::ws::Websocket::new(w.clone(), ws_tls));
+                let _ = ws.addr.set(ws_addr);
+                Some((ws, listener))
+            }
+            None => None,
+        };
         let (shared, drained) = Shared::new(
             compiled,
             hooks,
             info,
             cluster.as_ref().map(|(c, _)| c.clone()),
             leafnodes.as_ref().map(|(l, _)| l.clone()),
+            websocket.as_ref().map(|(w, _)| w.clone()),
         );
         tokio::spawn(crate::accept::accept_loop(shared.clone(), listener));
         if let Some((cluster, routes)) = cluster {
@@ -169,6 +186,9 @@ impl Engine {
                 ));
             }
             crate::leaf::dial::solicit_remotes(&shared, &nodes);
+        }
+        if let Some((ws, listener)) = websocket {
+            tokio::spawn(crate::ws::accept::accept_loop(shared.clone(), ws, listener));
         }
         let engine = Engine {
             runtime: tokio::runtime::Handle::current(),

@@ -17,6 +17,8 @@ pub enum ReadSock {
     Tcp(OwnedReadHalf),
     /// TLS over TCP (a client's or a route's, either side).
     Tls(ReadHalf<TlsStream<TcpStream>>),
+    /// WebSocket frames over either of the above.
+    Ws(Box<crate::ws::stream::WsRead>),
 }
 
 /// The write half of a connection's socket.
@@ -25,6 +27,8 @@ pub enum WriteSock {
     Tcp(OwnedWriteHalf),
     /// TLS over TCP.
     Tls(WriteHalf<TlsStream<TcpStream>>),
+    /// WebSocket frames over either of the above.
+    Ws(Box<crate::ws::stream::WsWrite>),
 }
 
 impl std::fmt::Debug for WriteSock {
@@ -32,6 +36,7 @@ impl std::fmt::Debug for WriteSock {
         f.write_str(match self {
             WriteSock::Tcp(_) => "WriteSock::Tcp",
             WriteSock::Tls(_) => "WriteSock::Tls",
+            WriteSock::Ws(_) => "WriteSock::Ws",
         })
     }
 }
@@ -61,6 +66,7 @@ impl ReadSock {
                 buf.reserve(want);
                 r.read_buf(buf).await
             }
+            ReadSock::Ws(r) => Box::pin(r.read_buf(buf, want)).await,
         }
     }
 
@@ -69,17 +75,25 @@ impl ReadSock {
         match self {
             ReadSock::Tcp(r) => r.try_read_buf(buf),
             ReadSock::Tls(_) => Err(would_block()),
+            ReadSock::Ws(r) => r.try_read_buf(buf),
         }
     }
 }
 
 impl WriteSock {
-    /// Writes what the socket takes now without waiting (`WouldBlock` for TLS).
+    /// Writes what the socket takes now without waiting (`WouldBlock` for TLS and
+    /// WebSocket, whose writes go through the writer task).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         match self {
             WriteSock::Tcp(w) => w.try_write(buf),
-            WriteSock::Tls(_) => Err(would_block()),
+            WriteSock::Tls(_) | WriteSock::Ws(_) => Err(would_block()),
         }
+    }
+
+    /// Whether the socket has bytes of its own to send (a WebSocket's pongs): the writer
+    /// then writes even with nothing queued.
+    pub fn has_own_bytes(&self) -> bool {
+        matches!(self, WriteSock::Ws(w) if w.has_replies())
     }
 
     /// Writes all of `buf` (and flushes the TLS layer).
@@ -90,14 +104,20 @@ impl WriteSock {
                 w.write_all(buf).await?;
                 w.flush().await
             }
+            WriteSock::Ws(w) => Box::pin(w.write_all(buf)).await,
         }
     }
 
-    /// Shuts the write side down (a TLS close_notify first).
-    pub async fn shutdown(&mut self) -> io::Result<()> {
+    /// Shuts the write side down (a TLS close_notify first; a WebSocket's close frame,
+    /// with the status for `reason`, before that).
+    pub async fn shutdown(
+        &mut self,
+        reason: Option<fastnats_proto::CloseReason>,
+    ) -> io::Result<()> {
         match self {
             WriteSock::Tcp(w) => w.shutdown().await,
             WriteSock::Tls(w) => w.shutdown().await,
+            WriteSock::Ws(w) => Box::pin(w.close(reason)).await,
         }
     }
 }

@@ -128,6 +128,7 @@ pub mod system;
 pub mod tls;
 pub mod trace;
 pub mod writer;
+pub mod ws;
 
 pub use compiled::CompiledConfig;
 pub use config::{Config, ConfigError, COMPATIBLE_NATS_VERSION};

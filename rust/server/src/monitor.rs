@@ -76,6 +76,8 @@ pub struct ConnSnapshot {
     pub stop: Option<SystemTime>,
     /// nats-server's close reason (closed connections only).
     pub reason: Option<&'static str>,
+    /// Whether the client came over WebSocket (`/connz` `type`).
+    pub websocket: bool,
 }
 
 fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
@@ -132,6 +134,7 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
         user: meta.user,
         stop: None,
         reason,
+        websocket: c.websocket,
     }
 }
 

@@ -114,6 +114,18 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
             new: describe(new),
         });
     }
+    // nats-server does not reload the websocket block either.
+    if old.websocket != new.websocket {
+        let describe = |c: &Config| match &c.websocket {
+            None => "None".to_string(),
+            Some(w) => format!("listen {:?}:{}", w.host, w.port),
+        };
+        return Err(ConfigError::NotReloadable {
+            name: "Websocket",
+            old: describe(old),
+            new: describe(new),
+        });
+    }
     check("Host", &old.host, &new.host)?;
     check("Port", &old.port, &new.port)?;
     check("ServerName", &old.server_name, &new.server_name)?;

@@ -58,6 +58,9 @@ pub struct Shared {
     pub started_wall: SystemTime,
     /// The compiled authentication config, swapped on reload.
     authorizer: RwLock<Arc<Authorizer>>,
+    /// The authorizer of WebSocket clients when the `websocket` block overrides the
+    /// credentials or the auth timeout (`None`: the one above).
+    ws_authorizer: RwLock<Option<Arc<Authorizer>>>,
     pub(crate) hooks: Hooks,
     /// The TLS acceptor and its settings, rebuilt on reload.
     tls: RwLock<Option<(tokio_rustls::TlsAcceptor, TlsConfig)>>,
@@ -65,6 +68,8 @@ pub struct Shared {
     pub cluster: Option<Arc<crate::route::cluster::Cluster>>,
     /// Leaf nodes (`leafnodes {}`), if configured.
     pub leafnodes: Option<Arc<crate::leaf::nodes::LeafNodes>>,
+    /// The WebSocket listener (`websocket {}`), if configured.
+    pub websocket: Option<Arc<crate::ws::Websocket>>,
 }
 
 impl Shared {
@@ -76,6 +81,7 @@ impl Shared {
         info: ServerInfo,
         cluster: Option<Arc<crate::route::cluster::Cluster>>,
         leafnodes: Option<Arc<crate::leaf::nodes::LeafNodes>>,
+        websocket: Option<Arc<crate::ws::Websocket>>,
     ) -> (Arc<Shared>, mpsc::Receiver<()>) {
         let CompiledConfig {
             config,
@@ -84,12 +90,14 @@ impl Shared {
             tls,
             route_tls: _,
             leaf_tls: _,
+            ws_tls: _,
         } = compiled;
         let (drain_tx, drain_rx) = mpsc::channel(1);
         let accounts = build_accounts(None, &config, &authorizer, &imports);
         feed_routes(&accounts, cluster.as_deref(), &config);
         let global = accounts.global().clone();
         let stats = Arc::new(ServerStats::default());
+        let ws_auth = ws_authorizer(&config, &authorizer);
         let shared = Arc::new(Shared {
             internal: InternalClient::new(global.clone(), stats.clone()),
             global,
@@ -109,11 +117,13 @@ impl Shared {
             closed: Mutex::new(std::collections::VecDeque::new()),
             started: Instant::now(),
             started_wall: SystemTime::now(),
+            ws_authorizer: RwLock::new(ws_auth),
             authorizer: RwLock::new(Arc::new(authorizer)),
             hooks,
             tls: RwLock::new(tls),
             cluster,
             leafnodes,
+            websocket,
         });
         (shared, drain_rx)
     }
@@ -168,6 +178,21 @@ impl Shared {
         self.hooks.authenticator.is_some() || self.authorizer.read().required()
     }
 
+    /// The authorizer of a client (`websocket`: one of the WebSocket listener).
+    pub fn authorizer_for(&self, websocket: bool) -> Arc<Authorizer> {
+        if websocket {
+            if let Some(a) = &*self.ws_authorizer.read() {
+                return a.clone();
+            }
+        }
+        self.authorizer()
+    }
+
+    /// [`Shared::auth_required`] for a client (`websocket`: of the WebSocket listener).
+    pub(crate) fn auth_required_for(&self, websocket: bool) -> bool {
+        self.hooks.authenticator.is_some() || self.authorizer_for(websocket).required()
+    }
+
     /// The live TLS acceptor, if TLS is on.
     pub(crate) fn tls(&self) -> Option<(tokio_rustls::TlsAcceptor, TlsConfig)> {
         self.tls.read().clone()
@@ -183,6 +208,7 @@ impl Shared {
             tls,
             route_tls: _,
             leaf_tls: _,
+            ws_tls: _,
         } = compiled;
         {
             let mut accounts = self.accounts.write();
@@ -197,6 +223,7 @@ impl Shared {
         *self.tls.write() = tls;
         let advertise_auth =
             authorizer.config().advertise_auth_required() || authorizer.operator().is_some();
+        *self.ws_authorizer.write() = ws_authorizer(&config, &authorizer);
         *self.authorizer.write() = Arc::new(authorizer);
         {
             let mut info = self.info.write();
@@ -316,6 +343,27 @@ impl Shared {
     pub(crate) fn client_list(&self) -> Vec<Arc<Connection>> {
         self.clients.lock().values().cloned().collect()
     }
+}
+
+/// The authorizer of WebSocket clients when the `websocket` block overrides credentials or
+/// the auth timeout.
+fn ws_authorizer(config: &Config, authorizer: &Authorizer) -> Option<Arc<Authorizer>> {
+    let ws = config.websocket.as_ref()?;
+    let auth = ws.authorization.clone().unwrap_or_default();
+    let credentials = ws.auth_override().then(|| {
+        [
+            auth.token,
+            auth.user,
+            auth.password,
+            ws.no_auth_user.clone(),
+        ]
+    });
+    if credentials.is_none() && auth.timeout.is_none() {
+        return None;
+    }
+    Some(Arc::new(
+        authorizer.with_override(credentials, auth.timeout),
+    ))
 }
 
 /// In a cluster or with leaf nodes, makes every account's index count its interest for

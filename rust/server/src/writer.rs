@@ -26,23 +26,27 @@ pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
     let stats = &shared.stats;
     let mut spare: Vec<u8> = Vec::new();
     loop {
-        let (data, close, socket) = {
+        let (data, close, socket, own) = {
             let mut out = me.out.lock();
             let data = std::mem::replace(&mut out.buf, std::mem::take(&mut spare));
             if data.is_empty() && out.buf.capacity() > KEEP_IDLE {
                 out.buf = Vec::new();
             }
             // Taking the socket out marks a write in progress: producers then leave the
-            // flushing to this task.
-            let socket = if data.is_empty() {
+            // flushing to this task. A WebSocket may have pongs of its own to send.
+            let own = out
+                .socket
+                .as_ref()
+                .is_some_and(crate::io::WriteSock::has_own_bytes);
+            let socket = if data.is_empty() && !own {
                 None
             } else {
                 out.in_flight = data.len();
                 out.socket.take()
             };
-            (data, out.close, socket)
+            (data, out.close, socket, own)
         };
-        if data.is_empty() {
+        if data.is_empty() && !own {
             spare = data;
             if spare.capacity() > KEEP_IDLE {
                 spare = Vec::new();
@@ -104,7 +108,10 @@ pub async fn write_loop(me: Arc<Connection>, shared: Arc<Shared>) {
     };
     me.drained.notify_waiters();
     if let Some(mut socket) = socket {
-        let _ = socket.shutdown().await;
+        // Bounded: a stuck peer must not hold the connection's task (a WebSocket's close
+        // frame is a write).
+        let deadline = shared.config().write_deadline;
+        let _ = tokio::time::timeout(deadline, socket.shutdown(me.close_reason())).await;
     }
 }
 

@@ -280,7 +280,7 @@ pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>
 
 /// A validated [`AuthConfig`] with every user's permissions compiled once: what the server
 /// keeps (behind an `Arc`, swapped on reload) and asks on every CONNECT.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Authorizer {
     /// The `authorization` users followed by the accounts' users.
     cfg: AuthConfig,
@@ -400,6 +400,28 @@ impl Authorizer {
     /// [`AuthConfig::required`], or operator mode.
     pub fn required(&self) -> bool {
         self.cfg.required() || self.operator.is_some()
+    }
+
+    /// This authorizer for clients of a listener with credentials of its own (the
+    /// `websocket` block): `credentials` (token, user, password, `no_auth_user`) replace the
+    /// single user, the token and the `no_auth_user` (the users list stays), and `timeout`
+    /// the auth timeout, as nats-server's override does.
+    pub fn with_override(
+        &self,
+        credentials: Option<[Option<String>; 4]>,
+        timeout: Option<std::time::Duration>,
+    ) -> Authorizer {
+        let mut a = self.clone();
+        if let Some([token, user, password, no_auth_user]) = credentials {
+            a.cfg.token = token;
+            a.cfg.user = user;
+            a.cfg.password = password;
+            a.cfg.no_auth_user = no_auth_user;
+        }
+        if let Some(t) = timeout {
+            a.cfg.timeout = t;
+        }
+        a
     }
 
     /// Operator mode, when configured.

@@ -26,7 +26,11 @@ impl Reader {
     pub(super) fn dispatch(&mut self, op: ClientOp<'_>) -> Result<(), ProtoError> {
         if !self.authed && !matches!(op, ClientOp::Connect(_)) {
             // Auth required and no CONNECT yet: only a no_auth_user lets the client in.
-            match self.shared.authorizer().no_auth_identity() {
+            match self
+                .shared
+                .authorizer_for(self.me.websocket)
+                .no_auth_identity()
+            {
                 Some(id) if self.can_join(&id) => {
                     self.authorize(id);
                     self.announce();
@@ -207,6 +211,7 @@ impl Reader {
     fn connect(&mut self, json: &[u8]) -> Result<(), ProtoError> {
         let opts = ConnectOptions::from_json(json).map_err(|_| ProtoError::MalformedJson)?;
         self.connect.apply(opts);
+        self.apply_cookies();
         if !(0..=1).contains(&self.connect.protocol) {
             return Err(ProtoError::InvalidClientProtocol);
         }
@@ -229,7 +234,7 @@ impl Reader {
             meta.version.clone_from(&self.connect.version);
             meta.protocol = self.connect.protocol;
         }
-        if self.shared.auth_required() {
+        if self.shared.auth_required_for(self.me.websocket) {
             // Decided by `finish_auth` (off this thread); `+OK` follows the decision.
             self.pending_auth = true;
             return Ok(());

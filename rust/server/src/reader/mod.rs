@@ -92,6 +92,8 @@ pub struct Reader {
     joined: Option<Arc<Account>>,
     /// Operator mode: when the user JWT (or its connect window) runs out.
     expires: Option<Instant>,
+    /// A WebSocket client's credentials from cookies (the `websocket` block's `*_cookie`).
+    cookies: Option<Box<crate::ws::upgrade::Cookies>>,
 }
 
 impl Reader {
@@ -110,7 +112,7 @@ impl Reader {
             max_payload: cfg.max_payload,
             headers: false,
         };
-        let authed = !shared.auth_required();
+        let authed = !shared.auth_required_for(me.websocket);
         if authed {
             // Admitted without authentication: a reload that turns auth on re-decides it
             // on what it presented (nothing yet; its CONNECT replaces this).
@@ -141,7 +143,57 @@ impl Reader {
             jwt_limits: None,
             joined: None,
             expires: None,
+            cookies: None,
         }
+    }
+
+    /// Credentials from a WebSocket client's cookies: each stands in for the CONNECT field
+    /// the client leaves empty.
+    pub fn with_cookies(mut self, cookies: Option<crate::ws::upgrade::Cookies>) -> Self {
+        self.cookies = cookies
+            .filter(|c| {
+                c.jwt.is_some() || c.user.is_some() || c.pass.is_some() || c.token.is_some()
+            })
+            .map(Box::new);
+        self
+    }
+
+    /// Fills the CONNECT fields the client left empty from its cookies (nats-server's
+    /// order: jwt, user, pass, token).
+    pub(super) fn apply_cookies(&mut self) {
+        let Some(c) = &self.cookies else {
+            return;
+        };
+        let empty = |f: &Option<String>| f.as_deref().unwrap_or("").is_empty();
+        if empty(&self.connect.jwt) && c.jwt.is_some() {
+            self.connect.jwt.clone_from(&c.jwt);
+        }
+        if empty(&self.connect.user) && c.user.is_some() {
+            self.connect.user.clone_from(&c.user);
+        }
+        if empty(&self.connect.pass) && c.pass.is_some() {
+            self.connect.pass.clone_from(&c.pass);
+        }
+        if empty(&self.connect.auth_token) && c.token.is_some() {
+            self.connect.auth_token.clone_from(&c.token);
+        }
+    }
+
+    /// The PING interval: the `websocket` block's for its clients when set, else the
+    /// server's.
+    fn ping_interval(&self) -> std::time::Duration {
+        if self.me.websocket {
+            if let Some(p) = self
+                .shared
+                .websocket
+                .as_ref()
+                .and_then(|w| w.config.ping_interval)
+                .filter(|p| !p.is_zero())
+            {
+                return p;
+            }
+        }
+        self.cfg.ping_interval
     }
 
     /// Reads and processes until the connection closes; returns after cleanup.
@@ -150,7 +202,7 @@ impl Reader {
         let mut read_size = MIN_READ;
         let mut short_reads = 0u32;
         let mut needed = 0usize;
-        let mut period = self.cfg.ping_interval;
+        let mut period = self.ping_interval();
         let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
@@ -160,7 +212,12 @@ impl Reader {
         let closing = me.reader_wake.notified();
         tokio::pin!(closing);
         // nats-server's auth timer: no accepted CONNECT within the auth timeout closes.
-        let auth_timer = tokio::time::sleep(self.shared.authorizer().config().timeout);
+        let auth_timer = tokio::time::sleep(
+            self.shared
+                .authorizer_for(self.me.websocket)
+                .config()
+                .timeout,
+        );
         tokio::pin!(auth_timer);
         // Operator mode: a user JWT that expires while connected closes the connection.
         let expiry = tokio::time::sleep(std::time::Duration::from_secs(86_400 * 365));
@@ -244,8 +301,8 @@ impl Reader {
 
             if self.cfg_gen != self.shared.config_gen() {
                 self.refresh_config();
-                if self.cfg.ping_interval != period {
-                    period = self.cfg.ping_interval;
+                if self.ping_interval() != period {
+                    period = self.ping_interval();
                     ping = interval_at(Instant::now() + period, period);
                     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
                 }
@@ -467,7 +524,7 @@ impl Reader {
     /// bounded by the auth timeout; denial, error or timeout is `Authorization Violation`.
     async fn finish_auth(&mut self) {
         self.pending_auth = false;
-        let authorizer = self.shared.authorizer();
+        let authorizer = self.shared.authorizer_for(self.me.websocket);
         let custom = self.shared.hooks.authenticator.clone();
         if let (None, Some(op)) = (&custom, authorizer.operator()) {
             return self.finish_jwt_auth(op.clone()).await;
