@@ -2,7 +2,7 @@
 """WebSocket bench (issue 15): 1:1 pub/sub through the websocket {} listener, fastnats
 against nats-server in the same run.
 
-    python benches/websocket.py --quick     # 5 workloads x 2 servers x 3 rounds, ~1 minute
+    python benches/websocket.py --quick     # 5 workloads x 2 servers x 3 rounds, ~2 minutes
     python benches/websocket.py             # more sizes, bigger counts, 5 rounds
     python benches/websocket.py --only deflate --rounds 7
     python benches/websocket.py --list
@@ -109,14 +109,16 @@ def label(size: int) -> str:
 
 
 def workloads(quick: bool) -> list[Workload]:
-    scale = 1 if quick else 3
+    """Counts for runs of about 2-4 s each on the 2-core VMs (quick; full: twice as long):
+    2M messages, or 768 MiB of payload for the large sizes."""
+    scale = 1 if quick else 2
     sizes = [128, KIB, 16 * KIB] if quick else [16, 128, KIB, 16 * KIB, 64 * KIB]
     out = []
     for size in sizes:
-        count = max(2000, min(1_000_000, 256 * 1024 * KIB // (size + 32))) * scale // 2
+        count = min(2_000_000, 768 * 1024 * KIB // (size + 32)) * scale
         out.append(Workload(f"ws 1:1 {label(size)}", "ws", size, count))
-    out.append(Workload("ws+deflate 1:1 1KiB", "ws+deflate", KIB, 200_000 * scale))
-    out.append(Workload("tcp 1:1 128B", "tcp", 128, 1_000_000 * scale // 2))
+    out.append(Workload("ws+deflate 1:1 1KiB", "ws+deflate", KIB, 400_000 * scale))
+    out.append(Workload("tcp 1:1 128B", "tcp", 128, 3_000_000 * scale))
     return out
 
 
