@@ -161,6 +161,10 @@ class Reader:
         self.compressed = False
         self.tail = b"\r\n"  # the stream's last bytes counted (count())
         self.frames = 0  # data frames counted (count())
+        self.rem = 0  # payload bytes left in the current frame (count())
+        self.hl = 0  # the length of the header just read (count())
+        self.kind = ""  # the frame being read: data, deflated, control, close; "" between
+        self.fin = False
 
     def chunks(self) -> list[bytes]:
         """Blocks for the next read; returns the protocol bytes it completed (maybe none)."""
@@ -220,9 +224,10 @@ class Reader:
         return n
 
     def count(self) -> int:
-        """Blocks for the next read; returns the ``MSG`` lines it completed. Every message
+        """Blocks for the next read; returns the ``MSG`` lines it brought. Every message
         line follows a CRLF (the PONG's, then a payload's) and the payloads are ``x``s, so
-        counting ``\\r\\nMSG `` counts messages."""
+        counting CRLF ``MSG`` counts messages. Uncompressed payload is counted as it arrives,
+        before its frame is complete (a server may send frames of megabytes)."""
         data = self.sock.recv(1 << 20)
         if not data:
             raise EOFError("server closed the connection")
@@ -232,39 +237,64 @@ class Reader:
         buf = self.raw
         pos = 0
         total = 0
-        while len(buf) - pos >= 2:
-            b0, b1 = buf[pos], buf[pos + 1]
-            n, hl = b1 & 0x7F, 2
-            if n == 126:
-                if len(buf) - pos < 4:
+        while pos < len(buf):
+            if not self.kind:  # between frames
+                if not self._header(buf, pos):
                     break
-                n, hl = struct.unpack_from("!H", buf, pos + 2)[0], 4
-            elif n == 127:
-                if len(buf) - pos < 10:
-                    break
-                n, hl = struct.unpack_from("!Q", buf, pos + 2)[0], 10
-            if len(buf) - pos < hl + n:
-                break
-            a, pos = pos + hl, pos + hl + n
-            opcode = b0 & 0x0F
-            if opcode >= 0x8:
-                if opcode == 0x8:
-                    raise EOFError(f"close frame {bytes(buf[a:pos])!r}")
-                continue
+                pos += self.hl
+                if self.rem == 0:
+                    total += self._end_frame()
+                    continue
+            m = min(self.rem, len(buf) - pos)
+            if self.kind == "data":
+                total += self._count(buf, pos, pos + m)
+            else:
+                self.parts.append(bytes(buf[pos : pos + m]))
+            pos += m
+            self.rem -= m
+            if self.rem == 0:
+                total += self._end_frame()
+        del buf[:pos]
+        return total
+
+    def _header(self, buf: bytearray, pos: int) -> bool:
+        """Reads the frame header at ``pos`` if it is complete (sets ``rem``, ``hl``)."""
+        if len(buf) - pos < 2:
+            return False
+        b0, b1 = buf[pos], buf[pos + 1]
+        n, hl = b1 & 0x7F, 2
+        if n == 126:
+            if len(buf) - pos < 4:
+                return False
+            n, hl = struct.unpack_from("!H", buf, pos + 2)[0], 4
+        elif n == 127:
+            if len(buf) - pos < 10:
+                return False
+            n, hl = struct.unpack_from("!Q", buf, pos + 2)[0], 10
+        opcode = b0 & 0x0F
+        self.fin = bool(b0 & 0x80)
+        if opcode >= 0x8:
+            self.kind = "close" if opcode == 0x8 else "control"
+        else:
             self.frames += 1
             if opcode != 0:
                 self.compressed = bool(b0 & 0x40)
-            if not self.compressed:
-                total += self._count(buf, a, pos)
-                continue
-            self.parts.append(bytes(buf[a:pos]))
-            if b0 & 0x80:
-                d = zlib.decompressobj(-15)
-                whole = d.decompress(b"".join(self.parts) + b"\x00\x00\xff\xff")
-                self.parts = []
-                total += self._count(whole, 0, len(whole))
-        del buf[:pos]
-        return total
+            self.kind = "deflated" if self.compressed else "data"
+        self.rem, self.hl = n, hl
+        return True
+
+    def _end_frame(self) -> int:
+        kind, self.kind = self.kind, ""
+        if kind == "close":
+            raise EOFError(f"close frame {b''.join(self.parts)!r}")
+        if kind == "control":
+            self.parts = []
+        if kind != "deflated" or not self.fin:
+            return 0
+        d = zlib.decompressobj(-15)
+        whole = d.decompress(b"".join(self.parts) + b"\x00\x00\xff\xff")
+        self.parts = []
+        return self._count(whole, 0, len(whole))
 
 
 def dial(w: Workload, port: int) -> tuple[socket.socket, Reader]:
