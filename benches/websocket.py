@@ -165,6 +165,7 @@ class Reader:
         self.hl = 0  # the length of the header just read (count())
         self.kind = ""  # the frame being read: data, deflated, control, close; "" between
         self.fin = False
+        self.inflater = zlib.decompressobj(-15)
 
     def chunks(self) -> list[bytes]:
         """Blocks for the next read; returns the protocol bytes it completed (maybe none)."""
@@ -227,7 +228,8 @@ class Reader:
         """Blocks for the next read; returns the ``MSG`` lines it brought. Every message
         line follows a CRLF (the PONG's, then a payload's) and the payloads are ``x``s, so
         counting CRLF ``MSG`` counts messages. Uncompressed payload is counted as it arrives,
-        before its frame is complete (a server may send frames of megabytes)."""
+        before its frame is complete (a server may send frames of megabytes), compressed payload
+        is inflated as it arrives."""
         data = self.sock.recv(1 << 20)
         if not data:
             raise EOFError("server closed the connection")
@@ -248,6 +250,9 @@ class Reader:
             m = min(self.rem, len(buf) - pos)
             if self.kind == "data":
                 total += self._count(buf, pos, pos + m)
+            elif self.kind == "deflated":
+                out = self.inflater.decompress(bytes(buf[pos : pos + m]))
+                total += self._count(out, 0, len(out))
             else:
                 self.parts.append(bytes(buf[pos : pos + m]))
             pos += m
@@ -279,6 +284,8 @@ class Reader:
             self.frames += 1
             if opcode != 0:
                 self.compressed = bool(b0 & 0x40)
+                if self.compressed:  # no context takeover: a fresh window per message
+                    self.inflater = zlib.decompressobj(-15)
             self.kind = "deflated" if self.compressed else "data"
         self.rem, self.hl = n, hl
         return True
@@ -291,10 +298,8 @@ class Reader:
             self.parts = []
         if kind != "deflated" or not self.fin:
             return 0
-        d = zlib.decompressobj(-15)
-        whole = d.decompress(b"".join(self.parts) + b"\x00\x00\xff\xff")
-        self.parts = []
-        return self._count(whole, 0, len(whole))
+        out = self.inflater.decompress(b"\x00\x00\xff\xff")
+        return self._count(out, 0, len(out))
 
 
 def dial(w: Workload, port: int) -> tuple[socket.socket, Reader]:
