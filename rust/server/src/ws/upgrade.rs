@@ -83,12 +83,12 @@ pub async fn read_request<S: AsyncRead + Unpin>(
     }
 }
 
-/// Go's `http.Error` answer for `code`.
-fn http_error(code: u16, text: &str) -> Vec<u8> {
+/// Go's `http.Error` answer for `code`, in the request's HTTP version (`minor`: 0 or 1).
+fn http_error(minor: u8, code: u16, text: &str) -> Vec<u8> {
     let body = format!("{text}\n");
     let date = httpdate(std::time::SystemTime::now());
     format!(
-        "HTTP/1.1 {code} {text}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+        "HTTP/1.{minor} {code} {text}\r\nContent-Type: text/plain; charset=utf-8\r\n\
          Sec-Websocket-Version: 13\r\nX-Content-Type-Options: nosniff\r\n\
          Date: {date}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -96,10 +96,13 @@ fn http_error(code: u16, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Go's answer to a request it cannot parse.
-fn bad_request() -> Vec<u8> {
-    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"
-        .to_vec()
+/// Go's answer to a request its HTTP server refuses before any handler (`detail`: what
+/// follows `400 Bad Request` in the body, as `: missing required Host header`).
+fn bad_request(detail: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request{detail}"
+    )
+    .into_bytes()
 }
 
 /// An RFC 7231 date (`Fri, 04 Dec 2026 22:00:00 GMT`).
@@ -171,20 +174,28 @@ pub fn check(
     tls: bool,
     extra: bool,
 ) -> Result<Upgraded, Refused> {
-    let refuse = |code: u16, text: &str, reason: &str| Refused {
-        response: http_error(code, text),
-        reason: reason.to_string(),
-    };
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let parsed = len > 0 && matches!(req.parse(&buf[..len]), Ok(httparse::Status::Complete(_)));
     if !parsed {
         return Err(Refused {
-            response: bad_request(),
+            response: bad_request(""),
             reason: "malformed HTTP request".into(),
         });
     }
+    let minor = req.version.unwrap_or(1);
+    let refuse = |code: u16, text: &str, reason: &str| Refused {
+        response: http_error(minor, code, text),
+        reason: reason.to_string(),
+    };
     let headers = req.headers;
+    if minor >= 1 && header(headers, "Host").is_none() {
+        // Go's HTTP server answers this itself, before nats-server's handler runs.
+        return Err(Refused {
+            response: bad_request(": missing required Host header"),
+            reason: "missing required Host header".into(),
+        });
+    }
     let path = req.path.unwrap_or("/");
     let path = path.split('?').next().unwrap_or(path);
     if path.ends_with("/leafnode") {
