@@ -105,7 +105,7 @@ rust-test:
 	$(CARGO_TEST)
 
 ## py-test: pytest on the importable fastnats (installed, or PYTHONPATH=python after dev)
-py-test: peers
+py-test: peers browser
 	$(PYTHON) -m pytest -q $(TESTS)
 
 ## bench: micro-benchmarks (criterion) and the side-by-side comparison with nats-server

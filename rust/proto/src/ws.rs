@@ -569,6 +569,19 @@ impl Encoder {
         }
     }
 
+    /// Whether [`Encoder::encode`] of `data` is one plain binary frame: then its header
+    /// ([`Encoder::header`]) can be written in front of `data` without copying `data`.
+    #[must_use]
+    pub fn is_single_frame(&self, data: &[u8]) -> bool {
+        !(self.compression && data.len() > COMPRESS_THRESHOLD)
+            && !(self.browser && data.len() > BROWSER_FRAME)
+    }
+
+    /// Appends the header of the single binary frame carrying `len` bytes.
+    pub fn header(out: &mut Vec<u8>, len: usize) {
+        header_into(out, FIN | OP_BINARY, len);
+    }
+
     /// Appends `data` to `out` as binary frame(s).
     pub fn encode(&mut self, data: &[u8], out: &mut Vec<u8>) {
         if data.is_empty() {

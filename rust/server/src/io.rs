@@ -108,6 +108,38 @@ impl WriteSock {
         }
     }
 
+    /// Writes `head` then `body` (and flushes the TLS layer), with vectored writes on plain
+    /// TCP so neither is copied into the other (a WebSocket frame header before the
+    /// connection's outbound bytes).
+    pub async fn write_all_parts(&mut self, head: &[u8], body: &[u8]) -> io::Result<()> {
+        match self {
+            WriteSock::Tcp(w) => {
+                let (mut head, mut body) = (head, body);
+                while !head.is_empty() || !body.is_empty() {
+                    let slices = [io::IoSlice::new(head), io::IoSlice::new(body)];
+                    let n = w.write_vectored(&slices).await?;
+                    if n == 0 {
+                        return Err(io::ErrorKind::WriteZero.into());
+                    }
+                    let from_head = n.min(head.len());
+                    head = &head[from_head..];
+                    body = &body[n - from_head..];
+                }
+                Ok(())
+            }
+            WriteSock::Tls(w) => {
+                w.write_all(head).await?;
+                w.write_all(body).await?;
+                w.flush().await
+            }
+            WriteSock::Ws(w) => {
+                let mut joined = head.to_vec();
+                joined.extend_from_slice(body);
+                Box::pin(w.write_all(&joined)).await
+            }
+        }
+    }
+
     /// Shuts the write side down (a TLS close_notify first; a WebSocket's close frame,
     /// with the status for `reason`, before that).
     pub async fn shutdown(

@@ -193,8 +193,14 @@ impl WsWrite {
             self.frames.extend_from_slice(&replies);
             replies.clear();
         }
-        self.encoder.encode(data, &mut self.frames);
-        let result = self.inner.write_all(&self.frames).await;
+        let result = if !data.is_empty() && self.encoder.is_single_frame(data) {
+            // The common case: one header in front of the bytes, written without a copy.
+            Encoder::header(&mut self.frames, data.len());
+            self.inner.write_all_parts(&self.frames, data).await
+        } else {
+            self.encoder.encode(data, &mut self.frames);
+            self.inner.write_all(&self.frames).await
+        };
         if self.frames.capacity() > 4 * 1024 * 1024 {
             self.frames = Vec::new();
         }
