@@ -372,17 +372,22 @@ impl Decoder {
             if out.len() - start > self.max_payload {
                 return Err(DecodeError::MaxPayload);
             }
-            out.reserve((input.len() * 4).clamp(4096, 256 * 1024));
+            // Into a zeroed tail of a bounded size: flate2's `*_vec` calls zero the whole
+            // spare capacity on every call, which for a large read buffer costs more than
+            // the inflating.
+            let written = out.len();
+            out.resize(written + (input.len() * 4).clamp(4096, 64 * 1024), 0);
             let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
-            let status = inflater
-                .decompress_vec(input, out, FlushDecompress::None)
-                .map_err(|_| DecodeError::Inflate)?;
+            let status = inflater.decompress(input, &mut out[written..], FlushDecompress::None);
+            let produced = (inflater.total_out() - out_before) as usize;
+            out.truncate(written + produced);
+            let status = status.map_err(|_| DecodeError::Inflate)?;
             let used = (inflater.total_in() - in_before) as usize;
             input = &input[used..];
             if status == Status::StreamEnd {
                 break;
             }
-            if used == 0 && inflater.total_out() == out_before {
+            if used == 0 && produced == 0 {
                 // No progress with room to write: the data is cut short or stuck.
                 return Err(DecodeError::Inflate);
             }
@@ -640,16 +645,18 @@ impl Encoder {
             .get_or_insert_with(|| Box::new(Compress::new(Compression::fast(), false)));
         deflater.reset();
         self.deflated.clear();
-        self.deflated.reserve(data.len() / 2 + 64);
         let mut input = data;
         loop {
-            if self.deflated.capacity() - self.deflated.len() < 64 {
-                self.deflated.reserve(self.deflated.len().max(4096));
-            }
-            let before = deflater.total_in();
-            // Compressing into a Vec cannot fail.
-            let _ = deflater.compress_vec(input, &mut self.deflated, FlushCompress::Sync);
-            input = &input[(deflater.total_in() - before) as usize..];
+            // A zeroed tail of a bounded size (see `Decoder::inflate`).
+            let written = self.deflated.len();
+            self.deflated
+                .resize(written + (input.len() / 4).clamp(1024, 64 * 1024), 0);
+            let (in_before, out_before) = (deflater.total_in(), deflater.total_out());
+            // Compressing into memory cannot fail.
+            let _ = deflater.compress(input, &mut self.deflated[written..], FlushCompress::Sync);
+            let produced = (deflater.total_out() - out_before) as usize;
+            self.deflated.truncate(written + produced);
+            input = &input[(deflater.total_in() - in_before) as usize..];
             if input.is_empty() && self.deflated.ends_with(&SYNC_TAIL) {
                 break;
             }

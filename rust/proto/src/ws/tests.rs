@@ -203,3 +203,39 @@ fn close_frames_for_reasons() {
     assert_eq!(long.len(), 125);
     assert!(long.ends_with(b"..."));
 }
+
+/// Not a check: deflate and inflate speed on the bench's data (`cargo test --release -p
+/// fastnats-proto deflate_speed -- --ignored --nocapture`), to compare flate2 backends.
+#[test]
+#[ignore = "a measurement"]
+fn deflate_speed() {
+    let mut data = Vec::new();
+    while data.len() < 4 << 20 {
+        data.extend_from_slice(b"MSG bench.subject.x 1 1024\r\n");
+        data.extend_from_slice(&[b'x'; 1024]);
+        data.extend_from_slice(b"\r\n");
+    }
+    let mut enc = Encoder::new(true, false, false);
+    let mut frames = Vec::new();
+    let t = std::time::Instant::now();
+    for _ in 0..20 {
+        frames.clear();
+        enc.encode(&data, &mut frames);
+    }
+    let per = t.elapsed() / 20;
+    println!("deflate 4 MiB: {per:?} -> {} bytes", frames.len());
+    let payload_at = match frames[1] {
+        126 => 4,
+        127 => 10,
+        _ => 2,
+    };
+    let masked = client_frame(FIN | RSV1 | OP_BINARY, &frames[payload_at..], [1, 2, 3, 4]);
+    let mut d = Decoder::new(true, true, 64 << 20);
+    let t = std::time::Instant::now();
+    for _ in 0..20 {
+        let (out, _, r) = decode_all(&mut d, &masked);
+        r.unwrap();
+        assert_eq!(out.len(), data.len());
+    }
+    println!("inflate 4 MiB: {:?}", t.elapsed() / 20);
+}
