@@ -578,8 +578,9 @@ impl Encoder {
     /// ([`Encoder::header`]) can be written in front of `data` without copying `data`.
     #[must_use]
     pub fn is_single_frame(&self, data: &[u8]) -> bool {
-        !(self.compression && data.len() > COMPRESS_THRESHOLD)
-            && !(self.browser && data.len() > BROWSER_FRAME)
+        let compressed = self.compression && data.len() > COMPRESS_THRESHOLD;
+        let split = self.browser && data.len() > BROWSER_FRAME;
+        !compressed && !split
     }
 
     /// Appends the header of the single binary frame carrying `len` bytes.
