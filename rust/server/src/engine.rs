@@ -100,6 +100,21 @@ impl Engine {
         let leaf_tls = std::mem::take(&mut compiled.leaf_tls);
         let ws_tls = compiled.ws_tls.take();
         let config = &compiled.config;
+        let websocket = match &config.websocket {
+            Some(w) => {
+                let bind_to = format!("{}:{}", w.host, w.port);
+                let listener = crate::accept::bind(&bind_to)
+                    .await
+                    .map_err(|e| StartError::WebsocketBind(bind_to.clone(), e))?;
+                let ws_addr = listener
+                    .local_addr()
+                    .map_err(|e| StartError::WebsocketBind(bind_to, e))?;
+                let ws = Arc::new(crate::ws::Websocket::new(w.clone(), ws_tls));
+                let _ = ws.addr.set(ws_addr);
+                Some((ws, listener))
+            }
+            None => None,
+        };
         let cluster = match &config.cluster {
             Some(c) => {
                 let bind_to = format!("{}:{}", c.host, c.port);
@@ -114,6 +129,10 @@ impl Engine {
                     &info,
                     addr.port(),
                     route_tls,
+                    websocket
+                        .as_ref()
+                        .map(|(ws, _)| ws.own_urls())
+                        .unwrap_or_default(),
                 ));
                 cluster.set_listener(route_addr);
                 Some((cluster, routes))
@@ -142,21 +161,6 @@ impl Engine {
                     None => None,
                 };
                 Some((nodes, listener))
-            }
-            None => None,
-        };
-        let websocket = match &config.websocket {
-            Some(w) => {
-                let bind_to = format!("{}:{}", w.host, w.port);
-                let listener = crate::accept::bind(&bind_to)
-                    .await
-                    .map_err(|e| StartError::WebsocketBind(bind_to.clone(), e))?;
-                let ws_addr = listener
-                    .local_addr()
-                    .map_err(|e| StartError::WebsocketBind(bind_to, e))?;
-                let ws = Arc::new(crate::ws::Websocket::new(w.clone(), ws_tls));
-                let _ = ws.addr.set(ws_addr);
-                Some((ws, listener))
             }
             None => None,
         };

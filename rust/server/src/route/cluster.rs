@@ -108,18 +108,21 @@ pub struct Cluster {
     info: RwLock<RouteInfo>,
     /// This server's own client URLs (`host:port`), first in `connect_urls`.
     own_client_urls: Vec<String>,
+    /// This server's own WebSocket URLs (`host:port`; none without a WebSocket listener).
+    own_ws_urls: Vec<String>,
     /// TLS on routes (`cluster.tls`), both sides.
     pub tls: Option<crate::compiled::RouteTls>,
 }
 
 impl Cluster {
     /// The cluster state for `config`; `info` is the client INFO (id, name, limits), `port`
-    /// the bound client port.
+    /// the bound client port, `ws_urls` this server's WebSocket URLs.
     pub fn new(
         config: ClusterConfig,
         info: &fastnats_proto::ServerInfo,
         port: u16,
         tls: Option<crate::compiled::RouteTls>,
+        ws_urls: Vec<String>,
     ) -> Self {
         let dynamic = config.name.is_empty();
         let name = if dynamic {
@@ -142,6 +145,7 @@ impl Cluster {
         };
         Cluster {
             own_client_urls: client_urls(&info.host, port),
+            own_ws_urls: ws_urls,
             peers: Arc::new(Peers::default()),
             server_id: info.server_id.clone(),
             name: RwLock::new(name),
@@ -219,6 +223,7 @@ impl Cluster {
         info.dynamic = self.is_dynamic();
         if client_urls && !self.config.no_advertise {
             info.connect_urls.clone_from(&self.own_client_urls);
+            info.ws_connect_urls.clone_from(&self.own_ws_urls);
         }
         info.to_line()
     }
@@ -335,12 +340,18 @@ impl Cluster {
             .collect()
     }
 
-    /// A peer's client URLs changed (an async INFO, lame duck mode).
-    pub fn update_peer_urls(&self, shared: &Shared, id: &str, urls: Vec<String>, ldm: bool) {
+    /// A peer's client URLs changed (an async INFO, lame duck mode): `info` is its INFO.
+    pub fn update_peer_urls(&self, shared: &Shared, id: &str, info: RouteInfo) {
         {
             let mut routes = self.routes.lock();
             let Some(r) = routes.get_mut(id) else { return };
-            r.info.connect_urls = if ldm { Vec::new() } else { urls };
+            let ldm = info.ldm;
+            r.info.connect_urls = if ldm { Vec::new() } else { info.connect_urls };
+            r.info.ws_connect_urls = if ldm {
+                Vec::new()
+            } else {
+                info.ws_connect_urls
+            };
             r.info.ldm = ldm;
         }
         self.connect_urls_changed(shared);
@@ -431,44 +442,74 @@ impl Cluster {
     /// Every client URL of the cluster: this server's, then its peers'; none with
     /// `no_advertise` (nats-server then tells its clients of no other server).
     pub fn connect_urls(&self) -> Vec<String> {
+        self.gather(&self.own_client_urls, |i| &i.connect_urls)
+    }
+
+    /// Every WebSocket URL of the cluster, as [`Cluster::connect_urls`].
+    pub fn ws_connect_urls(&self) -> Vec<String> {
+        self.gather(&self.own_ws_urls, |i| &i.ws_connect_urls)
+    }
+
+    /// `own`, then the peers' URLs `urls` picks from their INFO, oldest route first.
+    fn gather(&self, own: &[String], urls: impl Fn(&RouteInfo) -> &Vec<String>) -> Vec<String> {
         if self.config.no_advertise {
             return Vec::new();
         }
-        let mut urls = self.own_client_urls.clone();
+        let mut all = own.to_vec();
         let mut peers: Vec<Route> = self.routes.lock().values().cloned().collect();
         peers.sort_by_key(|r| r.started);
         for r in peers {
-            for u in r.info.connect_urls {
-                if !urls.contains(&u) {
-                    urls.push(u);
+            for u in urls(&r.info) {
+                if !all.contains(u) {
+                    all.push(u.clone());
                 }
             }
         }
-        urls
+        all
     }
 
     /// Puts the cluster's client URLs in INFO and tells clients that take async INFO
-    /// (nats-server's `sendAsyncInfoToClients`), when they changed.
+    /// (nats-server's `sendAsyncInfoToClients`), when they changed; the same for the
+    /// WebSocket URLs and WebSocket clients.
     fn connect_urls_changed(&self, shared: &Shared) {
         let urls = self.connect_urls();
         let info = {
             let mut info = shared.info.write();
-            if info.connect_urls == urls {
-                return;
-            }
-            info.connect_urls = urls;
-            info.clone()
+            (info.connect_urls != urls).then(|| {
+                info.connect_urls = urls;
+                info.clone()
+            })
         };
-        if shared.is_shutting_down() {
+        let ws_info = shared.websocket.as_ref().and_then(|ws| {
+            let urls = self.ws_connect_urls();
+            let mut current = ws.connect_urls.write();
+            if *current == urls {
+                return None;
+            }
+            *current = urls;
+            drop(current);
+            let mut info = shared.info.read().clone();
+            ws.client_info(&mut info);
+            Some(info)
+        });
+        if shared.is_shutting_down() || (info.is_none() && ws_info.is_none()) {
             return;
         }
-        let mut line = Vec::new();
-        encode::write_info(&mut line, &info);
-        // WebSocket clients keep theirs (the cluster's WebSocket URLs are not gathered).
+        let line = |info: &Option<fastnats_proto::ServerInfo>| {
+            info.as_ref().map(|i| {
+                let mut line = Vec::new();
+                encode::write_info(&mut line, i);
+                line
+            })
+        };
+        let (line, ws_line) = (line(&info), line(&ws_info));
         for c in &shared.client_list() {
-            if !c.websocket && c.meta.lock().protocol >= 1 {
-                c.queue(&line);
-                c.flush();
+            let line = if c.websocket { &ws_line } else { &line };
+            if let Some(line) = line {
+                if c.meta.lock().protocol >= 1 {
+                    c.queue(line);
+                    c.flush();
+                }
             }
         }
     }
@@ -476,7 +517,7 @@ impl Cluster {
 
 /// nats-server's client URLs of a server listening on `host:port`: every global unicast
 /// address of the machine when `host` is unspecified (`0.0.0.0`, `::`), else `host:port`.
-fn client_urls(host: &str, port: u16) -> Vec<String> {
+pub(crate) fn client_urls(host: &str, port: u16) -> Vec<String> {
     let join = |ip: &str| {
         if ip.contains(':') {
             format!("[{ip}]:{port}")

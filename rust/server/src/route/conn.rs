@@ -362,8 +362,7 @@ impl RouteProtocol {
                 crate::route::dial::implicit(&io.shared, &self.cluster, &info);
             } else {
                 let id = remote.server_id.clone();
-                self.cluster
-                    .update_peer_urls(&io.shared, &id, info.connect_urls, info.ldm);
+                self.cluster.update_peer_urls(&io.shared, &id, info);
             }
             return;
         }

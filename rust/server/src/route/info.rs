@@ -71,6 +71,9 @@ pub struct RouteInfo {
     /// The URLs its clients may use (for this server's clients to fail over to).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub connect_urls: Vec<String>,
+    /// The URLs its WebSocket clients may use (`host:port`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ws_connect_urls: Vec<String>,
     /// It is in lame duck mode: its client URLs are withdrawn.
     #[serde(skip_serializing_if = "is_false")]
     pub ldm: bool,

@@ -41,6 +41,9 @@ pub struct Websocket {
     pub raw_headers: String,
     /// Stops the accept loop (lame duck mode, shutdown).
     pub stop: tokio::sync::Notify,
+    /// The cluster's WebSocket URLs (`host:port`) for clients' INFO: none outside a
+    /// cluster, as in nats-server.
+    pub connect_urls: parking_lot::RwLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Websocket {
@@ -71,12 +74,13 @@ impl Websocket {
             origins,
             raw_headers,
             stop: tokio::sync::Notify::new(),
+            connect_urls: parking_lot::RwLock::new(Vec::new()),
         }
     }
 
     /// Makes the server's INFO one for a client of this listener: its host, port and TLS
-    /// (nats-server's `generateClientInfoJSON`), its auth override, and no `connect_urls`
-    /// (the cluster's WebSocket URLs are not gathered).
+    /// (nats-server's `generateClientInfoJSON`), its auth override, and the cluster's
+    /// WebSocket URLs as `connect_urls`.
     pub fn client_info(&self, info: &mut fastnats_proto::ServerInfo) {
         info.auth_required |= self.config.auth_override();
         info.tls_required = self.tls.is_some();
@@ -84,7 +88,17 @@ impl Websocket {
         info.tls_verify = self.tls.as_ref().is_some_and(|(_, t)| t.verify);
         info.host.clone_from(&self.config.host);
         info.port = self.addr.get().map_or(self.config.port, SocketAddr::port);
-        info.connect_urls = Vec::new();
+        info.connect_urls = self.connect_urls.read().clone();
+    }
+
+    /// This server's own WebSocket URLs for the cluster (`advertise`, else the bound
+    /// address, every interface's when it listens on all; nats-server's `getConnectURLs`).
+    pub fn own_urls(&self) -> Vec<String> {
+        if let Some(a) = self.config.advertise.as_deref().filter(|a| !a.is_empty()) {
+            return vec![a.to_string()];
+        }
+        let port = self.addr.get().map_or(self.config.port, SocketAddr::port);
+        crate::route::cluster::client_urls(&self.config.host, port)
     }
 
     /// The URL clients use (`ws://` or `wss://`, the configured host and the bound port).

@@ -45,6 +45,9 @@ pub struct WsWrite {
     encoder: Encoder,
     frames: Vec<u8>,
     link: Arc<Link>,
+    /// A write was abandoned part way (a slow consumer cut off): the stream ends inside a
+    /// frame, so no close frame can follow.
+    broken: bool,
 }
 
 /// Makes the two halves of an upgraded connection.
@@ -70,6 +73,7 @@ pub fn split(
             encoder,
             frames: Vec::new(),
             link,
+            broken: false,
         },
     )
 }
@@ -187,6 +191,8 @@ impl WsWrite {
 
     /// Writes the waiting pongs, then `data` as frames.
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        // Cleared when the write completes; a write dropped part way leaves it set.
+        self.broken = true;
         self.frames.clear();
         {
             let mut replies = self.link.replies.lock();
@@ -204,12 +210,16 @@ impl WsWrite {
         if self.frames.capacity() > 4 * 1024 * 1024 {
             self.frames = Vec::new();
         }
+        self.broken = result.is_err();
         result
     }
 
     /// The close frame (the one decided by the read half, else one for `reason`), then the
     /// socket's shutdown.
     pub async fn close(&mut self, reason: Option<CloseReason>) -> io::Result<()> {
+        if self.broken {
+            return self.inner.shutdown(None).await;
+        }
         let frame = self
             .link
             .close
