@@ -67,9 +67,7 @@ pub fn start_error(e: &StartError) -> PyErr {
         StartError::Runtime(_) | StartError::System(_) => PyOSError::new_err(e.to_string()),
         StartError::JetStream(_)
         | StartError::JetStreamSystemAccount
-        | StartError::WebsocketBind(..) => {
-            PyRuntimeError::new_err(e.to_string())
-        }
+        | StartError::WebsocketBind(..) => PyRuntimeError::new_err(e.to_string()),
     }
 }
 
