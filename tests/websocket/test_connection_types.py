@@ -4,7 +4,8 @@ nats-server 2.15.1 (each server started from the same config file).
 A user listing ``WEBSOCKET`` only gets in over ``ws://`` and is refused over TCP
 (``-ERR 'Authorization Violation'``), one listing ``STANDARD`` the reverse, one listing both
 (in any case) and one listing none get in either way; the same holds for the users of an
-account, for the ``no_auth_user`` (with a CONNECT and with a first op that is not CONNECT),
+account, for the ``no_auth_user`` (top-level or the ``websocket {}`` block's; with a CONNECT
+and with a first op that is not CONNECT),
 and on reload (a connection whose user no longer allows its type is closed). An unknown
 type, alone or next to a known one, keeps both servers from starting, with one message.
 """
@@ -172,6 +173,18 @@ def test_no_auth_user_allowed_connection_types(ws_kind: str, start_ws: WsServers
     assert not admitted(over_ws(server, None, connect=connect))
     # Named users still decide by their own types.
     assert admitted(over_ws(server, "ws"))
+
+
+def test_websocket_no_auth_user_allowed_connection_types(ws_kind: str, start_ws: WsServers):
+    """The ``websocket {}`` block's ``no_auth_user`` meets its types as WebSocket clients;
+    nats-server does not check them when it starts."""
+    server = start_ws(ws_kind, websocket="no_auth_user: tcp", extra=USERS)
+    assert not admitted(over_ws(server, None))
+    assert not admitted(over_ws(server, None, connect=False))
+    server = start_ws(ws_kind, websocket="no_auth_user: ws", extra=USERS)
+    assert admitted(over_ws(server, None))
+    assert admitted(over_ws(server, None, connect=False))
+    assert not admitted(over_tcp(server, None))  # no top-level no_auth_user
 
 
 def test_reload_closes_connections_whose_type_is_no_longer_allowed(
