@@ -597,3 +597,23 @@ def test_connection_type_errors_match_nats_server_with_position(tmp_path, text):
     their_line = (theirs.stderr + theirs.stdout).splitlines()[0]
     assert their_line.startswith("nats-server: "), their_line
     assert ours.stderr.splitlines()[0] == "fastnats: " + their_line.removeprefix("nats-server: ")
+
+
+def test_embedded_allowed_connection_types():
+    """The ``authorization`` option takes a name or a list (any case); an unknown name is
+    nats-server's ``validateAuth`` error."""
+    import fastnats
+
+    for types in (["WEBSOCKET", "standard"], "websocket", []):
+        user = {"user": "a", "password": "b", "allowed_connection_types": types}
+        fastnats.Server(port=0, authorization={"users": [user]})
+    for types, bad in ((["STANDARD", "foo"], "foo"), ("Tcp", "Tcp")):
+        user = {"user": "a", "password": "b", "allowed_connection_types": types}
+        with pytest.raises(fastnats.ConfigError, match=f'unknown connection type "{bad}"'):
+            fastnats.Server(port=0, authorization={"users": [user]})
+    nkey = {"nkey": NKEY, "allowed_connection_types": ["MQTT", "x"]}
+    with pytest.raises(fastnats.ConfigError, match='unknown connection type "x"'):
+        fastnats.Server(port=0, authorization={"users": [nkey]})
+    account = {"users": [{"user": "a", "password": "b", "allowed_connection_types": ["y"]}]}
+    with pytest.raises(fastnats.ConfigError, match='unknown connection type "y"'):
+        fastnats.Server(port=0, accounts={"A": account})

@@ -232,7 +232,11 @@ pub struct User {
     pub permissions: Option<Permissions>,
     /// `allowed_connection_types`: the [`ConnectionType`] names (any case) this user may
     /// connect as; empty allows every type.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::forms::string_or_list"
+    )]
     pub allowed_connection_types: Vec<String>,
 }
 
@@ -246,7 +250,11 @@ pub struct NkeyUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
     /// `allowed_connection_types`, as for [`User`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::forms::string_or_list"
+    )]
     pub allowed_connection_types: Vec<String>,
 }
 

@@ -54,6 +54,11 @@ impl<'de> Deserialize<'de> for Subjects {
     }
 }
 
+/// A name or a list of names (nats-server's `parseStringArray`): `allowed_connection_types`.
+pub(crate) fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Subjects::deserialize(d).map(|s| s.0)
+}
+
 /// `{allow, deny}` as written.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,7 +183,7 @@ struct UserEntryForm {
     nkey: Option<String>,
     #[serde(default)]
     permissions: Option<Permissions>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_list")]
     allowed_connection_types: Vec<String>,
 }
 
@@ -479,12 +484,18 @@ mod tests {
         );
         let back: AuthConfig = deserialize("authorization", json).unwrap();
         assert_eq!(back, c);
-        // A list of strings only, under its one name.
-        let e = auth(r#"{"users": [{"user": "a", "password": "b", "allowed_connection_types": "STANDARD"}]}"#)
-            .unwrap_err();
+        // A name or a list of names (as nats-server's parseStringArray), under its one name.
+        let c = auth(
+            r#"{"users": [{"user": "a", "password": "b", "allowed_connection_types": "STANDARD"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.users[0].allowed_connection_types, ["STANDARD"]);
+        let e =
+            auth(r#"{"users": [{"user": "a", "password": "b", "allowed_connection_types": [1]}]}"#)
+                .unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("authorization.users[0].allowed_connection_types: invalid type"),
+                .starts_with("authorization.users[0].allowed_connection_types[0]: invalid type"),
             "{e}"
         );
         let e = auth(
