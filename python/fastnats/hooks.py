@@ -3,7 +3,9 @@
 An auth hook is a plain function or a coroutine function taking a dict describing the
 connecting client (``user``, ``password``, ``token``, ``nkey``, ``nkey_verified``, ``jwt``,
 ``name``, ``lang``, ``version``, ``protocol``, ``client_ip``, ``client_port``,
-``tls_subject``) and returning a decision:
+``tls_subject``, ``connection_type``: ``"STANDARD"``, ``"WEBSOCKET"`` or ``"LEAFNODE"``) and
+returning a decision (a user's ``allowed_connection_types`` are the hook's to check, as
+nats-server leaves them to its custom authenticator):
 
 - ``True`` or :meth:`AuthResult.allow` (optionally with a ``user`` name shown in ``/connz``,
   nats-server style ``permissions`` and the ``account`` the client joins, one of the

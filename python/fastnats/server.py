@@ -151,7 +151,8 @@ class Server:
     disable_sublist_cache (bool): turn off the subject-match cache (False).
     authorization (Mapping | None): nats-server's ``authorization`` block as a dict, with
         its keys and forms (durations in seconds): ``token``, ``user``/``password``,
-        ``users`` (passwords, bcrypt hashes or ``nkey``, each with ``permissions``),
+        ``users`` (passwords, bcrypt hashes or ``nkey``, each with ``permissions`` and
+        ``allowed_connection_types``),
         ``default_permissions``, ``no_auth_user``, ``timeout``. See the README's Security
         section. None: no authorization.
     tls (Mapping | None): TLS required of every client: ``{"cert_file": ..., "key_file":

@@ -113,6 +113,29 @@ MAPPED: list[tuple[str, dict[str, Any]]] = [
     ),
     (
         "authorization { users: [{user: a, password: b, allowed_connection_types: [STANDARD]}] }",
+        {"users": [{"user": "a", "password": "b", "allowed_connection_types": ["STANDARD"]}]},
+    ),
+    (  # nats-server's aliases; a single name; upper-cased; duplicates folded
+        "authorization { users: [{user: a, password: b, connection_types: websocket},\n"
+        "  {user: c, password: d, clients: [Standard, WEBSOCKET, standard, mqtt_ws]},\n"
+        "  {nkey: " + NKEY + ", allowed_connection_types: [LEAFNODE, leafnode_ws, IN_PROCESS]}]}",
+        {
+            "users": [
+                {"user": "a", "password": "b", "allowed_connection_types": ["WEBSOCKET"]},
+                {
+                    "user": "c",
+                    "password": "d",
+                    "allowed_connection_types": ["STANDARD", "WEBSOCKET", "MQTT_WS"],
+                },
+                {
+                    "nkey": NKEY,
+                    "allowed_connection_types": ["LEAFNODE", "LEAFNODE_WS", "IN_PROCESS"],
+                },
+            ]
+        },
+    ),
+    (  # an empty list allows every type, as no list does
+        "authorization { users: [{user: a, password: b, allowed_connection_types: []}] }",
         {"users": [{"user": "a", "password": "b"}]},
     ),
     (
@@ -200,6 +223,42 @@ ERRORS: list[tuple[str, str, bool]] = [
         True,
     ),
     ("authorization { users: [{user: a, password: b, bad: 1}] }", 'unknown field "bad"', True),
+    (
+        "authorization { users: [{user: a, password: b, allowed_connection_types: [foo]}] }",
+        'invalid connection types ["FOO"]',
+        True,
+    ),
+    (  # every unknown name, upper-cased, even next to a known one
+        "authorization { users: [{user: a, password: b, "
+        "connection_types: [websocket, foo, Bar, foo]}] }",
+        'invalid connection types ["FOO" "BAR" "FOO"]',
+        True,
+    ),
+    (
+        "authorization { users: [{nkey: " + NKEY + ", clients: [x]}] }",
+        'invalid connection types ["X"]',
+        True,
+    ),
+    (
+        "accounts { A { users: [{user: a, password: b, connection_types: [STANDARD, x]}] } }",
+        'invalid connection types ["X"]',
+        True,
+    ),
+    (
+        "authorization { users: [{user: a, password: b, connection_types: 1}] }",
+        "error parsing allowed connection types: unsupported type int64",
+        True,
+    ),
+    (
+        "authorization { users: [{user: a, password: b, connection_types: [STANDARD, true]}] }",
+        "error parsing allowed connection types: unsupported type in array bool",
+        True,
+    ),
+    (  # not an alias (fastnats took it for one before; nats-server 2.10 and 2.15 do not)
+        "authorization { users: [{user: a, password: b, allowed_connections_types: [STANDARD]}] }",
+        'unknown field "allowed_connections_types"',
+        True,
+    ),
     (  # nats-server has no account key in a user entry: users are listed in their account
         "authorization { users: [{user: a, password: b, account: A}] }",
         'unknown field "account"',
@@ -225,12 +284,6 @@ ERRORS: list[tuple[str, str, bool]] = [
     (
         "authorization { token: x, auth_callout: { issuer: x } }",
         '"auth_callout" is not supported by fastnats (auth callout)',
-        False,
-    ),
-    (
-        "authorization { users: [{user: a, password: b, allowed_connection_types: [WEBSOCKET]}] }",
-        '"allowed_connection_types" without STANDARD is not supported by fastnats '
-        "(only standard client connections)",
         False,
     ),
     (
@@ -519,3 +572,48 @@ def test_reload_refuses_changed_hooks(tmp_path):
             for line in s.lines
         )
         accepted(s)  # the old hook still decides
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "authorization { users: [{user: a, password: b, allowed_connection_types: [foo]}] }",
+        "authorization { users: [{user: a, password: b, connection_types: 1}] }",
+        "authorization { users: [{user: a, password: b, connection_types: [1, STANDARD]}] }",
+        "accounts { A { users: [{user: a, password: b, clients: [STANDARD, x, y]}] } }",
+    ],
+)
+def test_connection_type_errors_match_nats_server_with_position(tmp_path, text):
+    """``file:line:col: message`` byte for byte: the key for a bad list, the element for a
+    bad array entry."""
+    ref = reference_server()
+    if ref is None:
+        pytest.skip("no reference nats-server")
+    conf = tmp_path / "f.conf"
+    conf.write_text("listen: 127.0.0.1:-1\n" + text + "\n")
+    theirs = subprocess.run([ref[0], "-t", "-c", str(conf)], capture_output=True, text=True)
+    ours = run(["-t", "-c", str(conf)])
+    assert theirs.returncode != 0 and ours.returncode == 1
+    their_line = (theirs.stderr + theirs.stdout).splitlines()[0]
+    assert their_line.startswith("nats-server: "), their_line
+    assert ours.stderr.splitlines()[0] == "fastnats: " + their_line.removeprefix("nats-server: ")
+
+
+def test_embedded_allowed_connection_types():
+    """The ``authorization`` option takes a name or a list (any case); an unknown name is
+    nats-server's ``validateAuth`` error."""
+    import fastnats
+
+    for types in (["WEBSOCKET", "standard"], "websocket", []):
+        user = {"user": "a", "password": "b", "allowed_connection_types": types}
+        fastnats.Server(port=0, authorization={"users": [user]})
+    for types, bad in ((["STANDARD", "foo"], "foo"), ("Tcp", "Tcp")):
+        user = {"user": "a", "password": "b", "allowed_connection_types": types}
+        with pytest.raises(fastnats.ConfigError, match=f'unknown connection type "{bad}"'):
+            fastnats.Server(port=0, authorization={"users": [user]})
+    nkey = {"nkey": NKEY, "allowed_connection_types": ["MQTT", "x"]}
+    with pytest.raises(fastnats.ConfigError, match='unknown connection type "x"'):
+        fastnats.Server(port=0, authorization={"users": [nkey]})
+    account = {"users": [{"user": "a", "password": "b", "allowed_connection_types": ["y"]}]}
+    with pytest.raises(fastnats.ConfigError, match='unknown connection type "y"'):
+        fastnats.Server(port=0, accounts={"A": account})

@@ -50,6 +50,7 @@ def test_sync_hook_allows_and_denies_and_sees_the_connect(start_fastnats):
     assert info["client_ip"] == "127.0.0.1" and isinstance(info["client_port"], int)
     assert info["token"] is None and info["nkey"] is None and info["nkey_verified"] is False
     assert info["jwt"] is None and info["tls_subject"] is None
+    assert info["connection_type"] == "STANDARD"
     assert seen[2]["token"] == "whatever"
 
 

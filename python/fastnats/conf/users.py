@@ -2,10 +2,11 @@
 ``authorization { }`` block (:mod:`fastnats.conf.authorization`) and the users of each account
 (:mod:`fastnats.conf.accounts`), so both read them alike.
 
-:class:`BlockParser` turns a ``users`` array into entries ``{user, password, permissions?}`` or
-``{nkey, permissions?}`` and a permissions map into ``{publish, subscribe, allow_responses}``
-(canonical keys: nats-server's aliases such as ``username``, ``pass``, ``pub``, ``sub``,
-``max_msgs`` or ``ttl`` are folded), reporting problems with nats-server's texts where it has
+:class:`BlockParser` turns a ``users`` array into entries ``{user, password, permissions?,
+allowed_connection_types?}`` or ``{nkey, permissions?, allowed_connection_types?}`` and a
+permissions map into ``{publish, subscribe, allow_responses}`` (canonical keys: nats-server's
+aliases such as ``username``, ``pass``, ``connection_types``, ``pub``, ``sub``, ``max_msgs``
+or ``ttl`` are folded), reporting problems with nats-server's texts where it has
 one through ``report(container, key, message)``.
 """
 
@@ -17,12 +18,22 @@ from typing import Any
 from .nodes import used_as_variable
 from .units import go_quote, go_type, parse_duration
 
-__all__ = ["BlockParser", "Report", "go_value"]
+__all__ = ["CONNECTION_TYPES", "BlockParser", "Report", "go_value"]
 
 Report = Callable[[Any, "str | int", str], None]
 """``report(container, key, message)``: an error at ``container[key]``."""
 
-_CONNECTION_TYPES = {"allowed_connection_types", "allowed_connections_types", "connection_types"}
+_CONNECTION_TYPE_KEYS = {"allowed_connection_types", "connection_types", "clients"}
+CONNECTION_TYPES = (
+    "STANDARD",
+    "WEBSOCKET",
+    "LEAFNODE",
+    "LEAFNODE_WS",
+    "MQTT",
+    "MQTT_WS",
+    "IN_PROCESS",
+)
+"""nats-server's connection type names (``jwt.ConnectionType*``), upper case."""
 
 
 def go_value(value: Any) -> str:
@@ -88,8 +99,8 @@ class BlockParser:
                 self.put(out, "password", self.string(entry, key))
             elif name in ("permission", "permissions", "authorization"):
                 self.put(out, "permissions", self.permissions(entry, key, value))
-            elif name in _CONNECTION_TYPES:
-                self.connection_types(entry, key, value)
+            elif name in _CONNECTION_TYPE_KEYS:
+                self.put(out, "allowed_connection_types", self.connection_types(entry, key, value))
             else:
                 self.unknown(entry, key)
         if out.get("nkey"):
@@ -101,19 +112,44 @@ class BlockParser:
             return None
         return out
 
-    def connection_types(self, entry: Any, key: str, value: Any) -> None:
-        """fastnats serves plain client connections only: a list naming STANDARD changes
-        nothing; one that does not would lock every client out, and is refused."""
-        types = [value] if isinstance(value, str) else value
-        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            self.report(entry, key, f'invalid value for "{key}": expected an array of strings')
-        elif "STANDARD" not in (t.upper() for t in types):
+    def connection_types(self, entry: Any, key: str, value: Any) -> list[str] | None:
+        """``allowed_connection_types`` (or ``connection_types``, ``clients``): a name or a
+        list of names, upper-cased as nats-server does; any unknown name is an error naming
+        them all (``invalid connection types ["FOO" "BAR"]``). An empty list is left out:
+        it allows every type, as no list does."""
+        if isinstance(value, str):
+            names = [value]
+        elif isinstance(value, list):
+            names = []
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    names.append(item)
+                else:
+                    self.report(
+                        value,
+                        i,
+                        "error parsing allowed connection types: "
+                        f"unsupported type in array {go_type(item)}",
+                    )
+        else:
             self.report(
                 entry,
                 key,
-                f'"{key}" without STANDARD is not supported by fastnats '
-                "(only standard client connections)",
+                f"error parsing allowed connection types: unsupported type {go_type(value)}",
             )
+            return None
+        types: list[str] = []
+        unknown: list[str] = []
+        for name in (n.upper() for n in names):
+            if name not in CONNECTION_TYPES:
+                unknown.append(name)
+            elif name not in types:
+                types.append(name)
+        if unknown:
+            listed = " ".join(go_quote(u) for u in unknown)
+            self.report(entry, key, f"invalid connection types [{listed}]")
+            return None
+        return types or None
 
     # permissions { } ---------------------------------------------------------------------
     def permissions(self, block: Any, key: str, value: Any) -> dict[str, Any] | None:

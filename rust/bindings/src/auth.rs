@@ -53,6 +53,7 @@ impl PyAuthenticator {
         d.set_item("client_ip", req.client_addr.ip().to_string())?;
         d.set_item("client_port", req.client_addr.port())?;
         d.set_item("tls_subject", req.tls_subject)?;
+        d.set_item("connection_type", req.conn_type.as_str())?;
         Ok(d)
     }
 

@@ -162,6 +162,7 @@ mod tests {
             user: name.into(),
             password: "p".into(),
             permissions: None,
+            allowed_connection_types: Vec::new(),
         };
         let c = Config {
             auth: AuthConfig {

@@ -9,7 +9,7 @@
 use fastnats_proto::error::PermissionViolation;
 use fastnats_proto::{encode, CloseReason, ProtoError};
 
-use crate::auth::{AuthOutcome, AuthRequest};
+use crate::auth::{AuthOutcome, AuthRequest, ConnectionType};
 use crate::operator::JwtDecision;
 use crate::subscription::{self, SubRef};
 
@@ -237,7 +237,13 @@ fn recheck(shared: &Shared) {
             continue; // not authenticated yet: its CONNECT meets the new config
         };
         let subject = c.tls_subject.lock().clone();
-        let req = AuthRequest::new(&connect, nonce.as_deref(), c.addr, subject.as_deref());
+        let req = AuthRequest::new(
+            &connect,
+            nonce.as_deref(),
+            c.addr,
+            subject.as_deref(),
+            ConnectionType::client(c.websocket),
+        );
         let outcome = match (&custom, authorizer.operator()) {
             // Operator mode: the user JWT again, against the account JWTs now loaded.
             (None, Some(op)) => {

@@ -28,6 +28,7 @@ fn user(name: &str, password: &str, permissions: Option<Permissions>) -> User {
         user: name.into(),
         password: password.into(),
         permissions,
+        allowed_connection_types: Vec::new(),
     }
 }
 
@@ -185,6 +186,7 @@ async fn nkey_signature_over_the_nonce() {
         nkeys: vec![NkeyUser {
             nkey: alice.public_key(),
             permissions: None,
+            allowed_connection_types: Vec::new(),
         }],
         ..AuthConfig::default()
     }))

@@ -373,6 +373,7 @@ fn alice_config() -> fastnats_server::Config {
                 user: "alice".into(),
                 password: "pw".into(),
                 permissions: Some(perms),
+                allowed_connection_types: Vec::new(),
             }],
             ..AuthConfig::default()
         },

@@ -5,13 +5,20 @@
 //!
 //! 1. auth not required → allowed, anonymous, unrestricted (credentials are ignored);
 //! 2. nkey users configured and CONNECT has an `nkey` → that nkey user or nothing: the key
-//!    must be configured and `sig` must verify against the nonce;
+//!    must be configured, allow the connection's type and `sig` must verify against the
+//!    nonce;
 //! 3. else, `users` configured → with `no_auth_user` set and no `user`, `pass` or
 //!    `auth_token` in CONNECT, the client becomes that user; a `user` must be configured and
-//!    its password must match. No `user` falls through to 4/5;
+//!    its password must match. Either way the user must allow the connection's type. No
+//!    `user` falls through to 4/5;
 //! 4. a token configured → `auth_token` must match;
 //! 5. a single user configured → `user` must equal it and `pass` match;
 //! 6. anything else is denied.
+//!
+//! The connection's type is a [`ConnectionType`] (`STANDARD`, `WEBSOCKET`, `LEAFNODE`); a
+//! user or nkey entry whose `allowed_connection_types` is not empty and does not name it
+//! is refused, as nats-server's `connectionTypeAllowed` does (the token and the single user
+//! have no such list).
 //!
 //! A custom [`Authenticator`] (the Python auth hook) replaces all of that when installed, as
 //! nats-server's `CustomClientAuthentication` does: see [`Authorizer::authenticate_with`].
@@ -29,7 +36,10 @@ use std::sync::Arc;
 
 use fastnats_proto::ConnectInfo;
 
-use super::config::{non_empty, AuthConfig, AuthRuleError, NkeyUser, Permissions, User};
+use super::config::{
+    non_empty, AuthConfig, AuthRuleError, ConnectionType, ConnectionTypes, NkeyUser, Permissions,
+    User,
+};
 use super::nkey::verify_nkey;
 use super::password::compare_password;
 use super::permissions::CompiledPermissions;
@@ -118,6 +128,8 @@ pub struct AuthRequest<'a> {
     pub nkey_verified: bool,
     /// The TLS peer certificate's subject (RFC 2253), when the client sent one.
     pub tls_subject: Option<&'a str>,
+    /// How the client connected (`STANDARD`, `WEBSOCKET`, `LEAFNODE`).
+    pub conn_type: ConnectionType,
 }
 
 impl<'a> AuthRequest<'a> {
@@ -127,6 +139,7 @@ impl<'a> AuthRequest<'a> {
         nonce: Option<&'a str>,
         client_addr: SocketAddr,
         tls_subject: Option<&'a str>,
+        conn_type: ConnectionType,
     ) -> Self {
         let nkey_verified = match (non_empty(&connect.nkey), non_empty(&connect.sig), nonce) {
             (Some(nkey), Some(sig), Some(nonce)) => verify_nkey(nkey, sig, nonce),
@@ -138,6 +151,7 @@ impl<'a> AuthRequest<'a> {
             client_addr,
             nkey_verified,
             tls_subject,
+            conn_type,
         }
     }
 }
@@ -154,19 +168,39 @@ enum Decision {
     Nkey(usize),
 }
 
-fn decide(
+/// How [`decide`] finds entries: by name, and whether an entry (by index) allows the
+/// connection's type.
+struct Lookup<FU, FN, AU, AN> {
+    find_user: FU,
+    find_nkey: FN,
+    user_allowed: AU,
+    nkey_allowed: AN,
+}
+
+fn decide<FU, FN, AU, AN>(
     cfg: &AuthConfig,
-    find_user: impl Fn(&str) -> Option<usize>,
-    find_nkey: impl Fn(&str) -> Option<usize>,
+    lookup: Lookup<FU, FN, AU, AN>,
     connect: &ConnectInfo,
     nonce: Option<&str>,
-) -> Decision {
+) -> Decision
+where
+    FU: Fn(&str) -> Option<usize>,
+    FN: Fn(&str) -> Option<usize>,
+    AU: Fn(usize) -> bool,
+    AN: Fn(usize) -> bool,
+{
+    let Lookup {
+        find_user,
+        find_nkey,
+        user_allowed,
+        nkey_allowed,
+    } = lookup;
     if !cfg.required() {
         return Decision::Anonymous;
     }
     if !cfg.nkeys.is_empty() {
         if let Some(nkey) = non_empty(&connect.nkey) {
-            let Some(i) = find_nkey(nkey) else {
+            let Some(i) = find_nkey(nkey).filter(|&i| nkey_allowed(i)) else {
                 return Decision::Denied;
             };
             let sig = non_empty(&connect.sig).unwrap_or("");
@@ -190,6 +224,9 @@ fn decide(
             _ => None,
         };
         if let Some(i) = stand_in {
+            if !user_allowed(i) {
+                return Decision::Denied;
+            }
             // nats-server compares the stored password with itself (see the module docs).
             let stored = &cfg.users[i].password;
             return if compare_password(stored, stored) {
@@ -200,7 +237,10 @@ fn decide(
         }
         if let Some(name) = client_user {
             return match find_user(name) {
-                Some(i) if compare_password(&cfg.users[i].password, client_pass.unwrap_or("")) => {
+                Some(i)
+                    if user_allowed(i)
+                        && compare_password(&cfg.users[i].password, client_pass.unwrap_or("")) =>
+                {
                     Decision::User(i, false)
                 }
                 _ => Decision::Denied,
@@ -225,17 +265,25 @@ fn decide(
     Decision::Denied
 }
 
-/// Decides a CONNECT with the built-in methods of `cfg`, compiling the matched user's
-/// permissions on the spot. Servers should build an [`Authorizer`] once instead.
-/// Permissions that do not compile deny (fail closed; [`AuthConfig::validate`] reports them).
-pub fn authenticate(cfg: &AuthConfig, connect: &ConnectInfo, nonce: Option<&str>) -> AuthOutcome {
-    let decision = decide(
-        cfg,
-        |name| cfg.users.iter().position(|u| u.user == name),
-        |key| cfg.nkeys.iter().position(|n| n.nkey == key),
-        connect,
-        nonce,
-    );
+/// Decides a CONNECT of a `conn_type` connection with the built-in methods of `cfg`,
+/// compiling the matched user's permissions on the spot. Servers should build an
+/// [`Authorizer`] once instead. Permissions or connection types that do not compile deny
+/// (fail closed; [`AuthConfig::validate`] reports them).
+pub fn authenticate(
+    cfg: &AuthConfig,
+    connect: &ConnectInfo,
+    nonce: Option<&str>,
+    conn_type: ConnectionType,
+) -> AuthOutcome {
+    let allows =
+        |names: &[String]| ConnectionTypes::parse(names).is_ok_and(|types| types.allows(conn_type));
+    let lookup = Lookup {
+        find_user: |name: &str| cfg.users.iter().position(|u| u.user == name),
+        find_nkey: |key: &str| cfg.nkeys.iter().position(|n| n.nkey == key),
+        user_allowed: |i: usize| allows(&cfg.users[i].allowed_connection_types),
+        nkey_allowed: |i: usize| allows(&cfg.nkeys[i].allowed_connection_types),
+    };
+    let decision = decide(cfg, lookup, connect, nonce);
     let compile = |p: Option<&Permissions>| match p {
         None => Ok(None),
         Some(p) => CompiledPermissions::compile(p).map(|c| Some(Arc::new(c))),
@@ -294,6 +342,10 @@ pub struct Authorizer {
     user_accounts: Vec<Option<String>>,
     /// The account of each `cfg.nkeys` entry (`None`: `$G`).
     nkey_accounts: Vec<Option<String>>,
+    /// The `allowed_connection_types` of each `cfg.users` entry.
+    user_types: Vec<ConnectionTypes>,
+    /// The `allowed_connection_types` of each `cfg.nkeys` entry.
+    nkey_types: Vec<ConnectionTypes>,
 }
 
 impl Authorizer {
@@ -370,6 +422,16 @@ impl Authorizer {
             .zip(&nkey_accounts)
             .map(|(n, a)| compile(&n.permissions, a))
             .collect::<Result<Vec<_>, _>>()?;
+        let user_types = merged
+            .users
+            .iter()
+            .map(|u| ConnectionTypes::parse(&u.allowed_connection_types))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nkey_types = merged
+            .nkeys
+            .iter()
+            .map(|n| ConnectionTypes::parse(&n.allowed_connection_types))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Authorizer {
             users: merged
                 .users
@@ -389,6 +451,8 @@ impl Authorizer {
             nkey_perms,
             user_accounts,
             nkey_accounts,
+            user_types,
+            nkey_types,
         })
     }
 
@@ -434,15 +498,21 @@ impl Authorizer {
         self.operator = op;
     }
 
-    /// Decides a CONNECT with the built-in methods (see the module docs).
-    pub fn authenticate(&self, connect: &ConnectInfo, nonce: Option<&str>) -> AuthOutcome {
-        let decision = decide(
-            &self.cfg,
-            |name| self.users.get(name).copied(),
-            |key| self.nkeys.get(key).copied(),
-            connect,
-            nonce,
-        );
+    /// Decides a CONNECT of a `conn_type` connection with the built-in methods (see the
+    /// module docs).
+    pub fn authenticate(
+        &self,
+        connect: &ConnectInfo,
+        nonce: Option<&str>,
+        conn_type: ConnectionType,
+    ) -> AuthOutcome {
+        let lookup = Lookup {
+            find_user: |name: &str| self.users.get(name).copied(),
+            find_nkey: |key: &str| self.nkeys.get(key).copied(),
+            user_allowed: |i: usize| self.user_types[i].allows(conn_type),
+            nkey_allowed: |i: usize| self.nkey_types[i].allows(conn_type),
+        };
+        let decision = decide(&self.cfg, lookup, connect, nonce);
         match decision {
             Decision::Anonymous => AuthOutcome::Allowed(Identity::anonymous()),
             Decision::Denied => AuthOutcome::Denied,
@@ -472,17 +542,20 @@ impl Authorizer {
     ) -> AuthOutcome {
         match custom {
             Some(a) => a.authenticate(req),
-            None => self.authenticate(req.connect, req.nonce),
+            None => self.authenticate(req.connect, req.nonce, req.conn_type),
         }
     }
 
-    /// The identity of the `no_auth_user`, for a connection whose first op is not CONNECT:
-    /// nats-server then registers it as that user instead of refusing it (handy for telnet).
-    /// `None` if no `no_auth_user` is configured.
-    pub fn no_auth_identity(&self) -> Option<Identity> {
+    /// The identity of the `no_auth_user`, for a `conn_type` connection whose first op is
+    /// not CONNECT: nats-server then registers it as that user instead of refusing it (handy
+    /// for telnet). `None` if no `no_auth_user` is configured, or if its
+    /// `allowed_connection_types` leave out `conn_type`.
+    pub fn no_auth_identity(&self, conn_type: ConnectionType) -> Option<Identity> {
         let name = non_empty(&self.cfg.no_auth_user)?;
         let i = *self.users.get(name)?;
-        Some(self.user_identity(i, true))
+        self.user_types[i]
+            .allows(conn_type)
+            .then(|| self.user_identity(i, true))
     }
 
     /// A configured user by name (a `users` entry, an nkey, or the single `user`), without

@@ -69,6 +69,108 @@ pub enum AuthRuleError {
     /// A permission subject that does not parse (`subject "a..b" is not a valid subject`).
     #[error("{0}")]
     Permission(String),
+    /// An `allowed_connection_types` entry that names no connection type (nats-server's
+    /// text for options given directly; a config file's is the loader's).
+    #[error("unknown connection type {0:?}")]
+    UnknownConnectionType(String),
+}
+
+/// A connection's type in `allowed_connection_types` terms (nats-server's
+/// `jwt.ConnectionType*`). fastnats accepts clients over TCP ([`ConnectionType::Standard`])
+/// and WebSocket ([`ConnectionType::Websocket`]) and leaf nodes over TCP
+/// ([`ConnectionType::Leafnode`]); the other names are accepted in a configuration, as
+/// nats-server accepts them, and simply never match a connection here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionType {
+    /// `STANDARD`: a client over TCP.
+    Standard,
+    /// `WEBSOCKET`: a client over WebSocket.
+    Websocket,
+    /// `LEAFNODE`: a leaf node over TCP.
+    Leafnode,
+    /// `LEAFNODE_WS`: a leaf node over WebSocket.
+    LeafnodeWs,
+    /// `MQTT`: an MQTT client.
+    Mqtt,
+    /// `MQTT_WS`: an MQTT client over WebSocket.
+    MqttWs,
+    /// `IN_PROCESS`: an in-process client.
+    InProcess,
+}
+
+impl ConnectionType {
+    /// Every type, in nats-server's order.
+    pub const ALL: [ConnectionType; 7] = [
+        ConnectionType::Standard,
+        ConnectionType::Websocket,
+        ConnectionType::Leafnode,
+        ConnectionType::LeafnodeWs,
+        ConnectionType::Mqtt,
+        ConnectionType::MqttWs,
+        ConnectionType::InProcess,
+    ];
+
+    /// The type of a client connection: `WEBSOCKET` when it came over WebSocket, else
+    /// `STANDARD`.
+    pub fn client(websocket: bool) -> Self {
+        if websocket {
+            ConnectionType::Websocket
+        } else {
+            ConnectionType::Standard
+        }
+    }
+
+    /// The name as configurations and JWTs write it (`STANDARD`, `LEAFNODE_WS`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionType::Standard => "STANDARD",
+            ConnectionType::Websocket => "WEBSOCKET",
+            ConnectionType::Leafnode => "LEAFNODE",
+            ConnectionType::LeafnodeWs => "LEAFNODE_WS",
+            ConnectionType::Mqtt => "MQTT",
+            ConnectionType::MqttWs => "MQTT_WS",
+            ConnectionType::InProcess => "IN_PROCESS",
+        }
+    }
+
+    /// A name in any case (nats-server upper-cases them); `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(name))
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for ConnectionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A compiled `allowed_connection_types` list: one bit per type, `0` (an empty list) meaning
+/// every type, so a user without the option costs one comparison.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ConnectionTypes(u8);
+
+impl ConnectionTypes {
+    /// The list's types; the first unknown name is the error.
+    pub(crate) fn parse(names: &[String]) -> Result<Self, AuthRuleError> {
+        names.iter().try_fold(ConnectionTypes(0), |acc, name| {
+            ConnectionType::parse(name)
+                .map(|t| ConnectionTypes(acc.0 | t.bit()))
+                .ok_or_else(|| AuthRuleError::UnknownConnectionType(name.clone()))
+        })
+    }
+
+    /// Whether a connection of type `t` may use the entry (an empty list allows all).
+    #[inline]
+    pub(crate) fn allows(self, t: ConnectionType) -> bool {
+        self.0 == 0 || self.0 & t.bit() != 0
+    }
 }
 
 /// Shown instead of a secret by the `Debug` impls.
@@ -128,6 +230,14 @@ pub struct User {
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
+    /// `allowed_connection_types`: the [`ConnectionType`] names (any case) this user may
+    /// connect as; empty allows every type.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::forms::string_or_list"
+    )]
+    pub allowed_connection_types: Vec<String>,
 }
 
 /// One `users` entry with an `nkey` (a user public key, `U...`, 56 characters).
@@ -139,6 +249,13 @@ pub struct NkeyUser {
     /// `None` means the config's `default_permissions`, if any, else unrestricted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Permissions>,
+    /// `allowed_connection_types`, as for [`User`].
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::forms::string_or_list"
+    )]
+    pub allowed_connection_types: Vec<String>,
 }
 
 /// `permissions { publish, subscribe, allow_responses }`.
@@ -256,8 +373,8 @@ impl AuthConfig {
     /// Checks the rules nats-server enforces when it loads a config, with its error texts:
     /// token vs single user vs users array (an `nkey` entry is part of the users array in a
     /// config file, so it conflicts too), duplicate entries, user entries without a name,
-    /// nkeys that are not user public keys, `no_auth_user` naming a configured user, and
-    /// permission subjects that do not parse. ([`crate::auth::Authorizer::new`] checks the
+    /// nkeys that are not user public keys, unknown `allowed_connection_types`,
+    /// `no_auth_user` naming a configured user, and permission subjects that do not parse. ([`crate::auth::Authorizer::new`] checks the
     /// same while compiling the permissions once.)
     pub fn validate(&self) -> Result<(), AuthRuleError> {
         self.check_rules()?;
@@ -293,6 +410,7 @@ impl AuthConfig {
             if u.user.is_empty() {
                 return Err(AuthRuleError::MissingUser);
             }
+            ConnectionTypes::parse(&u.allowed_connection_types)?;
             if !names.insert(u.user.as_str()) {
                 return Err(AuthRuleError::DuplicateUser(u.user.clone()));
             }
@@ -302,6 +420,7 @@ impl AuthConfig {
             if n.nkey.is_empty() {
                 return Err(AuthRuleError::MissingUser);
             }
+            ConnectionTypes::parse(&n.allowed_connection_types)?;
             if !keys.insert(n.nkey.as_str()) {
                 return Err(AuthRuleError::DuplicateNkey(n.nkey.clone()));
             }
@@ -353,6 +472,7 @@ impl fmt::Debug for User {
             .field("user", &self.user)
             .field("password", &REDACTED)
             .field("permissions", &self.permissions)
+            .field("allowed_connection_types", &self.allowed_connection_types)
             .finish()
     }
 }
@@ -368,6 +488,7 @@ mod tests {
             user: name.into(),
             password: pass.into(),
             permissions: None,
+            allowed_connection_types: Vec::new(),
         }
     }
 
@@ -407,6 +528,7 @@ mod tests {
             nkeys: vec![NkeyUser {
                 nkey: NKEY.into(),
                 permissions: None,
+                allowed_connection_types: Vec::new(),
             }],
             ..Default::default()
         };
@@ -470,6 +592,7 @@ mod tests {
             nkeys: vec![NkeyUser {
                 nkey: NKEY.into(),
                 permissions: None,
+                allowed_connection_types: Vec::new(),
             }],
             ..Default::default()
         };
@@ -500,6 +623,7 @@ mod tests {
         let nk = |k: &str| NkeyUser {
             nkey: k.into(),
             permissions: None,
+            allowed_connection_types: Vec::new(),
         };
         let c = AuthConfig {
             nkeys: vec![nk(NKEY), nk(NKEY)],

@@ -7,8 +7,9 @@
 //! - `allow_responses` is `true` (one response within 2 minutes), `false`/absent (none) or
 //!   `{max, expires}` with nats-server's meanings: `0` is the default, a negative number is
 //!   "no limit" / "never expires"; `expires` is in seconds;
-//! - a `users` entry is `{user, password, permissions?}` or `{nkey, permissions?}` (`pass`
-//!   is accepted for `password`, as in nats-server);
+//! - a `users` entry is `{user, password, permissions?, allowed_connection_types?}` or
+//!   `{nkey, permissions?, allowed_connection_types?}` (`pass` is accepted for `password`,
+//!   as in nats-server);
 //! - `authorization.timeout` in seconds, `0` meaning the default (2 s).
 //!
 //! Every map refuses keys it does not know. Serializing gives the explicit forms (lists,
@@ -51,6 +52,11 @@ impl<'de> Deserialize<'de> for Subjects {
         }
         d.deserialize_any(V)
     }
+}
+
+/// A name or a list of names (nats-server's `parseStringArray`): `allowed_connection_types`.
+pub(crate) fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Subjects::deserialize(d).map(|s| s.0)
 }
 
 /// `{allow, deny}` as written.
@@ -177,6 +183,8 @@ struct UserEntryForm {
     nkey: Option<String>,
     #[serde(default)]
     permissions: Option<Permissions>,
+    #[serde(default, deserialize_with = "string_or_list")]
+    allowed_connection_types: Vec<String>,
 }
 
 /// A `users` entry: a user with a password, or an nkey.
@@ -200,6 +208,7 @@ impl TryFrom<UserEntryForm> for UserEntry {
             return Ok(UserEntry::Nkey(NkeyUser {
                 nkey: f.nkey.unwrap_or_default(),
                 permissions: f.permissions,
+                allowed_connection_types: f.allowed_connection_types,
             }));
         }
         // A missing name is left to `AuthConfig::validate` ("User entry requires a user").
@@ -207,6 +216,7 @@ impl TryFrom<UserEntryForm> for UserEntry {
             user: f.user.unwrap_or_default(),
             password: f.password.unwrap_or_default(),
             permissions: f.permissions,
+            allowed_connection_types: f.allowed_connection_types,
         }))
     }
 }
@@ -449,6 +459,53 @@ mod tests {
         );
         let e = auth(r#"{"timeout": -1}"#).unwrap_err();
         assert!(e.to_string().starts_with("authorization.timeout: "), "{e}");
+    }
+
+    #[test]
+    fn users_connection_types() {
+        let c = auth(&format!(
+            r#"{{"users": [{{"user": "a", "password": "b", "allowed_connection_types": ["WEBSOCKET", "standard"]}},
+                          {{"nkey": "{NKEY}", "allowed_connection_types": ["LEAFNODE"]}},
+                          {{"user": "c", "password": "d"}}]}}"#
+        ))
+        .unwrap();
+        assert_eq!(
+            c.users[0].allowed_connection_types,
+            ["WEBSOCKET", "standard"]
+        );
+        assert_eq!(c.nkeys[0].allowed_connection_types, ["LEAFNODE"]);
+        assert!(c.users[1].allowed_connection_types.is_empty());
+        // Written back only where set, and read back the same.
+        let json = serde_json::to_value(&c).unwrap();
+        assert!(json["users"][1].get("allowed_connection_types").is_none());
+        assert_eq!(
+            json["users"][2]["allowed_connection_types"],
+            serde_json::json!(["LEAFNODE"])
+        );
+        let back: AuthConfig = deserialize("authorization", json).unwrap();
+        assert_eq!(back, c);
+        // A name or a list of names (as nats-server's parseStringArray), under its one name.
+        let c = auth(
+            r#"{"users": [{"user": "a", "password": "b", "allowed_connection_types": "STANDARD"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.users[0].allowed_connection_types, ["STANDARD"]);
+        let e =
+            auth(r#"{"users": [{"user": "a", "password": "b", "allowed_connection_types": [1]}]}"#)
+                .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("authorization.users[0].allowed_connection_types[0]: invalid type"),
+            "{e}"
+        );
+        let e = auth(
+            r#"{"users": [{"user": "a", "password": "b", "connection_types": ["STANDARD"]}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"authorization.users[0]: unknown key "connection_types""#
+        );
     }
 
     #[test]

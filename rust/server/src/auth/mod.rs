@@ -13,7 +13,8 @@
 //!   and makes CONNECT mandatory as the first op — except that with a `no_auth_user` a
 //!   non-CONNECT first op makes the client that user ([`Authorizer::no_auth_identity`]).
 //! - CONNECT: [`Authorizer::authenticate`] (built-in methods, nats-server's precedence: nkeys,
-//!   users, token, single user) or [`Authorizer::authenticate_with`] (a custom
+//!   users, token, single user; a user's `allowed_connection_types` must name the
+//!   connection's [`ConnectionType`]) or [`Authorizer::authenticate_with`] (a custom
 //!   [`Authenticator`], the Python hook, decides alone when installed). [`AuthOutcome::Denied`]
 //!   means `-ERR 'Authorization Violation'` and close. bcrypt is slow: call it on a blocking
 //!   thread. The legacy `account` / `new_account` CONNECT fields are the caller's check (they
@@ -63,8 +64,9 @@ pub use authenticate::{
     authenticate, AuthMethod, AuthOutcome, AuthRequest, Authenticator, Authorizer, Identity,
 };
 pub use config::{
-    AuthConfig, AuthRuleError, NkeyUser, Permissions, ResponsePermission, SubjectPermission, User,
-    DEFAULT_ALLOW_RESPONSE_EXPIRATION, DEFAULT_ALLOW_RESPONSE_MAX_MSGS, DEFAULT_AUTH_TIMEOUT,
+    AuthConfig, AuthRuleError, ConnectionType, NkeyUser, Permissions, ResponsePermission,
+    SubjectPermission, User, DEFAULT_ALLOW_RESPONSE_EXPIRATION, DEFAULT_ALLOW_RESPONSE_MAX_MSGS,
+    DEFAULT_AUTH_TIMEOUT,
 };
 pub use forms::UserEntries;
 pub use nkey::verify_nkey;

@@ -49,6 +49,7 @@ fn user(name: &str, pass: &str, permissions: Option<Permissions>) -> User {
         user: name.into(),
         password: pass.into(),
         permissions,
+        allowed_connection_types: Vec::new(),
     }
 }
 
@@ -56,6 +57,7 @@ fn nkey_user(nkey: &str, permissions: Option<Permissions>) -> NkeyUser {
     NkeyUser {
         nkey: nkey.into(),
         permissions,
+        allowed_connection_types: Vec::new(),
     }
 }
 
@@ -69,12 +71,29 @@ fn pub_allow(subjects: &[&str]) -> Permissions {
     }
 }
 
-/// Decides with both the free function and a compiled [`Authorizer`], checks they agree,
-/// and returns the authorizer's outcome.
+/// [`decide_as`] for a TCP client.
 fn decide(cfg: &AuthConfig, c: &ConnectInfo, nonce: Option<&str>) -> AuthOutcome {
+    decide_as(cfg, c, nonce, ConnectionType::Standard)
+}
+
+/// Decides a `conn_type` connection with both the free function and a compiled
+/// [`Authorizer`] (directly and through [`Authorizer::authenticate_with`]), checks they
+/// agree, and returns the authorizer's outcome.
+fn decide_as(
+    cfg: &AuthConfig,
+    c: &ConnectInfo,
+    nonce: Option<&str>,
+    conn_type: ConnectionType,
+) -> AuthOutcome {
     let a = Authorizer::new(cfg).expect("valid config");
-    let compiled = a.authenticate(c, nonce);
-    let free = authenticate(cfg, c, nonce);
+    let compiled = a.authenticate(c, nonce, conn_type);
+    let addr: SocketAddr = "127.0.0.1:4222".parse().unwrap();
+    let req = AuthRequest::new(c, nonce, addr, None, conn_type);
+    assert_eq!(
+        a.authenticate_with(None, &req).is_allowed(),
+        compiled.is_allowed()
+    );
+    let free = authenticate(cfg, c, nonce, conn_type);
     match (&compiled, &free) {
         (AuthOutcome::Allowed(x), AuthOutcome::Allowed(y)) => {
             assert_eq!(x.user, y.user);
@@ -240,12 +259,16 @@ fn default_permissions_apply_to_users_without_their_own() {
     assert!(nk.can_publish(b"default"));
     // The authorizer compiles the defaults once and shares them.
     let a = Authorizer::new(&cfg).unwrap();
-    let p1 = allowed(a.authenticate(&with_user("dflt", "p"), None))
+    let p1 = allowed(a.authenticate(&with_user("dflt", "p"), None, ConnectionType::Standard))
         .permissions
         .unwrap();
-    let p2 = allowed(a.authenticate(&with_nkey(PY_NKEY, PY_SIG), Some(PY_NONCE)))
-        .permissions
-        .unwrap();
+    let p2 = allowed(a.authenticate(
+        &with_nkey(PY_NKEY, PY_SIG),
+        Some(PY_NONCE),
+        ConnectionType::Standard,
+    ))
+    .permissions
+    .unwrap();
     assert!(Arc::ptr_eq(&p1, &p2));
 }
 
@@ -417,14 +440,14 @@ fn no_auth_user() {
     assert!(denied(&decide(&cfg, &with_token("x"), None)));
     // The stand-in is also what a non-CONNECT first op gets.
     let a = Authorizer::new(&cfg).unwrap();
-    let id = a.no_auth_identity().unwrap();
+    let id = a.no_auth_identity(ConnectionType::Standard).unwrap();
     assert_eq!(
         (id.user.as_deref(), id.method),
         (Some("anon"), AuthMethod::NoAuthUser)
     );
     assert!(Authorizer::new(&AuthConfig::default())
         .unwrap()
-        .no_auth_identity()
+        .no_auth_identity(ConnectionType::Standard)
         .is_none());
 }
 
@@ -440,7 +463,10 @@ fn no_auth_user_with_bcrypt_password_is_refused_like_nats_server() {
     assert!(denied(&decide(&cfg, &connect(), None)));
     assert!(decide(&cfg, &with_user("anon", "pw"), None).is_allowed());
     // The non-CONNECT-first path registers the user without a password check.
-    assert!(Authorizer::new(&cfg).unwrap().no_auth_identity().is_some());
+    assert!(Authorizer::new(&cfg)
+        .unwrap()
+        .no_auth_identity(ConnectionType::Standard)
+        .is_some());
 }
 
 #[test]
@@ -481,7 +507,12 @@ fn free_function_fails_closed_on_bad_permissions() {
         users: vec![user("a", "b", Some(pub_allow(&["bad..subject"])))],
         ..Default::default()
     };
-    assert!(denied(&authenticate(&cfg, &with_user("a", "b"), None)));
+    assert!(denied(&authenticate(
+        &cfg,
+        &with_user("a", "b"),
+        None,
+        ConnectionType::Standard
+    )));
 }
 
 struct Hook;
@@ -512,7 +543,7 @@ fn custom_authenticator_replaces_built_ins() {
     let hook = Hook;
 
     let c = with_user("hooked", "");
-    let req = AuthRequest::new(&c, None, addr, None);
+    let req = AuthRequest::new(&c, None, addr, None, ConnectionType::Standard);
     assert!(!req.nkey_verified);
     let id = allowed(a.authenticate_with(Some(&hook), &req));
     assert_eq!(
@@ -522,18 +553,30 @@ fn custom_authenticator_replaces_built_ins() {
 
     // The hook's "no" is final even for valid built-in credentials...
     let c = with_user("alice", "pw");
-    let req = AuthRequest::new(&c, None, addr, None);
+    let req = AuthRequest::new(&c, None, addr, None, ConnectionType::Standard);
     assert!(denied(&a.authenticate_with(Some(&hook), &req)));
     // ... which work without a hook.
     assert!(a.authenticate_with(None, &req).is_allowed());
 
     // nkey_verified is computed from the nonce, whatever the config.
     let c = with_nkey(PY_NKEY, PY_SIG);
-    let req = AuthRequest::new(&c, Some(PY_NONCE), addr, Some("CN=client"));
+    let req = AuthRequest::new(
+        &c,
+        Some(PY_NONCE),
+        addr,
+        Some("CN=client"),
+        ConnectionType::Standard,
+    );
     assert!(req.nkey_verified);
     assert_eq!(req.tls_subject, Some("CN=client"));
     assert!(a.authenticate_with(Some(&hook), &req).is_allowed());
-    let req = AuthRequest::new(&c, Some("another-nonce15"), addr, None);
+    let req = AuthRequest::new(
+        &c,
+        Some("another-nonce15"),
+        addr,
+        None,
+        ConnectionType::Standard,
+    );
     assert!(!req.nkey_verified);
     assert!(denied(&a.authenticate_with(Some(&hook), &req)));
 }
@@ -578,4 +621,207 @@ fn shared_types_cross_threads() {
     send_sync::<Identity>();
     send_sync::<ResponseTracker>();
     send_sync::<PubCache>();
+}
+
+fn types(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn typed_user(name: &str, pass: &str, names: &[&str]) -> User {
+    User {
+        allowed_connection_types: types(names),
+        ..user(name, pass, None)
+    }
+}
+
+#[test]
+fn connection_type_names() {
+    for t in ConnectionType::ALL {
+        assert_eq!(ConnectionType::parse(t.as_str()), Some(t));
+        assert_eq!(
+            ConnectionType::parse(&t.as_str().to_lowercase()),
+            Some(t),
+            "nats-server upper-cases the names"
+        );
+        assert_eq!(t.to_string(), t.as_str());
+    }
+    assert_eq!(
+        ConnectionType::parse("leafnode_ws"),
+        Some(ConnectionType::LeafnodeWs)
+    );
+    assert_eq!(ConnectionType::parse("WS"), None);
+    assert_eq!(ConnectionType::parse(""), None);
+    assert_eq!(ConnectionType::client(true), ConnectionType::Websocket);
+    assert_eq!(ConnectionType::client(false), ConnectionType::Standard);
+}
+
+#[test]
+fn users_connection_types_are_checked() {
+    use ConnectionType::{Leafnode, Mqtt, Standard, Websocket};
+    let cfg = AuthConfig {
+        users: vec![
+            typed_user("ws", "p", &["WEBSOCKET"]),
+            typed_user("tcp", "p", &["standard"]),
+            typed_user("both", "p", &["STANDARD", "Websocket"]),
+            typed_user("any", "p", &[]),
+            typed_user("leaf", "p", &["LEAFNODE"]),
+            typed_user(
+                "mqtt",
+                "p",
+                &["MQTT", "MQTT_WS", "IN_PROCESS", "LEAFNODE_WS"],
+            ),
+        ],
+        ..Default::default()
+    };
+    assert!(cfg.validate().is_ok());
+    let ok = |name: &str, t: ConnectionType| {
+        decide_as(&cfg, &with_user(name, "p"), None, t).is_allowed()
+    };
+    assert!(ok("ws", Websocket) && !ok("ws", Standard) && !ok("ws", Leafnode));
+    assert!(ok("tcp", Standard) && !ok("tcp", Websocket) && !ok("tcp", Leafnode));
+    assert!(ok("both", Standard) && ok("both", Websocket) && !ok("both", Leafnode));
+    assert!(ok("any", Standard) && ok("any", Websocket) && ok("any", Leafnode));
+    assert!(ok("leaf", Leafnode) && !ok("leaf", Standard) && !ok("leaf", Websocket));
+    assert!(ok("mqtt", Mqtt) && !ok("mqtt", Standard) && !ok("mqtt", Websocket));
+    // The type does not stand in for the password.
+    assert!(denied(&decide_as(
+        &cfg,
+        &with_user("ws", "wrong"),
+        None,
+        Websocket
+    )));
+}
+
+#[test]
+fn nkey_connection_types_are_checked() {
+    let cfg = AuthConfig {
+        nkeys: vec![NkeyUser {
+            allowed_connection_types: types(&["WEBSOCKET"]),
+            ..nkey_user(PY_NKEY, None)
+        }],
+        ..Default::default()
+    };
+    let c = with_nkey(PY_NKEY, PY_SIG);
+    let ws = decide_as(&cfg, &c, Some(PY_NONCE), ConnectionType::Websocket);
+    assert_eq!(allowed(ws).user.as_deref(), Some(PY_NKEY));
+    assert!(denied(&decide_as(
+        &cfg,
+        &c,
+        Some(PY_NONCE),
+        ConnectionType::Standard
+    )));
+}
+
+#[test]
+fn no_auth_user_connection_types_are_checked() {
+    let cfg = AuthConfig {
+        users: vec![
+            typed_user("anon", "x", &["STANDARD"]),
+            typed_user("bob", "pw", &[]),
+        ],
+        no_auth_user: Some("anon".into()),
+        ..Default::default()
+    };
+    let id = allowed(decide_as(&cfg, &connect(), None, ConnectionType::Standard));
+    assert_eq!(
+        (id.user.as_deref(), id.method),
+        (Some("anon"), AuthMethod::NoAuthUser)
+    );
+    // nats-server: the stand-in is taken, then its type refuses the client (no fallback).
+    assert!(denied(&decide_as(
+        &cfg,
+        &connect(),
+        None,
+        ConnectionType::Websocket
+    )));
+    assert!(decide_as(
+        &cfg,
+        &with_user("bob", "pw"),
+        None,
+        ConnectionType::Websocket
+    )
+    .is_allowed());
+    let a = Authorizer::new(&cfg).unwrap();
+    assert!(a.no_auth_identity(ConnectionType::Standard).is_some());
+    assert!(a.no_auth_identity(ConnectionType::Websocket).is_none());
+}
+
+#[test]
+fn account_users_keep_their_connection_types() {
+    let mut accounts = crate::account::Accounts::new();
+    let mut acc = crate::account::AccountConfig::default();
+    acc.users.users.push(typed_user("a", "p", &["WEBSOCKET"]));
+    acc.users.nkeys.push(NkeyUser {
+        allowed_connection_types: types(&["STANDARD"]),
+        ..nkey_user(PY_NKEY, None)
+    });
+    accounts.insert("A".into(), acc);
+    let a = Authorizer::with_accounts(&AuthConfig::default(), &accounts).unwrap();
+    let c = with_user("a", "p");
+    let id = allowed(a.authenticate(&c, None, ConnectionType::Websocket));
+    assert_eq!(id.account.as_deref(), Some("A"));
+    assert!(denied(&a.authenticate(&c, None, ConnectionType::Standard)));
+    let n = with_nkey(PY_NKEY, PY_SIG);
+    assert!(a
+        .authenticate(&n, Some(PY_NONCE), ConnectionType::Standard)
+        .is_allowed());
+    assert!(denied(&a.authenticate(
+        &n,
+        Some(PY_NONCE),
+        ConnectionType::Websocket
+    )));
+}
+
+#[test]
+fn unknown_connection_types_are_refused() {
+    let cfg = AuthConfig {
+        users: vec![typed_user("a", "p", &["STANDARD", "foo"])],
+        ..Default::default()
+    };
+    // nats-server's validateAuth text (a config file's error is the loader's).
+    let want = "unknown connection type \"foo\"";
+    assert_eq!(cfg.validate().unwrap_err().to_string(), want);
+    assert_eq!(Authorizer::new(&cfg).unwrap_err().to_string(), want);
+    // The free function fails closed.
+    assert!(denied(&authenticate(
+        &cfg,
+        &with_user("a", "p"),
+        None,
+        ConnectionType::Standard
+    )));
+    let cfg = AuthConfig {
+        nkeys: vec![NkeyUser {
+            allowed_connection_types: types(&["MQTT", "Bogus"]),
+            ..nkey_user(PY_NKEY, None)
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        cfg.validate().unwrap_err().to_string(),
+        "unknown connection type \"Bogus\""
+    );
+    let mut accounts = crate::account::Accounts::new();
+    let mut acc = crate::account::AccountConfig::default();
+    acc.users.users.push(typed_user("a", "p", &["nope"]));
+    accounts.insert("A".into(), acc);
+    assert_eq!(
+        Authorizer::with_accounts(&AuthConfig::default(), &accounts)
+            .unwrap_err()
+            .to_string(),
+        "unknown connection type \"nope\""
+    );
+}
+
+#[test]
+fn websocket_override_keeps_connection_types() {
+    let cfg = AuthConfig {
+        users: vec![typed_user("tcp", "p", &["STANDARD"])],
+        ..Default::default()
+    };
+    let a = Authorizer::new(&cfg).unwrap().with_override(None, None);
+    let c = with_user("tcp", "p");
+    assert!(a
+        .authenticate(&c, None, ConnectionType::Standard)
+        .is_allowed());
+    assert!(denied(&a.authenticate(&c, None, ConnectionType::Websocket)));
 }

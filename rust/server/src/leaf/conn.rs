@@ -21,7 +21,9 @@ use fastnats_proto::route::{parse_leaf, route_limits, RouteOp, RouteParsed, Rout
 use fastnats_proto::{CloseReason, ConnectInfo, ConnectOptions, Limits, ProtoError};
 use tokio::net::TcpStream;
 
-use crate::auth::{AuthOutcome, AuthRequest, CompiledPermissions, Permissions, SubjectPermission};
+use crate::auth::{
+    AuthOutcome, AuthRequest, CompiledPermissions, ConnectionType, Permissions, SubjectPermission,
+};
 use crate::delivery::{Hop, HopKind, Origin};
 use crate::io::{ReadSock, WriteSock};
 use crate::kind::Kind;
@@ -407,7 +409,13 @@ impl LeafProtocol {
         }
         let mut connect = ConnectInfo::default();
         connect.apply(ConnectOptions::from_json(json).ok()?);
-        let req = AuthRequest::new(&connect, self.nonce.as_deref(), io.me.addr, None);
+        let req = AuthRequest::new(
+            &connect,
+            self.nonce.as_deref(),
+            io.me.addr,
+            None,
+            ConnectionType::Leafnode,
+        );
         let authorizer = shared.authorizer();
         match authorizer.authenticate_with(shared.hooks.authenticator.as_deref(), &req) {
             AuthOutcome::Allowed(id) => shared.account(id.account.as_deref()),

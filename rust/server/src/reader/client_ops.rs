@@ -12,7 +12,7 @@ use fastnats_proto::{encode, headers, ClientOp, ConnectOptions, ProtoError, Publ
 use fastnats_sublist::{is_valid_literal_subject, is_valid_subject, matches};
 
 use super::{go_quote, Reader};
-use crate::auth::is_reserved_queue;
+use crate::auth::{is_reserved_queue, ConnectionType};
 use crate::delivery::Origin;
 use crate::log::{Area, Level};
 use crate::subscription::{self, SubRef};
@@ -29,7 +29,7 @@ impl Reader {
             match self
                 .shared
                 .authorizer_for(self.me.websocket)
-                .no_auth_identity()
+                .no_auth_identity(ConnectionType::client(self.me.websocket))
             {
                 Some(id) if self.can_join(&id) => {
                     self.authorize(id);

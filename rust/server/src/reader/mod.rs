@@ -18,7 +18,9 @@ use fastnats_proto::{encode, parse, CloseReason, ConnectInfo, Limits, Parsed, Pr
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use crate::account::Account;
-use crate::auth::{AuthMethod, AuthOutcome, AuthRequest, CompiledPermissions, Identity, PubCache};
+use crate::auth::{
+    AuthMethod, AuthOutcome, AuthRequest, CompiledPermissions, ConnectionType, Identity, PubCache,
+};
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::delivery::Delivery;
@@ -536,8 +538,15 @@ impl Reader {
         let nonce = self.nonce.clone();
         let addr = self.me.addr;
         let subject = self.me.tls_subject.lock().clone();
+        let conn_type = ConnectionType::client(self.me.websocket);
         let decide = tokio::task::spawn_blocking(move || {
-            let req = AuthRequest::new(&connect, nonce.as_deref(), addr, subject.as_deref());
+            let req = AuthRequest::new(
+                &connect,
+                nonce.as_deref(),
+                addr,
+                subject.as_deref(),
+                conn_type,
+            );
             authorizer.authenticate_with(custom.as_deref(), &req)
         });
         match tokio::time::timeout(timeout, decide).await {
