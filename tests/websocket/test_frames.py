@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import struct
 
@@ -674,3 +675,19 @@ def test_compressed_control_frame_is_invalid(ws_kind: str, deflate_server: WsSer
         assert_failed(conn, ws_kind, close_frame(1002, b"control frame must not be compressed"))
     finally:
         conn.close()
+
+
+def test_log_lines_name_websocket_clients_wid(ws_kind: str, start_ws: WsServers) -> None:
+    """nats-server's log names a WebSocket client ``wid:N`` (``cid:N`` for TCP clients): a
+    refused user's ``authentication error`` line shows it."""
+    server = start_ws(
+        ws_kind, extra='authorization { users: [ { user: "a", password: "b" } ] }'
+    )
+    conn, _, _ = open_ws(server.ws_address)
+    try:
+        conn.send_data(b'CONNECT {"user":"a","pass":"wrong","verbose":false}\r\nPING\r\n')
+        assert conn.read_line() == b"-ERR 'Authorization Violation'"
+    finally:
+        conn.close()
+    line = server.proc.log.expect(r"authentication error - User \"a\"$", timeout=5)
+    assert re.search(r"127\.0\.0\.1:\d+ - wid:\d+ - authentication error", line), line

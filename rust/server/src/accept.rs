@@ -120,10 +120,7 @@ pub(crate) fn admit(
         // Accepted while shutdown began: shutdown may have missed it in its sweep.
         me.close(CloseReason::ServerShutdown, CloseMode::Flush);
     }
-    log_at!(
-        Level::Debug,
-        "{addr} - cid:{cid} - Client connection created"
-    );
+    log_at!(Level::Debug, "{} - Client connection created", me.log_tag());
     Admission {
         me,
         hello,
@@ -189,7 +186,7 @@ pub(crate) async fn run(
         nonce,
         admitted,
     } = adm;
-    let (addr, cid) = (me.addr, me.cid);
+    let cid = me.cid;
     me.out.lock().socket = Some(wr);
     let writer = tokio::spawn(crate::writer::write_loop(me.clone(), shared.clone()));
     if !admitted {
@@ -216,7 +213,8 @@ pub(crate) async fn run(
     if let Some(reason) = me.close_reason() {
         log_at!(
             Level::Debug,
-            "{addr} - cid:{cid} - Client connection closed: {reason}"
+            "{} - Client connection closed: {reason}",
+            me.log_tag()
         );
     }
 }

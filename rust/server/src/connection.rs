@@ -122,7 +122,23 @@ pub struct Connection {
     pub websocket: bool,
 }
 
+/// How log lines name a client: `addr - cid:N` (`wid:N` for a WebSocket client, as
+/// nats-server names them).
+pub struct LogTag<'a>(&'a Connection);
+
+impl std::fmt::Display for LogTag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.0.websocket { "wid" } else { "cid" };
+        write!(f, "{} - {kind}:{}", self.0.addr, self.0.cid)
+    }
+}
+
 impl Connection {
+    /// This client as log lines name it (see [`LogTag`]).
+    pub fn log_tag(&self) -> LogTag<'_> {
+        LogTag(self)
+    }
+
     /// A connection with an empty outbound queue and no socket yet.
     pub fn new(
         cid: u64,

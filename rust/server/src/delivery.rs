@@ -491,9 +491,8 @@ impl Sink {
             conn.account().stats.add_slow_consumer();
             crate::log_at!(
                 crate::log::Level::Info,
-                "{} - cid:{} - Slow Consumer Detected: MaxPending of {} Exceeded",
-                conn.addr,
-                conn.cid,
+                "{} - Slow Consumer Detected: MaxPending of {} Exceeded",
+                conn.log_tag(),
                 conn.max_pending
             );
         }

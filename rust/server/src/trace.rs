@@ -76,16 +76,15 @@ pub fn inbound(me: &Connection, op: &ClientOp<'_>) {
     log::log_to(
         Area::Trace,
         Level::Trace,
-        &format!("{} - cid:{} - \"<<- [{line}]\"", me.addr, me.cid),
+        &format!("{} - \"<<- [{line}]\"", me.log_tag()),
     );
     if let ClientOp::Pub(p) = op {
         log::log_to(
             Area::Trace,
             Level::Trace,
             &format!(
-                "{} - cid:{} - \"<<- MSG_PAYLOAD: [{:?}]\"",
-                me.addr,
-                me.cid,
+                "{} - \"<<- MSG_PAYLOAD: [{:?}]\"",
+                me.log_tag(),
                 text(p.payload())
             ),
         );
@@ -99,9 +98,8 @@ pub fn outbound(me: &Connection, bytes: &[u8]) {
         Area::Trace,
         Level::Trace,
         &format!(
-            "{} - cid:{} - \"->> [{}]\"",
-            me.addr,
-            me.cid,
+            "{} - \"->> [{}]\"",
+            me.log_tag(),
             line.trim_end_matches("\r\n")
         ),
     );

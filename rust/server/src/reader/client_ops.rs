@@ -87,9 +87,8 @@ impl Reader {
             ClientOp::Err(text) => {
                 crate::log_at!(
                     crate::log::Level::Debug,
-                    "{} - cid:{} - Client error: {}",
-                    self.me.addr,
-                    self.me.cid,
+                    "{} - Client error: {}",
+                    self.me.log_tag(),
                     String::from_utf8_lossy(text)
                 );
                 Err(ProtoError::ClientError)

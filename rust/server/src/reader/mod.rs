@@ -462,7 +462,7 @@ impl Reader {
             crate::log::log_to(
                 Area::Auth,
                 level,
-                &format!("{} - cid:{} - {text}", self.me.addr, self.me.cid),
+                &format!("{} - {text}", self.me.log_tag()),
             );
         }
     }
@@ -578,10 +578,7 @@ impl Reader {
         crate::log::log_to(
             Area::Auth,
             Level::Error,
-            &format!(
-                "{} - cid:{} - authentication error{who}",
-                self.me.addr, self.me.cid
-            ),
+            &format!("{} - authentication error{who}", self.me.log_tag()),
         );
     }
 
@@ -590,7 +587,7 @@ impl Reader {
     /// `"<account>/user:<name>"` (or `nkey:`, `token`) when it presented credentials.
     fn log_tag(&self) -> String {
         let c = &self.connect;
-        let mut tag = format!("{} - cid:{}", self.me.addr, self.me.cid);
+        let mut tag = self.me.log_tag().to_string();
         let mut client = String::new();
         if !c.version.is_empty() {
             client = format!("v{}", c.version);
