@@ -45,19 +45,16 @@ a flag or ``Server(cluster=...)``. ``permissions``, ``accounts`` (pinned account
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import url_parse
 from .authorization import parse_authorization
+from .listener import MAX_PORT, ListenerBlock, Report
 from .nodes import used_as_variable
 from .tls import parse_tls
-from .units import go_quote, go_type, parse_duration, parse_listen
+from .units import go_quote, go_type, parse_duration
 
 __all__ = ["ClusterParser", "ROUTE_MAX_PING_INTERVAL", "UNSUPPORTED_CLUSTER", "check_route_url"]
-
-Report = Callable[[Any, "str | int", str], None]
-"""``report(container, key, message)``: an error (or a warning) at ``container[key]``."""
 
 ROUTE_MAX_PING_INTERVAL = 30.0
 """nats-server's longest ping interval on a route (seconds): a longer one is cut to it."""
@@ -70,7 +67,6 @@ UNSUPPORTED_CLUSTER: dict[str, str] = {
 }
 """Keys of nats-server's ``cluster`` block fastnats does not have -> the missing feature."""
 
-_MAX_PORT = 65535
 _UINT32_MAX = (1 << 32) - 1
 
 
@@ -83,41 +79,15 @@ def check_route_url(url: str) -> bool:
     return True
 
 
-class ClusterParser:
+class ClusterParser(ListenerBlock):
     """Reads one ``cluster`` block; :meth:`result` is the option (or None), ``notes`` what a
     running server should log about it."""
 
     def __init__(self, report: Report, warn: Report) -> None:
-        self.report = report
-        self.warn = warn
-        self.options: dict[str, Any] = {}
+        super().__init__(report, warn)
         self.notes: list[str] = []
-        self.port: int | None = None  # as written (-1: random; None/0: no listener)
-        self.ok = True
-
-    # reporting ---------------------------------------------------------------------------
-    def error(self, container: Any, key: str | int, message: str) -> None:
-        self.ok = False
-        self.report(container, key, message)
-
-    def expected(self, block: Any, key: str, what: str, value: Any) -> None:
-        self.error(
-            block, key, f"invalid value for {go_quote(key)}: expected {what}, got {go_type(value)}"
-        )
 
     # typed getters (None after reporting) ------------------------------------------------
-    def string(self, block: Any, key: str, value: Any) -> str | None:
-        if isinstance(value, str):
-            return value
-        self.expected(block, key, "a string", value)
-        return None
-
-    def boolean(self, block: Any, key: str, value: Any) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        self.expected(block, key, "a boolean (true/false)", value)
-        return None
-
     def integer(self, block: Any, key: str, value: Any, low: int, high: int) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool):
             self.expected(block, key, "an integer", value)
@@ -161,48 +131,35 @@ class ClusterParser:
         if not isinstance(block, dict):
             self.error(config, key, f"Expected map to define cluster, got {go_type(block)}")
             return
-        out = self.options
         for name, value in block.items():
             lname = name.lower()
             if lname == "name":
                 self.name(block, name, value)
-            elif lname == "listen":
-                try:
-                    host, port = parse_listen(value)
-                except ValueError as e:
-                    self.error(block, name, str(e))
-                    continue
-                out["host"] = host or ""  # nats-server: a port alone clears the host
-                self.set_port(block, name, port)
-            elif lname == "port":
-                given = self.integer(block, name, value, -1, _MAX_PORT)
-                if given is not None:
-                    self.set_port(block, name, given)
-            elif lname in ("host", "net"):
-                self.put("host", self.string(block, name, value))
+            elif self.listener_key(block, name, value):
+                continue
             elif lname == "authorization":
-                self.put("authorization", self.authorization(block, name, value))
+                self.keep("authorization", self.authorization(block, name, value))
             elif lname == "routes":
-                self.put("routes", self.routes(block, name, value))
+                self.keep("routes", self.routes(block, name, value))
             elif lname == "tls":
                 tls = parse_tls(block, name, self.error)
-                self.put("tls", tls)
+                self.keep("tls", tls)
             elif lname in ("cluster_advertise", "advertise"):
-                self.put("advertise", self.string(block, name, value))
+                self.keep("advertise", self.string(block, name, value))
             elif lname in ("no_advertise", "connect_backoff"):
-                self.put(lname, self.boolean(block, name, value))
+                self.keep(lname, self.boolean(block, name, value))
             elif lname == "connect_retries":
-                self.put(lname, self.integer(block, name, value, 0, _UINT32_MAX))
+                self.keep(lname, self.integer(block, name, value, 0, _UINT32_MAX))
             elif lname == "ping_interval":
-                self.put(lname, self.ping_interval(block, name, value))
+                self.keep(lname, self.ping_interval(block, name, value))
             elif lname == "write_deadline":
-                self.put(lname, self.duration(block, name, value) or None)
+                self.keep(lname, self.duration(block, name, value) or None)
             elif lname == "ping_max":
-                self.put(lname, self.integer(block, name, value, 0, _UINT32_MAX) or None)
+                self.keep(lname, self.integer(block, name, value, 0, _UINT32_MAX) or None)
             elif lname == "pool_size":
                 self.pool_size(block, name, value)
             elif lname == "compression":
-                self.put("compression", self.compression(block, name, value))
+                self.keep("compression", self.compression(block, name, value))
             elif lname in UNSUPPORTED_CLUSTER:
                 self.error(
                     block,
@@ -213,9 +170,13 @@ class ClusterParser:
             elif not used_as_variable(block, name):
                 self.error(block, name, f"unknown field {go_quote(name)}")
 
-    def put(self, key: str, value: Any) -> None:
-        if value is not None:
-            self.options[key] = value
+    def keep(self, key: str, value: Any) -> None:
+        """``options[key] = value`` unless ``value`` is None (a reported error)."""
+        self.put(self.options, key, value)
+
+    def port_value(self, block: Any, key: str, value: Any) -> int | None:
+        """A ``port``: an integer in -1..65535 (nats-server's range message)."""
+        return self.integer(block, key, value, -1, MAX_PORT)
 
     def name(self, block: Any, key: str, value: Any) -> None:
         name = self.string(block, key, value)
@@ -225,12 +186,6 @@ class ClusterParser:
             self.error(block, key, "cluster name cannot contain spaces")
             return
         self.options["name"] = name
-
-    def set_port(self, block: Any, key: str, port: int) -> None:
-        if not -1 <= port <= _MAX_PORT:
-            self.error(block, key, f"invalid port {port}: must be 0..65535, or -1")
-            return
-        self.port = port
 
     def authorization(self, block: Any, key: str, value: Any) -> dict[str, Any] | None:
         """One user, as nats-server allows on routes: ``{user, password, timeout?}``."""

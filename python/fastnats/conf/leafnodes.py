@@ -57,14 +57,14 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ..gocompat import quote, url_parse
 from .cluster import check_route_url
+from .listener import ListenerBlock, Report
 from .nodes import used_as_variable
 from .tls import parse_tls
-from .units import go_quote, go_type, parse_duration, parse_listen
+from .units import go_quote, go_type, parse_duration
 from .users import go_value
 
 __all__ = [
@@ -77,8 +77,6 @@ __all__ = [
     "remote_compression_error",
 ]
 
-Report = Callable[[Any, "str | int", str], None]
-"""``report(container, key, message)``: an error (or a warning) at ``container[key]``."""
 
 _WEBSOCKET = "WebSocket leaf connections"
 _ISOLATION = "isolated leaf node interest"
@@ -122,7 +120,6 @@ UNSUPPORTED_AUTH: dict[str, str] = {
 }
 """Keys of ``leafnodes.authorization`` (and its users) fastnats does not have."""
 
-_MAX_PORT = 65535
 _AUTH_TIMEOUT_WARNING = 60.0
 _UNCOMPRESSED = ("off", "disabled", "accept", "")
 _GLOBAL_ACCOUNT = "$G"
@@ -222,45 +219,19 @@ def _redacted(url: str) -> str:
     return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1xxxxx@", url, count=1)
 
 
-class LeafNodesParser:
+class LeafNodesParser(ListenerBlock):
     """Reads one ``leafnodes`` block; :meth:`result` is the option (or None), ``notes`` what
     a running server should log about it."""
 
     def __init__(self, report: Report, warn: Report) -> None:
-        self.report = report
-        self.warn = warn
-        self.options: dict[str, Any] = {}
+        super().__init__(report, warn)
         self.notes: list[str] = []
-        self.port: int | None = None  # as written (-1: random; None/0: no listener)
-        self.ok = True
 
     # reporting ---------------------------------------------------------------------------
-    def error(self, container: Any, key: str | int, message: str) -> None:
-        self.ok = False
-        self.report(container, key, message)
-
-    def expected(self, block: Any, key: str | int, what: str, value: Any) -> None:
-        name = key if isinstance(key, str) else str(key)
-        self.error(
-            block, key, f"invalid value for {go_quote(name)}: expected {what}, got {go_type(value)}"
-        )
-
     def declined(self, block: Any, key: str, where: str, what: str) -> None:
         self.error(block, key, f'"{key}" in {where} is not supported by fastnats ({what})')
 
     # typed getters (None after reporting) ------------------------------------------------
-    def string(self, block: Any, key: str, value: Any) -> str | None:
-        if isinstance(value, str):
-            return value
-        self.expected(block, key, "a string", value)
-        return None
-
-    def boolean(self, block: Any, key: str, value: Any) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        self.expected(block, key, "a boolean (true/false)", value)
-        return None
-
     def duration(self, block: Any, key: str, field: str, value: Any) -> float | None:
         """nats-server's ``parseDuration(field, ...)``: a Go duration string, or (with a
         warning) an integer of seconds; ``field`` is the name its messages use."""
@@ -286,10 +257,6 @@ class LeafNodesParser:
             return None
         return seconds
 
-    def put(self, out: dict[str, Any], key: str, value: Any) -> None:
-        if value is not None:
-            out[key] = value
-
     # the block ---------------------------------------------------------------------------
     def block(self, config: Any, key: str) -> None:
         """Reads ``config[key]``, the ``leafnodes`` block."""
@@ -300,22 +267,9 @@ class LeafNodesParser:
         out = self.options
         for name, value in block.items():
             lname = name.lower()
-            if lname == "listen":
-                try:
-                    host, port = parse_listen(value)
-                except ValueError as e:
-                    self.error(block, name, str(e))
-                    continue
-                out["host"] = host or ""  # nats-server: a port alone clears the host
-                self.set_port(block, name, port)
-            elif lname == "port":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    self.expected(block, name, "an integer", value)
-                    continue
-                self.set_port(block, name, value)
-            elif lname in ("host", "net"):
-                self.put(out, "host", self.string(block, name, value))
-            elif lname in ("advertise", "leafnode_advertise"):
+            if self.listener_key(block, name, value):
+                continue
+            if lname in ("advertise", "leafnode_advertise"):
                 self.put(out, "advertise", self.string(block, name, value))
             elif lname == "no_advertise":
                 self.put(out, "no_advertise", self.boolean(block, name, value))
@@ -338,12 +292,6 @@ class LeafNodesParser:
                     self.declined(block, name, "leafnodes", UNSUPPORTED[lname])
             elif not used_as_variable(block, name):
                 self.error(block, name, f"unknown field {go_quote(name)}")
-
-    def set_port(self, block: Any, key: str, port: int) -> None:
-        if not -1 <= port <= _MAX_PORT:
-            self.error(block, key, f"invalid port {port}: must be 0..65535, or -1")
-            return
-        self.port = port
 
     # authorization -------------------------------------------------------------------------
     def authorization(self, block: Any, key: str, value: Any) -> dict[str, Any] | None:

@@ -47,17 +47,14 @@ server is built (``-t`` included), with nats-server's messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from .listener import ListenerBlock, Report
 from .nodes import used_as_variable
 from .tls import parse_tls
-from .units import go_quote, go_type, parse_duration, parse_listen
+from .units import go_quote, go_type, parse_duration
 
-__all__ = ["WebsocketParser", "ORIGIN_KEYS"]
-
-Report = Callable[[Any, "str | int", str], None]
-"""``report(container, key, message)``: an error (or a warning) at ``container[key]``."""
+__all__ = ["WebsocketParser", "ORIGIN_KEYS", "Report"]
 
 ORIGIN_KEYS = (
     "allowed_origins",
@@ -69,7 +66,6 @@ ORIGIN_KEYS = (
 )
 """nats-server's names of the allowed origins list."""
 
-_MAX_PORT = 65535
 _STRINGS = {
     "advertise": "advertise",
     "jwt_cookie": "jwt_cookie",
@@ -86,38 +82,8 @@ _BOOLS = {
 }
 
 
-class WebsocketParser:
+class WebsocketParser(ListenerBlock):
     """Reads one ``websocket`` block; :meth:`result` is the option (or None)."""
-
-    def __init__(self, report: Report, warn: Report) -> None:
-        self.report = report
-        self.warn = warn
-        self.options: dict[str, Any] = {}
-        self.port: int | None = None  # as written (-1: random; None/0: no listener)
-        self.ok = True
-
-    # reporting ---------------------------------------------------------------------------
-    def error(self, container: Any, key: str | int, message: str) -> None:
-        self.ok = False
-        self.report(container, key, message)
-
-    def expected(self, block: Any, key: str, what: str, value: Any) -> None:
-        self.error(
-            block, key, f"invalid value for {go_quote(key)}: expected {what}, got {go_type(value)}"
-        )
-
-    # typed getters (None after reporting) ------------------------------------------------
-    def string(self, block: Any, key: str, value: Any) -> str | None:
-        if isinstance(value, str):
-            return value
-        self.expected(block, key, "a string", value)
-        return None
-
-    def boolean(self, block: Any, key: str, value: Any) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        self.expected(block, key, "a boolean (true/false)", value)
-        return None
 
     # the block ---------------------------------------------------------------------------
     def block(self, config: Any, key: str) -> None:
@@ -129,22 +95,9 @@ class WebsocketParser:
         out = self.options
         for name, value in block.items():
             lname = name.lower()
-            if lname == "listen":
-                try:
-                    host, port = parse_listen(value)
-                except ValueError as e:
-                    self.error(block, name, str(e))
-                    continue
-                out["host"] = host or ""  # nats-server: a port alone clears the host
-                self.set_port(block, name, port)
-            elif lname == "port":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    self.expected(block, name, "an integer", value)
-                    continue
-                self.set_port(block, name, value)
-            elif lname in ("host", "net"):
-                self.put(out, "host", self.string(block, name, value))
-            elif lname in _STRINGS:
+            if self.listener_key(block, name, value):
+                continue
+            if lname in _STRINGS:
                 self.put(out, _STRINGS[lname], self.string(block, name, value))
             elif lname in _BOOLS:
                 self.put(out, _BOOLS[lname], self.boolean(block, name, value))
@@ -162,17 +115,6 @@ class WebsocketParser:
                 self.put(out, "ping_interval", self.ping_interval(block, name, value))
             elif not used_as_variable(block, name):
                 self.error(block, name, f"unknown field {go_quote(name)}")
-
-    @staticmethod
-    def put(out: dict[str, Any], key: str, value: Any) -> None:
-        if value is not None:
-            out[key] = value
-
-    def set_port(self, block: Any, key: str, port: int) -> None:
-        if not -1 <= port <= _MAX_PORT:
-            self.error(block, key, f"invalid port {port}: must be 0..65535, or -1")
-            return
-        self.port = port
 
     def origins(self, block: Any, key: str, value: Any) -> list[str] | None:
         """nats-server's ``parseStringArray("allowed origins", ...)``."""
