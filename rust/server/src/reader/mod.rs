@@ -317,6 +317,10 @@ impl Reader {
                     break; // refused: what the client sent after its CONNECT is not read
                 }
                 used += self.process_buffer(&buf[used..], &mut needed);
+                if let ReadSock::Ws(ws) = &mut rd {
+                    // A user JWT may lower max_payload: inflated messages follow it.
+                    ws.set_max_payload(self.limits.max_payload);
+                }
             }
             self.end_of_read(n >= want);
             if let Some(consumer) = self.delivery.take_stalled() {
