@@ -39,6 +39,11 @@ const MAX_CONTROL_PAYLOAD: usize = 125;
 /// Frame size limit for browsers, which handle small frames better (nats-server's
 /// experiment).
 pub const BROWSER_FRAME: usize = 4096;
+mod deflate;
+
+/// Writes up to this size are deflated by [`deflate::SmallDeflate`] (no reset cost), larger
+/// ones by `flate2` (dynamic codes, its reset paid back).
+const SMALL_DEFLATE_MAX: usize = 32 * 1024;
 /// Writes up to this size are not compressed.
 const COMPRESS_THRESHOLD: usize = 64;
 /// What a sync flush ends a deflate block with; a compressed message leaves it out.
@@ -548,6 +553,7 @@ pub struct Encoder {
     /// Do not split compressed messages into frames (Safari).
     no_compressed_fragments: bool,
     deflater: Option<Box<Compress>>,
+    small: Option<deflate::SmallDeflate>,
     deflated: Vec<u8>,
 }
 
@@ -570,6 +576,7 @@ impl Encoder {
             browser,
             no_compressed_fragments,
             deflater: None,
+            small: None,
             deflated: Vec::new(),
         }
     }
@@ -641,6 +648,13 @@ impl Encoder {
 
     /// Deflates `data` into `self.deflated` with a fresh context, without the sync tail.
     fn deflate(&mut self, data: &[u8]) {
+        if data.len() <= SMALL_DEFLATE_MAX {
+            self.deflated.clear();
+            self.small
+                .get_or_insert_with(deflate::SmallDeflate::default)
+                .compress(data, &mut self.deflated);
+            return;
+        }
         let deflater = self
             .deflater
             .get_or_insert_with(|| Box::new(Compress::new(Compression::fast(), false)));

@@ -238,4 +238,16 @@ fn deflate_speed() {
         assert_eq!(out.len(), data.len());
     }
     println!("inflate 4 MiB: {:?}", t.elapsed() / 20);
+    // Small writes: one message each (the subscriber keeps up).
+    let one = &data[..1054];
+    let t = std::time::Instant::now();
+    for _ in 0..10_000 {
+        frames.clear();
+        enc.encode(one, &mut frames);
+    }
+    println!(
+        "deflate 1 KiB: {:?} -> {} bytes",
+        t.elapsed() / 10_000,
+        frames.len()
+    );
 }
