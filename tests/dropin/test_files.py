@@ -177,3 +177,33 @@ def test_client_urls():
     everywhere = client_urls("0.0.0.0", 4222)
     assert "nats://127.0.0.1:4222" in everywhere
     assert all(u.startswith("nats://") and u.endswith(":4222") for u in everywhere)
+
+
+def test_ports_file_named_after_a_link_called_nats_server(tmp_path):
+    """Harnesses that look for ``nats-server_<pid>.ports`` (nats.js's test launcher) get it
+    when fastnats is started through a link named ``nats-server``: the file is named after
+    ``argv[0]``, as nats-server names its own."""
+    import sys
+
+    entry = tmp_path / "fastnats-entry"
+    entry.write_text(
+        f"#!{sys.executable}\nimport sys\nfrom fastnats.cli import main\nsys.exit(main())\n"
+    )
+    entry.chmod(0o755)
+    link = tmp_path / "nats-server"
+    link.symlink_to(entry)
+    proc = Proc(
+        [str(link), "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", str(tmp_path)],
+        env={"PYTHONPATH": str(Path(__import__("fastnats").__file__).resolve().parent.parent)},
+    )
+    try:
+        proc.wait_ready()
+        path, ports = _wait_ports_file(tmp_path)
+        assert path.name == f"nats-server_{proc.pid}.ports"
+        assert list(ports) == ["nats"]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait() == 0
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()
+        proc.proc.wait(timeout=10)
