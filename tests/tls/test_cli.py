@@ -399,3 +399,24 @@ def test_allow_non_tls_is_refused(certs, tmp_path):
         f'fastnats: {conf}:5:1: "allow_non_tls" is not supported by fastnats '
         "(TLS and plain clients on one port)"
     ]
+
+
+def test_connz_shows_the_tls_version_and_cipher_suite(server_kind, certs, tmp_path):
+    """``/connz`` names a TLS client's protocol version and cipher suite (Go's names, which
+    are the IANA names the client's OpenSSL reports for TLS 1.3)."""
+    import json
+    import urllib.request
+
+    conf = write_conf(tmp_path / "c.conf", tls_block(**server_files(certs)))
+    with served(*LISTEN, "-m", "-1", "-c", conf, kind=server_kind) as s:
+        http = int(s.log.find(r"\[INF\] Starting http monitor on 127\.0\.0\.1:(\d+)$")[1])
+        conn = tls_dial(s.address, certs.client())
+        conn.send(CONNECT_PING)
+        conn.expect(PONG)
+        version, suite = conn.sock.version(), conn.sock.cipher()[0]  # type: ignore[attr-defined]
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/connz", timeout=5) as r:
+            (entry,) = json.load(r)["connections"]
+        assert version == "TLSv1.3"
+        assert entry["tls_version"] == "1.3"
+        assert entry["tls_cipher_suite"] == suite
+        conn.close()

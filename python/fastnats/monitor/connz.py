@@ -130,7 +130,7 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
             "subscriptions": len(row["subscriptions"]),
         }
     )
-    for key in ("name", "lang", "version"):
+    for key in ("name", "lang", "version", "tls_version", "tls_cipher_suite"):
         if row.get(key):
             ci[key] = row[key]
     if row["subscriptions"]:

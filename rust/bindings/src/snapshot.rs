@@ -51,5 +51,7 @@ pub fn conn<'py>(py: Python<'py>, c: &ConnSnapshot) -> PyResult<Bound<'py, PyDic
     d.set_item("stop", c.stop.map(unix_seconds))?;
     d.set_item("reason", c.reason)?;
     d.set_item("websocket", c.websocket)?;
+    d.set_item("tls_version", c.tls.map(|t| t.0))?;
+    d.set_item("tls_cipher_suite", c.tls.map(|t| t.1))?;
     Ok(d)
 }

@@ -147,7 +147,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
         Some((acceptor, cfg)) => {
             match Box::pin(handshake(stream, &acceptor, &cfg, &adm.hello)).await {
                 Ok(tls) => {
-                    *me.tls_subject.lock() = crate::tls::peer_subject(tls.get_ref().1);
+                    let _ = me.tls.set(crate::tls::TlsSession::of(tls.get_ref().1));
                     if cfg.handshake_first {
                         me.queue(&adm.hello);
                     }

@@ -112,8 +112,9 @@ pub struct Connection {
     /// What the client authenticated with (CONNECT and the nonce), kept so a reload can
     /// decide again whether it may stay. `None` until authenticated.
     pub credentials: Mutex<Option<(fastnats_proto::ConnectInfo, Option<String>)>>,
-    /// The TLS client certificate's subject, when the client presented one.
-    pub tls_subject: Mutex<Option<String>>,
+    /// The TLS session (version, cipher suite, the client certificate's subject), set once
+    /// after the handshake of a TLS client.
+    pub tls: std::sync::OnceLock<Box<crate::tls::TlsSession>>,
     /// A leaf connection this server dialled to a hub (nats-server's "spoke" side): the hub's
     /// interest is not passed on to routes, and messages from it not sent to routes.
     pub spoke: AtomicBool,
@@ -134,6 +135,11 @@ impl std::fmt::Display for LogTag<'_> {
 }
 
 impl Connection {
+    /// The TLS client certificate's subject, when the client presented one.
+    pub fn tls_subject(&self) -> Option<String> {
+        self.tls.get().and_then(|t| t.subject.clone())
+    }
+
     /// This client as log lines name it (see [`LogTag`]).
     pub fn log_tag(&self) -> LogTag<'_> {
         LogTag(self)
@@ -175,7 +181,7 @@ impl Connection {
             track_responses: AtomicBool::new(false),
             responses: Mutex::new(None),
             credentials: Mutex::new(None),
-            tls_subject: Mutex::new(None),
+            tls: std::sync::OnceLock::new(),
             spoke: AtomicBool::new(false),
             websocket: false,
         }

@@ -78,6 +78,8 @@ pub struct ConnSnapshot {
     pub reason: Option<&'static str>,
     /// Whether the client came over WebSocket (`/connz` `type`).
     pub websocket: bool,
+    /// The TLS version and cipher suite (`/connz` `tls_version`, `tls_cipher_suite`).
+    pub tls: Option<(&'static str, &'static str)>,
 }
 
 fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
@@ -135,6 +137,7 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
         stop: None,
         reason,
         websocket: c.websocket,
+        tls: c.tls.get().map(|t| (t.version, t.cipher_suite)),
     }
 }
 

@@ -236,7 +236,7 @@ fn recheck(shared: &Shared) {
         let Some((connect, nonce)) = c.credentials.lock().clone() else {
             continue; // not authenticated yet: its CONNECT meets the new config
         };
-        let subject = c.tls_subject.lock().clone();
+        let subject = c.tls_subject();
         let req = AuthRequest::new(
             &connect,
             nonce.as_deref(),

@@ -140,6 +140,51 @@ pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
     Some(parsed.subject().to_string())
 }
 
+/// What a client's TLS session is, for auth hooks and `/connz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSession {
+    /// The client certificate's subject (see [`peer_subject`]).
+    pub subject: Option<String>,
+    /// The protocol version as nats-server's `/connz` writes it (`1.2`, `1.3`).
+    pub version: &'static str,
+    /// The cipher suite under Go's name (`TLS_AES_128_GCM_SHA256`,
+    /// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`).
+    pub cipher_suite: &'static str,
+}
+
+impl TlsSession {
+    /// The session of an established server-side connection.
+    pub fn of(conn: &rustls::ServerConnection) -> Box<TlsSession> {
+        let version = match conn.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "1.2",
+            _ => "",
+        };
+        let cipher_suite = conn
+            .negotiated_cipher_suite()
+            .and_then(|s| s.suite().as_str())
+            // rustls names the TLS 1.3 suites TLS13_*, Go TLS_*.
+            .map_or("", |name| {
+                name.strip_prefix("TLS13_").map_or(name, go_tls13_name)
+            });
+        Box::new(TlsSession {
+            subject: peer_subject(conn),
+            version,
+            cipher_suite,
+        })
+    }
+}
+
+/// Go's name of a TLS 1.3 suite from the part after rustls' `TLS13_`.
+fn go_tls13_name(rest: &str) -> &'static str {
+    match rest {
+        "AES_128_GCM_SHA256" => "TLS_AES_128_GCM_SHA256",
+        "AES_256_GCM_SHA384" => "TLS_AES_256_GCM_SHA384",
+        "CHACHA20_POLY1305_SHA256" => "TLS_CHACHA20_POLY1305_SHA256",
+        _ => "",
+    }
+}
+
 /// The rustls config of the dialling side of a route: the peer's certificate is verified
 /// against `ca_file`, or the system's trusted roots without one (as Go's TLS does for
 /// nats-server), and the route URL's host; `cert_file`/`key_file` are presented as this

@@ -541,7 +541,7 @@ impl Reader {
         let connect = self.connect.clone();
         let nonce = self.nonce.clone();
         let addr = self.me.addr;
-        let subject = self.me.tls_subject.lock().clone();
+        let subject = self.me.tls_subject();
         let conn_type = ConnectionType::client(self.me.websocket);
         let decide = tokio::task::spawn_blocking(move || {
             let req = AuthRequest::new(

@@ -153,7 +153,7 @@ async fn serve(
             (ReadSock::Tcp(rd), WriteSock::Tcp(wr))
         }
         Stream::Tls(s) => {
-            *me.tls_subject.lock() = crate::tls::peer_subject(s.get_ref().1);
+            let _ = me.tls.set(crate::tls::TlsSession::of(s.get_ref().1));
             let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(*s));
             (ReadSock::Tls(rd), WriteSock::Tls(wr))
         }
