@@ -420,3 +420,14 @@ def test_connz_shows_the_tls_version_and_cipher_suite(server_kind, certs, tmp_pa
         assert entry["tls_version"] == "1.3"
         assert entry["tls_cipher_suite"] == suite
         conn.close()
+        # /varz: when the server's certificate expires (nats-server 2.11+).
+        import ssl
+        import time as _time
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/varz", timeout=5) as r:
+            varz = json.load(r)
+        not_after = ssl._ssl._test_decode_cert(str(certs.server_cert))["notAfter"]  # type: ignore[attr-defined]
+        want = _time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", _time.gmtime(ssl.cert_time_to_seconds(not_after))
+        )
+        assert varz["tls_cert_not_after"] == want

@@ -26,8 +26,10 @@ With a WebSocket listener: ``websocket`` is nats-server's ``WebsocketOptsVarz``:
 ``port`` (the bound one), ``advertise``, ``no_auth_user``, ``jwt_cookie``,
 ``handshake_timeout`` (nanoseconds), ``auth_timeout`` (the block's own ``authorization``
 timeout in seconds, left out without one, as nats-server), ``no_tls``, ``same_origin``,
-``allowed_origins``, ``compression``. ``tls_cert_not_after`` is not shown (nor is it for the
-other listeners).
+``allowed_origins``, ``compression``.
+
+With TLS on a listener, its section (and the top level for the client port) ends with
+``tls_cert_not_after``: when the configured certificate expires, as nats-server 2.11+ shows.
 """
 
 from __future__ import annotations
@@ -144,7 +146,15 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "stale_connection_stats": _by_kind(stats.get("stale_connections", 0)),
         }
     )
+    _cert_not_after(v, tls)
     return v
+
+
+def _cert_not_after(doc: dict[str, Any], tls: dict[str, Any] | None) -> None:
+    """``tls_cert_not_after``: when the listener's certificate expires (omitzero)."""
+    expires = _fastnats.cert_not_after(tls["cert_file"]) if tls and tls.get("cert_file") else None
+    if expires:
+        doc["tls_cert_not_after"] = expires
 
 
 def _cluster(native: Any, cluster: dict[str, Any] | None) -> dict[str, Any]:
@@ -169,6 +179,7 @@ def _cluster(native: Any, cluster: dict[str, Any] | None) -> dict[str, Any]:
     }
     if cluster.get("write_deadline"):
         doc["write_deadline"] = _ns(cluster["write_deadline"])
+    _cert_not_after(doc, tls)
     return {k: v for k, v in doc.items() if v}
 
 
@@ -193,6 +204,8 @@ def _leaf(native: Any, leafnodes: dict[str, Any] | None) -> dict[str, Any]:
         }
     remotes = [_remote(r) for r in leafnodes.get("remotes") or []]
     doc["remotes"] = remotes
+    if leafnodes.get("port") is not None:
+        _cert_not_after(doc, leafnodes.get("tls"))
     return {k: v for k, v in doc.items() if v}
 
 
@@ -216,6 +229,7 @@ def _websocket(native: Any, websocket: dict[str, Any] | None) -> dict[str, Any]:
         "allowed_origins": list(websocket.get("allowed_origins") or []),
         "compression": bool(websocket.get("compression")),
     }
+    _cert_not_after(doc, websocket.get("tls"))
     return {k: v for k, v in doc.items() if v}
 
 

@@ -489,6 +489,13 @@ impl Drop for NativeServer {
 }
 
 /// The defaults of every option, from the Rust `Config::default()` (the one place they live).
+/// When the first certificate of `cert_file` expires (RFC 3339), or `None` (`/varz`
+/// `tls_cert_not_after`).
+#[pyfunction]
+fn cert_not_after(cert_file: std::path::PathBuf) -> Option<String> {
+    fastnats_server::tls::cert_not_after(&cert_file)
+}
+
 #[pyfunction]
 fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     config::to_dict(py, &Config::default())
@@ -583,6 +590,7 @@ fn _fastnats(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeServer>()?;
     m.add_class::<services::NativeSubscription>()?;
     m.add_function(wrap_pyfunction!(default_config, m)?)?;
+    m.add_function(wrap_pyfunction!(cert_not_after, m)?)?;
     m.add_function(wrap_pyfunction!(check_permissions, m)?)?;
     m.add_function(wrap_pyfunction!(normalize_authorization, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_jetstream, m)?)?;

@@ -140,6 +140,20 @@ pub fn peer_subject(conn: &rustls::ServerConnection) -> Option<String> {
     Some(parsed.subject().to_string())
 }
 
+/// When the first certificate of `cert_file` expires, in RFC 3339 (`/varz`
+/// `tls_cert_not_after`, as nats-server shows its certificate's `NotAfter`); `None` when
+/// the file does not hold a certificate.
+pub fn cert_not_after(cert_file: &Path) -> Option<String> {
+    let first = certs("certificate", cert_file).ok()?.into_iter().next()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(first.as_ref()).ok()?;
+    parsed
+        .validity()
+        .not_after
+        .to_datetime()
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// What a client's TLS session is, for auth hooks and `/connz`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSession {
