@@ -9,6 +9,7 @@ __all__ = [
     "NativeServer",
     "NativeSubscription",
     "check_permissions",
+    "cert_not_after",
     "default_config",
     "normalize_authorization",
     "resolve_jetstream",
