@@ -213,6 +213,7 @@ def test_varz_leaf_section_with_auth_and_tls(tls_files):
         "tls_timeout": 0.5,
         "tls_required": True,
         "tls_verify": True,
+        "tls_cert_not_after": "3000-01-01T00:00:00Z",  # trustme's certificates' expiry
     }
     del leafnodes["authorization"]
     tls["tls"] = {**tls["tls"], "verify": False}

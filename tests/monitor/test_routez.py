@@ -212,6 +212,8 @@ def test_varz_cluster_section_with_auth_tls_and_write_deadline(tls_files):
         True,
     )
     assert section["write_deadline"] == 1_500_000_000
+    assert section["tls_cert_not_after"] == "3000-01-01T00:00:00Z"  # trustme's expiry
+    assert list(section)[-1] == "tls_cert_not_after"  # last, as in nats-server's struct
     assert "urls" not in section
     del cluster["authorization"]
     assert monitor(cluster).varz()["cluster"]["auth_timeout"] == 1.5  # TLS timeout + 1 s
