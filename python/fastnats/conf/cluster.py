@@ -99,31 +99,6 @@ class ClusterParser(ListenerBlock):
             return None
         return value
 
-    def duration(self, block: Any, key: str, value: Any) -> float | None:
-        """nats-server's ``parseDuration``: a Go duration string, or (with a warning) an
-        integer of seconds."""
-        if isinstance(value, str):
-            try:
-                seconds = parse_duration(value)
-            except ValueError as e:
-                self.error(block, key, f"error parsing {key}: {e}")
-                return None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            self.warn(
-                block,
-                key,
-                f'invalid use of field "{key}": {key} should be converted to a duration '
-                f'(read as {value} seconds; write "{value}s")',
-            )
-            seconds = float(value)
-        else:
-            self.expected(block, key, 'a duration like "2m" or "10s"', value)
-            return None
-        if seconds < 0:
-            self.error(block, key, f"invalid value for {go_quote(key)}: negative duration")
-            return None
-        return seconds
-
     # the block ---------------------------------------------------------------------------
     def block(self, config: Any, key: str) -> None:
         """Reads ``config[key]``, the ``cluster`` block."""
@@ -153,7 +128,7 @@ class ClusterParser(ListenerBlock):
             elif lname == "ping_interval":
                 self.keep(lname, self.ping_interval(block, name, value))
             elif lname == "write_deadline":
-                self.keep(lname, self.duration(block, name, value) or None)
+                self.keep(lname, self.duration(block, name, name, value) or None)
             elif lname == "ping_max":
                 self.keep(lname, self.integer(block, name, value, 0, _UINT32_MAX) or None)
             elif lname == "pool_size":
@@ -244,7 +219,7 @@ class ClusterParser(ListenerBlock):
         return None if bad else [url.strip() for url in routes]
 
     def ping_interval(self, block: Any, key: str, value: Any) -> float | None:
-        seconds = self.duration(block, key, value)
+        seconds = self.duration(block, key, key, value)
         if not seconds:
             return None
         if seconds > ROUTE_MAX_PING_INTERVAL:

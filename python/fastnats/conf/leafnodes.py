@@ -231,32 +231,6 @@ class LeafNodesParser(ListenerBlock):
     def declined(self, block: Any, key: str, where: str, what: str) -> None:
         self.error(block, key, f'"{key}" in {where} is not supported by fastnats ({what})')
 
-    # typed getters (None after reporting) ------------------------------------------------
-    def duration(self, block: Any, key: str, field: str, value: Any) -> float | None:
-        """nats-server's ``parseDuration(field, ...)``: a Go duration string, or (with a
-        warning) an integer of seconds; ``field`` is the name its messages use."""
-        if isinstance(value, str):
-            try:
-                seconds = parse_duration(value)
-            except ValueError as e:
-                self.error(block, key, f"error parsing {field}: {e}")
-                return None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            self.warn(
-                block,
-                key,
-                f'invalid use of field "{field}": {field} should be converted to a duration '
-                f'(read as {value} seconds; write "{value}s")',
-            )
-            seconds = float(value)
-        else:
-            self.expected(block, key, 'a duration like "2m" or "10s"', value)
-            return None
-        if seconds < 0:
-            self.error(block, key, f"invalid value for {go_quote(key)}: negative duration")
-            return None
-        return seconds
-
     # the block ---------------------------------------------------------------------------
     def block(self, config: Any, key: str) -> None:
         """Reads ``config[key]``, the ``leafnodes`` block."""

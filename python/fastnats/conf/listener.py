@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .units import go_quote, go_type, parse_listen
+from .units import go_quote, go_type, parse_duration, parse_listen
 
 __all__ = ["ListenerBlock", "MAX_PORT", "Report"]
 
@@ -52,6 +52,31 @@ class ListenerBlock:
             return value
         self.expected(block, key, "a boolean (true/false)", value)
         return None
+
+    def duration(self, block: Any, key: str, field: str, value: Any) -> float | None:
+        """nats-server's ``parseDuration(field, ...)``: a Go duration string, or (with a
+        warning) an integer of seconds; ``field`` is the name its messages use."""
+        if isinstance(value, str):
+            try:
+                seconds = parse_duration(value)
+            except ValueError as e:
+                self.error(block, key, f"error parsing {field}: {e}")
+                return None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            self.warn(
+                block,
+                key,
+                f'invalid use of field "{field}": {field} should be converted to a duration '
+                f'(read as {value} seconds; write "{value}s")',
+            )
+            seconds = float(value)
+        else:
+            self.expected(block, key, 'a duration like "2m" or "10s"', value)
+            return None
+        if seconds < 0:
+            self.error(block, key, f"invalid value for {go_quote(key)}: negative duration")
+            return None
+        return seconds
 
     @staticmethod
     def put(out: dict[str, Any], key: str, value: Any) -> None:

@@ -208,29 +208,9 @@ class WebsocketParser(ListenerBlock):
         return headers
 
     def ping_interval(self, block: Any, key: str, value: Any) -> float | None:
-        """nats-server's ``parseDuration("ping_interval", ...)``: a Go duration string, or
-        (with a warning) an integer of seconds. ``0``: the server's interval."""
-        if isinstance(value, str):
-            try:
-                seconds = parse_duration(value)
-            except ValueError as e:
-                self.error(block, key, f"error parsing ping_interval: {e}")
-                return None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            self.warn(
-                block,
-                key,
-                'invalid use of field "ping_interval": ping_interval should be converted to a '
-                f'duration (read as {value} seconds; write "{value}s")',
-            )
-            seconds = float(value)
-        else:
-            self.expected(block, key, 'a duration like "2m" or "10s"', value)
-            return None
-        if seconds < 0:
-            self.error(block, key, f"invalid value for {go_quote(key)}: negative duration")
-            return None
-        return seconds or None
+        """nats-server's ``parseDuration("ping_interval", ...)``; ``0``: the server's
+        interval."""
+        return self.duration(block, key, "ping_interval", value) or None
 
     def result(self) -> dict[str, Any] | None:
         """The ``websocket`` option; None when the block can not be used (errors reported)

@@ -116,8 +116,6 @@ pub struct Decoder {
     remaining: u64,
     /// The current frame's opcode (a control frame's is kept while its payload arrives).
     opcode: u8,
-    /// The current frame is the last of its message.
-    fin: bool,
     key: [u8; 4],
     key_pos: usize,
     /// The previous message is complete: a new one may start (nats-server's `ff`).
@@ -144,7 +142,6 @@ impl Decoder {
             head_len: 0,
             remaining: 0,
             opcode: 0,
-            fin: true,
             key: [0; 4],
             key_pos: 0,
             message_done: true,
@@ -342,7 +339,6 @@ impl Decoder {
         self.key_pos = 0;
         self.remaining = remaining;
         self.opcode = opcode;
-        self.fin = fin;
         Ok(())
     }
 

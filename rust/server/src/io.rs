@@ -132,11 +132,8 @@ impl WriteSock {
                 w.write_all(body).await?;
                 w.flush().await
             }
-            WriteSock::Ws(w) => {
-                let mut joined = head.to_vec();
-                joined.extend_from_slice(body);
-                Box::pin(w.write_all(&joined)).await
-            }
+            // Frames go on a TCP or TLS socket, never inside another WebSocket.
+            WriteSock::Ws(_) => Err(io::Error::from(io::ErrorKind::Unsupported)),
         }
     }
 

@@ -100,11 +100,4 @@ impl Websocket {
         let port = self.addr.get().map_or(self.config.port, SocketAddr::port);
         crate::route::cluster::client_urls(&self.config.host, port)
     }
-
-    /// The URL clients use (`ws://` or `wss://`, the configured host and the bound port).
-    pub fn url(&self) -> Option<String> {
-        let addr = self.addr.get()?;
-        let scheme = if self.tls.is_some() { "wss" } else { "ws" };
-        Some(format!("{scheme}://{}:{}", self.config.host, addr.port()))
-    }
 }

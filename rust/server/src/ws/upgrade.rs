@@ -10,8 +10,7 @@ use super::Websocket;
 
 /// The GUID every accept key is derived with (RFC 6455 §1.3).
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-/// Largest request accepted (Go's default `MaxHeaderBytes` is 1 MiB plus slack; a request
-/// line and headers beyond it get `431`).
+/// Largest request read (Go's default `MaxHeaderBytes`, 1 MiB; beyond it Go answers `431`).
 const MAX_REQUEST: usize = 1 << 20;
 /// Most headers parsed.
 const MAX_HEADERS: usize = 64;
@@ -96,11 +95,11 @@ fn http_error(minor: u8, code: u16, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Go's answer to a request its HTTP server refuses before any handler (`detail`: what
-/// follows `400 Bad Request` in the body, as `: missing required Host header`).
-fn bad_request(detail: &str) -> Vec<u8> {
+/// Go's answer to a request its HTTP server refuses before any handler: `status` (`400 Bad
+/// Request`), then `detail` after it in the body (as `: missing required Host header`).
+fn go_refusal(status: &str, detail: &str) -> Vec<u8> {
     format!(
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request{detail}"
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{status}{detail}"
     )
     .into_bytes()
 }
@@ -178,9 +177,18 @@ pub fn check(
     let mut req = httparse::Request::new(&mut headers);
     let parsed = len > 0 && matches!(req.parse(&buf[..len]), Ok(httparse::Status::Complete(_)));
     if !parsed {
+        // Go's HTTP server: 431 past its header limit, 400 for what does not parse.
+        let (response, reason) = if buf.len() >= MAX_REQUEST {
+            (
+                go_refusal("431 Request Header Fields Too Large", ""),
+                "request too large",
+            )
+        } else {
+            (go_refusal("400 Bad Request", ""), "malformed HTTP request")
+        };
         return Err(Refused {
-            response: bad_request(""),
-            reason: "malformed HTTP request".into(),
+            response,
+            reason: reason.into(),
         });
     }
     let minor = req.version.unwrap_or(1);
@@ -192,7 +200,7 @@ pub fn check(
     if minor >= 1 && header(headers, "Host").is_none() {
         // Go's HTTP server answers this itself, before nats-server's handler runs.
         return Err(Refused {
-            response: bad_request(": missing required Host header"),
+            response: go_refusal("400 Bad Request", ": missing required Host header"),
             reason: "missing required Host header".into(),
         });
     }
@@ -402,5 +410,11 @@ mod tests {
         assert!(refused("garbage\r\n\r\n")
             .0
             .starts_with("HTTP/1.1 400 Bad Request"));
+        // Past Go's header limit: its 431 (read_request stops there without a parse).
+        let big = vec![b'a'; MAX_REQUEST];
+        let e = check(&ws(false), &big, 0, false, false).unwrap_err();
+        assert!(e
+            .response
+            .starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     }
 }
