@@ -175,6 +175,16 @@ def workloads(quick: bool) -> list[Workload]:
     # producer; a server that does not must close the subscriber as a slow consumer).
     c = flow_count(128, budget, cap)
     w.append(Workload("pubsub 1:1 128B flood", "pubsub", {"size": 128, "count": c, "window": 0}))
+    # Fairness: the same flood while another connection PINGs every millisecond; its round
+    # trips show how long the flooding publisher makes other connections wait.
+    w.append(
+        Workload(
+            "PING during 1:1 128B flood",
+            "pubsub",
+            {"size": 128, "count": c, "window": 0, "probe-ms": 1},
+            kind="fairness",
+        )
+    )
     for s in [128] if quick else [128, KIB]:
         w.append(
             Workload(
@@ -229,6 +239,13 @@ ROWS: dict[str, list[tuple[str, str, bool]]] = {
         ("lat_p99", "p99 µs", False),
         ("lat_p99_9", "p99.9 µs", False),
         ("msgs_per_s", "round trips/s", True),
+        *COMMON_ROWS,
+    ],
+    "fairness": [
+        ("ping_p50", "PING p50 µs", False),
+        ("ping_p99", "PING p99 µs", False),
+        ("ping_max", "PING max µs", False),
+        ("msgs_per_s", "msgs/s", True),
         *COMMON_ROWS,
     ],
     "manysubs": [
@@ -605,6 +622,10 @@ def metrics_of(rec: dict[str, Any]) -> dict[str, float]:
     for k in ("p50", "p90", "p99", "p99_9"):
         if isinstance(lat.get(k), (int, float)):
             m[f"lat_{k}"] = float(lat[k])
+    ping = res.get("ping_latency_us") or {}
+    for k in ("p50", "p99", "max"):
+        if isinstance(ping.get(k), (int, float)):
+            m[f"ping_{k}"] = float(ping[k])
     spread = res.get("per_sub") or {}
     if rec.get("mode") == "queue" and isinstance(spread.get("max_dev_pct"), (int, float)):
         m["queue_dev_pct"] = float(spread["max_dev_pct"])

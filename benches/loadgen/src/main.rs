@@ -27,6 +27,10 @@
 //! - `jsfetch`  a pull consumer without acks fetched in `--batch`es (see [`jetstream`])
 //! - `jskvget`  sequential KV gets (direct gets) of `--keys` keys (see [`jetstream`])
 //!
+//! `--probe-ms MS` (flow modes: `pub` to `hpub`) adds a prober connection that sends a PING
+//! every MS milliseconds during the measured phase and reports the PING/PONG round trips
+//! (`ping_latency_us`): how long a busy publisher makes other connections wait.
+//!
 //! `--user`/`--pass` log every connection in (CONNECT `"user"`/`"pass"`); `--user2`/`--pass2`
 //! are `pubsub2`'s second pair (default: the first pair's).
 
@@ -52,7 +56,7 @@ static PRINTED: AtomicBool = AtomicBool::new(false);
 
 const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--sub-addr HOST:PORT]... [--count N] [--size BYTES] [--subs N] \
 [--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
-[--inflight N] [--keys N] [--timeout SECS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
+[--inflight N] [--keys N] [--timeout SECS] [--probe-ms MS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
 modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle jspub jsfetch jskvget";
 
 /// The run's parameters (one set for every mode; each mode reads the ones it needs).
@@ -87,6 +91,10 @@ pub struct Params {
     /// Credentials of `pubsub2`'s second pair (default: `user`/`pass`).
     pub user2: Option<String>,
     pub pass2: Option<String>,
+    /// Milliseconds between the PING probes of a flow run (`--probe-ms`; 0 = none): another
+    /// connection PINGs the server throughout the measured phase and reports the round trips,
+    /// which shows whether a busy publisher starves other connections.
+    pub probe_ms: u64,
     pub started: Instant,
 }
 
@@ -161,6 +169,7 @@ fn parse_args() -> Result<Params, String> {
         pass: None,
         user2: None,
         pass2: None,
+        probe_ms: 0,
         started: Instant::now(),
     };
     while let Some(flag) = args.next() {
@@ -196,6 +205,7 @@ fn parse_args() -> Result<Params, String> {
             "--pass" => p.pass = Some(val.clone()),
             "--user2" => p.user2 = Some(val.clone()),
             "--pass2" => p.pass2 = Some(val.clone()),
+            "--probe-ms" => p.probe_ms = num()?,
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -228,6 +238,7 @@ fn base_report(p: &Params) -> Report {
         .int("window", p.window)
         .int("inflight", p.inflight)
         .int("keys", p.keys)
+        .int("probe_ms", p.probe_ms)
         .num("timeout", p.timeout.as_secs_f64());
     // The users (never the passwords) of a run that logs in.
     for (key, user) in [("user", &p.user), ("user2", &p.user2)] {

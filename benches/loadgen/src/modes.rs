@@ -400,6 +400,11 @@ fn run_flow(p: &Params, mut flow: Flow, r: &mut Report) -> Outcome {
         .map(|(i, x)| spawn_pub(i, x, barrier.clone()))
         .collect();
     let deadline = p.started + p.timeout;
+    let probe = if p.probe_ms > 0 {
+        Some(Prober::start(p)?)
+    } else {
+        None
+    };
     mark("go");
     let start = Instant::now();
     barrier.wait();
@@ -421,6 +426,9 @@ fn run_flow(p: &Params, mut flow: Flow, r: &mut Report) -> Outcome {
         failure.clone().map_or(Ok(pub_end), Err)
     };
     mark("done");
+    if let Some(probe) = probe {
+        probe.finish(r)?;
+    }
     let delivered = DELIVERED.load(Relaxed);
     r.int("delivered", delivered);
     let pub_s = (pub_end - start).as_secs_f64();
@@ -494,6 +502,49 @@ fn run_flow(p: &Params, mut flow: Flow, r: &mut Report) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// `--probe-ms`: a connection of its own that PINGs the server every `probe_ms` during a flow
+/// run and times each PONG (one PING outstanding at a time).
+struct Prober {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: thread::JoinHandle<Result<Vec<u64>, String>>,
+}
+
+impl Prober {
+    fn start(p: &Params) -> Result<Prober, String> {
+        let mut c = Client::connect(&p.addr, "prober", &p.hello(), p.timeout)?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let halt = stop.clone();
+        let every = Duration::from_millis(p.probe_ms);
+        let thread = thread::spawn(move || {
+            let mut lat = Vec::new();
+            while !halt.load(Relaxed) {
+                let t0 = Instant::now();
+                c.flush()
+                    .map_err(|e| format!("prober after {} PINGs: {e}", lat.len()))?;
+                lat.push(t0.elapsed().as_nanos() as u64);
+                thread::sleep(every);
+            }
+            Ok(lat)
+        });
+        Ok(Prober { stop, thread })
+    }
+
+    /// Stops the probes and reports their round trips (`pings`, `ping_latency_us`).
+    fn finish(self, r: &mut Report) -> Outcome {
+        self.stop.store(true, Relaxed);
+        let mut lat = self
+            .thread
+            .join()
+            .map_err(|_| "prober thread panicked".to_string())??;
+        if lat.is_empty() {
+            return Err("the prober got no PONG during the run".into());
+        }
+        r.int("pings", lat.len() as u64)
+            .set("ping_latency_us", Val::Obj(percentiles(&mut lat)));
+        Ok(())
+    }
 }
 
 pub fn pub_only(p: &Params, r: &mut Report) -> Outcome {

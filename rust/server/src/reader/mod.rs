@@ -51,6 +51,39 @@ const STALL_MAX: std::time::Duration = std::time::Duration::from_millis(10);
 /// Re-check interval while stalled.
 const STALL_STEP: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// Bytes a reader processes before it lets the other tasks of its worker thread run.
+///
+/// A flooding publisher's socket is never empty, and the read path that finds bytes waiting
+/// (`try_read_buf`) never returns to the runtime: without this the connections that share
+/// its worker thread (a client waiting for a PONG, a subscriber's writer) wait until the
+/// flood ends. 256 KiB is about 2,000 small messages: one yield (one non-blocking
+/// `epoll_wait`) per 256 KiB costs nothing measurable, and other connections get a turn
+/// every fraction of a millisecond.
+const YIELD_EVERY: usize = 256 * 1024;
+
+/// A reader's share of its worker thread: [`Turns::after_read`] yields once
+/// [`YIELD_EVERY`] bytes were processed since the last time the reader gave way.
+#[derive(Default)]
+pub(crate) struct Turns {
+    since_yield: usize,
+}
+
+impl Turns {
+    /// Counts `n` bytes processed; yields to the runtime when the reader has had its turn.
+    pub(crate) async fn after_read(&mut self, n: usize) {
+        self.since_yield += n;
+        if self.since_yield >= YIELD_EVERY {
+            self.since_yield = 0;
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The reader just waited (a stall): the others ran meanwhile.
+    pub(crate) fn waited(&mut self) {
+        self.since_yield = 0;
+    }
+}
+
 /// The reader's private state.
 pub struct Reader {
     shared: Arc<Shared>,
@@ -225,6 +258,7 @@ impl Reader {
         let expiry = tokio::time::sleep(std::time::Duration::from_secs(86_400 * 365));
         tokio::pin!(expiry);
         let mut armed: Option<Instant> = None;
+        let mut turns = Turns::default();
         while !self.me.is_closed() {
             if self.expires != armed {
                 armed = self.expires;
@@ -325,6 +359,9 @@ impl Reader {
             self.end_of_read(n >= want);
             if let Some(consumer) = self.delivery.take_stalled() {
                 stall(&consumer, &self.me).await;
+                turns.waited();
+            } else {
+                turns.after_read(n).await;
             }
             if used == buf.len() {
                 buf.clear();

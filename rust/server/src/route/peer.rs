@@ -188,12 +188,14 @@ impl PeerIo {
         tokio::pin!(closing);
         let mut buf: Vec<u8> = initial;
         let mut needed = 0usize;
+        let mut turns = crate::reader::Turns::default();
         if !buf.is_empty() {
             let used = self.process(proto, &buf, &mut needed);
             buf.drain(..used);
         }
         while !self.me.is_closed() {
             let want = (16 * 1024).max(needed.saturating_sub(buf.len()));
+            let read;
             tokio::select! {
                 biased;
                 _ = &mut closing => break,
@@ -202,7 +204,7 @@ impl PeerIo {
                         self.close(CloseReason::ClientClosed);
                         break;
                     }
-                    Ok(_) => {}
+                    Ok(n) => read = n,
                     Err(_) => {
                         self.me.close(CloseReason::ReadError, CloseMode::Discard);
                         break;
@@ -224,6 +226,9 @@ impl PeerIo {
             self.delivery.end_batch(&self.me, &account, false);
             if let Some(consumer) = self.delivery.take_stalled() {
                 crate::reader::stall(&consumer, &self.me).await;
+                turns.waited();
+            } else {
+                turns.after_read(read).await;
             }
             if used == buf.len() {
                 buf.clear();
