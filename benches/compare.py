@@ -251,6 +251,7 @@ ROWS: dict[str, list[tuple[str, str, bool]]] = {
     "manysubs": [
         ("msgs_per_s", "msgs/s", True),
         ("subs_per_s", "SUBs/s (setup)", True),
+        ("bytes_per_sub", "RSS bytes per sub", False),
         *COMMON_ROWS,
     ],
     "idle": [
@@ -603,6 +604,10 @@ def run_one(spec: ServerSpec, w: Workload, pinned: bool) -> dict[str, Any]:
         conns = w.args["conns"]
         rec["rss_up_kib"] = up.rss_kib
         rec["rss_per_conn_kib"] = (up.rss_kib - srv.rss_ready_kib) / conns
+    if up and w.mode == "manysubs":
+        # Growth from ready to every SUB processed, per subscription (one connection holds
+        # them all; nothing published yet).
+        rec["bytes_per_sub"] = (up.rss_kib - srv.rss_ready_kib) * 1024 / w.args["nsubs"]
     if srv.lines and not ok:
         rec["server_log_tail"] = srv.lines[-10:]
         hints = [ln for ln in srv.lines if re.search(r"Slow Consumer|panic|ERR|WRN", ln)]
@@ -629,7 +634,7 @@ def metrics_of(rec: dict[str, Any]) -> dict[str, float]:
     spread = res.get("per_sub") or {}
     if rec.get("mode") == "queue" and isinstance(spread.get("max_dev_pct"), (int, float)):
         m["queue_dev_pct"] = float(spread["max_dev_pct"])
-    for k in ("cpu_ns_per_msg", "rss_per_conn_kib"):
+    for k in ("cpu_ns_per_msg", "rss_per_conn_kib", "bytes_per_sub"):
         if isinstance(rec.get(k), (int, float)):
             m[k] = float(rec[k])
     if isinstance(rec.get("rss_peak_kib"), int) and rec["rss_peak_kib"] > 0:

@@ -264,7 +264,8 @@ fn base_report(p: &Params) -> Report {
 }
 
 /// A phase marker on stderr (`loadgen: go` when the measured phase starts, `loadgen: up` when
-/// idle connections are all up, `loadgen: done` when it ends): the driver samples the server's
+/// idle connections are all up or `manysubs`' subscriptions are all in, `loadgen: done` when
+/// it ends): the driver samples the server's
 /// CPU time and memory when it reads one.
 pub fn mark(what: &str) {
     eprintln!("loadgen: {what}");

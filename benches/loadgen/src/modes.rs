@@ -740,6 +740,8 @@ pub fn manysubs(p: &Params, r: &mut Report) -> Outcome {
     c.write(&subs).map_err(|e| format!("SUBs: {e}"))?;
     c.flush().map_err(|e| format!("SUB flush: {e}"))?;
     let sub_s = t0.elapsed().as_secs_f64();
+    // Every SUB is in the server now: the driver samples its memory (bytes per subscription).
+    mark("up");
     r.int("nsubs", n as u64)
         .num("subscribe_s", sub_s)
         .num("subs_per_s", n as f64 / sub_s);

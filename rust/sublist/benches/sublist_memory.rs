@@ -5,8 +5,9 @@
 //! - **RSS**: growth of the resident set (`/proc/self/statm`), which adds the allocator's own
 //!   overhead (size classes, chunk headers); what the operator sees.
 //!
-//! Two shapes: `balanced` (`aN.bN.cN`, 100 × 100 × 100: many small maps) and `flat`
-//! (`foo.bar.N`: one map with a million entries, the worst case for hash-map slack).
+//! Three shapes: `balanced` (`aN.bN.cN`, 100 × 100 × 100: many small maps), `flat`
+//! (`foo.bar.N`: one map with a million entries, the worst case for hash-map slack) and
+//! `deep` (`foo.N.x`: a million levels of one child each, like `orders.<id>.created`).
 //! Run with `cargo bench -p fastnats-sublist --bench sublist_memory`.
 
 // The one `unsafe` in this crate: a global allocator has to implement the unsafe
@@ -93,6 +94,7 @@ fn main() {
             "balanced" => measure(shape, |i, b| {
                 write!(b, "a{}.b{}.c{}", i / 10_000, i / 100 % 100, i % 100).unwrap()
             }),
+            "deep" => measure(shape, |i, b| write!(b, "foo.{i}.x").unwrap()),
             _ => measure(shape, |i, b| write!(b, "foo.bar.{i}").unwrap()),
         }
         return;
@@ -109,7 +111,7 @@ fn main() {
         size_of::<u64>()
     );
     let exe = std::env::current_exe().unwrap();
-    for shape in ["balanced", "flat"] {
+    for shape in ["balanced", "flat", "deep"] {
         let status = std::process::Command::new(&exe)
             .arg(format!("--shape={shape}"))
             .status()

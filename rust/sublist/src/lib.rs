@@ -55,6 +55,7 @@ pub mod stats;
 pub mod subject;
 
 mod cache;
+mod literals;
 mod sublist;
 mod trie;
 

@@ -1,8 +1,8 @@
 //! The subscription trie, without cache or statistics.
 //!
-//! A [`Level`] holds the children of one token position: a hash map from literal token to
-//! [`Node`], plus one dedicated slot for the `*` node and one for the `>` node, so a match never
-//! has to scan the map for wildcards. A [`Node`] holds the subscriptions whose subject ends at
+//! A [`Level`] holds the children of one token position: its literal children by token
+//! ([`Literals`]: a short vector, or a hash map past a few), plus one dedicated slot for the
+//! `*` node and one for the `>` node, so a match never has to look for wildcards among them. A [`Node`] holds the subscriptions whose subject ends at
 //! it (plain ones and queue groups apart) and, if longer subjects go through it, the next level.
 //!
 //! Memory is the constraint that shapes these types: a million distinct subjects mean a million
@@ -14,16 +14,13 @@
 //! Every function here expects a subject already checked by the caller: valid
 //! ([`crate::is_valid_subject`]) for insert/remove, free of empty tokens for match.
 
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
-
+use crate::literals::Literals;
 use crate::result::{MatchResult, QueueGroup};
 use crate::subject::{split_first, FWC, PWC};
 
 /// One token position: literal children plus the two wildcard slots.
 pub(crate) struct Level<T> {
-    literal: HashMap<Box<[u8]>, Node<T>, RandomState>,
+    literal: Literals<Node<T>>,
     pwc: Option<Box<Node<T>>>,
     fwc: Option<Box<Node<T>>>,
 }
@@ -45,7 +42,7 @@ struct QueueSubs<T> {
 impl<T> Default for Level<T> {
     fn default() -> Self {
         Level {
-            literal: HashMap::default(),
+            literal: Literals::default(),
             pwc: None,
             fwc: None,
         }
@@ -80,18 +77,7 @@ impl<T> Level<T> {
         match tok {
             PWC => self.pwc.get_or_insert_with(Box::default),
             FWC => self.fwc.get_or_insert_with(Box::default),
-            _ => {
-                // `entry()` would allocate an owned key even when the node exists; look up
-                // first so only a new token costs an allocation.
-                if !self.literal.contains_key(tok) {
-                    self.literal.insert(tok.into(), Node::default());
-                }
-                match self.literal.get_mut(tok) {
-                    Some(node) => node,
-                    // The key was present or has just been inserted above.
-                    None => unreachable!("token inserted above"),
-                }
-            }
+            _ => self.literal.get_or_insert_with(tok, Node::default),
         }
     }
 
@@ -126,12 +112,7 @@ impl<T> Level<T> {
 
     #[inline]
     fn literal_child(&self, tok: &[u8]) -> Option<&Node<T>> {
-        // Skip hashing when the level only has wildcard children.
-        if self.literal.is_empty() {
-            None
-        } else {
-            self.literal.get(tok)
-        }
+        self.literal.get(tok)
     }
 
     /// Stores `sub` under `subject` (valid), in its queue group if `queue` is given.
@@ -201,12 +182,6 @@ impl<T: PartialEq> Level<T> {
                 let removed = node.remove(tail, queue, sub);
                 if removed && node.is_empty() {
                     self.literal.remove(tok);
-                    // Give memory back after mass unsubscribes, with hysteresis so a map
-                    // that shrinks and grows around one size does not rehash every time.
-                    let cap = self.literal.capacity();
-                    if cap > 64 && self.literal.len() * 4 < cap {
-                        self.literal.shrink_to_fit();
-                    }
                 }
                 removed
             }
