@@ -400,7 +400,7 @@ impl Sink {
         if conn.is_closed() || conn.denies_delivery(msg.subject) {
             return false;
         }
-        let account = &target.sub.sid;
+        let account = &target.sub.sid();
         let bytes = {
             let mut out = conn.out.lock();
             if out.close.is_some() {
@@ -447,13 +447,13 @@ impl Sink {
             if out.close.is_some() {
                 return false;
             }
-            let pending = out.pending() + Outbound::msg_size(conn.kind, msg, &sub.sid, headers);
+            let pending = out.pending() + Outbound::msg_size(conn.kind, msg, sub.sid(), headers);
             if pending > conn.max_pending {
                 drop(out);
                 self.over_limit(conn, msg);
                 return false;
             }
-            (pending, out.push_msg(conn.kind, msg, &sub.sid, headers))
+            (pending, out.push_msg(conn.kind, msg, sub.sid(), headers))
         };
         if pending > conn.stall_threshold() && self.stalled.is_none() {
             self.stalled = Some(conn.clone());

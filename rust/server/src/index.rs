@@ -55,8 +55,7 @@ impl SubIndex {
     /// Adds a subscription; fails if its subject (or queue) is not valid.
     pub fn insert(&self, sub: SubRef) -> Result<(), fastnats_sublist::InvalidSubject> {
         let mut list = self.list.lock();
-        let (subject, queue) = (sub.subject.clone(), sub.queue.clone());
-        list.insert(&subject, queue.as_deref(), sub.clone())?;
+        list.insert(sub.subject(), sub.queue(), sub.clone())?;
         self.generation.store(list.generation(), Ordering::Release);
         self.tell_routes(|i| i.added(&sub));
         drop(list);
@@ -67,7 +66,7 @@ impl SubIndex {
     /// Removes a subscription; returns whether it was there.
     pub fn remove(&self, sub: &SubRef) -> bool {
         let mut list = self.list.lock();
-        let removed = list.remove(&sub.subject, sub.queue.as_deref(), sub);
+        let removed = list.remove(sub.subject(), sub.queue(), sub);
         self.generation.store(list.generation(), Ordering::Release);
         if removed {
             self.tell_routes(|i| i.removed(sub));
@@ -80,7 +79,7 @@ impl SubIndex {
         let mut list = self.list.lock();
         let mut routes = self.routes.lock();
         for sub in subs {
-            if list.remove(&sub.subject, sub.queue.as_deref(), sub) {
+            if list.remove(sub.subject(), sub.queue(), sub) {
                 if let Some(i) = routes.as_mut() {
                     i.removed(sub);
                 }
@@ -161,9 +160,9 @@ impl SubIndex {
     ) -> Result<(), fastnats_sublist::InvalidSubject> {
         let mut list = self.list.lock();
         for (i, sub) in new.iter().enumerate() {
-            if let Err(e) = list.insert(&sub.subject, sub.queue.as_deref(), sub.clone()) {
+            if let Err(e) = list.insert(sub.subject(), sub.queue(), sub.clone()) {
                 for s in &new[..i] {
-                    list.remove(&s.subject, s.queue.as_deref(), s);
+                    list.remove(s.subject(), s.queue(), s);
                 }
                 self.generation.store(list.generation(), Ordering::Release);
                 return Err(e);
@@ -171,7 +170,7 @@ impl SubIndex {
         }
         let mut removed = Vec::new();
         for sub in old {
-            if list.remove(&sub.subject, sub.queue.as_deref(), sub) {
+            if list.remove(sub.subject(), sub.queue(), sub) {
                 removed.push(sub);
             }
         }

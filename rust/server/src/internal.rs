@@ -428,7 +428,7 @@ impl InternalSubscription {
                 // Dropping `this` removes the subjects inserted so far.
                 return Err(SubscribeError::InvalidSubject(text(subject)));
             }
-            conn.subs.lock().insert(sub.sid.clone(), sub.clone());
+            conn.subs.lock().insert(sub.sid().into(), sub.clone());
             this.subs.push(sub);
         }
         runtime.spawn(deliver_loop(conn, handler));
@@ -444,14 +444,14 @@ impl InternalSubscription {
     pub fn resubscribe(&mut self, subjects: &[&[u8]]) -> Result<(), SubscribeError> {
         let text = |subject: &[u8]| String::from_utf8_lossy(subject).into_owned();
         let perms = self.conn.perms.read().clone();
-        let queue = self.subs.first().and_then(|s| s.queue.clone());
-        check_subjects(subjects, queue.as_deref(), perms.as_deref())?;
+        let queue = self.subs.first().and_then(|s| s.queue());
+        check_subjects(subjects, queue, perms.as_deref())?;
         // Fresh sids, after the highest in use: old and new are both in the sid map for a
         // moment.
         let next = self
             .subs
             .iter()
-            .filter_map(|s| std::str::from_utf8(&s.sid).ok()?.parse::<usize>().ok())
+            .filter_map(|s| std::str::from_utf8(s.sid()).ok()?.parse::<usize>().ok())
             .max()
             .unwrap_or(0);
         let mut sid = itoa::Buffer::new();
@@ -460,7 +460,7 @@ impl InternalSubscription {
             .enumerate()
             .map(|(i, subject)| {
                 let sid = sid.format(next + i + 1).as_bytes();
-                SubRef::new(self.conn.clone(), subject, queue.as_deref(), sid)
+                SubRef::new(self.conn.clone(), subject, queue, sid)
             })
             .collect();
         if let Some(p) = &perms {
@@ -475,10 +475,10 @@ impl InternalSubscription {
             .map_err(|_| SubscribeError::InvalidSubject(text(subjects[0])))?;
         let mut map = self.conn.subs.lock();
         for old in &self.subs {
-            map.remove(&old.sid);
+            map.remove(old.sid());
         }
         for sub in &new {
-            map.insert(sub.sid.clone(), sub.clone());
+            map.insert(sub.sid().into(), sub.clone());
         }
         drop(map);
         self.subs = new;

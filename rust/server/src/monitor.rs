@@ -98,12 +98,12 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
         .values()
         .map(|s| SubSnapshot {
             cid: c.cid,
-            subject: String::from_utf8_lossy(&s.subject).into_owned(),
+            subject: String::from_utf8_lossy(s.subject()).into_owned(),
             queue: s
-                .queue
+                .queue()
                 .as_ref()
                 .map(|q| String::from_utf8_lossy(q).into_owned()),
-            sid: String::from_utf8_lossy(&s.sid).into_owned(),
+            sid: String::from_utf8_lossy(s.sid()).into_owned(),
             msgs: s.delivered.load(Acquire),
             max: s.max.load(Acquire),
             account: c.account().name().to_string(),

@@ -269,16 +269,12 @@ fn recheck(shared: &Shared) {
                 let subs: Vec<SubRef> = c.subs.lock().values().cloned().collect();
                 let mut errs = Vec::new();
                 for s in subs {
-                    if !perms.can_subscribe(&s.subject, s.queue.as_deref()) {
-                        PermissionViolation::SubscriptionRevoked(
-                            &s.subject,
-                            s.queue.as_deref(),
-                            &s.sid,
-                        )
-                        .write_err(&mut errs);
+                    if !perms.can_subscribe(s.subject(), s.queue()) {
+                        PermissionViolation::SubscriptionRevoked(s.subject(), s.queue(), s.sid())
+                            .write_err(&mut errs);
                         subscription::remove(&s);
                     } else {
-                        c.filter_deliveries_for(&perms, &s.subject);
+                        c.filter_deliveries_for(&perms, s.subject());
                     }
                 }
                 if !errs.is_empty() {

@@ -14,26 +14,33 @@ use crate::connection::Connection;
 pub struct Subscription {
     /// The subscriber.
     pub conn: Arc<Connection>,
-    /// The subject, possibly with `*`/`>` wildcards.
-    pub subject: Box<[u8]>,
-    /// The queue group, if any.
-    pub queue: Option<Box<[u8]>>,
-    /// The subscription id the client chose.
-    pub sid: Box<[u8]>,
+    /// The subject, the queue group and the sid, in one allocation: a hundred thousand
+    /// subscriptions then cost one small malloc chunk each for their names, not three.
+    text: Box<[u8]>,
+    subject_len: u32,
+    /// The queue group's length, or [`NO_QUEUE`].
+    queue_len: u32,
     /// Auto-unsubscribe limit (`UNSUB sid max`); 0 means none.
     pub max: AtomicU64,
     /// Messages delivered, counted only while `max` is set (it is compared with `max`).
     pub delivered: AtomicU64,
 }
 
+/// [`Subscription::queue_len`] of a subscription outside any queue group.
+const NO_QUEUE: u32 = u32::MAX;
+
 impl SubRef {
     /// A subscription with no auto-unsubscribe limit.
     pub fn new(conn: Arc<Connection>, subject: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Self {
+        let q = queue.unwrap_or_default();
+        let text: Box<[u8]> = [subject, q, sid].concat().into();
+        // Lengths are bounded by the control line (and by u32 long before memory runs out).
+        let len = |b: &[u8]| u32::try_from(b.len()).unwrap_or(NO_QUEUE - 1);
         SubRef(Arc::new(Subscription {
             conn,
-            subject: subject.into(),
-            queue: queue.map(Into::into),
-            sid: sid.into(),
+            text,
+            subject_len: len(subject),
+            queue_len: queue.map_or(NO_QUEUE, len),
             max: AtomicU64::new(0),
             delivered: AtomicU64::new(0),
         }))
@@ -41,6 +48,33 @@ impl SubRef {
 }
 
 impl Subscription {
+    /// The subject, possibly with `*`/`>` wildcards.
+    #[inline]
+    pub fn subject(&self) -> &[u8] {
+        &self.text[..self.subject_len as usize]
+    }
+
+    /// The queue group, if any.
+    #[inline]
+    pub fn queue(&self) -> Option<&[u8]> {
+        if self.queue_len == NO_QUEUE {
+            return None;
+        }
+        let start = self.subject_len as usize;
+        Some(&self.text[start..start + self.queue_len as usize])
+    }
+
+    /// The subscription id the client chose.
+    #[inline]
+    pub fn sid(&self) -> &[u8] {
+        let queue = if self.queue_len == NO_QUEUE {
+            0
+        } else {
+            self.queue_len as usize
+        };
+        &self.text[self.subject_len as usize + queue..]
+    }
+
     /// Whether an auto-unsubscribe limit has been reached: the subscription is dead even if
     /// it has not been removed from the index yet.
     pub fn expired(&self) -> bool {
@@ -76,8 +110,8 @@ pub type SubMap = std::collections::HashMap<Box<[u8]>, SubRef, foldhash::fast::R
 pub fn remove(sub: &SubRef) {
     {
         let mut subs = sub.conn.subs.lock();
-        if subs.get(&sub.sid).is_some_and(|s| s == sub) {
-            subs.remove(&sub.sid);
+        if subs.get(sub.sid()).is_some_and(|s| s == sub) {
+            subs.remove(sub.sid());
         }
     }
     sub.conn.account().index.remove(sub);

@@ -186,8 +186,8 @@ impl LeafNodes {
                     .lock()
                     .values()
                     .map(|sub| {
-                        let mut s = String::from_utf8_lossy(&sub.subject).into_owned();
-                        if let Some(q) = &sub.queue {
+                        let mut s = String::from_utf8_lossy(sub.subject()).into_owned();
+                        if let Some(q) = sub.queue() {
                             s.push(' ');
                             s.push_str(&String::from_utf8_lossy(q));
                         }

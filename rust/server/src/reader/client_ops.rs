@@ -190,7 +190,7 @@ impl Reader {
             .subs
             .lock()
             .values()
-            .find(|s| s.queue.is_none() && matches(&s.subject, reply))
+            .find(|s| s.queue().is_none() && matches(s.subject(), reply))
             .cloned();
         let Some(sub) = target else { return };
         self.scratch.clear();
@@ -199,7 +199,7 @@ impl Reader {
         encode::write_hmsg(
             &mut msg,
             reply,
-            &sub.sid,
+            sub.sid(),
             None,
             self.scratch.len(),
             &self.scratch,

@@ -308,13 +308,13 @@ impl Cluster {
                 let mut subscriptions = Vec::new();
                 let mut subscription_accounts = Vec::new();
                 for sub in c.subs.lock().values() {
-                    let mut s = String::from_utf8_lossy(&sub.subject).into_owned();
-                    if let Some(q) = &sub.queue {
+                    let mut s = String::from_utf8_lossy(sub.subject()).into_owned();
+                    if let Some(q) = sub.queue() {
                         s.push(' ');
                         s.push_str(&String::from_utf8_lossy(q));
                     }
                     subscriptions.push(s);
-                    subscription_accounts.push(String::from_utf8_lossy(&sub.sid).into_owned());
+                    subscription_accounts.push(String::from_utf8_lossy(sub.sid()).into_owned());
                 }
                 let last = std::time::Duration::from_nanos(c.last_activity.load(Ordering::Relaxed));
                 RouteSnapshot {

@@ -176,7 +176,7 @@ impl Interest {
     }
 
     fn changed(&mut self, sub: &SubRef, up: bool) {
-        let key: Key = (sub.subject.clone(), sub.queue.clone());
+        let key: Key = (sub.subject().into(), sub.queue().map(Into::into));
         if announced(sub) {
             if let Some(n) = count(&mut self.counts, &key, up) {
                 announce(&mut self.pending, Some(&self.account), &key, up, n);
