@@ -100,8 +100,12 @@ impl std::ops::Deref for SubRef {
     }
 }
 
+/// A key of a connection's sid map: the sid bytes, inline up to 16 bytes (nearly every sid),
+/// so a subscription costs its connection no allocation of its own for the key.
+pub type SidKey = smallvec::SmallVec<[u8; 16]>;
+
 /// A connection's subscriptions, keyed by sid bytes.
-pub type SubMap = std::collections::HashMap<Box<[u8]>, SubRef, foldhash::fast::RandomState>;
+pub type SubMap = std::collections::HashMap<SidKey, SubRef, foldhash::fast::RandomState>;
 
 /// Removes a subscription from its account's index and from its connection's sid map (if
 /// the map still holds this very subscription). Safe to call twice, from any thread: the

@@ -374,7 +374,7 @@ impl RemoteInterest {
 
 /// The key of an interest in its connection's subscription map (one entry per subject and
 /// queue group, whatever its weight), which `/routez` and `/leafz` list.
-fn listing_key((account, subject, queue): &SubKey) -> Box<[u8]> {
+fn listing_key((account, subject, queue): &SubKey) -> crate::subscription::SidKey {
     let mut k = Vec::with_capacity(account.len() + subject.len() + 2);
     k.extend_from_slice(account);
     k.push(b' ');
