@@ -15,6 +15,7 @@ import time
 import urllib.request
 from typing import Any
 
+import fastnats
 import nats
 import pytest
 
@@ -167,3 +168,33 @@ def test_verify_still_applies_to_tls_clients(start_server, certs):
     conn = dial((srv.host, srv.port))
     conn.read_line()
     handshake_fails(conn, certs.client())
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        (
+            {"allow_non_tls": False},
+            {"allow_non_tls": True},
+            "config reload not supported for AllowNonTLS: old=false, new=true",
+        ),
+        (
+            {},
+            {"tls": "map"},
+            "config reload not supported for TLSMap: old=false, new=true",
+        ),
+    ],
+)
+def test_reload_refuses_a_change(start_server, certs, before, after, message):
+    def resolve(options: dict[str, Any]) -> dict[str, Any]:
+        if options.get("tls") == "map":
+            return {**options, "tls": certs.tls(verify_and_map=True, ca_file=str(certs.ca))}
+        return options
+
+    srv = start_server(tls=certs.tls(verify=True), **before)
+    with pytest.raises((fastnats.ConfigError, RuntimeError)) as info:
+        srv.reload(**resolve(after))
+    assert message in str(info.value)
+    # Still serving as before.
+    with socket.create_connection((srv.host, srv.port), timeout=TIMEOUT) as s:
+        assert tls_fields(read_info(s)) == {"tls_required": True, "tls_verify": True}
