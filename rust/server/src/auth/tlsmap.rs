@@ -432,6 +432,47 @@ mod tests {
     }
 
     #[test]
+    fn names_of_a_certificate() {
+        use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, SanType};
+        let mut params = CertificateParams::default();
+        let mut name = DistinguishedName::new();
+        // (rcgen keeps one value per attribute type.)
+        name.push(
+            DnType::CustomDnType(vec![0, 9, 2342, 19200300, 100, 1, 25]),
+            "example",
+        );
+        name.push(DnType::OrganizationName, "Acme, Inc");
+        name.push(DnType::CommonName, "carol");
+        params.distinguished_name = name;
+        params.subject_alt_names = vec![
+            SanType::Rfc822Name("carol@example.com".try_into().unwrap()),
+            SanType::DnsName("carol.example.com".try_into().unwrap()),
+            SanType::URI("spiffe://example.com/carol".try_into().unwrap()),
+        ];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let names = CertNames::from_der(cert.der()).unwrap();
+        assert_eq!(names.emails, ["carol@example.com"]);
+        assert_eq!(names.dns_names, ["carol.example.com"]);
+        assert_eq!(names.uris, ["spiffe://example.com/carol"]);
+        assert_eq!(names.subject, r"CN=carol,O=Acme\, Inc");
+        assert_eq!(names.dcs, "DC=example");
+        assert!(names.has_subject);
+        let dn = names.dn.as_ref().unwrap();
+        assert!(dn.equal(&Dn::parse(r"CN=carol,O=Acme\, Inc,DC=example").unwrap()));
+        // An attribute type nats-server's DN matching does not know: no DN.
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(
+            DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            "a@b",
+        );
+        params.distinguished_name.push(DnType::CommonName, "dave");
+        let cert = params.self_signed(&key).unwrap();
+        let names = CertNames::from_der(cert.der()).unwrap();
+        assert_eq!((names.dn, names.subject.as_str()), (None, "CN=dave"));
+    }
+
+    #[test]
     fn candidates_in_order() {
         let names = CertNames {
             emails: vec!["a@x".into()],
