@@ -96,6 +96,7 @@ _PLAIN_OPTIONS = {
     "disable_sublist_cache",
     "http_port",
     "no_system_account",
+    "allow_non_tls",
 }
 # fastnats-only tuning knobs with no nats-server equivalent: not passed to the reference.
 _FASTNATS_ONLY_OPTIONS = {"worker_threads", "shutdown_grace"}

@@ -359,6 +359,7 @@ class ReloadOptions(TypedDict, total=False):
     worker_threads: int
     no_header_support: bool
     disable_sublist_cache: bool
+    allow_non_tls: bool
     authorization: Mapping[str, Any] | None
     tls: Mapping[str, Any] | None
     accounts: Mapping[str, AccountOptions] | None
@@ -841,7 +842,7 @@ def _check(name: str, value: Any) -> Any:
         return _integer(name, value, 0, _UINT32_MAX, f"an integer from 0 to {_UINT32_MAX}")
     if name in ("max_connections", "max_subscriptions", "worker_threads"):
         return _integer(name, value, 0, _USIZE_MAX, "a non-negative integer")
-    if name in ("no_header_support", "disable_sublist_cache", "no_system_account"):
+    if name in ("no_header_support", "disable_sublist_cache", "no_system_account", "allow_non_tls"):
         return _boolean(name, value)
     if name == "authorization":
         return _mapping(name, value, "nats-server's authorization block")

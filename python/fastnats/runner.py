@@ -224,7 +224,10 @@ class _Process:
         logs.info(f"Listening for client connections on {self.server.host}:{self.server.port}")
         tls = self.settings.server.get("tls")
         if tls:
-            logs.info("TLS required for client connections")
+            if self.settings.server.get("allow_non_tls") and not tls.get("handshake_first"):
+                logs.info("TLS available for client connections")
+            else:
+                logs.info("TLS required for client connections")
             if tls.get("handshake_first"):
                 logs.warn(
                     'Clients that are not using "TLS Handshake First" option will fail to connect'

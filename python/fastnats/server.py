@@ -156,8 +156,10 @@ class Server:
         ``default_permissions``, ``no_auth_user``, ``timeout``. See the README's Security
         section. None: no authorization.
     tls (Mapping | None): TLS required of every client: ``{"cert_file": ..., "key_file":
-        ..., "ca_file": ..., "verify": bool, "timeout": seconds, "handshake_first": bool}``
-        (see :mod:`fastnats.tls`). None: plain TCP.
+        ..., "ca_file": ..., "verify": bool, "verify_and_map": bool, "timeout": seconds,
+        "handshake_first": bool}`` (see :mod:`fastnats.tls`). None: plain TCP.
+    allow_non_tls (bool): with ``tls``, plain clients are served on the same port too
+        (INFO says ``tls_available``; the client's first byte tells TLS from plain). False.
     accounts (Mapping | None): nats-server's ``accounts`` block as a dict, account name ->
         ``{"users": [...], "default_permissions": {...}, "exports": [...], "imports":
         [...]}``: separate subject spaces, bridged only by exports (``{"stream": subj}``,
@@ -267,6 +269,7 @@ class Server:
         disable_sublist_cache: bool = DEFAULT,
         authorization: Mapping[str, Any] | None = DEFAULT,
         tls: Mapping[str, Any] | None = DEFAULT,
+        allow_non_tls: bool = DEFAULT,
         accounts: Mapping[str, AccountOptions] | None = DEFAULT,
         system_account: str | None = DEFAULT,
         no_system_account: bool = DEFAULT,
@@ -306,6 +309,7 @@ class Server:
             "disable_sublist_cache": disable_sublist_cache,
             "authorization": authorization,
             "tls": tls,
+            "allow_non_tls": allow_non_tls,
             "accounts": accounts,
             "system_account": system_account,
             "no_system_account": no_system_account,

@@ -1,8 +1,11 @@
 """The ``tls`` option of :class:`fastnats.Server`, checked and completed as nats-server does.
 
-``tls={"cert_file": ..., "key_file": ..., "ca_file": ..., "verify": bool, "timeout": seconds,
-"handshake_first": bool}``. The engine loads the files (errors name the file); this module
-adds nats-server's defaults and checks around it:
+``tls={"cert_file": ..., "key_file": ..., "ca_file": ..., "verify": bool, "verify_and_map":
+bool, "timeout": seconds, "handshake_first": bool}``. ``verify_and_map`` requires and
+verifies a client certificate as ``verify`` does, and makes the client the configured user
+the certificate names (its e-mail addresses, DNS names, URIs, then its subject). The
+engine loads the files (errors name the file); this module adds nats-server's defaults and
+checks around it:
 
 * ``timeout`` may be float seconds or a Go duration string (``"500ms"``); ``0``/``None`` is
   the default, 2 s. A negative timeout is refused.
@@ -73,7 +76,7 @@ def normalize_tls(tls: Mapping[str, Any] | None) -> dict[str, Any] | None:
             raise ConfigError(f"tls timeout {timeout!r} is negative")
         if seconds:
             out["timeout"] = seconds
-    if out.get("ca_file") and not out.get("verify"):
+    if out.get("ca_file") and not (out.get("verify") or out.get("verify_and_map")):
         _check_ca_file(out["ca_file"])
     return out
 
@@ -104,7 +107,12 @@ def tls_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) ->
     new_first = bool(after.get("handshake_first"))
 
     def identity(t: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (t.get("cert_file"), t.get("key_file"), t.get("ca_file"), bool(t.get("verify")))
+        return (
+            t.get("cert_file"),
+            t.get("key_file"),
+            t.get("ca_file"),
+            bool(t.get("verify") or t.get("verify_and_map")),
+        )
 
     if (old is None) != (new is None) or identity(before) != identity(after):
         lines.append(f"tls = {'enabled' if new is not None else 'disabled'}")

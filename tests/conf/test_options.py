@@ -195,10 +195,6 @@ def test_unsupported_keys(key: str) -> None:
             '"default_js_domain" is not supported by fastnats (JetStream domains for accounts)',
         ),
         (
-            "allow_non_tls: true",
-            '"allow_non_tls" is not supported by fastnats (TLS and plain clients on one port)',
-        ),
-        (
             "max_sub_tokens: 10",
             '"max_sub_tokens" is not supported by fastnats (subject token limit)',
         ),

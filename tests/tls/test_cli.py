@@ -370,10 +370,6 @@ def test_a_reload_with_a_missing_certificate_fails_and_keeps_tls(server_kind, ce
             "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
             '"cipher_suites" in tls is not supported by fastnats (cipher suite selection)',
         ),
-        (
-            "  verify_and_map: true\n",
-            '"verify_and_map" in tls is not supported by fastnats',
-        ),
         ('  min_version: "1.3"\n', '"min_version" in tls is not supported by fastnats'),
         ("  connection_rate_limit: 10\n", '"connection_rate_limit" in tls is not supported'),
         ('  handshake_first: "auto"\n', '"handshake_first: auto" is not supported by fastnats'),
@@ -390,14 +386,22 @@ def test_unsupported_tls_keys_name_the_key_and_line(certs, tmp_path, extra, mess
     assert len(lines) == 1 and lines[0].startswith(f"fastnats: {conf}:4:3: {message}"), lines
 
 
-def test_allow_non_tls_is_refused(certs, tmp_path):
-    text = tls_block(**server_files(certs)) + "allow_non_tls: true\n"
-    conf = write_conf(tmp_path / "mixed.conf", text)
+@pytest.mark.parametrize("block", ["cluster", "leafnodes"])
+def test_verify_and_map_is_refused_on_routes_and_leaf_nodes(certs, tmp_path, block):
+    """nats-server maps route and leaf node certificates to their own users: fastnats
+    refuses it there (it maps client and WebSocket certificates only)."""
+    files = server_files(certs)
+    text = (
+        f"{block} {{\n  port: -1\n  tls {{\n"
+        f'    cert_file: "{files["cert_file"]}"\n    key_file: "{files["key_file"]}"\n'
+        f'    ca_file: "{certs.ca}"\n    verify_and_map: true\n  }}\n}}\n'
+    )
+    conf = write_conf(tmp_path / "map.conf", text)
     r = run("-t", "-c", conf)
     assert r.returncode == 1
     assert r.stderr.splitlines() == [
-        f'fastnats: {conf}:5:1: "allow_non_tls" is not supported by fastnats '
-        "(TLS and plain clients on one port)"
+        f'fastnats: {conf}:7:5: "verify_and_map" in this tls block is not supported by '
+        "fastnats (certificates map to users on the client and websocket listeners only)"
     ]
 
 

@@ -31,6 +31,10 @@ VALID: list[tuple[str, dict[str, Any]]] = [
     (f'{FILES}, timeout: "0s"', BASE),
     (f"{FILES}, ca_file: {CA}, verify: true", {**BASE, "ca_file": CA, "verify": True}),
     (f"{FILES}, ca_file: {CA}", {**BASE, "ca_file": CA}),
+    (
+        f"{FILES}, ca_file: {CA}, verify_and_map: true",
+        {**BASE, "ca_file": CA, "verify_and_map": True},
+    ),
     (f'{FILES}, ca_file: ""', BASE),
     (f"{FILES}, verify: false", {**BASE, "verify": False}),
     (f"{FILES}, handshake_first: true", {**BASE, "handshake_first": True}),
@@ -56,6 +60,10 @@ INVALID_ON_BOTH: list[tuple[str, str]] = [
     (f"{FILES}, timeout: true", "error parsing tls config, 'timeout' wrong type"),
     (f'{FILES}, verify: "yes"', "error parsing tls config, expected 'verify' to be a boolean"),
     (f"{FILES}, verify: 1", "error parsing tls config, expected 'verify' to be a boolean"),
+    (
+        f"{FILES}, verify_and_map: 1",
+        "error parsing tls config, expected 'verify_and_map' to be a boolean",
+    ),
     (f"{FILES}, foo: 1", 'error parsing tls config, unknown field "foo"'),
     (
         f"{FILES}, handshake_first_fallback: 1s",
@@ -94,7 +102,7 @@ REFUSED_BY_FASTNATS: list[tuple[str, str]] = [
     ),
     (f"{FILES}, curve_preferences: [X25519]", '"curve_preferences" in tls is not supported'),
     (f'{FILES}, min_version: "1.3"', '"min_version" in tls is not supported'),
-    (f"{FILES}, verify_and_map: true", '"verify_and_map" in tls is not supported'),
+    (f"{FILES}, verify_and_map: true", "tls verify needs a ca_file in fastnats"),
     (f"{FILES}, insecure: true", '"insecure" in tls is not supported'),
     (f"{FILES}, ocsp_peer: true", '"ocsp_peer" in tls is not supported'),
     (f"{FILES}, connection_rate_limit: 5", '"connection_rate_limit" in tls is not supported'),

@@ -108,6 +108,7 @@ def websocket_block(
     certs: Certs | None = None,
     compression: bool = False,
     websocket: str = "",
+    tls_extra: str = "",
 ) -> str:
     lines = [f"  listen: {json.dumps(f'{HOST}:{ws_port}')}"]
     if certs is None:
@@ -115,7 +116,7 @@ def websocket_block(
     else:
         lines.append(
             f"  tls {{ cert_file: {json.dumps(str(certs.server_cert))}, "
-            f"key_file: {json.dumps(str(certs.server_key))} }}"
+            f"key_file: {json.dumps(str(certs.server_key))}{tls_extra} }}"
         )
     if compression:
         lines.append("  compression: true")
@@ -139,12 +140,14 @@ class WsServers:
         extra: str = "",
         tls: bool = False,
         compression: bool = False,
+        tls_extra: str = "",
     ) -> WsServer:
         """A started ``kind`` server: ``websocket`` is config text added inside the
         ``websocket {}`` block (``same_origin: true``, an ``authorization {}`` block...),
         ``extra`` text at the top level; ``tls`` gives the listener the test certificate
         (``wss://``, the client trusts ``certs.ca``); ``compression`` turns on
-        permessage-deflate."""
+        permessage-deflate; ``tls_extra``: more keys for its ``tls {}`` block (``, verify:
+        true``)."""
         if kind == "nats-server" and reference_server() is None:
             pytest.skip("no reference nats-server (set FASTNATS_REFERENCE_SERVER or PATH)")
         port, ws_port = free_ports(2)
@@ -156,6 +159,7 @@ class WsServers:
                 certs=self.certs if tls else None,
                 compression=compression,
                 websocket=websocket,
+                tls_extra=tls_extra,
             )
             + (extra + "\n" if extra else "")
         )

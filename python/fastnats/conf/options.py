@@ -115,7 +115,6 @@ UNSUPPORTED: dict[str, str] = {
     "default_js_domain": "JetStream domains for accounts",
     "mappings": "subject mappings",
     "maps": "subject mappings",
-    "allow_non_tls": "TLS and plain clients on one port",
     "ocsp": "OCSP stapling",
     "ocsp_cache": "OCSP stapling",
     "resolver_tls": "the URL account resolver",
@@ -131,7 +130,6 @@ UNSUPPORTED: dict[str, str] = {
 # Values that switch an unsupported feature off are harmless.
 _OFF_STRINGS: dict[str, tuple[str, ...]] = {
     "proxy_protocol": (),
-    "allow_non_tls": (),
 }
 
 
@@ -675,7 +673,7 @@ class _Mapper:
 
     # tls
     def k_tls(self, key: str, value: Any) -> None:
-        tls = parse_tls(self.config, key, self.report_at)
+        tls = parse_tls(self.config, key, self.report_at, map_users=True)
         if tls is not None:
             self.out.server["tls"] = tls
 
@@ -743,6 +741,7 @@ _TABLE: dict[str, tuple[_Handler, str]] = {
     "write_deadline": (_Mapper.k_server_duration, "write_deadline"),
     "ping_max": (_Mapper.k_ping_max, "ping_max"),
     "no_header_support": (_Mapper.k_server_bool, "no_header_support"),
+    "allow_non_tls": (_Mapper.k_server_bool, "allow_non_tls"),
     "disable_sublist_cache": (_Mapper.k_server_bool, "disable_sublist_cache"),
     "no_sublist_cache": (_Mapper.k_server_bool, "disable_sublist_cache"),
     # logging

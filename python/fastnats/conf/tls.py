@@ -4,11 +4,14 @@ The result has only the keys the block sets, with canonical names: ``cert_file``
 ``key_file``, ``ca_file`` (path strings, as written: relative paths are opened relative to
 the working directory, as nats-server does), ``verify`` (bool), ``timeout`` (float seconds;
 a number or a Go duration string in the file, ``0`` meaning the default 2 s) and
-``handshake_first`` (bool; ``first`` and ``immediate`` are nats-server's aliases).
+``handshake_first`` (bool; ``first`` and ``immediate`` are nats-server's aliases) and
+``verify_and_map`` (bool: a client certificate is required and verified, as with
+``verify``, and names the configured user the client becomes; the client and WebSocket
+listeners only, see :func:`parse_tls`).
 
 Keys are case-insensitive and a later key replaces an earlier one, as in nats-server.
 nats-server's keys that fastnats can not honour (``cipher_suites``, ``curve_preferences``,
-``min_version`` other than ``"1.2"``, ``pinned_certs``, ``verify_and_map``, ``ocsp_peer``,
+``min_version`` other than ``"1.2"``, ``pinned_certs``, ``ocsp_peer``,
 ``cert_store``, ``connection_rate_limit``, ...) and ``handshake_first`` with a fallback delay
 are errors naming the key, unless their value switches them off (``false``, ``0``, an
 empty list).
@@ -36,7 +39,6 @@ Report = Callable[[Any, "str | int", str], None]
 """``report(container, key, message)``: an error at ``container[key]``."""
 
 UNSUPPORTED_TLS: dict[str, str] = {
-    "verify_and_map": "mapping client certificates to users",
     "cipher_suites": "cipher suite selection",
     "curve_preferences": "curve selection",
     "min_version": "TLS versions other than 1.2 and 1.3",
@@ -152,8 +154,8 @@ class _Parser:
             name = key.lower()
             if name in _PATHS:
                 self.put(out, name, self.path(block, key, value))
-            elif name == "verify":
-                self.put(out, "verify", self.verify(block, key, value))
+            elif name in ("verify", "verify_and_map"):
+                self.put(out, name, self.verify(block, key, value))
             elif name == "timeout":
                 self.put(out, "timeout", self.timeout(block, key, value))
             elif name in _HANDSHAKE_FIRST:
@@ -180,7 +182,7 @@ class _Parser:
 
 
 def parse_tls(
-    config: Any, key: str, report: Report, *, client: bool = False
+    config: Any, key: str, report: Report, *, client: bool = False, map_users: bool = False
 ) -> dict[str, Any] | None:
     """Maps ``config[key]`` (the ``tls`` block of a parsed config) onto the ``tls`` option.
 
@@ -188,7 +190,10 @@ def parse_tls(
     block can not be used. ``client``: the block of a connection this server dials (a leaf
     node remote): the certificate and key are optional (both or neither), and ``verify`` is
     read and left out (a dialling server always verifies the one it dials, as nats-server's
-    does)."""
+    does). ``map_users``: the block of a listener whose clients ``verify_and_map`` may map
+    to users (the client and WebSocket listeners); elsewhere (routes, the leaf node
+    listener) fastnats refuses it, and a leaf node remote ignores it as nats-server
+    does."""
     block = config[key]
     if not isinstance(block, dict):
         report(
@@ -217,7 +222,18 @@ def parse_tls(
         return None
     if client:
         tls.pop("verify", None)
+        tls.pop("verify_and_map", None)
         return tls
+    if tls.get("verify_and_map") and not map_users:
+        report(
+            block,
+            next(k for k in block if k.lower() == "verify_and_map"),
+            '"verify_and_map" in this tls block is not supported by fastnats '
+            "(certificates map to users on the client and websocket listeners only)",
+        )
+        return None
+    if not tls.get("verify_and_map"):
+        tls.pop("verify_and_map", None)
     if missing:
         report(
             config,
@@ -226,7 +242,7 @@ def parse_tls(
             "(fastnats needs a certificate and its key)",
         )
         return None
-    if tls.get("verify") and "ca_file" not in tls:
+    if (tls.get("verify") or tls.get("verify_and_map")) and "ca_file" not in tls:
         report(
             config,
             key,

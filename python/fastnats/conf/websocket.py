@@ -102,7 +102,7 @@ class WebsocketParser(ListenerBlock):
             elif lname in _BOOLS:
                 self.put(out, _BOOLS[lname], self.boolean(block, name, value))
             elif lname == "tls":
-                self.put(out, "tls", parse_tls(block, name, self.error))
+                self.put(out, "tls", parse_tls(block, name, self.error, map_users=True))
             elif lname in ORIGIN_KEYS:
                 self.put(out, "allowed_origins", self.origins(block, name, value))
             elif lname == "handshake_timeout":

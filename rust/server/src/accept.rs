@@ -100,6 +100,10 @@ pub(crate) fn admit(
     info.client_ip = addr.ip().to_string();
     if let Some(ws) = ws {
         ws.client_info(&mut info);
+    } else if config.tls.as_ref().is_some_and(|t| t.handshake_first) {
+        // TLS first is TLS required, `allow_non_tls` or not (nats-server's INFO after
+        // such a handshake says so).
+        info.tls_required = true;
     }
     // A nonce for nkey signatures (and for a custom authenticator, which may check them).
     let nonce = {
@@ -145,13 +149,18 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream, addr: SocketAddr, drain: 
         // Boxed: the TLS handshake state is large and would otherwise size every
         // connection task, TLS or not.
         Some((acceptor, cfg)) => {
-            match Box::pin(handshake(stream, &acceptor, &cfg, &adm.hello)).await {
-                Ok(tls) => {
+            let sniff = shared.config().allow_non_tls && !cfg.handshake_first;
+            match Box::pin(handshake(stream, &acceptor, &cfg, &adm.hello, sniff)).await {
+                Ok(Handshake::Plain(stream)) => {
+                    let (rd, wr) = stream.into_split();
+                    (ReadSock::Tcp(rd), WriteSock::Tcp(wr))
+                }
+                Ok(Handshake::Tls(tls)) => {
                     let _ = me.tls.set(crate::tls::TlsSession::of(tls.get_ref().1));
                     if cfg.handshake_first {
                         me.queue(&adm.hello);
                     }
-                    let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(tls));
+                    let (rd, wr) = tokio::io::split(tokio_rustls::TlsStream::from(*tls));
                     (ReadSock::Tls(rd), WriteSock::Tls(wr))
                 }
                 Err(e) => {
@@ -219,25 +228,47 @@ pub(crate) async fn run(
     }
 }
 
+/// How a client on a TLS port goes on.
+enum Handshake {
+    /// Over TLS.
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    /// In clear (`allow_non_tls`), INFO sent.
+    Plain(TcpStream),
+}
+
 /// The TLS handshake of one client: INFO in clear first unless `handshake_first`, bounded by
-/// the TLS timeout; on timeout the connection is closed.
+/// the TLS timeout; on timeout the connection is closed. `sniff` (`allow_non_tls`): after
+/// INFO, the client's first byte (peeked, not consumed) tells a TLS ClientHello (0x16) from
+/// a plain client, who goes on in clear; one that sends nothing within the TLS timeout is
+/// taken as plain too, as nats-server does.
 async fn handshake(
     stream: TcpStream,
     acceptor: &tokio_rustls::TlsAcceptor,
     cfg: &TlsConfig,
     hello: &[u8],
-) -> std::io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    sniff: bool,
+) -> std::io::Result<Handshake> {
     use tokio::io::AsyncWriteExt;
     let mut stream = stream;
     if !cfg.handshake_first {
         stream.write_all(hello).await?;
+    }
+    if sniff {
+        let mut first = [0u8; 1];
+        let tls = matches!(
+            tokio::time::timeout(cfg.timeout, stream.peek(&mut first)).await,
+            Ok(Ok(1..)) if first[0] == 0x16
+        );
+        if !tls {
+            return Ok(Handshake::Plain(stream));
+        }
     }
     // A second handle on the socket, to close it if the handshake times out.
     let std = stream.into_std()?;
     let spare = std.try_clone()?;
     let stream = TcpStream::from_std(std)?;
     match tokio::time::timeout(cfg.timeout, acceptor.accept(stream)).await {
-        Ok(r) => r,
+        Ok(r) => r.map(|t| Handshake::Tls(Box::new(t))),
         // nats-server (2.15) closes without a word here, whatever its docs say: so does
         // fastnats, since clients treat an unknown -ERR as fatal anyway.
         Err(_) => {

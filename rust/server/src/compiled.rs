@@ -77,6 +77,27 @@ impl Config {
         }
         let mut authorizer = Authorizer::with_accounts(&self.auth, &self.accounts)?;
         authorizer.set_operator(operator);
+        let maps = |t: Option<&TlsConfig>| t.is_some_and(|t| t.verify_and_map);
+        authorizer.set_tls_map(
+            maps(self.tls.as_ref()),
+            maps(self.websocket.as_ref().and_then(|w| w.tls.as_ref())),
+        );
+        for (block, tls) in [
+            (
+                "cluster",
+                self.cluster.as_ref().and_then(|c| c.tls.as_ref()),
+            ),
+            (
+                "leafnodes",
+                self.leafnodes.as_ref().and_then(|l| l.tls.as_ref()),
+            ),
+        ] {
+            if maps(tls) {
+                return Err(ConfigError::Tls(format!(
+                    "verify_and_map in the {block} tls block is not supported by fastnats"
+                )));
+            }
+        }
         let tls = match &self.tls {
             Some(t) => Some((crate::tls::server_config(t)?.into(), t.clone())),
             None => None,

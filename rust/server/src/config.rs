@@ -71,6 +71,12 @@ pub struct Config {
     pub auth: AuthConfig,
     /// TLS for client connections (off by default).
     pub tls: Option<TlsConfig>,
+    /// With `tls`: plain clients too on the client port (`allow_non_tls`). INFO then says
+    /// `tls_available` instead of `tls_required`, and the first bytes a client sends after
+    /// INFO tell which it is (a TLS ClientHello starts with 0x16). Ignored with
+    /// `handshake_first`, which always requires TLS, as in nats-server.
+    #[serde(deserialize_with = "strict_bool")]
+    pub allow_non_tls: bool,
     /// Accounts by name (nats-server's `accounts { }`), with their users, exports and
     /// imports; clients of other users join the global account `$G`.
     #[serde(deserialize_with = "null_as_default")]
@@ -124,6 +130,7 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(5),
             auth: AuthConfig::default(),
             tls: None,
+            allow_non_tls: false,
             accounts: Accounts::new(),
             system_account: None,
             no_system_account: false,

@@ -140,6 +140,12 @@ impl Connection {
         self.tls.get().and_then(|t| t.subject.clone())
     }
 
+    /// The names of the TLS client certificate, when the client presented one (what
+    /// `verify_and_map` maps to a user).
+    pub fn tls_cert(&self) -> Option<Arc<crate::auth::tlsmap::CertNames>> {
+        self.tls.get().and_then(|t| t.cert.clone())
+    }
+
     /// This client as log lines name it (see [`LogTag`]).
     pub fn log_tag(&self) -> LogTag<'_> {
         LogTag(self)

@@ -84,8 +84,12 @@ impl Engine {
             auth_required: hooks.authenticator.is_some()
                 || compiled.authorizer.config().advertise_auth_required()
                 || compiled.authorizer.operator().is_some(),
-            tls_required: config.tls.is_some(),
-            tls_verify: config.tls.as_ref().is_some_and(|t| t.verify),
+            tls_required: config.tls.is_some() && !config.allow_non_tls,
+            tls_available: config.tls.is_some() && config.allow_non_tls,
+            tls_verify: config
+                .tls
+                .as_ref()
+                .is_some_and(crate::tls::TlsConfig::verifies),
             jetstream: config.jetstream.is_some(),
             domain: config
                 .jetstream

@@ -145,6 +145,9 @@ fn refuse_fixed(old: &Config, new: &Config) -> Result<(), ConfigError> {
         &old.no_header_support,
         &new.no_header_support,
     )?;
+    check("AllowNonTLS", &old.allow_non_tls, &new.allow_non_tls)?;
+    let maps = |c: &Config| c.tls.as_ref().is_some_and(|t| t.verify_and_map);
+    check("TLSMap", &maps(old), &maps(new))?;
     check(
         "NoSublistCache",
         &old.disable_sublist_cache,
@@ -237,13 +240,15 @@ fn recheck(shared: &Shared) {
             continue; // not authenticated yet: its CONNECT meets the new config
         };
         let subject = c.tls_subject();
+        let cert = c.tls_cert();
         let req = AuthRequest::new(
             &connect,
             nonce.as_deref(),
             c.addr,
             subject.as_deref(),
             ConnectionType::client(c.websocket),
-        );
+        )
+        .with_cert(cert.as_deref());
         let outcome = match (&custom, authorizer.operator()) {
             // Operator mode: the user JWT again, against the account JWTs now loaded.
             (None, Some(op)) => {

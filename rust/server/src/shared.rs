@@ -228,8 +228,9 @@ impl Shared {
         {
             let mut info = self.info.write();
             info.max_payload = config.max_payload as u64;
-            info.tls_required = config.tls.is_some();
-            info.tls_verify = config.tls.as_ref().is_some_and(|t| t.verify);
+            info.tls_required = config.tls.is_some() && !config.allow_non_tls;
+            info.tls_available = config.tls.is_some() && config.allow_non_tls;
+            info.tls_verify = config.tls.as_ref().is_some_and(TlsConfig::verifies);
             info.auth_required = self.hooks.authenticator.is_some() || advertise_auth;
         }
         *self.config.write() = Arc::new(config);

@@ -40,6 +40,11 @@ pub struct TlsConfig {
     /// Handshake before INFO (clients must be told to expect it).
     #[serde(default, deserialize_with = "strict_bool")]
     pub handshake_first: bool,
+    /// `verify_and_map`: require and verify a client certificate (as `verify`) and make
+    /// the client the configured user its certificate names ([`crate::auth::tlsmap`]).
+    /// Client and WebSocket listeners only.
+    #[serde(default, deserialize_with = "strict_bool")]
+    pub verify_and_map: bool,
 }
 
 fn default_timeout() -> Duration {
@@ -55,7 +60,16 @@ impl Default for TlsConfig {
             verify: false,
             timeout: default_timeout(),
             handshake_first: false,
+            verify_and_map: false,
         }
+    }
+}
+
+impl TlsConfig {
+    /// Whether client certificates are required and verified (`verify`, or
+    /// `verify_and_map`, which implies it as in nats-server).
+    pub fn verifies(&self) -> bool {
+        self.verify || self.verify_and_map
     }
 }
 
@@ -101,7 +115,7 @@ pub fn server_config(cfg: &TlsConfig) -> Result<Arc<ServerConfig>, ConfigError> 
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| ConfigError::Tls(format!("TLS setup: {e}")))?;
-    let builder = if cfg.verify {
+    let builder = if cfg.verifies() {
         let ca = cfg.ca_file.as_deref().ok_or_else(|| {
             ConfigError::Tls(
                 "tls verify requires a ca_file to verify client certificates".to_string(),
@@ -159,6 +173,8 @@ pub fn cert_not_after(cert_file: &Path) -> Option<String> {
 pub struct TlsSession {
     /// The client certificate's subject (see [`peer_subject`]).
     pub subject: Option<String>,
+    /// The names `verify_and_map` tries, when the client sent a certificate.
+    pub cert: Option<Arc<crate::auth::tlsmap::CertNames>>,
     /// The protocol version as nats-server's `/connz` writes it (`1.2`, `1.3`).
     pub version: &'static str,
     /// The cipher suite under Go's name (`TLS_AES_128_GCM_SHA256`,
@@ -181,8 +197,14 @@ impl TlsSession {
             .map_or("", |name| {
                 name.strip_prefix("TLS13_").map_or(name, go_tls13_name)
             });
+        let cert = conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .and_then(|c| crate::auth::tlsmap::CertNames::from_der(c.as_ref()))
+            .map(Arc::new);
         Box::new(TlsSession {
             subject: peer_subject(conn),
+            cert,
             version,
             cipher_suite,
         })

@@ -1,13 +1,16 @@
 //! Deciding a CONNECT: who is this client, and with which permissions.
 //!
 //! Built-in methods follow nats-server's `processClientOrLeafAuthentication` for client
-//! connections (no JWT, no TLS map):
+//! connections (no JWT):
 //!
 //! 1. auth not required → allowed, anonymous, unrestricted (credentials are ignored);
 //! 2. nkey users configured and CONNECT has an `nkey` → that nkey user or nothing: the key
 //!    must be configured, allow the connection's type and `sig` must verify against the
 //!    nonce;
-//! 3. else, `users` configured → with `no_auth_user` set and no `user`, `pass` or
+//! 3. else, `users` configured and the listener has `verify_and_map` → the user the TLS
+//!    client certificate names ([`super::tlsmap`]) or nothing; the CONNECT's `user` is
+//!    ignored, its `pass` must match the user's password (none for the usual
+//!    certificate-only user). Without `verify_and_map`: with `no_auth_user` set and no `user`, `pass` or
 //!    `auth_token` in CONNECT, the client becomes that user; a `user` must be configured and
 //!    its password must match. Either way the user must allow the connection's type. No
 //!    `user` falls through to 4/5;
@@ -19,6 +22,10 @@
 //! user or nkey entry whose `allowed_connection_types` is not empty and does not name it
 //! is refused, as nats-server's `connectionTypeAllowed` does (the token and the single user
 //! have no such list).
+//!
+//! A user without a password whom `verify_and_map` on a listener could select is a
+//! certificate identity: it can not log in with its name alone on a listener without the
+//! mapping (nats-server's `canTLSMap`), unless it is the `no_auth_user`.
 //!
 //! A custom [`Authenticator`] (the Python auth hook) replaces all of that when installed, as
 //! nats-server's `CustomClientAuthentication` does: see [`Authorizer::authenticate_with`].
@@ -43,6 +50,7 @@ use super::config::{
 use super::nkey::verify_nkey;
 use super::password::compare_password;
 use super::permissions::CompiledPermissions;
+use super::tlsmap::{map_user, CertNames};
 use crate::account::Accounts;
 
 /// How a client was authenticated.
@@ -130,6 +138,9 @@ pub struct AuthRequest<'a> {
     pub tls_subject: Option<&'a str>,
     /// How the client connected (`STANDARD`, `WEBSOCKET`, `LEAFNODE`).
     pub conn_type: ConnectionType,
+    /// The names of the TLS client certificate, for `verify_and_map` (see
+    /// [`AuthRequest::with_cert`]).
+    pub tls_cert: Option<&'a CertNames>,
 }
 
 impl<'a> AuthRequest<'a> {
@@ -152,7 +163,14 @@ impl<'a> AuthRequest<'a> {
             nkey_verified,
             tls_subject,
             conn_type,
+            tls_cert: None,
         }
+    }
+
+    /// This request with the client certificate's names (what `verify_and_map` maps).
+    pub fn with_cert(mut self, cert: Option<&'a CertNames>) -> Self {
+        self.tls_cert = cert;
+        self
     }
 }
 
@@ -177,11 +195,21 @@ struct Lookup<FU, FN, AU, AN> {
     nkey_allowed: AN,
 }
 
+/// What `verify_and_map` means for one CONNECT.
+#[derive(Clone, Copy)]
+enum TlsMap<'a> {
+    /// The listener maps certificates: the client's (if it sent one).
+    On(Option<&'a CertNames>),
+    /// It does not; `cert_only(i)`: `users` entry `i` is a certificate identity elsewhere.
+    Off(&'a dyn Fn(usize) -> bool),
+}
+
 fn decide<FU, FN, AU, AN>(
     cfg: &AuthConfig,
     lookup: Lookup<FU, FN, AU, AN>,
     connect: &ConnectInfo,
     nonce: Option<&str>,
+    tls_map: TlsMap<'_>,
 ) -> Decision
 where
     FU: Fn(&str) -> Option<usize>,
@@ -213,6 +241,31 @@ where
     let client_user = non_empty(&connect.user);
     let client_pass = non_empty(&connect.pass);
     if !cfg.users.is_empty() {
+        let cert_only = match tls_map {
+            TlsMap::On(cert) => {
+                let allowed = cfg
+                    .users
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| user_allowed(*i));
+                let found = cert.and_then(|c| {
+                    map_user(
+                        c,
+                        |name| find_user(name).filter(|&i| user_allowed(i)),
+                        allowed.map(|(i, u)| (i, u.user.as_str())),
+                    )
+                });
+                return match found {
+                    Some(i)
+                        if compare_password(&cfg.users[i].password, client_pass.unwrap_or("")) =>
+                    {
+                        Decision::User(i, false)
+                    }
+                    _ => Decision::Denied,
+                };
+            }
+            TlsMap::Off(cert_only) => cert_only,
+        };
         let stand_in = match non_empty(&cfg.no_auth_user) {
             Some(nau)
                 if client_user.is_none()
@@ -239,6 +292,7 @@ where
             return match find_user(name) {
                 Some(i)
                     if user_allowed(i)
+                        && !cert_only(i)
                         && compare_password(&cfg.users[i].password, client_pass.unwrap_or("")) =>
                 {
                     Decision::User(i, false)
@@ -283,7 +337,7 @@ pub fn authenticate(
         user_allowed: |i: usize| allows(&cfg.users[i].allowed_connection_types),
         nkey_allowed: |i: usize| allows(&cfg.nkeys[i].allowed_connection_types),
     };
-    let decision = decide(cfg, lookup, connect, nonce);
+    let decision = decide(cfg, lookup, connect, nonce, TlsMap::Off(&|_| false));
     let compile = |p: Option<&Permissions>| match p {
         None => Ok(None),
         Some(p) => CompiledPermissions::compile(p).map(|c| Some(Arc::new(c))),
@@ -346,6 +400,8 @@ pub struct Authorizer {
     user_types: Vec<ConnectionTypes>,
     /// The `allowed_connection_types` of each `cfg.nkeys` entry.
     nkey_types: Vec<ConnectionTypes>,
+    /// `verify_and_map` on the client listener and on the WebSocket listener.
+    tls_map: [bool; 2],
 }
 
 impl Authorizer {
@@ -453,7 +509,35 @@ impl Authorizer {
             nkey_accounts,
             user_types,
             nkey_types,
+            tls_map: [false; 2],
         })
+    }
+
+    /// Sets which listeners map client certificates to users (`verify_and_map` in the
+    /// `tls` block of the client listener, and of the `websocket` block).
+    pub fn set_tls_map(&mut self, client: bool, websocket: bool) {
+        self.tls_map = [client, websocket];
+    }
+
+    /// Whether `conn_type` connections map certificates to users.
+    fn maps(&self, conn_type: ConnectionType) -> bool {
+        match conn_type {
+            ConnectionType::Standard => self.tls_map[0],
+            ConnectionType::Websocket => self.tls_map[1],
+            _ => false,
+        }
+    }
+
+    /// Whether `users` entry `i` is a certificate identity: no password, not the
+    /// `no_auth_user`, and selectable by `verify_and_map` on some listener (nats-server's
+    /// `canTLSMap`).
+    fn cert_only(&self, i: usize) -> bool {
+        let u = &self.cfg.users[i];
+        u.password.is_empty()
+            && non_empty(&self.cfg.no_auth_user) != Some(u.user.as_str())
+            && [ConnectionType::Standard, ConnectionType::Websocket]
+                .into_iter()
+                .any(|t| self.maps(t) && self.user_types[i].allows(t))
     }
 
     /// The configuration this authorizer was compiled from.
@@ -506,13 +590,31 @@ impl Authorizer {
         nonce: Option<&str>,
         conn_type: ConnectionType,
     ) -> AuthOutcome {
+        self.authenticate_cert(connect, nonce, conn_type, None)
+    }
+
+    /// [`Authorizer::authenticate`] for a client that presented a TLS certificate with
+    /// these names (`verify_and_map` maps them to a user).
+    pub fn authenticate_cert(
+        &self,
+        connect: &ConnectInfo,
+        nonce: Option<&str>,
+        conn_type: ConnectionType,
+        cert: Option<&CertNames>,
+    ) -> AuthOutcome {
+        let cert_only = |i: usize| self.cert_only(i);
+        let tls_map = if self.maps(conn_type) {
+            TlsMap::On(cert)
+        } else {
+            TlsMap::Off(&cert_only)
+        };
         let lookup = Lookup {
             find_user: |name: &str| self.users.get(name).copied(),
             find_nkey: |key: &str| self.nkeys.get(key).copied(),
             user_allowed: |i: usize| self.user_types[i].allows(conn_type),
             nkey_allowed: |i: usize| self.nkey_types[i].allows(conn_type),
         };
-        let decision = decide(&self.cfg, lookup, connect, nonce);
+        let decision = decide(&self.cfg, lookup, connect, nonce, tls_map);
         match decision {
             Decision::Anonymous => AuthOutcome::Allowed(Identity::anonymous()),
             Decision::Denied => AuthOutcome::Denied,
@@ -542,7 +644,7 @@ impl Authorizer {
     ) -> AuthOutcome {
         match custom {
             Some(a) => a.authenticate(req),
-            None => self.authenticate(req.connect, req.nonce, req.conn_type),
+            None => self.authenticate_cert(req.connect, req.nonce, req.conn_type, req.tls_cert),
         }
     }
 

@@ -56,6 +56,7 @@ mod nonce;
 mod password;
 mod permissions;
 mod responses;
+pub mod tlsmap;
 
 #[cfg(test)]
 mod tests;

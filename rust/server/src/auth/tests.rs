@@ -825,3 +825,83 @@ fn websocket_override_keeps_connection_types() {
         .is_allowed());
     assert!(denied(&a.authenticate(&c, None, ConnectionType::Websocket)));
 }
+
+/// `verify_and_map` on the client listener only: the certificate picks the user (its
+/// password still checked), a CONNECT user is ignored, and a password-less user the
+/// mapping could pick is refused by name over WebSocket unless it is the `no_auth_user`.
+#[test]
+fn tls_map_and_certificate_only_users() {
+    use super::tlsmap::CertNames;
+    let cfg = AuthConfig {
+        users: vec![
+            user("alice@x", "", Some(pub_allow(&["a.>"]))),
+            user("pw@x", "secret", None),
+            user("bob", "bobpw", None),
+            User {
+                allowed_connection_types: vec!["WEBSOCKET".into()],
+                ..user("ws_only", "", None)
+            },
+        ],
+        ..AuthConfig::default()
+    };
+    let mut a = Authorizer::new(&cfg).unwrap();
+    a.set_tls_map(true, false);
+    let cert = |email: &str| CertNames {
+        emails: vec![email.into()],
+        has_subject: true,
+        ..CertNames::default()
+    };
+    let std = ConnectionType::Standard;
+    let ws = ConnectionType::Websocket;
+    let id = allowed(a.authenticate_cert(&with_user("bob", ""), None, std, Some(&cert("alice@x"))));
+    assert_eq!(id.user.as_deref(), Some("alice@x"));
+    assert!(id.permissions.is_some());
+    assert!(denied(&a.authenticate_cert(
+        &connect(),
+        None,
+        std,
+        Some(&cert("pw@x"))
+    )));
+    let id = allowed(a.authenticate_cert(&with_user("", "secret"), None, std, Some(&cert("pw@x"))));
+    assert_eq!(id.user.as_deref(), Some("pw@x"));
+    assert!(denied(&a.authenticate_cert(
+        &connect(),
+        None,
+        std,
+        Some(&cert("nobody"))
+    )));
+    assert!(denied(&a.authenticate_cert(
+        &with_user("bob", "bobpw"),
+        None,
+        std,
+        None
+    )));
+    // WebSocket does not map: names and passwords as usual, but not certificate users.
+    assert!(a
+        .authenticate_cert(&with_user("bob", "bobpw"), None, ws, None)
+        .is_allowed());
+    assert!(denied(&a.authenticate_cert(
+        &with_user("alice@x", ""),
+        None,
+        ws,
+        None
+    )));
+    assert!(a
+        .authenticate_cert(&with_user("ws_only", ""), None, ws, None)
+        .is_allowed());
+    // ws_only can not be mapped on STANDARD (its types leave it out).
+    assert!(denied(&a.authenticate_cert(
+        &connect(),
+        None,
+        std,
+        Some(&cert("ws_only"))
+    )));
+    // The no_auth_user is never a certificate-only user.
+    let mut with_nau = cfg.clone();
+    with_nau.no_auth_user = Some("alice@x".into());
+    let mut b = Authorizer::new(&with_nau).unwrap();
+    b.set_tls_map(true, false);
+    assert!(b
+        .authenticate_cert(&with_user("alice@x", ""), None, ws, None)
+        .is_allowed());
+}

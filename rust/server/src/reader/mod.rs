@@ -579,6 +579,7 @@ impl Reader {
         let nonce = self.nonce.clone();
         let addr = self.me.addr;
         let subject = self.me.tls_subject();
+        let cert = self.me.tls_cert();
         let conn_type = ConnectionType::client(self.me.websocket);
         let decide = tokio::task::spawn_blocking(move || {
             let req = AuthRequest::new(
@@ -587,7 +588,8 @@ impl Reader {
                 addr,
                 subject.as_deref(),
                 conn_type,
-            );
+            )
+            .with_cert(cert.as_deref());
             authorizer.authenticate_with(custom.as_deref(), &req)
         });
         match tokio::time::timeout(timeout, decide).await {

@@ -85,7 +85,7 @@ impl Websocket {
         info.auth_required |= self.config.auth_override();
         info.tls_required = self.tls.is_some();
         info.tls_available = self.tls.is_some();
-        info.tls_verify = self.tls.as_ref().is_some_and(|(_, t)| t.verify);
+        info.tls_verify = self.tls.as_ref().is_some_and(|(_, t)| t.verifies());
         info.host.clone_from(&self.config.host);
         info.port = self.addr.get().map_or(self.config.port, SocketAddr::port);
         info.connect_urls = self.connect_urls.read().clone();
