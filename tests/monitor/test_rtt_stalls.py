@@ -105,20 +105,25 @@ class Answerer(threading.Thread):
 
 
 def _conns(m: Monitored, query: str = "") -> dict[str, dict[str, Any]]:
-    return {c["name"]: c for c in m.json("/connz" + query)["connections"]}
+    return {c.get("name", ""): c for c in m.json("/connz" + query)["connections"]}
 
 
 def test_connz_rtt_is_measured_by_the_first_ping(pair: Pair) -> None:
     clients: dict[str, dict[str, scenario.Client]] = {}
     answerers: list[Answerer] = []
+    # A connection that never sends CONNECT gets no such PING (nats-server arms its first
+    # PING at CONNECT).
+    silent = {m.kind: socket.create_connection((scenario.HOST, m.port)) for m in pair.both()}
     for m in pair.both():
         clients[m.kind] = {
             name: scenario.Client(m.port, name, "python", "1.0") for name in ("prompt", "slow")
         }
     try:
-        # The estimate taken at CONNECT: non-zero already.
+        # The estimate taken at CONNECT: non-zero already (none without CONNECT).
         for m in pair.both():
-            for name, conn in _conns(m).items():
+            conns = _conns(m)
+            assert conns.pop("")["rtt"] == "0s", m.kind
+            for name, conn in conns.items():
                 ns = go_duration_ns(conn["rtt"])
                 assert 0 < ns < BOUND_NS, (m.kind, name, conn["rtt"])
         for by_name in clients.values():
@@ -137,10 +142,17 @@ def test_connz_rtt_is_measured_by_the_first_ping(pair: Pair) -> None:
             slow, prompt = (go_duration_ns(conns[n]["rtt"]) for n in ("slow", "prompt"))
             assert DELAY * 1e9 <= slow < BOUND_NS, (m.kind, conns["slow"]["rtt"])
             assert 0 < prompt < slow, (m.kind, conns["prompt"]["rtt"], conns["slow"]["rtt"])
-            ordered = [c["name"] for c in m.json("/connz?sort=rtt")["connections"]]
-            assert ordered == ["slow", "prompt"], (m.kind, ordered)
-            ordered = [c["name"] for c in m.json("/connz?sort=cid")["connections"]]
-            assert ordered == ["prompt", "slow"], (m.kind, ordered)
+            ordered = [c.get("name", "") for c in m.json("/connz?sort=rtt")["connections"]]
+            assert ordered == ["slow", "prompt", ""], (m.kind, ordered)
+            sock = silent[m.kind]
+            sock.settimeout(0.2)
+            got = b""
+            try:
+                while chunk := sock.recv(65536):
+                    got += chunk
+            except TimeoutError:
+                pass
+            assert got.startswith(b"INFO ") and got.count(b"\r\n") == 1, (m.kind, got)
         # A closed connection keeps the rtt it had.
         for m in pair.both():
             rtt = _conns(m)["slow"]["rtt"]
@@ -151,6 +163,8 @@ def test_connz_rtt_is_measured_by_the_first_ping(pair: Pair) -> None:
         for by_name in clients.values():
             for c in by_name.values():
                 c.close()
+        for sock in silent.values():
+            sock.close()
 
 
 MAX_PENDING = 1024 * 1024  # a read (64 KiB at most) moves it far less than the stall's 25%

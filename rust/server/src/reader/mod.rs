@@ -212,8 +212,8 @@ impl Reader {
         let mut short_reads = 0u32;
         let mut needed = 0usize;
         let mut period = self.ping_interval();
-        let first = crate::rtt::first_ping(period, crate::rtt::FIRST_CLIENT_PING);
-        let mut ping = interval_at(Instant::now() + first, period);
+        // The short first PING (see `restart_ping`) starts at CONNECT, as nats-server's.
+        let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
         // One registration for the whole connection: re-creating the `Notified` future per
