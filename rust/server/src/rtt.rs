@@ -40,14 +40,32 @@ pub fn first_ping(interval: Duration, cap: Duration) -> Duration {
 #[derive(Debug, Default)]
 pub struct RttProbe {
     sent: Option<Instant>,
+    /// Whether measuring has started: a client's at its CONNECT (before it, the keep-alive
+    /// is the plain one), a route's or leaf's from the start.
+    armed: bool,
 }
 
 impl RttProbe {
+    /// A probe measuring from the start (routes, leafs).
+    pub fn armed() -> Self {
+        RttProbe {
+            sent: None,
+            armed: true,
+        }
+    }
+
+    /// Starts measuring (a client's CONNECT).
+    pub fn arm(&mut self) {
+        self.armed = true;
+    }
+
     /// Whether the next keep-alive tick must PING even an active connection: nothing was
     /// measured yet, or the last PING is more than an hour old.
     pub fn due(&self) -> bool {
-        self.sent
-            .map_or(true, |t| t.elapsed() > MEASUREMENT_INTERVAL)
+        self.armed
+            && self
+                .sent
+                .map_or(true, |t| t.elapsed() > MEASUREMENT_INTERVAL)
     }
 
     /// A PING is being sent now.
@@ -87,10 +105,13 @@ mod tests {
     }
 
     #[test]
-    fn probe_is_due_until_a_ping_is_sent() {
+    fn probe_is_due_once_armed_until_a_ping_is_sent() {
         let mut p = RttProbe::default();
+        assert!(!p.due());
+        p.arm();
         assert!(p.due());
         p.ping_sent();
         assert!(!p.due());
+        assert!(RttProbe::armed().due());
     }
 }

@@ -214,6 +214,7 @@ impl Reader {
             self.me.set_rtt(since);
         }
         self.restart_ping = true;
+        self.rtt.arm();
         let opts = ConnectOptions::from_json(json).map_err(|_| ProtoError::MalformedJson)?;
         self.connect.apply(opts);
         self.apply_cookies();

@@ -82,7 +82,7 @@ impl PeerIo {
             shared,
             me,
             pings_out: 0,
-            rtt: crate::rtt::RttProbe::default(),
+            rtt: crate::rtt::RttProbe::armed(),
             active: false,
         }
     }
