@@ -67,6 +67,7 @@ def test_figures_match_varz(monitored: Monitored) -> None:
         "fastnats_subscriptions": varz["subscriptions"],
         "fastnats_slow_consumers_total": varz["slow_consumers"],
         "fastnats_stale_connections_total": varz["stale_connections"],
+        "fastnats_stalled_clients_total": varz["stalled_clients"],
         "fastnats_cores": varz["cores"],
         "fastnats_sublist_inserts_total": subsz["num_inserts"],
         "fastnats_sublist_removes_total": subsz["num_removes"],

@@ -3,13 +3,17 @@
 * :func:`ns_from_seconds` -- the native snapshots' float Unix seconds as integer nanoseconds.
 * :func:`uptime` -- nats-server's ``myUptime`` (whole seconds, ``XyXdXhXmXs`` trimmed to the
   largest non-zero unit): ``uptime`` in ``/varz``, ``uptime`` and ``idle`` in ``/connz``.
+* :func:`rtt` -- a round-trip time as nats-server shows it (``rtt`` in ``/connz``,
+  ``/routez``, ``/leafz``).
 
 Go's own formats (RFC 3339 times, ``Duration.String()``) are :mod:`fastnats.gocompat`'s.
 """
 
 from __future__ import annotations
 
-__all__ = ["ns_from_seconds", "uptime"]
+from ..gocompat import duration_string
+
+__all__ = ["ns_from_seconds", "rtt", "rtt_ns", "uptime"]
 
 
 def ns_from_seconds(seconds: float) -> int:
@@ -37,3 +41,16 @@ def uptime(seconds: float) -> str:
     if tmins:
         return f"{tmins}m{tsecs % 60}s"
     return f"{tsecs}s"
+
+
+def rtt_ns(ns: int) -> int:
+    """nats-server's ``getRTT``: between 1 µs and 1 ms truncated to whole microseconds."""
+    if 1_000 < ns < 1_000_000:
+        return ns - ns % 1_000
+    return ns
+
+
+def rtt(ns: int) -> str:
+    """A round-trip time in nanoseconds as nats-server writes it: ``0s`` (not measured yet),
+    ``56µs``, ``1.234567ms``."""
+    return duration_string(rtt_ns(ns))

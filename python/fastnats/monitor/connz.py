@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..gocompat import duration_string, rfc3339
+from ..gocompat import rfc3339
 from . import accounts, clock
 from .params import BadRequest, Query, decode_bool, decode_int, decode_subs, decode_uint64
 from .state import MonitorState
@@ -53,7 +53,7 @@ _SORTS: dict[str, tuple[Callable[[_Row, int], Any], bool]] = {
     "uptime": (lambda r, now: (r["_stop"] or now) - r["_start"], False),
     "stop": (lambda r, now: r["_stop"] or 0, True),
     "reason": (lambda r, now: r["reason"] or "", False),
-    "rtt": (lambda r, now: 0, True),
+    "rtt": (lambda r, now: clock.rtt_ns(r.get("rtt") or 0), True),
 }
 
 
@@ -117,9 +117,8 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
             ci["reason"] = row["reason"]
     ci.update(
         {
-            # Round-trip time is not measured yet: nats-server too says 0s until it has a
-            # measurement.
-            "rtt": duration_string(0),
+            # Estimated at CONNECT, then measured by the first keep-alive PING (2 s later).
+            "rtt": clock.rtt(row.get("rtt") or 0),
             "uptime": clock.uptime((until - row["_start"]) / 1e9),
             "idle": clock.uptime((until - row["_last"]) / 1e9),
             "pending_bytes": row["pending_bytes"],
@@ -130,6 +129,8 @@ def _render(row: _Row, now_ns: int, subs: bool, detail: bool, auth: bool) -> dic
             "subscriptions": len(row["subscriptions"]),
         }
     )
+    if row.get("stalls"):  # times publishers waited for it to drain (omitempty)
+        ci["stalls"] = row["stalls"]
     for key in ("name", "lang", "version", "tls_version", "tls_cipher_suite"):
         if row.get(key):
             ci[key] = row[key]

@@ -22,7 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..gocompat import duration_string, rfc3339
+from ..gocompat import rfc3339
+from . import clock
 from .params import Query, decode_bool
 from .state import MonitorState
 
@@ -50,7 +51,7 @@ def _leaf(row: dict[str, Any], subs: bool) -> dict[str, Any]:
         "account": row["account"],
         "ip": row["ip"],
         "port": row["port"],
-        "rtt": duration_string(round(float(row.get("rtt") or 0.0) * 1e9)),
+        "rtt": clock.rtt(round(float(row.get("rtt") or 0.0) * 1e9)),
         "in_msgs": row.get("in_msgs", 0),
         "out_msgs": row.get("out_msgs", 0),
         "in_bytes": row.get("in_bytes", 0),

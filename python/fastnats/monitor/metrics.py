@@ -63,6 +63,12 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
         "stats.stale_connections",
     ),
     (
+        "fastnats_stalled_clients_total",
+        "counter",
+        "Times a publisher waited for a slow consumer to drain (/varz stalled_clients).",
+        "stats.stalled_clients",
+    ),
+    (
         "fastnats_start_time_seconds",
         "gauge",
         "When the server started, in Unix seconds.",

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..gocompat import duration_string, rfc3339
+from ..gocompat import rfc3339
 from . import clock
 from .params import Query, decode_subs
 from .state import MonitorState
@@ -61,7 +61,7 @@ def _route(row: dict[str, Any], now_ns: int, subs: bool, detail: bool) -> dict[s
         "port": row["port"],
         "start": rfc3339(start),
         "last_activity": rfc3339(last),
-        "rtt": duration_string(round(float(row.get("rtt") or 0.0) * 1e9)),
+        "rtt": clock.rtt(round(float(row.get("rtt") or 0.0) * 1e9)),
         "uptime": clock.uptime((now_ns - start) / 1e9),
         "idle": clock.uptime((now_ns - last) / 1e9),
         "pending_size": row.get("pending_size", 0),

@@ -136,7 +136,7 @@ def varz(monitor: MonitorState) -> dict[str, Any]:
             "out_client_bytes": stats.get("out_bytes", 0),
             "slow_consumers": stats.get("slow_consumers", 0),
             "stale_connections": stats.get("stale_connections", 0),
-            "stalled_clients": 0,
+            "stalled_clients": stats.get("stalled_clients", 0),
             "subscriptions": stats.get("subscriptions", 0),
             "http_req_stats": monitor.request_counts(),
             "config_load_time": rfc3339(monitor.config_load_time_ns or start_ns),

@@ -469,6 +469,7 @@ impl NativeServer {
         d.set_item("slow_consumers", s.slow_consumers)?;
         d.set_item("stale_connections", s.stale_connections)?;
         d.set_item("total_connections", s.total_connections)?;
+        d.set_item("stalled_clients", s.stalled_clients)?;
         d.set_item("connections", s.connections)?;
         d.set_item("subscriptions", s.subscriptions)?;
         d.set_item("uptime", server.uptime().as_secs_f64())?;

@@ -53,5 +53,7 @@ pub fn conn<'py>(py: Python<'py>, c: &ConnSnapshot) -> PyResult<Bound<'py, PyDic
     d.set_item("websocket", c.websocket)?;
     d.set_item("tls_version", c.tls.map(|t| t.0))?;
     d.set_item("tls_cipher_suite", c.tls.map(|t| t.1))?;
+    d.set_item("rtt", u64::try_from(c.rtt.as_nanos()).unwrap_or(u64::MAX))?;
+    d.set_item("stalls", c.stalls)?;
     Ok(d)
 }

@@ -121,6 +121,11 @@ pub struct Connection {
     /// A client that connected over WebSocket (`/connz` `type: "websocket"`, its INFO names
     /// the WebSocket listener, its auth may be the `websocket` block's).
     pub websocket: bool,
+    /// The round-trip time last measured, in nanoseconds (0: none yet; see [`crate::rtt`]).
+    rtt_ns: AtomicU64,
+    /// How many times a publisher was stalled waiting for this connection to drain
+    /// (`/connz` `stalls`).
+    pub stalls: AtomicU64,
 }
 
 /// How log lines name a client: `addr - cid:N` (`wid:N` for a WebSocket client, as
@@ -190,7 +195,20 @@ impl Connection {
             tls: std::sync::OnceLock::new(),
             spoke: AtomicBool::new(false),
             websocket: false,
+            rtt_ns: AtomicU64::new(0),
+            stalls: AtomicU64::new(0),
         }
+    }
+
+    /// The round-trip time last measured (zero: none yet).
+    pub fn rtt(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.rtt_ns.load(Ordering::Relaxed))
+    }
+
+    /// Records a round-trip time (at least 1 ns, so that it reads as measured).
+    pub fn set_rtt(&self, rtt: std::time::Duration) {
+        let ns = u64::try_from(rtt.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.rtt_ns.store(ns, Ordering::Relaxed);
     }
 
     /// The account the connection belongs to.

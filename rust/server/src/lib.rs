@@ -120,6 +120,7 @@ pub mod outbound;
 pub mod reader;
 pub mod reload;
 pub mod route;
+pub mod rtt;
 pub mod server;
 pub mod shared;
 pub mod stats;

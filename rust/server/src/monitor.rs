@@ -80,6 +80,10 @@ pub struct ConnSnapshot {
     pub websocket: bool,
     /// The TLS version and cipher suite (`/connz` `tls_version`, `tls_cipher_suite`).
     pub tls: Option<(&'static str, &'static str)>,
+    /// The round-trip time last measured (zero: none yet).
+    pub rtt: Duration,
+    /// Times publishers were stalled waiting for it to drain.
+    pub stalls: u64,
 }
 
 fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
@@ -138,6 +142,8 @@ fn snapshot(shared: &Shared, c: &Connection) -> ConnSnapshot {
         reason,
         websocket: c.websocket,
         tls: c.tls.get().map(|t| (t.version, t.cipher_suite)),
+        rtt: c.rtt(),
+        stalls: c.stalls.load(Relaxed),
     }
 }
 

@@ -22,6 +22,9 @@ pub struct ServerStats {
     pub stale_connections: AtomicU64,
     /// Connections accepted since start.
     pub total_connections: AtomicU64,
+    /// Times a publisher was stalled waiting for a slow consumer to drain (`/varz`
+    /// `stalled_clients`; one add per stall, not per message).
+    pub stalled_clients: AtomicU64,
 }
 
 /// A plain copy of the counters at one moment.
@@ -41,6 +44,8 @@ pub struct StatsSnapshot {
     pub stale_connections: u64,
     /// See [`ServerStats::total_connections`].
     pub total_connections: u64,
+    /// See [`ServerStats::stalled_clients`].
+    pub stalled_clients: u64,
     /// Connections open now.
     pub connections: u64,
     /// Subscriptions now, across accounts.
@@ -58,6 +63,7 @@ impl ServerStats {
             slow_consumers: self.slow_consumers.load(Relaxed),
             stale_connections: self.stale_connections.load(Relaxed),
             total_connections: self.total_connections.load(Relaxed),
+            stalled_clients: self.stalled_clients.load(Relaxed),
             connections,
             subscriptions,
         }

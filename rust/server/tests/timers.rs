@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use fastnats_server::auth::AuthConfig;
-use fastnats_server::Config;
+use fastnats_server::monitor::{self, ConnSnapshot};
+use fastnats_server::{Config, Engine};
 
 const MS: Duration = Duration::from_millis(1);
 /// Timers are checked to this precision (tokio's timer wheel rounds to milliseconds).
@@ -48,13 +49,50 @@ async fn server_pings_an_idle_client_after_the_interval() {
     engine.shutdown().await;
 }
 
+/// The first PING after CONNECT (nats-server's short first PING, 2 s plus up to 20%).
+const FIRST: Duration = Duration::from_secs(2);
+const SPREAD: Duration = Duration::from_millis(400);
+
+fn open_conn(engine: &Engine, cid: u64) -> ConnSnapshot {
+    monitor::connections(engine.shared())
+        .into_iter()
+        .find(|c| c.cid == cid)
+        .unwrap()
+}
+
 #[tokio::test(start_paused = true)]
-async fn connect_and_ping_count_as_activity_for_the_first_tick() {
+async fn connect_arms_a_short_first_ping_that_measures_the_rtt() {
     let engine = start(keepalive(10, 2)).await;
     let mut c = Client::connected(&engine).await;
-    // The tick at 10 s sees the CONNECT + PING and skips; the one at 20 s pings.
+    // CONNECT estimates the rtt (the time since the accept).
+    assert!(open_conn(&engine, c.cid()).rtt > Duration::ZERO);
+    // The first tick comes 2-2.4 s after CONNECT and pings although the client was active
+    // (CONNECT + PING): no rtt was measured yet.
+    c.expect_silence(FIRST - SLACK).await;
+    c.expect_within(SPREAD + 2 * SLACK, PING).await;
+    let before = open_conn(&engine, c.cid()).rtt;
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    c.send(PONG).await;
+    c.sync().await;
+    // The PONG answered it: the rtt is the PING's round trip now (real time, whatever the
+    // paused clock says; it differs from the estimate).
+    assert_ne!(open_conn(&engine, c.cid()).rtt, before);
+    // Then the ordinary keep-alive: the client sent a PING since (activity), so the tick at
+    // +10 s skips and the one at +20 s pings.
     c.expect_silence(secs(20) - SLACK).await;
     c.expect_within(2 * SLACK, PING).await;
+    engine.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unanswered_first_ping_counts_toward_stale() {
+    let engine = start(keepalive(10, 1)).await;
+    let mut c = Client::connected(&engine).await;
+    c.expect_silence(FIRST - SLACK).await;
+    c.expect_within(SPREAD + 2 * SLACK, PING).await;
+    c.expect_silence(secs(10) - SLACK).await;
+    c.expect_within(2 * SLACK, &err("Stale Connection")).await;
+    c.expect_closed().await;
     engine.shutdown().await;
 }
 
@@ -161,6 +199,10 @@ async fn connect_within_the_auth_timeout_stops_the_timer() {
     c.expect_silence(Duration::from_millis(400)).await;
     c.connect(r#"{"verbose":false,"auth_token":"s3cr3t"}"#)
         .await;
+    // Only the first keep-alive PING (2-2.4 s after CONNECT), then none for 120 s.
+    c.expect_silence(FIRST - SLACK).await;
+    c.expect_within(SPREAD + 2 * SLACK, PING).await;
+    c.send(PONG).await;
     c.expect_silence(secs(100)).await;
     c.sync().await;
     engine.shutdown().await;
@@ -262,8 +304,14 @@ async fn a_reloaded_ping_interval_applies_from_the_next_read() {
     let mut c = Client::connected(&engine).await;
     engine.reload(keepalive(10, 2)).unwrap();
     c.sync().await; // a read: the reader takes the new interval (and this is activity)
-                    // The tick at 10 s sees the PING and skips; the one at 20 s pings.
-    c.expect_silence(secs(20) - SLACK).await;
+                    // The short first PING (2 s after CONNECT) gave way to the new interval:
+                    // its first tick, at 10 s, pings although the client was active, as no
+                    // rtt was measured yet; the one at 20 s sees the PONG (not activity) and
+                    // pings too.
+    c.expect_silence(secs(10) - SLACK).await;
+    c.expect_within(2 * SLACK, PING).await;
+    c.send(PONG).await;
+    c.expect_silence(secs(10) - SLACK).await;
     c.expect_within(2 * SLACK, PING).await;
     engine.shutdown().await;
 }

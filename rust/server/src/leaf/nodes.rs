@@ -46,7 +46,7 @@ pub struct LeafSnapshot {
     pub ip: String,
     /// The other side's port.
     pub port: u16,
-    /// Round-trip time in seconds (not measured yet: 0).
+    /// Round-trip time in seconds (0: not measured yet).
     pub rtt: f64,
     /// Messages received from it.
     pub in_msgs: u64,
@@ -201,7 +201,7 @@ impl LeafNodes {
                     account: l.account.clone(),
                     ip: c.addr.ip().to_string(),
                     port: c.addr.port(),
-                    rtt: 0.0,
+                    rtt: c.rtt().as_secs_f64(),
                     in_msgs: c.in_msgs.load(Ordering::Relaxed),
                     out_msgs,
                     in_bytes: c.in_bytes.load(Ordering::Relaxed),

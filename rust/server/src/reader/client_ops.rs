@@ -208,6 +208,13 @@ impl Reader {
     }
 
     fn connect(&mut self, json: &[u8]) -> Result<(), ProtoError> {
+        // nats-server's first RTT estimate: the time since the connection was accepted
+        // (the first keep-alive PING measures it properly).
+        if let Ok(since) = self.me.started_wall.elapsed() {
+            self.me.set_rtt(since);
+        }
+        self.restart_ping = true;
+        self.rtt.arm();
         let opts = ConnectOptions::from_json(json).map_err(|_| ProtoError::MalformedJson)?;
         self.connect.apply(opts);
         self.apply_cookies();

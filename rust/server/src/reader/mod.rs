@@ -102,6 +102,11 @@ pub struct Reader {
     scratch: Vec<u8>,
     /// Server PINGs sent and not answered.
     pings_out: u32,
+    /// When the last server PING went out, for the round-trip time.
+    rtt: crate::rtt::RttProbe,
+    /// A CONNECT came: the keep-alive starts over with a short first tick (nats-server
+    /// re-arms its first PING timer there).
+    restart_ping: bool,
     /// Whether the client sent anything but PONG since the last ping tick.
     active: bool,
     /// Whether this read carried messages or SUB/UNSUB (what moves `last_activity`, as in
@@ -166,6 +171,8 @@ impl Reader {
             account,
             scratch: Vec::new(),
             pings_out: 0,
+            rtt: crate::rtt::RttProbe::default(),
+            restart_ping: false,
             active: false,
             msg_activity: false,
             nonce,
@@ -238,6 +245,7 @@ impl Reader {
         let mut short_reads = 0u32;
         let mut needed = 0usize;
         let mut period = self.ping_interval();
+        // The short first PING (see `restart_ping`) starts at CONNECT, as nats-server's.
         let mut ping = interval_at(Instant::now() + period, period);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
 
@@ -344,6 +352,11 @@ impl Reader {
                 }
             }
             let mut used = self.process_buffer(&buf, &mut needed);
+            if std::mem::take(&mut self.restart_ping) {
+                let first = crate::rtt::first_ping(period, crate::rtt::FIRST_CLIENT_PING);
+                ping = interval_at(Instant::now() + first, period);
+                ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            }
             while self.pending_auth && !self.me.is_closed() {
                 self.delivery.flush_now();
                 self.finish_auth().await;
@@ -358,7 +371,7 @@ impl Reader {
             }
             self.end_of_read(n >= want);
             if let Some(consumer) = self.delivery.take_stalled() {
-                stall(&consumer, &self.me).await;
+                stall(&consumer, &self.me, &self.shared.stats).await;
                 turns.waited();
             } else {
                 turns.after_read(n).await;
@@ -454,14 +467,16 @@ impl Reader {
         self.active = true;
     }
 
-    /// Any PONG answers every outstanding server PING.
+    /// Any PONG answers every outstanding server PING (and measures the round trip).
     fn pong(&mut self) {
+        self.rtt.pong(&self.me, self.pings_out > 0);
         self.pings_out = 0;
     }
 
-    /// nats-server's keep-alive: skip when the client was active, else PING or declare stale.
+    /// nats-server's keep-alive: skip when the client was active (unless the round-trip
+    /// time is due, see [`crate::rtt`]), else PING or declare stale.
     fn ping_tick(&mut self) {
-        if std::mem::take(&mut self.active) {
+        if std::mem::take(&mut self.active) && !self.rtt.due() {
             return;
         }
         if self.pings_out + 1 > self.cfg.ping_max {
@@ -469,6 +484,7 @@ impl Reader {
             self.error(ProtoError::StaleConnection);
         } else {
             self.pings_out += 1;
+            self.rtt.ping_sent();
             self.reply(encode::PING);
         }
         self.delivery.flush_now();
@@ -757,8 +773,14 @@ impl Reader {
 /// waits; the stalled consumer's writer runs meanwhile. A consumer that holds its publishers
 /// (a JetStream stream's ingest, see [`Connection::hold_publishers_at`]) is waited for
 /// until it drains below its threshold, with no time limit: that is its backpressure.
-pub(crate) async fn stall(consumer: &Connection, me: &Connection) {
+/// Each stall counts once (`/varz` `stalled_clients`, the consumer's `/connz` `stalls`).
+pub(crate) async fn stall(
+    consumer: &Connection,
+    me: &Connection,
+    stats: &crate::stats::ServerStats,
+) {
     let deadline = (!consumer.holds_publishers()).then(|| Instant::now() + STALL_MAX);
+    let mut counted = false;
     loop {
         if consumer.is_closed()
             || me.is_closed()
@@ -776,6 +798,11 @@ pub(crate) async fn stall(consumer: &Connection, me: &Connection) {
                 (deadline - now).min(STALL_STEP)
             }
         };
+        if !counted {
+            counted = true;
+            consumer.stalls.fetch_add(1, Relaxed);
+            stats.stalled_clients.fetch_add(1, Relaxed);
+        }
         let _ = tokio::time::timeout(wait, consumer.drained.notified()).await;
     }
 }

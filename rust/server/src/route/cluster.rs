@@ -60,7 +60,7 @@ pub struct RouteSnapshot {
     pub start: f64,
     /// Last activity (Unix seconds).
     pub last_activity: f64,
-    /// Round-trip time in seconds (not measured yet: 0).
+    /// Round-trip time in seconds (0: not measured yet).
     pub rtt: f64,
     /// Bytes queued to it.
     pub pending_size: usize,
@@ -327,7 +327,7 @@ impl Cluster {
                     port: c.addr.port(),
                     start: unix(r.started),
                     last_activity: unix(shared.started_wall + last),
-                    rtt: 0.0,
+                    rtt: c.rtt().as_secs_f64(),
                     pending_size: pending,
                     in_msgs: c.in_msgs.load(Ordering::Relaxed),
                     out_msgs,

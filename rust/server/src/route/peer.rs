@@ -68,6 +68,7 @@ pub struct PeerIo {
     /// The other server's interest.
     pub interest: RemoteInterest,
     pings_out: u32,
+    rtt: crate::rtt::RttProbe,
     active: bool,
 }
 
@@ -81,6 +82,7 @@ impl PeerIo {
             shared,
             me,
             pings_out: 0,
+            rtt: crate::rtt::RttProbe::armed(),
             active: false,
         }
     }
@@ -106,16 +108,20 @@ impl PeerIo {
     pub fn keep_alive(&mut self, op: &RouteOp<'_>) -> bool {
         match op {
             RouteOp::Ping => self.send(encode::PONG),
-            RouteOp::Pong => self.pings_out = 0,
+            RouteOp::Pong => {
+                self.rtt.pong(&self.me, self.pings_out > 0);
+                self.pings_out = 0;
+            }
             RouteOp::Ok => {}
             _ => return false,
         }
         true
     }
 
-    /// nats-server's keep-alive: skip when the peer was active, else PING or declare stale.
+    /// nats-server's keep-alive: skip when the peer was active (unless the round-trip time is
+    /// due, see [`crate::rtt`]), else PING or declare stale.
     fn ping_tick(&mut self, ping_max: u32) {
-        if std::mem::take(&mut self.active) {
+        if std::mem::take(&mut self.active) && !self.rtt.due() {
             return;
         }
         if self.pings_out + 1 > ping_max {
@@ -130,6 +136,7 @@ impl PeerIo {
             self.close(CloseReason::StaleConnection);
         } else {
             self.pings_out += 1;
+            self.rtt.ping_sent();
             self.send(encode::PING);
         }
         self.delivery.flush_now();
@@ -179,7 +186,8 @@ impl PeerIo {
         keep: KeepAlive,
         initial: Vec<u8>,
     ) {
-        let mut ping = interval_at(Instant::now() + keep.interval, keep.interval);
+        let first = crate::rtt::first_ping(keep.interval, crate::rtt::FIRST_PEER_PING);
+        let mut ping = interval_at(Instant::now() + first, keep.interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let handshake = tokio::time::sleep(keep.handshake);
         tokio::pin!(handshake);
@@ -225,7 +233,7 @@ impl PeerIo {
             let account = self.account.clone();
             self.delivery.end_batch(&self.me, &account, false);
             if let Some(consumer) = self.delivery.take_stalled() {
-                crate::reader::stall(&consumer, &self.me).await;
+                crate::reader::stall(&consumer, &self.me, &self.shared.stats).await;
                 turns.waited();
             } else {
                 turns.after_read(read).await;

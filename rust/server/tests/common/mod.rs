@@ -344,6 +344,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         std::mem::take(&mut self.buf)
     }
 
+    /// Reads the keep-alive's first PING after CONNECT and answers it. It comes 2 s plus up
+    /// to 20% after CONNECT, whatever the client did (nats-server's short first PING, which
+    /// measures the round trip); call it within that time of CONNECT.
+    pub async fn answer_first_ping(&mut self) {
+        self.expect_within(Duration::from_millis(2500), PING).await;
+        self.send(PONG).await;
+    }
+
     /// Nothing arrives (and the connection stays open) for `d` of virtual time.
     pub async fn expect_silence(&mut self, d: Duration) {
         assert!(self.buf.is_empty(), "unread: {:?}", lossy(&self.buf));
