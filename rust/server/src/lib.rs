@@ -96,6 +96,7 @@ pub mod accept;
 pub mod account;
 pub mod auth;
 pub mod client_info;
+mod closed;
 pub mod compiled;
 pub mod config;
 pub mod config_error;
@@ -128,6 +129,7 @@ pub mod subscription;
 pub mod system;
 pub mod tls;
 pub mod trace;
+mod trim;
 pub mod writer;
 pub mod ws;
 

@@ -160,7 +160,12 @@ pub fn connections(shared: &Shared) -> Vec<ConnSnapshot> {
 
 /// Recently closed connections, oldest first.
 pub fn closed_connections(shared: &Shared) -> Vec<ConnSnapshot> {
-    shared.closed.lock().iter().cloned().collect()
+    shared
+        .closed
+        .lock()
+        .iter()
+        .map(crate::closed::Closed::snapshot)
+        .collect()
 }
 
 /// Every subscription of every open connection.
@@ -177,11 +182,13 @@ pub fn subscriptions(shared: &Shared) -> Vec<SubSnapshot> {
 pub(crate) fn record_closed(shared: &Shared, c: &Arc<Connection>) {
     let mut snap = snapshot(shared, c);
     snap.stop = Some(SystemTime::now());
+    let entry = crate::closed::Closed::new(&snap);
+    drop(snap);
     let mut closed = shared.closed.lock();
     if closed.len() >= MAX_CLOSED {
         closed.pop_front();
     }
-    closed.push_back(snap);
+    closed.push_back(entry);
 }
 
 /// The subject-index counters of every account together, or of the one named `only`

@@ -43,6 +43,8 @@ pub struct Shared {
     clients: Mutex<HashMap<u64, Arc<Connection>>>,
     /// The number of registered connections, watched by lame duck mode.
     client_count: watch::Sender<usize>,
+    /// Gives freed memory back after connection storms.
+    trim: Arc<crate::trim::Trim>,
     next_cid: AtomicU64,
     pub(crate) info: RwLock<ServerInfo>,
     /// Set once by [`crate::Engine::shutdown`]; lame duck mode watches it to give way.
@@ -52,7 +54,7 @@ pub struct Shared {
     /// waits for the channel to close, which is when the last connection has finished.
     drain: Mutex<Option<mpsc::Sender<()>>>,
     /// The last closed connections, newest last, for monitoring (`/connz?state=closed`).
-    pub(crate) closed: Mutex<std::collections::VecDeque<crate::monitor::ConnSnapshot>>,
+    pub(crate) closed: Mutex<std::collections::VecDeque<crate::closed::Closed>>,
     pub(crate) started: Instant,
     /// Wall-clock start, for monitoring.
     pub started_wall: SystemTime,
@@ -109,12 +111,17 @@ impl Shared {
             conns_schedule: Default::default(),
             clients: Mutex::new(HashMap::new()),
             client_count: watch::Sender::new(0),
+            trim: Arc::default(),
             next_cid: AtomicU64::new(1),
             info: RwLock::new(info),
             shutdown: watch::Sender::new(false),
             stop_accept: Notify::new(),
             drain: Mutex::new(Some(drain_tx)),
-            closed: Mutex::new(std::collections::VecDeque::new()),
+            // Exactly the ring's size (pages are only touched as it fills): growth by doubling
+            // would reserve 16,384 entries for 10,000.
+            closed: Mutex::new(std::collections::VecDeque::with_capacity(
+                crate::monitor::MAX_CLOSED,
+            )),
             started: Instant::now(),
             started_wall: SystemTime::now(),
             ws_authorizer: RwLock::new(ws_auth),
@@ -270,6 +277,7 @@ impl Shared {
         }
         clients.insert(conn.cid, conn.clone());
         self.client_count.send_replace(clients.len());
+        self.trim.opened(clients.len());
         true
     }
 
@@ -277,6 +285,8 @@ impl Shared {
         let mut clients = self.clients.lock();
         if clients.remove(&cid).is_some() {
             self.client_count.send_replace(clients.len());
+            let count = self.client_count.subscribe();
+            self.trim.closed(clients.len(), move || *count.borrow());
         }
     }
 
