@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 
@@ -37,9 +36,12 @@ from .signals import GO_NAMES, Trap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only (typing is not imported at run time)
+    import signal
     from typing import Any
 
     from .server import Server  # _new_server imports it
+else:
+    import _signal as signal  # as in fastnats.signals: without the enum wrappers
 
 _DURATION_KEYS = {
     "ping_interval",
