@@ -1,7 +1,8 @@
 """What `python -m fastnats serve` loads before ``Server is ready`` (issue #16): nothing the run
 does not need. typing, dataclasses (and inspect, ast), logging, re, enum, socket, json,
-asyncio, queue and signal's Python wrappers stay out of a plain server's start-up, as do
-fastnats.options (its TypedDicts), fastnats.hooks and the config and monitoring packages.
+asyncio, queue and signal's Python wrappers stay out of a server's start-up, with or without
+a config file, as do fastnats.options (its TypedDicts), fastnats.hooks, the monitoring package
+and (without -c) the config package.
 
 No timing is asserted: the modules are what the start-up cost was made of (benches/README.md,
 "Start-up"). The CLI's own lines skip logging while only fastnats runs; these tests also check
@@ -77,16 +78,34 @@ def _until_ready(args: list[str], env: dict[str, str], cwd: str | None = None) -
         proc.wait(timeout=10)
 
 
-def test_serve_imports_only_what_it_needs() -> None:
+CONFIG = """
+server_name: "s1"
+max_payload: 2MB
+ping_interval: "2m"
+authorization {
+  users = [
+    {user: alice, password: pw, permissions: {publish: ["a.>"], subscribe: ["a.>"]}}
+  ]
+}
+"""
+
+
+@pytest.mark.parametrize("with_config", [False, True], ids=["flags", "config-file"])
+def test_serve_imports_only_what_it_needs(tmp_path: Path, with_config: bool) -> None:
+    args = ["-a", "127.0.0.1", "-p", "-1"]
+    if with_config:
+        (tmp_path / "s.conf").write_text(CONFIG)
+        args += ["-c", str(tmp_path / "s.conf")]
     lines = _until_ready(
-        [sys.executable, "-S", "-X", "importtime", "-m", "fastnats", "serve"]
-        + ["-a", "127.0.0.1", "-p", "-1"],
+        [sys.executable, "-S", "-X", "importtime", "-m", "fastnats", "serve", *args],
         env=_env(),
     )
     imported = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
     imported.discard("imported package")
     assert {"fastnats.runner", "fastnats.server", "fastnats.system"} <= imported, imported
-    loaded = NOT_ON_THE_SERVE_PATH & imported
+    assert ("fastnats.conf.parser" in imported) == with_config
+    not_needed = NOT_ON_THE_SERVE_PATH - ({"fastnats.conf"} if with_config else set())
+    loaded = not_needed & imported
     assert not loaded, f"imported on the way to ready: {sorted(loaded)}"
     assert logged(lines, "INF", "Server is ready"), lines
 

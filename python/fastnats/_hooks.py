@@ -8,7 +8,9 @@ starts without importing :mod:`dataclasses`, :mod:`inspect` or :mod:`typing`.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Mapping
 
 from .errors import FastNatsError
 
@@ -17,7 +19,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .hooks import AuthHook, EventHook
+    # fastnats.hooks' AuthHook and EventHook (that module imports this one)
+    AuthHook = Callable[[dict[str, Any]], Any]
+    EventHook = Callable[[dict[str, Any]], Any]
 
 
 def _load_isawaitable(obj: object) -> bool:
@@ -91,7 +95,6 @@ class HookRunner:
         """One native auth callable: every hook must allow; the last allow's identity wins."""
         if not hooks:
             return None
-        from .hooks import _native_decision
 
         def decide(info: dict[str, Any]) -> bool | dict[str, Any] | None:
             decision: bool | dict[str, Any] | None = None
@@ -121,6 +124,25 @@ class HookRunner:
             loop, self._loop = self._loop, None
         if loop is not None:
             loop.close()
+
+
+def _native_decision(result: Any) -> bool | dict[str, Any] | None:
+    """The hook's answer in the native layer's shape. Permissions pass as given: the engine
+    reads them (and a dict with an unknown key denies the client there, logged)."""
+    if result is None or result is False:
+        return None
+    if result is True:
+        return True
+    if isinstance(result, Mapping):
+        return dict(result)
+    # An AuthResult (not a Mapping) comes from fastnats.hooks, imported by then: read from
+    # sys.modules, as that module imports this one.
+    hooks = sys.modules.get("fastnats.hooks")
+    if hooks is not None and isinstance(result, hooks.AuthResult):
+        if not result.allowed:
+            return None
+        return {"user": result.user, "permissions": result.permissions, "account": result.account}
+    raise TypeError(f"auth hook returned {type(result).__name__}; expected bool or AuthResult")
 
 
 class _NotCallable(FastNatsError, TypeError):

@@ -93,22 +93,6 @@ class AuthResult:
         return cls(False)
 
 
-def _native_decision(result: Any) -> bool | dict[str, Any] | None:
-    """The hook's answer in the native layer's shape. Permissions pass as given: the engine
-    reads them (and a dict with an unknown key denies the client there, logged)."""
-    if isinstance(result, AuthResult):
-        if not result.allowed:
-            return None
-        return {"user": result.user, "permissions": result.permissions, "account": result.account}
-    if result is None or result is False:
-        return None
-    if result is True:
-        return True
-    if isinstance(result, Mapping):
-        return dict(result)
-    raise TypeError(f"auth hook returned {type(result).__name__}; expected bool or AuthResult")
-
-
 @dataclass
 class PluginContext:
     """What a plugin registers its hooks on."""

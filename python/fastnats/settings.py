@@ -13,6 +13,7 @@ command-line values survive reloads.
 
 from __future__ import annotations
 
+from ._record import Record as _Record
 from .errors import ConfigError
 
 TYPE_CHECKING = False
@@ -35,25 +36,6 @@ class SettingsError(ConfigError):
 
     A :class:`fastnats.errors.ConfigError`, so a ``ValueError``, like the config file's own
     :class:`fastnats.conf.ConfigError`."""
-
-
-class _Record:
-    """``==`` and ``repr`` by field, as ``@dataclass`` gave them (:class:`Options` and
-    :class:`Settings` are plain classes: :mod:`dataclasses` imports :mod:`inspect`, a fifth
-    of a server's start-up)."""
-
-    _FIELDS: tuple[str, ...] = ()
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self._FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS)
-        return f"{self.__class__.__qualname__}({fields})"
 
 
 class Options(_Record):
