@@ -1,8 +1,8 @@
 """What `python -m fastnats serve` loads before ``Server is ready`` (issue #16): nothing the run
 does not need. typing, dataclasses (and inspect, ast), logging, re, enum, socket, json,
-asyncio, queue and signal's Python wrappers stay out of a server's start-up, with or without
-a config file, as do fastnats.options (its TypedDicts), fastnats.hooks, the monitoring package
-and (without -c) the config package.
+hashlib (OpenSSL), asyncio, queue and signal's Python wrappers stay out of a server's
+start-up, with or without a config file, as do fastnats.options (its TypedDicts),
+fastnats.hooks, the monitoring package and (without -c) the config package.
 
 No timing is asserted: the modules are what the start-up cost was made of (benches/README.md,
 "Start-up"). The CLI's own lines skip logging while only fastnats runs; these tests also check
@@ -11,6 +11,7 @@ that logging takes over, in the same format, once something uses it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -41,6 +42,7 @@ NOT_ON_THE_SERVE_PATH = {
     "enum",
     "socket",
     "json",
+    "hashlib",
     "asyncio",
     "queue",
     "signal",
@@ -108,6 +110,11 @@ def test_serve_imports_only_what_it_needs(tmp_path: Path, with_config: bool) -> 
     loaded = not_needed & imported
     assert not loaded, f"imported on the way to ready: {sorted(loaded)}"
     assert logged(lines, "INF", "Server is ready"), lines
+    if with_config:  # the digest without hashlib (OpenSSL) is the same
+        digest = hashlib.sha256(CONFIG.encode()).hexdigest()
+        assert logged(
+            lines, "INF", f"Using configuration file: {tmp_path / 's.conf'} (sha256:{digest})"
+        )
 
 
 def test_cli_lines_go_straight_to_the_writer_then_through_logging() -> None:
