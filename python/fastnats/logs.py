@@ -165,6 +165,7 @@ def _native_handler(mod: Any) -> type[logging.Handler]:
                 except Exception:  # noqa: BLE001 - logging's convention for a failing handler
                     self.handleError(record)
 
+        NativeHandler.__qualname__ = "NativeHandler"  # as when it was defined at the top
         _handler_class = NativeHandler
     return _handler_class
 
