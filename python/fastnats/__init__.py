@@ -8,7 +8,7 @@ The message path (parsing, routing, delivery) runs in Rust threads with the GIL 
 this package holds the configuration, the command line and the public API.
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
 from ._fastnats import COMPATIBLE_NATS_VERSION, __version__
 from .errors import (
@@ -20,7 +20,12 @@ from .errors import (
     PluginError,
 )
 
+# typing is not imported at run time (`fastnats serve` starts without it); mypy reads this
+# constant as typing.TYPE_CHECKING.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .hooks import AuthResult, PluginContext
     from .server import Server, default_config
     from .services import Msg, Subscription

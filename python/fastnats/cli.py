@@ -35,12 +35,17 @@ imported lazily so ``--help`` stays instant.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import Any
 
 from .errors import FastNatsError
 from .gocompat import RANGE, SYNTAX, NumError, parse_bool, parse_int, quote
 from .settings import Options
+
+# Annotations only: `fastnats serve` starts without importing typing (mypy reads this
+# constant as typing.TYPE_CHECKING).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 USAGE = """\
 Usage: fastnats [serve] [options]

@@ -15,11 +15,11 @@ writes them, so harnesses that wait for them work unchanged.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import struct
 import sys
+
+# json (the ports file) and socket (the interface list) are imported where they are used:
+# most runs write no ports file.
 
 __all__ = [
     "executable_name",
@@ -88,6 +88,8 @@ def ports_file_path(directory: str) -> str:
 def _ipv4_addresses() -> list[str]:
     """The IPv4 address of each network interface (Linux ioctl), loopback included."""
     import fcntl  # POSIX only; imported here to keep the module importable everywhere
+    import socket
+    import struct
 
     siocgifaddr = 0x8915
     found: list[str] = []
@@ -105,6 +107,8 @@ def _ipv4_addresses() -> list[str]:
 
 
 def _ipv6_addresses() -> list[str]:
+    import socket
+
     found: list[str] = []
     try:
         with open("/proc/net/if_inet6", encoding="ascii") as f:
@@ -146,6 +150,8 @@ def write_ports_file(directory: str, ports: dict[str, list[str]]) -> str:
     """Writes the ports file (``{"nats": [urls], "monitoring": [urls], "cluster": [urls]}``,
     as nats-server's, which leaves out what does not listen) into ``directory``;
     returns its path. Raises OSError."""
+    import json
+
     path = ports_file_path(directory)
     data = json.dumps(ports, separators=(",", ":")).encode()
     _write_atomically(path, data, 0o666)

@@ -31,38 +31,77 @@ debug lines too (nats-server prints trace lines without debug ones).
 from __future__ import annotations
 
 import atexit
-import logging
+import sys
 import threading
-from collections.abc import Mapping
-from typing import Any
 
 from . import _fastnats
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Mapping
+    from typing import Any
+
 TRACE = 5
 """The level of protocol trace lines (``[TRC]``), below DEBUG."""
-logging.addLevelName(TRACE, "TRACE")
 
 LOGGER = "fastnats"
+
+# logging's level numbers (DEBUG, INFO, WARNING, ERROR, CRITICAL: fixed by the language), so
+# that this module needs :mod:`logging` only once something is logged through it.
+_DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = 10, 20, 30, 40, 50
 
 # nats-server's level names (as the CLI and the native writer use them) to logging's.
 _NATIVE_TO_PYTHON = {
     "trace": TRACE,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-    "fatal": logging.CRITICAL,
+    "debug": _DEBUG,
+    "info": _INFO,
+    "warn": _WARNING,
+    "error": _ERROR,
+    "fatal": _CRITICAL,
 }
 _NAMES = {
     "trace": TRACE,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-    "critical": logging.CRITICAL,
-    "fatal": logging.CRITICAL,
+    "debug": _DEBUG,
+    "info": _INFO,
+    "warning": _WARNING,
+    "warn": _WARNING,
+    "error": _ERROR,
+    "critical": _CRITICAL,
+    "fatal": _CRITICAL,
 }
+
+_lock = threading.Lock()
+_logging_ready = False
+_handler: logging.Handler | None = None
+# The CLI's writer (configure()): its minimum level, and whether this process' lines go to
+# it without logging (_direct: nothing but fastnats has imported logging, see configure()).
+_cli_level: int | None = None
+_direct = False
+
+
+def _logging() -> Any:
+    """:mod:`logging`, imported on first use, with the TRACE level registered and, under the
+    CLI, the handler that writes the ``fastnats`` logger's records through the CLI's writer.
+    Everything in fastnats that logs through :mod:`logging` gets it from here."""
+    global _logging_ready, _direct
+    if _logging_ready:
+        return sys.modules["logging"]
+    import logging
+
+    with _lock:
+        if not _logging_ready:
+            logging.addLevelName(TRACE, "TRACE")
+            if _cli_level is not None:
+                _install_handler(logging)
+            _direct = False
+            _logging_ready = True
+    return logging
+
+
+def logger(name: str) -> logging.Logger:
+    """``logging.getLogger(name)`` (see :func:`_logging`)."""
+    return _logging().getLogger(name)  # type: ignore[no-any-return]
 
 
 def engine_level(level: str | int) -> str:
@@ -93,18 +132,12 @@ def set_engine_level(level: str | int) -> None:
 
 
 # The CLI: nats-server's format -------------------------------------------------------------
-class NativeHandler(logging.Handler):
-    """Writes records through the engine's writer, in nats-server's format (the CLI's)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = self.format(record)
-            area = record.name.split(".", 2)[1] if record.name.count(".") else "server"
-            if area not in ("server", "auth", "hooks", "trace"):
-                area = "server"
-            _fastnats.log(_native_name(record.levelno), message, area)
-        except Exception:  # noqa: BLE001 - logging's own convention for a failing handler
-            self.handleError(record)
+def _write(name: str, levelno: int, message: str) -> None:
+    """A record of logger ``name`` through the engine's writer (the CLI's)."""
+    area = name.split(".", 2)[1] if name.count(".") else "server"
+    if area not in ("server", "auth", "hooks", "trace"):
+        area = "server"
+    _fastnats.log(_native_name(levelno), message, area)
 
 
 def _native_name(levelno: int) -> str:
@@ -114,7 +147,45 @@ def _native_name(levelno: int) -> str:
     return "fatal"
 
 
-_handler: NativeHandler | None = None
+_handler_class: type[logging.Handler] | None = None
+
+
+def _native_handler(mod: Any) -> type[logging.Handler]:
+    """:class:`NativeHandler`, defined once :mod:`logging` (``mod``) is imported."""
+    global _handler_class
+    if _handler_class is None:
+
+        class NativeHandler(mod.Handler):  # type: ignore[misc]
+            """Writes records through the engine's writer, in nats-server's format (the
+            CLI's)."""
+
+            def emit(self, record: logging.LogRecord) -> None:
+                try:
+                    _write(record.name, record.levelno, self.format(record))
+                except Exception:  # noqa: BLE001 - logging's convention for a failing handler
+                    self.handleError(record)
+
+        NativeHandler.__qualname__ = "NativeHandler"  # as when it was defined at the top
+        _handler_class = NativeHandler
+    return _handler_class
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NativeHandler":  # built on first use, like the rest of the logging side
+        return _native_handler(_logging())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _install_handler(mod: Any) -> None:
+    """The CLI's handler on the ``fastnats`` logger (once), at the CLI's level."""
+    global _handler
+    logger = mod.getLogger(LOGGER)
+    if _handler is None:
+        _handler = _native_handler(mod)()
+        logger.addHandler(_handler)
+    # The writer is the CLI's only destination: records do not go on to the root logger.
+    logger.propagate = False
+    logger.setLevel(_cli_level)
 
 
 def level_of(logging: Mapping[str, Any]) -> str:
@@ -125,10 +196,15 @@ def level_of(logging: Mapping[str, Any]) -> str:
     return "info"
 
 
-def configure(logging_settings: Mapping[str, Any]) -> None:
+def configure(logging_settings: Mapping[str, Any], *, direct: bool = False) -> None:
     """The CLI's logging: the engine's writer at the configured destination, and the
-    ``fastnats`` logger writing through it; raises OSError."""
-    global _handler
+    ``fastnats`` logger writing through it; raises OSError.
+
+    ``direct``: no code but fastnats' runs in this process (no auth hook, no plugin), so
+    while nothing has imported :mod:`logging` the CLI's own lines go straight to the writer,
+    as the handler would write them; the first import through :func:`_logging` (or any
+    line logged after something imported it) installs the handler as usual."""
+    global _cli_level, _direct
     kwargs: dict[str, Any] = {}
     if logging_settings.get("logfile"):
         kwargs["file"] = str(logging_settings["logfile"])
@@ -140,13 +216,13 @@ def configure(logging_settings: Mapping[str, Any]) -> None:
         kwargs["remote_syslog"] = str(logging_settings["remote_syslog"])
     level = level_of(logging_settings)
     _fastnats.configure_logging(level, bool(logging_settings.get("logtime", True)), **kwargs)
-    logger = logging.getLogger(LOGGER)
-    if _handler is None:
-        _handler = NativeHandler()
-        logger.addHandler(_handler)
-    # The writer is the CLI's only destination: records do not go on to the root logger.
-    logger.propagate = False
-    logger.setLevel(_NATIVE_TO_PYTHON[level])
+    with _lock:
+        _cli_level = _NATIVE_TO_PYTHON[level]
+        _direct = direct and not _logging_ready and "logging" not in sys.modules
+        if _logging_ready:
+            _install_handler(sys.modules["logging"])  # a reload: the level may change
+    if not _direct:
+        _logging()
 
 
 def output_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
@@ -172,7 +248,14 @@ def reopen() -> None:
 def log(level: str, message: str, area: str = "server") -> None:
     """Logs ``message`` on ``fastnats.<area>`` at a nats-server level name (``"info"``,
     ``"warn"``, ``"fatal"``, ...)."""
-    logging.getLogger(f"{LOGGER}.{area}").log(_NATIVE_TO_PYTHON[level], message)
+    levelno = _NATIVE_TO_PYTHON[level]
+    if _direct and "logging" not in sys.modules:
+        # What the CLI's handler would write (the logger's level, then the record's name and
+        # level), without importing logging.
+        if _cli_level is not None and levelno >= _cli_level:
+            _write(f"{LOGGER}.{area}", levelno, message)
+        return
+    _logging().getLogger(f"{LOGGER}.{area}").log(levelno, message)
 
 
 def info(message: str) -> None:
@@ -213,6 +296,7 @@ class _Bridge:
         with self._lock:
             self._users += 1
             if self._thread is None and _fastnats.logs_queued():
+                _logging()  # embedded: the TRACE level's name before the first line
                 self._stopping.clear()
                 self._thread = threading.Thread(target=self._run, name="fastnats-logs", daemon=True)
                 self._thread.start()
@@ -243,6 +327,9 @@ class _Bridge:
 
 def deliver(batch: list[tuple[int, str, str]]) -> None:
     """Hands engine lines ``(levelno, area, message)`` to ``fastnats.<area>``."""
+    if not batch:
+        return
+    logging = _logging()
     for levelno, area, message in batch:
         logger = logging.getLogger(f"{LOGGER}.{area}")
         if logger.isEnabledFor(levelno):
@@ -260,3 +347,7 @@ attach = _bridge.attach
 detach = _bridge.detach
 # A daemon thread must not be inside native code when the interpreter finalizes.
 atexit.register(_bridge.stop)
+
+
+if "logging" in sys.modules:  # already paid for: the level name is there from the start
+    _logging()

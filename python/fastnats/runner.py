@@ -26,18 +26,22 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
 
 from . import files, logs
 from .gocompat import format_float
 from .settings import Options, Settings, SettingsError, load_settings, server_kwargs
 from .signals import GO_NAMES, Trap
 
-if TYPE_CHECKING:  # annotations only: _new_server imports it
-    from .server import Server
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only (typing is not imported at run time)
+    import signal
+    from typing import Any
+
+    from .server import Server  # _new_server imports it
+else:
+    import _signal as signal  # as in fastnats.signals: without the enum wrappers
 
 _DURATION_KEYS = {
     "ping_interval",
@@ -52,12 +56,18 @@ def _print_error(message: str) -> None:
     print(f"fastnats: {message}", file=sys.stderr)
 
 
+def _only_fastnats(settings: Settings) -> bool:
+    """Whether no user code runs in this process (no auth hook, no plugin): then the CLI's
+    lines need not go through :mod:`logging` (see :func:`fastnats.logs.configure`)."""
+    return not settings.misc.get("auth_hook") and not settings.misc.get("plugins")
+
+
 def _new_server(settings: Settings) -> Server:
     """The server, with the Python hooks the settings name (``auth_hook``, ``plugins``).
 
     A hook that can not be imported or a plugin that is missing or fails is a
     :class:`SettingsError` (one line, exit code 1)."""
-    from .hooks import PluginError
+    from .errors import PluginError
     from .server import Server
 
     try:
@@ -95,7 +105,7 @@ def run(opts: Options) -> int:
         _print_error(str(e))
         return 1
     try:
-        logs.configure(settings.logging)
+        logs.configure(settings.logging, direct=_only_fastnats(settings))
     except (OSError, ValueError) as e:
         _print_error(f"error setting up logging: {e}")
         return 1
@@ -394,7 +404,7 @@ class _Process:
             logs.warn(warning)
         if logs.output_changed(old.logging, new.logging):
             try:
-                logs.configure(new.logging)
+                logs.configure(new.logging, direct=_only_fastnats(new))
             except (OSError, ValueError) as e:
                 logs.error(f"Failed to reload logging: {e}")
         self.reload_files(old, new)

@@ -11,19 +11,25 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 from . import _fastnats, logs
+from ._hooks import HookRunner, check_callable
+from ._options import DEFAULT, MONITORING_OPTIONS, check_options
 from .errors import BindError, ConfigError, NoRespondersError
-from .hooks import AuthHook, EventHook, HookRunner, PluginContext, check_callable, load_plugins
-from .options import DEFAULT, MONITORING_OPTIONS, ServerOptions, check_options
-from .services import Handler, Msg, Subscription, batch_callback
+from .services import Msg, Subscription, batch_callback
 from .tls import apply_tls_defaults, normalize_tls
 
+# Names for annotations only: a server starts without importing typing (mypy reads this
+# constant as typing.TYPE_CHECKING).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from types import TracebackType
+    from typing import Any
+
     from typing_extensions import Unpack
+
+    from .hooks import AuthHook, EventHook
 
     # the monitor package is imported only when monitoring is used
     from .monitor import Monitor
@@ -35,8 +41,10 @@ if TYPE_CHECKING:
         LeafNodeOptions,
         ReloadOptions,
         ResolverOptions,
+        ServerOptions,
         WebsocketOptions,
     )
+    from .services import Handler
     from .system import SystemServices
 
 
@@ -335,14 +343,24 @@ class Server:
         ):
             if hook is not None:
                 check_callable(hook, parameter)
-        ctx = PluginContext()
-        if auth is not None:
-            ctx.add_auth_hook(auth)
-        if on_connect is not None:
-            ctx.add_on_connect(on_connect)
-        if on_disconnect is not None:
-            ctx.add_on_disconnect(on_disconnect)
-        load_plugins(plugins, ctx)
+        plugin_names = list(plugins)
+        auth_hooks: list[AuthHook] = []
+        on_connect_hooks: list[EventHook] = []
+        on_disconnect_hooks: list[EventHook] = []
+        if plugin_names or auth is not None or on_connect is not None or on_disconnect is not None:
+            # fastnats.hooks (dataclasses, inspect) only when there are hooks to gather.
+            from .hooks import PluginContext, load_plugins
+
+            ctx = PluginContext()
+            if auth is not None:
+                ctx.add_auth_hook(auth)
+            if on_connect is not None:
+                ctx.add_on_connect(on_connect)
+            if on_disconnect is not None:
+                ctx.add_on_disconnect(on_disconnect)
+            load_plugins(plugin_names, ctx)
+            auth_hooks, on_connect_hooks = ctx.auth_hooks, ctx.on_connect
+            on_disconnect_hooks = ctx.on_disconnect
         self._hooks = HookRunner()
         # Monitoring lives in Python (fastnats.monitor): not options of the native server.
         self._http_host: str | None = self._options.get("http_host")
@@ -352,9 +370,9 @@ class Server:
         self._monitor_listener: MonitorListener | None = None
         self._native = _fastnats.NativeServer(
             _native_options(self._options),
-            auth_hook=self._hooks.auth(ctx.auth_hooks),
-            on_connect=self._hooks.events(ctx.on_connect),
-            on_disconnect=self._hooks.events(ctx.on_disconnect),
+            auth_hook=self._hooks.auth(auth_hooks),
+            on_connect=self._hooks.events(on_connect_hooks),
+            on_disconnect=self._hooks.events(on_disconnect_hooks),
         )
         self._stopped = threading.Event()
         # In-process subscriptions, kept alive until they end (see fastnats.services).
@@ -377,6 +395,7 @@ class Server:
         ``file:line:column``; what nats-server warns about (an integer where a duration
         belongs) is a ``UserWarning``.
         """
+        from .options import ServerOptions
         from .settings import Options, load_settings, server_kwargs
 
         for name in overrides:  # before the file is read, as for any unknown keyword

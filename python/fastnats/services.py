@@ -10,16 +10,16 @@ network members, headers, no-responders.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from . import logs
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from . import _fastnats
 
 __all__ = ["Msg", "Subscription", "parse_headers"]
-
-_log = logging.getLogger("fastnats.hooks")
 
 
 class Msg:
@@ -63,9 +63,20 @@ class Msg:
         )
 
 
-Handler = Callable[[Msg], Any]
-"""A plain or ``async def`` function of a :class:`Msg`; returning ``bytes`` or ``str``
-answers a request (publishes to the message's reply subject)."""
+if TYPE_CHECKING:
+    Handler = Callable[[Msg], Any]
+    """A plain or ``async def`` function of a :class:`Msg`; returning ``bytes`` or ``str``
+    answers a request (publishes to the message's reply subject)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Handler":  # built on first use: a server starts without importing typing
+        from collections.abc import Callable
+        from typing import Any
+
+        globals()["Handler"] = handler = Callable[[Msg], Any]
+        return handler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_headers(block: bytes) -> dict[str, str]:
@@ -143,7 +154,9 @@ def batch_callback(
             try:
                 answer = call(handler, msg)
             except Exception:
-                _log.exception("subscription handler failed on %r", subject)
+                logs.logger("fastnats.hooks").exception(
+                    "subscription handler failed on %r", subject
+                )
                 continue
             if reply and answer is not None:
                 if isinstance(answer, str):

@@ -13,10 +13,13 @@ command-line values survive reloads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
+from ._record import Record as _Record
 from .errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 DEFAULT_LAME_DUCK_DURATION = 120.0
 DEFAULT_LAME_DUCK_GRACE_PERIOD = 10.0
@@ -36,61 +39,113 @@ class SettingsError(ConfigError):
     :class:`fastnats.conf.ConfigError`."""
 
 
-@dataclass
-class Options:
+class Options(_Record):
     """What the command line asked for (:func:`fastnats.cli.parse_args` fills it in).
 
     ``server``, ``logging`` and ``misc`` hold only the flags that were given, with the key
     names of :class:`fastnats.conf.ServerConfig` (so they can be laid over a config file).
     ``server["port"]`` is the port as written: ``-1`` random, ``0`` nats-server's default.
+
+    ``unsupported``: one message per flag that switches on something fastnats does not have.
+    ``tls``: the ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``,
+    ``key_file``, ``ca_file``; they replace the file's TLS settings (see
+    :func:`merge_tls_flags`). ``auth``: ``--user``/``--pass``/``--auth`` as
+    ``user``/``password``/``token`` (only those given non-empty, as nats-server merges them):
+    laid over the file's ``authorization``. ``jetstream``: ``-js``/``--jetstream`` (None: not
+    given). ``store_dir``: ``-sd``/``--store_dir`` (None: not given; see
+    :func:`merge_jetstream_flags`). ``cluster_listen``: ``--cluster``/``--cluster_listen``
+    (None: not given; see :func:`merge_cluster_flags`). ``routes``: ``--routes`` as given, a
+    comma-separated list (None: not given). ``cluster``: ``--cluster_name``,
+    ``--cluster_advertise``, ``--no_advertise``, ``--connect_retries`` given, as ``name``,
+    ``advertise``, ``no_advertise``, ``connect_retries``.
     """
 
-    server: dict[str, Any] = field(default_factory=dict)
-    logging: dict[str, Any] = field(default_factory=dict)
-    misc: dict[str, Any] = field(default_factory=dict)
-    config_file: str | None = None
-    check_config: bool = False
-    signal: str | None = None
-    show_help: bool = False
-    show_version: bool = False
-    unsupported: list[str] = field(default_factory=list)
-    """One message per flag that switches on something fastnats does not have."""
-    tls: dict[str, Any] = field(default_factory=dict)
-    """The ``--tls*`` flags given: ``tls``, ``verify`` (bools), ``cert_file``, ``key_file``,
-    ``ca_file``; they replace the file's TLS settings (see :func:`merge_tls_flags`)."""
-    show_tls_help: bool = False
-    auth: dict[str, str] = field(default_factory=dict)
-    """``--user``/``--pass``/``--auth`` as ``user``/``password``/``token`` (only those given
-    non-empty, as nats-server merges them): laid over the file's ``authorization``."""
-    jetstream: bool | None = None
-    """``-js``/``--jetstream`` (None: not given)."""
-    store_dir: str | None = None
-    """``-sd``/``--store_dir`` (None: not given). See :func:`merge_jetstream_flags`."""
-    cluster_listen: str | None = None
-    """``--cluster``/``--cluster_listen`` (None: not given). See :func:`merge_cluster_flags`."""
-    routes: str | None = None
-    """``--routes`` as given, a comma-separated list (None: not given)."""
-    cluster: dict[str, Any] = field(default_factory=dict)
-    """``--cluster_name``, ``--cluster_advertise``, ``--no_advertise``, ``--connect_retries``
-    given, as ``name``, ``advertise``, ``no_advertise``, ``connect_retries``."""
+    _FIELDS = (
+        "server",
+        "logging",
+        "misc",
+        "config_file",
+        "check_config",
+        "signal",
+        "show_help",
+        "show_version",
+        "unsupported",
+        "tls",
+        "show_tls_help",
+        "auth",
+        "jetstream",
+        "store_dir",
+        "cluster_listen",
+        "routes",
+        "cluster",
+    )
+
+    def __init__(
+        self,
+        server: dict[str, Any] | None = None,
+        logging: dict[str, Any] | None = None,
+        misc: dict[str, Any] | None = None,
+        config_file: str | None = None,
+        check_config: bool = False,
+        signal: str | None = None,
+        show_help: bool = False,
+        show_version: bool = False,
+        unsupported: list[str] | None = None,
+        tls: dict[str, Any] | None = None,
+        show_tls_help: bool = False,
+        auth: dict[str, str] | None = None,
+        jetstream: bool | None = None,
+        store_dir: str | None = None,
+        cluster_listen: str | None = None,
+        routes: str | None = None,
+        cluster: dict[str, Any] | None = None,
+    ) -> None:
+        self.server: dict[str, Any] = {} if server is None else server
+        self.logging: dict[str, Any] = {} if logging is None else logging
+        self.misc: dict[str, Any] = {} if misc is None else misc
+        self.config_file = config_file
+        self.check_config = check_config
+        self.signal = signal
+        self.show_help = show_help
+        self.show_version = show_version
+        self.unsupported: list[str] = [] if unsupported is None else unsupported
+        self.tls: dict[str, Any] = {} if tls is None else tls
+        self.show_tls_help = show_tls_help
+        self.auth: dict[str, str] = {} if auth is None else auth
+        self.jetstream = jetstream
+        self.store_dir = store_dir
+        self.cluster_listen = cluster_listen
+        self.routes = routes
+        self.cluster: dict[str, Any] = {} if cluster is None else cluster
 
 
-@dataclass
-class Settings:
+class Settings(_Record):
     """What a fastnats process runs with.
 
     ``server`` are :class:`fastnats.Server` keyword arguments, ``logging`` and ``misc`` use the
-    keys of :class:`fastnats.conf.ServerConfig`.
+    keys of :class:`fastnats.conf.ServerConfig`. ``digest``: sha256 of the config file's bytes
+    (nats-server prints a digest of the parsed file).
     """
 
-    server: dict[str, Any] = field(default_factory=dict)
-    logging: dict[str, Any] = field(default_factory=dict)
-    misc: dict[str, Any] = field(default_factory=dict)
-    config_file: str | None = None
-    digest: str | None = None
-    """sha256 of the config file's bytes (nats-server prints a digest of the parsed file)."""
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    _FIELDS = ("server", "logging", "misc", "config_file", "digest", "warnings", "notes")
+
+    def __init__(
+        self,
+        server: dict[str, Any] | None = None,
+        logging: dict[str, Any] | None = None,
+        misc: dict[str, Any] | None = None,
+        config_file: str | None = None,
+        digest: str | None = None,
+        warnings: list[str] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.server: dict[str, Any] = {} if server is None else server
+        self.logging: dict[str, Any] = {} if logging is None else logging
+        self.misc: dict[str, Any] = {} if misc is None else misc
+        self.config_file = config_file
+        self.digest = digest
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.notes: list[str] = [] if notes is None else notes
 
     @property
     def lame_duck_duration(self) -> float:
@@ -101,12 +156,26 @@ class Settings:
         return float(self.misc.get("lame_duck_grace_period", DEFAULT_LAME_DUCK_GRACE_PERIOD))
 
 
-def _digest(path: str) -> str | None:
+def _sha256() -> Callable[[bytes], Any]:
+    """CPython's own SHA-256 (``_sha2``, ``_sha256`` before 3.12): :mod:`hashlib` would load
+    OpenSSL's libcrypto for this one digest, about 4 MiB resident and 2 ms of start-up.
+    The same digest; hashlib where neither module exists."""
+    for name in ("_sha2", "_sha256"):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        sha256: Callable[[bytes], Any] = module.sha256
+        return sha256
     import hashlib
 
+    return hashlib.sha256
+
+
+def _digest(path: str) -> str | None:
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            return str(_sha256()(f.read()).hexdigest())
     except OSError:
         return None
 

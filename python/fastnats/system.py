@@ -28,17 +28,17 @@ publishes the connect/disconnect and account connection events.
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
-from . import _fastnats
+from . import _fastnats, logs
 from .services import Msg, batch_callback
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from .monitor import Monitor
 
 __all__ = ["STATSZ_FIRST", "STATSZ_INTERVAL", "SystemServices"]
@@ -46,8 +46,6 @@ __all__ = ["STATSZ_FIRST", "STATSZ_INTERVAL", "SystemServices"]
 # nats-server's statsz heartbeat: the first after 250 ms, doubling up to `statsHBInterval`.
 STATSZ_FIRST = 0.25
 STATSZ_INTERVAL = 10.0
-
-_log = logging.getLogger("fastnats.system")
 
 _SERVER_Z = frozenset(
     {"VARZ", "CONNZ", "ROUTEZ", "LEAFZ", "SUBSZ", "HEALTHZ", "STATSZ", "IDZ", "ACCOUNTZ", "JSZ"}
@@ -114,7 +112,7 @@ class SystemServices:
             except RuntimeError:
                 return  # the server stopped
             except Exception:  # noqa: BLE001 - one failed tick must not end the heartbeat
-                _log.exception("statsz heartbeat failed")
+                logs.logger("fastnats.system").exception("statsz heartbeat failed")
 
     # one request ---------------------------------------------------------------------------
     def _handle(self, msg: Msg) -> bytes | None:
@@ -139,6 +137,8 @@ class SystemServices:
     ) -> bytes | None:
         options: dict[str, Any] = {}
         if body.strip():
+            import json
+
             try:
                 options = json.loads(body)
                 if not isinstance(options, dict):

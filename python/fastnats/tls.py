@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from .errors import ConfigError
 from .gocompat import format_float
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["DEFAULT_TLS_TIMEOUT", "normalize_tls", "apply_tls_defaults", "tls_changes"]
 

@@ -36,11 +36,13 @@ import refers to are checked here, as nats-server's parser does.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .nodes import used_as_variable
 from .units import go_quote, go_type, parse_duration
 from .users import BlockParser, Report, go_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = ["RESERVED_ACCOUNT", "parse_accounts", "users_conflict"]
 

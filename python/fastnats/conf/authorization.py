@@ -18,10 +18,12 @@ subjects that do not parse) are the engine's, checked when the server is built (
 
 from __future__ import annotations
 
-from typing import Any
-
 from .units import parse_duration
 from .users import BlockParser, Report, go_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = ["parse_authorization"]
 

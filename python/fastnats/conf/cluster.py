@@ -45,14 +45,16 @@ a flag or ``Server(cluster=...)``. ``permissions``, ``accounts`` (pinned account
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..gocompat import url_parse
 from .authorization import parse_authorization
 from .listener import MAX_PORT, ListenerBlock, Report
 from .nodes import used_as_variable
 from .tls import parse_tls
 from .units import go_quote, go_type, parse_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = ["ClusterParser", "ROUTE_MAX_PING_INTERVAL", "UNSUPPORTED_CLUSTER", "check_route_url"]
 

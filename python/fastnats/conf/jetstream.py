@@ -36,15 +36,21 @@ does not reject unknown fields. Other keys are ``unknown field``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ..gocompat import NumError, parse_int
 from .nodes import used_as_variable
 from .units import go_quote, go_type, parse_duration
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
+
 __all__ = ["JetStreamParser", "UNSUPPORTED_JETSTREAM", "NATS_SYNC_INTERVAL"]
 
-Report = Callable[[Any, "str | int", str], None]
+if TYPE_CHECKING:
+    Report = Callable[[Any, "str | int", str], None]
+else:  # the same alias without importing typing for Any
+    Report = Callable[[object, "str | int", str], None]
 """``report(container, key, message)``: an error (or a warning) at ``container[key]``."""
 
 NATS_SYNC_INTERVAL = 120.0

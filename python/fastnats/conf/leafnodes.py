@@ -53,11 +53,7 @@ what fastnats does. Whether the accounts named exist is checked when the server 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
-import re
-from typing import Any
 
 from ..gocompat import quote, url_parse
 from .cluster import check_route_url
@@ -66,6 +62,10 @@ from .nodes import used_as_variable
 from .tls import parse_tls
 from .units import go_quote, go_type, parse_duration
 from .users import go_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = [
     "LeafNodesParser",
@@ -182,6 +182,9 @@ def _crc16(data: bytes) -> int:
 def is_user_seed(text: str) -> bool:
     """Whether ``text`` is a user nkey seed (``SU...``), as nats-server's
     ``nkeys.DecodeSeed`` with the user prefix checks it."""
+    import base64
+    import binascii
+
     padded = text + "=" * (-len(text) % 8)
     try:
         raw = base64.b32decode(padded.encode("ascii"))
@@ -216,6 +219,8 @@ def _redacted(url: str) -> str:
         return url
     if parsed.password is None:
         return url
+    import re
+
     return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1xxxxx@", url, count=1)
 
 

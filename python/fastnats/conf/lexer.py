@@ -28,9 +28,14 @@ corners:
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import NamedTuple
 
-from .errors import ConfigError, Position
+from .errors import ConfigError, Position, named_tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    NamedTuple = object  # see fastnats.conf.errors.named_tuple
 
 EOF = ""
 
@@ -81,12 +86,14 @@ def _describe(ch: str) -> str:
     return f"'{ch}'"
 
 
+@named_tuple
 class Key(NamedTuple):
     name: str
     position: Position
     include: bool  # the ``include`` keyword (a bare key followed by whitespace)
 
 
+@named_tuple
 class Token(NamedTuple):
     kind: str
     value: str  # the text (escapes applied for strings; the name for variables)

@@ -6,13 +6,19 @@ as nats-server reads them in each of those blocks."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .units import go_quote, go_type, parse_duration, parse_listen
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
+
 __all__ = ["ListenerBlock", "MAX_PORT", "Report"]
 
-Report = Callable[[Any, "str | int", str], None]
+if TYPE_CHECKING:
+    Report = Callable[[Any, "str | int", str], None]
+else:  # the same alias without importing typing for Any
+    Report = Callable[[object, "str | int", str], None]
 """``report(container, key, message)``: an error (or a warning) at ``container[key]``."""
 
 MAX_PORT = 65535

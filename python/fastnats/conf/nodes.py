@@ -8,12 +8,19 @@ Both compare equal to plain dicts and lists.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import Position
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
-class ConfigDict(dict[str, Any]):
+    _Dict = dict[str, Any]
+    _List = list[Any]
+else:
+    _Dict, _List = dict, list  # the same bases at run time
+
+
+class ConfigDict(_Dict):
     """A config map. ``positions[key]`` is where the key was written; ``used`` holds the keys
     that some ``$variable`` referred to."""
 
@@ -31,7 +38,7 @@ class ConfigDict(dict[str, Any]):
         self.used.discard(key)
 
 
-class ConfigList(list[Any]):
+class ConfigList(_List):
     """A config array. ``positions[i]`` is where element ``i`` starts."""
 
     __slots__ = ("positions",)

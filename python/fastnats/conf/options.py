@@ -65,11 +65,9 @@ carries them all in ``errors``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
+from .._record import Record
 from ..gocompat import NumError, atoi
 from .accounts import parse_accounts, users_conflict
 from .authorization import conflicts, parse_authorization
@@ -83,19 +81,33 @@ from .tls import parse_tls
 from .units import format_duration, go_quote, parse_duration
 from .websocket import WebsocketParser
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
+
 __all__ = ["ServerConfig", "config_from_dict", "load_config", "UNSUPPORTED"]
 
 
-@dataclass
-class ServerConfig:
+class ServerConfig(Record):
     """fastnats settings read from a config file (see the module docstring)."""
 
-    server: dict[str, Any] = field(default_factory=dict)
-    logging: dict[str, Any] = field(default_factory=dict)
-    misc: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    source: str | None = None
+    _FIELDS = ("server", "logging", "misc", "warnings", "notes", "source")
+
+    def __init__(
+        self,
+        server: dict[str, Any] | None = None,
+        logging: dict[str, Any] | None = None,
+        misc: dict[str, Any] | None = None,
+        warnings: list[str] | None = None,
+        notes: list[str] | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.server: dict[str, Any] = {} if server is None else server
+        self.logging: dict[str, Any] = {} if logging is None else logging
+        self.misc: dict[str, Any] = {} if misc is None else misc
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.notes: list[str] = [] if notes is None else notes
+        self.source = source
 
 
 def load_config(
@@ -557,6 +569,8 @@ class _Mapper:
             "containing dir and type state=[FULL|CACHE])"
         )
         if isinstance(value, str):
+            import re
+
             if re.search(r"(?i)(MEM|MEMORY)\s*", value):
                 self.out.server["resolver"] = {"type": "memory"}
             elif re.search(r"(?i)URL", value):
@@ -721,7 +735,8 @@ class _Mapper:
         self.out.notes.append(f"{self.where(key)}{key} is ignored by fastnats")
 
 
-_Handler = Callable[[_Mapper, str, Any], None]
+if TYPE_CHECKING:
+    _Handler = Callable[[_Mapper, str, Any], None]
 
 # config key (lower case) -> (handler, canonical name)
 _TABLE: dict[str, tuple[_Handler, str]] = {

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from ..gocompat import INT64_MAX, INT64_MIN
 from . import lexer as lx
@@ -34,6 +33,10 @@ from .errors import ConfigError, Position
 from .lexer import Lexer, Token
 from .nodes import ConfigDict, ConfigList
 from .units import apply_size_suffix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = ["load", "loads"]
 

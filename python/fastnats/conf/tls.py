@@ -28,14 +28,20 @@ name the file; ``-t`` builds the server, so it reports them too).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .nodes import used_as_variable
 from .units import go_quote, go_type, parse_duration
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
+
 __all__ = ["parse_tls", "UNSUPPORTED_TLS"]
 
-Report = Callable[[Any, "str | int", str], None]
+if TYPE_CHECKING:
+    Report = Callable[[Any, "str | int", str], None]
+else:  # the same alias without importing typing for Any
+    Report = Callable[[object, "str | int", str], None]
 """``report(container, key, message)``: an error at ``container[key]``."""
 
 UNSUPPORTED_TLS: dict[str, str] = {

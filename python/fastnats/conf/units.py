@@ -13,11 +13,13 @@ config modules that import it from here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import gocompat
 from ..gocompat import INT64_MAX, INT64_MIN
 from ..gocompat import quote as go_quote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = [
     "SIZE_SUFFIXES",

@@ -47,12 +47,14 @@ server is built (``-t`` included), with nats-server's messages.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .listener import ListenerBlock, Report
 from .nodes import used_as_variable
 from .tls import parse_tls
 from .units import go_quote, go_type, parse_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: a server starts without importing typing
+    from typing import Any
 
 __all__ = ["WebsocketParser", "ORIGIN_KEYS", "Report"]
 
