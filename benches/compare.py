@@ -19,7 +19,10 @@ and writes everything as JSON under benches/results/ (gitignored).
 Servers get their options on the command line (``-a 127.0.0.1 -p PORT``); a workload that needs
 more (the two accounts of ``2 accounts pubsub``) carries a nats-server config file, written to a
 temporary directory and passed to every server as ``-c FILE`` (kept when a run failed, for the
-repro command).
+repro command). The ``tls ...`` workloads add a ``tls {}`` block to it with a server certificate
+for 127.0.0.1 that ``openssl`` makes in that directory (a throwaway CA, ECDSA P-256); the
+generator connects with ``--tls-ca`` (INFO in the clear, then the TLS handshake, nats-server's
+default).
 
 Standard library only; Linux only (/proc, taskset).
 """
@@ -79,6 +82,8 @@ class Workload:
     timeout: float = 60.0
     # nats-server config file text, given to every server with -c (the same file for all).
     config: str | None = None
+    # TLS on every connection: the config gets a `tls {}` block, the generator `--tls-ca`.
+    tls: bool = False
 
 
 # Two accounts with one user each, for `2 accounts pubsub` (loadgen pubsub2: pair 1 logs in
@@ -208,6 +213,46 @@ def workloads(quick: bool) -> list[Workload]:
             "manysubs",
             {"size": 16, "nsubs": nsubs, "count": ms_count},
             kind="manysubs",
+        )
+    )
+    # TLS: the same flows with every connection encrypted (INFO in the clear, then the
+    # handshake: nats-server's default); a quarter of the plain runs' counts (the generator
+    # encrypts and decrypts too).
+    tb, tc = budget // 4, cap // 4
+    for s in [128] if quick else [128, 16 * KIB]:
+        w.append(
+            Workload(
+                f"tls pub {size_label(s)}",
+                "pub",
+                {"size": s, "count": flow_count(s, tb, tc)},
+                tls=True,
+            )
+        )
+    for s in [128, 16 * KIB]:
+        w.append(
+            Workload(
+                f"tls pubsub 1:1 {size_label(s)}",
+                "pubsub",
+                {"size": s, "count": flow_count(s, tb, tc)},
+                tls=True,
+            )
+        )
+    if not quick:
+        w.append(
+            Workload(
+                "tls fan-out 1→4 128B",
+                "fanout",
+                {"size": 128, "subs": 4, "count": flow_count(128, tb // 4, tc // 4)},
+                tls=True,
+            )
+        )
+    w.append(
+        Workload(
+            "tls req/reply 16B",
+            "reqrep",
+            {"size": 16, "count": rr_count, "warmup": 1000},
+            kind="latency",
+            tls=True,
         )
     )
     w.append(
@@ -486,16 +531,60 @@ class RunningServer:
 _config_dir: Path | None = None
 
 
-def config_file(w: Workload) -> Path | None:
-    """The workload's server config, written once into this run's temporary directory."""
+def work_dir() -> Path:
+    """This run's temporary directory (configs, certificates)."""
     global _config_dir
-    if w.config is None:
-        return None
     if _config_dir is None:
         _config_dir = Path(tempfile.mkdtemp(prefix="fastnats-compare-"))
-    path = _config_dir / (re.sub(r"[^A-Za-z0-9]+", "-", w.name).strip("-") + ".conf")
+    return _config_dir
+
+
+def tls_files() -> dict[str, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost signed by it (ECDSA
+    P-256, 30 days), made once per run with the openssl command: ``ca``, ``cert``, ``key``."""
+    d = work_dir()
+    files = {"ca": d / "ca.pem", "cert": d / "server-cert.pem", "key": d / "server-key.pem"}
+    if files["cert"].exists():
+        return files
+    if shutil.which("openssl") is None:
+        sys.exit("the tls workloads need the openssl command to make a certificate")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    ca_key, csr, ext = d / "ca-key.pem", d / "server.csr", d / "server-ext.cnf"
+    ext.write_text(
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
+    )
+    quiet = {"check": True, "capture_output": True}
+    subprocess.run(
+        ["openssl", "req", "-x509", *ec, "-keyout", str(ca_key), "-out", str(files["ca"]),
+         "-days", "30", "-subj", "/CN=fastnats bench CA"],
+        **quiet,
+    )  # fmt: skip
+    subprocess.run(
+        ["openssl", "req", *ec, "-keyout", str(files["key"]), "-out", str(csr),
+         "-subj", "/CN=localhost"],
+        **quiet,
+    )  # fmt: skip
+    subprocess.run(
+        ["openssl", "x509", "-req", "-in", str(csr), "-CA", str(files["ca"]),
+         "-CAkey", str(ca_key), "-CAcreateserial", "-days", "30", "-extfile", str(ext),
+         "-out", str(files["cert"])],
+        **quiet,
+    )  # fmt: skip
+    return files
+
+
+def config_file(w: Workload) -> Path | None:
+    """The workload's server config, written once into this run's temporary directory."""
+    if w.config is None and not w.tls:
+        return None
+    text = w.config or ""
+    if w.tls:
+        f = tls_files()
+        text += f'tls {{\n  cert_file: "{f["cert"]}"\n  key_file: "{f["key"]}"\n}}\n'
+    path = work_dir() / (re.sub(r"[^A-Za-z0-9]+", "-", w.name).strip("-") + ".conf")
     if not path.exists():
-        path.write_text(w.config)
+        path.write_text(text)
     return path
 
 
@@ -508,6 +597,8 @@ def loadgen_argv(w: Workload, port: int, pinned: bool) -> list[str]:
     argv = [str(LOADGEN), w.mode, "--addr", f"127.0.0.1:{port}", "--timeout", str(w.timeout)]
     for k, v in w.args.items():
         argv += [f"--{k}", str(v)]
+    if w.tls:
+        argv += ["--tls-ca", str(tls_files()["ca"])]
     return (["taskset", "-c", GEN_CORE] if pinned else []) + argv
 
 

@@ -56,7 +56,7 @@ fn read_until(
         let mut pings = 0;
         let mut fail: Option<String> = None;
         c.reader
-            .read_some(&c.sock, |op| match op {
+            .read_some(&mut c.sock, |op| match op {
                 Op::Msg { hdr, body, .. } if fail.is_none() => {
                     match f(hdr, body.unwrap_or_default()) {
                         Ok(d) => done |= d,

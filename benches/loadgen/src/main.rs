@@ -31,12 +31,17 @@
 //! every MS milliseconds during the measured phase and reports the PING/PONG round trips
 //! (`ping_latency_us`): how long a busy publisher makes other connections wait.
 //!
+//! `--tls` makes every connection do the TLS handshake after INFO (the server's certificate
+//! unchecked but its handshake signatures verified); `--tls-ca FILE` (implies `--tls`)
+//! verifies the certificate against that CA for the host of `--addr` (see [`tls`]).
+//!
 //! `--user`/`--pass` log every connection in (CONNECT `"user"`/`"pass"`); `--user2`/`--pass2`
 //! are `pubsub2`'s second pair (default: the first pair's).
 
 mod jetstream;
 mod modes;
 mod report;
+mod tls;
 mod wire;
 
 use std::process::exit;
@@ -56,7 +61,8 @@ static PRINTED: AtomicBool = AtomicBool::new(false);
 
 const USAGE: &str = "usage: loadgen MODE [--addr HOST:PORT] [--sub-addr HOST:PORT]... [--count N] [--size BYTES] [--subs N] \
 [--pubs N] [--nsubs N] [--conns N] [--hold SECS] [--batch N] [--warmup N] [--window BYTES] \
-[--inflight N] [--keys N] [--timeout SECS] [--probe-ms MS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P]
+[--inflight N] [--keys N] [--timeout SECS] [--probe-ms MS] [--tag TEXT] [--user U --pass P] [--user2 U --pass2 P] \
+[--tls] [--tls-ca FILE]
 modes: pub pubsub pubsub2 fanout fanin queue hpub reqrep manysubs idle jspub jsfetch jskvget";
 
 /// The run's parameters (one set for every mode; each mode reads the ones it needs).
@@ -95,6 +101,9 @@ pub struct Params {
     /// connection PINGs the server throughout the measured phase and reports the round trips,
     /// which shows whether a busy publisher starves other connections.
     pub probe_ms: u64,
+    /// `--tls`: TLS on every connection; `tls_ca`: verified against this CA file.
+    pub tls: bool,
+    pub tls_ca: Option<String>,
     pub started: Instant,
 }
 
@@ -170,9 +179,15 @@ fn parse_args() -> Result<Params, String> {
         user2: None,
         pass2: None,
         probe_ms: 0,
+        tls: false,
+        tls_ca: None,
         started: Instant::now(),
     };
     while let Some(flag) = args.next() {
+        if flag == "--tls" {
+            p.tls = true;
+            continue;
+        }
         let val = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let num = || {
             val.parse::<u64>()
@@ -206,6 +221,10 @@ fn parse_args() -> Result<Params, String> {
             "--user2" => p.user2 = Some(val.clone()),
             "--pass2" => p.pass2 = Some(val.clone()),
             "--probe-ms" => p.probe_ms = num()?,
+            "--tls-ca" => {
+                p.tls = true;
+                p.tls_ca = Some(val.clone());
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -239,6 +258,7 @@ fn base_report(p: &Params) -> Report {
         .int("inflight", p.inflight)
         .int("keys", p.keys)
         .int("probe_ms", p.probe_ms)
+        .bool("tls", p.tls)
         .num("timeout", p.timeout.as_secs_f64());
     // The users (never the passwords) of a run that logs in.
     for (key, user) in [("user", &p.user), ("user2", &p.user2)] {
@@ -300,6 +320,12 @@ fn main() {
             exit(2);
         }
     };
+    if p.tls {
+        if let Err(e) = tls::enable(p.tls_ca.as_deref()) {
+            eprintln!("loadgen: {e}");
+            exit(2);
+        }
+    }
     // The watchdog: whatever hangs, the run ends at its deadline with a failure line.
     let wp = p.clone();
     std::thread::spawn(move || {

@@ -1,7 +1,7 @@
 //! The workloads. Each sets up its connections (subscriptions flushed with PING/PONG before any
 //! publish), runs, checks that every expected message arrived, and fills in a [`Report`].
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread;
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::report::{percentiles, Report, Val};
 use crate::wire::{
-    connect_line, hpub_msg, payload, pub_msg, Client, Gate, Hello, Op, PubBuffer, Reader,
+    connect_line, hpub_msg, payload, pub_msg, Client, Conn, Gate, Hello, Op, PubBuffer, Reader,
 };
 use crate::{mark, Params, DELIVERED, SENT};
 
@@ -133,19 +133,22 @@ fn spawn_sub(idx: usize, mut s: Sub, tr: Arc<Tracker>) -> thread::JoinHandle<()>
             let (mut k, mut h, mut pings) = (0u64, 0u64, 0u32);
             let (mut stray, mut stray_first) = (0u64, 0u8);
             let mut err = None;
-            let r = s.client.reader.read_some(&s.client.sock, |op| match op {
-                Op::Msg { first, .. } if tag.is_some_and(|t| t != first) => {
-                    stray += 1;
-                    stray_first = first;
-                }
-                Op::Msg { hdr, .. } => {
-                    k += 1;
-                    h += hdr as u64;
-                }
-                Op::Ping => pings += 1,
-                Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
-                _ => {}
-            });
+            let r = s
+                .client
+                .reader
+                .read_some(&mut s.client.sock, |op| match op {
+                    Op::Msg { first, .. } if tag.is_some_and(|t| t != first) => {
+                        stray += 1;
+                        stray_first = first;
+                    }
+                    Op::Msg { hdr, .. } => {
+                        k += 1;
+                        h += hdr as u64;
+                    }
+                    Op::Ping => pings += 1,
+                    Op::Err(e) => err = Some(String::from_utf8_lossy(e).into_owned()),
+                    _ => {}
+                });
             if k > 0 {
                 mine += k;
                 s.got.fetch_add(k, Relaxed);
@@ -206,7 +209,7 @@ fn spawn_pub(
     thread::spawn(move || {
         start.wait();
         p.buf
-            .send(&p.client.sock, p.count, &SENT, &p.gate)
+            .send(&mut p.client.sock, p.count, &SENT, &p.gate)
             .map_err(|e| format!("publisher {idx} write: {e}"))?;
         p.client
             .flush()
@@ -287,7 +290,7 @@ fn await_remote_interest(p: &Params, publisher: &mut Client, subs: &mut [Client]
                 continue;
             }
             let mut got = false;
-            match s.reader.read_some(&s.sock, |op| {
+            match s.reader.read_some(&mut s.sock, |op| {
                 if let Op::Msg { .. } = op {
                     got = true;
                 }
@@ -801,19 +804,21 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
         let _ = responder.sock.set_read_timeout(None);
         loop {
             let mut pings = 0;
-            let r = responder.reader.read_some(&responder.sock, |op| match op {
-                Op::Msg {
-                    reply: Some(rep), ..
-                } => {
-                    out.extend_from_slice(b"PUB ");
-                    out.extend_from_slice(rep);
-                    out.extend_from_slice(format!(" {}\r\n", reply_body.len()).as_bytes());
-                    out.extend_from_slice(&reply_body);
-                    out.extend_from_slice(b"\r\n");
-                }
-                Op::Ping => pings += 1,
-                _ => {}
-            });
+            let r = responder
+                .reader
+                .read_some(&mut responder.sock, |op| match op {
+                    Op::Msg {
+                        reply: Some(rep), ..
+                    } => {
+                        out.extend_from_slice(b"PUB ");
+                        out.extend_from_slice(rep);
+                        out.extend_from_slice(format!(" {}\r\n", reply_body.len()).as_bytes());
+                        out.extend_from_slice(&reply_body);
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    Op::Ping => pings += 1,
+                    _ => {}
+                });
             for _ in 0..pings {
                 out.extend_from_slice(b"PONG\r\n");
             }
@@ -847,11 +852,13 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
         let mut got = 0u64;
         while got == 0 {
             let mut pings = 0;
-            let res = requester.reader.read_some(&requester.sock, |op| match op {
-                Op::Msg { .. } => got += 1,
-                Op::Ping => pings += 1,
-                _ => {}
-            });
+            let res = requester
+                .reader
+                .read_some(&mut requester.sock, |op| match op {
+                    Op::Msg { .. } => got += 1,
+                    Op::Ping => pings += 1,
+                    _ => {}
+                });
             for _ in 0..pings {
                 requester
                     .write(b"PONG\r\n")
@@ -889,10 +896,11 @@ pub fn reqrep(p: &Params, r: &mut Report) -> Outcome {
 
 /// N idle connections: CONNECT + PING/PONG each, opened in bursts of `--batch` (all of a burst
 /// connect before any handshake is read, as after a server restart), held, then every one
-/// must still answer a PING.
+/// must still answer a PING. With `--tls` each connection's TLS handshake is done as it
+/// connects (the CONNECT/PONG exchanges of a burst still overlap).
 pub fn idle(p: &Params, r: &mut Report) -> Outcome {
     let hello = connect_line("idle", &p.hello());
-    let mut conns: Vec<(std::net::TcpStream, Reader)> = Vec::with_capacity(p.conns);
+    let mut conns: Vec<(Conn, Reader)> = Vec::with_capacity(p.conns);
     mark("go");
     let t0 = Instant::now();
     while conns.len() < p.conns {
@@ -904,7 +912,9 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
             s.set_read_timeout(Some(p.timeout))
                 .map_err(|e| format!("#{i}: {e}"))?;
             let _ = s.set_nodelay(true);
-            io::Write::write_all(&mut &s, &hello).map_err(|e| format!("CONNECT #{i}: {e}"))?;
+            let (mut s, _) = Conn::open(s, &p.addr).map_err(|e| format!("#{i}: {e}"))?;
+            s.write_all(&hello)
+                .map_err(|e| format!("CONNECT #{i}: {e}"))?;
             conns.push((s, Reader::with_capacity(2048)));
         }
         for (i, (s, rd)) in conns[from..to].iter_mut().enumerate() {
@@ -921,8 +931,8 @@ pub fn idle(p: &Params, r: &mut Report) -> Outcome {
     mark("up");
     thread::sleep(Duration::from_secs_f64(p.hold));
     let t1 = Instant::now();
-    for (i, (s, _)) in conns.iter().enumerate() {
-        io::Write::write_all(&mut &*s, b"PING\r\n")
+    for (i, (s, _)) in conns.iter_mut().enumerate() {
+        s.write_all(b"PING\r\n")
             .map_err(|e| format!("PING #{i} after hold: {e}"))?;
     }
     for (i, (s, rd)) in conns.iter_mut().enumerate() {

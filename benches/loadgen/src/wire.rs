@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::report::json_string;
+pub use crate::tls::Conn;
 
 /// One server op, borrowed from the read buffer. Payload bytes are skipped by length, so a
 /// 64 KiB message costs one header parse; only a reader made with [`Reader::whole_up_to`]
@@ -73,11 +74,7 @@ impl Reader {
     /// One `read()` from the socket, then every complete op in the buffer goes to `f`.
     /// Returns the number of bytes read; EOF is an error (the server closed on us).
     /// A read timeout surfaces as `WouldBlock`/`TimedOut`, which callers may retry.
-    pub fn read_some<F: FnMut(Op<'_>)>(
-        &mut self,
-        mut sock: &TcpStream,
-        mut f: F,
-    ) -> io::Result<usize> {
+    pub fn read_some<F: FnMut(Op<'_>)>(&mut self, sock: &mut Conn, mut f: F) -> io::Result<usize> {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -107,7 +104,7 @@ impl Reader {
 
     /// Read until a PONG arrives, answering the server's PINGs. Messages are counted and
     /// returned (a subscriber's flush can see some); an `-ERR` is an error.
-    pub fn wait_pong(&mut self, mut sock: &TcpStream) -> io::Result<u64> {
+    pub fn wait_pong(&mut self, sock: &mut Conn) -> io::Result<u64> {
         let mut done = false;
         let mut msgs = 0u64;
         while !done {
@@ -244,7 +241,7 @@ fn parse_usize(t: &[u8]) -> Option<usize> {
 
 /// A connected, handshaken client.
 pub struct Client {
-    pub sock: TcpStream,
+    pub sock: Conn,
     pub reader: Reader,
 }
 
@@ -277,9 +274,10 @@ pub fn connect_line(name: &str, hello: &Hello) -> Vec<u8> {
         }
     }
     format!(
-        "CONNECT {{\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"name\":{},\
+        "CONNECT {{\"verbose\":false,\"pedantic\":false,\"tls_required\":{},\"name\":{},\
          \"lang\":\"rust-loadgen\",\"version\":\"0.1.0\",\"protocol\":1,\"echo\":{},\
          \"headers\":{},\"no_responders\":{}{auth}}}\r\nPING\r\n",
+        crate::tls::enabled(),
         json_string(name),
         hello.echo,
         hello.headers,
@@ -300,6 +298,7 @@ impl Client {
         sock.set_nodelay(true).map_err(|e| err_text("nodelay", e))?;
         sock.set_read_timeout(Some(timeout))
             .map_err(|e| err_text("read timeout", e))?;
+        let (sock, _info) = Conn::open(sock, addr)?;
         let mut c = Client {
             sock,
             reader: Reader::new(),
@@ -312,12 +311,12 @@ impl Client {
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        (&self.sock).write_all(bytes)
+        self.sock.write_all(bytes)
     }
 
     /// Read until a PONG arrives (see [`Reader::wait_pong`]).
     pub fn wait_pong(&mut self) -> io::Result<u64> {
-        self.reader.wait_pong(&self.sock)
+        self.reader.wait_pong(&mut self.sock)
     }
 
     /// PING and wait for the PONG: every op sent before it has been processed.
@@ -380,7 +379,7 @@ impl PubBuffer {
     /// progress.
     pub fn send(
         &self,
-        mut sock: &TcpStream,
+        sock: &mut Conn,
         count: u64,
         sent: &AtomicU64,
         gate: &Gate,
