@@ -951,6 +951,12 @@ def summary(res: dict[str, Any]) -> str:
     pub = sum(s["published"].values())
     recv = sum(c["received"] for c in s["checks"].values())
     cut_mib = sorted(round(b / 2**20) for b in s["slow_bytes"])
+    step = float(f.get("window_s") or 60.0)
+    picks: dict[int, int] = {}
+    for smp in s["samples"]:
+        if smp["rss_kib"] > 0:
+            picks.setdefault(int(smp["t"] // step), smp["rss_kib"])
+    trajectory = ", ".join(f"{kib / 1024:.1f}" for kib in picks.values()) + " MiB"
     load = ", ".join(f"{x:.2f}" for x in res["machine"]["load_avg_at_end"])
     lines = [
         f"## Soak: {res['server']}, {res['args']['minutes']} min, {res['when']} "
@@ -982,6 +988,7 @@ def summary(res: dict[str, Any]) -> str:
         f"| RSS growth | first→last {f.get('window_s', 0):.0f} s window "
         f"{pct(f.get('rss_growth_first_last'))}; late part (from a third of the run) "
         f"{pct(f.get('rss_growth_late'))}, bound {res['args']['rss_bound']:.0%} |",
+        f"| RSS every {step:.0f} s | {trajectory} |",
         f"| fds | idle {f.get('fds_idle_start')}, baseline {f.get('fds_baseline')}, max "
         f"{f.get('fds_max')}, end with load {f.get('fds_end_loaded')}, idle at end "
         f"{f.get('fds_idle_end')} |",
@@ -1009,11 +1016,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fd-slack", type=int, default=4, help="fds allowed off the baseline")
     p.add_argument("--max-timeouts", type=int, default=0, help="request timeouts allowed")
     p.add_argument("--no-save", action="store_true", help="do not write benches/results/")
+    p.add_argument("--summary", metavar="JSON", help="print the summary of a saved result, exit")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.summary:
+        print(summary(json.loads(Path(args.summary).read_text())))
+        return 0
     res = run_soak(args)
     text = summary(res)
     print(text)
