@@ -48,7 +48,8 @@ Pass criteria (all must hold; the JSON result and the summary list each):
    cut; every monitoring answer JSON; every reload applied;
 5. fds: with the load still connected after churn and slow consumers stopped, within
    ``--fd-slack`` (4) of the baseline (first sample after warm-up); with every client gone,
-   within 2 of the count before the first client connected;
+   within 2 of the count before the first client connected, and ``/varz`` showing 0
+   connections and the subscription count from before the first client;
 6. RSS: the median of the last window (``min(5 min, run/6)``) at most ``--rss-bound`` (10%)
    above the median of the window starting at a third of the run (for 30 minutes: growth over
    the last 20 minutes). Also reported, not judged: baseline (after ``min(60 s, run/5)`` of
@@ -729,6 +730,7 @@ def run_soak(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(0.5)
         marks["fds_idle_start"] = fd_count(srv.pid)
         marks["rss_idle_start_kib"] = rss_kib(srv.pid)
+        marks["subs_idle_start"] = http_json(mport, "/varz").get("subscriptions")
         t0 = time.monotonic()
         stop_threads = threading.Event()
         stop_sampler = threading.Event()
@@ -825,6 +827,12 @@ def run_soak(args: argparse.Namespace) -> dict[str, Any]:
         failures.append("server died during the run")
     if marks.get("exit_code") != 0:
         failures.append(f"server exit code on SIGTERM: {marks.get('exit_code')}")
+    vend = marks.get("varz_end") or {}
+    if vend.get("connections") != 0 or vend.get("subscriptions") != marks["subs_idle_start"]:
+        failures.append(
+            f"with every client gone /varz shows {vend.get('connections')} connections and "
+            f"{vend.get('subscriptions')} subscriptions ({marks['subs_idle_start']} at start)"
+        )
     if srv.alarms:
         failures.append(f"server log alarms: {srv.alarms[:5]}")
     for name, c in st.checks.items():
