@@ -7,7 +7,7 @@ TESTS ?= tests
 
 .DEFAULT_GOAL := help
 .PHONY: help setup dev dev-test test lint fmt rust-test py-test bench bench-micro bench-e2e \
-	bench-inprocess bench-jetstream fuzz clean peers browser
+	bench-inprocess bench-jetstream fuzz fuzz-smoke fuzz-tools clean peers browser
 
 # What the installed package is built from: `make setup` reinstalls only when one changed.
 RUST_SOURCES := $(shell find rust -type f \( -name '*.rs' -o -name Cargo.toml \)) Cargo.toml Cargo.lock
@@ -84,8 +84,8 @@ browser:
 dev-test: dev peers
 	PYTHONPATH=python $(PYTHON) -m pytest -q $(TESTS)
 
-## test: every check CI runs: setup, lint, rust-test, py-test (on the installed package)
-test: setup lint rust-test py-test
+## test: every check CI runs: setup, lint, rust-test, py-test (on the installed package), fuzz-smoke
+test: setup lint rust-test py-test fuzz-smoke
 
 ## lint: cargo fmt --check, clippy -D warnings, ruff, mypy and stubtest
 lint:
@@ -127,12 +127,43 @@ bench-inprocess:
 bench-jetstream:
 	$(PYTHON) benches/jetstream.py --quick
 
-## fuzz: run the client and route parser and JetStream API fuzz targets for a bounded time (installs cargo-fuzz if missing)
-fuzz:
-	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parser -- -max_total_time=60 -dict=parser.dict
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run route -- -max_total_time=60
-	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run jsapi -- -max_total_time=60
+# Fuzzing (fuzz/README.md): the cargo-fuzz targets (fuzz/fuzz_targets) and the atheris target
+# for the config files (fuzz/python). Each run starts from the seeds kept in git
+# (fuzz/seeds/<target>) and the gitignored working corpus (fuzz/corpus/<target>), where new
+# inputs go; crashes land in fuzz/artifacts/<target>/ and fail the run.
+FUZZ_RUST_TARGETS := parser route ws jsapi
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_CARGO = cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz
+FUZZ_DICT_parser := -dict=parser.dict
+FUZZ_CONFIG = $(PYTHON) fuzz/python/config_target.py fuzz/corpus/config fuzz/seeds/config \
+	-dict=fuzz/python/config.dict -timeout=10 -artifact_prefix=fuzz/artifacts/config/
+
+## fuzz-tools: cargo-fuzz (--locked) and atheris, each only when missing
+fuzz-tools:
+	command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	$(PYTHON) -c 'import atheris' 2>/dev/null || $(PYTHON) -m pip install -q atheris
+
+# Runs every target for $(1) seconds (the config target needs an importable fastnats: the
+# installed package, or PYTHONPATH=python after make dev).
+define fuzz_all
+	$(FUZZ_CARGO) build
+	@for t in $(FUZZ_RUST_TARGETS); do mkdir -p fuzz/corpus/$$t; done
+	$(FUZZ_CARGO) run parser corpus/parser seeds/parser -- -max_total_time=$(1) -timeout=10 $(FUZZ_DICT_parser)
+	$(FUZZ_CARGO) run route corpus/route seeds/route -- -max_total_time=$(1) -timeout=10
+	$(FUZZ_CARGO) run ws corpus/ws seeds/ws -- -max_total_time=$(1) -timeout=10
+	$(FUZZ_CARGO) run jsapi corpus/jsapi seeds/jsapi -- -max_total_time=$(1) -timeout=10
+	mkdir -p fuzz/corpus/config fuzz/artifacts/config
+	$(FUZZ_CONFIG) -max_total_time=$(1)
+endef
+
+## fuzz: every fuzz target for FUZZ_SECONDS (60) from its seeds and corpus
+fuzz: fuzz-tools
+	$(call fuzz_all,$(FUZZ_SECONDS))
+
+## fuzz-smoke: every fuzz target for FUZZ_SMOKE_SECONDS (20); a crash fails (CI runs it)
+fuzz-smoke: fuzz-tools
+	$(call fuzz_all,$(FUZZ_SMOKE_SECONDS))
 
 ## clean: remove build outputs, the stamps and the in-place extension
 clean:

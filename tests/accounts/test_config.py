@@ -205,6 +205,18 @@ ERRORS: list[tuple[str, str, bool]] = [
         "Detected response directive on non-service",
         True,
     ),
+    # An invalid response value on a stream export: the value's error only (a KeyError before,
+    # found by the config fuzz target; nats-server 2.15.1 reports the same first).
+    (
+        "accounts { A { exports: [{stream: x, response_type: bogus}] } }",
+        'Unknown response type: "bogus"',
+        True,
+    ),
+    (
+        "accounts { A { exports: [{stream: x, response_threshold: 5}] } }",
+        "Expected response threshold to be a parseable time duration, got int64",
+        True,
+    ),
     (
         "accounts { A { exports: [{service: x, response: stream, response_type: single}] } }",
         "Duplicate response type definition",

@@ -415,6 +415,25 @@ def test_lenient_where_nats_server_is_not() -> None:
     assert loads("a: 1]") == {"a": "1]"}
 
 
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("[", "]"), ("{a: ", "}"), ("[{a: ", "}]"), ("{a: [", "]}")]
+)
+def test_any_nesting_depth(opening: str, closing: str) -> None:
+    # nats-server 2.15.1 parses all four 4,000 deep (8,000 levels for the mixed ones; its
+    # lexer and parser keep explicit stacks). The parser here recursed and raised
+    # RecursionError past about 300 levels (found with the config fuzz target, fuzz/python).
+    depth = 4000
+    cfg = loads("x: " + opening * depth + "1 " + closing * depth + "\ny: 2")
+    assert cfg["y"] == 2
+    value = cfg["x"]
+    for _ in range(depth * (opening.count("[") + opening.count("{"))):
+        value = value[0] if isinstance(value, list) else value["a"]
+    assert value == 1
+    with pytest.raises(ConfigError) as info:
+        loads("x: " + opening * depth)
+    assert "end of file" in str(info.value)
+
+
 def test_a_bom_is_ignored() -> None:
     # (files are read with utf-8-sig; text given to loads is taken as is)
     assert loads("a: 1") == {"a": 1}

@@ -114,6 +114,28 @@ def test_missing_include(tmp_path: Path) -> None:
     )
 
 
+def test_a_nul_ends_a_bare_include_path(tmp_path: Path) -> None:
+    # Found by the config fuzz target (a ValueError from os.path.realpath before). nats-server's
+    # lexer reads NUL as the end of the text: "include ./\0x" includes "./", a directory
+    # (nats-server 2.15.1: "error parsing include file './', read .: is a directory").
+    main = write(tmp_path, "main.conf", "port: 1\ninclude ./\0rox1\n")
+    with pytest.raises(ConfigError) as info:
+        load(main)
+    assert str(info.value) == (
+        f"{main}:2:9: error parsing include file '{tmp_path}': Is a directory"
+    )
+
+
+@pytest.mark.parametrize(("quote", "kind"), [('"', "double quoted"), ("'", "quoted")])
+def test_a_nul_ends_a_quoted_include_path(tmp_path: Path, quote: str, kind: str) -> None:
+    # nats-server 2.15.1: "Unexpected EOF in double quoted include" ("... in quoted include").
+    write(tmp_path, "a.conf", "a: 1\n")
+    main = write(tmp_path, "main.conf", f"include {quote}a.conf\0x{quote}\n")
+    with pytest.raises(ConfigError) as info:
+        load(main)
+    assert str(info.value) == f"{main}:1:16: unexpected end of file in {kind} include"
+
+
 def test_errors_inside_an_included_file_name_it(tmp_path: Path) -> None:
     main = write(tmp_path, "main.conf", "port: 1\ninclude sub/bad.conf\n")
     bad = write(tmp_path, "sub/bad.conf", "a: 1\nb: [1,,2]\n")

@@ -23,6 +23,9 @@ SCOPING: list[tuple[str, dict[str, Any]]] = [
     ("A: 1; b: $A; c: $b", {"A": 1, "b": 1, "c": 1}),
     ("A: 1\nb: $A;", {"A": 1, "b": 1}),
     ("A: 1\nm {b: $A}", {"A": 1, "m": {"b": 1}}),
+    # a map or array is assigned when it closes: inside it the key still has its old value
+    ("A: 1\nA: {b: $A}", {"A": {"b": 1}}),
+    ("m { A: 1, A: [$A, {c: $A}] }", {"m": {"A": [1, {"c": 1}]}}),
     # not variables
     ('A: 1\nb: "$A"', {"A": 1, "b": "$A"}),
     ("A: 1\nb: '$A'", {"A": 1, "b": "$A"}),

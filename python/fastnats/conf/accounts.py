@@ -273,10 +273,15 @@ class _Parser(BlockParser):
             else:
                 self.unknown(entry, key)
         if kind == "stream":
-            for key in (response_key, threshold_key):
-                if key is not None:
+            for key, field in (
+                (response_key, "response_type"),
+                (threshold_key, "response_threshold"),
+            ):
+                # A value already reported as invalid is not reported again (nats-server checks
+                # the value first).
+                if key is not None and field in out:
                     self.report(entry, key, "Detected response directive on non-service")
-                    out.pop("response_type" if key == response_key else "response_threshold")
+                    del out[field]
         if kind is None:
             return None
         if accounts_key is not None:

@@ -63,7 +63,9 @@ _SIZE_TAIL = frozenset("bBiI")
 _TOP_END = frozenset("\n\r;,}")
 _MAP_NEXT = frozenset("\n\r;,/")
 _ARRAY_NEXT = frozenset("\n\r,/")
-_INCLUDE_END = frozenset(" \t\n\r;}'")
+# nats-server's lexer reads a NUL character as the end of the text (Go's ``eof`` rune is 0):
+# an include path stops there (and a quoted one is unterminated).
+_INCLUDE_END = frozenset(" \t\n\r;}'\0")
 # What ends a bare value.
 _STRING_END = _BLANK | _NEWLINE | frozenset(";,]}")
 # What ends an integer; any other character turns it into a bare string ("3secret").
@@ -299,9 +301,12 @@ class Lexer:
         ch = self.at(i)
         if ch in ('"', "'"):
             end = text.find(ch, i + 1)
-            if end < 0:
+            nul = text.find("\0", i + 1, len(text) if end < 0 else end)
+            if end < 0 or nul >= 0:
                 kind = "double quoted" if ch == '"' else "quoted"
-                raise self.error(f"unexpected end of file in {kind} include", len(text))
+                raise self.error(
+                    f"unexpected end of file in {kind} include", len(text) if nul < 0 else nul
+                )
             self.pos = end + 1
             return text[i + 1 : end], i
         problems = {

@@ -122,13 +122,14 @@ class _Parser:
     # structure -----------------------------------------------------------------------
     def _value(self, element: bool = False) -> Any:
         token = self.lex.value(element)
+        if token.kind == lx.MAP_START or token.kind == lx.ARRAY_START:
+            return self._nested(token)
+        return self._scalar(token)
+
+    def _scalar(self, token: Token) -> Any:
         kind = token.kind
         if kind == lx.STRING:
             return token.value
-        if kind == lx.MAP_START:
-            return self._map()
-        if kind == lx.ARRAY_START:
-            return self._array()
         if kind == lx.INTEGER:
             return self._integer(token)
         if kind == lx.BOOL:
@@ -141,35 +142,74 @@ class _Parser:
             return self._datetime(token)
         raise AssertionError(kind)  # pragma: no cover
 
-    def _map(self) -> ConfigDict:
-        lex = self.lex
-        d = ConfigDict()
-        self.scopes.append(d)
-        while True:
-            key = lex.map_key()
-            if key is None:
-                break
-            if key.include:
-                self._include(d)
-            else:
-                lex.map_key_end(key)
-                d.set(key.name, self._value(), key.position)
-            if not lex.map_value_end():
-                break
-        self.scopes.pop()
-        return d
+    def _nested(self, token: Token) -> ConfigDict | ConfigList:
+        """The map or array that ``token`` opens, with everything nested in it. An explicit
+        stack instead of recursion: like nats-server, any depth parses (``a=[[[...]]]`` 5,000
+        deep is fine), where recursion would stop at Python's recursion limit.
 
-    def _array(self) -> ConfigList:
+        ``self.scopes`` holds the open containers (``$variables`` look through them);
+        ``slots`` holds, for each one, where it goes in its parent once it is complete (the
+        key and its position in a map, the element's start in an array). A container is put
+        into its parent only when it closes, so ``a = 1, a = {b = $a}`` sees ``a = 1``."""
         lex = self.lex
-        a = ConfigList()
-        self.scopes.append(a)
-        while lex.array_next():
-            start = lex.pos
-            a.add(self._value(element=True), lex.position(start))
-            if not lex.array_value_end():
-                break
-        self.scopes.pop()
-        return a
+        scopes = self.scopes
+        base = len(scopes)
+        slots: list[tuple[str, Position] | int] = []
+        container: ConfigDict | ConfigList = (
+            ConfigDict() if token.kind == lx.MAP_START else ConfigList()
+        )
+        scopes.append(container)
+        first = True  # nothing read yet in the innermost container
+        while True:
+            container = scopes[-1]
+            child: Token | None = None
+            if isinstance(container, ConfigDict):
+                open_ = first or lex.map_value_end()
+                key = lex.map_key() if open_ else None
+                if key is not None:
+                    if key.include:
+                        self._include(container)
+                    else:
+                        lex.map_key_end(key)
+                        value = lex.value()
+                        if value.kind == lx.MAP_START or value.kind == lx.ARRAY_START:
+                            child = value
+                            slots.append((key.name, key.position))
+                        else:
+                            container.set(key.name, self._scalar(value), key.position)
+                    first = False
+                    if child is None:
+                        continue
+            else:
+                open_ = (first or lex.array_value_end()) and lex.array_next()
+                if open_:
+                    start = lex.pos
+                    value = lex.value(element=True)
+                    if value.kind == lx.MAP_START or value.kind == lx.ARRAY_START:
+                        child = value
+                        slots.append(start)
+                    else:
+                        container.add(self._scalar(value), lex.position(start))
+                    first = False
+                    if child is None:
+                        continue
+            if child is not None:  # descend
+                scopes.append(ConfigDict() if child.kind == lx.MAP_START else ConfigList())
+                first = True
+                continue
+            # The innermost container is complete: back up to its parent.
+            scopes.pop()
+            if len(scopes) == base:
+                return container
+            parent = scopes[-1]
+            slot = slots.pop()
+            if isinstance(parent, ConfigDict):
+                assert isinstance(slot, tuple)
+                parent.set(slot[0], container, slot[1])
+            else:
+                assert isinstance(slot, int)
+                parent.add(container, lex.position(slot))
+            first = False
 
     # scalars -------------------------------------------------------------------------
     def _integer(self, token: Token) -> int:
