@@ -26,7 +26,21 @@ use crate::tls::TlsConfig;
 /// connect at once, and those wait a second for their SYN retransmit.
 const LISTEN_BACKLOG: u32 = 4096;
 
-pub(crate) async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+/// Binds `host:port` (port 0: a free one) and reads back the bound address; an error
+/// comes with the `host:port` text the start error names.
+pub(crate) async fn bind_at(
+    host: &str,
+    port: u16,
+) -> Result<(TcpListener, std::net::SocketAddr), (String, std::io::Error)> {
+    let bind_to = format!("{host}:{port}");
+    let bound = match bind(&bind_to).await {
+        Ok(listener) => listener.local_addr().map(|addr| (listener, addr)),
+        Err(e) => Err(e),
+    };
+    bound.map_err(|e| (bind_to, e))
+}
+
+async fn bind(addr: &str) -> std::io::Result<TcpListener> {
     let mut last = None;
     for a in tokio::net::lookup_host(addr).await? {
         let socket = if a.is_ipv4() {

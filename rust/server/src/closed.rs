@@ -68,7 +68,7 @@ struct Sub {
 #[derive(Debug)]
 pub(crate) struct Closed {
     cid: u64,
-    ip: Option<IpAddr>,
+    ip: IpAddr,
     port: u16,
     start: SystemTime,
     last_activity: SystemTime,
@@ -89,10 +89,11 @@ pub(crate) struct Closed {
 }
 
 impl Closed {
-    pub(crate) fn new(s: &ConnSnapshot) -> Self {
+    /// `ip` is the connection's own (the snapshot's `ip` is its text).
+    pub(crate) fn new(s: &ConnSnapshot, ip: IpAddr) -> Self {
         Closed {
             cid: s.cid,
-            ip: s.ip.parse().ok(),
+            ip,
             port: s.port,
             start: s.start,
             last_activity: s.last_activity,
@@ -131,7 +132,7 @@ impl Closed {
         let account = self.texts.text(0);
         ConnSnapshot {
             cid: self.cid,
-            ip: self.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+            ip: self.ip.to_string(),
             port: self.port,
             start: self.start,
             last_activity: self.last_activity,
@@ -172,6 +173,8 @@ impl Closed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const LOOPBACK6: IpAddr = IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
 
     #[test]
     fn a_snapshot_comes_back_whole() {
@@ -220,13 +223,19 @@ mod tests {
             rtt: Duration::from_micros(56),
             stalls: 2,
         };
-        let back = Closed::new(&s).snapshot();
+        let back = Closed::new(&s, LOOPBACK6).snapshot();
         assert_eq!(format!("{back:?}"), format!("{s:?}"));
         let with_user = ConnSnapshot {
             user: Some(String::new()),
             ..s
         };
-        assert_eq!(Closed::new(&with_user).snapshot().user.as_deref(), Some(""));
+        assert_eq!(
+            Closed::new(&with_user, LOOPBACK6)
+                .snapshot()
+                .user
+                .as_deref(),
+            Some("")
+        );
     }
 
     #[test]

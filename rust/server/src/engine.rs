@@ -58,13 +58,9 @@ impl Engine {
         if config.jetstream.is_some() && hooks.jetstream.is_none() {
             return Err(ConfigError::JetStreamUnavailable.into());
         }
-        let bind_to = format!("{}:{}", config.host, config.port);
-        let listener = crate::accept::bind(&bind_to)
+        let (listener, addr) = crate::accept::bind_at(&config.host, config.port)
             .await
-            .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| StartError::Bind(bind_to, e))?;
+            .map_err(|(to, e)| StartError::Bind(to, e))?;
 
         let server_id = crate::accept::new_server_id();
         let info = ServerInfo {
@@ -106,13 +102,9 @@ impl Engine {
         let config = &compiled.config;
         let websocket = match &config.websocket {
             Some(w) => {
-                let bind_to = format!("{}:{}", w.host, w.port);
-                let listener = crate::accept::bind(&bind_to)
+                let (listener, ws_addr) = crate::accept::bind_at(&w.host, w.port)
                     .await
-                    .map_err(|e| StartError::WebsocketBind(bind_to.clone(), e))?;
-                let ws_addr = listener
-                    .local_addr()
-                    .map_err(|e| StartError::WebsocketBind(bind_to, e))?;
+                    .map_err(|(to, e)| StartError::WebsocketBind(to, e))?;
                 let ws = Arc::new(crate::ws::Websocket::new(w.clone(), ws_tls));
                 let _ = ws.addr.set(ws_addr);
                 Some((ws, listener))
@@ -121,13 +113,9 @@ impl Engine {
         };
         let cluster = match &config.cluster {
             Some(c) => {
-                let bind_to = format!("{}:{}", c.host, c.port);
-                let routes = crate::accept::bind(&bind_to)
+                let (routes, route_addr) = crate::accept::bind_at(&c.host, c.port)
                     .await
-                    .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
-                let route_addr = routes
-                    .local_addr()
-                    .map_err(|e| StartError::Bind(bind_to, e))?;
+                    .map_err(|(to, e)| StartError::Bind(to, e))?;
                 let cluster = Arc::new(crate::route::cluster::Cluster::new(
                     c.clone(),
                     &info,
@@ -152,13 +140,9 @@ impl Engine {
                 ));
                 let listener = match l.port {
                     Some(port) => {
-                        let bind_to = format!("{}:{port}", l.host);
-                        let listener = crate::accept::bind(&bind_to)
+                        let (listener, leaf_addr) = crate::accept::bind_at(&l.host, port)
                             .await
-                            .map_err(|e| StartError::Bind(bind_to.clone(), e))?;
-                        let leaf_addr = listener
-                            .local_addr()
-                            .map_err(|e| StartError::Bind(bind_to, e))?;
+                            .map_err(|(to, e)| StartError::Bind(to, e))?;
                         nodes.set_listener(leaf_addr);
                         Some(listener)
                     }

@@ -182,7 +182,7 @@ pub fn subscriptions(shared: &Shared) -> Vec<SubSnapshot> {
 pub(crate) fn record_closed(shared: &Shared, c: &Arc<Connection>) {
     let mut snap = snapshot(shared, c);
     snap.stop = Some(SystemTime::now());
-    let entry = crate::closed::Closed::new(&snap);
+    let entry = crate::closed::Closed::new(&snap, c.addr.ip());
     drop(snap);
     let mut closed = shared.closed.lock();
     if closed.len() >= MAX_CLOSED {

@@ -285,8 +285,7 @@ impl Shared {
         let mut clients = self.clients.lock();
         if clients.remove(&cid).is_some() {
             self.client_count.send_replace(clients.len());
-            let count = self.client_count.subscribe();
-            self.trim.closed(clients.len(), move || *count.borrow());
+            self.trim.closed(clients.len());
         }
     }
 

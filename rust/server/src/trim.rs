@@ -18,9 +18,10 @@ const MIN_PEAK: usize = 256;
 /// How long after the trigger the trim runs.
 const DELAY: Duration = Duration::from_secs(1);
 
-/// The connection peak since the last trim, and whether a trim is pending.
+/// The open connections, their peak since the last trim, and whether a trim is pending.
 #[derive(Default)]
 pub(crate) struct Trim {
+    open: AtomicUsize,
     peak: AtomicUsize,
     pending: AtomicBool,
 }
@@ -28,16 +29,14 @@ pub(crate) struct Trim {
 impl Trim {
     /// A connection was registered; `open` are open now.
     pub(crate) fn opened(&self, open: usize) {
+        self.open.store(open, Relaxed);
         self.peak.fetch_max(open, Relaxed);
     }
 
-    /// A connection was unregistered; `open` are open now. `count` reads the open
-    /// connections again when the trim runs (the next peak starts from there).
-    pub(crate) fn closed(
-        self: &Arc<Self>,
-        open: usize,
-        count: impl Fn() -> usize + Send + 'static,
-    ) {
+    /// A connection was unregistered; `open` are open now. When the trim runs, the next
+    /// peak starts from the connections open then.
+    pub(crate) fn closed(self: &Arc<Self>, open: usize) {
+        self.open.store(open, Relaxed);
         let peak = self.peak.load(Relaxed);
         if peak < MIN_PEAK || open > peak / 2 || self.pending.swap(true, Relaxed) {
             return;
@@ -49,7 +48,7 @@ impl Trim {
         let me = self.clone();
         rt.spawn(async move {
             tokio::time::sleep(DELAY).await;
-            me.peak.store(count(), Relaxed);
+            me.peak.store(me.open.load(Relaxed), Relaxed);
             let _ = tokio::task::spawn_blocking(release).await;
             me.pending.store(false, Relaxed);
         });
@@ -77,14 +76,15 @@ mod tests {
     async fn trims_once_after_the_open_connections_halved() {
         let trim = Arc::new(Trim::default());
         trim.opened(MIN_PEAK - 1);
-        trim.closed(0, || 0);
+        trim.closed(0);
         assert!(!trim.pending.load(Relaxed), "a small peak is not worth it");
         trim.opened(1000);
-        trim.closed(600, || 0);
+        trim.closed(600);
         assert!(!trim.pending.load(Relaxed), "not halved yet");
-        trim.closed(500, || 7);
+        trim.closed(500);
         assert!(trim.pending.load(Relaxed), "scheduled");
-        trim.closed(400, || 0);
+        trim.closed(400);
+        trim.closed(7); // the rest of the storm closes before the trim runs
         tokio::time::sleep(DELAY * 2).await;
         for _ in 0..100 {
             if !trim.pending.load(Relaxed) {

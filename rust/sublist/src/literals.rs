@@ -42,11 +42,12 @@ impl<V> Literals<V> {
     }
 
     /// Every child, in no particular order.
-    pub(crate) fn values(&self) -> Box<dyn Iterator<Item = &V> + '_> {
-        match self {
-            Literals::Few(v) => Box::new(v.iter().map(|(_, x)| x)),
-            Literals::Many(m) => Box::new(m.values()),
-        }
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        let (few, many) = match self {
+            Literals::Few(v) => (Some(v.iter().map(|(_, x)| x)), None),
+            Literals::Many(m) => (None, Some(m.values())),
+        };
+        few.into_iter().flatten().chain(many.into_iter().flatten())
     }
 
     #[inline]
