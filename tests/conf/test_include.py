@@ -133,7 +133,7 @@ def test_a_nul_ends_a_quoted_include_path(tmp_path: Path, quote: str, kind: str)
     main = write(tmp_path, "main.conf", f"include {quote}a.conf\0x{quote}\n")
     with pytest.raises(ConfigError) as info:
         load(main)
-    assert str(info.value) == f"{main}:1:16: unexpected end of file in {kind} include"
+    assert str(info.value) == f"{main}:1:16: unexpected NUL character in {kind} include"
 
 
 def test_errors_inside_an_included_file_name_it(tmp_path: Path) -> None:
