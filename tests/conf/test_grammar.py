@@ -154,6 +154,34 @@ GRAMMAR: list[tuple[str, dict[str, Any]]] = [
     ("include: x", {"include": "x"}),  # with a separator, "include" is an ordinary key
     ('"include" x', {"include": "x"}),
     ("a: 1\na: 2", {"a": 2}),
+    # A NUL: nats-server's lexer reads it as the end of the text but goes on after it. Right
+    # after a top-level value it ends the value as a new line would.
+    ("a: 1\0b: 2", {"a": 1, "b": 2}),
+    ("a: 1 \0b: 2", {"a": 1, "b": 2}),
+    ("a: 1 / \0b 2", {"a": 1, "b": 2}),
+    ("a: x\0", {"a": "x"}),
+    ("a: x\0\n", {"a": "x"}),
+    ("a: x\0b c", {"a": "x", "b": "c"}),
+    ('a: "x"\0b: 2', {"a": "x", "b": 2}),
+    ("a: 'x'\0", {"a": "x"}),
+    ("a: true\0", {"a": True}),
+    ("a: 1.5\0", {"a": 1.5}),
+    ("a: 1k\0", {"a": 1000}),
+    ("a: -1\0", {"a": -1}),
+    ("a: 127.0.0.1\0", {"a": "127.0.0.1"}),
+    ("a: 2006-01-02T15:04:05Z\0", {"a": datetime(2006, 1, 2, 15, 4, 5, tzinfo=timezone.utc)}),
+    ("a: [1 ]\0b: 2", {"a": [1], "b": 2}),
+    ("a: {b: 1}\0", {"a": {"b": 1}}),
+    ("a: (\nx\n)\0b: 2", {"a": "\nx\n", "b": 2}),  # the block's ')' may stand before it
+    ("a:\0b: 1", {"a": "", "b": 1}),  # an empty bare value
+    ("a: \0", {"a": ""}),
+    ("a: 1\0 }", {"a": 1}),  # a stray '}' at the end, as without the NUL
+    # right after the quote of a top-level quoted key it ends the text (the rest is ignored)
+    ('"\0 [[[', {}),
+    ("a: 1\n'\0 [[[", {"a": 1}),
+    ('{"\0', {}),
+    # a lone '/' where a map key starts takes the next character, a NUL too, into the key
+    ("m { /\0b = 1 }", {"m": {"\0b": 1}}),
 ]
 
 
@@ -374,6 +402,74 @@ ERRORS: list[tuple[str, str]] = [
     ("include [x]", "<string>:1:9: expected include path but found start of an array"),
     ("include 5", "<string>:1:9: expected include path but found a number"),
     ('include "x', "<string>:1:11: unexpected end of file in double quoted include"),
+    # A NUL (nats-server: "Unexpected EOF." and friends) anywhere but right after a top-level
+    # value, a top-level key or a top-level quote.
+    ('a: "x\0y"', "<string>:1:6: unexpected NUL character in quoted string"),
+    ("a: 'x\0y'", "<string>:1:6: unexpected NUL character in quoted string"),
+    ('a: "x\\ty\0"', "<string>:1:9: unexpected NUL character in quoted string"),
+    ('"a\0b": 1', "<string>:1:3: unexpected NUL character in double quoted key"),
+    ("'a\0b' 1", "<string>:1:3: unexpected NUL character in quoted key"),
+    ("# com\0ment\na: 1", "<string>:1:6: unexpected NUL character in comment"),
+    ("a: 1 # x\0", "<string>:1:9: unexpected NUL character in comment"),
+    ("a: 1 // x\0\nb: 2", "<string>:1:10: unexpected NUL character in comment"),
+    ("a: 1\n\0", "<string>:2:1: unexpected NUL character where a key should start"),
+    ("a: 1\0\0", "<string>:1:6: unexpected NUL character where a key should start"),
+    ("\0a: 1", "<string>:1:1: unexpected NUL character where a key should start"),
+    ("a: (\nx\0\n)", "<string>:2:2: unexpected NUL character in block"),
+    ("a: (\nx\0", "<string>:2:2: unexpected NUL character in block"),
+    ("a: b\0c", "<string>:1:6: key 'c' has no value"),  # nats-server 2.9 accepts these
+    ("a \0", "<string>:1:1: key 'a' has no value"),
+    ("a\0 b: 1", "<string>:1:1: key 'a' has no value"),
+    ('"a" \0', "<string>:1:1: key 'a' has no value"),
+    ("include\0", "<string>:1:1: key 'include' has no value"),
+    (
+        "a {\n b: 1\0\n}",
+        "<string>:2:6: expected a map value terminator ',' or a map terminator '}', "
+        "but got '\\0' instead",
+    ),
+    (
+        "m { a: \0 }",
+        "<string>:1:8: expected a map value terminator ',' or a map terminator '}', "
+        "but got '\\0' instead",
+    ),
+    (
+        "m { a \0}",
+        "<string>:1:7: expected a map value terminator ',' or a map terminator '}', "
+        "but got '\\0' instead",
+    ),
+    ("m { a\0 }", "<string>:1:6: unexpected NUL character in map key"),
+    ("m { 'a\0' }", "<string>:1:7: unexpected NUL character in quoted map key"),
+    ('m { "\0" }', "<string>:1:6: unexpected NUL character in double quoted map key"),
+    ("m { \0 }", "<string>:1:5: unexpected NUL character in map"),
+    ("m { # c\0\n}", "<string>:1:8: unexpected NUL character in comment"),
+    (
+        "a [1, \0 2]",
+        "<string>:1:7: expected an array value terminator ',' or an array terminator ']', "
+        "but got '\\0' instead",
+    ),
+    (
+        "a [1\0 ]",
+        "<string>:1:5: expected an array value terminator ',' or an array terminator ']', "
+        "but got '\\0' instead",
+    ),
+    ("a [1 # c\0\n]", "<string>:1:9: unexpected NUL character in comment"),
+    ("a: -\0", "<string>:1:5: expected a digit after '-' but got '\\0'"),
+    ("a: 1.\0", "<string>:1:6: floats must have a digit after the '.', but got '\\0'"),
+    ("a: 2006-01\0", "<string>:1:11: expected '-' in ISO8601 datetime, but found '\\0'"),
+    (
+        'a: "\\\0"',
+        "<string>:1:5: invalid escape character '\\0'; only \\xXX, \\t, \\n, \\r, \\\" "
+        "and \\\\ are allowed",
+    ),
+    ('a: "\\x\0A"', "<string>:1:5: expected two hexadecimal digits after '\\x', but got '\\0A'"),
+    ("a: $\0", "<string>:1:4: variable reference for '' on line 1 can not be found"),
+    (
+        "{a: 1\0}",
+        "<string>:1:6: expected a new line, ',', ';' or '}' after the value (a top-level "
+        "'{' is not closed), but got '\\0'",
+    ),
+    ("{a: 1}\0", "<string>:1:7: unexpected NUL character where a key should start"),
+    ("{{a: 1}\0}", "<string>:1:8: expected '}' to close the top-level '{', but got '\\0'"),
 ]
 
 

@@ -133,7 +133,38 @@ def test_a_nul_ends_a_quoted_include_path(tmp_path: Path, quote: str, kind: str)
     main = write(tmp_path, "main.conf", f"include {quote}a.conf\0x{quote}\n")
     with pytest.raises(ConfigError) as info:
         load(main)
-    assert str(info.value) == f"{main}:1:16: unexpected end of file in {kind} include"
+    assert str(info.value) == f"{main}:1:16: unexpected NUL character in {kind} include"
+
+
+@pytest.mark.parametrize("operand", ["a.conf", '"a.conf"'])
+def test_a_nul_after_an_include_ends_it(tmp_path: Path, operand: str) -> None:
+    # As after any top-level value (nats-server 2.15.1 reads zz, yy and xx here). The included
+    # file goes through the same lexer: its NUL ends a value too.
+    write(tmp_path, "a.conf", "zz: 1\0yy: 2\n")
+    main = write(tmp_path, "main.conf", f"include {operand}\0xx: 3\n")
+    assert load(main) == {"zz": 1, "yy": 2, "xx": 3}
+
+
+def test_a_nul_after_an_include_in_a_map(tmp_path: Path) -> None:
+    # nats-server 2.15.1: "Expected a map value terminator ... but got '\0' instead."
+    write(tmp_path, "a.conf", "zz: 1\n")
+    main = write(tmp_path, "main.conf", "m { include a.conf\0 }\n")
+    with pytest.raises(ConfigError) as info:
+        load(main)
+    assert str(info.value) == (
+        f"{main}:1:19: expected a map value terminator ',' or a map terminator '}}', "
+        "but got '\\0' instead"
+    )
+
+
+def test_a_nul_inside_an_included_file(tmp_path: Path) -> None:
+    # nats-server 2.15.1: "error parsing include file 'bad.conf', Parse error on line 2:
+    # 'Unexpected EOF.'"
+    bad = write(tmp_path, "bad.conf", 'zz: 1\nyy: "x\0"\n')
+    main = write(tmp_path, "main.conf", "include bad.conf\n")
+    with pytest.raises(ConfigError) as info:
+        load(main)
+    assert str(info.value) == f"{bad}:2:7: unexpected NUL character in quoted string"
 
 
 def test_errors_inside_an_included_file_name_it(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import os
 import random
 import re
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -238,6 +239,55 @@ SNIPPETS = [
     "zz: {]}",
     "zz: 1]",
     "zz: 1k]",
+    # A NUL: nats-server's lexer reads it as the end of the text, then goes on.
+    "zz: 1\0yy: 2",
+    "zz: a\0",
+    "zz: a\0b",
+    "zz: a\0b c",
+    "zz: \0",
+    "zz:\0yy 1",
+    "zz \0",
+    "zz\0 yy 1",
+    "include\0",
+    '"\0 [[[',
+    "zz: 1\n'\0 [[[",
+    "zz: 1\0 }",
+    "zz: 1\0\0",
+    "zz: 1\n\0",
+    "zz: 1 # c\0\nyy: 2",
+    "# c\0\nzz: 1",
+    'zz: "a\0b"',
+    "zz: 'a\0b'",
+    '"z\0z": 1',
+    "'z\0z' 1",
+    'zz: "\\\0"',
+    'zz: "\\x\0A"',
+    "zz: a\\\0",
+    "zz: (\nx\n)\0yy: 2",
+    "zz: (\nx\0\n)",
+    "zz: -\0",
+    "zz: 1.\0",
+    "zz: 2006-01\0",
+    "zz: 2006-01-02T15:04:05Z\0",
+    "zz: $\0",
+    "zz: [1 ]\0",
+    "zz: {a: 1}\0",
+    "zz {\n b: 1\0\n}",
+    "zz { a \0}",
+    "zz { a\0 }",
+    "zz { 'a\0' }",
+    'zz { "\0" }',
+    "zz { \0 }",
+    "zz { /\0b = 1 }",
+    "zz { # c\0\n }",
+    "zz [1, \0 2]",
+    "zz [1\0 ]",
+    "zz [1 # c\0\n ]",
+    "{zz: 1\0}",
+    "{zz: 1}\0",
+    "{{zz: 1}\0}",
+    '{"\0',
+    "{zz\0",
 ]
 
 
@@ -267,6 +317,29 @@ def test_snippets_parse_alike(tmp_path: Path, text: str) -> None:
     except ConfigError as e:
         our_ok, our_out = False, str(e)
     assert our_ok == nats_ok, f"nats-server: {nats_out!r}\nfastnats: {our_out!r}"
+
+
+# Accepted texts with a NUL: the keys nats-server reports as unknown are the keys we read.
+NUL_KEYS = [
+    "zz: 1\0yy: 2",
+    "zz: 1 \0yy: 2",
+    "zz: a\0b c",
+    "zz: 'a'\0yy 2",
+    "zz: (\nx\n)\0yy: 2",
+    "zz:\0yy: 1",
+    "zz: 1 / \0yy 2",
+    'zz: 1\n"\0yy: 2',
+    "zz { /\0b = 1 }\0yy 2",
+]
+
+
+@pytest.mark.parametrize("text", NUL_KEYS, ids=repr)
+def test_keys_around_a_nul_agree(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "n.conf"
+    path.write_text(text)
+    nats_ok, out = nats_parses(path)
+    assert nats_ok, out
+    assert set(re.findall(r'unknown field "(\w+)"', out)) == set(load(path)), out
 
 
 # nats-server's name for the type of a value it wanted as an integer.
@@ -389,9 +462,19 @@ def _known_divergence(text: str, nats_out: str, our_error: str) -> bool:
     return "array value terminator" in nats_out and re.search(r"\d\]", text) is not None
 
 
-def test_generated_configs_parse_alike(tmp_path: Path) -> None:
-    rng = random.Random(20260101)
-    texts = [_generate(rng) for _ in range(400)]
+def _with_nul(rng: random.Random) -> str:
+    chars = list(_generate(rng))
+    for _ in range(rng.randint(1, 2)):
+        chars.insert(rng.randrange(len(chars) + 1), "\0")
+    return "".join(chars)
+
+
+@pytest.mark.parametrize(("generate", "seed"), [(_generate, 20260101), (_with_nul, 20260102)])
+def test_generated_configs_parse_alike(
+    tmp_path: Path, generate: Callable[[random.Random], str], seed: int
+) -> None:
+    rng = random.Random(seed)
+    texts = [generate(rng) for _ in range(400)]
     paths = []
     for i, text in enumerate(texts):
         path = tmp_path / f"g{i}.conf"

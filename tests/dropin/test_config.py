@@ -104,6 +104,7 @@ BAD_FILES = [
     ("port: 4222\nbogus_key: 1\n", 2, 'unknown field "bogus_key"'),
     ("port: 4222\nmax_payload = {\n", 3, "end of file"),
     ("port: $NOPE\n", 1, "variable reference for 'NOPE' on line 1 can not be found"),
+    ('port: 4222\nserver_name: "a\0b"\n', 2, "unexpected NUL character in quoted string"),
     ('max_payload: "x"\n', 1, "max_payload"),
     ("port: 4222\ngateway {\n  port: 7222\n}\n", 2, '"gateway" is not supported by fastnats'),
     ("port: 4222\ncluster {\n  pool_size: x\n}\n", 3, 'invalid value for "pool_size"'),

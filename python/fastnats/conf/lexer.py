@@ -23,6 +23,14 @@ corners:
 * ``( ... )`` is a raw block whose closing ``)`` stands alone on its own line; the value is
   everything between the parentheses.
 * ``#`` and ``//`` start comments wherever a key or the end of a value is expected.
+* A NUL character is what nats-server's lexer takes for the end of the text (Go's ``eof``
+  rune is 0), but having read it, it goes on. So a NUL right after a top-level value ends
+  that value like a new line (``a: 1\\0b: 2`` is two keys); after a top-level key (and the
+  whitespace after it) it ends the text, so the key has no value; right after the opening
+  quote of a top-level quoted key it ends the text, which is fine; it ends a bare value, a
+  number or an include path, and a ``( ... )`` block's closing ``)`` may stand before it.
+  Anywhere else (in a quoted string or key, a comment, a block, a map or an array, where a
+  key should start) it is an error.
 """
 
 from __future__ import annotations
@@ -63,11 +71,10 @@ _SIZE_TAIL = frozenset("bBiI")
 _TOP_END = frozenset("\n\r;,}")
 _MAP_NEXT = frozenset("\n\r;,/")
 _ARRAY_NEXT = frozenset("\n\r,/")
-# nats-server's lexer reads a NUL character as the end of the text (Go's ``eof`` rune is 0):
-# an include path stops there (and a quoted one is unterminated).
+NUL = "\0"  # nats-server reads it as the end of the text (see the module's docstring)
 _INCLUDE_END = frozenset(" \t\n\r;}'\0")
 # What ends a bare value.
-_STRING_END = _BLANK | _NEWLINE | frozenset(";,]}")
+_STRING_END = _BLANK | _NEWLINE | frozenset(";,]}\0")
 # What ends an integer; any other character turns it into a bare string ("3secret").
 # nats-server leaves "]" out even in arrays (so it rejects "[1,2]"); here "]" ends an integer
 # that is an array element.
@@ -85,6 +92,8 @@ def _describe(ch: str) -> str:
         return "'\\n'"
     if ch == "\r":
         return "'\\r'"
+    if ch == NUL:
+        return "'\\0'"
     return f"'{ch}'"
 
 
@@ -109,6 +118,8 @@ class Lexer:
         self.text = text
         self.file = file
         self.pos = 0
+        # A text without NUL (nearly all) skips the look-ups for one.
+        self._nul = NUL in text
         self._lines: list[int] | None = None
         # Open top-level "{" (a JSON document): a "}" at the top level closes one.
         self._braces = 0
@@ -129,6 +140,14 @@ class Lexer:
     def error(self, message: str, offset: int | None = None) -> ConfigError:
         return ConfigError(message, self.position(self.pos if offset is None else offset))
 
+    def _check_nul(self, start: int, end: int, what: str) -> None:
+        """Raises at the first NUL in ``text[start:end]``, if any: "unexpected NUL character
+        in ``what``"."""
+        if self._nul:
+            nul = self.text.find(NUL, start, end)
+            if nul >= 0:
+                raise self.error(f"unexpected NUL character in {what}", nul)
+
     def at(self, offset: int) -> str:
         return self.text[offset] if offset < len(self.text) else EOF
 
@@ -140,8 +159,11 @@ class Lexer:
     def _skip_comment(self, i: int) -> int:
         text = self.text
         n = len(text)
+        start = i
         while i < n and text[i] not in _NEWLINE:
             i += 1
+        if self._nul:  # a NUL ends the comment in nats-server, and the next state rejects it
+            self._check_nul(start, i, "comment")
         return i
 
     def skip_top_filler(self) -> bool:
@@ -164,6 +186,8 @@ class Lexer:
                 i = self._skip_comment(i)
             elif ch == "/":
                 raise self.error("unexpected '/' (comments start with '#' or '//')", i)
+            elif ch == NUL:
+                raise self.error("unexpected NUL character where a key should start", i)
             else:
                 self.pos = i
                 return True
@@ -188,6 +212,7 @@ class Lexer:
     def _quoted_key(self, quote: str, what: str) -> Key:
         start = self.pos
         end = self.text.find(quote, start + 1)
+        self._check_nul(start + 1, len(self.text) if end < 0 else end, what)
         if end < 0:
             raise self.error(f"unexpected end of file in {what}", len(self.text))
         self.pos = end + 1
@@ -198,15 +223,19 @@ class Lexer:
         text = self.text
         n = len(text)
         i = start + 1
-        while True:
-            if i >= n:
-                if in_map:
-                    raise self.error("unexpected end of file in map key", i)
-                break
+        while i < n:
             ch = text[i]
             if ch.isspace() or ch in _SEPARATORS:
                 break
             i += 1
+        if self._nul:
+            nul = text.find(NUL, start + 1, i)
+            if nul >= 0:
+                if in_map:
+                    raise self.error("unexpected NUL character in map key", nul)
+                i = nul  # ends the key (and then the text: see top_key_end)
+        if i >= n and in_map:
+            raise self.error("unexpected end of file in map key", i)
         name = text[start:i]
         self.pos = i
         include = name.lower() == "include" and self.at(i).isspace()
@@ -214,12 +243,12 @@ class Lexer:
 
     def top_key(self) -> Key | None:
         """A key at the top level (the cursor is on its first character); None for a lone
-        quote that ends the text (nats-server ignores it)."""
+        quote that ends the text (nats-server ignores it), also when a NUL follows it."""
         ch = self.at(self.pos)
         if ch in _SEPARATORS:
             raise self.error(f"unexpected key separator '{ch}'")
-        if ch in ('"', "'") and self.pos + 1 == len(self.text):
-            self.pos += 1
+        if ch in ('"', "'") and self.at(self.pos + 1) in (EOF, NUL):
+            self.pos = len(self.text)
             return None
         if ch == '"':
             return self._quoted_key('"', "double quoted key")
@@ -245,6 +274,8 @@ class Lexer:
                 raise self.error(f"unexpected key separator '{ch}'", i)
             elif ch == "]":
                 raise self.error("unexpected array end ']' in map", i)
+            elif ch == NUL:
+                raise self.error("unexpected NUL character in map", i)
             elif ch == '"':
                 self.pos = i
                 return self._quoted_key('"', "double quoted map key")
@@ -260,14 +291,14 @@ class Lexer:
 
     def top_key_end(self) -> bool:
         """Consumes what separates a top-level key from its value (whitespace, new lines and
-        one ``=``/``:``). Returns False when the text ends first."""
+        one ``=``/``:``). Returns False when the text ends first (a NUL ends it here)."""
         i = self.pos
         text = self.text
         n = len(text)
         while i < n and text[i].isspace():
             i += 1
-        if i >= n:
-            self.pos = i
+        if i >= n or text[i] == NUL:
+            self.pos = n
             return False
         if text[i] in _SEPARATORS:
             i += 1
@@ -301,12 +332,10 @@ class Lexer:
         ch = self.at(i)
         if ch in ('"', "'"):
             end = text.find(ch, i + 1)
-            nul = text.find("\0", i + 1, len(text) if end < 0 else end)
-            if end < 0 or nul >= 0:
-                kind = "double quoted" if ch == '"' else "quoted"
-                raise self.error(
-                    f"unexpected end of file in {kind} include", len(text) if nul < 0 else nul
-                )
+            kind = "double quoted include" if ch == '"' else "quoted include"
+            self._check_nul(i + 1, len(text) if end < 0 else end, kind)
+            if end < 0:
+                raise self.error(f"unexpected end of file in {kind}", len(text))
             self.pos = end + 1
             return text[i + 1 : end], i
         problems = {
@@ -354,6 +383,15 @@ class Lexer:
                 i = self._close_braces(i)
                 break
             elif ch in _TOP_END:
+                i += 1
+                break
+            elif ch == NUL:  # ends the value, as a new line would (not inside top-level braces)
+                if self._braces:
+                    raise self.error(
+                        "expected a new line, ',', ';' or '}' after the value "
+                        "(a top-level '{' is not closed), but got '\\0'",
+                        i,
+                    )
                 i += 1
                 break
             else:
@@ -447,6 +485,7 @@ class Lexer:
             return self._double_quoted(i)
         if ch == "'":
             end = text.find("'", i + 1)
+            self._check_nul(i + 1, n if end < 0 else end, "quoted string")
             if end < 0:
                 raise self.error("unexpected end of file in quoted string", n)
             self.pos = end + 1
@@ -473,8 +512,9 @@ class Lexer:
                     "expected two hexadecimal digits after '\\x', but hit end of line", i
                 )
             if len(digits) != 2 or any(d not in _HEX for d in digits):
+                shown = digits.replace(NUL, "\\0")
                 raise self.error(
-                    f"expected two hexadecimal digits after '\\x', but got '{digits}'", i
+                    f"expected two hexadecimal digits after '\\x', but got '{shown}'", i
                 )
             return bytes.fromhex(digits), i + 4
         if ch in _ESCAPES:
@@ -497,23 +537,27 @@ class Lexer:
     def _double_quoted(self, start: int) -> Token:
         text = self.text
         n = len(text)
+        find = text.find
         parts: list[str | bytes] = []
-        seg = i = start + 1
+        i = start + 1
+        quote = find('"', i)
         while True:
-            if i >= n:
-                raise self.error("unexpected end of file in quoted string", n)
-            ch = text[i]
-            if ch == '"':
-                parts.append(text[seg:i])
-                self.pos = i + 1
-                return Token(STRING, self._join(parts), start)
-            if ch == "\\":
-                parts.append(text[seg:i])
-                part, i = self._escape(i)
+            stop = n if quote < 0 else quote
+            backslash = find("\\", i, stop)
+            if self._nul:
+                self._check_nul(i, stop if backslash < 0 else backslash, "quoted string")
+            if backslash >= 0:
+                parts.append(text[i:backslash])
+                part, i = self._escape(backslash)
                 parts.append(part)
-                seg = i
-            else:
-                i += 1
+                if 0 <= quote < i:  # the escape was \"
+                    quote = find('"', i)
+                continue
+            if quote < 0:
+                raise self.error("unexpected end of file in quoted string", n)
+            parts.append(text[i:quote])
+            self.pos = quote + 1
+            return Token(STRING, self._join(parts), start)
 
     def _bare(self, start: int, i: int) -> Token:
         """A bare value starting at ``start``; scanning resumes at ``i``."""
@@ -555,12 +599,15 @@ class Lexer:
         while True:
             end = text.find(")", i)
             if end < 0:
+                self._check_nul(start + 1, len(text), "block")
                 raise self.error(
                     "unexpected end of file in block (the closing ')' must be alone on its line)",
                     len(text),
                 )
             after = self.at(end + 1)
-            if text[end - 1] == "\n" and (after == EOF or after in _NEWLINE):
+            # (nats-server takes a NUL after the ")" for the end of the text)
+            if text[end - 1] == "\n" and (after == EOF or after in _NEWLINE or after == NUL):
+                self._check_nul(start + 1, end, "block")
                 self.pos = end + 1
                 return Token(STRING, text[start + 1 : end], start)
             i = end + 1
