@@ -39,6 +39,7 @@ import threading
 import time
 
 from .. import _fastnats
+from ..errors import FastNatsError
 from .params import BadRequest
 
 # Names for annotations only (mypy reads this constant as typing.TYPE_CHECKING).
@@ -253,7 +254,7 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-class _Reject(Exception):  # noqa: N818 - not an error of the server: an answer
+class _Reject(FastNatsError):  # noqa: N818 - not an error of the server: an answer
     """A request Go's server refuses before any handler: ``answer`` is sent as is, then the
     connection is closed."""
 
