@@ -6,6 +6,7 @@ and the small parsers. ``Date`` values and the order of the headers are not comp
 from __future__ import annotations
 
 import email.utils
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -359,3 +360,29 @@ def test_http_date() -> None:
     now = time.time()
     assert monitor_http.http_date(now) == email.utils.formatdate(now, usegmt=True)
     assert monitor_http.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_a_listener_descriptor_over_1024() -> None:
+    """The listener waits in poll(), not select(): a process with many descriptors (an
+    embedding application, the engine's clients) still serves monitoring."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"descriptor limit {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held: list[int] = []
+    try:
+        with open(os.devnull, "rb") as f:
+            while len(held) < 1100:
+                held.append(os.dup(f.fileno()))
+        m = start_fastnats()
+        try:
+            answer = exchange(m.http_port, NEXT)
+            assert answer["status"] == "HTTP/1.1 200 OK" and answer["kept"]
+        finally:
+            m.stop()
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -1,7 +1,7 @@
 """The monitoring HTTP listener: nats-server's endpoints plus ``/metrics``.
 
 A small HTTP/1.1 server of our own on ``_socket``, ``select`` and ``threading``: a listener
-thread waits in ``select`` on the listening socket and a wake-up pipe (``stop()`` writes to
+thread waits in ``poll`` on the listening socket and a wake-up pipe (``stop()`` writes to
 it), accepts, and serves each connection on a daemon thread of its own (keep-alive, idle
 connections dropped after :data:`IDLE_TIMEOUT`). No stdlib server is used for its import
 cost: ``http.server`` brings ``http.client`` (which loads ``ssl``, OpenSSL), ``email``,
@@ -608,9 +608,14 @@ class MonitorListener:
 
     # serving ------------------------------------------------------------------------------
     def _accept_loop(self) -> None:
+        # poll, not select: a process with over 1024 descriptors (the engine's clients) may
+        # have given the listener a descriptor select() cannot take.
+        poller = select.poll()
+        poller.register(self._sock.fileno(), select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
         while not self._closing:
             try:
-                select.select([self._sock.fileno(), self._wake_r], [], [])
+                poller.poll()
                 if self._closing:
                     return
                 # _socket's accept (socket.socket.accept wraps it): the new descriptor
