@@ -2,7 +2,9 @@
 does not need. typing, dataclasses (and inspect, ast), logging, re, enum, socket, json,
 hashlib (OpenSSL), asyncio, queue and signal's Python wrappers stay out of a server's
 start-up, with or without a config file, as do fastnats.options (its TypedDicts),
-fastnats.hooks, the monitoring package and (without -c) the config package.
+fastnats.hooks, the monitoring package and (without -c) the config package. With monitoring
+(-m) none of these either but the monitoring package's core, nor the stdlib's HTTP server
+(http.client: ssl, OpenSSL; email; urllib.parse).
 
 No timing is asserted: the modules are what the start-up cost was made of (benches/README.md,
 "Start-up"). The CLI's own lines skip logging while only fastnats runs; these tests also check
@@ -92,12 +94,40 @@ authorization {
 """
 
 
-@pytest.mark.parametrize("with_config", [False, True], ids=["flags", "config-file"])
-def test_serve_imports_only_what_it_needs(tmp_path: Path, with_config: bool) -> None:
+# With monitoring (-m) the listener is fastnats.monitor.http's own HTTP server: not the stdlib's
+# (http.server brings http.client, which loads ssl/OpenSSL, email, html, mimetypes,
+# socketserver, urllib.parse), nor socket (_socket is enough), nor the endpoint modules
+# (imported at the first request).
+NOT_ON_THE_MONITOR_PATH = (NOT_ON_THE_SERVE_PATH - {"fastnats.monitor"}) | {
+    "http",
+    "http.server",
+    "http.client",
+    "ssl",
+    "email",
+    "html",
+    "mimetypes",
+    "socketserver",
+    "urllib.parse",
+    "fastnats.monitor.varz",
+    "fastnats.monitor.connz",
+    "fastnats.monitor.metrics",
+}
+
+
+@pytest.mark.parametrize(
+    ("with_config", "monitoring"),
+    [(False, False), (True, False), (False, True)],
+    ids=["flags", "config-file", "monitoring"],
+)
+def test_serve_imports_only_what_it_needs(
+    tmp_path: Path, with_config: bool, monitoring: bool
+) -> None:
     args = ["-a", "127.0.0.1", "-p", "-1"]
     if with_config:
         (tmp_path / "s.conf").write_text(CONFIG)
         args += ["-c", str(tmp_path / "s.conf")]
+    if monitoring:
+        args += ["-m", "-1"]
     lines = _until_ready(
         [sys.executable, "-S", "-X", "importtime", "-m", "fastnats", "serve", *args],
         env=_env(),
@@ -106,10 +136,16 @@ def test_serve_imports_only_what_it_needs(tmp_path: Path, with_config: bool) -> 
     imported.discard("imported package")
     assert {"fastnats.runner", "fastnats.server", "fastnats.system"} <= imported, imported
     assert ("fastnats.conf.parser" in imported) == with_config
-    not_needed = NOT_ON_THE_SERVE_PATH - ({"fastnats.conf"} if with_config else set())
+    assert ("fastnats.monitor.http" in imported) == monitoring
+    not_needed = NOT_ON_THE_MONITOR_PATH if monitoring else NOT_ON_THE_SERVE_PATH
+    not_needed = not_needed - ({"fastnats.conf"} if with_config else set())
     loaded = not_needed & imported
     assert not loaded, f"imported on the way to ready: {sorted(loaded)}"
     assert logged(lines, "INF", "Server is ready"), lines
+    if monitoring:
+        assert any(
+            re.search(r"\[INF\] Starting http monitor on 127\.0\.0\.1:\d+$", line) for line in lines
+        )
     if with_config:  # the digest without hashlib (OpenSSL) is the same
         digest = hashlib.sha256(CONFIG.encode()).hexdigest()
         assert logged(
