@@ -15,6 +15,7 @@ from typing import Any
 import fastnats
 import pytest
 from fastnats.monitor import http as monitor_http
+from fastnats.monitor import httpwire
 
 from .conftest import Pair, start_fastnats, start_reference
 
@@ -332,16 +333,16 @@ def test_request_line_and_headers_share_1_mib(servers: Pair) -> None:
 
 
 def test_parse_query_is_go_parse_query_then_get() -> None:
-    q = monitor_http.parse_query("a&b=&c=1&c=2&d=%41+x&e=%zz&f;g=1&&h=%E2%82%AC&=v&i=a=b")
+    q = httpwire.parse_query("a&b=&c=1&c=2&d=%41+x&e=%zz&f;g=1&&h=%E2%82%AC&=v&i=a=b")
     assert q == {"a": "", "b": "", "c": "1", "d": "A x", "h": "€", "": "v", "i": "a=b"}
 
 
 def test_unescape_and_clean_path() -> None:
-    assert monitor_http.unescape("/h%65llo+x") == "/hello+x"
-    assert monitor_http.unescape("a+b", plus=True) == "a b"
-    assert monitor_http.unescape("%2") is None
-    assert monitor_http.unescape("%g0") is None
-    assert monitor_http.unescape("%ff") == "\ufffd"
+    assert httpwire.unescape("/h%65llo+x") == "/hello+x"
+    assert httpwire.unescape("a+b", plus=True) == "a b"
+    assert httpwire.unescape("%2") is None
+    assert httpwire.unescape("%g0") is None
+    assert httpwire.unescape("%ff") == "\ufffd"
     for path, clean in [
         ("", "/"),
         ("/", "/"),
@@ -353,13 +354,13 @@ def test_unescape_and_clean_path() -> None:
         ("/a/..", "/"),
         ("/connz//x/", "/connz/x/"),
     ]:
-        assert monitor_http.clean_path(path) == clean, path
+        assert httpwire.clean_path(path) == clean, path
 
 
 def test_http_date() -> None:
     now = time.time()
-    assert monitor_http.http_date(now) == email.utils.formatdate(now, usegmt=True)
-    assert monitor_http.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert httpwire.http_date(now) == email.utils.formatdate(now, usegmt=True)
+    assert httpwire.http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def test_a_listener_descriptor_over_1024() -> None:

@@ -12,7 +12,7 @@ imported at the first request that needs them. It never touches the message path
 request reads the native counters and snapshots when it is answered.
 
 The protocol is answered as Go's ``net/http`` answers it for nats-server (checked side by
-side): the response's version is the request's (``HTTP/1.0`` or ``HTTP/1.1``); HTTP/1.0
+side; the reading and refusing is :mod:`fastnats.monitor.httpwire`): the response's version is the request's (``HTTP/1.0`` or ``HTTP/1.1``); HTTP/1.0
 closes unless ``Connection: keep-alive`` is asked, HTTP/1.1 keeps the connection unless
 ``Connection: close``; every method is answered as GET (HEAD without the body); a request
 body (``Content-Length`` or chunked) is read and dropped, up to 256 KiB (more, or a body
@@ -39,7 +39,21 @@ import threading
 import time
 
 from .. import _fastnats
-from ..errors import FastNatsError
+from .httpwire import (
+    MAX_DISCARD,
+    REASONS,
+    TEXT,
+    Reader,
+    Reject,
+    Request,
+    clean_path,
+    html_escape,
+    http_date,
+    linger_close,
+    parse_query,
+    read_request,
+    unescape,
+)
 from .params import BadRequest
 
 # Names for annotations only (mypy reads this constant as typing.TYPE_CHECKING).
@@ -54,7 +68,6 @@ if TYPE_CHECKING:
 __all__ = ["MonitorListener", "encode"]
 
 JSON = "application/json"
-TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 # Idle keep-alive connections are dropped after this many seconds.
 IDLE_TIMEOUT = 30.0
@@ -221,338 +234,6 @@ ROUTES: dict[str, Callable[[MonitorState, Query], Response]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP/1.1, as Go's net/http answers it
-# ---------------------------------------------------------------------------------------------
-
-MAX_HEAD = (1 << 20) + 4096
-"""Go's ``http.DefaultMaxHeaderBytes`` (1 MiB) plus its 4 KiB of slack: the most the request
-line and headers may take; more is answered ``431`` and closed."""
-MAX_DISCARD = 256 << 10
-"""Go's ``maxPostHandlerReadBytes``: the most of an unread request body dropped to keep the
-connection; a larger body is answered with ``Connection: close``."""
-LINGER = 0.5
-"""Go's ``rstAvoidanceDelay``: after a final answer with unread input, the write side is
-shut and the input drained this long, so closing does not reset the answer away."""
-
-REASONS = {
-    200: "OK",
-    307: "Temporary Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_HOST = frozenset(
-    "!$%&'()*+,-.:;=[]_~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
-_HEX = frozenset("0123456789abcdefABCDEF")
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-class _Reject(FastNatsError):  # noqa: N818 - not an error of the server: an answer
-    """A request Go's server refuses before any handler: ``answer`` is sent as is, then the
-    connection is closed."""
-
-    def __init__(self, status: str, body: str | None = None) -> None:
-        super().__init__(status)
-        self.answer = (
-            f"HTTP/1.1 {status}\r\nContent-Type: {TEXT}\r\nConnection: close\r\n\r\n"
-            f"{status if body is None else body}"
-        ).encode()
-
-
-def _bad(message: str = "") -> _Reject:
-    """Go's ``400 Bad Request`` (with ``: message`` where Go shows one)."""
-    return _Reject("400 Bad Request" + (f": {message}" if message else ""))
-
-
-def http_date(seconds: float | None = None) -> str:
-    """The ``Date`` header's format (RFC 7231 IMF-fixdate), independent of the locale."""
-    t = time.gmtime(seconds)
-    return (
-        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-    )
-
-
-def unescape(text: str, plus: bool = False) -> str | None:
-    """Go's ``url.PathUnescape`` (``plus``: ``QueryUnescape``, ``+`` is a space) of ``text``
-    (the request's bytes as latin-1): the UTF-8 text, or None for a bad ``%`` escape."""
-    if plus:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text.encode("latin-1").decode("utf-8", "replace")
-    first, *rest = text.split("%")
-    out = bytearray(first.encode("latin-1"))
-    for part in rest:
-        if len(part) < 2 or part[0] not in _HEX or part[1] not in _HEX:
-            return None
-        out.append(int(part[:2], 16))
-        out += part[2:].encode("latin-1")
-    return out.decode("utf-8", "replace")
-
-
-def parse_query(raw: str) -> dict[str, str]:
-    """Go's ``url.ParseQuery`` then ``Get``: the first value of each key, blank ones kept; a
-    pair with a ``;`` or a bad escape is dropped."""
-    query: dict[str, str] = {}
-    for pair in raw.split("&"):
-        if not pair or ";" in pair:
-            continue
-        k, _, v = pair.partition("=")
-        key, value = unescape(k, plus=True), unescape(v, plus=True)
-        if key is not None and value is not None:
-            query.setdefault(key, value)
-    return query
-
-
-def clean_path(path: str) -> str:
-    """Go's ``ServeMux`` ``cleanPath``: ``path.Clean`` keeping a trailing slash."""
-    if not path:
-        return "/"
-    parts: list[str] = []
-    for seg in path.split("/"):
-        if seg == "..":
-            if parts:
-                parts.pop()
-        elif seg and seg != ".":
-            parts.append(seg)
-    clean = "/" + "/".join(parts)
-    if path.endswith("/") and clean != "/":
-        clean += "/"
-    return clean
-
-
-def _tokens(values: list[str]) -> set[str]:
-    return {t.strip().lower() for v in values for t in v.split(",")}
-
-
-class _Reader:
-    """Buffered reads from a connection (its timeout applies to each ``recv``)."""
-
-    __slots__ = ("buf", "sock")
-
-    def __init__(self, sock: _socket.socket) -> None:
-        self.sock = sock
-        self.buf = bytearray()
-
-    def line(self, limit: int) -> bytes | None:
-        """The next line without its ``\\n`` (nor a ``\\r`` before it); None at the end of the
-        input before a whole line. A line longer than ``limit`` (with its end) is Go's 431."""
-        start = 0
-        while True:
-            end = self.buf.find(b"\n", start)
-            if end >= 0:
-                if end + 1 > limit:
-                    raise _Reject("431 Request Header Fields Too Large")
-                line = bytes(self.buf[:end])
-                del self.buf[: end + 1]
-                return line[:-1] if line.endswith(b"\r") else line
-            if len(self.buf) > limit:
-                raise _Reject("431 Request Header Fields Too Large")
-            start = len(self.buf)
-            data = self.sock.recv(65536)
-            if not data:
-                return None
-            self.buf += data
-
-    def discard(self, count: int) -> bool:
-        """Drops ``count`` bytes; False if the input ends first."""
-        while count > len(self.buf):
-            count -= len(self.buf)
-            self.buf.clear()
-            data = self.sock.recv(65536)
-            if not data:
-                return False
-            self.buf += data
-        del self.buf[:count]
-        return True
-
-    def discard_chunked(self, budget: int) -> bool:
-        """Drops a chunked body and its trailer; False if it is malformed, ends early or takes
-        more than ``budget`` bytes."""
-        while True:
-            line = self.line(4096)
-            if line is None:
-                return False
-            size_text = line.split(b";", 1)[0].strip()
-            if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
-                return False
-            size = int(size_text, 16)
-            if size == 0:
-                break
-            budget -= size
-            if budget < 0 or not self.discard(size) or self.line(2) != b"":
-                return False
-        while True:  # the trailer, up to its blank line
-            line = self.line(4096)
-            if line is None:
-                return False
-            if not line:
-                return True
-
-
-class _Request:
-    __slots__ = (
-        "chunked",
-        "close",
-        "expect",
-        "length",
-        "method",
-        "minor",
-        "path",
-        "query",
-        "target",
-    )
-
-    def __init__(self) -> None:
-        self.method = ""
-        self.target = ""
-        self.path = ""  # escaped, from the target
-        self.query = ""  # raw
-        self.minor = 1  # HTTP/1.<minor>
-        self.close = False  # close after the answer (the request's Connection header)
-        self.length = 0  # Content-Length
-        self.chunked = False
-        self.expect = False  # Expect: 100-continue on HTTP/1.1
-
-
-def _split_target(target: str) -> tuple[str, str]:
-    """The escaped path and the raw query of a request target (origin or absolute form);
-    :class:`_Reject` (Go's 400) for anything else or a bad escape in the path."""
-    if not target.startswith("/"):
-        scheme, sep, rest = target.partition("://")
-        if not sep or not scheme[:1].isalpha() or any(c not in _TOKEN for c in scheme):
-            raise _bad()
-        cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
-        target = rest[cut:]
-        if not target.startswith("/"):
-            target = "/" + target
-    path, _, query = target.partition("?")
-    if unescape(path) is None:
-        raise _bad()
-    return path, query
-
-
-def _read_request(reader: _Reader) -> _Request | None:
-    """The next request's head, as Go's ``readRequest`` takes it; None at the end of input.
-    Raises :class:`_Reject` with Go's answer for a malformed one."""
-    line = reader.line(MAX_HEAD)
-    if line is None:
-        return None
-    budget = MAX_HEAD - len(line) - 2
-    text = line.decode("latin-1")
-    method, sp1, rest = text.partition(" ")
-    target, sp2, proto = rest.partition(" ")
-    if not (sp1 and sp2):
-        raise _bad()
-    req = _Request()
-    if proto == "HTTP/1.1" or proto == "HTTP/1.0":
-        major, req.minor = 1, int(proto[7])
-    elif (
-        len(proto) == 8
-        and proto.startswith("HTTP/")
-        and proto[5].isdigit()
-        and proto[6] == "."
-        and proto[7].isdigit()
-    ):
-        major, req.minor = int(proto[5]), int(proto[7])
-    else:
-        raise _bad()
-    if not method or any(c not in _TOKEN for c in method):
-        raise _bad()
-    if not target or any(c < " " or c == "\x7f" for c in target):
-        raise _bad()
-    req.method, req.target = method, target
-    if target != "*":
-        req.path, req.query = _split_target(target)
-
-    headers: dict[str, list[str]] = {}
-    last: list[str] | None = None
-    bad_name = False
-    while True:
-        line = reader.line(budget)
-        if line is None:
-            raise _bad()
-        budget -= len(line) + 2
-        if not line:
-            break
-        text = line.decode("latin-1")
-        if text[0] in " \t":  # obs-fold: continues the previous header's value
-            if last is None:
-                raise _bad()
-            last[-1] += " " + text.strip(" \t")
-            continue
-        name, colon, value = text.partition(":")
-        if not colon:
-            raise _bad()
-        if not name or any(c not in _TOKEN for c in name):
-            bad_name = True
-        last = headers.setdefault(name.lower(), [])
-        last.append(value.strip(" \t"))
-
-    hosts = headers.get("host", [])
-    if len(hosts) > 1:
-        raise _bad()
-    if req.minor or major != 1:  # HTTP/1.1 and later
-        tes = headers.get("transfer-encoding")
-        if tes is not None:
-            if len(tes) != 1 or tes[0].lower() != "chunked":
-                raise _Reject("501 Not Implemented", "Unsupported transfer encoding")
-            req.chunked = True
-    if not req.chunked:
-        lengths = {v for v in headers.get("content-length", []) if v}
-        if len(lengths) > 1 or any(not v.isdigit() or not v.isascii() for v in lengths):
-            raise _bad()
-        req.length = int(lengths.pop()) if lengths else 0
-    if major != 1:
-        raise _Reject(
-            "505 HTTP Version Not Supported: unsupported protocol version",
-        )
-    if req.minor and not hosts:
-        raise _bad("missing required Host header")
-    if hosts and any(c not in _HOST for c in hosts[0]):
-        raise _bad("malformed Host header")
-    if bad_name:
-        raise _bad("invalid header name")
-    tokens = _tokens(headers.get("connection", []))
-    req.close = "close" in tokens if req.minor else "keep-alive" not in tokens
-    expect = headers.get("expect", [])
-    req.expect = bool(req.minor) and any(v.lower() == "100-continue" for v in expect)
-    return req
-
-
-def _linger_close(sock: _socket.socket) -> None:
-    """Go's ``closeWriteAndWait``: shut the write side, drain the input for :data:`LINGER`
-    seconds (or until the peer closes), so the answer is not lost to a reset."""
-    try:
-        sock.shutdown(_socket.SHUT_WR)
-        deadline = time.monotonic() + LINGER
-        drained = 0
-        while drained < 16 << 20:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            sock.settimeout(left)
-            data = sock.recv(65536)
-            if not data:
-                break
-            drained += len(data)
-    except OSError:
-        pass
-
-
-def _html_escape(text: str) -> str:
-    for ch, esc in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;")):
-        text = text.replace(ch, esc)
-    return text
-
-
 class MonitorListener:
     """Serves ``monitor`` over HTTP on ``host:port`` (port 0: a free one, read ``.port``)."""
 
@@ -643,13 +324,13 @@ class MonitorListener:
         try:
             conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             conn.settimeout(IDLE_TIMEOUT)
-            reader = _Reader(conn)
+            reader = Reader(conn)
             while not self._closing:
                 try:
-                    req = _read_request(reader)
-                except _Reject as e:
+                    req = read_request(reader)
+                except Reject as e:
                     conn.sendall(e.answer)
-                    _linger_close(conn)
+                    linger_close(conn)
                     return
                 if req is None:
                     return
@@ -657,7 +338,7 @@ class MonitorListener:
                 conn.sendall(answer)
                 if not keep:
                     if not drained:
-                        _linger_close(conn)
+                        linger_close(conn)
                     return
         except OSError:
             pass  # the client went away, idle timeout, or stop()
@@ -671,7 +352,7 @@ class MonitorListener:
                 self._conns_changed.notify_all()
             conn.close()
 
-    def _answer(self, req: _Request, reader: _Reader) -> tuple[bytes, bool, bool]:
+    def _answer(self, req: Request, reader: Reader) -> tuple[bytes, bool, bool]:
         """The answer to ``req``, whether the connection stays, and whether its input was
         read to the end of the request (False: linger before closing)."""
         close, drained = req.close, True
@@ -681,7 +362,7 @@ class MonitorListener:
             elif req.chunked:
                 try:
                     whole = reader.discard_chunked(MAX_DISCARD)
-                except _Reject:  # a chunk line over its limit: malformed
+                except Reject:  # a chunk line over its limit: malformed
                     whole = False
                 if not whole:
                     close, drained = True, False
@@ -725,7 +406,7 @@ class MonitorListener:
 
     @staticmethod
     def _redirect(
-        req: _Request, clean: str, headers: list[tuple[str, str]]
+        req: Request, clean: str, headers: list[tuple[str, str]]
     ) -> tuple[int, bytes, bool]:
         """Go's ``ServeMux`` redirect to the clean path (``http.Redirect``, 307)."""
         location = clean + ("?" + req.query if req.query else "")
@@ -735,7 +416,7 @@ class MonitorListener:
             headers.append(("Content-Type", HTML))
         headers.append(("Location", location))
         if req.method == "GET":
-            body = f'<a href="{_html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
+            body = f'<a href="{html_escape(location)}">Temporary Redirect</a>.\n\n'.encode()
         return 307, body, req.method != "HEAD"
 
     def _route(self, escaped_path: str, raw_query: str) -> Response:
