@@ -12,17 +12,18 @@ imported at the first request that needs them. It never touches the message path
 request reads the native counters and snapshots when it is answered.
 
 The protocol is answered as Go's ``net/http`` answers it for nats-server (checked side by
-side; the reading and refusing is :mod:`fastnats.monitor.httpwire`): the response's version is the request's (``HTTP/1.0`` or ``HTTP/1.1``); HTTP/1.0
-closes unless ``Connection: keep-alive`` is asked, HTTP/1.1 keeps the connection unless
-``Connection: close``; every method is answered as GET (HEAD without the body); a request
-body (``Content-Length`` or chunked) is read and dropped, up to 256 KiB (more, or a body
-behind ``Expect: 100-continue``, answers and closes); the request line and headers may take
-1 MiB (Go's ``MaxHeaderBytes``; more is ``431``); a malformed request is Go's plain-text
-``400 Bad Request`` (``505`` for a version other than 1.x, ``501`` for a transfer coding other
-than chunked), without ``Date``, then the close; a path that is not clean (``//varz``,
-``/a/../varz``) is redirected (``307``) to the clean one; the path is percent-decoded before
-routing. Query values: the first of each key, blank values kept, ``+`` a space, a pair with a
-bad escape or a ``;`` dropped (Go's ``url.ParseQuery``).
+side; the reading and refusing is :mod:`fastnats.monitor.httpwire`): the response's version is
+the request's (``HTTP/1.0`` or ``HTTP/1.1``); HTTP/1.0 closes unless ``Connection:
+keep-alive`` is asked, HTTP/1.1 keeps the connection unless ``Connection: close``; every
+method is answered as GET (HEAD without the body); a request body (``Content-Length`` or
+chunked) is read and dropped, up to 256 KiB (more, or a body behind ``Expect: 100-continue``,
+answers and closes); the request line and headers may take 1 MiB (Go's ``MaxHeaderBytes``;
+more is ``431``); a malformed request is Go's plain-text ``400 Bad Request`` (``505`` for a
+version other than 1.x, ``501`` for a transfer coding other than chunked), without ``Date``,
+then the close; a path that is not clean (``//varz``, ``/a/../varz``) is redirected (``307``)
+to the clean one; the path is percent-decoded before routing. Query values: the first of each
+key, blank values kept, ``+`` a space, a pair with a bad escape or a ``;`` dropped (Go's
+``url.ParseQuery``).
 
 Responses are shaped as nats-server's: pretty-printed JSON (``/healthz`` compact) with
 ``Content-Type: application/json`` and ``Access-Control-Allow-Origin: *``; a bad query value is
