@@ -58,12 +58,12 @@ def test_go_duration_ns() -> None:
         go_duration_ns("1.2 ms")
 
 
-@pytest.fixture
-def pair(tmp_path: Path) -> Iterator[Pair]:
-    ref = start_reference(tmp_path)
+def _with_fastnats(ref: Monitored, **options: Any) -> Iterator[Pair]:
+    """Starts fastnats (monitoring on, no system account, ``options``) next to the running
+    reference ``ref``; yields the pair and stops both."""
     try:
         server = fastnats.Server(
-            host=scenario.HOST, port=0, http_port=0, no_system_account=True
+            host=scenario.HOST, port=0, http_port=0, no_system_account=True, **options
         ).start()
     except BaseException:
         ref.stop()
@@ -73,6 +73,11 @@ def pair(tmp_path: Path) -> Iterator[Pair]:
     yield p
     p.fn.stop()
     p.ref.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[Pair]:
+    yield from _with_fastnats(start_reference(tmp_path))
 
 
 class Answerer(threading.Thread):
@@ -182,22 +187,7 @@ def stall_pair(tmp_path: Path) -> Iterator[Pair]:
     )
     assert srv.process is not None and srv.http_port, "\n".join(srv.log)
     ref = Monitored("nats-server", srv.port, srv.http_port, process=srv.process, log=srv.log)
-    try:
-        server = fastnats.Server(
-            host=scenario.HOST,
-            port=0,
-            http_port=0,
-            no_system_account=True,
-            max_pending=MAX_PENDING,
-        ).start()
-    except BaseException:
-        ref.stop()
-        raise
-    assert server.http_port
-    p = Pair(Monitored("fastnats", server.port, server.http_port, server=server), ref)
-    yield p
-    p.fn.stop()
-    p.ref.stop()
+    yield from _with_fastnats(ref, max_pending=MAX_PENDING)
 
 
 def test_varz_stalled_clients_counts_fast_producer_stalls(stall_pair: Pair) -> None:
